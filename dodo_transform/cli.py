@@ -1,0 +1,248 @@
+"""``dodo-transform``: a thin shell over the Python API.
+
+Exit status: 0 when every run is ok or cancelled, 1 when any run errored, 2 for usage errors
+(unreadable file, invalid JSON, unknown event type), always with a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import samples
+from .report import json_record, render
+from .transform import Handler, HandlerError, Limits, parse_now, transform
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """A mistake on the command line or in an input file: one line, exit status 2."""
+
+
+class _Ordered(argparse.Action):
+    """Keeps --event and --payload in the order they were given."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        inputs = getattr(namespace, "inputs", None) or []
+        inputs.append((self.dest, values))
+        namespace.inputs = inputs
+
+
+def _add_test(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "test",
+        help="run a handler against sample payloads and show the requests it would send",
+        description="Run HANDLER.js on built-in samples or envelope files and show, per "
+        "payload, the decision (send / cancelled / error), the request, console output and "
+        "warnings. With neither --event nor --payload, every built-in sample is used.",
+    )
+    p.add_argument("handler", metavar="HANDLER.js")
+    p.add_argument(
+        "--event",
+        action=_Ordered,
+        metavar="TYPE",
+        dest="event",
+        help="a built-in sample by event type (or variant name); repeatable",
+    )
+    p.add_argument(
+        "--payload",
+        action=_Ordered,
+        metavar="FILE_OR_DIR",
+        dest="payload",
+        help="an envelope JSON file, or a directory (every *.json below it)",
+    )
+    p.add_argument(
+        "--url",
+        default="https://example.invalid/webhook",
+        help="webhook.url before the handler runs (default: %(default)s)",
+    )
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a webhook.env variable; repeatable",
+    )
+    p.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help="freeze new Date() and Date.now() at this instant, e.g. 2025-08-04T05:30:45Z",
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per payload, per line")
+    p.add_argument("--time-limit-ms", type=float, default=Limits.time_ms)
+    p.add_argument("--memory-limit-mib", type=float, default=Limits.memory_bytes / 2**20)
+    p.add_argument(
+        "--mailerlite-account",
+        metavar="FILE",
+        help="lint against this account description (groups and fields, seed format)",
+    )
+    p.add_argument(
+        "--mailerlite-url",
+        metavar="URL",
+        help="read the account to lint against from this MailerLite API base URL",
+    )
+    p.add_argument(
+        "--mailerlite-api-key", metavar="KEY", default=os.environ.get("MAILERLITE_API_KEY")
+    )
+    p.set_defaults(func=_cmd_test)
+
+
+def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str, str]]:
+    """(payload_file, event_type, raw JSON) for every payload, in command-line order."""
+    given = getattr(args, "inputs", None) or []
+    if not given:
+        return [(s.name, s.event_type, s.text) for s in samples.all()]
+    out = []
+    for kind, value in given:
+        if kind == "event":
+            try:
+                s = samples.get(value)
+            except KeyError as e:
+                raise UsageError(e.args[0]) from None
+            out.append((s.name, s.event_type, s.text))
+            continue
+        path = Path(value)
+        files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+        if path.is_dir() and not files:
+            raise UsageError(f"{value}: no *.json files in this directory")
+        for f in files:
+            out.append(_read_envelope(str(f) if path.is_dir() else value, f))
+    return out
+
+
+def _read_envelope(name: str, path: Path) -> tuple[str, str, str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"{name}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+    try:
+        envelope = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"{name}: invalid JSON: {e}") from None
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("type"), str):
+        raise UsageError(
+            f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
+            "(and business_id, timestamp, data)"
+        )
+    return name, envelope["type"], text
+
+
+def _env(pairs: Sequence[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env {pair!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
+
+
+def _linter(args: argparse.Namespace):  # noqa: ANN202 - returns a callable or None
+    if importlib.util.find_spec(f"{__package__}.lint") is None:
+        return None
+    from . import lint
+
+    account = None
+    try:
+        if args.mailerlite_account:
+            account = lint.load_account(args.mailerlite_account)
+        elif args.mailerlite_url:
+            if not args.mailerlite_api_key:
+                raise UsageError(
+                    "--mailerlite-url needs --mailerlite-api-key (or MAILERLITE_API_KEY)"
+                )
+            account = lint.fetch_account(args.mailerlite_url, args.mailerlite_api_key)
+    except UsageError:
+        raise
+    except Exception as e:  # noqa: BLE001 - any failure reading the account is a usage error
+        raise UsageError(f"cannot read the MailerLite account: {e}") from None
+    target = "mailerlite" if args.mailerlite_url else None
+
+    def run(request: Any) -> list[dict[str, str]]:
+        return lint.lint_request(request.method, request.url, request.body, account, target=target)
+
+    return run
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    try:
+        handler = Handler.from_file(args.handler)
+    except OSError as e:
+        raise UsageError(f"{args.handler}: cannot read: {e.strerror or e}") from None
+    except HandlerError as e:
+        raise UsageError(e.error.message) from None
+    now = None
+    if args.now is not None:
+        try:
+            now = parse_now(args.now)
+        except ValueError as e:
+            raise UsageError(f"--now {args.now!r}: {e}") from None
+    env = _env(args.env)
+    limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
+    payloads = _inputs(args)
+    lint = _linter(args)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    errors = 0
+    counts = {"ok": 0, "cancelled": 0, "error": 0}
+    for name, event_type, text in payloads:
+        decision = transform(handler, text, url=args.url, env=env, now=now, limits=limits)
+        if lint and decision.request:
+            decision = decision.with_warnings(lint(decision.request))
+        record = json_record(decision, name, event_type)
+        counts[decision.status] += 1
+        errors += decision.status == "error"
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False), flush=False)
+        else:
+            print(render(record, colour=colour) + "\n")
+    if not args.json:
+        print(
+            f"{len(payloads)} payload(s): {counts['ok']} send, {counts['cancelled']} cancelled, "
+            f"{counts['error']} error(s)"
+        )
+    return 1 if errors else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dodo-transform",
+        description="Run Dodo Payments webhook handlers in a QuickJS sandbox and deliver them.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_test(sub)
+    for module in ("cli_server", "emulator", "demo"):
+        # Commands of the server, the emulator and the demo live beside their code.
+        if importlib.util.find_spec(f"{__package__}.{module}") is not None:
+            importlib.import_module(f"{__package__}.{module}").add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as e:
+        print(f"dodo-transform: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # `dodo-transform test ... | head`: the reader left; that is not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+// The sandbox's cold paths, compiled only in runs that need them: console formatting,
+// error reports, header checks and the bridge to intl.js.
+// `deps` comes from prelude.js and holds built-ins captured before the handler ran.
+(function (deps) {
+  "use strict";
+  const { P, stringify, tag, RealDate, originals, logs, intlSource } = deps;
+  const indirectEval = eval;
+  const objectKeys = Object.keys;
+  const isArray = Array.isArray;
+  const reflectApply = Reflect.apply;
+  const captureStackTrace = Error.captureStackTrace;
+  const StringCtor = String;
+  const RangeErrorCtor = RangeError;
+  const InternalErrorCtor = globalThis.InternalError;
+  const ErrorCtor = Error;
+  const isNaNFn = isNaN;
+  const toISOString = Function.prototype.call.bind(RealDate.prototype.toISOString);
+  const dateToString = Function.prototype.call.bind(originals.toString);
+  const dateToTimeString = Function.prototype.call.bind(originals.toTimeString);
+
+  // --- console: roughly Node's util.format / util.inspect, on one line -----------------------
+  function inspect(v, depth, seen) {
+    switch (typeof v) {
+      case "string": return depth === 0 ? v : "'" + v + "'";
+      case "function": return "[Function: " + (v.name || "(anonymous)") + "]";
+      case "bigint": return StringCtor(v) + "n";
+      case "symbol": case "number": case "boolean": case "undefined": return StringCtor(v);
+    }
+    if (v === null) return "null";
+    if (seen.indexOf(v) >= 0) return "[Circular *1]";
+    if (v instanceof ErrorCtor) return v.name + ": " + v.message + (typeof v.stack === "string" ? "\n" + v.stack.replace(/\n$/, "") : "");
+    if (v instanceof RealDate) return isNaNFn(v) ? "Invalid Date" : toISOString(v);
+    if (depth > 2) return isArray(v) ? "[Array]" : "[Object]";
+    seen.push(v);
+    const parts = [];
+    if (isArray(v)) {
+      for (let i = 0; i < v.length; i++) parts.push(inspect(v[i], depth + 1, seen));
+      seen.pop();
+      return parts.length ? "[ " + parts.join(", ") + " ]" : "[]";
+    }
+    const keys = objectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : "'" + k + "'";
+      parts.push(key + ": " + inspect(v[k], depth + 1, seen));
+    }
+    seen.pop();
+    return parts.length ? "{ " + parts.join(", ") + " }" : "{}";
+  }
+
+  function format(args) {
+    try {
+      let out = "";
+      let i = 0;
+      if (typeof args[0] === "string" && args.length > 1) {
+        i = 1;
+        out = args[0].replace(/%([sdifjoOc%])/g, function (m, f) {
+          if (f === "%") return "%";
+          if (i >= args.length) return m;
+          const a = args[i++];
+          switch (f) {
+            case "s": return typeof a === "string" ? a : inspect(a, 1, []);
+            case "d": case "i": return typeof a === "object" ? "NaN" : StringCtor(f === "i" ? parseInt(a) : Number(a));
+            case "f": return StringCtor(parseFloat(a));
+            case "j": try { return stringify(a); } catch (e) { return "[Circular]"; }
+            case "c": return "";
+            default: return inspect(a, 1, []);
+          }
+        });
+      }
+      for (let first = i === 0; i < args.length; i++, first = false) {
+        out += (first ? "" : " ") + inspect(args[i], 0, []);
+      }
+      return out;
+    } catch (e) {
+      return "[dodo-transform: console argument could not be printed: " + e + "]";
+    }
+  }
+
+  // --- V8 fidelity (en-US, UTC) behind the prelude's stubs, called as impl.call(date, stub, args)
+  // V8 prints the zone name after the offset; QuickJS does not.
+  function withZoneName(s) {
+    return s === "Invalid Date" ? s : s + " (Coordinated Universal Time)";
+  }
+  let intl = null;
+  function loadIntl() {
+    if (intl === null) intl = indirectEval(intlSource)(P);
+    return intl;
+  }
+  // Errors restart their stack at the user's call site, as a V8 builtin's would, so that
+  // line/column point into the handler and not into this file.
+  function viaIntl(name) {
+    return function (stub, args) {
+      try {
+        return reflectApply(loadIntl()[name], this, args);
+      } catch (e) {
+        if (e !== null && typeof e === "object" && captureStackTrace) captureStackTrace(e, stub);
+        throw e;
+      }
+    };
+  }
+
+  // --- reports: each returns the runner's JSON answer --------------------------------------
+  function report(kind, message, error) {
+    const out = { kind: kind, message: message };
+    if (error !== null && typeof error === "object") {
+      try { out.name = StringCtor(error.name); } catch (e) { /* keep what we have */ }
+      try { out.stack = typeof error.stack === "string" ? error.stack : null; } catch (e) { /* idem */ }
+    } else if (error === null && kind === "exception") {
+      out.thrown_null = true;
+    }
+    return stringify({ error: out, logs: logs });
+  }
+
+  function describe(value) {
+    if (value === null) return "null";
+    if (isArray(value)) return "an array";
+    if (typeof value === "object") return "an object";
+    return typeof value === "string" ? "a string" : typeof value;
+  }
+
+  function errorText(e) {
+    if (e !== null && typeof e === "object" && "message" in e) {
+      try { return StringCtor(e.name) + ": " + StringCtor(e.message); } catch (x) { /* fall through */ }
+    }
+    try { return "a non-Error value was thrown: " + (typeof e === "string" ? stringify(e) : inspect(e, 1, [])); }
+    catch (x) { return "an unprintable value was thrown"; }
+  }
+
+  const SHAPE = "declare `function handler(webhook) { ...; return webhook; }`";
+
+  function noHandler(fn) {
+    if (typeof fn === "undefined") return report("no_handler", "the code does not define a function named handler: " + SHAPE);
+    if (typeof fn !== "function") return report("no_handler", "`handler` is " + describe(fn) + ", not a function: " + SHAPE);
+    const t = tag(fn);
+    const what = t === "[object AsyncFunction]" ? "an async function" : "a " + t.slice(8, -1);
+    return report("async_handler", "handler is " + what + "; it must be a plain synchronous function that returns the webhook object (no async/await, no Promises, no generators)");
+  }
+
+  function thrown(e) {
+    if (e instanceof RangeErrorCtor && e.message === "Maximum call stack size exceeded") return report("stack_limit", errorText(e), e);
+    if (InternalErrorCtor && e instanceof InternalErrorCtor && e.message === "out of memory") return report("memory_limit", errorText(e), e);
+    return report("exception", errorText(e), e);
+  }
+
+  function badReturn(out) {
+    if (out !== null && typeof out === "object") {
+      return report("invalid_return", "handler returned a Promise; it must be synchronous and return the webhook object itself");
+    }
+    return report("invalid_return", "handler returned " + describe(out) + "; it must return the webhook object (did you forget `return webhook;`?)");
+  }
+
+  // [name, value or null, type]: the host checks names and types against the contract.
+  function headers(h) {
+    if (typeof h !== "object" || isArray(h)) return describe(h);
+    const keys = objectKeys(h);
+    const out = [];
+    for (let i = 0; i < keys.length; i++) {
+      const v = h[keys[i]];
+      out.push([keys[i], typeof v === "string" ? v : null, typeof v === "string" ? "string" : describe(v)]);
+    }
+    return out;
+  }
+
+  function unserializable(payload, e) {
+    if (e === null) {
+      return report("unserializable_payload", "webhook.payload is " + describe(payload) + ", which JSON.stringify turns into nothing; set it to an object (or any JSON value)");
+    }
+    return report("unserializable_payload", "webhook.payload cannot be serialised to JSON: " + errorText(e), e);
+  }
+
+  return {
+    format, noHandler, thrown, badReturn, headers, unserializable,
+    dateToString() { return withZoneName(dateToString(this)); },
+    dateToTimeString() { return withZoneName(dateToTimeString(this)); },
+    dateToLocaleString: viaIntl("dateToLocaleString"),
+    dateToLocaleDateString: viaIntl("dateToLocaleDateString"),
+    dateToLocaleTimeString: viaIntl("dateToLocaleTimeString"),
+    numberToLocaleString: viaIntl("numberToLocaleString"),
+    Intl() { return loadIntl().Intl; },
+  };
+})

@@ -1,0 +1,78 @@
+// Evaluated in every fresh context before the handler, so it is compiled once per event:
+// QuickJS compiles roughly 25 bytes of source per microsecond, and every line here is paid on
+// every run. Only the hot path lives here. Console formatting, error reports, the frozen clock
+// and Intl are compiled on first use (lib.js, clock.js, intl.js) and reached through stubs.
+// Built-ins the runner needs are captured now, before user code can patch them.
+(function (libSource, intlSource, clockSource, P) {
+  "use strict";
+  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock;
+  const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
+  const tag = Function.prototype.call.bind(Object.prototype.toString);
+  const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
+  const logs = { lines: [], dropped: 0 };
+  const originals = { toString: RealDate.prototype.toString, toTimeString: RealDate.prototype.toTimeString };
+  let lib = null;
+  function load() {
+    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, method, logs, intlSource });
+    return lib;
+  }
+  function method(obj, name, fn) {
+    defineProperty(obj, name, { value: fn, writable: true, enumerable: false, configurable: true });
+  }
+  // One compiled stub body, many closures: a stub forwards to lib.js's implementation `key`.
+  function stub(obj, name, key) {
+    const fn = { [name]() { return reflectApply(load()[key], this, [fn, arguments]); } }[name];
+    method(obj, name, fn);
+  }
+  const console = {};
+  for (const level of ["log", "info", "warn", "error", "debug", "trace"]) {
+    method(console, level, { [level]() {
+      const lines = logs.lines, n = lines.length;
+      if (n >= 2000) return void logs.dropped++;
+      // The common `console.log("text")` needs no formatter.
+      lines[n + 1] = arguments.length === 1 && typeof arguments[0] === "string" ? arguments[0] : load().format(arguments);
+      lines[n] = level === "trace" ? "debug" : level;
+    } }[level]);
+  }
+  method(globalThis, "console", console);
+  stub(RealDate.prototype, "toString", "dateToString");
+  stub(RealDate.prototype, "toTimeString", "dateToTimeString");
+  stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
+  stub(RealDate.prototype, "toLocaleDateString", "dateToLocaleDateString");
+  stub(RealDate.prototype, "toLocaleTimeString", "dateToLocaleTimeString");
+  stub(Number.prototype, "toLocaleString", "numberToLocaleString");
+  defineProperty(globalThis, "Intl", {
+    configurable: true,
+    get() { const value = load().Intl(); method(globalThis, "Intl", value); return value; },
+    set(value) { method(globalThis, "Intl", value); },
+  });
+
+  function __dodo_run__(payloadJson, eventType, url, envJson) {
+    let fn, out, record;
+    try { fn = handler; } catch (e) { return load().noHandler(undefined); }
+    if (typeof fn !== "function" || tag(fn) !== "[object Function]") return load().noHandler(fn);
+    try {
+      out = fn({ method: "POST", url: url, payload: parse(payloadJson), eventType: eventType, cancel: false, env: parse(envJson) });
+    } catch (e) {
+      return load().thrown(e);
+    }
+    if (out === null || typeof out !== "object" || out instanceof PromiseCtor) return load().badReturn(out);
+    try {
+      if (typeof out.then === "function") return load().badReturn(out);
+      if (out.cancel === true) return stringify({ cancel: true, logs: logs });
+      const headers = out.headers;
+      record = { cancel: false, method: out.method, url: out.url, headers: headers == null ? null : load().headers(headers), body: out.payload, logs: logs };
+    } catch (e) {
+      return load().thrown(e);
+    }
+    const payload = record.body;
+    try { record.body = stringify(payload); } catch (e) { return load().unserializable(payload, e); }
+    return record.body === undefined ? load().unserializable(payload, null) : stringify(record);
+  }
+
+  return function host(op, arg) {
+    if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
+    if (arg !== null) indirectEval(clockSource)(RealDate, method, arg);
+    return __dodo_run__;
+  };
+})(__dodo_lib, __dodo_intl, __dodo_clock, /*@PRIMORDIALS@*/)

@@ -1,0 +1,2 @@
+// Placeholder until the captured built-ins for intl.js land.
+undefined

@@ -1,0 +1,353 @@
+"""The QuickJS sandbox: one fresh context per run, limits, console capture.
+
+Isolation is by construction: every run gets a new QuickJS runtime and context, so nothing a
+handler does (globals, prototypes, top-level variables) survives it. To keep that cheap, the
+next context is created and its prelude evaluated right after a run returns, while the caller
+is busy with something else; a run then only compiles the handler and calls it.
+
+QuickJS runtimes must stay on the thread that created them (their stack-overflow guard is
+bound to that thread's stack), so each ``Sandbox`` owns one worker thread and every context
+lives and dies on it. ``Sandbox.run`` is thread-safe: calls queue on that thread.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import quickjs
+
+__all__ = ["Limits", "RawRun", "Sandbox", "TransformError", "default_sandbox"]
+
+_MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-run limits. Hitting one is a transform error that names it."""
+
+    time_ms: float = 1000.0
+    memory_bytes: int = 64 * _MiB
+    stack_bytes: int = 512 * 1024
+    max_log_lines: int = 500
+    max_log_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
+class TransformError:
+    """Why no request was produced.
+
+    ``kind`` is one of: ``code_size``, ``syntax_error``, ``no_handler``, ``async_handler``,
+    ``exception``, ``invalid_return``, ``invalid_method``, ``invalid_url``, ``invalid_headers``,
+    ``forbidden_header``, ``unserializable_payload``, ``time_limit``, ``memory_limit``,
+    ``stack_limit``, ``egress_denied``, ``internal``. ``line``/``column`` point into the
+    handler's own file.
+    """
+
+    kind: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    stack: str | None = None
+
+
+@dataclass
+class RawRun:
+    """What came out of QuickJS, before the contract checks of :mod:`transform`."""
+
+    result: dict[str, Any] | None
+    error: TransformError | None
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    duration_ms: float = 0.0
+
+
+def _js(name: str) -> str:
+    return resources.files(__package__).joinpath("js", name).read_text(encoding="utf-8")
+
+
+def _load_prelude() -> str:
+    primordials = _js("primordials.js").strip().rstrip(";")
+    return _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
+
+
+_PRELUDE = _load_prelude()
+_LIB = _js("lib.js")
+_INTL = _js("intl.js")
+_CLOCK = _js("clock.js")
+
+
+# "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
+_FRAME = re.compile(r"<input>:(\d+):(\d+)")
+_THREAD_STACK = 16 * _MiB
+
+
+def _logs(captured: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
+    flat, dropped = captured["lines"], captured["dropped"]
+    out: list[tuple[str, str]] = []
+    size = 0
+    for i in range(0, len(flat), 2):
+        message = flat[i + 1]
+        if len(out) >= limits.max_log_lines or size + len(message) > limits.max_log_bytes:
+            dropped += (len(flat) - i) // 2
+            break
+        size += len(message)
+        out.append((flat[i], message))
+    if dropped:
+        out.append(
+            (
+                "warn",
+                f"[dodo-transform] {dropped} more console line(s) dropped: a run keeps at most "
+                f"{limits.max_log_lines} lines / {limits.max_log_bytes:,} characters",
+            )
+        )
+    return out
+
+
+class _Warm:
+    """A context with the prelude evaluated and nothing else: pristine until used."""
+
+    __slots__ = ("ctx", "host", "limits")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.ctx = quickjs.Context()
+        self.ctx.set_memory_limit(limits.memory_bytes)
+        self.ctx.set_max_stack_size(limits.stack_bytes)
+        # QuickJS may not call back into Python while a time limit is set, so the cold-path
+        # sources travel in as strings and console output is collected inside the context.
+        self.ctx.set("__dodo_lib", _LIB)
+        self.ctx.set("__dodo_intl", _INTL)
+        self.ctx.set("__dodo_clock", _CLOCK)
+        self.host = self.ctx.eval(_PRELUDE)
+
+    def captured_logs(self) -> list[tuple[str, str]]:
+        try:
+            self.ctx.set_time_limit(0.05)
+            return _logs(json.loads(self.host("logs")), self.limits)
+        except quickjs.JSException:
+            return []  # e.g. out of memory: the context cannot even serialise its log
+
+
+class Sandbox:
+    """Runs handler code, one pristine QuickJS context per run, on a dedicated thread."""
+
+    def __init__(self, limits: Limits | None = None, *, prewarm: bool = True) -> None:
+        self.limits = limits or Limits()
+        self._prewarm = prewarm
+        self._warm: _Warm | None = None
+        self._spent: _Warm | None = None
+        _ensure_utc()
+        old = threading.stack_size()
+        try:
+            # Deep-but-legal recursion must hit QuickJS's own stack limit, never the thread's.
+            threading.stack_size(_THREAD_STACK)
+            self._executor = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="dodo-sandbox"
+            )
+            self._executor.submit(self._fill).result()
+        finally:
+            threading.stack_size(old)
+
+    def run(
+        self,
+        source: str,
+        *,
+        filename: str = "handler.js",
+        payload_json: str,
+        event_type: str,
+        url: str,
+        env: dict[str, str] | None = None,
+        now_ms: float | None = None,
+        limits: Limits | None = None,
+    ) -> RawRun:
+        """Compile ``source`` in a fresh context and call ``handler`` once."""
+        args = (source, filename, payload_json, event_type, url, env or {}, now_ms, limits)
+        return self._executor.submit(self._run, *args).result()
+
+    def check(self, source: str, filename: str = "handler.js") -> TransformError | None:
+        """Compile ``source`` and check it defines a plain function ``handler``."""
+        run = self.run(
+            source,
+            filename=filename,
+            payload_json='{"type":"dodo-transform.check"}',
+            event_type="dodo-transform.check",
+            url="https://example.invalid/",
+        )
+        return run.error if run.error and run.error.kind in _STATIC_ERRORS else None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+    # -- on the sandbox thread -------------------------------------------------------------
+
+    def _fill(self) -> None:
+        # Let the caller that is waiting for the last result take the GIL first: QuickJS holds
+        # it while it frees and creates contexts.
+        time.sleep(0)
+        self._spent = None
+        if self._warm is None:
+            self._warm = _Warm(self.limits)
+
+    def _take(self, limits: Limits) -> _Warm:
+        warm, self._warm = self._warm, None
+        if warm is None or limits != self.limits:
+            warm = _Warm(limits)
+        return warm
+
+    def _run(
+        self,
+        source: str,
+        filename: str,
+        payload_json: str,
+        event_type: str,
+        url: str,
+        env: dict[str, str],
+        now_ms: float | None,
+        limits: Limits | None,
+    ) -> RawRun:
+        limits = limits or self.limits
+        warm = self._take(limits)
+        began = time.perf_counter()
+        budget = limits.time_ms / 1000.0
+        ctx = warm.ctx
+        try:
+            ctx.set_time_limit(budget)
+            runner = warm.host("start", now_ms)
+            ctx.eval(source)
+            ctx.set_time_limit(max(budget - (time.perf_counter() - began), 0.001))
+            result = json.loads(runner(payload_json, event_type, url, json.dumps(env)))
+            logs = _logs(result.pop("logs"), limits)
+            error = (
+                _js_error(result.pop("error"), limits, source, filename)
+                if "error" in result
+                else None
+            )
+            raw = RawRun(None if error else result, error, logs)
+        except quickjs.StackOverflow as e:
+            error = _limit_error("stack_limit", str(e), limits, source, filename)
+            raw = RawRun(None, error, warm.captured_logs())
+        except quickjs.JSException as e:
+            error = _host_error(ctx, str(e), limits, source, filename)
+            raw = RawRun(None, error, warm.captured_logs())
+        raw.duration_ms = (time.perf_counter() - began) * 1000.0
+        # The used context is freed by _fill, after the caller has its result.
+        self._spent = warm
+        if self._prewarm:
+            self._executor.submit(self._fill)
+        else:
+            self._spent = None
+        return raw
+
+
+_THROW_NULL = re.compile(r"\bthrow\s+null\b")
+_STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code_size"})
+
+
+def _host_error(
+    ctx: quickjs.Context, text: str, limits: Limits, source: str, filename: str
+) -> TransformError:
+    """An exception that escaped to the host: a limit, a syntax error or a top-level throw."""
+    head = text.split("\n", 1)[0]
+    if head.startswith("InternalError: interrupted"):
+        return _limit_error("time_limit", text, limits, source, filename)
+    if head.startswith(("InternalError: out of memory", "InternalError: string too long")):
+        return _limit_error("memory_limit", text, limits, source, filename)
+    if head.startswith("RangeError: Maximum call stack size exceeded"):
+        return _limit_error("stack_limit", text, limits, source, filename)
+    if head == "null" and _exhausted(ctx):
+        # QuickJS could not even allocate the error object.
+        return _limit_error("memory_limit", text, limits, source, filename)
+    line, column, stack = _locate(text, source, filename)
+    if head.startswith("SyntaxError"):
+        return TransformError("syntax_error", f"{filename}: {head}", line, column, stack)
+    message = head if ": " in head else f"top-level code threw a non-Error value: {head}"
+    return TransformError("exception", message, line, column, stack)
+
+
+def _exhausted(ctx: quickjs.Context) -> bool:
+    try:
+        ctx.eval("[1, 2, 3].map(String).join()")
+        return False
+    except quickjs.JSException:
+        return True
+
+
+def _limit_error(
+    kind: str, text: str, limits: Limits, source: str, filename: str
+) -> TransformError:
+    message = {
+        "time_limit": f"time limit exceeded: the handler ran for more than {limits.time_ms:g} ms "
+        "(an endless loop, or catastrophic regular-expression backtracking?)",
+        "memory_limit": _memory_message(limits),
+        "stack_limit": f"stack limit exceeded: calls nested deeper than the "
+        f"{limits.stack_bytes // 1024} KiB stack allows (runaway recursion?)",
+    }[kind]
+    line, column, stack = _locate(text, source, filename)
+    return TransformError(kind, message, line, column, stack)
+
+
+def _memory_message(limits: Limits) -> str:
+    return f"memory limit exceeded: the handler needed more than {limits.memory_bytes / _MiB:g} MiB"
+
+
+def _js_error(err: dict[str, Any], limits: Limits, source: str, filename: str) -> TransformError:
+    kind, message = err["kind"], err["message"]
+    stack = err.get("stack")
+    if err.get("thrown_null") and not _THROW_NULL.search(source):
+        # QuickJS throws a bare null when it cannot even allocate the out-of-memory error.
+        kind = "memory_limit"
+    if kind == "stack_limit":
+        message = "stack limit exceeded: calls nested too deeply (runaway recursion?)"
+    elif kind == "memory_limit":
+        message = _memory_message(limits)
+    if stack is None:
+        return TransformError(kind, message)
+    header = message.split(": ", 1)[1] if kind == "exception" and ": " in message else message
+    name = err.get("name") or "Error"
+    full = f"{name}: {header}\n{stack}" if kind == "exception" else stack
+    line, column, rendered = _locate(full, source, filename)
+    return TransformError(kind, message, line, column, rendered)
+
+
+def _locate(text: str, source: str, filename: str) -> tuple[int | None, int | None, str | None]:
+    """First frame in the user's file, and the stack with our own frames removed."""
+    lines = [ln for ln in text.rstrip("\n").split("\n") if "__dodo_run__" not in ln]
+    max_line = source.count("\n") + 1
+    where: tuple[int | None, int | None] = (None, None)
+    for ln in lines:
+        m = _FRAME.search(ln)
+        if m and int(m.group(1)) <= max_line:
+            where = (int(m.group(1)), int(m.group(2)))
+            break
+    stack = "\n".join(lines).replace("<input>", filename)
+    return where[0], where[1], stack if "\n" in stack or _FRAME.search(text) else None
+
+
+def _ensure_utc() -> None:
+    """QuickJS takes local time from the C library; the contract says the sandbox is UTC."""
+    if time.timezone == 0 and time.altzone == 0 and os.environ.get("TZ", "UTC") in ("UTC", "UTC0"):
+        return
+    if time.localtime().tm_gmtoff == 0 and time.daylight == 0:
+        return
+    os.environ["TZ"] = "UTC"
+    time.tzset()
+
+
+_default: Sandbox | None = None
+_default_lock = threading.Lock()
+
+
+def default_sandbox() -> Sandbox:
+    """The process-wide sandbox used when none is passed explicitly."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Sandbox()
+        return _default

@@ -1,0 +1,287 @@
+"""The transform core: handler source + Dodo event in, a decision out.
+
+No I/O happens here. The QuickJS run itself lives in :mod:`dodo_transform.sandbox`; this module
+builds the ``webhook`` object the contract promises, reads back what the handler returned and
+decides, fail-closed, whether there is a request to send.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from .sandbox import Limits, RawRun, Sandbox, TransformError, default_sandbox
+
+__all__ = [
+    "Decision",
+    "Handler",
+    "Limits",
+    "LogLine",
+    "Request",
+    "TransformError",
+    "parse_now",
+    "transform",
+    "ALLOWED_METHODS",
+    "FORBIDDEN_HEADERS",
+]
+
+ALLOWED_METHODS = ("POST", "PUT", "PATCH")
+FORBIDDEN_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
+FORBIDDEN_HEADER_PREFIXES = ("proxy-", "webhook-")
+MIN_CODE_SIZE = 10
+MAX_CODE_SIZE = 51_200
+# Header names whose values are secrets: redacted in anything we print or store.
+SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|password", re.I)
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+Status = Literal["ok", "cancelled", "error"]
+
+
+@dataclass(frozen=True)
+class Request:
+    """The HTTP request a handler decided to send. ``body`` is the exact text sent."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+
+    def redacted(self) -> Request:
+        return Request(self.method, self.url, redact_headers(self.headers), self.body)
+
+    def json(self) -> Any:
+        """The body parsed back, for assertions in tests."""
+        return json.loads(self.body)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    level: Literal["log", "info", "warn", "error", "debug"]
+    message: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome of one run: send ``request``, or cancelled, or a transform error."""
+
+    status: Status
+    request: Request | None
+    logs: tuple[LogLine, ...] = ()
+    error: TransformError | None = None
+    duration_ms: float = 0.0
+    warnings: tuple[dict[str, str], ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def with_warnings(self, warnings: list[dict[str, str]]) -> Decision:
+        return replace(self, warnings=tuple(warnings))
+
+    def to_dict(self, *, redact: bool = True) -> dict[str, Any]:
+        """The JSON shape of ``dodo-transform test --json`` (without ``payload_file``)."""
+        request = self.request.redacted() if (redact and self.request) else self.request
+        return {
+            "status": self.status,
+            "request": asdict(request) if request else None,
+            "logs": [asdict(line) for line in self.logs],
+            "warnings": [dict(w) for w in self.warnings],
+            "error": asdict(self.error) if self.error else None,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A handler's source, checked once: size limits and syntax.
+
+    Construct it once and reuse it for many events; the source is compiled in a fresh
+    sandbox on every run, so nothing one event does is seen by the next.
+    """
+
+    source: str
+    filename: str = "handler.js"
+
+    def __post_init__(self) -> None:
+        size = len(self.source)
+        if not MIN_CODE_SIZE <= size <= MAX_CODE_SIZE:
+            raise HandlerError(
+                TransformError(
+                    "code_size",
+                    f"{self.filename}: handler code is {size:,} characters; it must be "
+                    f"{MIN_CODE_SIZE}..{MAX_CODE_SIZE:,} characters (the Svix API limit)",
+                )
+            )
+
+    @classmethod
+    def from_file(cls, path: str) -> Handler:
+        with open(path, encoding="utf-8") as f:
+            return cls(f.read(), filename=path)
+
+
+class HandlerError(ValueError):
+    """A handler that cannot run at all (size limit, syntax error, no ``handler``)."""
+
+    def __init__(self, error: TransformError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def transform(
+    handler: Handler | str,
+    payload: str | bytes | Mapping[str, Any],
+    *,
+    url: str = "https://example.invalid/webhook",
+    env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | str | None = None,
+    limits: Limits | None = None,
+    sandbox: Sandbox | None = None,
+) -> Decision:
+    """Run ``handler`` on one Dodo webhook envelope and decide what to send.
+
+    ``payload`` is the envelope as raw JSON text (what Dodo posted) or as a parsed mapping.
+    ``headers`` are the endpoint's configured headers; the handler's own headers override them.
+    ``now`` freezes ``Date.now()``/``new Date()`` (an aware datetime or an ISO-8601 string).
+    Never raises for anything the handler does: every failure is a ``Decision`` with
+    ``status == "error"``.
+    """
+    if isinstance(handler, str):
+        try:
+            handler = Handler(handler)
+        except HandlerError as e:
+            return Decision("error", None, error=e.error)
+    raw = payload.decode("utf-8") if isinstance(payload, bytes) else payload
+    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+    parsed = json.loads(text) if isinstance(raw, str) else raw
+    event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
+    run = (sandbox or default_sandbox()).run(
+        handler.source,
+        filename=handler.filename,
+        payload_json=text,
+        event_type=event_type if isinstance(event_type, str) else "",
+        url=url,
+        env=dict(env or {}),
+        now_ms=None if now is None else parse_now(now).timestamp() * 1000.0,
+        limits=limits,
+    )
+    return decide(run, headers or {})
+
+
+def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
+    """Validate what the handler returned, fail-closed, and merge the headers."""
+    logs = tuple(LogLine(level, message) for level, message in run.logs)
+
+    def fail(kind: str, message: str, **where: Any) -> Decision:
+        return Decision(
+            "error", None, logs, TransformError(kind, message, **where), run.duration_ms
+        )
+
+    if run.error is not None:
+        return Decision("error", None, logs, run.error, run.duration_ms)
+    out = run.result
+    assert out is not None
+    if out.get("cancel") is True:
+        return Decision("cancelled", None, logs, None, run.duration_ms)
+    method = out.get("method")
+    if method not in ALLOWED_METHODS:
+        return fail(
+            "invalid_method",
+            f"webhook.method must be one of {', '.join(ALLOWED_METHODS)} (exactly, upper case); "
+            f"the handler returned {_js_repr(method)}",
+        )
+    url = out.get("url")
+    problem = url_problem(url)
+    if problem:
+        return fail("invalid_url", problem)
+    merged = {"Content-Type": "application/json"}
+    merged.update(endpoint_headers)
+    headers = out.get("headers") or ()
+    if isinstance(headers, str):  # what the handler set instead of an object
+        return fail(
+            "invalid_headers",
+            f"webhook.headers must be an object of string values; the handler set {headers}",
+        )
+    for name, value, js_type in headers:
+        if js_type != "string":
+            return fail(
+                "invalid_headers",
+                f"webhook.headers[{name!r}] must be a string; the handler set a {js_type}",
+            )
+        problem = header_problem(name, value)
+        if problem:
+            return fail(
+                "forbidden_header" if "forbidden" in problem else "invalid_headers", problem
+            )
+        for existing in [k for k in merged if k.lower() == name.lower()]:
+            del merged[existing]
+        merged[name] = value
+    return Decision("ok", Request(method, url, merged, out["body"]), logs, None, run.duration_ms)
+
+
+def url_problem(url: Any) -> str | None:
+    """Why ``url`` is not an absolute http(s) URL, or None when it is."""
+    if not isinstance(url, str):
+        return f"webhook.url must be a string; the handler returned {_js_repr(url)}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"webhook.url must be an absolute http(s) URL; got {url!r}"
+    if any(c.isspace() for c in url):
+        return f"webhook.url must not contain whitespace; got {url!r}"
+    return None
+
+
+def header_problem(name: str, value: str) -> str | None:
+    lowered = name.lower()
+    if not _TOKEN.match(name):
+        return f"webhook.headers has an invalid header name {name!r}"
+    if lowered in FORBIDDEN_HEADERS or lowered.startswith(FORBIDDEN_HEADER_PREFIXES):
+        return (
+            f"webhook.headers sets {name!r}, a forbidden header: the dispatcher controls "
+            "hop-by-hop, framing, content-type and webhook-* signature headers"
+        )
+    if "\r" in value or "\n" in value:
+        return f"webhook.headers[{name!r}] contains a line break"
+    return None
+
+
+def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to print or store: secret-bearing values are replaced."""
+    return {k: ("[redacted]" if SECRET_HEADER.search(k) else v) for k, v in headers.items()}
+
+
+def parse_now(now: datetime | str) -> datetime:
+    """An aware datetime from ``now`` (ISO-8601 with a zone, ``Z`` allowed)."""
+    if isinstance(now, str):
+        text = now.strip()
+        text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+        try:
+            now = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError("not an ISO-8601 instant; use e.g. 2025-08-04T05:30:45Z") from None
+    if now.tzinfo is None:
+        raise ValueError("the instant needs a time zone, e.g. 2025-08-04T05:30:45Z")
+    return now
+
+
+def _js_repr(value: Any) -> str:
+    if value is None:
+        return "null/undefined"
+    return json.dumps(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__

@@ -1,0 +1,98 @@
+"""Hostile handlers end with the documented error, within their limit, and leave no trace."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dodo_transform import samples
+from dodo_transform.transform import Limits, transform
+
+PAYMENT = samples.get("payment.succeeded").text
+LIMITS = Limits(time_ms=300, memory_bytes=32 * 2**20)
+# Generous: the margin covers interpreter start-up of the error path, not handler work.
+MARGIN_S = 2.0
+
+CASES = {
+    "infinite loop": ("function handler(w) { for (;;) {} }", "time_limit"),
+    "infinite loop at top level": ("while (true) {}\nfunction handler(w) { return w }", "time_limit"),
+    "memory bomb": ("function handler(w) { const a = []; for (;;) a.push({x: [1, 2, 3]}); }", "memory_limit"),
+    "100 MB string": ("function handler(w) { w.payload = 'a'.repeat(100 * 1024 * 1024); return w }", "memory_limit"),
+    "deep recursion": ("function handler(w) { function r(n) { return r(n + 1) + 1 } return r(0) }", "stack_limit"),
+    "catastrophic regex": ("function handler(w) { /(a+)+$/.test('a'.repeat(40) + 'b'); return w }", "time_limit"),
+    "async function handler": ("async function handler(w) { return w }", "async_handler"),
+    "generator handler": ("function* handler(w) { yield w }", "async_handler"),
+    "returns a Promise": ("function handler(w) { return Promise.resolve(w) }", "invalid_return"),
+    "returns a thenable": ("function handler(w) { return {then() {}} }", "invalid_return"),
+    "throws a non-Error": ("function handler(w) { throw {code: 42} }", "exception"),
+    "throws a string": ("function handler(w) { throw 'nope' }", "exception"),
+    "returns nothing": ("function handler(w) { w.url = 'https://x.example' }", "invalid_return"),
+    "returns a string": ("function handler(w) { return 'ok' }", "invalid_return"),
+    "no handler defined": ("function handle(w) { return w }", "no_handler"),
+    "handler is not a function": ("var handler = 42;", "no_handler"),
+    "bad method": ("function handler(w) { w.method = 'DELETE'; return w }", "invalid_method"),
+    "non-http URL": ("function handler(w) { w.url = 'file:///etc/passwd'; return w }", "invalid_url"),
+    "forbidden header": ("function handler(w) { w.headers = {'Content-Length': '1'}; return w }", "forbidden_header"),
+    "cyclic payload": ("function handler(w) { const o = {}; o.o = o; w.payload = o; return w }", "unserializable_payload"),
+    "BigInt payload": ("function handler(w) { w.payload = {n: 10n}; return w }", "unserializable_payload"),
+    "undefined payload": ("function handler(w) { w.payload = undefined; return w }", "unserializable_payload"),
+    "throwing getter": ("function handler(w) { return {get method() { throw new Error('x') }} }", "exception"),
+    "syntax error": ("function handler(w) {\n  return w +;\n}", "syntax_error"),
+    "require": ("function handler(w) { require('fs'); return w }", "exception"),
+    "import()": ("function handler(w) { return import('os') }", "invalid_return"),
+    "static import": ("import * as os from 'os';\nfunction handler(w) { return w }", "syntax_error"),
+    "fetch": ("function handler(w) { fetch('https://example.com'); return w }", "exception"),
+    "std": ("function handler(w) { std.open('/etc/passwd', 'r'); return w }", "exception"),
+    "os": ("function handler(w) { os.exec(['ls']); return w }", "exception"),
+    "process": ("function handler(w) { process.exit(1); return w }", "exception"),
+    "setTimeout": ("function handler(w) { setTimeout(() => {}, 0); return w }", "exception"),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_hostile_handler_fails_closed_within_its_limit(name):
+    source, kind = CASES[name]
+    began = time.monotonic()
+    d = transform(source, PAYMENT, limits=LIMITS)
+    elapsed = time.monotonic() - began
+    assert d.status == "error", d
+    assert d.request is None
+    assert d.error.kind == kind, d.error
+    assert elapsed < LIMITS.time_ms / 1000 + MARGIN_S
+    # The next run in the same process is unaffected.
+    after = transform("function handler(w) { w.payload = {ok: 1 + 1}; return w }", PAYMENT)
+    assert after.status == "ok" and after.request.body == '{"ok":2}'
+
+
+def test_limit_errors_name_the_limit():
+    msgs = {
+        kind: transform(CASES[case][0], PAYMENT, limits=LIMITS).error.message
+        for case, kind in [("infinite loop", "time"), ("memory bomb", "memory"), ("deep recursion", "stack")]
+    }
+    assert msgs["time"].startswith("time limit exceeded") and "300 ms" in msgs["time"]
+    assert msgs["memory"].startswith("memory limit exceeded") and "32 MiB" in msgs["memory"]
+    assert msgs["stack"].startswith("stack limit exceeded")
+
+
+def test_host_capabilities_are_absent():
+    d = transform(
+        "function handler(w) { w.payload = [typeof require, typeof fetch, typeof std, typeof os,"
+        " typeof process, typeof setTimeout, typeof XMLHttpRequest, typeof __dodo_lib,"
+        " typeof __dodo_intl, typeof __dodo_clock]; return w }",
+        PAYMENT,
+    )
+    assert d.request.json() == ["undefined"] * 10
+
+
+def test_error_location_points_into_the_users_file():
+    source = "function handler(webhook) {\n  const p = webhook.payload.data;\n  return p.nope.deeper;\n}"
+    d = transform(source, PAYMENT)
+    assert (d.error.kind, d.error.line, d.error.column) == ("exception", 3, 10)
+    assert d.error.message.startswith("TypeError")
+    assert "handler.js:3:10" in d.error.stack and "__dodo" not in d.error.stack
+
+
+def test_syntax_error_location():
+    d = transform("function handler(w) {\n  return w +;\n}", PAYMENT)
+    assert (d.error.kind, d.error.line) == ("syntax_error", 2)

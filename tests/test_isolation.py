@@ -1,0 +1,78 @@
+"""Every run starts from a pristine world: nothing one run does is seen by the next."""
+
+from __future__ import annotations
+
+from dodo_transform import samples
+from dodo_transform.transform import Limits, transform
+
+PAYMENT = samples.get("payment.succeeded").text
+
+POLLUTER = """
+var topLevel = (typeof topLevel === "number" ? topLevel : 0) + 1;
+globalThis.calls = (globalThis.calls || 0) + 1;
+function handler(webhook) {
+  const seen = {
+    topLevel: topLevel,
+    calls: globalThis.calls,
+    protoPolluted: ({}).polluted === true,
+    jsonPatched: JSON.stringify({a: 1}) !== '{"a":1}',
+    datePatched: Date.now() === 42,
+    randomPatched: Math.random() === 0.5,
+    arrayPatched: [1, 2].map(x => x).length !== 2,
+  };
+  Object.prototype.polluted = true;
+  JSON.parse = () => ({});
+  Date.now = () => 42;
+  Date.prototype.toISOString = () => "patched";
+  Math.random = () => 0.5;
+  Array.prototype.map = () => [];
+  const stringify = JSON.stringify;
+  webhook.payload = seen;
+  return webhook;
+}
+"""
+
+PRISTINE = {
+    "topLevel": 1,
+    "calls": 1,
+    "protoPolluted": False,
+    "jsonPatched": False,
+    "datePatched": False,
+    "randomPatched": False,
+    "arrayPatched": False,
+}
+
+
+def test_each_run_sees_a_pristine_world():
+    for _ in range(5):
+        d = transform(POLLUTER, PAYMENT)
+        assert d.status == "ok"
+        assert d.request.json() == PRISTINE
+
+
+def test_patches_made_inside_a_run_are_visible_to_that_run():
+    d = transform(
+        "function handler(w) { Math.random = () => 0.25; Object.prototype.x = 1;"
+        " w.payload = [Math.random(), ({}).x]; return w }",
+        PAYMENT,
+    )
+    assert d.request.json() == [0.25, 1]
+
+
+def test_pristine_after_a_run_that_hit_each_limit():
+    limits = Limits(time_ms=200, memory_bytes=16 * 2**20)
+    for bomb in (
+        "globalThis.calls = 99; function handler(w) { for (;;) {} }",
+        "globalThis.calls = 99; function handler(w) { let a = []; for (;;) a.push([1, 2]) }",
+        "globalThis.calls = 99; function handler(w) { return (function r() { return r() })() }",
+    ):
+        assert transform(bomb, PAYMENT, limits=limits).status == "error"
+        assert transform(POLLUTER, PAYMENT).request.json() == PRISTINE
+
+
+def test_different_handlers_do_not_share_state():
+    a = transform("var shared = 'a'; globalThis.g = 'a'; function handler(w) { return w }", PAYMENT)
+    b = transform(
+        "function handler(w) { w.payload = [typeof shared, typeof g]; return w }", PAYMENT
+    )
+    assert a.status == "ok" and b.request.json() == ["undefined", "undefined"]
