@@ -69,7 +69,18 @@ class RawRun:
 
 
 def _js(name: str) -> str:
-    return resources.files(__package__).joinpath("js", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("js", name).read_text(encoding="utf-8")
+    # Sources enter every context as strings; QuickJS copies a pure-ASCII string about ten
+    # times faster than one it must widen to UTF-16. \uXXXX means the same in JS source.
+    return _NON_ASCII.sub(_js_escape, text)
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _js_escape(m: re.Match[str]) -> str:
+    units = m.group().encode("utf-16-be")
+    return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
 
 
 def _load_prelude() -> str:
@@ -81,6 +92,7 @@ _PRELUDE = _load_prelude()
 _LIB = _js("lib.js")
 _INTL = _js("intl.js")
 _CLOCK = _js("clock.js")
+_CONSOLE = _js("console.js")
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
@@ -125,6 +137,7 @@ class _Warm:
         self.ctx.set("__dodo_lib", _LIB)
         self.ctx.set("__dodo_intl", _INTL)
         self.ctx.set("__dodo_clock", _CLOCK)
+        self.ctx.set("__dodo_console", _CONSOLE)
         self.host = self.ctx.eval(_PRELUDE)
 
     def captured_logs(self) -> list[tuple[str, str]]:
@@ -136,14 +149,26 @@ class _Warm:
 
 
 class Sandbox:
-    """Runs handler code, one pristine QuickJS context per run, on a dedicated thread."""
+    """Runs handler code, one pristine QuickJS context per run.
 
-    def __init__(self, limits: Limits | None = None, *, prewarm: bool = True) -> None:
+    With ``thread=True`` (the default) the contexts live on a dedicated thread and ``run`` may
+    be called from any thread; the next context is prepared there while the caller carries on.
+    With ``thread=False`` everything happens inline on the creating thread (no hand-off, the
+    cheapest for a single-threaded caller such as the CLI); other threads may not use it.
+    """
+
+    def __init__(
+        self, limits: Limits | None = None, *, thread: bool = True, prewarm: bool = True
+    ) -> None:
         self.limits = limits or Limits()
         self._prewarm = prewarm
         self._warm: _Warm | None = None
         self._spent: _Warm | None = None
+        self._owner = threading.get_ident()
+        self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         _ensure_utc()
+        if not thread:
+            return
         old = threading.stack_size()
         try:
             # Deep-but-legal recursion must hit QuickJS's own stack limit, never the thread's.
@@ -169,7 +194,29 @@ class Sandbox:
     ) -> RawRun:
         """Compile ``source`` in a fresh context and call ``handler`` once."""
         args = (source, filename, payload_json, event_type, url, env or {}, now_ms, limits)
+        if self._executor is None:
+            if threading.get_ident() != self._owner:
+                raise RuntimeError("this Sandbox(thread=False) belongs to another thread")
+            return self._run(*args)
         return self._executor.submit(self._run, *args).result()
+
+    def submit(
+        self,
+        source: str,
+        *,
+        filename: str = "handler.js",
+        payload_json: str,
+        event_type: str,
+        url: str,
+        env: dict[str, str] | None = None,
+        now_ms: float | None = None,
+        limits: Limits | None = None,
+    ) -> concurrent.futures.Future[RawRun]:
+        """Like :meth:`run`, without waiting: for ``asyncio.wrap_future`` in async servers."""
+        if self._executor is None:
+            raise RuntimeError("submit() needs a Sandbox(thread=True)")
+        args = (source, filename, payload_json, event_type, url, env or {}, now_ms, limits)
+        return self._executor.submit(self._run, *args)
 
     def check(self, source: str, filename: str = "handler.js") -> TransformError | None:
         """Compile ``source`` and check it defines a plain function ``handler``."""
@@ -183,16 +230,22 @@ class Sandbox:
         return run.error if run.error and run.error.kind in _STATIC_ERRORS else None
 
     def close(self) -> None:
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
 
     # -- on the sandbox thread -------------------------------------------------------------
 
     def _fill(self) -> None:
-        # Let the caller that is waiting for the last result take the GIL first: QuickJS holds
-        # it while it frees and creates contexts.
-        time.sleep(0)
+        # QuickJS holds the GIL while it frees and creates contexts; on the sandbox thread,
+        # yield between the steps so a caller that wants the GIL back waits at most one step,
+        # not Python's whole 5 ms switch interval.
+        threaded = self._executor is not None
+        if threaded:
+            time.sleep(0)
         self._spent = None
         if self._warm is None:
+            if threaded:
+                time.sleep(0)
             self._warm = _Warm(self.limits)
 
     def _take(self, limits: Limits) -> _Warm:
@@ -222,7 +275,8 @@ class Sandbox:
             runner = warm.host("start", now_ms)
             ctx.eval(source)
             ctx.set_time_limit(max(budget - (time.perf_counter() - began), 0.001))
-            result = json.loads(runner(payload_json, event_type, url, json.dumps(env)))
+            env_json = json.dumps(env) if env else "{}"
+            result = json.loads(runner(payload_json, event_type, url, env_json))
             logs = _logs(result.pop("logs"), limits)
             error = (
                 _js_error(result.pop("error"), limits, source, filename)
@@ -239,10 +293,12 @@ class Sandbox:
         raw.duration_ms = (time.perf_counter() - began) * 1000.0
         # The used context is freed by _fill, after the caller has its result.
         self._spent = warm
-        if self._prewarm:
+        if not self._prewarm:
+            self._spent = None
+        elif self._executor is not None:
             self._executor.submit(self._fill)
         else:
-            self._spent = None
+            self._fill()
         return raw
 
 
@@ -340,14 +396,23 @@ def _ensure_utc() -> None:
     time.tzset()
 
 
-_default: Sandbox | None = None
+_shared: Sandbox | None = None
+_main: Sandbox | None = None
 _default_lock = threading.Lock()
 
 
 def default_sandbox() -> Sandbox:
-    """The process-wide sandbox used when none is passed explicitly."""
-    global _default
+    """The sandbox used when none is passed: inline on the main thread, else a shared thread.
+
+    Inline use is limited to the main thread because its stack size is known to be ample for
+    QuickJS's own stack limit; other threads may have been started with a small stack.
+    """
+    global _shared, _main
     with _default_lock:
-        if _default is None:
-            _default = Sandbox()
-        return _default
+        if threading.current_thread() is threading.main_thread():
+            if _main is None:
+                _main = Sandbox(thread=False)
+            return _main
+        if _shared is None:
+            _shared = Sandbox()
+        return _shared

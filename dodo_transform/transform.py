@@ -7,6 +7,7 @@ decides, fail-closed, whether there is a request to send.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -26,6 +27,7 @@ __all__ = [
     "TransformError",
     "parse_now",
     "transform",
+    "transform_async",
     "ALLOWED_METHODS",
     "FORBIDDEN_HEADERS",
 ]
@@ -49,6 +51,7 @@ MIN_CODE_SIZE = 10
 MAX_CODE_SIZE = 51_200
 # Header names whose values are secrets: redacted in anything we print or store.
 SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|password", re.I)
+_SPACE = re.compile(r"\s")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 Status = Literal["ok", "cancelled", "error"]
@@ -161,8 +164,41 @@ def transform(
     ``headers`` are the endpoint's configured headers; the handler's own headers override them.
     ``now`` freezes ``Date.now()``/``new Date()`` (an aware datetime or an ISO-8601 string).
     Never raises for anything the handler does: every failure is a ``Decision`` with
-    ``status == "error"``.
+    ``status == "error"``. Raises ``ValueError`` for a payload that is not JSON.
     """
+    job = _job(handler, payload, url, env, now, limits)
+    if isinstance(job, Decision):
+        return job
+    return decide((sandbox or default_sandbox()).run(**job), headers or {})
+
+
+async def transform_async(
+    handler: Handler | str,
+    payload: str | bytes | Mapping[str, Any],
+    *,
+    sandbox: Sandbox,
+    url: str = "https://example.invalid/webhook",
+    env: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    now: datetime | str | None = None,
+    limits: Limits | None = None,
+) -> Decision:
+    """:func:`transform` for asyncio code: the run happens on ``sandbox``'s own thread
+    (a ``Sandbox(thread=True)``) while the event loop carries on."""
+    job = _job(handler, payload, url, env, now, limits)
+    if isinstance(job, Decision):
+        return job
+    return decide(await asyncio.wrap_future(sandbox.submit(**job)), headers or {})
+
+
+def _job(
+    handler: Handler | str,
+    payload: str | bytes | Mapping[str, Any],
+    url: str,
+    env: Mapping[str, str] | None,
+    now: datetime | str | None,
+    limits: Limits | None,
+) -> dict[str, Any] | Decision:
     if isinstance(handler, str):
         try:
             handler = Handler(handler)
@@ -172,17 +208,16 @@ def transform(
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
     parsed = json.loads(text) if isinstance(raw, str) else raw
     event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
-    run = (sandbox or default_sandbox()).run(
-        handler.source,
-        filename=handler.filename,
-        payload_json=text,
-        event_type=event_type if isinstance(event_type, str) else "",
-        url=url,
-        env=dict(env or {}),
-        now_ms=None if now is None else parse_now(now).timestamp() * 1000.0,
-        limits=limits,
-    )
-    return decide(run, headers or {})
+    return {
+        "source": handler.source,
+        "filename": handler.filename,
+        "payload_json": text,
+        "event_type": event_type if isinstance(event_type, str) else "",
+        "url": url,
+        "env": dict(env) if env else None,
+        "now_ms": None if now is None else parse_now(now).timestamp() * 1000.0,
+        "limits": limits,
+    }
 
 
 def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
@@ -243,7 +278,7 @@ def url_problem(url: Any) -> str | None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"webhook.url must be an absolute http(s) URL; got {url!r}"
-    if any(c.isspace() for c in url):
+    if _SPACE.search(url):
         return f"webhook.url must not contain whitespace; got {url!r}"
     return None
 

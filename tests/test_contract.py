@@ -200,3 +200,19 @@ def test_to_dict_is_the_json_shape():
     assert list(out) == ["status", "request", "logs", "warnings", "error", "duration_ms"]
     assert out["request"]["headers"]["Authorization"] == "[redacted]"
     assert out["logs"] == [{"level": "log", "message": "x"}]
+
+
+def test_transform_async_runs_on_the_sandbox_thread():
+    import asyncio
+
+    from dodo_transform.sandbox import Sandbox
+    from dodo_transform.transform import transform_async
+
+    sandbox = Sandbox(thread=True)
+    try:
+        d = asyncio.run(
+            transform_async("function handler(w) { w.method = 'PUT'; return w }", PAYMENT, sandbox=sandbox)
+        )
+    finally:
+        sandbox.close()
+    assert (d.status, d.request.method) == ("ok", "PUT")

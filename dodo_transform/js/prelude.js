@@ -1,11 +1,11 @@
 // Evaluated in every fresh context before the handler, so it is compiled once per event:
 // QuickJS compiles roughly 25 bytes of source per microsecond, and every line here is paid on
 // every run. Only the hot path lives here. Console formatting, error reports, the frozen clock
-// and Intl are compiled on first use (lib.js, clock.js, intl.js) and reached through stubs.
+// and Intl are compiled on first use (console.js, lib.js, clock.js, intl.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, P) {
   "use strict";
-  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock;
+  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console;
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
@@ -19,33 +19,27 @@
   function method(obj, name, fn) {
     defineProperty(obj, name, { value: fn, writable: true, enumerable: false, configurable: true });
   }
+  function lazyGlobal(name, make) {
+    defineProperty(globalThis, name, {
+      configurable: true,
+      get() { const value = make(); method(globalThis, name, value); return value; },
+      set(value) { method(globalThis, name, value); },
+    });
+  }
   // One compiled stub body, many closures: a stub forwards to lib.js's implementation `key`.
   function stub(obj, name, key) {
     const fn = { [name]() { return reflectApply(load()[key], this, [fn, arguments]); } }[name];
     method(obj, name, fn);
   }
-  const console = {};
-  for (const level of ["log", "info", "warn", "error", "debug", "trace"]) {
-    method(console, level, { [level]() {
-      const lines = logs.lines, n = lines.length;
-      if (n >= 2000) return void logs.dropped++;
-      // The common `console.log("text")` needs no formatter.
-      lines[n + 1] = arguments.length === 1 && typeof arguments[0] === "string" ? arguments[0] : load().format(arguments);
-      lines[n] = level === "trace" ? "debug" : level;
-    } }[level]);
-  }
-  method(globalThis, "console", console);
+  // console is built on first use (console.js): most production handlers never log.
+  lazyGlobal("console", () => indirectEval(consoleSource)(method, logs, load));
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
   stub(RealDate.prototype, "toLocaleDateString", "dateToLocaleDateString");
   stub(RealDate.prototype, "toLocaleTimeString", "dateToLocaleTimeString");
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
-  defineProperty(globalThis, "Intl", {
-    configurable: true,
-    get() { const value = load().Intl(); method(globalThis, "Intl", value); return value; },
-    set(value) { method(globalThis, "Intl", value); },
-  });
+  lazyGlobal("Intl", () => load().Intl());
 
   function __dodo_run__(payloadJson, eventType, url, envJson) {
     let fn, out, record;
@@ -75,4 +69,4 @@
     if (arg !== null) indirectEval(clockSource)(RealDate, method, arg);
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, /*@PRIMORDIALS@*/)
