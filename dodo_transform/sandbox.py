@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -123,12 +124,23 @@ def _logs(captured: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
 
 
 class _Warm:
-    """A context with the prelude evaluated and nothing else: pristine until used."""
+    """A fresh context with the prelude evaluated: pristine until used.
 
-    __slots__ = ("ctx", "host", "limits")
+    ``prepare`` goes one step further for a known handler: it installs the run's clock and
+    evaluates the handler's top-level code, so that an event only pays for the call. Nothing
+    else happens in between, so the handler cannot tell; only wall time moves on, which is
+    why prepared contexts expire (``Sandbox(prepared_ttl=...)``).
+    """
+
+    __slots__ = ("ctx", "host", "limits", "key", "runner", "failure", "top_level_s", "born")
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits
+        self.key: tuple[Any, ...] | None = None
+        self.runner: Any = None
+        self.failure: BaseException | None = None
+        self.top_level_s = 0.0
+        self.born = time.monotonic()
         self.ctx = quickjs.Context()
         self.ctx.set_memory_limit(limits.memory_bytes)
         self.ctx.set_max_stack_size(limits.stack_bytes)
@@ -139,6 +151,18 @@ class _Warm:
         self.ctx.set("__dodo_clock", _CLOCK)
         self.ctx.set("__dodo_console", _CONSOLE)
         self.host = self.ctx.eval(_PRELUDE)
+
+    def prepare(self, key: tuple[Any, ...], source: str, now_ms: float | None) -> None:
+        """Install the clock and run the handler's top-level code (within the time limit)."""
+        self.key = key
+        began = time.perf_counter()
+        try:
+            self.ctx.set_time_limit(self.limits.time_ms / 1000.0)
+            self.runner = self.host("start", now_ms)
+            self.ctx.eval(source)
+        except (quickjs.JSException, quickjs.StackOverflow) as e:
+            self.failure = e
+        self.top_level_s = time.perf_counter() - began
 
     def captured_logs(self) -> list[tuple[str, str]]:
         try:
@@ -158,11 +182,20 @@ class Sandbox:
     """
 
     def __init__(
-        self, limits: Limits | None = None, *, thread: bool = True, prewarm: bool = True
+        self,
+        limits: Limits | None = None,
+        *,
+        thread: bool = True,
+        prewarm: bool = True,
+        prepared_ttl: float = 2.0,
     ) -> None:
         self.limits = limits or Limits()
         self._prewarm = prewarm
+        self._prepared_ttl = prepared_ttl
         self._warm: _Warm | None = None
+        # On the sandbox thread, a context per recently used handler with its top-level code
+        # already run: an event then costs one call. Keyed by (source, now_ms, limits).
+        self._prepared: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
         self._spent: _Warm | None = None
         self._owner = threading.get_ident()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -176,7 +209,7 @@ class Sandbox:
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="dodo-sandbox"
             )
-            self._executor.submit(self._fill).result()
+            self._executor.submit(self._fill, None).result()
         finally:
             threading.stack_size(old)
 
@@ -235,7 +268,7 @@ class Sandbox:
 
     # -- on the sandbox thread -------------------------------------------------------------
 
-    def _fill(self) -> None:
+    def _fill(self, key: tuple[Any, ...] | None) -> None:
         # QuickJS holds the GIL while it frees and creates contexts; on the sandbox thread,
         # yield between the steps so a caller that wants the GIL back waits at most one step,
         # not Python's whole 5 ms switch interval.
@@ -247,11 +280,21 @@ class Sandbox:
             if threaded:
                 time.sleep(0)
             self._warm = _Warm(self.limits)
+        if key is not None and key not in self._prepared:
+            time.sleep(0)
+            warm = _Warm(key[3])
+            warm.prepare(key, key[0], key[2])
+            self._prepared[key] = warm
+            while len(self._prepared) > _MAX_PREPARED:
+                self._prepared.popitem(last=False)
 
-    def _take(self, limits: Limits) -> _Warm:
+    def _take(self, key: tuple[Any, ...]) -> _Warm:
+        warm = self._prepared.pop(key, None)
+        if warm is not None and time.monotonic() - warm.born <= self._prepared_ttl:
+            return warm
         warm, self._warm = self._warm, None
-        if warm is None or limits != self.limits:
-            warm = _Warm(limits)
+        if warm is None or key[3] != self.limits:
+            warm = _Warm(key[3])
         return warm
 
     def _run(
@@ -266,17 +309,19 @@ class Sandbox:
         limits: Limits | None,
     ) -> RawRun:
         limits = limits or self.limits
-        warm = self._take(limits)
+        key = (source, filename, now_ms, limits)
+        warm = self._take(key)
         began = time.perf_counter()
-        budget = limits.time_ms / 1000.0
+        if warm.key is None:
+            warm.prepare(key, source, now_ms)
         ctx = warm.ctx
         try:
-            ctx.set_time_limit(budget)
-            runner = warm.host("start", now_ms)
-            ctx.eval(source)
-            ctx.set_time_limit(max(budget - (time.perf_counter() - began), 0.001))
+            if warm.failure is not None:
+                raise warm.failure
+            budget = limits.time_ms / 1000.0 - warm.top_level_s
+            ctx.set_time_limit(max(budget, 0.001))
             env_json = json.dumps(env) if env else "{}"
-            result = json.loads(runner(payload_json, event_type, url, env_json))
+            result = json.loads(warm.runner(payload_json, event_type, url, env_json))
             logs = _logs(result.pop("logs"), limits)
             error = (
                 _js_error(result.pop("error"), limits, source, filename)
@@ -290,18 +335,20 @@ class Sandbox:
         except quickjs.JSException as e:
             error = _host_error(ctx, str(e), limits, source, filename)
             raw = RawRun(None, error, warm.captured_logs())
-        raw.duration_ms = (time.perf_counter() - began) * 1000.0
-        # The used context is freed by _fill, after the caller has its result.
+        raw.duration_ms = (time.perf_counter() - began + warm.top_level_s) * 1000.0
+        # The used context is freed by _fill, after the caller has its result. A handler
+        # whose top-level code failed is not prepared again ahead of its next event.
         self._spent = warm
         if not self._prewarm:
             self._spent = None
         elif self._executor is not None:
-            self._executor.submit(self._fill)
+            self._executor.submit(self._fill, key if warm.failure is None else None)
         else:
-            self._fill()
+            self._fill(None)
         return raw
 
 
+_MAX_PREPARED = 32
 _THROW_NULL = re.compile(r"\bthrow\s+null\b")
 _STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code_size"})
 
