@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import samples
-from .report import json_record, render
-from .transform import Handler, HandlerError, Limits, parse_now, transform
+from . import testing
+from .report import render
+from .transform import Limits, parse_now
 
 __all__ = ["main"]
 
@@ -95,46 +95,6 @@ def _add_test(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_test)
 
 
-def _inputs(args: argparse.Namespace) -> list[tuple[str | None, str, str]]:
-    """(payload_file, event_type, raw JSON) for every payload, in command-line order."""
-    given = getattr(args, "inputs", None) or []
-    if not given:
-        return [(s.name, s.event_type, s.text) for s in samples.all()]
-    out = []
-    for kind, value in given:
-        if kind == "event":
-            try:
-                s = samples.get(value)
-            except KeyError as e:
-                raise UsageError(e.args[0]) from None
-            out.append((s.name, s.event_type, s.text))
-            continue
-        path = Path(value)
-        files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
-        if path.is_dir() and not files:
-            raise UsageError(f"{value}: no *.json files in this directory")
-        for f in files:
-            out.append(_read_envelope(str(f) if path.is_dir() else value, f))
-    return out
-
-
-def _read_envelope(name: str, path: Path) -> tuple[str, str, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{name}: cannot read: {getattr(e, 'strerror', None) or e}") from None
-    try:
-        envelope = json.loads(text)
-    except ValueError as e:
-        raise UsageError(f"{name}: invalid JSON: {e}") from None
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("type"), str):
-        raise UsageError(
-            f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
-            "(and business_id, timestamp, data)"
-        )
-    return name, envelope["type"], text
-
-
 def _env(pairs: Sequence[str]) -> dict[str, str]:
     env = {}
     for pair in pairs:
@@ -173,42 +133,50 @@ def _linter(args: argparse.Namespace):  # noqa: ANN202 - returns a callable or N
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    try:
-        handler = Handler.from_file(args.handler)
-    except OSError as e:
-        raise UsageError(f"{args.handler}: cannot read: {e.strerror or e}") from None
-    except HandlerError as e:
-        raise UsageError(e.error.message) from None
     now = None
     if args.now is not None:
         try:
             now = parse_now(args.now)
         except ValueError as e:
             raise UsageError(f"--now {args.now!r}: {e}") from None
-    env = _env(args.env)
+    given = getattr(args, "inputs", None) or []
+    try:
+        inputs = testing.payloads(
+            [v for k, v in given if k == "event"],
+            [v for k, v in given if k == "payload"],
+            order=["event" if k == "event" else "file" for k, _ in given],
+        )
+    except testing.PayloadError as e:
+        raise UsageError(str(e)) from None
+    if not Path(args.handler).is_file():
+        raise UsageError(f"{args.handler}: no such file")
     limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
-    payloads = _inputs(args)
-    lint = _linter(args)
+    records = testing.run(
+        args.handler,
+        inputs,
+        url=args.url,
+        env=_env(args.env),
+        now=now,
+        limits=limits,
+        lint=_linter(args),
+    )
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    errors = 0
     counts = {"ok": 0, "cancelled": 0, "error": 0}
-    for name, event_type, text in payloads:
-        decision = transform(handler, text, url=args.url, env=env, now=now, limits=limits)
-        if lint and decision.request:
-            decision = decision.with_warnings(lint(decision.request))
-        record = json_record(decision, name, event_type)
-        counts[decision.status] += 1
-        errors += decision.status == "error"
-        if args.json:
-            print(json.dumps(record, ensure_ascii=False), flush=False)
-        else:
-            print(render(record, colour=colour) + "\n")
+    try:
+        for record in records:
+            counts[record["status"]] += 1
+            if args.json:
+                print(json.dumps(record, ensure_ascii=False))
+            else:
+                print(render(record, colour=colour) + "\n")
+    except OSError as e:
+        raise UsageError(f"{args.handler}: cannot read: {e.strerror or e}") from None
     if not args.json:
         print(
-            f"{len(payloads)} payload(s): {counts['ok']} send, {counts['cancelled']} cancelled, "
+            f"{len(inputs)} payload(s): {counts['ok']} send, {counts['cancelled']} cancelled, "
             f"{counts['error']} error(s)"
         )
-    return 1 if errors else 0
+    return 1 if counts["error"] else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

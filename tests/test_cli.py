@@ -1,0 +1,171 @@
+"""`dodo-transform test`: the command as a user runs it, in a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dodo_transform import samples
+from dodo_transform.report import render
+
+ROOT = Path(__file__).resolve().parent.parent
+ADD_CUSTOMER = str(ROOT / "handlers" / "mailerlite" / "add_customer_on_payment.js")
+
+
+def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dodo_transform", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def lines(out: str) -> list[dict]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_json_runs_every_builtin_sample_by_default_in_one_process():
+    r = cli("test", ADD_CUSTOMER, "--json", "--now", "2025-08-04T05:30:45Z")
+    assert r.returncode == 0, r.stderr
+    records = lines(r.stdout)
+    assert [x["payload_file"] for x in records] == samples.names()
+    first = records[0]
+    assert list(first) == [
+        "payload_file", "event_type", "status", "request", "logs", "warnings", "error", "duration_ms",
+    ]
+    paid = next(x for x in records if x["payload_file"] == "payment.succeeded")
+    assert paid["status"] == "ok"
+    assert paid["request"]["url"] == "https://connect.mailerlite.com/api/subscribers"
+    assert json.loads(paid["request"]["body"])["email"] == "jane.doe@example.com"
+    assert {w["code"] for w in paid["warnings"]} >= {"non_numeric_group_id"}
+
+
+def test_event_and_payload_keep_command_line_order(tmp_path):
+    envelope = tmp_path / "custom.json"
+    envelope.write_text(samples.get("subscription.cancelled").text)
+    folder = tmp_path / "more"
+    (folder / "b").mkdir(parents=True)
+    (folder / "b" / "z.json").write_text(samples.get("refund.succeeded").text)
+    (folder / "a.json").write_text(samples.get("payment.failed").text)
+    r = cli("test", ADD_CUSTOMER, "--payload", str(envelope), "--event", "payment.succeeded",
+            "--payload", str(folder), "--json")
+    assert r.returncode == 0, r.stderr
+    assert [(x["payload_file"], x["event_type"]) for x in lines(r.stdout)] == [
+        (str(envelope), "subscription.cancelled"),
+        ("payment.succeeded", "payment.succeeded"),
+        (str(folder / "a.json"), "payment.failed"),
+        (str(folder / "b" / "z.json"), "refund.succeeded"),
+    ]
+
+
+def test_url_env_and_now_reach_the_handler(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) { w.payload = {url: w.url, env: w.env, now: new Date().toISOString()};"
+        " w.headers = {Authorization: 'Bearer sk_live_123', 'X-Trace': 't'}; return w }"
+    )
+    r = cli("test", str(handler), "--event", "payment.succeeded", "--url", "https://hooks.example.com/x",
+            "--env", "PLAN=pro", "--env", "EMPTY=", "--now", "2030-01-02T03:04:05Z", "--json")
+    record = lines(r.stdout)[0]
+    assert json.loads(record["request"]["body"]) == {
+        "url": "https://hooks.example.com/x",
+        "env": {"PLAN": "pro", "EMPTY": ""},
+        "now": "2030-01-02T03:04:05.000Z",
+    }
+    assert record["request"]["headers"] == {
+        "Content-Type": "application/json", "Authorization": "[redacted]", "X-Trace": "t",
+    }
+    assert "sk_live_123" not in r.stdout
+
+
+def test_exit_status_1_when_any_run_errors(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) {\n  if (w.eventType === 'refund.failed') throw new Error('boom');\n  return w;\n}"
+    )
+    r = cli("test", str(handler), "--event", "payment.succeeded", "--event", "refund.failed", "--json")
+    assert r.returncode == 1
+    ok, failed = lines(r.stdout)
+    assert ok["status"] == "ok" and failed["status"] == "error"
+    assert failed["request"] is None
+    assert failed["error"] == {
+        "kind": "exception",
+        "message": "Error: boom",
+        "line": 2,
+        "column": 50,
+        "stack": f"Error: boom\n    at handler ({handler}:2:50)",
+    }
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["test", "missing.js"], "missing.js: no such file"),
+        (["test", ADD_CUSTOMER, "--event", "payment.nope"], "no built-in sample 'payment.nope'"),
+        (["test", ADD_CUSTOMER, "--env", "NOEQUALS"], "expected KEY=VALUE"),
+        (["test", ADD_CUSTOMER, "--now", "yesterday"], "not an ISO-8601 instant"),
+        (["test", ADD_CUSTOMER, "--now", "2025-08-04T05:30:45"], "needs a time zone"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(args, message):
+    r = cli(*args)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1 and message in r.stderr
+
+
+def test_invalid_payload_files_are_usage_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    r = cli("test", ADD_CUSTOMER, "--payload", str(bad))
+    assert r.returncode == 2 and "invalid JSON" in r.stderr and str(bad) in r.stderr
+    bad.write_text('{"no": "type"}')
+    r = cli("test", ADD_CUSTOMER, "--payload", str(bad))
+    assert r.returncode == 2 and "not a Dodo webhook envelope" in r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = cli("test", ADD_CUSTOMER, "--payload", str(empty))
+    assert r.returncode == 2 and "no *.json files" in r.stderr
+
+
+def test_oversized_handler_is_an_error_per_payload(tmp_path):
+    handler = tmp_path / "big.js"
+    handler.write_text("function handler(w) { return w }\n//" + "x" * 60_000)
+    r = cli("test", str(handler), "--event", "payment.succeeded", "--json")
+    assert r.returncode == 1
+    assert lines(r.stdout)[0]["error"]["kind"] == "code_size"
+
+
+def test_human_output_shows_decision_request_logs_and_warnings(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) { console.warn('careful'); if (w.eventType === 'refund.failed')"
+        " { w.cancel = true } w.url = 'https://connect.mailerlite.com/api/subscribers';"
+        " w.payload = {email: 'not-an-email', groups: ['x']}; return w }"
+    )
+    r = cli("test", str(handler), "--event", "payment.succeeded", "--event", "refund.failed")
+    assert r.returncode == 0
+    out = r.stdout
+    assert "SEND" in out and "CANCELLED" in out
+    assert "POST https://connect.mailerlite.com/api/subscribers" in out
+    assert '"email": "not-an-email"' in out  # pretty-printed body
+    assert "console.warn  careful" in out
+    assert "warning [invalid_email]" in out
+    assert "\x1b[" not in out  # no colour when not a TTY
+    assert out.rstrip().endswith("2 payload(s): 1 send, 1 cancelled, 0 error(s)")
+
+
+def test_colour_on_a_tty():
+    record = {
+        "payload_file": "x", "event_type": "payment.succeeded", "status": "error", "request": None,
+        "logs": [], "warnings": [], "duration_ms": 0.1,
+        "error": {"kind": "exception", "message": "Error: x", "line": 1, "column": 2, "stack": None},
+    }
+    assert "\x1b[31m" in render(record, colour=True)
+    assert "\x1b[" not in render(record, colour=False)
