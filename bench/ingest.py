@@ -1,0 +1,247 @@
+"""Ingest benchmark: how fast `dodo-transform serve` acknowledges signed webhooks.
+
+Two servers, measured in one run with the same load generator:
+  * dodo-transform serve: verify, store (SQLite, synchronous=FULL commit), 2xx; the worker
+    transforms and delivers to a local target in the same process meanwhile;
+  * a bare Starlette endpoint that only verifies the signature: the framework's ceiling.
+
+Two measurements per server:
+  * throughput: closed loop, ``--concurrency`` requests in flight, for ``--seconds``;
+  * latency: open loop at a fixed ``--rate`` (requests/s) for ``--seconds``; latency is counted
+    from each request's scheduled send time, so a stalled server cannot hide its queue.
+
+Usage: .venv/bin/python bench/ingest.py [--rate 200] [--seconds 5] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from dodo_transform.signing import sign, verify  # noqa: E402
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text()
+
+
+def bare_app():  # the framework's ceiling: read, verify, answer
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def receive(request):
+        body = await request.body()
+        try:
+            verify([SECRET], body, request.headers)
+        except Exception as e:
+            return JSONResponse({"error": str(e)}, status_code=401)
+        return JSONResponse({"status": "accepted"}, status_code=202)
+
+    return Starlette(routes=[Route("/webhooks/{endpoint}", receive, methods=["POST"])])
+
+
+def target_app():  # where dodo-transform delivers during the benchmark
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def ok(request):
+        await request.body()
+        return Response("{}", media_type="application/json")
+
+    return Starlette(routes=[Route("/{p:path}", ok, methods=["POST"])])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def spawn(args: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.05)
+    raise RuntimeError(f"{args} did not start")
+
+
+def bodies(n: int, tag: str) -> list[tuple[bytes, dict[str, str]]]:
+    out = []
+    for i in range(n):
+        envelope = json.loads(SAMPLE)
+        envelope["data"]["customer"]["email"] = f"user{i}@example.com"  # no ordering chains
+        body = json.dumps(envelope).encode()
+        out.append((body, sign(SECRET, body, msg_id=f"msg_{tag}_{i}")))
+    return out
+
+
+class Conn:
+    """A minimal HTTP/1.1 keep-alive client: far cheaper than httpx, so the load generator
+    (on the same CPUs) takes as little as possible from the server being measured."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.port, self.path = port, path
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, body: bytes, headers: dict[str, str]) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.writer.write(
+            f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+            f"\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+        assert self.reader is not None
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":", 1)[1])
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+
+async def throughput(port: int, path: str, seconds: float, concurrency: int,
+                     tag: str) -> tuple[float, int]:
+    it = iter(bodies(int(seconds * 4000), tag))
+    done = errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done, errors
+        conn = Conn(port, path)
+        for body, headers in it:
+            if time.perf_counter() >= stop:
+                return
+            if await conn.post(body, headers) in (200, 202):
+                done += 1
+            else:
+                errors += 1
+
+    t0 = time.perf_counter()
+    stop = t0 + seconds
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return done / (time.perf_counter() - t0), errors
+
+
+async def latency(port: int, path: str, rate: float, seconds: float,
+                  tag: str) -> tuple[float, float, int]:
+    pool = bodies(int(rate * seconds), tag)
+    results: list[float] = []
+    errors = 0
+    idle: list[Conn] = []
+
+    async def one(at: float, body: bytes, headers: dict[str, str]) -> None:
+        nonlocal errors
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        conn = idle.pop() if idle else Conn(port, path)
+        status = await conn.post(body, headers)
+        results.append(time.perf_counter() - at)
+        idle.append(conn)
+        errors += status not in (200, 202)
+
+    start = time.perf_counter() + 0.2
+    await asyncio.gather(*(one(start + i / rate, b, h) for i, (b, h) in enumerate(pool)))
+    q = statistics.quantiles(results, n=100)
+    return q[49] * 1000, q[98] * 1000, errors
+
+
+async def drain(port: int) -> None:
+    """Wait until the worker has delivered the backlog, so phases do not overlap."""
+    async with httpx.AsyncClient() as client:
+        while True:
+            counts = (await client.get(f"http://127.0.0.1:{port}/healthz")).json()["deliveries"]
+            if not counts.get("pending") and not counts.get("delivering"):
+                return
+            await asyncio.sleep(0.2)
+
+
+def config_for(tmp: Path, port: int, target: int) -> Path:
+    (tmp / "identity.js").write_text("function handler(webhook) { return webhook; }\n")
+    path = tmp / "bench.toml"
+    path.write_text(f"""
+[server]
+port = {port}
+database = "bench.db"
+
+[[endpoints]]
+name = "bench"
+secrets = ["{SECRET}"]
+handler = "identity.js"
+url = "http://127.0.0.1:{target}/hook"
+allow_hosts = ["127.0.0.1"]
+""")
+    return path
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] in ("--serve-bare", "--serve-target"):
+        import uvicorn
+
+        app = bare_app() if sys.argv[1] == "--serve-bare" else target_app()
+        uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rate", type=float, default=200.0, help="offered rate for latency, req/s")
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--concurrency", type=int, default=32)
+    args = p.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        target_port, bare_port, serve_port = free_port(), free_port(), free_port()
+        procs = [spawn([__file__, "--serve-target", str(target_port)], target_port)]
+        try:
+            procs.append(spawn([__file__, "--serve-bare", str(bare_port)], bare_port))
+            config = config_for(Path(tmp), serve_port, target_port)
+            procs.append(spawn(["-m", "dodo_transform.cli_server", "serve", "--config",
+                                str(config)], serve_port))
+            path = "/webhooks/bench"
+            for name, port in [("bare Starlette, verify only", bare_port),
+                               ("dodo-transform serve", serve_port)]:
+                rps, e1 = asyncio.run(throughput(port, path, args.seconds, args.concurrency, "t"))
+                if port == serve_port:
+                    t0 = time.perf_counter()
+                    asyncio.run(drain(port))
+                    backlog = time.perf_counter() - t0
+                p50, p99, e2 = asyncio.run(latency(port, path, args.rate, args.seconds, "l"))
+                rows.append((name, rps, p50, p99, e1 + e2))
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(30)
+    print(f"\nSigned webhook ingest, {os.cpu_count()} CPUs, Python {sys.version.split()[0]} "
+          f"(server, target and load generator on the same machine)\n")
+    print(f"| server | acks/s (closed loop, {args.concurrency} in flight) | "
+          f"p50 ms @ {args.rate:g}/s | p99 ms @ {args.rate:g}/s | non-2xx |")
+    print("|---|---:|---:|---:|---:|")
+    for name, rps, p50, p99, errors in rows:
+        print(f"| {name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
+    print(f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
+          "phase left; the latency phase starts after it.)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,296 @@
+"""The TOML configuration of ``dodo-transform serve``: load, substitute ``${VAR}``, validate.
+
+Every problem is a :class:`ConfigError` that prints as one line naming the file, the key and
+what is wrong; handlers are loaded and syntax-checked here so a typo stops start-up instead of
+failing every delivery later.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .ratelimit import KNOWN_RATES, Rate, parse_rate
+from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_MAX_BODY = 1024 * 1024
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_HEADER = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+class ConfigError(Exception):
+    def __init__(self, file: str | os.PathLike[str], key: str, problem: str) -> None:
+        self.file, self.key, self.problem = str(file), key, problem
+        super().__init__(f"{file}: {key}: {problem}")
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    name: str
+    secrets: tuple[str, ...]
+    handler_path: Path
+    url: str
+    handler: Any = None  # dodo_transform.transform.Handler (import kept lazy for start-up)
+    events: frozenset[str] | None = None
+    allow_hosts: frozenset[str] = frozenset()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    rate_limit: Rate | None = None
+    retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    retry_on_4xx: frozenset[int] = DEFAULT_RETRY_ON_4XX
+    timeout: float = 15.0
+
+    def accepts(self, event_type: str | None) -> bool:
+        return self.events is None or event_type in self.events
+
+    def rate_for(self, host: str) -> Rate | None:
+        return self.rate_limit or KNOWN_RATES.get(host.lower())
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database: Path = Path("dodo-transform.db")
+    admin_token: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY
+    concurrency: int = 32
+    shutdown_grace: float = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    server: ServerConfig
+    endpoints: Mapping[str, EndpointConfig]
+
+
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "-", "file not found; pass --config FILE") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(path, "-", f"cannot read: {e}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, "-", f"invalid TOML: {e}") from None
+    r = _Reader(path, environ)
+    r.keys(raw, "", {"server", "endpoints"})
+    server = _server(r, r.table(raw, "server"), path.parent)
+    endpoints: dict[str, EndpointConfig] = {}
+    items = raw.get("endpoints", [])
+    if not isinstance(items, list) or not items:
+        raise ConfigError(path, "endpoints", "add at least one [[endpoints]] table")
+    for i, item in enumerate(items):
+        ep = _endpoint(r, item, f"endpoints[{i}]", path.parent)
+        if ep.name in endpoints:
+            raise ConfigError(path, f"endpoints[{i}].name", f"duplicate endpoint {ep.name!r}")
+        endpoints[ep.name] = ep
+    return Config(path, server, endpoints)
+
+
+def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
+    k = "server."
+    r.keys(t, k, {"host", "port", "database", "admin_token", "max_body_bytes", "concurrency",
+                  "shutdown_grace"})
+    d = ServerConfig()
+    port = r.get(t, k, "port", int, d.port)
+    if not 0 <= port <= 65535:
+        raise ConfigError(r.path, k + "port", f"{port} is not a TCP port (0..65535)")
+    token = r.get(t, k, "admin_token", str, None)
+    return ServerConfig(
+        host=r.get(t, k, "host", str, d.host),
+        port=port,
+        database=base / r.get(t, k, "database", str, str(d.database)),
+        admin_token=token or None,  # "" (e.g. "${TOKEN:-}") disables the admin API
+        max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
+        concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
+        shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
+    )
+
+
+def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
+    if not isinstance(t, dict):
+        raise ConfigError(r.path, key, "must be a table ([[endpoints]])")
+    k = key + "."
+    r.keys(t, k, {"name", "secrets", "handler", "url", "events", "allow_hosts", "headers", "env",
+                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout"})
+    name = r.get(t, k, "name", str)
+    if not _NAME.match(name):
+        raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
+    secrets = tuple(r.list(t, k, "secrets", str))
+    if not secrets:
+        raise ConfigError(r.path, k + "secrets", "give at least one whsec_… secret")
+    for i, s in enumerate(secrets):
+        _check_secret(r.path, f"{k}secrets[{i}]", s)
+    url = r.get(t, k, "url", str)
+    from .transform import url_problem
+
+    if url_problem(url):
+        raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
+    headers = r.str_map(t, k, "headers")
+    for h in headers:
+        if not _HEADER.match(h):
+            raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
+    events = r.list(t, k, "events", str, None)
+    rate = r.get(t, k, "rate_limit", str, None)
+    try:
+        rate_limit = parse_rate(rate) if rate is not None else None
+    except ValueError as e:
+        raise ConfigError(r.path, k + "rate_limit", str(e)) from None
+    schedule = tuple(float(x) for x in r.list(t, k, "retry_schedule", (int, float),
+                                               DEFAULT_SCHEDULE))
+    if any(x < 0 for x in schedule):
+        raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
+    handler_rel = r.get(t, k, "handler", str)
+    handler_path = base / handler_rel
+    return EndpointConfig(
+        name=name,
+        secrets=secrets,
+        handler_path=handler_path,
+        handler=_load_handler(r.path, k + "handler", handler_path),
+        url=url,
+        events=frozenset(events) if events is not None else None,
+        allow_hosts=frozenset(h.lower() for h in r.list(t, k, "allow_hosts", str, [])),
+        headers=headers,
+        env=r.str_map(t, k, "env"),
+        rate_limit=rate_limit,
+        retry_schedule=schedule,
+        retry_on_4xx=frozenset(r.list(t, k, "retry_on_4xx", int, DEFAULT_RETRY_ON_4XX)),
+        timeout=r.positive(t, k, "timeout", float, 15.0),
+    )
+
+
+def _check_secret(path: Path, key: str, secret: str) -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    try:
+        Webhook(secret)
+    except Exception:
+        raise ConfigError(path, key, "not a webhook secret (whsec_ followed by base64)") from None
+
+
+def _load_handler(path: Path, key: str, file: Path) -> Any:
+    from . import transform as t
+
+    try:
+        handler = t.Handler.from_file(str(file))
+    except OSError as e:
+        raise ConfigError(path, key, f"cannot read handler {file}: {e.strerror}") from None
+    except t.HandlerError as e:
+        raise ConfigError(path, key, e.error.message) from None
+    error = check_handler(handler)
+    if error is not None:
+        where = f" (line {error.line}, column {error.column})" if error.line else ""
+        raise ConfigError(path, key, f"{file}: {error.kind}: {error.message}{where}")
+    return handler
+
+
+def check_handler(handler: Any) -> Any:
+    """A TransformError when the handler cannot run on any event (syntax, no ``handler``)."""
+    from . import transform as t
+
+    checker = getattr(t, "check_handler", None)
+    if checker is not None:
+        return checker(handler)
+    probe = '{"business_id":"","type":"","timestamp":"1970-01-01T00:00:00Z","data":{}}'
+    d = t.transform(handler, probe)
+    if d.error and d.error.kind in ("syntax_error", "no_handler", "async_handler", "code_size"):
+        return d.error
+    return None
+
+
+class _Reader:
+    """Typed access to TOML tables, with ``${VAR}`` substitution and precise error keys."""
+
+    def __init__(self, path: Path, environ: Mapping[str, str]) -> None:
+        self.path, self.environ = path, environ
+
+    def keys(self, t: Mapping[str, Any], prefix: str, allowed: set[str]) -> None:
+        for key in t:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise ConfigError(self.path, prefix + key, f"unknown key (known: {known})")
+
+    def table(self, t: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = t.get(key, {})
+        if not isinstance(value, dict):
+            raise ConfigError(self.path, key, "must be a table")
+        return value
+
+    def subst(self, value: Any, key: str) -> Any:
+        if not isinstance(value, str):
+            return value
+
+        def one(m: re.Match[str]) -> str:
+            if m.group(1) in self.environ:
+                return self.environ[m.group(1)]
+            if m.group(2) is not None:
+                return m.group(2)
+            raise ConfigError(self.path, key, f"environment variable {m.group(1)} is not set")
+
+        return _VAR.sub(one, value)
+
+    def get(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
+            default: Any = ...) -> Any:
+        if key not in t:
+            if default is ...:
+                raise ConfigError(self.path, prefix + key, "missing (required)")
+            return default
+        value = t[key]
+        if typ is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, bool) or not isinstance(value, typ):
+            raise ConfigError(self.path, prefix + key,
+                              f"must be {_tname(typ)}, got {_tname(type(value))}")
+        return self.subst(value, prefix + key)
+
+    def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
+                 default: Any) -> Any:
+        value = self.get(t, prefix, key, typ, default)
+        if value <= 0:
+            raise ConfigError(self.path, prefix + key, "must be greater than 0")
+        return value
+
+    def list(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
+             default: Any = ...) -> Any:
+        value = self.get(t, prefix, key, list, default)
+        if value is default:
+            return default
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, typ):
+                raise ConfigError(self.path, f"{prefix}{key}[{i}]",
+                                  f"must be {_tname(typ)}, got {_tname(type(item))}")
+            out.append(self.subst(item, f"{prefix}{key}[{i}]"))
+        return out
+
+    def str_map(self, t: Mapping[str, Any], prefix: str, key: str) -> dict[str, str]:
+        value = self.get(t, prefix, key, dict, {})
+        out = {}
+        for name, item in value.items():
+            if not isinstance(item, str):
+                raise ConfigError(self.path, f"{prefix}{key}.{name}",
+                                  f"must be a string, got {_tname(type(item))}")
+            out[name] = self.subst(item, f"{prefix}{key}.{name}")
+        return out
+
+
+def _tname(typ: Any) -> str:
+    if isinstance(typ, tuple):
+        return " or ".join(_tname(t) for t in typ)
+    return {str: "a string", int: "an integer", float: "a number", list: "an array",
+            dict: "a table", bool: "a boolean"}.get(typ, typ.__name__)

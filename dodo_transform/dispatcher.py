@@ -1,0 +1,270 @@
+"""The delivery worker: claim due deliveries, transform, guard egress, rate-limit, send, record.
+
+One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one
+``httpx.AsyncClient``. The loop sleeps until new work is signalled (:meth:`kick`, called by
+the receiver) or the next delivery falls due; it never polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .clock import Clock, SystemClock
+from .config import Config, EndpointConfig
+from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
+from .ratelimit import RateLimiter, limiter_key
+from .retry import is_final_failure, is_success, next_delay, parse_retry_after
+from .store import RESPONSE_MAX_BYTES, AsyncStore, Attempt, Delivery, truncate_body
+from .transform import Request, transform
+
+log = logging.getLogger("dodo_transform.dispatcher")
+IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
+
+
+def new_client() -> httpx.AsyncClient:
+    # Redirects are failures (Svix, Standard Webhooks); the per-attempt timeout is per endpoint.
+    return httpx.AsyncClient(follow_redirects=False, timeout=15.0,
+                             headers={"User-Agent": "dodo-transform"},
+                             limits=httpx.Limits(max_connections=100))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        config: Config,
+        store: AsyncStore,
+        client: httpx.AsyncClient,
+        *,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        limiter: RateLimiter | None = None,
+        resolve: Resolver = system_resolve,
+        concurrency: int | None = None,
+        lease: float = 600.0,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.client = client
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()
+        self.limiter = limiter or RateLimiter(self.clock)
+        self.resolve = resolve
+        self.concurrency = concurrency or config.server.concurrency
+        self.lease = lease
+        # Replay reloads a handler from disk (fixed after a failure) without a restart.
+        self.handlers: dict[str, Any] = {n: ep.handler for n, ep in config.endpoints.items()}
+        self._wake = asyncio.Event()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._stopping = False
+        self._loop_running = False
+        self._loop_exited = asyncio.Event()
+
+    def kick(self) -> None:
+        """New or newly due work: wake the loop."""
+        self._wake.set()
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def run(self) -> None:
+        """The worker loop, until :meth:`stop`."""
+        self._loop_running = True
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                try:
+                    await self._fill()
+                except Exception:  # a store hiccup must not kill the worker
+                    log.exception("claiming deliveries failed; retrying")
+                if self._stopping:
+                    break
+                timeout = await self._idle_time()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+        finally:
+            self._loop_exited.set()
+
+    async def run_once(self) -> int:
+        """Deliver everything due at ``clock.now()`` and wait for it; returns how many ran."""
+        total = 0
+        while True:
+            total += await self._fill()
+            if not self._tasks:
+                return total
+            await asyncio.wait(list(self._tasks.values()))
+
+    async def stop(self, grace: float) -> None:
+        """Stop claiming; let in-flight attempts finish for ``grace`` s; requeue the rest."""
+        self._stopping = True
+        self.kick()
+        if self._loop_running:
+            # A claim in progress may still start tasks: let the loop finish first.
+            await self._loop_exited.wait()
+        if self._tasks:
+            _, late = await asyncio.wait(list(self._tasks.values()), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        # Whatever was cut short goes back to pending: it will be retried (at-least-once).
+        await self.store.recover(self.clock.now())
+
+    async def _fill(self) -> int:
+        free = self.concurrency - len(self._tasks)
+        if free <= 0 or self._stopping:
+            return 0
+        claimed = await self.store.claim(self.clock.now(), free, self.lease)
+        for d in claimed:
+            task = asyncio.create_task(self._guarded(d), name=f"delivery-{d.id}")
+            self._tasks[d.id] = task
+            task.add_done_callback(lambda _t, i=d.id: self._done(i))
+        return len(claimed)
+
+    def _done(self, delivery_id: int) -> None:
+        self._tasks.pop(delivery_id, None)
+        self.kick()
+
+    async def _idle_time(self) -> float:
+        if len(self._tasks) >= self.concurrency:
+            return IDLE_WAKE  # a finishing task kicks us
+        due = await self.store.next_due()
+        if due is None:
+            return IDLE_WAKE
+        # A due delivery we could not claim (race with a finishing one): look again soon.
+        return min(IDLE_WAKE, max(0.05, due - self.clock.now()))
+
+    async def _guarded(self, d: Delivery) -> None:
+        try:
+            await self.deliver(d)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            # A bug here must not leave the row "delivering" until restart: retry it later.
+            log.exception("delivery %s crashed", d.id)
+            await self.store.finish(d.id, "pending", now=self.clock.now(),
+                                    next_attempt_at=self.clock.now() + 60,
+                                    last_error=f"internal error: {e!r}")
+
+    async def deliver(self, d: Delivery) -> None:
+        """One attempt of one claimed delivery, recorded in the store."""
+        ep = self.config.endpoints.get(d.endpoint)
+        now = self.clock.now()
+        if ep is None:
+            await self.store.finish(d.id, "failed", now=now,
+                                    last_error=f"endpoint {d.endpoint!r} is no longer configured")
+            return
+        event = await self.store.get_event(d.event_id)
+        assert event is not None, f"delivery {d.id} has no event"
+        decision = await asyncio.to_thread(
+            transform, self.handlers.get(ep.name, ep.handler), event.body,
+            url=ep.url, env=ep.env, headers=ep.headers,
+        )
+        record = decision.to_dict()
+        if decision.status == "cancelled":
+            await self.store.finish(d.id, "cancelled", now=self.clock.now(), transform=record)
+            return
+        if decision.status == "error" or decision.request is None:
+            err = decision.error
+            msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
+            await self.store.finish(d.id, "transform_failed", now=self.clock.now(),
+                                    last_error=msg, transform=record)
+            return
+        request = decision.request
+        try:
+            await check_url(request.url, ep.allow_hosts, self.resolve)
+        except (EgressDenied, ValueError) as e:
+            kind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
+            record["status"] = "error"
+            record["error"] = {"kind": kind, "message": str(e), "line": None, "column": None,
+                               "stack": None}
+            await self.store.finish(d.id, "transform_failed", now=self.clock.now(),
+                                    last_error=f"{kind}: {e}", transform=record)
+            return
+        except ResolveError as e:
+            attempt = Attempt(d.id, 0, self.clock.now(), asdict(request.redacted()), None, None,
+                              0.0, str(e))
+            await self._after_failure(d, ep, attempt, record, None, False, None)
+            return
+        await self._send(d, ep, request, record)
+
+    async def _send(self, d: Delivery, ep: EndpointConfig, request: Request,
+                    record: dict[str, Any]) -> None:
+        host = urlsplit(request.url).hostname or ""
+        rate = ep.rate_for(host)
+        key = limiter_key(host, request.headers)
+        if rate is not None:
+            await self.limiter.acquire(key, rate)
+        started = self.clock.now()
+        t0 = time.perf_counter()
+        status: int | None = None
+        body: str | None = None
+        error: str | None = None
+        timed_out = False
+        resp_headers: httpx.Headers | None = None
+        try:
+            async with self.client.stream(
+                request.method, request.url, headers=request.headers,
+                content=request.body.encode("utf-8"), timeout=ep.timeout,
+            ) as resp:
+                status, resp_headers = resp.status_code, resp.headers
+                body = truncate_body(await _read_capped(resp, RESPONSE_MAX_BYTES))
+        except httpx.TimeoutException as e:
+            timed_out = True
+            error = f"timed out after {ep.timeout:g} s ({type(e).__name__})"
+        except httpx.HTTPError as e:
+            error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        finally:
+            if rate is not None:
+                self.limiter.release(key, resp_headers, status)
+        duration_ms = (time.perf_counter() - t0) * 1000
+        attempt = Attempt(d.id, 0, started, asdict(request.redacted()), status, body,
+                          round(duration_ms, 3), error)
+        if is_success(status):
+            await self.store.finish(d.id, "succeeded", now=self.clock.now(), attempt=attempt,
+                                    transform=record)
+            return
+        retry_after = parse_retry_after(resp_headers.get("retry-after"), self.clock.now()) \
+            if resp_headers is not None else None
+        await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
+
+    async def _after_failure(self, d: Delivery, ep: EndpointConfig, attempt: Attempt,
+                             record: dict[str, Any], status: int | None, timed_out: bool,
+                             retry_after: float | None) -> None:
+        now = self.clock.now()
+        what = f"HTTP {status}" if status is not None else (attempt.error or "no response")
+        if is_final_failure(status, ep.retry_on_4xx):
+            await self.store.finish(
+                d.id, "failed", now=now, attempt=attempt, transform=record,
+                last_error=f"{what}: not retried (a 4xx other than "
+                f"{', '.join(map(str, sorted(ep.retry_on_4xx)))} is final)",
+            )
+            return
+        failures = d.attempt_count + 1
+        delay = next_delay(failures, ep.retry_schedule, rng=self.rng, status=status,
+                           timed_out=timed_out, retry_after=retry_after)
+        if delay is None:
+            await self.store.finish(d.id, "failed", now=now, attempt=attempt, transform=record,
+                                    last_error=f"{what}: gave up after {failures} attempts")
+            return
+        await self.store.finish(d.id, "pending", now=now, attempt=attempt, transform=record,
+                                next_attempt_at=now + delay,
+                                last_error=f"{what}: retrying in {delay:.0f} s")
+
+
+async def _read_capped(resp: httpx.Response, limit: int) -> bytes:
+    # Stop reading a huge answer early: only the first 20,000 bytes are kept.
+    data = bytearray()
+    async for chunk in resp.aiter_bytes():
+        data += chunk
+        if len(data) >= limit:
+            break
+    return bytes(data[:limit])

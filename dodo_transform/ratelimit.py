@@ -1,0 +1,147 @@
+"""Client-side rate limits per (target host, credential), so the target never answers 429.
+
+Model: a key allows ``limit`` requests per ``window`` seconds. A request holds one of the
+``limit`` slots from the moment it is sent until ``window`` seconds after its response
+arrived. The target receives each request somewhere between our send and our response, so
+any ``window``-long interval of the target's clock holds at most ``limit`` of our requests,
+whether the target counts in fixed or sliding windows. (A token bucket does not give this: its
+refill lets up to 2 × limit land in one fixed window.)
+
+Adaptation: ``X-RateLimit-Limit`` below ours lowers ours; ``X-RateLimit-Remaining: 0`` pauses
+the key for a window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (or a window).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .clock import Clock
+from .retry import parse_retry_after
+
+_UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(?:(second|minute|hour)|(\d+(?:\.\d+)?)\s*s)\s*$")
+# Headers that identify the account a request is billed to.
+CREDENTIAL_HEADERS = ("authorization", "x-api-key", "api-key", "x-mailerlite-apikey")
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int
+    window: float
+
+    def __str__(self) -> str:
+        return f"{self.limit}/{self.window:g}s"
+
+
+# Published limits of well-known targets (MailerLite: 120 requests/minute per account).
+KNOWN_RATES: dict[str, Rate] = {"connect.mailerlite.com": Rate(120, 60.0)}
+
+
+def parse_rate(text: str) -> Rate:
+    """``"120/minute"``, ``"10/second"``, ``"1000/hour"`` or ``"20/0.5s"``; ValueError if not."""
+    m = _RATE.match(text)
+    if not m:
+        raise ValueError(
+            f"{text!r} is not a rate; write e.g. \"120/minute\", \"10/second\" or \"20/0.5s\""
+        )
+    window = _UNITS[m.group(2)] if m.group(2) else float(m.group(3))
+    if int(m.group(1)) < 1 or window <= 0:
+        raise ValueError(f"{text!r}: the count and the window must be positive")
+    return Rate(int(m.group(1)), window)
+
+
+def limiter_key(host: str, headers: Mapping[str, str]) -> tuple[str, str]:
+    """(host, sha256 of the credential headers): one budget per account, secrets not kept."""
+    cred = "\n".join(
+        f"{k.lower()}:{v}" for k, v in sorted(headers.items()) if k.lower() in CREDENTIAL_HEADERS
+    )
+    return host.lower(), hashlib.sha256(cred.encode()).hexdigest()
+
+
+class _Bucket:
+    def __init__(self, rate: Rate) -> None:
+        self.rate = rate
+        self.in_flight = 0
+        self.releases: deque[float] = deque()  # when each finished request frees its slot
+        self.paused_until = 0.0
+        self.changed = asyncio.Event()
+
+
+class RateLimiter:
+    """``async with limiter.slot(key, rate):`` around each send; ``observe`` each response."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+
+    def _bucket(self, key: tuple[str, str], rate: Rate) -> _Bucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(rate)
+        return bucket
+
+    async def acquire(self, key: tuple[str, str], rate: Rate) -> None:
+        b = self._bucket(key, rate)
+        while True:
+            now = self._clock.now()
+            while b.releases and b.releases[0] <= now:
+                b.releases.popleft()
+            if now >= b.paused_until and b.in_flight + len(b.releases) < b.rate.limit:
+                b.in_flight += 1
+                return
+            wake = b.paused_until if now < b.paused_until else None
+            if b.in_flight + len(b.releases) >= b.rate.limit and b.releases:
+                wake = max(wake or 0.0, b.releases[0])
+            b.changed.clear()
+            if wake is None:
+                # Only in-flight requests hold the slots: wait for one to finish.
+                await b.changed.wait()
+            else:
+                await _first(b.changed.wait(), self._clock.sleep(wake - now))
+
+    def release(self, key: tuple[str, str], headers: Mapping[str, str] | None = None,
+                status: int | None = None) -> None:
+        """The request finished (any outcome). Adapts to the target's rate-limit headers."""
+        b = self._buckets[key]
+        now = self._clock.now()
+        b.in_flight -= 1
+        b.releases.append(now + b.rate.window)
+        if headers is not None:
+            self._adapt(b, headers, status, now)
+        b.changed.set()
+
+    def _adapt(self, b: _Bucket, headers: Mapping[str, str], status: int | None,
+               now: float) -> None:
+        lower = {k.lower(): v for k, v in headers.items()}
+        limit = _int(lower.get("x-ratelimit-limit"))
+        if limit is not None and 0 < limit < b.rate.limit:
+            b.rate = Rate(limit, b.rate.window)
+        retry_after = parse_retry_after(lower.get("retry-after"), now)
+        if status == 429 or _int(lower.get("x-ratelimit-remaining")) == 0:
+            pause = retry_after if retry_after is not None else b.rate.window
+            b.paused_until = max(b.paused_until, now + pause)
+
+    def paused_until(self, key: tuple[str, str]) -> float:
+        b = self._buckets.get(key)
+        return b.paused_until if b else 0.0
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def _first(*aws: object) -> None:
+    tasks = [asyncio.ensure_future(a) for a in aws]  # type: ignore[arg-type]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in tasks:
+            t.cancel()

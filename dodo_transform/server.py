@@ -1,0 +1,292 @@
+"""The HTTP side: receive Dodo's webhooks, and the admin API.
+
+Receive path, in this order: endpoint known (404) → body within the limit (413) → signature
+valid (401) → JSON (400) → event and delivery committed (deduplicated by ``webhook-id``) →
+2xx. Transformation and delivery happen after the acknowledgement, in the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .clock import Clock, SystemClock
+from .config import Config, EndpointConfig
+from .dispatcher import Dispatcher, new_client
+from .report import json_record
+from .signing import SignatureError, verify
+from .sqlite_store import SqliteStore
+from .store import STATUSES, AsyncStore, Store
+from .transform import redact_headers, transform
+
+log = logging.getLogger("dodo_transform.server")
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing (``_TooLarge``) as soon as it exceeds ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks = bytearray()
+    async for chunk in request.stream():
+        chunks += chunk
+        if len(chunks) > limit:
+            raise _TooLarge
+    return bytes(chunks)
+
+
+def ordering_key(endpoint: str, payload: Any) -> str:
+    """Deliveries sharing a key are sent one at a time, oldest first.
+
+    The key is the endpoint plus the customer's email when the envelope has one: a
+    subscriber's events then reach the target in the order received, whatever path the
+    handler picks (stricter than per target path, which is only known after the transform).
+    Events without a customer are not ordered (Dodo does not promise an order either).
+    """
+    data = payload.get("data") if isinstance(payload, dict) else None
+    customer = data.get("customer") if isinstance(data, dict) else None
+    email = customer.get("email") if isinstance(customer, dict) else None
+    if isinstance(email, str) and email:
+        return f"{endpoint}\ncustomer:{email.strip().lower()}"
+    return ""  # filled with a unique value by the caller
+
+
+class App:
+    """State shared by the routes: config, store, worker."""
+
+    def __init__(self, config: Config, *, store_factory: Callable[[], Store] | None = None,
+                 clock: Clock | None = None, client: httpx.AsyncClient | None = None,
+                 run_worker: bool = True, **dispatcher_options: Any) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self._store_factory = store_factory or (lambda: SqliteStore(config.server.database))
+        self._client = client
+        self._run_worker = run_worker
+        self._dispatcher_options = dispatcher_options
+        self.store: AsyncStore
+        self.dispatcher: Dispatcher
+        self._worker: asyncio.Task[None] | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        self.store = await asyncio.to_thread(AsyncStore, self._store_factory)
+        recovered = await self.store.recover(self.clock.now())
+        if recovered:
+            log.warning("requeued %d deliveries interrupted by a crash or stop", recovered)
+        client = self._client or new_client()
+        self.dispatcher = Dispatcher(self.config, self.store, client, clock=self.clock,
+                                     **self._dispatcher_options)
+        if self._run_worker:
+            self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+        try:
+            yield
+        finally:
+            if self._worker is not None:
+                await self.dispatcher.stop(self.config.server.shutdown_grace)
+                await self._worker
+            if self._client is None:
+                await client.aclose()
+            await asyncio.to_thread(self.store.close)
+
+    # -- receive ---------------------------------------------------------------------------
+
+    async def receive(self, request: Request) -> Response:
+        name = request.path_params["endpoint"]
+        ep = self.config.endpoints.get(name)
+        if ep is None:
+            # Configured names are not listed: this route is public.
+            return error(404, f"no endpoint {name!r}; post to /webhooks/<endpoint name "
+                              "from the config>")
+        limit = self.config.server.max_body_bytes
+        try:
+            body = await read_body(request, limit)
+        except _TooLarge:
+            return error(413, f"body larger than {limit:,} bytes (server.max_body_bytes)")
+        except ClientDisconnect:
+            return error(400, "client disconnected before sending the whole body")
+        try:
+            verify(ep.secrets, body, request.headers)
+        except SignatureError as e:
+            return error(401, f"invalid webhook signature: {e}")
+        try:
+            payload = json.loads(body)
+        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            return error(400, f"body is not valid JSON: {e}")
+        return await self._store_event(ep, request, body, payload)
+
+    async def _store_event(self, ep: EndpointConfig, request: Request, body: bytes,
+                           payload: Any) -> Response:
+        webhook_id = request.headers["webhook-id"]
+        event_type = payload.get("type") if isinstance(payload, dict) else None
+        event_type = event_type if isinstance(event_type, str) else None
+        key = ordering_key(ep.name, payload) or f"{ep.name}\nwebhook:{webhook_id}"
+        headers = redact_headers(dict(request.headers))
+        result = await self.store.ingest(ep.name, webhook_id, event_type, body, headers, key,
+                                         not ep.accepts(event_type), self.clock.now())
+        if not result.duplicate and result.status == "pending":
+            self.dispatcher.kick()
+        status = "duplicate" if result.duplicate else (
+            "filtered" if result.status == "filtered" else "accepted")
+        return JSONResponse({"status": status, "delivery_id": result.delivery_id},
+                            status_code=200 if result.duplicate else 202)
+
+    # -- operations ------------------------------------------------------------------------
+
+    async def healthz(self, _request: Request) -> Response:
+        worker_dead = self._worker is not None and self._worker.done()
+        counts = await self.store.counts()
+        body = {"status": "unhealthy" if worker_dead else "ok", "deliveries": counts,
+                "in_flight": self.dispatcher.in_flight}
+        return JSONResponse(body, status_code=503 if worker_dead else 200)
+
+    def _admin(self, request: Request) -> Response | None:
+        token = self.config.server.admin_token
+        if not token:
+            return error(403, "the admin API is disabled: set [server] admin_token in the config")
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return error(401, "admin routes need 'Authorization: Bearer <server.admin_token>'")
+        return None
+
+    async def list_deliveries(self, request: Request) -> Response:
+        if (denied := self._admin(request)) is not None:
+            return denied
+        status = request.query_params.get("status") or None
+        endpoint = request.query_params.get("endpoint") or None
+        if status is not None and status not in STATUSES:
+            return error(400, f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        limit_text = request.query_params.get("limit", "100")
+        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+            return error(400, "limit must be an integer 1..1000")
+        rows = await self.store.list_deliveries(status, endpoint, int(limit_text))
+        return JSONResponse({"deliveries": [d.to_dict() for d in rows]})
+
+    async def _delivery_id(self, request: Request) -> int | None:
+        text = request.path_params["id"]
+        return int(text) if text.isdigit() else None
+
+    async def get_delivery(self, request: Request) -> Response:
+        if (denied := self._admin(request)) is not None:
+            return denied
+        delivery_id = await self._delivery_id(request)
+        d = await self.store.get_delivery(delivery_id) if delivery_id is not None else None
+        if d is None:
+            return error(404, f"no delivery {request.path_params['id']!r}")
+        event = await self.store.get_event(d.event_id)
+        attempts = await self.store.attempts(d.id)
+        out = d.to_dict()
+        if event is not None:
+            out["event"] = {"id": event.id, "webhook_id": event.webhook_id,
+                            "event_type": event.event_type, "received_at": event.received_at,
+                            "body": event.body.decode("utf-8", errors="replace")}
+        out["attempts"] = [a.to_dict() for a in attempts]
+        return JSONResponse(out)
+
+    async def replay(self, request: Request) -> Response:
+        if (denied := self._admin(request)) is not None:
+            return denied
+        delivery_id = await self._delivery_id(request)
+        d = await self.store.get_delivery(delivery_id) if delivery_id is not None else None
+        if d is None:
+            return error(404, f"no delivery {request.path_params['id']!r}")
+        if d.status == "delivering":
+            return error(409, f"delivery {d.id} is being delivered right now; try again later")
+        event = await self.store.get_event(d.event_id)
+        ep = self.config.endpoints.get(d.endpoint)
+        if ep is None:
+            return error(409, f"endpoint {d.endpoint!r} is no longer configured")
+        if event is not None and not ep.accepts(event.event_type):
+            return error(409, f"event type {event.event_type!r} is outside the endpoint's "
+                              "events filter; add it to `events` to deliver it")
+        try:
+            self.dispatcher.handlers[ep.name] = await asyncio.to_thread(reload_handler, ep)
+        except ValueError as e:
+            return error(409, f"not replayed: the handler does not load: {e}")
+        replayed = await self.store.replay(d.id, self.clock.now())
+        self.dispatcher.kick()
+        assert replayed is not None
+        return JSONResponse({"delivery_id": d.id, "status": replayed.status}, status_code=202)
+
+    async def simulate(self, request: Request) -> Response:
+        if (denied := self._admin(request)) is not None:
+            return denied
+        ep = self.config.endpoints.get(request.path_params["name"])
+        if ep is None:
+            return error(404, f"no endpoint {request.path_params['name']!r}")
+        try:
+            body = json.loads(await read_body(request, self.config.server.max_body_bytes))
+        except _TooLarge:
+            return error(413, "request body too large")
+        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            return error(400, f"body is not valid JSON: {e}")
+        if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
+            return error(400, 'send {"payload": {...Dodo envelope...}, "code"?: str, "now"?: str}')
+        code, now = body.get("code"), body.get("now")
+        if code is not None and not isinstance(code, str):
+            return error(400, "code must be a string (the handler's JavaScript source)")
+        if now is not None and not isinstance(now, str):
+            return error(400, 'now must be an ISO-8601 string, e.g. "2025-08-04T05:30:45Z"')
+        handler = code if code is not None else ep.handler
+        try:
+            decision = await asyncio.to_thread(
+                transform, handler, body["payload"], url=ep.url, env=ep.env,
+                headers=ep.headers, now=now,
+            )
+        except ValueError as e:
+            return error(400, f"now: {e}")
+        event_type = body["payload"].get("type")
+        return JSONResponse(json_record(decision, None, event_type))
+
+
+def reload_handler(ep: EndpointConfig) -> Any:
+    """The endpoint's handler as it is on disk now; ValueError if it does not load."""
+    from .config import check_handler
+    from .transform import Handler, HandlerError
+
+    try:
+        handler = Handler.from_file(str(ep.handler_path))
+    except OSError as e:
+        raise ValueError(f"{ep.handler_path}: {e.strerror}") from None
+    except HandlerError as e:
+        raise ValueError(e.error.message) from None
+    problem = check_handler(handler)
+    if problem is not None:
+        raise ValueError(f"{ep.handler_path}: {problem.kind}: {problem.message}")
+    return handler
+
+
+def create_app(config: Config, **options: Any) -> Starlette:
+    """The Starlette app; ``options`` go to :class:`App` (tests inject clock, store, client)."""
+    state = App(config, **options)
+    app = Starlette(
+        routes=[
+            Route("/webhooks/{endpoint}", state.receive, methods=["POST"]),
+            Route("/healthz", state.healthz, methods=["GET"]),
+            Route("/deliveries", state.list_deliveries, methods=["GET"]),
+            Route("/deliveries/{id}", state.get_delivery, methods=["GET"]),
+            Route("/deliveries/{id}/replay", state.replay, methods=["POST"]),
+            Route("/endpoints/{name}/simulate", state.simulate, methods=["POST"]),
+        ],
+        lifespan=state.lifespan,
+    )
+    app.state.dodo = state
+    return app

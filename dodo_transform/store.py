@@ -1,0 +1,171 @@
+"""What the pipeline keeps: events, deliveries, attempts; the interface a store implements.
+
+:class:`Store` is synchronous and small on purpose: SQLite implements it in
+:mod:`dodo_transform.sqlite_store`, a PostgreSQL store can follow. Async code uses
+:class:`AsyncStore`, which runs every call on one dedicated thread (SQLite's single writer).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, TypeVar
+
+Status = Literal[
+    "pending", "delivering", "succeeded", "failed", "cancelled", "filtered", "transform_failed"
+]
+STATUSES: tuple[str, ...] = (
+    "pending", "delivering", "succeeded", "failed", "cancelled", "filtered", "transform_failed"
+)
+FINISHED: frozenset[str] = frozenset(
+    {"succeeded", "failed", "cancelled", "filtered", "transform_failed"}
+)
+RESPONSE_MAX_BYTES = 20_000
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    endpoint: str
+    webhook_id: str
+    event_type: str | None
+    body: bytes
+    headers: dict[str, str]
+    received_at: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    event_id: int
+    endpoint: str
+    status: str
+    attempt_count: int
+    next_attempt_at: float | None
+    ordering_key: str
+    last_error: str | None
+    transform: dict[str, Any] | None  # logs / error of the last transform run
+    created_at: float
+    updated_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    delivery_id: int
+    n: int  # 1, 2, ... per delivery; assigned by the store
+    started_at: float
+    request: dict[str, Any] | None  # as sent, secrets redacted
+    status_code: int | None  # None: no HTTP answer (connection error, timeout)
+    response_body: str | None
+    duration_ms: float
+    error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Ingested:
+    delivery_id: int
+    status: str
+    duplicate: bool
+
+
+class Store(abc.ABC):
+    """Durable state. Every method is one transaction."""
+
+    @abc.abstractmethod
+    def ingest(self, endpoint: str, webhook_id: str, event_type: str | None, body: bytes,
+               headers: Mapping[str, str], ordering_key: str, filtered: bool,
+               now: float) -> Ingested:
+        """Store an event and its delivery durably, or return the existing one (dedupe)."""
+
+    @abc.abstractmethod
+    def recover(self, now: float) -> int:
+        """After a crash or stop: every ``delivering`` row goes back to ``pending``."""
+
+    @abc.abstractmethod
+    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
+        """Mark up to ``limit`` due deliveries ``delivering``: the oldest per ordering key."""
+
+    @abc.abstractmethod
+    def next_due(self) -> float | None:
+        """When the earliest claimable pending delivery becomes due."""
+
+    @abc.abstractmethod
+    def get_event(self, event_id: int) -> Event | None: ...
+
+    @abc.abstractmethod
+    def get_delivery(self, delivery_id: int) -> Delivery | None: ...
+
+    @abc.abstractmethod
+    def attempts(self, delivery_id: int) -> list[Attempt]: ...
+
+    @abc.abstractmethod
+    def list_deliveries(self, status: str | None = None, endpoint: str | None = None,
+                        limit: int = 100) -> list[Delivery]: ...
+
+    @abc.abstractmethod
+    def finish(self, delivery_id: int, status: str, *, now: float,
+               attempt: Attempt | None = None, next_attempt_at: float | None = None,
+               last_error: str | None = None,
+               transform: Mapping[str, Any] | None = None) -> None:
+        """Move a claimed delivery to ``status`` (``pending`` + ``next_attempt_at`` = a retry).
+
+        ``attempt`` (numbered by the store) is recorded in the same transaction and counts
+        towards the retry schedule.
+        """
+
+    @abc.abstractmethod
+    def replay(self, delivery_id: int, now: float) -> Delivery | None:
+        """Make a delivery pending again with a fresh retry schedule (not if in flight)."""
+
+    @abc.abstractmethod
+    def counts(self) -> dict[str, int]: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+
+T = TypeVar("T")
+
+
+class AsyncStore:
+    """Runs a :class:`Store`'s calls on one thread so async code never blocks on disk."""
+
+    def __init__(self, store_factory: Callable[[], Store]) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        # The store is created on its own thread: sqlite3 connections stay on one thread.
+        self._store: Store = self._executor.submit(store_factory).result()
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self._store, name)
+
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return await self.call(method, *args, **kwargs)
+
+        return run
+
+    def close(self) -> None:
+        self._executor.submit(self._store.close).result()
+        self._executor.shutdown(wait=True)
+
+
+def truncate_body(data: bytes) -> str:
+    """A response body for the record: at most 20,000 bytes (as Svix), decoded leniently."""
+    return data[:RESPONSE_MAX_BYTES].decode("utf-8", errors="replace")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

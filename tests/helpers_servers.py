@@ -1,0 +1,235 @@
+"""Real HTTP servers on 127.0.0.1 for the tests: uvicorn in a thread, a programmable target.
+
+No mocks: the app under test and the target both speak HTTP over loopback sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SECRET_2 = "whsec_dGhpcyBpcyB0aGUgcm90YXRlZCBzZWNyZXQhIQ=="
+IDENTITY = "function handler(webhook) { return webhook; }\n"
+
+
+def bound_socket() -> socket.socket:
+    # IPPROTO_TCP explicitly: with protocol 0 asyncio skips TCP_NODELAY on accepted
+    # connections and every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def free_port() -> int:
+    with bound_socket() as s:
+        return int(s.getsockname()[1])
+
+
+class ServerThread:
+    """An ASGI app served by uvicorn on a free loopback port, in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        self._sock = bound_socket()
+        self.port = int(self._sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on",
+                                timeout_graceful_shutdown=1)
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
+                                        daemon=True)
+
+    def __enter__(self) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self._thread.join(15)
+        self._sock.close()
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: str = '{"ok":true}'
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    at: float
+
+
+class Target:
+    """A programmable HTTP target: records every request and answers from ``script``.
+
+    ``script`` replies are used in order, then ``default``. With ``window_limit`` set to
+    (n, seconds) it enforces a fixed-window rate limit and answers 429 beyond it.
+    """
+
+    def __init__(self, window_limit: tuple[int, float] | None = None) -> None:
+        self.received: list[Received] = []
+        self.script: list[Reply] = []
+        self.default = Reply()
+        self.responder: Callable[[Received], Reply | None] | None = None
+        self.window_limit = window_limit
+        self.too_many = 0
+        self._window: tuple[int, int] = (-1, 0)
+        self._lock = threading.Lock()
+        self.app = Starlette(routes=[Route("/{path:path}", self._handle,
+                                           methods=["GET", "POST", "PUT", "PATCH"])])
+        self._server = ServerThread(self.app)
+        self.url = self._server.url
+
+    def __enter__(self) -> Target:
+        self._server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.__exit__(*exc)
+
+    async def _handle(self, request: Request) -> Response:
+        got = Received(request.method, request.url.path, dict(request.headers),
+                       await request.body(), time.time())
+        with self._lock:
+            reply = self._limit(got.at)
+            if reply is None:
+                self.received.append(got)
+                reply = self.responder(got) if self.responder else None
+                if reply is None:
+                    reply = self.script.pop(0) if self.script else self.default
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        return Response(reply.body, status_code=reply.status, headers=reply.headers,
+                        media_type="application/json")
+
+    def _limit(self, at: float) -> Reply | None:
+        if self.window_limit is None:
+            return None
+        n, seconds = self.window_limit
+        window = int(at // seconds)
+        current, count = self._window
+        count = count + 1 if window == current else 1
+        self._window = (window, count)
+        if count > n:
+            self.too_many += 1
+            return Reply(429, '{"message":"Too Many Attempts."}',
+                         {"Retry-After": str(int(seconds) + 1)})
+        return None
+
+    def bodies(self) -> list[bytes]:
+        with self._lock:
+            return [r.body for r in self.received]
+
+
+def write_config(tmp: Path, target_url: str, *, handler: str = IDENTITY,
+                 extra_endpoint: str = "", extra_server: str = "",
+                 secrets: tuple[str, ...] = (SECRET,), name: str = "test",
+                 retry_schedule: str | None = "[0.2, 0.2, 0.2]",
+                 allow_hosts: str = '["127.0.0.1"]',
+                 admin_token: str | None = "admin-token") -> Path:
+    """A config with one endpoint posting to ``target_url`` (loopback allowed)."""
+    (tmp / "handler.js").write_text(handler)
+    secret_list = ", ".join(f'"{s}"' for s in secrets)
+    path = tmp / "dodo-transform.toml"
+    path.write_text(
+        f"""
+[server]
+database = "store.db"
+{"" if admin_token is None else f'admin_token = "{admin_token}"'}
+shutdown_grace = 2
+{extra_server}
+
+[[endpoints]]
+name = "{name}"
+secrets = [{secret_list}]
+handler = "handler.js"
+url = "{target_url}/hook"
+allow_hosts = {allow_hosts}
+{"" if retry_schedule is None else f"retry_schedule = {retry_schedule}"}
+{extra_endpoint}
+[endpoints.headers]
+Authorization = "Bearer target-key"
+"""
+    )
+    return path
+
+
+class ServeProcess:
+    """``dodo-transform serve`` as a child process (what an operator runs)."""
+
+    def __init__(self, config: Path, port: int, env: dict[str, str] | None = None) -> None:
+        import os
+
+        self.config, self.port = config, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {**os.environ, **(env or {})}
+        self.proc: Any = None
+
+    def start(self, timeout: float = 20.0) -> str:
+        """Start and wait until /healthz answers; returns the first line printed."""
+        import subprocess
+        import sys
+
+        import httpx
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dodo_transform.cli_server", "serve", "--config",
+             str(self.config), "--port", str(self.port)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
+        )
+        line = self.proc.stdout.readline()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve exited: {line}{self.proc.stderr.read()}")
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return line
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("serve did not become healthy")
+            time.sleep(0.05)
+
+    def kill9(self) -> None:
+        import signal
+
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def terminate(self, timeout: float = 20.0) -> int:
+        self.proc.terminate()
+        return int(self.proc.wait(timeout))
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        if self.proc is not None:
+            self.proc.stdout.close()
+            self.proc.stderr.close()

@@ -1,0 +1,104 @@
+import os
+from pathlib import Path
+
+import pytest
+from helpers_servers import SECRET, write_config
+
+from dodo_transform.cli_server import main
+from dodo_transform.config import ConfigError, load_config
+from dodo_transform.ratelimit import Rate
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV = {"DODO_WEBHOOK_SECRET": SECRET, "MAILERLITE_API_KEY": "ml-key"}
+
+
+def test_example_config_loads_with_its_documented_defaults() -> None:
+    config = load_config(ROOT / "examples" / "dodo-transform.toml", ENV)
+    assert config.server.port == 8000
+    assert config.server.admin_token is None  # ${DODO_TRANSFORM_ADMIN_TOKEN:-} unset
+    assert config.server.database == ROOT / "examples" / "dodo-transform.db"
+    ep = config.endpoints["mailerlite-payments"]
+    assert ep.secrets == (SECRET,)
+    assert ep.headers == {"Authorization": "Bearer ml-key"}
+    assert ep.events == frozenset({"payment.succeeded"})
+    assert ep.rate_for("connect.mailerlite.com") == Rate(120, 60.0)
+    assert ep.retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 36000)
+    assert ep.retry_on_4xx == frozenset({408, 409, 425, 429})
+    assert ep.handler.source.startswith("function handler")
+
+
+def test_mailerlite_is_limited_by_default_and_other_hosts_are_not(tmp_path: Path) -> None:
+    ep = load_config(write_config(tmp_path, "http://127.0.0.1:9")).endpoints["test"]
+    assert ep.rate_for("connect.mailerlite.com") == Rate(120, 60.0)
+    assert ep.rate_for("example.com") is None
+
+
+@pytest.mark.parametrize(
+    "edit, key, problem",
+    [
+        (lambda s: s.replace('"Bearer target-key"', '"${NOPE_NOT_SET}"'),
+         "endpoints[0].headers.Authorization", "environment variable NOPE_NOT_SET is not set"),
+        (lambda s: s.replace("shutdown_grace = 2", "shutdown_grace = 2\nbogus = 1"),
+         "server.bogus", "unknown key"),
+        (lambda s: s.replace('name = "test"', "name = 5"),
+         "endpoints[0].name", "must be a string, got an integer"),
+        (lambda s: s.replace("retry_schedule = [0.2, 0.2, 0.2]", 'retry_schedule = ["x"]'),
+         "endpoints[0].retry_schedule[0]", "must be an integer or a number"),
+        (lambda s: s.replace('allow_hosts = ["127.0.0.1"]', 'rate_limit = "fast"'),
+         "endpoints[0].rate_limit", "is not a rate"),
+        (lambda s: s.replace('handler = "handler.js"', 'handler = "missing.js"'),
+         "endpoints[0].handler", "cannot read handler"),
+        (lambda s: s.replace('url = "', 'url = "ftp://x/'),
+         "endpoints[0].url", "not an absolute http(s) URL"),
+        (lambda s: s.replace("whsec_", ""), "endpoints[0].secrets[0]", None),
+        (lambda s: s + "\n[[endpoints]]\nname = 1\n", "endpoints[1].name", "must be a string"),
+        (lambda s: s.replace("[server]", "[server\n"), "-", "invalid TOML"),
+    ],
+)
+def test_problems_name_file_key_and_problem(tmp_path: Path, edit, key, problem) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path.write_text(edit(path.read_text()))
+    try:
+        load_config(path, {})
+    except ConfigError as e:
+        assert e.key == key
+        assert str(e).startswith(f"{path}: {key}: ")
+        if problem:
+            assert problem in e.problem
+    else:
+        assert problem is None, "expected a ConfigError"  # base64 without prefix is still valid
+
+
+def test_handler_syntax_error_stops_startup_with_its_position(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9",
+                        handler="function handler(webhook) {\n  return webhook\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == "endpoints[0].handler"
+    assert "syntax_error" in info.value.problem
+
+
+def test_serve_with_a_bad_config_prints_one_line_and_exits_2(tmp_path: Path, capsys) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path.write_text(path.read_text().replace('"Bearer target-key"', '"${NOPE_NOT_SET}"'))
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"dodo-transform: {path}: endpoints[0].headers.Authorization: ")
+
+
+def test_missing_config_file_is_one_line(tmp_path: Path, capsys) -> None:
+    assert main(["serve", "--config", str(tmp_path / "nope.toml")]) == 2
+    assert "file not found" in capsys.readouterr().err
+
+
+def test_database_is_relative_to_the_config_file(tmp_path: Path) -> None:
+    sub = tmp_path / "conf"
+    sub.mkdir()
+    path = write_config(sub, "http://127.0.0.1:9")
+    cwd = os.getcwd()
+    try:
+        os.chdir(tmp_path)
+        assert load_config(Path("conf") / path.name).server.database == Path("conf/store.db")
+    finally:
+        os.chdir(cwd)

@@ -1,0 +1,112 @@
+"""kill -9 while 200 events are being ingested and delivered: nothing acknowledged is lost."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from helpers_servers import SECRET, Reply, ServeProcess, Target, free_port, write_config
+
+from dodo_transform.signing import sign
+from dodo_transform.sqlite_store import SqliteStore
+
+TOTAL = 200
+
+
+def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_path) -> None:
+    with Target() as target:
+        target.default = Reply(200, delay=0.02)  # keep deliveries in flight when we kill
+        config = write_config(tmp_path, target.url, extra_server="concurrency = 8")
+        server = ServeProcess(config, free_port())
+        acked: set[int] = set()
+        lock = threading.Lock()
+        killed = threading.Event()
+        try:
+            server.start()
+
+            def send(i: int) -> None:
+                body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
+                try:
+                    r = httpx.post(f"{server.url}/webhooks/test", content=body,
+                                   headers=sign(SECRET, body, msg_id=f"msg_{i}"), timeout=10)
+                except httpx.HTTPError:
+                    return  # the server died under this request: not acknowledged
+                if r.status_code in (200, 202):
+                    with lock:
+                        acked.add(i)
+                        if len(acked) == TOTAL // 2 and not killed.is_set():
+                            killed.set()
+                            server.kill9()
+
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(send, range(TOTAL)))
+            assert killed.is_set()
+            in_flight_at_kill = _counts(tmp_path).get("delivering", 0) + \
+                _counts(tmp_path).get("pending", 0)
+
+            server.start()  # same store: recovers the deliveries that were in flight
+            _wait_until_all_finished(tmp_path)
+        finally:
+            server.stop()
+        delivered = {json.loads(b)["data"]["i"] for b in target.bodies()}
+    assert len(acked) >= TOTAL // 2
+    assert acked <= delivered, f"lost: {sorted(acked - delivered)}"
+    assert in_flight_at_kill > 0  # the kill really interrupted deliveries
+    assert _counts(tmp_path) == {"succeeded": len(_all_events(tmp_path))}
+
+
+def _counts(tmp_path) -> dict[str, int]:
+    store = SqliteStore(tmp_path / "store.db")
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def _all_events(tmp_path) -> list[int]:
+    store = SqliteStore(tmp_path / "store.db")
+    try:
+        return [d.id for d in store.list_deliveries(limit=10_000)]
+    finally:
+        store.close()
+
+
+def _wait_until_all_finished(tmp_path, timeout: float = 60.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = _counts(tmp_path)
+        if not counts.get("pending") and not counts.get("delivering"):
+            return
+        assert time.monotonic() < deadline, f"deliveries not finished: {counts}"
+        time.sleep(0.1)
+
+
+def test_sigterm_returns_an_attempt_still_in_flight_after_the_grace_to_pending(tmp_path) -> None:
+    import time
+
+    with Target() as target:
+        target.default = Reply(200, delay=4)  # longer than shutdown_grace = 0.5
+        path = write_config(tmp_path, target.url)
+        path.write_text(path.read_text().replace("shutdown_grace = 2", "shutdown_grace = 0.5"))
+        server = ServeProcess(path, free_port())
+        try:
+            server.start()
+            body = json.dumps({"type": "payment.succeeded", "data": {}})
+            r = httpx.post(f"{server.url}/webhooks/test", content=body,
+                           headers=sign(SECRET, body))
+            assert r.status_code == 202
+            deadline = time.monotonic() + 10
+            while not target.received:
+                assert time.monotonic() < deadline
+                time.sleep(0.02)
+            server.terminate()
+        finally:
+            server.stop()
+        store = SqliteStore(tmp_path / "store.db")
+        try:
+            (delivery,) = store.list_deliveries()
+            assert (delivery.status, delivery.attempt_count) == ("pending", 0)
+        finally:
+            store.close()

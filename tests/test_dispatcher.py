@@ -1,0 +1,379 @@
+"""The delivery worker against a real HTTP target, a real SQLite file and real QuickJS.
+
+Time is a FakeClock: ``run_once`` delivers what is due now; tests advance the clock to the
+next attempt instead of sleeping through the schedule.
+"""
+
+import asyncio
+import json
+import random
+from pathlib import Path
+
+import pytest
+from helpers_servers import IDENTITY, Reply, Target, bound_socket, write_config
+
+from dodo_transform.clock import FakeClock
+from dodo_transform.config import load_config
+from dodo_transform.dispatcher import Dispatcher, new_client
+from dodo_transform.server import ordering_key
+from dodo_transform.sqlite_store import SqliteStore
+from dodo_transform.store import AsyncStore
+
+T0 = 1_800_000_000.0
+SVIX = None  # write_config: omit retry_schedule → the default Svix schedule
+
+
+def envelope(email: str = "jane@example.com", n: int = 0) -> bytes:
+    return json.dumps({"business_id": "bus_1", "type": "payment.succeeded", "timestamp":
+                       "2025-08-04T05:30:45Z", "data": {"n": n, "customer": {"email": email}}}
+                      ).encode()
+
+
+class Rig:
+    def __init__(self, tmp_path: Path, url: str, **config_options) -> None:
+        self.config = load_config(write_config(tmp_path, url, **config_options))
+        self.clock = FakeClock(T0)
+        self.db = tmp_path / "store.db"
+        self._n = 0
+
+    async def __aenter__(self) -> "Rig":
+        self.store = AsyncStore(lambda: SqliteStore(self.db))
+        self.client = new_client()
+        self.dispatcher = Dispatcher(self.config, self.store, self.client, clock=self.clock,
+                                     rng=random.Random(7))
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.client.aclose()
+        self.store.close()
+
+    async def ingest(self, body: bytes | None = None) -> int:
+        self._n += 1
+        body = body or envelope(n=self._n)
+        key = ordering_key("test", json.loads(body)) or f"test\n{self._n}"
+        result = await self.store.ingest("test", f"msg_{self._n}", "payment.succeeded", body,
+                                         {}, key, False, self.clock.now())
+        return result.delivery_id
+
+    async def row(self, delivery_id: int):
+        return await self.store.get_delivery(delivery_id)
+
+    async def attempts(self, delivery_id: int):
+        return await self.store.attempts(delivery_id)
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def target():
+    with Target() as t:
+        yield t
+
+
+def test_500_then_200_is_delivered_on_the_second_attempt(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(500, "boom"), Reply(200)]
+        async with Rig(tmp_path, target.url, retry_schedule=SVIX) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "pending" and row.attempt_count == 1
+            assert T0 + 4 <= row.next_attempt_at <= T0 + 6  # 5 s ± 20 %
+            assert await rig.dispatcher.run_once() == 0  # not due yet
+            rig.clock.advance(6)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "succeeded"
+            assert [(a.n, a.status_code) for a in await rig.attempts(d)] == [(1, 500), (2, 200)]
+            assert len(target.received) == 2
+            assert target.received[0].body == target.received[1].body
+
+    run(go())
+
+
+def test_request_is_recorded_with_secrets_redacted(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            (attempt,) = await rig.attempts(d)
+            assert target.received[0].headers["authorization"] == "Bearer target-key"
+            assert attempt.request["headers"]["Authorization"] == "[redacted]"
+            assert attempt.request["body"] == target.received[0].body.decode()
+            assert "target-key" not in (tmp_path / "store.db").read_bytes().decode("latin-1")
+
+    run(go())
+
+
+def test_429_with_retry_after_waits_as_told_within_the_clamp(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(429, headers={"Retry-After": "100"}),
+                         Reply(429, headers={"Retry-After": "100000"})]
+        async with Rig(tmp_path, target.url, retry_schedule=SVIX) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            # 5 s scheduled → at least 60 s after a 429 → Retry-After 100 within [60, 120]
+            assert (await rig.row(d)).next_attempt_at == pytest.approx(T0 + 100)
+            rig.clock.advance(99)
+            assert await rig.dispatcher.run_once() == 0
+            rig.clock.advance(1)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            # 2nd failure: 300 s ± 20 % → Retry-After 100000 clamped to 2 × delay
+            delay = row.next_attempt_at - rig.clock.now()
+            assert 480 <= delay <= 720 and row.status == "pending"
+            assert len(target.received) == 2
+
+    run(go())
+
+
+def test_422_fails_at_once_with_the_response_body_recorded(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(422, '{"message":"The email must be a valid email address."}')]
+        async with Rig(tmp_path, target.url) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "failed" and "HTTP 422" in row.last_error
+            (attempt,) = await rig.attempts(d)
+            assert attempt.status_code == 422
+            assert attempt.response_body == '{"message":"The email must be a valid email address."}'
+
+    run(go())
+
+
+def test_408_and_configured_4xx_are_retried(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(408), Reply(404), Reply(200)]
+        async with Rig(tmp_path, target.url, extra_endpoint="retry_on_4xx = [408, 404]") as rig:
+            d = await rig.ingest()
+            for _ in range(3):
+                await rig.dispatcher.run_once()
+                rig.clock.advance(1)
+            assert (await rig.row(d)).status == "succeeded"
+
+    run(go())
+
+
+def test_connection_refused_is_retried_until_the_schedule_is_exhausted(tmp_path) -> None:
+    async def go() -> None:
+        with bound_socket() as closed:  # bound, never listening: connections are refused
+            url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+            async with Rig(tmp_path, url, retry_schedule=SVIX) as rig:
+                d = await rig.ingest()
+                for _ in range(8):
+                    await rig.dispatcher.run_once()
+                    rig.clock.advance(36000 * 1.2)
+                row = await rig.row(d)
+                attempts = await rig.attempts(d)
+        assert row.status == "failed" and "gave up after 8 attempts" in row.last_error
+        assert len(attempts) == 8
+        assert all(a.status_code is None and "ConnectError" in a.error for a in attempts)
+
+    run(go())
+
+
+def test_timeout_is_retried_no_sooner_than_60_seconds(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(200, delay=1)]
+        async with Rig(tmp_path, target.url, extra_endpoint="timeout = 0.3") as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            (attempt,) = await rig.attempts(d)
+            assert attempt.status_code is None and "timed out" in attempt.error
+            assert row.status == "pending" and row.next_attempt_at - T0 >= 60
+            rig.clock.advance(120)
+            await rig.dispatcher.run_once()
+            assert (await rig.row(d)).status == "succeeded"
+
+    run(go())
+
+
+def test_redirect_is_a_failed_attempt_and_is_not_followed(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(302, headers={"Location": "/elsewhere"})]
+        async with Rig(tmp_path, target.url) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "pending" and row.attempt_count == 1
+            assert (await rig.attempts(d))[0].status_code == 302
+            assert [r.path for r in target.received] == ["/hook"]
+
+    run(go())
+
+
+def test_cancel_sends_nothing_and_ends_cancelled(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = "function handler(w) { console.log('skip'); w.cancel = true; return w; }"
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "cancelled"
+            assert row.transform["logs"] == [{"level": "log", "message": "skip"}]
+            assert target.received == [] and await rig.attempts(d) == []
+
+    run(go())
+
+
+def test_transform_error_is_recorded_and_nothing_is_sent(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = "function handler(w) {\n  throw new Error('no email');\n}\n"
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "transform_failed"
+            assert row.transform["error"]["kind"] == "exception"
+            assert row.transform["error"]["line"] == 2
+            assert "no email" in row.last_error and target.received == []
+
+    run(go())
+
+
+def test_egress_to_loopback_is_refused_unless_allow_listed(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url, allow_hosts="[]") as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "transform_failed"
+            assert row.transform["error"]["kind"] == "egress_denied"
+            assert "'127.0.0.1'" in row.last_error and target.received == []
+
+    run(go())
+
+
+def test_same_subscriber_keeps_its_order_while_others_proceed(tmp_path, target) -> None:
+    async def go() -> None:
+        def n(body: bytes) -> int:
+            return json.loads(body)["data"]["n"]
+
+        # The first delivery of event 1 fails; everything else succeeds.
+        target.responder = lambda got: Reply(500) if n(got.body) == 1 and \
+            sum(n(r.body) == 1 for r in target.received) == 1 else None
+        async with Rig(tmp_path, target.url) as rig:
+            first = await rig.ingest(envelope("alice@example.com", 1))
+            second = await rig.ingest(envelope("alice@example.com", 2))
+            other = await rig.ingest(envelope("bob@example.com", 3))
+            await rig.dispatcher.run_once()
+            assert (await rig.row(first)).status == "pending"
+            assert (await rig.row(second)).status == "pending"  # waits behind the first
+            assert (await rig.row(other)).status == "succeeded"
+            rig.clock.advance(1)
+            await rig.dispatcher.run_once()
+            alice = [n(r.body) for r in target.received if n(r.body) != 3]
+            assert alice == [1, 1, 2]
+            assert [n(r.body) for r in target.received].count(3) == 1
+
+    run(go())
+
+
+def test_stop_returns_unfinished_attempts_to_pending(tmp_path, target) -> None:
+    async def go() -> None:
+        target.script = [Reply(200, delay=2)]
+        async with Rig(tmp_path, target.url) as rig:
+            d = await rig.ingest()
+            worker = asyncio.create_task(rig.dispatcher.run())
+            rig.dispatcher.kick()
+            while not target.received:
+                await asyncio.sleep(0.01)
+            await rig.dispatcher.stop(grace=0.1)
+            await worker
+            row = await rig.row(d)
+            assert row.status == "pending" and row.attempt_count == 0
+            assert await rig.attempts(d) == []
+
+    run(go())
+
+
+def test_worker_loop_delivers_new_work_when_kicked(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            worker = asyncio.create_task(rig.dispatcher.run())
+            d = await rig.ingest()
+            rig.dispatcher.kick()
+            for _ in range(500):
+                if (await rig.row(d)).status == "succeeded":
+                    break
+                await asyncio.sleep(0.01)
+            await rig.dispatcher.stop(grace=1)
+            await worker
+            assert (await rig.row(d)).status == "succeeded"
+
+    run(go())
+
+
+def test_identity_handler_sends_the_envelope_unchanged(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url, handler=IDENTITY) as rig:
+            body = envelope("x@example.com", 9)
+            await rig.ingest(body)
+            await rig.dispatcher.run_once()
+            assert json.loads(target.received[0].body) == json.loads(body)
+
+    run(go())
+
+
+# -- retry.py and egress.py: the pure rules the worker applies --------------------------------
+
+def test_schedule_is_svix_with_20_percent_jitter() -> None:
+    from dodo_transform.retry import DEFAULT_SCHEDULE, next_delay
+
+    rng = random.Random(3)
+    for failures, base in enumerate(DEFAULT_SCHEDULE, start=1):
+        for _ in range(50):
+            assert 0.8 * base <= next_delay(failures, rng=rng) <= 1.2 * base
+    assert next_delay(len(DEFAULT_SCHEDULE) + 1) is None  # 8 attempts, then failed
+
+
+def test_overload_floor_and_retry_after_clamp() -> None:
+    from dodo_transform.retry import next_delay
+
+    rng = random.Random(0)
+    assert next_delay(1, (5,), rng=rng, status=429) == 60
+    assert next_delay(1, (5,), rng=rng, timed_out=True) == 60
+    assert next_delay(1, (100,), rng=random.Random(0), retry_after=1) == \
+        next_delay(1, (100,), rng=random.Random(0))  # never sooner than scheduled
+    d = next_delay(1, (100,), rng=random.Random(0))
+    assert next_delay(1, (100,), rng=random.Random(0), retry_after=10_000) == 2 * d
+
+
+def test_retry_after_parses_seconds_and_http_dates() -> None:
+    from dodo_transform.retry import parse_retry_after
+
+    now = 1_700_000_000.0
+    assert parse_retry_after("119", now) == 119
+    assert parse_retry_after("Tue, 14 Nov 2023 22:15:20 GMT", now) == pytest.approx(120)
+    assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
+
+
+@pytest.mark.parametrize("address, internal", [
+    ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.1", True), ("172.16.0.1", True),
+    ("169.254.169.254", True), ("fd00:ec2::254", True), ("::1", True), ("0.0.0.0", True),
+    ("224.0.0.1", True), ("::ffff:127.0.0.1", True), ("fe80::1%eth0", True),
+    ("93.184.216.34", False), ("2606:2800:220:1::1", False),
+])
+def test_internal_addresses(address, internal) -> None:
+    from dodo_transform.egress import is_internal
+
+    assert is_internal(address) is internal
+
+
+def test_egress_allow_list_is_an_exact_host_match() -> None:
+    from dodo_transform.egress import EgressDenied, check_url
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return {"internal.example": ["10.0.0.5"], "public.example": ["93.184.216.34"]}[host]
+
+    async def go() -> None:
+        await check_url("https://public.example/x", [], resolve)
+        await check_url("https://INTERNAL.example/x", ["internal.example"], resolve)
+        with pytest.raises(EgressDenied, match="'internal.example'.*10.0.0.5"):
+            await check_url("https://internal.example/x", ["other.example"], resolve)
+
+    asyncio.run(go())

@@ -1,0 +1,128 @@
+"""The whole flow as an operator runs it: `dodo-transform serve` as a process, the CLI, signed
+samples, the real MailerLite handler, and a local HTTP target standing in for MailerLite."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers_servers import SECRET, ServeProcess, Target, free_port
+
+from dodo_transform.signing import sign
+from dodo_transform.transform import Handler, transform
+
+ROOT = Path(__file__).resolve().parent.parent
+HANDLER = ROOT / "handlers" / "mailerlite" / "add_customer_on_payment.js"
+SAMPLES = ROOT / "dodo_transform" / "samples"
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dodo_transform.cli_server", *args,
+                           "--config", str(config)], capture_output=True, text=True, timeout=60)
+
+
+def wait_for(predicate, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def flow(tmp_path):
+    with Target() as target:
+        # The shipped handler, pointed at the local target instead of connect.mailerlite.com.
+        source = HANDLER.read_text().replace("https://connect.mailerlite.com", target.url)
+        (tmp_path / "handler.js").write_text(source)
+        port = free_port()
+        config = tmp_path / "dodo-transform.toml"
+        config.write_text(f"""
+[server]
+port = {port}
+database = "e2e.db"
+admin_token = "${{E2E_ADMIN_TOKEN}}"
+
+[[endpoints]]
+name = "mailerlite-payments"
+secrets = ["{SECRET}"]
+handler = "handler.js"
+url = "https://connect.mailerlite.com/api/subscribers"
+events = ["payment.succeeded"]
+allow_hosts = ["127.0.0.1"]
+[endpoints.headers]
+Authorization = "Bearer ${{E2E_ML_KEY}}"
+""")
+        env = {"E2E_ADMIN_TOKEN": "t0ken", "E2E_ML_KEY": "ml-secret-key"}
+        server = ServeProcess(config, port, env)
+        import os
+
+        os.environ.update(env)  # the CLI commands read the same config
+        try:
+            banner = server.start()
+            yield server, target, config, banner, source
+        finally:
+            server.stop()
+            for k in env:
+                os.environ.pop(k, None)
+
+
+def test_signed_sample_reaches_the_target_exactly_as_transformed(flow) -> None:
+    server, target, config, banner, source = flow
+    assert "POST /webhooks/mailerlite-payments" in banner
+
+    sent = cli(config, "send-sample", "payment.succeeded", "--endpoint", "mailerlite-payments")
+    assert sent.returncode == 0, sent.stderr
+    assert "HTTP 202 accepted; delivery 1" in sent.stdout
+    wait_for(lambda: len(target.received) == 1)
+
+    sample = (SAMPLES / "payment.succeeded.json").read_text()
+    expected = transform(Handler(source), sample,
+                         url="https://connect.mailerlite.com/api/subscribers",
+                         headers={"Authorization": "Bearer ml-secret-key"}).request
+    got = target.received[0]
+    assert (got.method, got.path) == ("POST", "/api/subscribers")
+    assert got.body.decode() == expected.body
+    assert json.loads(got.body)["email"] == "jane.doe@example.com"
+    assert got.headers["authorization"] == "Bearer ml-secret-key"
+    assert got.headers["content-type"] == "application/json"
+
+    listed = cli(config, "deliveries", "--status", "succeeded")
+    assert listed.returncode == 0 and "succeeded" in listed.stdout
+    replayed = cli(config, "replay", "1")
+    assert replayed.returncode == 0 and "delivery 1: pending" in replayed.stdout
+    wait_for(lambda: len(target.received) == 2)
+    assert target.received[1].body == got.body
+
+
+def test_filtered_event_and_duplicate_webhook_id_deliver_nothing(flow) -> None:
+    server, target, config, _banner, _source = flow
+    filtered = cli(config, "send-sample", "payment.failed", "--endpoint", "mailerlite-payments")
+    assert filtered.returncode == 0 and "filtered" in filtered.stdout
+
+    body = (SAMPLES / "payment.succeeded.json").read_bytes()
+    headers = sign(SECRET, body)
+    url = f"{server.url}/webhooks/mailerlite-payments"
+    assert httpx.post(url, content=body, headers=headers).status_code == 202
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    wait_for(lambda: len(target.received) == 1)
+    time.sleep(0.5)  # anything else would have been sent by now
+    assert len(target.received) == 1
+    rows = json.loads(cli(config, "deliveries", "--json").stdout)
+    assert sorted(d["status"] for d in rows) == ["filtered", "succeeded"]
+
+
+def test_sigterm_shuts_down_cleanly_and_deliveries_reads_the_store_offline(flow) -> None:
+    server, target, config, _banner, _source = flow
+    cli(config, "send-sample", "payment.succeeded", "--endpoint", "mailerlite-payments")
+    wait_for(lambda: len(target.received) == 1)
+    # uvicorn finishes its graceful shutdown (lifespan: worker stopped, store closed), then
+    # re-raises SIGTERM so the exit status says how the process ended.
+    assert server.terminate() in (0, -15)
+    assert "Traceback" not in server.proc.stderr.read()
+    offline = cli(config, "deliveries")
+    assert offline.returncode == 0 and "reading" in offline.stderr
+    assert "succeeded" in offline.stdout
+    assert cli(config, "replay", "1").returncode == 1  # needs the server

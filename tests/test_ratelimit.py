@@ -1,0 +1,109 @@
+import asyncio
+import json
+import random
+
+import pytest
+from helpers_servers import Target, write_config
+
+from dodo_transform.clock import FakeClock, SystemClock
+from dodo_transform.config import load_config
+from dodo_transform.dispatcher import Dispatcher, new_client
+from dodo_transform.ratelimit import Rate, RateLimiter, limiter_key, parse_rate
+from dodo_transform.sqlite_store import SqliteStore
+from dodo_transform.store import AsyncStore
+
+KEY = ("connect.mailerlite.com", "cred")
+
+
+def test_100_queued_deliveries_complete_without_a_single_429(tmp_path) -> None:
+    """MailerLite's 120/minute scaled down to 20 per 0.5 s fixed window at the target."""
+    with Target(window_limit=(20, 0.5)) as target:
+        config = load_config(write_config(tmp_path, target.url,
+                                          extra_endpoint='rate_limit = "20/0.5s"'))
+
+        async def go() -> dict[str, int]:
+            store = AsyncStore(lambda: SqliteStore(tmp_path / "store.db"))
+            client = new_client()
+            dispatcher = Dispatcher(config, store, client, clock=SystemClock(),
+                                    rng=random.Random(1), concurrency=50)
+            for i in range(100):
+                body = json.dumps({"type": "payment.succeeded", "data": {"i": i}}).encode()
+                await store.ingest("test", f"msg_{i}", "payment.succeeded", body, {},
+                                   f"test\n{i}", False, SystemClock().now())
+            await dispatcher.run_once()
+            counts = await store.counts()
+            await client.aclose()
+            store.close()
+            return counts
+
+        counts = asyncio.run(go())
+    assert counts == {"succeeded": 100}
+    assert target.too_many == 0
+    assert len(target.received) == 100
+
+
+def limiter() -> tuple[RateLimiter, FakeClock]:
+    clock = FakeClock(1000.0)
+    return RateLimiter(clock), clock
+
+
+def test_slots_are_held_until_a_window_after_the_response() -> None:
+    async def go() -> None:
+        lim, clock = limiter()
+        rate = Rate(2, 60)
+        await lim.acquire(KEY, rate)
+        await lim.acquire(KEY, rate)
+        clock.advance(5)
+        lim.release(KEY)
+        lim.release(KEY)
+        await lim.acquire(KEY, rate)  # FakeClock.sleep jumps to when the first slot frees
+        assert clock.now() == pytest.approx(1065)
+
+    asyncio.run(go())
+
+
+def test_remaining_zero_pauses_the_key_for_retry_after_or_a_window() -> None:
+    async def go() -> None:
+        lim, clock = limiter()
+        rate = Rate(100, 60)
+        await lim.acquire(KEY, rate)
+        lim.release(KEY, {"X-RateLimit-Remaining": "0"}, 200)
+        assert lim.paused_until(KEY) == pytest.approx(1060)
+        await lim.acquire(KEY, rate)
+        assert clock.now() >= 1060
+        lim.release(KEY, {"Retry-After": "119"}, 429)
+        assert lim.paused_until(KEY) == pytest.approx(clock.now() + 119)
+
+    asyncio.run(go())
+
+
+def test_a_lower_advertised_limit_is_adopted() -> None:
+    async def go() -> None:
+        lim, clock = limiter()
+        await lim.acquire(KEY, Rate(120, 60))
+        lim.release(KEY, {"X-RateLimit-Limit": "1", "X-RateLimit-Remaining": "5"}, 200)
+        await lim.acquire(KEY, Rate(120, 60))
+        assert clock.now() == pytest.approx(1060)
+
+    asyncio.run(go())
+
+
+def test_credentials_have_separate_budgets_and_are_not_kept_in_clear() -> None:
+    a = limiter_key("connect.mailerlite.com", {"Authorization": "Bearer A"})
+    b = limiter_key("Connect.MailerLite.com", {"Authorization": "Bearer B", "X-Other": "1"})
+    assert a[0] == b[0] and a[1] != b[1]
+    assert "Bearer A" not in a[1]
+
+
+@pytest.mark.parametrize("text, rate", [("120/minute", Rate(120, 60)),
+                                        ("10/second", Rate(10, 1)),
+                                        ("1000 / hour", Rate(1000, 3600)),
+                                        ("20/0.5s", Rate(20, 0.5))])
+def test_parse_rate(text, rate) -> None:
+    assert parse_rate(text) == rate
+
+
+@pytest.mark.parametrize("text", ["", "fast", "0/minute", "10/fortnight", "10/0s"])
+def test_parse_rate_rejects_nonsense(text) -> None:
+    with pytest.raises(ValueError):
+        parse_rate(text)

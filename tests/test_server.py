@@ -1,0 +1,222 @@
+"""The HTTP surface: receive (verify before anything, store before the 2xx) and admin routes.
+
+A real uvicorn server in a thread, a real target, a real SQLite file.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers_servers import SECRET, SECRET_2, Reply, ServerThread, Target, write_config
+
+from dodo_transform.config import load_config
+from dodo_transform.server import create_app
+from dodo_transform.signing import sign
+from dodo_transform.sqlite_store import SqliteStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_bytes()
+FAILED = (ROOT / "dodo_transform" / "samples" / "payment.failed.json").read_bytes()
+ADMIN = {"Authorization": "Bearer admin-token"}
+
+
+@pytest.fixture
+def target():
+    with Target() as t:
+        yield t
+
+
+@pytest.fixture
+def make_server(tmp_path, target):
+    servers = []
+
+    def make(**options):
+        config = load_config(write_config(tmp_path, target.url, **options))
+        server = ServerThread(create_app(config)).__enter__()
+        servers.append(server)
+        return server
+
+    yield make
+    for s in servers:
+        s.__exit__()
+
+
+def stored(tmp_path: Path) -> dict[str, int]:
+    store = SqliteStore(tmp_path / "store.db")
+    try:
+        return store.counts()
+    finally:
+        store.close()
+
+
+def post(server, body: bytes, headers: dict[str, str], endpoint: str = "test") -> httpx.Response:
+    return httpx.post(f"{server.url}/webhooks/{endpoint}", content=body, headers=headers)
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.02)
+
+
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        (sign(SECRET_2, SAMPLE), SAMPLE),
+        (sign(SECRET, SAMPLE), SAMPLE.replace(b"2900", b"9900")),
+        ({}, SAMPLE),
+        ({k: v for k, v in sign(SECRET, SAMPLE).items() if k != "webhook-timestamp"}, SAMPLE),
+        (sign(SECRET, SAMPLE, timestamp=time.time() - 360), SAMPLE),
+        (sign(SECRET, SAMPLE, timestamp=time.time() + 360), SAMPLE),
+    ],
+    ids=["wrong-secret", "tampered", "no-headers", "no-timestamp", "6-min-old", "6-min-ahead"],
+)
+def test_bad_signatures_get_401_and_nothing_is_stored(make_server, tmp_path, target, headers,
+                                                      body) -> None:
+    server = make_server()
+    r = post(server, body, headers)
+    assert r.status_code == 401
+    assert r.json()["error"].startswith("invalid webhook signature: ")
+    assert stored(tmp_path) == {} and target.received == []
+
+
+def test_rotated_secret_is_accepted(make_server, target) -> None:
+    server = make_server(secrets=(SECRET, SECRET_2))
+    r = post(server, SAMPLE, sign(SECRET_2, SAMPLE))
+    assert r.status_code == 202 and r.json()["status"] == "accepted"
+    wait_for(lambda: len(target.received) == 1)
+
+
+def test_invalid_json_is_400_after_verification(make_server, tmp_path) -> None:
+    server = make_server()
+    body = b'{"type": "payment.succeeded",'
+    r = post(server, body, sign(SECRET, body))
+    assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
+    assert post(server, body, sign(SECRET_2, body)).status_code == 401  # verified first
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert post(server, deep, sign(SECRET, deep)).status_code == 400
+    assert stored(tmp_path) == {}
+
+
+def test_body_over_the_limit_is_413_declared_or_streamed(make_server, tmp_path) -> None:
+    server = make_server(extra_server="max_body_bytes = 1000")
+    big = b'{"pad":"' + b"x" * 2000 + b'"}'
+    assert post(server, big, sign(SECRET, big)).status_code == 413
+
+    def chunks():
+        for _ in range(100):
+            yield b"x" * 100
+
+    r = httpx.post(f"{server.url}/webhooks/test", content=chunks(), headers=sign(SECRET, big))
+    assert r.status_code == 413 and "max_body_bytes" in r.json()["error"]
+    assert stored(tmp_path) == {}
+
+
+def test_unknown_endpoint_is_404(make_server) -> None:
+    r = post(make_server(), SAMPLE, sign(SECRET, SAMPLE), endpoint="nope")
+    assert r.status_code == 404 and "no endpoint 'nope'" in r.json()["error"]
+
+
+def test_redelivered_webhook_id_is_acknowledged_once_and_delivered_once(make_server,
+                                                                        target) -> None:
+    server = make_server()
+    headers = sign(SECRET, SAMPLE)
+    first = post(server, SAMPLE, headers)
+    again = post(server, SAMPLE, headers)
+    assert first.status_code == 202 and again.status_code == 200
+    assert again.json() == {"status": "duplicate", "delivery_id": first.json()["delivery_id"]}
+    wait_for(lambda: len(target.received) == 1)
+    time.sleep(0.3)  # a second delivery would have arrived by now
+    assert len(target.received) == 1
+
+
+def test_event_outside_the_filter_is_acknowledged_and_recorded_as_filtered(
+        make_server, tmp_path, target) -> None:
+    server = make_server(extra_endpoint='events = ["payment.succeeded"]')
+    r = post(server, FAILED, sign(SECRET, FAILED))
+    assert r.status_code == 202 and r.json()["status"] == "filtered"
+    assert stored(tmp_path) == {"filtered": 1} and target.received == []
+
+
+def test_acknowledged_event_is_already_committed(make_server, tmp_path, target) -> None:
+    target.default = Reply(200, delay=2)  # keep the delivery in flight
+    server = make_server()
+    r = post(server, SAMPLE, sign(SECRET, SAMPLE))
+    assert r.status_code == 202
+    # A separate connection sees the event the moment the 2xx is out.
+    assert sum(stored(tmp_path).values()) == 1
+
+
+def test_admin_routes_require_the_token(make_server) -> None:
+    server = make_server()
+    assert httpx.get(f"{server.url}/deliveries").status_code == 401
+    r = httpx.get(f"{server.url}/deliveries", headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401
+    assert httpx.get(f"{server.url}/deliveries", headers=ADMIN).status_code == 200
+
+
+def test_admin_routes_are_disabled_without_a_token(make_server) -> None:
+    server = make_server(admin_token=None)
+    r = httpx.get(f"{server.url}/deliveries", headers=ADMIN)
+    assert r.status_code == 403 and "admin_token" in r.json()["error"]
+    r = httpx.get(f"{server.url}/healthz")
+    assert r.status_code == 200 and r.json()["status"] == "ok"
+
+
+def test_delivery_detail_replay_and_status_filter(make_server, target, tmp_path) -> None:
+    target.script = [Reply(422, '{"message":"invalid"}')]
+    server = make_server()
+    delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
+
+    def status() -> str:
+        return httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()["status"]
+
+    wait_for(lambda: status() == "failed")
+    detail = httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
+    assert detail["event"]["event_type"] == "payment.succeeded"
+    assert [a["status_code"] for a in detail["attempts"]] == [422]
+    assert detail["attempts"][0]["response_body"] == '{"message":"invalid"}'
+    listed = httpx.get(f"{server.url}/deliveries?status=failed", headers=ADMIN).json()
+    assert [d["id"] for d in listed["deliveries"]] == [delivery_id]
+    assert httpx.get(f"{server.url}/deliveries?status=bogus", headers=ADMIN).status_code == 400
+    # Fix the handler on disk, then replay: the new handler runs, without a restart.
+    (tmp_path / "handler.js").write_text(
+        "function handler(w) { w.payload = {fixed: true}; return w; }")
+    r = httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
+    assert r.status_code == 202
+    wait_for(lambda: status() == "succeeded")
+    assert json.loads(target.received[-1].body) == {"fixed": True}
+    assert httpx.post(f"{server.url}/deliveries/999/replay", headers=ADMIN).status_code == 404
+
+
+def test_replay_refuses_a_broken_handler(make_server, target, tmp_path) -> None:
+    server = make_server()
+    delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
+    wait_for(lambda: len(target.received) == 1)
+    (tmp_path / "handler.js").write_text("function handler(w) { return w")
+    r = httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
+    assert r.status_code == 409 and "syntax_error" in r.json()["error"]
+
+
+def test_simulate_returns_the_test_json_record(make_server, target) -> None:
+    server = make_server()
+    code = ("function handler(w) { w.payload = {email: w.payload.data.customer.email, "
+            "at: new Date().toISOString()}; return w; }")
+    r = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
+                   json={"payload": json.loads(SAMPLE), "code": code,
+                         "now": "2025-08-04T05:30:45Z"})
+    assert r.status_code == 200
+    out = r.json()
+    assert out["status"] == "ok" and out["event_type"] == "payment.succeeded"
+    assert json.loads(out["request"]["body"]) == {"email": "jane.doe@example.com",
+                                                  "at": "2025-08-04T05:30:45.000Z"}
+    assert out["request"]["headers"]["Authorization"] == "[redacted]"
+    assert target.received == []  # simulate never sends
+    bad = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"x": 1})
+    assert bad.status_code == 400
+    default = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
+                         json={"payload": json.loads(SAMPLE)}).json()
+    assert json.loads(default["request"]["body"]) == json.loads(SAMPLE)
