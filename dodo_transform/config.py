@@ -50,9 +50,18 @@ class EndpointConfig:
     retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
     retry_on_4xx: frozenset[int] = DEFAULT_RETRY_ON_4XX
     timeout: float = 15.0
+    rewrite_urls: tuple[tuple[str, str], ...] = ()
 
     def accepts(self, event_type: str | None) -> bool:
         return self.events is None or event_type in self.events
+
+    def rewrite(self, url: str) -> str:
+        """Where a request for ``url`` is actually sent: the longest matching prefix of
+        ``rewrite_urls`` replaced (e.g. the real MailerLite host by the local emulator)."""
+        for prefix, replacement in self.rewrite_urls:
+            if url.startswith(prefix):
+                return replacement + url[len(prefix):]
+        return url
 
     def rate_for(self, host: str) -> Rate | None:
         return self.rate_limit or KNOWN_RATES.get(host.lower())
@@ -127,7 +136,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         raise ConfigError(r.path, key, "must be a table ([[endpoints]])")
     k = key + "."
     r.keys(t, k, {"name", "secrets", "handler", "url", "events", "allow_hosts", "headers", "env",
-                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout"})
+                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout", "rewrite_urls"})
     name = r.get(t, k, "name", str)
     if not _NAME.match(name):
         raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
@@ -155,6 +164,12 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
                                                DEFAULT_SCHEDULE))
     if any(x < 0 for x in schedule):
         raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
+    rewrites = r.str_map(t, k, "rewrite_urls")
+    for prefix, replacement in rewrites.items():
+        for what, value in (("prefix", prefix), ("replacement", replacement)):
+            if url_problem(value):
+                raise ConfigError(r.path, f"{k}rewrite_urls.{prefix}",
+                                  f"{what} {value!r} is not an absolute http(s) URL")
     handler_rel = r.get(t, k, "handler", str)
     handler_path = base / handler_rel
     return EndpointConfig(
@@ -171,6 +186,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         retry_schedule=schedule,
         retry_on_4xx=frozenset(r.list(t, k, "retry_on_4xx", int, DEFAULT_RETRY_ON_4XX)),
         timeout=r.positive(t, k, "timeout", float, 15.0),
+        rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
     )
 
 
@@ -203,14 +219,7 @@ def check_handler(handler: Any) -> Any:
     """A TransformError when the handler cannot run on any event (syntax, no ``handler``)."""
     from . import transform as t
 
-    checker = getattr(t, "check_handler", None)
-    if checker is not None:
-        return checker(handler)
-    probe = '{"business_id":"","type":"","timestamp":"1970-01-01T00:00:00Z","data":{}}'
-    d = t.transform(handler, probe)
-    if d.error and d.error.kind in ("syntax_error", "no_handler", "async_handler", "code_size"):
-        return d.error
-    return None
+    return t.check_handler(handler)
 
 
 class _Reader:

@@ -28,7 +28,7 @@ from .report import json_record
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import STATUSES, AsyncStore, Store
-from .transform import redact_headers, transform
+from .transform import redact_headers, transform_async
 
 log = logging.getLogger("dodo_transform.server")
 
@@ -247,9 +247,9 @@ class App:
             return error(400, 'now must be an ISO-8601 string, e.g. "2025-08-04T05:30:45Z"')
         handler = code if code is not None else ep.handler
         try:
-            decision = await asyncio.to_thread(
-                transform, handler, body["payload"], url=ep.url, env=ep.env,
-                headers=ep.headers, now=now,
+            decision = await transform_async(
+                handler, body["payload"], sandbox=self.dispatcher.sandbox, url=ep.url,
+                env=ep.env, headers=ep.headers, now=now,
             )
         except ValueError as e:
             return error(400, f"now: {e}")

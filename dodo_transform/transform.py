@@ -25,6 +25,7 @@ __all__ = [
     "LogLine",
     "Request",
     "TransformError",
+    "check_handler",
     "parse_now",
     "transform",
     "transform_async",
@@ -218,6 +219,12 @@ def _job(
         "now_ms": None if now is None else parse_now(now).timestamp() * 1000.0,
         "limits": limits,
     }
+
+
+def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> TransformError | None:
+    """Why ``handler`` can never produce a request (syntax error, no ``handler`` function,
+    async handler), or None. Used at start-up so a typo stops the server, not an event."""
+    return (sandbox or default_sandbox()).check(handler.source, handler.filename)
 
 
 def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:

@@ -19,7 +19,7 @@ def test_example_config_loads_with_its_documented_defaults() -> None:
     assert config.server.database == ROOT / "examples" / "dodo-transform.db"
     ep = config.endpoints["mailerlite-payments"]
     assert ep.secrets == (SECRET,)
-    assert ep.headers == {"Authorization": "Bearer ml-key"}
+    assert ep.headers == {"Authorization": "Bearer ml-key", "Accept": "application/json"}
     assert ep.events == frozenset({"payment.succeeded"})
     assert ep.rate_for("connect.mailerlite.com") == Rate(120, 60.0)
     assert ep.retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 36000)
@@ -102,3 +102,25 @@ def test_database_is_relative_to_the_config_file(tmp_path: Path) -> None:
         assert load_config(Path("conf") / path.name).server.database == Path("conf/store.db")
     finally:
         os.chdir(cwd)
+
+
+def test_rewrite_urls_send_a_hard_coded_api_host_elsewhere(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    text = path.read_text()
+    path.write_text(text + '\n[endpoints.rewrite_urls]\n'
+                    '"https://connect.mailerlite.com/" = "http://127.0.0.1:8025/"\n'
+                    '"https://connect.mailerlite.com/api/batch" = "http://127.0.0.1:9/b"\n')
+    ep = load_config(path).endpoints["test"]
+    assert ep.rewrite("https://connect.mailerlite.com/api/subscribers/a%40b.c") == (
+        "http://127.0.0.1:8025/api/subscribers/a%40b.c"
+    )
+    assert ep.rewrite("https://connect.mailerlite.com/api/batch") == "http://127.0.0.1:9/b"
+    assert ep.rewrite("https://other.example/x") == "https://other.example/x"
+
+
+def test_rewrite_urls_must_be_urls(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path.write_text(path.read_text() + '\n[endpoints.rewrite_urls]\n"connect.mailerlite.com" = "x"\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert "rewrite_urls" in str(e.value) and "not an absolute http(s) URL" in str(e.value)
