@@ -96,3 +96,10 @@ def test_error_location_points_into_the_users_file():
 def test_syntax_error_location():
     d = transform("function handler(w) {\n  return w +;\n}", PAYMENT)
     assert (d.error.kind, d.error.line) == ("syntax_error", 2)
+def test_locale_errors_point_at_the_users_call():
+    source = "function handler(w) {\n\n  w.payload = new Date(0).toLocaleDateString('de-DE');\n  return w;\n}"
+    d = transform(source, PAYMENT)
+    assert d.error.kind == "exception" and d.error.message.startswith("RangeError")
+    assert d.error.line == 3
+
+
