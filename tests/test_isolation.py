@@ -76,3 +76,26 @@ def test_different_handlers_do_not_share_state():
         "function handler(w) { w.payload = [typeof shared, typeof g]; return w }", PAYMENT
     )
     assert a.status == "ok" and b.request.json() == ["undefined", "undefined"]
+
+
+def test_prepared_contexts_behave_like_fresh_ones():
+    """On a sandbox thread the next context for a handler is prepared ahead (top-level code
+    run, Intl preloaded when the handler used it): results must not change."""
+    import time
+
+    from dodo_transform.sandbox import Sandbox
+
+    source = (
+        "var top = (typeof top === 'number' ? top : 0) + 1; globalThis.g = (globalThis.g || 0) + 1;"
+        " function handler(w) { w.payload = [top, globalThis.g, new Date().toLocaleString(),"
+        " (1234.5).toLocaleString('en-US', {style: 'currency', currency: 'EUR'})]; return w }"
+    )
+    sandbox = Sandbox(thread=True)
+    try:
+        outputs = []
+        for _ in range(4):
+            outputs.append(transform(source, PAYMENT, now="2025-08-04T05:30:45Z", sandbox=sandbox).request.json())
+            time.sleep(0.05)  # let the sandbox thread prepare the next context
+    finally:
+        sandbox.close()
+    assert outputs == [[1, 1, "8/4/2025, 5:30:45 AM", "€1,234.50"]] * 4

@@ -3,20 +3,18 @@
 // `deps` comes from prelude.js and holds built-ins captured before the handler ran.
 (function (deps) {
   "use strict";
-  const { P, stringify, tag, RealDate, originals, logs, intlSource } = deps;
-  const indirectEval = eval;
+  // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
+  // the prelude's captures (deps), the rest only shapes console and error text.
+  const { P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
-  const reflectApply = Reflect.apply;
-  const captureStackTrace = Error.captureStackTrace;
+  const captureStackTrace = P.ErrorCaptureStackTrace;
   const StringCtor = String;
   const RangeErrorCtor = RangeError;
   const InternalErrorCtor = globalThis.InternalError;
   const ErrorCtor = Error;
   const isNaNFn = isNaN;
-  const toISOString = Function.prototype.call.bind(RealDate.prototype.toISOString);
-  const dateToString = Function.prototype.call.bind(originals.toString);
-  const dateToTimeString = Function.prototype.call.bind(originals.toTimeString);
+  const toISOString = (d) => reflectApply(originals.toISOString, d, []);
 
   // --- console: roughly Node's util.format / util.inspect, on one line -----------------------
   function inspect(v, depth, seen) {
@@ -84,8 +82,18 @@
   }
   let intl = null;
   function loadIntl() {
-    if (intl === null) intl = indirectEval(intlSource)(P);
+    if (intl === null) {
+      intl = indirectEval(intlSource)(logs.now === null ? P : withClock(P, logs.now));
+      logs.intl = true;
+    }
     return intl;
+  }
+  // With a frozen clock, `new Intl.DateTimeFormat().format()` (no date) formats that instant.
+  function withClock(primordials, nowMs) {
+    const out = { __proto__: null };
+    for (const key in primordials) out[key] = primordials[key];
+    out.DateNow = function now() { return nowMs; };
+    return out;
   }
   // Errors restart their stack at the user's call site, as a V8 builtin's would, so that
   // line/column point into the handler and not into this file.
@@ -171,12 +179,14 @@
 
   return {
     format, noHandler, thrown, badReturn, headers, unserializable,
-    dateToString() { return withZoneName(dateToString(this)); },
-    dateToTimeString() { return withZoneName(dateToTimeString(this)); },
+    dateToString() { return withZoneName(reflectApply(originals.toString, this, [])); },
+    dateToTimeString() { return withZoneName(reflectApply(originals.toTimeString, this, [])); },
     dateToLocaleString: viaIntl("dateToLocaleString"),
     dateToLocaleDateString: viaIntl("dateToLocaleDateString"),
     dateToLocaleTimeString: viaIntl("dateToLocaleTimeString"),
     numberToLocaleString: viaIntl("numberToLocaleString"),
+    bigintToLocaleString: viaIntl("bigintToLocaleString"),
     Intl() { return loadIntl().Intl; },
+    loadIntl,
   };
 })

@@ -9,18 +9,24 @@
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
-  const logs = { lines: [], dropped: 0 };
-  const originals = { toString: RealDate.prototype.toString, toTimeString: RealDate.prototype.toTimeString };
+  // Per-run state, returned with every answer: console lines, the frozen instant, whether
+  // Intl was needed (the host then loads it ahead of this handler's next event).
+  const logs = { lines: [], dropped: 0, now: null, intl: false };
+  const dateProto = RealDate.prototype;
+  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
   let lib = null;
   function load() {
-    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, method, logs, intlSource });
+    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval });
     return lib;
   }
+  // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
+  // into accessors.
   function method(obj, name, fn) {
-    defineProperty(obj, name, { value: fn, writable: true, enumerable: false, configurable: true });
+    defineProperty(obj, name, { __proto__: null, value: fn, writable: true, enumerable: false, configurable: true });
   }
   function lazyGlobal(name, make) {
     defineProperty(globalThis, name, {
+      __proto__: null,
       configurable: true,
       get() { const value = make(); method(globalThis, name, value); return value; },
       set(value) { method(globalThis, name, value); },
@@ -39,6 +45,7 @@
   stub(RealDate.prototype, "toLocaleDateString", "dateToLocaleDateString");
   stub(RealDate.prototype, "toLocaleTimeString", "dateToLocaleTimeString");
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
+  stub(BigInt.prototype, "toLocaleString", "bigintToLocaleString");
   lazyGlobal("Intl", () => load().Intl());
 
   function __dodo_run__(payloadJson, eventType, url, envJson) {
@@ -66,7 +73,11 @@
 
   return function host(op, arg) {
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
-    if (arg !== null) indirectEval(clockSource)(RealDate, method, arg);
+    if (op === "intl") return void load().loadIntl();
+    if (arg !== null) {
+      logs.now = arg;
+      indirectEval(clockSource)(RealDate, method, arg);
+    }
     return __dodo_run__;
   };
 })(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, /*@PRIMORDIALS@*/)
