@@ -25,7 +25,7 @@ from typing import Any
 
 import quickjs
 
-__all__ = ["Limits", "RawRun", "Sandbox", "TransformError", "default_sandbox"]
+__all__ = ["Job", "Limits", "RawRun", "Sandbox", "TransformError", "default_sandbox"]
 
 _MiB = 1024 * 1024
 
@@ -57,6 +57,20 @@ class TransformError:
     line: int | None = None
     column: int | None = None
     stack: str | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: a handler's source and the event it gets."""
+
+    source: str
+    filename: str
+    payload_json: str  # the Dodo envelope, as received
+    event_type: str
+    url: str  # webhook.url before the handler runs
+    env: dict[str, str] | None = None
+    now_ms: float | None = None  # freeze Date.now() / new Date() at this instant
+    limits: Limits | None = None  # None: the sandbox's
 
 
 @dataclass
@@ -221,53 +235,24 @@ class Sandbox:
         finally:
             threading.stack_size(old)
 
-    def run(
-        self,
-        source: str,
-        *,
-        filename: str = "handler.js",
-        payload_json: str,
-        event_type: str,
-        url: str,
-        env: dict[str, str] | None = None,
-        now_ms: float | None = None,
-        limits: Limits | None = None,
-    ) -> RawRun:
-        """Compile ``source`` in a fresh context and call ``handler`` once."""
-        args = (source, filename, payload_json, event_type, url, env or {}, now_ms, limits)
+    def run(self, job: Job) -> RawRun:
+        """Compile the job's source in a fresh context and call ``handler`` once."""
         if self._executor is None:
             if threading.get_ident() != self._owner:
                 raise RuntimeError("this Sandbox(thread=False) belongs to another thread")
-            return self._run(*args)
-        return self._executor.submit(self._run, *args).result()
+            return self._run(job)
+        return self._executor.submit(self._run, job).result()
 
-    def submit(
-        self,
-        source: str,
-        *,
-        filename: str = "handler.js",
-        payload_json: str,
-        event_type: str,
-        url: str,
-        env: dict[str, str] | None = None,
-        now_ms: float | None = None,
-        limits: Limits | None = None,
-    ) -> concurrent.futures.Future[RawRun]:
+    def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
         """Like :meth:`run`, without waiting: for ``asyncio.wrap_future`` in async servers."""
         if self._executor is None:
             raise RuntimeError("submit() needs a Sandbox(thread=True)")
-        args = (source, filename, payload_json, event_type, url, env or {}, now_ms, limits)
-        return self._executor.submit(self._run, *args)
+        return self._executor.submit(self._run, job)
 
     def check(self, source: str, filename: str = "handler.js") -> TransformError | None:
         """Compile ``source`` and check it defines a plain function ``handler``."""
-        run = self.run(
-            source,
-            filename=filename,
-            payload_json='{"type":"dodo-transform.check"}',
-            event_type="dodo-transform.check",
-            url="https://example.invalid/",
-        )
+        probe = '{"type":"dodo-transform.check"}'
+        run = self.run(Job(source, filename, probe, "dodo-transform.check", "https://x.invalid/"))
         return run.error if run.error and run.error.kind in _STATIC_ERRORS else None
 
     def close(self) -> None:
@@ -305,18 +290,9 @@ class Sandbox:
             warm = _Warm(key[3])
         return warm
 
-    def _run(
-        self,
-        source: str,
-        filename: str,
-        payload_json: str,
-        event_type: str,
-        url: str,
-        env: dict[str, str],
-        now_ms: float | None,
-        limits: Limits | None,
-    ) -> RawRun:
-        limits = limits or self.limits
+    def _run(self, job: Job) -> RawRun:
+        source, filename, now_ms = job.source, job.filename, job.now_ms
+        limits = job.limits or self.limits
         key = (source, filename, now_ms, limits)
         warm = self._take(key)
         began = time.perf_counter()
@@ -328,8 +304,8 @@ class Sandbox:
                 raise warm.failure
             budget = limits.time_ms / 1000.0 - warm.top_level_s
             ctx.set_time_limit(max(budget, 0.001))
-            env_json = json.dumps(env) if env else "{}"
-            result = json.loads(warm.runner(payload_json, event_type, url, env_json))
+            env_json = json.dumps(job.env) if job.env else "{}"
+            result = json.loads(warm.runner(job.payload_json, job.event_type, job.url, env_json))
             state = result.pop("logs")
             logs = _logs(state, limits)
             if state["intl"]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .sandbox import Limits, RawRun, Sandbox, TransformError, default_sandbox
+from .sandbox import Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
 
 __all__ = [
     "Decision",
@@ -170,7 +170,7 @@ def transform(
     job = _job(handler, payload, url, env, now, limits)
     if isinstance(job, Decision):
         return job
-    return decide((sandbox or default_sandbox()).run(**job), headers or {})
+    return decide((sandbox or default_sandbox()).run(job), headers or {})
 
 
 async def transform_async(
@@ -189,7 +189,7 @@ async def transform_async(
     job = _job(handler, payload, url, env, now, limits)
     if isinstance(job, Decision):
         return job
-    return decide(await asyncio.wrap_future(sandbox.submit(**job)), headers or {})
+    return decide(await asyncio.wrap_future(sandbox.submit(job)), headers or {})
 
 
 def _job(
@@ -199,7 +199,7 @@ def _job(
     env: Mapping[str, str] | None,
     now: datetime | str | None,
     limits: Limits | None,
-) -> dict[str, Any] | Decision:
+) -> Job | Decision:
     if isinstance(handler, str):
         try:
             handler = Handler(handler)
@@ -209,16 +209,16 @@ def _job(
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
     parsed = json.loads(text) if isinstance(raw, str) else raw
     event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
-    return {
-        "source": handler.source,
-        "filename": handler.filename,
-        "payload_json": text,
-        "event_type": event_type if isinstance(event_type, str) else "",
-        "url": url,
-        "env": dict(env) if env else None,
-        "now_ms": None if now is None else parse_now(now).timestamp() * 1000.0,
-        "limits": limits,
-    }
+    return Job(
+        source=handler.source,
+        filename=handler.filename,
+        payload_json=text,
+        event_type=event_type if isinstance(event_type, str) else "",
+        url=url,
+        env=dict(env) if env else None,
+        now_ms=None if now is None else parse_now(now).timestamp() * 1000.0,
+        limits=limits,
+    )
 
 
 def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> TransformError | None:
