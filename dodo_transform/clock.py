@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 
 class Clock(Protocol):
@@ -38,7 +39,13 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         self.t += seconds
 
-    async def sleep(self, seconds: float) -> None:
-        self.t += max(0.0, seconds)
+    def sleep(self, seconds: float) -> Coroutine[Any, Any, None]:
+        # The wake-up time is fixed when sleep() is called, not when the coroutine first runs:
+        # wrapped in a task it may start after another sleeper moved the clock, and adding the
+        # wait then would carry time past the moment the caller asked for.
+        return self._until(self.t + max(0.0, seconds))
+
+    async def _until(self, target: float) -> None:
+        self.t = max(self.t, target)
         # Yield so other tasks run, as a real sleep would let them.
         await asyncio.sleep(0)
