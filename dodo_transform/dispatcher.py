@@ -173,7 +173,7 @@ class Dispatcher:
         assert event is not None, f"delivery {d.id} has no event"
         decision = await transform_async(
             self.handlers.get(ep.name, ep.handler), event.body, sandbox=self.sandbox,
-            url=ep.url, env=ep.env, headers=ep.headers,
+            url=ep.url, env=ep.env, headers=ep.headers, event_type=event.event_type or "",
         )
         record = decision.to_dict()
         if decision.status == "cancelled":

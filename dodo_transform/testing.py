@@ -127,6 +127,7 @@ def run(
             now=now,
             limits=limits,
             sandbox=sandbox,
+            event_type=p.event_type,
         )
         if lint is not None and decision.request is not None:
             decision = decision.with_warnings(lint(decision.request))

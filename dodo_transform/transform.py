@@ -158,16 +158,19 @@ def transform(
     now: datetime | str | None = None,
     limits: Limits | None = None,
     sandbox: Sandbox | None = None,
+    event_type: str | None = None,
 ) -> Decision:
     """Run ``handler`` on one Dodo webhook envelope and decide what to send.
 
     ``payload`` is the envelope as raw JSON text (what Dodo posted) or as a parsed mapping.
     ``headers`` are the endpoint's configured headers; the handler's own headers override them.
     ``now`` freezes ``Date.now()``/``new Date()`` (an aware datetime or an ISO-8601 string).
-    Never raises for anything the handler does: every failure is a ``Decision`` with
-    ``status == "error"``. Raises ``ValueError`` for a payload that is not JSON.
+    ``event_type`` (``webhook.eventType``) is read from the envelope unless given by a caller
+    that has parsed it already. Never raises for anything the handler does: every failure is
+    a ``Decision`` with ``status == "error"``. Raises ``ValueError`` for a payload that is not
+    JSON.
     """
-    job = _job(handler, payload, url, env, now, limits)
+    job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
     return decide((sandbox or default_sandbox()).run(job), headers or {})
@@ -183,10 +186,11 @@ async def transform_async(
     headers: Mapping[str, str] | None = None,
     now: datetime | str | None = None,
     limits: Limits | None = None,
+    event_type: str | None = None,
 ) -> Decision:
     """:func:`transform` for asyncio code: the run happens on ``sandbox``'s own thread
     (a ``Sandbox(thread=True)``) while the event loop carries on."""
-    job = _job(handler, payload, url, env, now, limits)
+    job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
     return decide(await asyncio.wrap_future(sandbox.submit(job)), headers or {})
@@ -199,6 +203,7 @@ def _job(
     env: Mapping[str, str] | None,
     now: datetime | str | None,
     limits: Limits | None,
+    event_type: str | None,
 ) -> Job | Decision:
     if isinstance(handler, str):
         try:
@@ -207,8 +212,9 @@ def _job(
             return Decision("error", None, error=e.error)
     raw = payload.decode("utf-8") if isinstance(payload, bytes) else payload
     text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-    parsed = json.loads(text) if isinstance(raw, str) else raw
-    event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
+    if event_type is None:
+        parsed = json.loads(text) if isinstance(raw, str) else raw
+        event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
     return Job(
         source=handler.source,
         filename=handler.filename,
