@@ -12,7 +12,7 @@ from dodo_transform.transform import Limits, transform
 PAYMENT = samples.get("payment.succeeded").text
 LIMITS = Limits(time_ms=300, memory_bytes=32 * 2**20)
 # Generous: the margin covers interpreter start-up of the error path, not handler work.
-MARGIN_S = 2.0
+MARGIN_S = 1.0
 
 CASES = {
     "infinite loop": ("function handler(w) { for (;;) {} }", "time_limit"),
