@@ -200,26 +200,19 @@ def _check_secret(path: Path, key: str, secret: str) -> None:
 
 
 def _load_handler(path: Path, key: str, file: Path) -> Any:
-    from . import transform as t
+    from .transform import Handler, HandlerError, check_handler
 
     try:
-        handler = t.Handler.from_file(str(file))
+        handler = Handler.from_file(str(file))
     except OSError as e:
         raise ConfigError(path, key, f"cannot read handler {file}: {e.strerror}") from None
-    except t.HandlerError as e:
+    except HandlerError as e:
         raise ConfigError(path, key, e.error.message) from None
     error = check_handler(handler)
     if error is not None:
         where = f" (line {error.line}, column {error.column})" if error.line else ""
         raise ConfigError(path, key, f"{file}: {error.kind}: {error.message}{where}")
     return handler
-
-
-def check_handler(handler: Any) -> Any:
-    """A TransformError when the handler cannot run on any event (syntax, no ``handler``)."""
-    from . import transform as t
-
-    return t.check_handler(handler)
 
 
 class _Reader:

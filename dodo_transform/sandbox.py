@@ -1,13 +1,16 @@
 """The QuickJS sandbox: one fresh context per run, limits, console capture.
 
 Isolation is by construction: every run gets a new QuickJS runtime and context, so nothing a
-handler does (globals, prototypes, top-level variables) survives it. To keep that cheap, the
-next context is created and its prelude evaluated right after a run returns, while the caller
-is busy with something else; a run then only compiles the handler and calls it.
+handler does (globals, prototypes, top-level variables) survives it. Creating a context and
+compiling the prelude into it is most of an event's cost (see the README's benchmark), so it
+happens ahead of time where it can: a ``Sandbox(thread=True)`` prepares, right after each
+event, the next context for the same handler (prelude, clock, top-level code, Intl when the
+handler used it), and the next event only pays for the call.
 
 QuickJS runtimes must stay on the thread that created them (their stack-overflow guard is
-bound to that thread's stack), so each ``Sandbox`` owns one worker thread and every context
-lives and dies on it. ``Sandbox.run`` is thread-safe: calls queue on that thread.
+bound to that thread's stack), so a threaded ``Sandbox`` owns one worker thread on which every
+context lives and dies, and ``run`` queues there from any thread; ``thread=False`` runs inline
+on the creating thread only.
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ class TransformError:
     ``kind`` is one of: ``code_size``, ``syntax_error``, ``no_handler``, ``async_handler``,
     ``exception``, ``invalid_return``, ``invalid_method``, ``invalid_url``, ``invalid_headers``,
     ``forbidden_header``, ``unserializable_payload``, ``time_limit``, ``memory_limit``,
-    ``stack_limit``, ``egress_denied``, ``internal``. ``line``/``column`` point into the
-    handler's own file.
+    ``stack_limit``, ``egress_denied`` (set by the dispatcher). ``line``/``column`` point into
+    the handler's own file.
     """
 
     kind: str
@@ -215,7 +218,7 @@ class Sandbox:
         self._prepared_ttl = prepared_ttl
         self._warm: _Warm | None = None
         # On the sandbox thread, a context per recently used handler with its top-level code
-        # already run: an event then costs one call. Keyed by (source, now_ms, limits).
+        # already run: an event then costs one call. Keyed by (source, filename, now_ms, limits).
         self._prepared: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
         self._uses_intl: OrderedDict[tuple[Any, ...], None] = OrderedDict()
         self._spent: _Warm | None = None

@@ -259,8 +259,7 @@ class App:
 
 def reload_handler(ep: EndpointConfig) -> Any:
     """The endpoint's handler as it is on disk now; ValueError if it does not load."""
-    from .config import check_handler
-    from .transform import Handler, HandlerError
+    from .transform import Handler, HandlerError, check_handler
 
     try:
         handler = Handler.from_file(str(ep.handler_path))
