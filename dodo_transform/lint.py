@@ -362,8 +362,9 @@ class _Linter:
             if isinstance(original, str) and not original.strip():
                 self.add(
                     "empty_string_clears_field",
-                    f'{here} is an empty string. MailerLite turns "" into null, which clears '
-                    f"any value already stored in {key}; leave the key out to keep it.",
+                    f'{here} is an empty string. MailerLite runs on Laravel, which turns "" into '
+                    f"null (not recorded, but its default), clearing any value already stored in "
+                    f"{key}; leave the key out to keep it.",
                     here,
                 )
                 continue
