@@ -27,7 +27,7 @@ from .dispatcher import Dispatcher, new_client
 from .report import json_record
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import STATUSES, AsyncStore, Store
+from .store import STATUSES, AsyncStore, Delivery, Store
 from .transform import redact_headers, transform_async
 
 log = logging.getLogger("dodo_transform.server")
@@ -180,17 +180,18 @@ class App:
         rows = await self.store.list_deliveries(status, endpoint, int(limit_text))
         return JSONResponse({"deliveries": [d.to_dict() for d in rows]})
 
-    async def _delivery_id(self, request: Request) -> int | None:
-        text = request.path_params["id"]
-        return int(text) if text.isdigit() else None
-
-    async def get_delivery(self, request: Request) -> Response:
+    async def _admin_delivery(self, request: Request) -> Delivery | Response:
+        """The delivery of an admin route's ``{id}``, or the response refusing the request."""
         if (denied := self._admin(request)) is not None:
             return denied
-        delivery_id = await self._delivery_id(request)
-        d = await self.store.get_delivery(delivery_id) if delivery_id is not None else None
-        if d is None:
-            return error(404, f"no delivery {request.path_params['id']!r}")
+        text = request.path_params["id"]
+        d = await self.store.get_delivery(int(text)) if text.isdigit() else None
+        return d if d is not None else error(404, f"no delivery {text!r}")
+
+    async def get_delivery(self, request: Request) -> Response:
+        d = await self._admin_delivery(request)
+        if isinstance(d, Response):
+            return d
         event = await self.store.get_event(d.event_id)
         attempts = await self.store.attempts(d.id)
         out = d.to_dict()
@@ -202,12 +203,9 @@ class App:
         return JSONResponse(out)
 
     async def replay(self, request: Request) -> Response:
-        if (denied := self._admin(request)) is not None:
-            return denied
-        delivery_id = await self._delivery_id(request)
-        d = await self.store.get_delivery(delivery_id) if delivery_id is not None else None
-        if d is None:
-            return error(404, f"no delivery {request.path_params['id']!r}")
+        d = await self._admin_delivery(request)
+        if isinstance(d, Response):
+            return d
         if d.status == "delivering":
             return error(409, f"delivery {d.id} is being delivered right now; try again later")
         event = await self.store.get_event(d.event_id)
