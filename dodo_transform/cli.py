@@ -150,7 +150,12 @@ def _cmd_test(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     if not Path(args.handler).is_file():
         raise UsageError(f"{args.handler}: no such file")
-    limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
+    try:
+        limits = Limits(
+            time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20)
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     records = testing.run(
         args.handler,
         inputs,
@@ -171,6 +176,8 @@ def _cmd_test(args: argparse.Namespace) -> int:
                 print(render(record, colour=colour) + "\n")
     except OSError as e:
         raise UsageError(f"{args.handler}: cannot read: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{args.handler}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     if not args.json:
         print(
             f"{len(inputs)} payload(s): {counts['ok']} send, {counts['cancelled']} cancelled, "

@@ -21,7 +21,7 @@ Codes: ``body_not_json``, ``body_not_object``, ``missing_email``, ``invalid_emai
 ``unknown_parameter``, ``fields_not_object``, ``unknown_field``, ``field_type_mismatch``,
 ``empty_string_clears_field``, ``groups_not_array``, ``non_numeric_group_id``,
 ``unknown_group``, ``put_replaces_groups``, ``invalid_status``, ``invalid_subscribed_at``,
-``invalid_timestamp``, ``invalid_ip_address``, ``invalid_resubscribe``,
+``invalid_timestamp``, ``invalid_ip_address``, ``invalid_resubscribe``, ``body_too_deep``,
 ``unsupported_method``, ``invalid_subscriber_ref``, ``unknown_endpoint``,
 ``classic_api_host``, ``invalid_batch``, ``batch_too_large``, ``invalid_batch_item``.
 """
@@ -285,6 +285,9 @@ class _Linter:
             return {}
         try:
             data = json.loads(body)
+        except RecursionError:
+            self.add("body_too_deep", "The body is nested too deeply to check.", prefix)
+            return None
         except ValueError as exc:
             self.add("body_not_json", f"The body is not valid JSON ({exc}).", prefix)
             return None

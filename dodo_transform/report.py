@@ -53,7 +53,7 @@ def render(record: dict[str, Any], *, colour: bool = False) -> str:
 def _pretty(body: str) -> str:
     try:
         return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to re-indent
         return body
 
 

@@ -39,9 +39,21 @@ class Limits:
 
     time_ms: float = 1000.0
     memory_bytes: int = 64 * _MiB
-    stack_bytes: int = 512 * 1024
+    stack_bytes: int = 1024 * 1024  # about V8's default: a 3,000-deep payload still serialises
     max_log_lines: int = 500
     max_log_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        # QuickJS treats 0 and negative limits as "none": refuse them rather than run unbounded.
+        if not self.time_ms > 0:
+            raise ValueError(f"time limit must be more than 0 ms, not {self.time_ms:g}")
+        if self.memory_bytes < 4 * _MiB:
+            raise ValueError(
+                f"memory limit must be at least 4 MiB (the sandbox itself needs about 2), "
+                f"not {self.memory_bytes / _MiB:g} MiB"
+            )
+        if self.stack_bytes < 64 * 1024:
+            raise ValueError(f"stack limit must be at least 64 KiB, not {self.stack_bytes}")
 
 
 @dataclass(frozen=True)
@@ -116,6 +128,31 @@ _CONSOLE = _js("console.js")
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
 _THREAD_STACK = 16 * _MiB
+
+
+class _Unreadable(Exception):
+    """The runner's answer is not what prelude.js produces: a bug of ours, never the handler's."""
+
+
+def _read_answer(text: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The runner's answer and its per-run state, checked before anything trusts their shape."""
+    try:
+        answer = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        answer = None
+    state = answer.pop("logs", None) if isinstance(answer, dict) else None
+    lines = state.get("lines") if isinstance(state, dict) else None
+    if (
+        not isinstance(lines, list)
+        or len(lines) % 2
+        or not all(isinstance(x, str) for x in lines)
+        or not isinstance(state.get("dropped"), int)
+    ):
+        raise _Unreadable(
+            "internal error: the sandbox's answer could not be read; this is a bug in "
+            f"dodo-transform, please report it with the handler (answer: {str(text)[:200]!r})"
+        )
+    return answer, state
 
 
 def _logs(captured: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
@@ -308,10 +345,10 @@ class Sandbox:
             budget = limits.time_ms / 1000.0 - warm.top_level_s
             ctx.set_time_limit(max(budget, 0.001))
             env_json = json.dumps(job.env) if job.env else "{}"
-            result = json.loads(warm.runner(job.payload_json, job.event_type, job.url, env_json))
-            state = result.pop("logs")
+            answer = warm.runner(job.payload_json, job.event_type, job.url, env_json)
+            result, state = _read_answer(answer)
             logs = _logs(state, limits)
-            if state["intl"]:
+            if state.get("intl") is True:
                 self._uses_intl[key] = None
                 while len(self._uses_intl) > _MAX_PREPARED:
                     self._uses_intl.popitem(last=False)
@@ -321,6 +358,8 @@ class Sandbox:
                 else None
             )
             raw = RawRun(None if error else result, error, logs)
+        except _Unreadable as e:
+            raw = RawRun(None, TransformError("internal", str(e)), [])
         except quickjs.StackOverflow as e:
             error = _limit_error("stack_limit", str(e), limits, source, filename)
             raw = RawRun(None, error, warm.captured_logs())
@@ -341,7 +380,8 @@ class Sandbox:
 
 
 _MAX_PREPARED = 32
-_THROW_NULL = re.compile(r"\bthrow\s+null\b")
+# A throw whose value is not visibly an Error: it may throw null on purpose.
+_MAY_THROW_NULL = re.compile(r"\bthrow\s+(?!new\b)")
 _STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code_size"})
 
 
@@ -395,9 +435,15 @@ def _memory_message(limits: Limits) -> str:
 def _js_error(err: dict[str, Any], limits: Limits, source: str, filename: str) -> TransformError:
     kind, message = err["kind"], err["message"]
     stack = err.get("stack")
-    if err.get("thrown_null") and not _THROW_NULL.search(source):
+    if err.get("thrown_null"):
         # QuickJS throws a bare null when it cannot even allocate the out-of-memory error.
-        kind = "memory_limit"
+        if not _MAY_THROW_NULL.search(source):
+            kind = "memory_limit"
+        else:
+            message += (
+                " (unless the handler throws null itself, it ran out of memory: more than "
+                f"{limits.memory_bytes / _MiB:g} MiB)"
+            )
     if kind == "stack_limit":
         message = "stack limit exceeded: calls nested too deeply (runaway recursion?)"
     elif kind == "memory_limit":
@@ -412,17 +458,29 @@ def _js_error(err: dict[str, Any], limits: Limits, source: str, filename: str) -
 
 
 def _locate(text: str, source: str, filename: str) -> tuple[int | None, int | None, str | None]:
-    """First frame in the user's file, and the stack with our own frames removed."""
+    """First frame in the user's file, and the stack with our own frames removed.
+
+    A frame without a function name is a position in text that was compiled: the handler
+    itself for a syntax error, but also the argument of JSON.parse, eval or new Function.
+    A named frame (``at handler (...)``, ``at <eval> (...)``) wins over those.
+    """
     lines = [ln for ln in text.rstrip("\n").split("\n") if "__dodo_run__" not in ln]
     max_line = source.count("\n") + 1
+    named = [ln for ln in lines if _NAMED_FRAME.search(ln)]
+    if named:
+        lines = [ln for ln in lines if not _UNNAMED_FRAME.match(ln)]
     where: tuple[int | None, int | None] = (None, None)
-    for ln in lines:
+    for ln in named or lines:
         m = _FRAME.search(ln)
         if m and int(m.group(1)) <= max_line:
             where = (int(m.group(1)), int(m.group(2)))
             break
     stack = "\n".join(lines).replace("<input>", filename)
     return where[0], where[1], stack if "\n" in stack or _FRAME.search(text) else None
+
+
+_NAMED_FRAME = re.compile(r"^\s+at \S.* \(<input>:\d+:\d+\)$")
+_UNNAMED_FRAME = re.compile(r"^\s+at <input>:\d+:\d+$")
 
 
 def _ensure_utc() -> None:

@@ -87,6 +87,8 @@ def _read_envelope(name: str, path: Path) -> Payload:
         envelope = json.loads(text)
     except ValueError as e:
         raise PayloadError(f"{name}: invalid JSON: {e}") from None
+    except RecursionError:
+        raise PayloadError(f"{name}: JSON nested too deeply to read") from None
     if not isinstance(envelope, dict) or not isinstance(envelope.get("type"), str):
         raise PayloadError(
             f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '

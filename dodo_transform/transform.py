@@ -53,6 +53,8 @@ MAX_CODE_SIZE = 51_200
 # Header names whose values are secrets: redacted in anything we print or store.
 SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|password", re.I)
 _SPACE = re.compile(r"\s")
+# What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
+_HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 Status = Literal["ok", "cancelled", "error"]
@@ -211,10 +213,13 @@ def _job(
         except HandlerError as e:
             return Decision("error", None, error=e.error)
     raw = payload.decode("utf-8") if isinstance(payload, bytes) else payload
-    text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
-    if event_type is None:
-        parsed = json.loads(text) if isinstance(raw, str) else raw
-        event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
+    try:
+        text = raw if isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
+        if event_type is None:
+            parsed = json.loads(text) if isinstance(raw, str) else raw
+            event_type = parsed.get("type") if isinstance(parsed, Mapping) else None
+    except RecursionError:
+        raise ValueError("the payload is nested too deeply to read") from None
     return Job(
         source=handler.source,
         filename=handler.filename,
@@ -235,17 +240,14 @@ def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> Transform
 
 def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
     """Validate what the handler returned, fail-closed, and merge the headers."""
-    logs = tuple(LogLine(level, message) for level, message in run.logs)
+    logs = tuple(LogLine(level, message) for level, message in run.logs)  # type: ignore[arg-type]
 
-    def fail(kind: str, message: str, **where: Any) -> Decision:
-        return Decision(
-            "error", None, logs, TransformError(kind, message, **where), run.duration_ms
-        )
+    def fail(kind: str, message: str) -> Decision:
+        return Decision("error", None, logs, TransformError(kind, message), run.duration_ms)
 
     if run.error is not None:
         return Decision("error", None, logs, run.error, run.duration_ms)
-    out = run.result
-    assert out is not None
+    out = run.result or {}
     if out.get("cancel") is True:
         return Decision("cancelled", None, logs, None, run.duration_ms)
     method = out.get("method")
@@ -271,23 +273,25 @@ def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
         if js_type != "string":
             return fail(
                 "invalid_headers",
-                f"webhook.headers[{name!r}] must be a string; the handler set a {js_type}",
+                f"webhook.headers[{name!r}] must be a string; the handler set {js_type}",
             )
         problem = header_problem(name, value)
         if problem:
-            return fail(
-                "forbidden_header" if "forbidden" in problem else "invalid_headers", problem
-            )
+            kind = "forbidden_header" if "forbidden" in problem else "invalid_headers"
+            return fail(kind, problem)
         for existing in [k for k in merged if k.lower() == name.lower()]:
             del merged[existing]
         merged[name] = value
-    return Decision("ok", Request(method, url, merged, out["body"]), logs, None, run.duration_ms)
+    body = out.get("body")
+    if not isinstance(body, str):
+        return fail("internal", f"internal error: the request body is {type(body).__name__}")
+    return Decision("ok", Request(method, url, merged, body), logs, None, run.duration_ms)
 
 
 def url_problem(url: Any) -> str | None:
     """Why ``url`` is not an absolute http(s) URL, or None when it is."""
     if not isinstance(url, str):
-        return f"webhook.url must be a string; the handler returned {_js_repr(url)}"
+        return f"webhook.url must be a string; the handler set {_js_repr(url)}"
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return f"webhook.url must be an absolute http(s) URL; got {url!r}"
@@ -307,6 +311,12 @@ def header_problem(name: str, value: str) -> str | None:
         )
     if "\r" in value or "\n" in value:
         return f"webhook.headers[{name!r}] contains a line break"
+    bad = _HEADER_VALUE_BAD.search(value)
+    if bad:
+        return (
+            f"webhook.headers[{name!r}] contains {bad.group()!r}: header values must be "
+            "printable ASCII; encode other text first (e.g. encodeURIComponent)"
+        )
     return None
 
 
@@ -332,4 +342,6 @@ def parse_now(now: datetime | str) -> datetime:
 def _js_repr(value: Any) -> str:
     if value is None:
         return "null/undefined"
+    if isinstance(value, dict) and isinstance(value.get("type"), str):
+        return value["type"]  # the prelude's description of a non-string value
     return json.dumps(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__

@@ -20,7 +20,7 @@ import uvicorn
 ROOT = Path(__file__).resolve().parent.parent
 SEED_PATH = ROOT / "examples" / "mailerlite-seed.json"
 HANDLERS = ROOT / "handlers" / "mailerlite"
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = ROOT / "dodo_transform" / "samples"  # the built-in copies of the shared samples
 KEY = "contract-key"
 
 

@@ -169,3 +169,18 @@ def test_colour_on_a_tty():
     }
     assert "\x1b[31m" in render(record, colour=True)
     assert "\x1b[" not in render(record, colour=False)
+
+
+def test_absurdly_deep_json_is_handled_everywhere(tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"type": "payment.succeeded", "data": ' + "[" * 5000 + "]" * 5000 + "}")
+    r = cli("test", ADD_CUSTOMER, "--payload", str(deep))
+    assert r.returncode == 2 and "nested too deeply" in r.stderr
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) { let x = []; for (let i = 0; i < 1200; i++) x = [x];"
+        " w.url = 'https://connect.mailerlite.com/api/subscribers'; w.payload = x; return w }"
+    )
+    r = cli("test", str(handler), "--event", "payment.succeeded")
+    assert r.returncode == 0, r.stderr
+    assert "warning [body_too_deep]" in r.stdout

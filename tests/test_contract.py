@@ -216,3 +216,31 @@ def test_transform_async_runs_on_the_sandbox_thread():
     finally:
         sandbox.close()
     assert (d.status, d.request.method) == ("ok", "PUT")
+
+
+@pytest.mark.parametrize("value", ["Zoë", "😀", "a\x00b", "a\x7fb"])
+def test_header_values_must_be_printable_ascii(value):
+    d = run(f"webhook.headers = {{'X-Name': {json.dumps(value)}}}; return webhook;")
+    assert d.error.kind == "invalid_headers" and "printable ASCII" in d.error.message
+
+
+def test_patched_tojson_changes_the_body_but_not_the_answer():
+    d = run(
+        "Object.prototype.toJSON = function () { return {hijacked: true} };"
+        " Array.prototype.toJSON = function () { return 'nope' };"
+        " webhook.headers = {'X-A': 'b'}; console.log('kept'); return webhook;"
+    )
+    # As in V8, JSON.stringify(payload) honours the handler's toJSON; the host's answer does not.
+    assert d.status == "ok" and d.request.body == '{"hijacked":true}'
+    assert d.request.headers["X-A"] == "b" and [x.message for x in d.logs] == ["kept"]
+    d = run("Object.prototype.toJSON = () => ({}); webhook.cancel = true; return webhook;")
+    assert d.status == "cancelled"
+    d = run("Object.prototype.toJSON = () => ({}); throw new Error('boom');")
+    assert d.error.kind == "exception" and d.error.message == "Error: boom"
+
+
+def test_method_or_url_with_tojson_is_still_not_a_string():
+    d = run("webhook.method = {toJSON() { return 'POST' }}; return webhook;")
+    assert d.error.kind == "invalid_method" and "an object" in d.error.message
+    d = run("webhook.url = {toJSON() { return 'https://x.example/' }}; return webhook;")
+    assert d.error.kind == "invalid_url" and "an object" in d.error.message

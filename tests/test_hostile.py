@@ -103,3 +103,19 @@ def test_locale_errors_point_at_the_users_call():
     assert d.error.line == 3
 
 
+
+
+def test_errors_inside_json_parse_point_at_the_call_not_into_the_json():
+    d = transform("function handler(w) {\n  const x = 1;\n  JSON.parse('{bad');\n}", PAYMENT)
+    assert d.error.kind == "exception" and d.error.message.startswith("SyntaxError")
+    assert d.error.line == 3
+    assert "handler.js:1:" not in d.error.stack
+
+
+def test_limits_inside_json_stringify_are_limit_errors():
+    deep = transform("function handler(w) { let x = []; for (let i = 0; i < 200000; i++) x = [x]; w.payload = x; return w }", PAYMENT)
+    assert deep.error.kind == "stack_limit"
+    big = transform("function handler(w) { let s = 'x'; for (let i = 0; i < 28; i++) s += s; w.payload = {s}; return w }", PAYMENT)
+    assert big.error.kind == "memory_limit"
+    fine = transform("function handler(w) { let x = []; for (let i = 0; i < 3000; i++) x = [x]; w.payload = x; return w }", PAYMENT)
+    assert fine.status == "ok"  # as in V8, a 3,000-deep payload is still a payload

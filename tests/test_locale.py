@@ -287,3 +287,15 @@ def test_intl_follows_the_frozen_clock() -> None:
         now="2025-08-04T05:30:45Z",
     )
     assert json.loads(d.request.body) == ["8/4/2025", "8/4/2025, 5:30:45 AM"]
+
+
+def test_the_rest_of_intl_exists_but_throws_naming_itself() -> None:
+    from dodo_transform.transform import transform
+
+    for name in ["PluralRules", "Collator", "RelativeTimeFormat", "ListFormat", "DisplayNames", "Segmenter", "Locale"]:
+        d = transform(
+            f"function handler(w) {{ w.payload = typeof Intl.{name}; new Intl.{name}('en-US'); return w }}",
+            '{"type": "x"}',
+        )
+        assert d.error.kind == "exception", name
+        assert d.error.message.startswith(f"TypeError: Intl.{name} is not available"), d.error.message

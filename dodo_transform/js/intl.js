@@ -1498,7 +1498,22 @@
     ObjectDefineProperty(ctor, "supportedLocalesOf", { __proto__: null, value: supportedLocalesOf, writable: true, configurable: true });
     setLength(ctor, 0);
   }
+  // The rest of V8's Intl exists, so that `typeof` and feature tests see it, but throws with
+  // its name: a handler must never get a silently different string.
+  const UNSUPPORTED = ["Collator", "DisplayNames", "ListFormat", "Locale", "PluralRules", "RelativeTimeFormat", "Segmenter", "supportedValuesOf"];
+  for (let i = 0; i < UNSUPPORTED.length; i++) {
+    const name = UNSUPPORTED[i];
+    const fn = {
+      [name]: function () {  // not method syntax: `new Intl.PluralRules()` must reach the throw
+        const error = new P.TypeError(`Intl.${name} is not available in the dodo-transform sandbox, which implements Intl.NumberFormat and Intl.DateTimeFormat (en-US)`);
+        P.ErrorCaptureStackTrace(error, fn);
+        throw error;
+      },
+    }[name];
+    Intl[name] = fn;
+  }
   hide(Intl, ["getCanonicalLocales", "DateTimeFormat", "NumberFormat"]);
+  hide(Intl, UNSUPPORTED);
   setToStringTag(Intl, "Intl");
 
   return {

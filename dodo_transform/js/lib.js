@@ -5,7 +5,7 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval } = deps;
+  const { P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval, setProto } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
@@ -109,15 +109,16 @@
   }
 
   // --- reports: each returns the runner's JSON answer --------------------------------------
+  // Answers are prototype-free (see the prelude): a patched toJSON cannot rewrite them.
   function report(kind, message, error) {
-    const out = { kind: kind, message: message };
+    const out = { __proto__: null, kind: kind, message: message };
     if (error !== null && typeof error === "object") {
       try { out.name = StringCtor(error.name); } catch (e) { /* keep what we have */ }
       try { out.stack = typeof error.stack === "string" ? error.stack : null; } catch (e) { /* idem */ }
     } else if (error === null && kind === "exception") {
       out.thrown_null = true;
     }
-    return stringify({ error: out, logs: logs });
+    return stringify({ __proto__: null, error: out, logs: logs });
   }
 
   function describe(value) {
@@ -145,10 +146,15 @@
     return report("async_handler", "handler is " + what + "; it must be a plain synchronous function that returns the webhook object (no async/await, no Promises, no generators)");
   }
 
+  // A limit reached inside the handler, or inside JSON.stringify of its payload.
+  function isLimit(e) {
+    if (e instanceof RangeErrorCtor && e.message === "Maximum call stack size exceeded") return "stack_limit";
+    if (InternalErrorCtor && e instanceof InternalErrorCtor && e.message === "out of memory") return "memory_limit";
+    return null;
+  }
+
   function thrown(e) {
-    if (e instanceof RangeErrorCtor && e.message === "Maximum call stack size exceeded") return report("stack_limit", errorText(e), e);
-    if (InternalErrorCtor && e instanceof InternalErrorCtor && e.message === "out of memory") return report("memory_limit", errorText(e), e);
-    return report("exception", errorText(e), e);
+    return report(isLimit(e) || "exception", errorText(e), e);
   }
 
   function badReturn(out) {
@@ -162,15 +168,21 @@
   function headers(h) {
     if (typeof h !== "object" || isArray(h)) return describe(h);
     const keys = objectKeys(h);
-    const out = [];
+    const out = setProto([], null);
     for (let i = 0; i < keys.length; i++) {
       const v = h[keys[i]];
-      out.push([keys[i], typeof v === "string" ? v : null, typeof v === "string" ? "string" : describe(v)]);
+      out[i] = setProto([keys[i], typeof v === "string" ? v : null, typeof v === "string" ? "string" : describe(v)], null);
     }
     return out;
   }
 
+  // A non-string method or url, as the host reports it ("the handler set a number").
+  function typeOf(value) {
+    return { __proto__: null, type: describe(value) };
+  }
+
   function unserializable(payload, e) {
+    if (e !== null && typeof e === "object" && (isLimit(e) !== null)) return thrown(e);
     if (e === null) {
       return report("unserializable_payload", "webhook.payload is " + describe(payload) + ", which JSON.stringify turns into nothing; set it to an object (or any JSON value)");
     }
@@ -178,7 +190,7 @@
   }
 
   return {
-    format, noHandler, thrown, badReturn, headers, unserializable,
+    format, noHandler, thrown, badReturn, headers, typeOf, unserializable,
     dateToString() { return withZoneName(reflectApply(originals.toString, this, [])); },
     dateToTimeString() { return withZoneName(reflectApply(originals.toTimeString, this, [])); },
     dateToLocaleString: viaIntl("dateToLocaleString"),

@@ -9,14 +9,17 @@
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
+  const setProto = Object.setPrototypeOf;
   // Per-run state, returned with every answer: console lines, the frozen instant, whether
-  // Intl was needed (the host then loads it ahead of this handler's next event).
-  const logs = { lines: [], dropped: 0, now: null, intl: false };
+  // Intl was needed (the host then loads it ahead of this handler's next event). Everything
+  // the host reads is built without prototypes, so a handler's `Object.prototype.toJSON` or
+  // `Array.prototype.toJSON` cannot rewrite the answer (only the body, as in V8).
+  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, intl: false };
   const dateProto = RealDate.prototype;
   const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
   let lib = null;
   function load() {
-    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval });
+    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval, setProto });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
@@ -60,9 +63,17 @@
     if (out === null || typeof out !== "object" || out instanceof PromiseCtor) return load().badReturn(out);
     try {
       if (typeof out.then === "function") return load().badReturn(out);
-      if (out.cancel === true) return stringify({ cancel: true, logs: logs });
-      const headers = out.headers;
-      record = { cancel: false, method: out.method, url: out.url, headers: headers == null ? null : load().headers(headers), body: out.payload, logs: logs };
+      if (out.cancel === true) return stringify({ __proto__: null, cancel: true, logs: logs });
+      const headers = out.headers, method = out.method, url = out.url;
+      record = {
+        __proto__: null,
+        cancel: false,
+        method: typeof method === "string" ? method : load().typeOf(method),
+        url: typeof url === "string" ? url : load().typeOf(url),
+        headers: headers == null ? null : load().headers(headers),
+        body: out.payload,
+        logs: logs,
+      };
     } catch (e) {
       return load().thrown(e);
     }
