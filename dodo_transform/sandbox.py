@@ -123,6 +123,7 @@ _LIB = _js("lib.js")
 _INTL = _js("intl.js")
 _CLOCK = _js("clock.js")
 _CONSOLE = _js("console.js")
+_COLLATE = _js("collate.js")
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
@@ -204,6 +205,7 @@ class _Warm:
         self.ctx.set("__dodo_intl", _INTL)
         self.ctx.set("__dodo_clock", _CLOCK)
         self.ctx.set("__dodo_console", _CONSOLE)
+        self.ctx.set("__dodo_collate", _COLLATE)
         self.host = self.ctx.eval(_PRELUDE)
 
     def prepare(

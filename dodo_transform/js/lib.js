@@ -5,7 +5,7 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval, setProto } = deps;
+  const { P, stringify, tag, RealDate, originals, logs, intlSource, collateSource, reflectApply, indirectEval, setProto } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
@@ -80,7 +80,7 @@
   function withZoneName(s) {
     return s === "Invalid Date" ? s : s + " (Coordinated Universal Time)";
   }
-  let intl = null;
+  let intl = null, collate = null;
   function loadIntl() {
     if (intl === null) {
       intl = indirectEval(intlSource)(logs.now === null ? P : withClock(P, logs.now));
@@ -198,6 +198,10 @@
     dateToLocaleTimeString: viaIntl("dateToLocaleTimeString"),
     numberToLocaleString: viaIntl("numberToLocaleString"),
     bigintToLocaleString: viaIntl("bigintToLocaleString"),
+    stringLocaleCompare(stub, args) {
+      if (collate === null) collate = indirectEval(collateSource)(P);
+      return reflectApply(collate, this, [stub, args]);
+    },
     Intl() { return loadIntl().Intl; },
     loadIntl,
   };

@@ -1,11 +1,12 @@
 // Evaluated in every fresh context before the handler, so it is compiled once per event:
 // QuickJS compiles roughly 25 bytes of source per microsecond, and every line here is paid on
-// every run. Only the hot path lives here. Console formatting, error reports, the frozen clock
-// and Intl are compiled on first use (console.js, lib.js, clock.js, intl.js) behind stubs.
+// every run. Only the hot path lives here. Console formatting, error reports, the frozen clock,
+// Intl and collation are compiled on first use (console.js, lib.js, clock.js, intl.js,
+// collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
   "use strict";
-  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console;
+  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
@@ -19,7 +20,7 @@
   const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
   let lib = null;
   function load() {
-    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, reflectApply, indirectEval, setProto });
+    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, collateSource, reflectApply, indirectEval, setProto });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
@@ -49,6 +50,7 @@
   stub(RealDate.prototype, "toLocaleTimeString", "dateToLocaleTimeString");
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
   stub(BigInt.prototype, "toLocaleString", "bigintToLocaleString");
+  stub(String.prototype, "localeCompare", "stringLocaleCompare");
   lazyGlobal("Intl", () => load().Intl());
 
   function __dodo_run__(payloadJson, eventType, url, envJson) {
@@ -91,4 +93,4 @@
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, /*@PRIMORDIALS@*/)

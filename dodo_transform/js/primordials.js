@@ -8,6 +8,8 @@ Object.freeze({
   BigIntPrototypeValueOf: BigInt.prototype.valueOf,
   StringPrototypeIndexOf: String.prototype.indexOf,
   StringPrototypeSlice: String.prototype.slice,
+  StringPrototypeCharCodeAt: String.prototype.charCodeAt,
+  StringPrototypeNormalize: String.prototype.normalize,
   ObjectDefineProperty: Object.defineProperty,
   ReflectApply: Reflect.apply,
   RangeError: RangeError,
