@@ -10,6 +10,7 @@ import argparse
 import functools
 import json
 import os
+import socket
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -69,6 +70,14 @@ class _Exit(Exception):
         self.code = code
 
 
+class _Refused(_Exit):
+    """The server answered an admin request with an HTTP error."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(1, message)
+        self.status = status
+
+
 def _load(path: str) -> Config:
     try:
         return load_config(path)
@@ -98,12 +107,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
         SqliteStore(config.server.database).close()
     except (sqlite3.Error, RuntimeError) as e:
         raise _Exit(2, f"{config.path}: server.database: {config.server.database}: {e}") from None
+    # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
+    # by uvicorn's error. uvicorn then serves on this very socket.
+    sock = _listen_socket(host, port)
+    port = int(sock.getsockname()[1])  # the real one when --port 0
     routes = ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
-    print(f"dodo-transform: serving http://{host}:{port} ({routes}); store "
+    shown = f"[{host}]" if ":" in host else host
+    print(f"dodo-transform: serving http://{shown}:{port} ({routes}); store "
           f"{config.server.database}", flush=True)
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=int(config.server.shutdown_grace) + 5)
-    return 0
+    server = uvicorn.Server(uvicorn.Config(
+        create_app(config), log_level="warning",
+        timeout_graceful_shutdown=int(config.server.shutdown_grace) + 5))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0 if server.started else 3  # 3: the app did not start (as uvicorn.run)
+
+
+def _listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (as uvicorn binds it), or a one-line exit 2."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError) as e:
+        sock.close()
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise _Exit(2, f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _admin(args: argparse.Namespace, config: Config, method: str, path: str) -> Any:
@@ -116,7 +150,7 @@ def _admin(args: argparse.Namespace, config: Config, method: str, path: str) -> 
             message = r.json().get("error", r.text)
         except ValueError:
             message = r.text
-        raise _Exit(1, f"{method} {path}: HTTP {r.status_code}: {message}")
+        raise _Refused(r.status_code, f"{method} {path}: HTTP {r.status_code}: {message}")
     return r.json()
 
 
@@ -131,6 +165,13 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         # The server is down: read the store directly (read-only) instead.
         print(f"dodo-transform: server not reachable; reading {config.server.database}",
               file=sys.stderr)
+        rows = _read_store(config, args)
+    except _Refused as e:
+        if e.status != 403:
+            raise
+        # The admin API is off (no server.admin_token): the store tells the same story.
+        print(f"dodo-transform: admin API disabled (no server.admin_token); reading "
+              f"{config.server.database}", file=sys.stderr)
         rows = _read_store(config, args)
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -147,12 +188,17 @@ def _read_store(config: Config, args: argparse.Namespace) -> list[dict[str, Any]
 
     if not Path(config.server.database).exists():
         raise _Exit(1, f"{config.server.database}: no store yet (run `dodo-transform serve`)")
-    store = SqliteStore(config.server.database)
-    try:
-        return [d.to_dict() for d in store.list_deliveries(args.status, args.endpoint,
-                                                            args.limit)]
-    finally:
-        store.close()
+    try:  # read-only: never migrate nor write a store another version may own
+        store = SqliteStore(config.server.database, readonly=True)
+        try:
+            rows = store.list_deliveries(args.status, args.endpoint, args.limit)
+        finally:
+            store.close()
+    except RuntimeError as e:
+        raise _Exit(1, str(e)) from None
+    except sqlite3.Error as e:
+        raise _Exit(1, f"{config.server.database}: cannot read the store: {e}") from None
+    return [d.to_dict() for d in rows]
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -7,6 +7,8 @@ failing every delivery later.
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
 import sys
@@ -17,6 +19,7 @@ from typing import Any
 
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
+from .sandbox import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -24,6 +27,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_MAX_BODY = 1024 * 1024
+MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's context
+_MiB = 1024 * 1024
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _HEADER = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
@@ -51,6 +56,7 @@ class EndpointConfig:
     retry_on_4xx: frozenset[int] = DEFAULT_RETRY_ON_4XX
     timeout: float = 15.0
     rewrite_urls: tuple[tuple[str, str], ...] = ()
+    limits: Limits = field(default_factory=Limits)  # the handler's sandbox limits
 
     def accepts(self, event_type: str | None) -> bool:
         return self.events is None or event_type in self.events
@@ -136,7 +142,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         raise ConfigError(r.path, key, "must be a table ([[endpoints]])")
     k = key + "."
     r.keys(t, k, {"name", "secrets", "handler", "url", "events", "allow_hosts", "headers", "env",
-                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout", "rewrite_urls"})
+                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout", "rewrite_urls",
+                  "time_limit_ms", "memory_limit_mib"})
     name = r.get(t, k, "name", str)
     if not _NAME.match(name):
         raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
@@ -155,6 +162,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         if not _HEADER.match(h):
             raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
     events = r.list(t, k, "events", str, None)
+    for i, event in enumerate(events or ()):
+        _check_event_type(r.path, f"{k}events[{i}]", event)
     rate = r.get(t, k, "rate_limit", str, None)
     try:
         rate_limit = parse_rate(rate) if rate is not None else None
@@ -164,6 +173,16 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
                                                DEFAULT_SCHEDULE))
     if any(x < 0 for x in schedule):
         raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
+    retry_on_4xx = r.list(t, k, "retry_on_4xx", int, DEFAULT_RETRY_ON_4XX)
+    for i, code in enumerate(retry_on_4xx):
+        if not 400 <= code <= 499:
+            raise ConfigError(r.path, f"{k}retry_on_4xx[{i}]",
+                              f"{code} is not a 4xx status (400..499); 5xx are always retried")
+    time_limit_ms = r.positive(t, k, "time_limit_ms", float, Limits.time_ms)
+    memory_limit_mib = r.get(t, k, "memory_limit_mib", int, Limits.memory_bytes // _MiB)
+    if memory_limit_mib < MIN_MEMORY_LIMIT_MIB:
+        raise ConfigError(r.path, k + "memory_limit_mib",
+                          f"must be at least {MIN_MEMORY_LIMIT_MIB} (MiB)")
     rewrites = r.str_map(t, k, "rewrite_urls")
     for prefix, replacement in rewrites.items():
         for what, value in (("prefix", prefix), ("replacement", replacement)):
@@ -184,10 +203,25 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         env=r.str_map(t, k, "env"),
         rate_limit=rate_limit,
         retry_schedule=schedule,
-        retry_on_4xx=frozenset(r.list(t, k, "retry_on_4xx", int, DEFAULT_RETRY_ON_4XX)),
+        retry_on_4xx=frozenset(retry_on_4xx),
         timeout=r.positive(t, k, "timeout", float, 15.0),
         rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
+        limits=Limits(time_ms=time_limit_ms, memory_bytes=memory_limit_mib * _MiB),
     )
+
+
+def _check_event_type(path: Path, key: str, event: str) -> None:
+    """A typo in ``events`` would silently filter every real event: refuse unknown types."""
+    from . import samples
+
+    known = samples.event_types()
+    if event in known:
+        return
+    close = difflib.get_close_matches(event, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    where = Path(samples.__file__).with_name("samples")
+    raise ConfigError(path, key, f"unknown event type {event!r}; {hint}(the {len(known)} Dodo "
+                                 f"event types are the file names in {where}/*.json)")
 
 
 def _check_secret(path: Path, key: str, secret: str) -> None:
@@ -206,6 +240,8 @@ def _load_handler(path: Path, key: str, file: Path) -> Any:
         handler = Handler.from_file(str(file))
     except OSError as e:
         raise ConfigError(path, key, f"cannot read handler {file}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(path, key, f"handler {file} is not UTF-8 text ({e.reason})") from None
     except HandlerError as e:
         raise ConfigError(path, key, e.error.message) from None
     error = check_handler(handler)
@@ -263,8 +299,10 @@ class _Reader:
     def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
                  default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
-        if value <= 0:
+        if not value > 0:  # also nan
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
+        if not math.isfinite(value):
+            raise ConfigError(self.path, prefix + key, "must be finite")
         return value
 
     def list(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,

@@ -50,7 +50,6 @@ class Dispatcher:
         limiter: RateLimiter | None = None,
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
-        lease: float = 600.0,
         sandbox: Sandbox | None = None,
     ) -> None:
         self.config = config
@@ -64,7 +63,6 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter(self.clock)
         self.resolve = resolve
         self.concurrency = concurrency or config.server.concurrency
-        self.lease = lease
         # Replay reloads a handler from disk (fixed after a failure) without a restart.
         self.handlers: dict[str, Any] = {n: ep.handler for n, ep in config.endpoints.items()}
         self._wake = asyncio.Event()
@@ -129,7 +127,7 @@ class Dispatcher:
         free = self.concurrency - len(self._tasks)
         if free <= 0 or self._stopping:
             return 0
-        claimed = await self.store.claim(self.clock.now(), free, self.lease)
+        claimed = await self.store.claim(self.clock.now(), free)
         for d in claimed:
             task = asyncio.create_task(self._guarded(d), name=f"delivery-{d.id}")
             self._tasks[d.id] = task
@@ -155,11 +153,27 @@ class Dispatcher:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            # A bug here must not leave the row "delivering" until restart: retry it later.
+            # A bug, or a handler result the host cannot use: a failed attempt like any other,
+            # so a deterministic failure ends `failed` after the schedule instead of holding
+            # its ordering key (and the row) forever.
             log.exception("delivery %s crashed", d.id)
-            await self.store.finish(d.id, "pending", now=self.clock.now(),
-                                    next_attempt_at=self.clock.now() + 60,
-                                    last_error=f"internal error: {e!r}")
+            try:
+                await self._crashed(d, e)
+            except Exception:  # the store itself failing: recover() requeues it on restart
+                log.exception("recording the crash of delivery %s failed", d.id)
+
+    async def _crashed(self, d: Delivery, e: Exception) -> None:
+        row = await self.store.get_delivery(d.id)
+        if row is None or row.status != "delivering":
+            return  # the crash came after the outcome was recorded: keep it
+        attempt = Attempt(d.id, 0, self.clock.now(), None, None, None, 0.0,
+                          f"internal error: {e!r}")
+        ep = self.config.endpoints.get(d.endpoint)
+        if ep is None:
+            await self.store.finish(d.id, "failed", now=self.clock.now(), attempt=attempt,
+                                    last_error=attempt.error)
+            return
+        await self._after_failure(row, ep, attempt, None, None, False, None)
 
     async def deliver(self, d: Delivery) -> None:
         """One attempt of one claimed delivery, recorded in the store."""
@@ -174,6 +188,7 @@ class Dispatcher:
         decision = await transform_async(
             self.handlers.get(ep.name, ep.handler), event.body, sandbox=self.sandbox,
             url=ep.url, env=ep.env, headers=ep.headers, event_type=event.event_type or "",
+            limits=ep.limits,
         )
         record = decision.to_dict()
         if decision.status == "cancelled":
@@ -233,6 +248,9 @@ class Dispatcher:
             error = f"timed out after {ep.timeout:g} s ({type(e).__name__})"
         except httpx.HTTPError as e:
             error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+        except Exception as e:  # e.g. UnicodeEncodeError, ValueError, httpx.InvalidURL
+            # The request could not even be built or sent: a failed attempt, never a crash.
+            error = f"request not sent: {type(e).__name__}: {e}"
         finally:
             if rate is not None:
                 self.limiter.release(key, resp_headers, status)
@@ -248,7 +266,7 @@ class Dispatcher:
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
 
     async def _after_failure(self, d: Delivery, ep: EndpointConfig, attempt: Attempt,
-                             record: dict[str, Any], status: int | None, timed_out: bool,
+                             record: dict[str, Any] | None, status: int | None, timed_out: bool,
                              retry_after: float | None) -> None:
         now = self.clock.now()
         what = f"HTTP {status}" if status is not None else (attempt.error or "no response")
@@ -259,7 +277,7 @@ class Dispatcher:
                 f"{', '.join(map(str, sorted(ep.retry_on_4xx)))} is final)",
             )
             return
-        failures = d.attempt_count + 1
+        failures = d.schedule_attempts + 1  # since the last replay: a replay starts afresh
         delay = next_delay(failures, ep.retry_schedule, rng=self.rng, status=status,
                            timed_out=timed_out, retry_after=retry_after)
         if delay is None:

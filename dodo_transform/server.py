@@ -247,7 +247,7 @@ class App:
         try:
             decision = await transform_async(
                 handler, body["payload"], sandbox=self.dispatcher.sandbox, url=ep.url,
-                env=ep.env, headers=ep.headers, now=now,
+                env=ep.env, headers=ep.headers, now=now, limits=ep.limits,
             )
         except ValueError as e:
             return error(400, f"now: {e}")

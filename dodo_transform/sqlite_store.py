@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .store import Attempt, Delivery, Event, Ingested, Store, dumps
 
@@ -59,8 +60,18 @@ MIGRATIONS: list[str] = [
         UNIQUE (delivery_id, n)
     );
     """,
+    # 2: attempt_count counts every attempt, also across replays; schedule_attempts those since
+    # the last replay (the retry schedule's position). A replay used to reset attempt_count,
+    # which is exactly the schedule position: carry it over, and recount the attempts.
+    """
+    ALTER TABLE deliveries ADD COLUMN schedule_attempts INTEGER NOT NULL DEFAULT 0;
+    UPDATE deliveries SET schedule_attempts = attempt_count,
+        attempt_count = (SELECT COUNT(*) FROM attempts a WHERE a.delivery_id = deliveries.id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+# deliveries.lease_until (version 1) is no longer written nor read: one process owns the store
+# and every `delivering` row it finds on start-up belongs to a dead process (see recover()).
 
 # Claimable: pending, due, and the oldest unfinished delivery of its ordering key.
 _ELIGIBLE = """
@@ -71,19 +82,44 @@ _ELIGIBLE = """
 """
 _DELIVERY_COLS = (
     "id, event_id, endpoint, status, attempt_count, next_attempt_at, ordering_key, last_error, "
-    "transform, created_at, updated_at"
+    "transform, created_at, updated_at, schedule_attempts"
 )
 
 
 class SqliteStore(Store):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        """Open (creating and migrating) the store; ``readonly=True`` opens an existing file
+        read-only, never migrating nor writing it, and refuses another schema version
+        (:class:`RuntimeError`, one line)."""
         self.path = Path(path)
+        if readonly:
+            uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+            try:
+                self._check_version()
+            except BaseException:
+                self._db.close()
+                raise
+            return
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
         self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self.migrate()
+
+    def _check_version(self) -> None:
+        try:
+            row = self._db.execute("SELECT version FROM schema_version").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise RuntimeError(f"{self.path}: not a dodo-transform store ({e})") from None
+        current = int(row[0]) if row else 0
+        if current != SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path}: schema version {current}, this dodo-transform reads "
+                f"{SCHEMA_VERSION}; run the matching dodo-transform"
+                + (" (`serve` migrates it)" if current < SCHEMA_VERSION else "")
+            )
 
     def migrate(self) -> None:
         with self._tx():
@@ -147,14 +183,14 @@ class SqliteStore(Store):
     def recover(self, now: float) -> int:
         with self._tx():
             cur = self._db.execute(
-                "UPDATE deliveries SET status = 'pending', lease_until = NULL, updated_at = ?,"
+                "UPDATE deliveries SET status = 'pending', updated_at = ?,"
                 " next_attempt_at = MIN(COALESCE(next_attempt_at, ?), ?)"
                 " WHERE status = 'delivering'",
                 (now, now, now),
             )
             return cur.rowcount
 
-    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
+    def claim(self, now: float, limit: int) -> list[Delivery]:
         with self._tx():
             rows = self._db.execute(
                 f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE {_ELIGIBLE}"
@@ -162,9 +198,8 @@ class SqliteStore(Store):
                 (now, limit),
             ).fetchall()
             self._db.executemany(
-                "UPDATE deliveries SET status = 'delivering', lease_until = ?, updated_at = ?"
-                " WHERE id = ?",
-                [(now + lease, now, r[0]) for r in rows],
+                "UPDATE deliveries SET status = 'delivering', updated_at = ? WHERE id = ?",
+                [(now, r[0]) for r in rows],
             )
         return [_delivery(r, status="delivering") for r in rows]
 
@@ -226,18 +261,20 @@ class SqliteStore(Store):
                      attempt.error),
                 )
             self._db.execute(
-                "UPDATE deliveries SET status = ?, next_attempt_at = ?, last_error = ?,"
-                " transform = COALESCE(?, transform), lease_until = NULL, updated_at = ?,"
-                " attempt_count = attempt_count + ? WHERE id = ?",
-                (status, next_attempt_at, last_error,
-                 dumps(dict(transform)) if transform is not None else None, now,
-                 1 if attempt is not None else 0, delivery_id),
+                "UPDATE deliveries SET status = :status, next_attempt_at = :next,"
+                " last_error = :error, transform = COALESCE(:transform, transform),"
+                " updated_at = :now, attempt_count = attempt_count + :n,"
+                " schedule_attempts = schedule_attempts + :n WHERE id = :id",
+                {"status": status, "next": next_attempt_at, "error": last_error,
+                 "transform": dumps(dict(transform)) if transform is not None else None,
+                 "now": now, "n": 1 if attempt is not None else 0, "id": delivery_id},
             )
 
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
         with self._tx():
             self._db.execute(
-                "UPDATE deliveries SET status = 'pending', attempt_count = 0,"
+                # attempt_count keeps counting (it is history); the schedule starts afresh.
+                "UPDATE deliveries SET status = 'pending', schedule_attempts = 0,"
                 " next_attempt_at = ?, last_error = NULL, updated_at = ?"
                 " WHERE id = ? AND status != 'delivering'",
                 (now, now, delivery_id),
@@ -268,4 +305,5 @@ def _delivery(r: tuple[Any, ...], status: str | None = None) -> Delivery:
         id=r[0], event_id=r[1], endpoint=r[2], status=status or r[3], attempt_count=r[4],
         next_attempt_at=r[5], ordering_key=r[6], last_error=r[7],
         transform=json.loads(r[8]) if r[8] else None, created_at=r[9], updated_at=r[10],
+        schedule_attempts=r[11],
     )

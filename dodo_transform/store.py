@@ -51,6 +51,9 @@ class Delivery:
     transform: dict[str, Any] | None  # logs / error of the last transform run
     created_at: float
     updated_at: float
+    # Attempts since the last replay: the position in the retry schedule. ``attempt_count``
+    # counts every attempt ever made and only grows.
+    schedule_attempts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,10 +92,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def recover(self, now: float) -> int:
-        """After a crash or stop: every ``delivering`` row goes back to ``pending``."""
+        """After a crash or stop: every ``delivering`` row goes back to ``pending``.
+
+        One process owns the store: on start-up every ``delivering`` row is an attempt of a
+        dead process, so there is no lease to wait for.
+        """
 
     @abc.abstractmethod
-    def claim(self, now: float, limit: int, lease: float) -> list[Delivery]:
+    def claim(self, now: float, limit: int) -> list[Delivery]:
         """Mark up to ``limit`` due deliveries ``delivering``: the oldest per ordering key."""
 
     @abc.abstractmethod
@@ -119,13 +126,16 @@ class Store(abc.ABC):
                transform: Mapping[str, Any] | None = None) -> None:
         """Move a claimed delivery to ``status`` (``pending`` + ``next_attempt_at`` = a retry).
 
-        ``attempt`` (numbered by the store) is recorded in the same transaction and counts
-        towards the retry schedule.
+        ``attempt`` (numbered by the store) is recorded in the same transaction; it adds one to
+        ``attempt_count`` and to ``schedule_attempts`` (the retry schedule's position).
         """
 
     @abc.abstractmethod
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
-        """Make a delivery pending again with a fresh retry schedule (not if in flight)."""
+        """Make a delivery pending again with a fresh retry schedule (not if in flight).
+
+        ``schedule_attempts`` goes back to 0; ``attempt_count`` and the attempts are kept.
+        """
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]: ...

@@ -25,6 +25,7 @@ def test_example_config_loads_with_its_documented_defaults() -> None:
     assert ep.retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 36000)
     assert ep.retry_on_4xx == frozenset({408, 409, 425, 429})
     assert ep.handler.source.startswith("function handler")
+    assert (ep.limits.time_ms, ep.limits.memory_bytes) == (1000, 64 * 1024 * 1024)
 
 
 def test_mailerlite_is_limited_by_default_and_other_hosts_are_not(tmp_path: Path) -> None:
@@ -124,3 +125,66 @@ def test_rewrite_urls_must_be_urls(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert "rewrite_urls" in str(e.value) and "not an absolute http(s) URL" in str(e.value)
+
+
+def test_events_typo_is_refused_with_a_suggestion(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9",
+                        extra_endpoint='events = ["payment.failed", "payment.succeded"]')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    e = info.value
+    assert e.key == "endpoints[0].events[1]"
+    assert "unknown event type 'payment.succeded'" in e.problem
+    assert "did you mean 'payment.succeeded'?" in e.problem
+    assert "47 Dodo event types" in e.problem and "samples" in e.problem
+    assert "\n" not in str(e)
+
+
+def test_every_known_event_type_is_accepted(tmp_path: Path) -> None:
+    from dodo_transform.samples import event_types
+
+    listed = ", ".join(f'"{t}"' for t in event_types())
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=f"events = [{listed}]")
+    assert load_config(path).endpoints["test"].events == frozenset(event_types())
+    path.write_text(path.read_text().replace(listed, '"nothing.like.it"'))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "did you mean" not in info.value.problem
+
+
+@pytest.mark.parametrize("codes, bad", [("[408, 500]", "[1]"), ("[200]", "[0]"),
+                                        ("[399]", "[0]"), ("[42]", "[0]")])
+def test_retry_on_4xx_must_be_4xx(tmp_path: Path, codes: str, bad: str) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=f"retry_on_4xx = {codes}")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == f"endpoints[0].retry_on_4xx{bad}"
+    assert "400..499" in info.value.problem
+
+
+def test_sandbox_limits_are_per_endpoint(tmp_path: Path) -> None:
+    from dodo_transform.sandbox import Limits
+
+    ep = load_config(write_config(tmp_path, "http://127.0.0.1:9")).endpoints["test"]
+    assert ep.limits == Limits() and (ep.limits.time_ms, ep.limits.memory_bytes) == (
+        1000, 64 * 1024 * 1024)
+    path = write_config(tmp_path, "http://127.0.0.1:9",
+                        extra_endpoint="time_limit_ms = 250\nmemory_limit_mib = 16")
+    ep = load_config(path).endpoints["test"]
+    assert (ep.limits.time_ms, ep.limits.memory_bytes) == (250, 16 * 1024 * 1024)
+
+
+@pytest.mark.parametrize("line, key, problem", [
+    ("time_limit_ms = 0", "time_limit_ms", "greater than 0"),
+    ("time_limit_ms = -5", "time_limit_ms", "greater than 0"),
+    ("time_limit_ms = nan", "time_limit_ms", "greater than 0"),
+    ("time_limit_ms = inf", "time_limit_ms", "finite"),
+    ('time_limit_ms = "fast"', "time_limit_ms", "must be a number"),
+    ("memory_limit_mib = 3", "memory_limit_mib", "at least 4"),
+    ("memory_limit_mib = 8.5", "memory_limit_mib", "must be an integer"),
+])
+def test_sandbox_limits_are_checked(tmp_path: Path, line: str, key: str, problem: str) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=line)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == f"endpoints[0].{key}" and problem in info.value.problem

@@ -377,3 +377,136 @@ def test_egress_allow_list_is_an_exact_host_match() -> None:
             await check_url("https://internal.example/x", ["other.example"], resolve)
 
     asyncio.run(go())
+
+
+# -- failures the worker did not foresee, limits, replays ------------------------------------
+
+class CrashingDispatcher(Dispatcher):
+    """Processing of the deliveries in ``crash`` raises, as a host bug would."""
+
+    crash: set[int] = set()
+
+    async def deliver(self, d) -> None:
+        if d.id in self.crash:
+            raise RuntimeError("boom")
+        await super().deliver(d)
+
+
+def test_a_crashing_delivery_is_a_failed_attempt_and_ends_failed(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:  # retry_schedule [0.2, 0.2, 0.2]
+            rig.dispatcher = CrashingDispatcher(rig.config, rig.store, rig.client,
+                                                clock=rig.clock, rng=random.Random(7))
+            first = await rig.ingest(envelope("alice@example.com", 1))
+            second = await rig.ingest(envelope("alice@example.com", 2))  # same ordering key
+            rig.dispatcher.crash = {first}
+            for n in range(1, 4):
+                await rig.dispatcher.run_once()
+                row = await rig.row(first)
+                assert (row.status, row.attempt_count) == ("pending", n)
+                assert "internal error: RuntimeError('boom')" in row.last_error
+                assert (await rig.row(second)).status == "pending" and not target.received
+                rig.clock.advance(1)
+            await rig.dispatcher.run_once()  # the 4th and last attempt
+            row = await rig.row(first)
+            assert (row.status, row.attempt_count) == ("failed", 4)
+            assert "internal error: RuntimeError('boom')" in row.last_error
+            assert "gave up after 4 attempts" in row.last_error
+            attempts = await rig.attempts(first)
+            assert [(a.n, a.status_code, a.error) for a in attempts] == [
+                (n, None, "internal error: RuntimeError('boom')") for n in range(1, 5)]
+            # The ordering key is free again: the next event of the subscriber went out.
+            assert (await rig.row(second)).status == "succeeded"
+            assert [json.loads(r.body)["data"]["n"] for r in target.received] == [2]
+
+    run(go())
+
+
+def test_a_request_httpx_cannot_send_is_a_failed_attempt(tmp_path, target) -> None:
+    import httpx
+
+    calls = []
+
+    async def unsendable(request: httpx.Request) -> None:
+        calls.append(request.url)
+        if len(calls) == 1:  # as httpx encoding a non-ASCII header value
+            "é".encode("ascii")
+
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            client = httpx.AsyncClient(event_hooks={"request": [unsendable]})
+            rig.dispatcher.client = client
+            try:
+                d = await rig.ingest()
+                await rig.dispatcher.run_once()
+                row = await rig.row(d)
+                (attempt,) = await rig.attempts(d)
+                assert (row.status, row.attempt_count) == ("pending", 1)
+                assert attempt.status_code is None
+                assert attempt.error.startswith("request not sent: UnicodeEncodeError: ")
+                assert "request not sent: UnicodeEncodeError" in row.last_error
+                assert attempt.request["url"] == f"{target.url}/hook"
+                rig.clock.advance(1)
+                await rig.dispatcher.run_once()
+                assert (await rig.row(d)).status == "succeeded" and len(target.received) == 1
+            finally:
+                await client.aclose()
+
+    run(go())
+
+
+def test_endpoint_time_limit_is_applied_to_the_handler(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = "function handler(w) { while (true) {} }"
+        async with Rig(tmp_path, target.url, handler=handler,
+                       extra_endpoint="time_limit_ms = 50") as rig:
+            assert rig.config.endpoints["test"].limits.time_ms == 50
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "transform_failed"
+            assert row.transform["error"]["kind"] == "time_limit"
+            assert "50 ms" in row.last_error and target.received == []
+
+    run(go())
+
+
+def test_endpoint_memory_limit_is_applied_to_the_handler(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = "function handler(w) { w.payload = 'x'.repeat(16 * 1024 * 1024); return w; }"
+        async with Rig(tmp_path, target.url, handler=handler,
+                       extra_endpoint="memory_limit_mib = 8") as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "transform_failed"
+            assert row.transform["error"]["kind"] == "memory_limit"
+
+    run(go())
+
+
+def test_replay_keeps_counting_attempts_and_restarts_the_schedule(tmp_path, target) -> None:
+    async def go() -> None:
+        target.default = Reply(500)
+        async with Rig(tmp_path, target.url, retry_schedule="[1, 100, 1000]") as rig:
+            d = await rig.ingest()
+            for _ in range(4):
+                await rig.dispatcher.run_once()
+                rig.clock.advance(1200)
+            row = await rig.row(d)
+            assert (row.status, row.attempt_count) == ("failed", 4)
+            replayed = await rig.store.replay(d, rig.clock.now())
+            assert replayed.attempt_count == 4  # "tries" does not forget what happened
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert (row.status, row.attempt_count) == ("pending", 5)
+            # The schedule starts afresh: 1 s ± 20 %, not 100 s or "gave up".
+            assert 0.8 <= row.next_attempt_at - rig.clock.now() <= 1.2
+            target.default = Reply(200)
+            rig.clock.advance(2)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert (row.status, row.attempt_count) == ("succeeded", 6)
+            assert [a.n for a in await rig.attempts(d)] == [1, 2, 3, 4, 5, 6]
+
+    run(go())

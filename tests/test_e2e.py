@@ -126,3 +126,92 @@ def test_sigterm_shuts_down_cleanly_and_deliveries_reads_the_store_offline(flow)
     assert offline.returncode == 0 and "reading" in offline.stderr
     assert "succeeded" in offline.stdout
     assert cli(config, "replay", "1").returncode == 1  # needs the server
+
+
+# -- serve and deliveries edge cases (in-process: main() of the CLI) --------------------------
+
+def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys) -> None:
+    import socket
+
+    from helpers_servers import write_config
+
+    from dodo_transform.cli_server import main
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--config", str(config), "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert "serving" not in out
+    assert err.startswith(f"dodo-transform: cannot listen on 127.0.0.1:{port}: ")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_serve_banner_names_the_port_it_listens_on(tmp_path) -> None:
+    from helpers_servers import write_config
+
+    port = free_port()
+    server = ServeProcess(write_config(tmp_path, "http://127.0.0.1:9"), port)
+    try:
+        banner = server.start()
+        assert banner.startswith(f"dodo-transform: serving http://127.0.0.1:{port} (")
+        assert server.terminate() in (0, -15)
+    finally:
+        server.stop()
+
+
+def test_deliveries_reads_the_store_when_the_admin_api_is_off(tmp_path, capsys) -> None:
+    from helpers_servers import ServerThread, write_config
+
+    from dodo_transform.cli_server import main
+    from dodo_transform.config import load_config
+    from dodo_transform.server import create_app
+
+    with Target() as target:
+        config = write_config(tmp_path, target.url, admin_token=None)
+        with ServerThread(create_app(load_config(config))) as server:
+            body = (SAMPLES / "payment.succeeded.json").read_bytes()
+            r = httpx.post(f"{server.url}/webhooks/test", content=body,
+                           headers=sign(SECRET, body))
+            assert r.status_code == 202
+            wait_for(lambda: len(target.received) == 1)
+            code = main(["deliveries", "--config", str(config), "--url", server.url])
+            out, err = capsys.readouterr()
+    assert code == 0, err
+    assert err == f"dodo-transform: admin API disabled (no server.admin_token); reading " \
+                  f"{tmp_path / 'store.db'}\n"
+    assert "succeeded" in out and "HTTP 403" not in out + err
+
+
+def test_offline_deliveries_never_migrates_the_store(tmp_path, capsys) -> None:
+    import sqlite3
+
+    from helpers_servers import write_config
+
+    from dodo_transform.cli_server import main
+    from dodo_transform.sqlite_store import SCHEMA_VERSION, SqliteStore
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    down = f"http://127.0.0.1:{free_port()}"
+    db = tmp_path / "store.db"
+    store = SqliteStore(db)
+    store.ingest("test", "msg_1", "payment.succeeded", b"{}", {}, "k", False, 0.0)
+    store.close()
+    assert main(["deliveries", "--config", str(config), "--url", down, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "server not reachable; reading" in err
+    assert [d["attempt_count"] for d in json.loads(out)] == [0]
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION - 1,))
+    conn.commit()
+    conn.close()
+    assert main(["deliveries", "--config", str(config), "--url", down]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-1] == (f"dodo-transform: {db}: schema version {SCHEMA_VERSION - 1}, this "
+                       f"dodo-transform reads {SCHEMA_VERSION}; run the matching "
+                       "dodo-transform (`serve` migrates it)")
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION - 1,)
+    conn.close()

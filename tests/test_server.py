@@ -220,3 +220,33 @@ def test_simulate_returns_the_test_json_record(make_server, target) -> None:
     default = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
                          json={"payload": json.loads(SAMPLE)}).json()
     assert json.loads(default["request"]["body"]) == json.loads(SAMPLE)
+
+
+def test_simulate_applies_the_endpoint_sandbox_limits(make_server) -> None:
+    server = make_server(extra_endpoint="time_limit_ms = 50")
+    r = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
+                   json={"payload": json.loads(SAMPLE),
+                         "code": "function handler(w) { while (true) {} }"})
+    assert r.status_code == 200
+    out = r.json()
+    assert out["status"] == "error" and out["error"]["kind"] == "time_limit"
+    assert "50 ms" in out["error"]["message"]
+
+
+def test_replay_keeps_the_attempt_count(make_server, target) -> None:
+    target.default = Reply(500)
+    server = make_server(retry_schedule="[0, 0]")
+    delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
+
+    def row() -> dict:
+        return httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
+
+    wait_for(lambda: row()["status"] == "failed")
+    assert row()["attempt_count"] == 3
+    target.default = Reply(200)
+    assert httpx.post(f"{server.url}/deliveries/{delivery_id}/replay",
+                      headers=ADMIN).status_code == 202
+    wait_for(lambda: row()["status"] == "succeeded")
+    detail = row()
+    assert detail["attempt_count"] == 4 and len(detail["attempts"]) == 4
+    assert [a["n"] for a in detail["attempts"]] == [1, 2, 3, 4]
