@@ -1,6 +1,8 @@
-"""Conformance with V8: every handler in handlers/ (and tests/conformance_handlers/) on every
-built-in sample gives byte-identical requests here and in Node 20 with TZ=UTC and the same
-frozen clock. The references are committed; when `node` is on PATH they are re-derived."""
+"""Conformance with V8: every handler in handlers/ (the MailerLite document's six) and in
+tests/conformance_handlers/ (handlers that format money and dates for people, sort with
+localeCompare, PATCH a CRM) on every built-in sample gives byte-identical requests here and in
+Node 20 with TZ=UTC and the same frozen clock. The references are committed; when `node` is
+on PATH they are re-derived."""
 
 from __future__ import annotations
 
