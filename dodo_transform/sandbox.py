@@ -156,12 +156,15 @@ def _read_answer(text: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return answer, state
 
 
-def _logs(captured: dict[str, Any], limits: Limits) -> list[tuple[str, str]]:
+def _logs(captured: dict[str, Any], limits: Limits, filename: str) -> list[tuple[str, str]]:
     flat, dropped = captured["lines"], captured["dropped"]
     out: list[tuple[str, str]] = []
     size = 0
     for i in range(0, len(flat), 2):
         message = flat[i + 1]
+        if "<input>" in message:  # a logged stack: name the user's file, hide our runner
+            lines = [ln for ln in message.split("\n") if "__dodo_run__" not in ln]
+            message = "\n".join(lines).replace("<input>", filename)
         if len(out) >= limits.max_log_lines or size + len(message) > limits.max_log_bytes:
             dropped += (len(flat) - i) // 2
             break
@@ -227,10 +230,10 @@ class _Warm:
             self.failure = e
         self.top_level_s = time.perf_counter() - began
 
-    def captured_logs(self) -> list[tuple[str, str]]:
+    def captured_logs(self, filename: str) -> list[tuple[str, str]]:
         try:
             self.ctx.set_time_limit(0.05)
-            return _logs(json.loads(self.host("logs")), self.limits)
+            return _logs(json.loads(self.host("logs")), self.limits, filename)
         except quickjs.JSException:
             return []  # e.g. out of memory: the context cannot even serialise its log
 
@@ -349,7 +352,7 @@ class Sandbox:
             env_json = json.dumps(job.env) if job.env else "{}"
             answer = warm.runner(job.payload_json, job.event_type, job.url, env_json)
             result, state = _read_answer(answer)
-            logs = _logs(state, limits)
+            logs = _logs(state, limits, filename)
             if state.get("intl") is True:
                 self._uses_intl[key] = None
                 while len(self._uses_intl) > _MAX_PREPARED:
@@ -364,10 +367,10 @@ class Sandbox:
             raw = RawRun(None, TransformError("internal", str(e)), [])
         except quickjs.StackOverflow as e:
             error = _limit_error("stack_limit", str(e), limits, source, filename)
-            raw = RawRun(None, error, warm.captured_logs())
+            raw = RawRun(None, error, warm.captured_logs(filename))
         except quickjs.JSException as e:
             error = _host_error(ctx, str(e), limits, source, filename)
-            raw = RawRun(None, error, warm.captured_logs())
+            raw = RawRun(None, error, warm.captured_logs(filename))
         raw.duration_ms = (time.perf_counter() - began + warm.top_level_s) * 1000.0
         # The used context is freed by _fill, after the caller has its result. A handler
         # whose top-level code failed is not prepared again ahead of its next event.

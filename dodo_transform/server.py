@@ -24,6 +24,7 @@ from starlette.routing import Route
 from .clock import Clock, SystemClock
 from .config import Config, EndpointConfig
 from .dispatcher import Dispatcher, new_client
+from .lint import lint_request
 from .report import json_record
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
@@ -252,6 +253,9 @@ class App:
         except ValueError as e:
             return error(400, f"now: {e}")
         event_type = body["payload"].get("type")
+        if decision.request is not None:  # as `dodo-transform test` does
+            r = decision.request
+            decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
         return JSONResponse(json_record(decision, None, event_type))
 
 

@@ -116,7 +116,8 @@ class Decision:
 
 @dataclass(frozen=True)
 class Handler:
-    """A handler's source, checked once: size limits and syntax.
+    """A handler's source, with the code-size limit checked once (syntax is checked by
+    :func:`check_handler`, or reported by the first run).
 
     Construct it once and reuse it for many events; the source is compiled in a fresh
     sandbox on every run, so nothing one event does is seen by the next.

@@ -222,6 +222,16 @@ def test_simulate_returns_the_test_json_record(make_server, target) -> None:
     assert json.loads(default["request"]["body"]) == json.loads(SAMPLE)
 
 
+def test_simulate_lints_requests_aimed_at_mailerlite_like_test_does(make_server) -> None:
+    server = make_server()
+    code = (Path(__file__).resolve().parent.parent / "handlers" / "mailerlite"
+            / "add_customer_on_payment.js").read_text()
+    out = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
+                     json={"payload": json.loads(SAMPLE), "code": code}).json()
+    assert any(w["code"] == "non_numeric_group_id" and w["path"] == "groups[0]"
+               for w in out["warnings"])
+
+
 def test_simulate_applies_the_endpoint_sandbox_limits(make_server) -> None:
     server = make_server(extra_endpoint="time_limit_ms = 50")
     r = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
