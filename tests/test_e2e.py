@@ -215,3 +215,17 @@ def test_offline_deliveries_never_migrates_the_store(tmp_path, capsys) -> None:
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION - 1,)
     conn.close()
+
+
+def test_serve_listens_with_an_explicit_tcp_protocol() -> None:
+    # With protocol 0 asyncio leaves TCP_NODELAY off on accepted connections and every
+    # keep-alive answer waits ~40 ms for a delayed ACK (seen as 15x slower acks in bench/ingest).
+    import socket
+
+    from dodo_transform.cli_server import _listen_socket
+
+    sock = _listen_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
