@@ -289,6 +289,14 @@ class _Reader:
                 raise ConfigError(self.path, prefix + key, "missing (required)")
             return default
         value = t[key]
+        if typ in (int, float) and isinstance(value, str) and _VAR.search(value):
+            # port = "${PORT:-8000}": numbers may come from the environment too.
+            text = self.subst(value, prefix + key)
+            try:
+                value = typ(text)
+            except ValueError:
+                raise ConfigError(self.path, prefix + key,
+                                  f"{value} gives {text!r}, which is not {_tname(typ)}") from None
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, typ):

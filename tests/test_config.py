@@ -188,3 +188,13 @@ def test_sandbox_limits_are_checked(tmp_path: Path, line: str, key: str, problem
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.key == f"endpoints[0].{key}" and problem in info.value.problem
+
+
+def test_numbers_may_come_from_the_environment(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path.write_text(path.read_text().replace("[server]\n", '[server]\nport = "${TEST_PORT:-8123}"\n', 1))
+    assert load_config(path, {}).server.port == 8123
+    assert load_config(path, {"TEST_PORT": "9001"}).server.port == 9001
+    with pytest.raises(ConfigError) as e:
+        load_config(path, {"TEST_PORT": "eighty"})
+    assert "server.port" in str(e.value) and "'eighty', which is not an integer" in str(e.value)
