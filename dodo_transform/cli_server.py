@@ -109,7 +109,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise _Exit(2, f"{config.path}: server.database: {config.server.database}: {e}") from None
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
-    sock = _listen_socket(host, port)
+    sock = listen_socket(host, port)
     port = int(sock.getsockname()[1])  # the real one when --port 0
     routes = ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
     shown = f"[{host}]" if ":" in host else host
@@ -125,7 +125,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0 if server.started else 3  # 3: the app did not start (as uvicorn.run)
 
 
-def _listen_socket(host: str, port: int) -> socket.socket:
+def listen_socket(host: str, port: int) -> socket.socket:
     """A TCP socket bound to ``host:port`` (as uvicorn binds it), or a one-line exit 2."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # IPPROTO_TCP explicitly: with protocol 0 asyncio does not set TCP_NODELAY on accepted

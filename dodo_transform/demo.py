@@ -14,7 +14,6 @@ import dataclasses
 import json
 import os
 import secrets
-import socket
 import sys
 import tempfile
 import threading
@@ -28,8 +27,11 @@ from urllib.parse import quote
 import httpx
 
 from . import samples
+from .cli_server import listen_socket
 from .config import Config, ConfigError, load_config
+from .lint import fetch_pages
 from .signing import sign
+from .store import FINISHED
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEFAULT_CONFIG = EXAMPLES / "mailerlite.toml"
@@ -42,7 +44,6 @@ STORY = (
     "subscription.active",
     "subscription.cancelled",
 )
-FINAL = {"succeeded", "failed", "cancelled", "filtered", "transform_failed"}
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -133,7 +134,7 @@ def _wait(store: Any, delivery_id: int, sample: str, timeout: float) -> dict[str
     deadline = time.monotonic() + timeout
     while True:
         d = store.get_delivery(delivery_id)
-        if d.status in FINAL or time.monotonic() > deadline:
+        if d.status in FINISHED or time.monotonic() > deadline:
             attempts = store.attempts(delivery_id)
             last = attempts[-1] if attempts else None
             return {
@@ -169,8 +170,8 @@ def _print_deliveries(deliveries: list[dict[str, Any]]) -> None:
 def _print_mailerlite(api: str, key: str, emulator_url: str | None) -> None:
     headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
     with httpx.Client(headers=headers, timeout=30) as client:
-        groups = {g["id"]: g for g in _pages(client, f"{api}/groups")}
-        fields = list(_pages(client, f"{api}/fields"))
+        groups = {g["id"]: g for g in fetch_pages(client, f"{api}/groups", headers)}
+        fields = fetch_pages(client, f"{api}/fields", headers)
         emails = sorted({samples.get(n).payload["data"]["customer"]["email"] for n in STORY})
         subscribers = []
         for email in emails:
@@ -201,19 +202,6 @@ def _print_mailerlite(api: str, key: str, emulator_url: str | None) -> None:
     print("    " + ", ".join(f"{f['key']} ({f['type']})" for f in custom))
 
 
-def _pages(client: httpx.Client, url: str) -> Iterator[dict[str, Any]]:
-    page = 1
-    while True:
-        r = client.get(url, params={"limit": 100, "page": page})
-        r.raise_for_status()
-        body = r.json()
-        yield from body["data"]
-        meta = body.get("meta", {})
-        if not meta.get("last_page") or page >= meta["last_page"]:
-            return
-        page += 1
-
-
 @contextmanager
 def _emulator(seed: Path | None) -> Iterator[str | None]:
     if seed is None:
@@ -239,8 +227,7 @@ def _uvicorn(app: Any) -> Iterator[str]:
     """Run an ASGI app on a free 127.0.0.1 port in a thread, for the length of the block."""
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.bind(("127.0.0.1", 0))
+    sock = listen_socket("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -60,6 +60,7 @@ __all__ = [
     "Account",
     "AccountError",
     "fetch_account",
+    "fetch_pages",
     "lint_request",
     "load_account",
     "targets_mailerlite",
@@ -134,15 +135,16 @@ def fetch_account(
     own = client is None
     http = client or httpx.Client(timeout=timeout)
     try:
-        groups = _fetch_all(http, f"{base}/api/groups", headers)
-        fields = _fetch_all(http, f"{base}/api/fields", headers)
+        groups = fetch_pages(http, f"{base}/api/groups", headers)
+        fields = fetch_pages(http, f"{base}/api/fields", headers)
     finally:
         if own:
             http.close()
     return Account.from_seed({"groups": groups, "fields": fields})
 
 
-def _fetch_all(http: httpx.Client, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+def fetch_pages(http: httpx.Client, url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every item of a page-paginated MailerLite list (groups, fields); AccountError if not."""
     items: list[dict[str, Any]] = []
     page = 1
     while True:

@@ -222,9 +222,9 @@ def test_serve_listens_with_an_explicit_tcp_protocol() -> None:
     # keep-alive answer waits ~40 ms for a delayed ACK (seen as 15x slower acks in bench/ingest).
     import socket
 
-    from dodo_transform.cli_server import _listen_socket
+    from dodo_transform.cli_server import listen_socket
 
-    sock = _listen_socket("127.0.0.1", 0)
+    sock = listen_socket("127.0.0.1", 0)
     try:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
