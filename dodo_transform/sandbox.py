@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import quickjs
+from . import engine
+from .engine import JSException, StackOverflow
 
 __all__ = ["Job", "Limits", "RawRun", "Sandbox", "TransformError", "default_sandbox"]
 
@@ -199,7 +200,7 @@ class _Warm:
         self.failure: BaseException | None = None
         self.top_level_s = 0.0
         self.born = time.monotonic()
-        self.ctx = quickjs.Context()
+        self.ctx = engine.Context()
         self.ctx.set_memory_limit(limits.memory_bytes)
         self.ctx.set_max_stack_size(limits.stack_bytes)
         # QuickJS may not call back into Python while a time limit is set, so the cold-path
@@ -226,7 +227,7 @@ class _Warm:
                 self.host("intl")
                 began = time.perf_counter()  # not the handler's time
             self.ctx.eval(source)
-        except (quickjs.JSException, quickjs.StackOverflow) as e:
+        except (JSException, StackOverflow) as e:
             self.failure = e
         self.top_level_s = time.perf_counter() - began
 
@@ -234,7 +235,7 @@ class _Warm:
         try:
             self.ctx.set_time_limit(0.05)
             return _logs(json.loads(self.host("logs")), self.limits, filename)
-        except quickjs.JSException:
+        except JSException:
             return []  # e.g. out of memory: the context cannot even serialise its log
 
 
@@ -365,10 +366,10 @@ class Sandbox:
             raw = RawRun(None if error else result, error, logs)
         except _Unreadable as e:
             raw = RawRun(None, TransformError("internal", str(e)), [])
-        except quickjs.StackOverflow as e:
+        except StackOverflow as e:
             error = _limit_error("stack_limit", str(e), limits, source, filename)
             raw = RawRun(None, error, warm.captured_logs(filename))
-        except quickjs.JSException as e:
+        except JSException as e:
             error = _host_error(ctx, str(e), limits, source, filename)
             raw = RawRun(None, error, warm.captured_logs(filename))
         raw.duration_ms = (time.perf_counter() - began + warm.top_level_s) * 1000.0
@@ -391,7 +392,7 @@ _STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code
 
 
 def _host_error(
-    ctx: quickjs.Context, text: str, limits: Limits, source: str, filename: str
+    ctx: Any, text: str, limits: Limits, source: str, filename: str
 ) -> TransformError:
     """An exception that escaped to the host: a limit, a syntax error or a top-level throw."""
     head = text.split("\n", 1)[0]
@@ -411,11 +412,11 @@ def _host_error(
     return TransformError("exception", message, line, column, stack)
 
 
-def _exhausted(ctx: quickjs.Context) -> bool:
+def _exhausted(ctx: Any) -> bool:
     try:
         ctx.eval("[1, 2, 3].map(String).join()")
         return False
-    except quickjs.JSException:
+    except JSException:
         return True
 
 

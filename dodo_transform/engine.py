@@ -1,0 +1,349 @@
+"""QuickJS contexts for the sandbox, with every source compiled once.
+
+The ``quickjs-ng`` binding creates a runtime and context per ``quickjs.Context()`` and
+compiles every source it evaluates. An isolated run needs a fresh context and the same
+prelude and handler in it every time, so compiling is wasted work: QuickJS compiles about
+25 bytes of source per µs, and reads the same program back from bytecode several times
+faster. The binding offers no bytecode, but its extension module carries QuickJS's own C API
+(``JS_NewContext``, ``JS_WriteObject``, ``JS_ReadObject``...), and this module drives that API
+through :mod:`ctypes`:
+
+- every source is compiled once per process and kept as bytecode (with its source text and
+  line/column tables, so ``Function.prototype.toString`` and stacks are as if compiled);
+- a context is a new runtime and context, as in the binding: limits and garbage stay per run;
+- the time limit counts the calling thread's CPU time, not the whole process's.
+
+:class:`Context` offers the part of ``quickjs.Context``'s interface the sandbox uses and
+raises the binding's own exception classes, so the two are interchangeable. Where the C API
+cannot be reached (a build that hides its symbols, an engine version this module was not
+written against) ``Context`` is the binding's; ``DODO_TRANSFORM_ENGINE=binding`` asks for it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import _quickjs
+import quickjs
+
+__all__ = ["Context", "JSException", "StackOverflow", "using_c_api"]
+
+JSException = quickjs.JSException
+StackOverflow = quickjs.StackOverflow
+
+# quickjs.h of the 0.17 line: the JSValue layout and constants below are written against it.
+_VERSION = "0.17."
+_TAG_OBJECT, _TAG_STRING, _TAG_INT, _TAG_BOOL = -1, -7, 0, 1
+_TAG_NULL, _TAG_UNDEFINED, _TAG_EXCEPTION, _TAG_FLOAT64 = 2, 3, 6, 8
+_EVAL_COMPILE_ONLY = 1 << 5
+_OBJ_BYTECODE = 1 << 0
+
+
+class _Value(ctypes.Structure):
+    # Not NaN-boxed: 64-bit builds pass {union u; int64 tag} by value.
+    _fields_ = [("u", ctypes.c_uint64), ("tag", ctypes.c_int64)]
+
+
+_NULL = _Value(0, _TAG_NULL)
+_UNDEFINED = _Value(0, _TAG_UNDEFINED)
+
+
+class _API:
+    """The C functions, typed. Calls that run JavaScript or build a whole context release the
+    GIL (other Python threads run meanwhile); the quick ones keep it, which avoids a GIL
+    hand-off per call."""
+
+    def __init__(self, path: str) -> None:
+        slow, quick = ctypes.CDLL(path), ctypes.PyDLL(path)
+        vp, sz, val = ctypes.c_void_p, ctypes.c_size_t, _Value
+        cp, int_, psz = ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_size_t)
+
+        def bind(lib: Any, name: str, res: Any, *args: Any) -> Any:
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = res, list(args)
+            return fn
+
+        self.GetVersion = bind(quick, "JS_GetVersion", ctypes.c_char_p)
+        self.NewRuntime = bind(slow, "JS_NewRuntime", vp)
+        self.FreeRuntime = bind(slow, "JS_FreeRuntime", None, vp)
+        self.NewContext = bind(slow, "JS_NewContext", vp, vp)
+        self.FreeContext = bind(slow, "JS_FreeContext", None, vp)
+        self.SetMemoryLimit = bind(quick, "JS_SetMemoryLimit", None, vp, sz)
+        self.SetMaxStackSize = bind(quick, "JS_SetMaxStackSize", None, vp, sz)
+        self.UpdateStackTop = bind(quick, "JS_UpdateStackTop", None, vp)
+        self.SetInterruptHandler = bind(quick, "JS_SetInterruptHandler", None, vp, vp, vp)
+        self.Eval = bind(slow, "JS_Eval", val, vp, cp, sz, cp, int_)
+        self.EvalFunction = bind(slow, "JS_EvalFunction", val, vp, val)
+        self.Call = bind(slow, "JS_Call", val, vp, val, val, int_, ctypes.POINTER(val))
+        self.WriteObject = bind(quick, "JS_WriteObject", vp, vp, psz, val, int_)
+        self.ReadObject = bind(quick, "JS_ReadObject", val, vp, cp, sz, int_)
+        self.FreeValue = bind(quick, "JS_FreeValue", None, vp, val)
+        self.GetException = bind(quick, "JS_GetException", val, vp)
+        self.GetGlobalObject = bind(quick, "JS_GetGlobalObject", val, vp)
+        # An exception's "stack" and string form may be the handler's own getter or toString:
+        # those run JavaScript, so the GIL is released for them.
+        self.GetPropertyStr = bind(slow, "JS_GetPropertyStr", val, vp, val, cp)
+        self.ToCStringAny = bind(slow, "JS_ToCStringLen2", vp, vp, psz, val, ctypes.c_bool)
+        self.SetPropertyStr = bind(quick, "JS_SetPropertyStr", int_, vp, val, cp, val)
+        self.NewStringLen = bind(quick, "JS_NewStringLen", val, vp, cp, sz)
+        self.ToCStringLen2 = bind(quick, "JS_ToCStringLen2", vp, vp, psz, val, ctypes.c_bool)
+        self.FreeCString = bind(quick, "JS_FreeCString", None, vp, vp)
+        self.free = bind(quick, "js_free", None, vp, vp)
+
+
+def _load() -> _API | None:
+    if os.environ.get("DODO_TRANSFORM_ENGINE", "") == "binding":
+        return None
+    if ctypes.sizeof(ctypes.c_void_p) != 8:
+        return None  # 32-bit builds NaN-box JSValue
+    try:
+        api = _API(_quickjs.__file__)
+    except (OSError, AttributeError):  # symbols hidden (e.g. a Windows .pyd exports none)
+        return None
+    if not api.GetVersion().decode().startswith(_VERSION):
+        return None
+    return api
+
+
+_api = _load()
+
+_Interrupt = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+
+
+def using_c_api() -> bool:
+    """Whether contexts read compiled bytecode (else they are the binding's own)."""
+    return _api is not None
+
+
+class _Bytecode:
+    """Compiled programs by (source, filename), shared by every context of the process."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._max_bytes = max_bytes
+        self._bytes = 0
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> bytes | None:
+        with self._lock:
+            code = self._entries.get(key)
+            if code is not None:
+                self._entries.move_to_end(key)
+            return code
+
+    def put(self, key: tuple[str, str], code: bytes) -> None:
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = code
+            self._bytes += len(code)
+            while self._bytes > self._max_bytes and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+_bytecode = _Bytecode()
+
+
+class _Context:
+    """A QuickJS runtime and context driven through the C API (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self._rt: Any = None  # first, so that close() works whatever fails below
+        api = _api
+        assert api is not None
+        self._api = api
+        self._budget = math.inf
+        # The interrupt callback closes over this list, not over self: a cycle through the
+        # callback would leave the runtime to the cyclic garbage collector.
+        self._deadline = [math.inf]
+        self._held: list[_Value] = []  # values handed to Python, freed with the context
+        self._rt = api.NewRuntime()
+        if not self._rt:
+            raise MemoryError("QuickJS could not create a runtime")
+        deadline = self._deadline
+        self._interrupt = _Interrupt(lambda _rt, _opaque: int(time.thread_time() >= deadline[0]))
+        api.SetInterruptHandler(self._rt, ctypes.cast(self._interrupt, ctypes.c_void_p), None)
+        self._ctx = api.NewContext(self._rt)
+        if not self._ctx:
+            api.FreeRuntime(self._rt)
+            self._rt = None
+            raise MemoryError("QuickJS could not create a context")
+        self._global = api.GetGlobalObject(self._ctx)
+
+    # -- the part of quickjs.Context's interface the sandbox uses --------------------------
+
+    def set_memory_limit(self, limit: int) -> None:
+        self._api.SetMemoryLimit(self._rt, limit)
+
+    def set_max_stack_size(self, size: int) -> None:
+        self._api.SetMaxStackSize(self._rt, size)
+
+    def set_time_limit(self, seconds: float) -> None:
+        self._budget = seconds if seconds > 0 else math.inf
+
+    def set(self, name: str, value: Any) -> None:
+        self._api.SetPropertyStr(self._ctx, self._global, name.encode(), self._to_js(value))
+
+    def eval(self, source: str) -> Any:
+        key = (source, "<input>")
+        code = _bytecode.get(key)
+        if code is None:
+            code = self._compile(source)
+            _bytecode.put(key, code)
+        api = self._api
+        fn = api.ReadObject(self._ctx, code, len(code), _OBJ_BYTECODE)
+        if fn.tag == _TAG_EXCEPTION:
+            self._raise()
+        self._enter()
+        return self._to_py(api.EvalFunction(self._ctx, fn))  # EvalFunction frees fn
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _compile(self, source: str) -> bytes:
+        api = self._api
+        text = source.encode("utf-8", "surrogatepass")  # bytes end in NUL, as JS_Eval needs
+        self._enter()
+        fn = api.Eval(self._ctx, text, len(text), b"<input>", _EVAL_COMPILE_ONLY)
+        if fn.tag == _TAG_EXCEPTION:
+            self._raise()
+        size = ctypes.c_size_t()
+        buf = api.WriteObject(self._ctx, ctypes.byref(size), fn, _OBJ_BYTECODE)
+        api.FreeValue(self._ctx, fn)
+        if not buf:
+            self._raise()
+        try:
+            return ctypes.string_at(buf, size.value)
+        finally:
+            api.free(self._ctx, buf)
+
+    def _enter(self) -> None:
+        # The stack-overflow guard measures from the thread that runs: contexts are prepared
+        # on one thread and may be called on another.
+        self._api.UpdateStackTop(self._rt)
+        self._deadline[0] = time.thread_time() + self._budget
+
+    def _call(self, fn: _Value, args: tuple[Any, ...]) -> Any:
+        api, ctx = self._api, self._ctx
+        argv = (_Value * max(len(args), 1))(*(self._to_js(a) for a in args))
+        self._enter()
+        try:
+            result = api.Call(ctx, fn, _UNDEFINED, len(args), argv)
+        finally:
+            for i in range(len(args)):
+                api.FreeValue(ctx, argv[i])
+        return self._to_py(result)
+
+    def _to_js(self, value: Any) -> _Value:
+        if value is None:
+            return _NULL
+        if isinstance(value, str):
+            data = value.encode("utf-8", "surrogatepass")
+            return self._api.NewStringLen(self._ctx, data, len(data))
+        if isinstance(value, bool):
+            return _Value(int(value), _TAG_BOOL)
+        if isinstance(value, (int, float)):
+            bits = ctypes.c_uint64.from_buffer_copy(ctypes.c_double(float(value))).value
+            return _Value(bits, _TAG_FLOAT64)
+        raise TypeError(f"cannot pass {type(value).__name__} to JavaScript")
+
+    def _to_py(self, value: _Value) -> Any:
+        """Take ownership of ``value``: strings, numbers and null come back as Python values,
+        objects as callables that live as long as the context."""
+        tag = value.tag
+        if tag == _TAG_EXCEPTION:
+            self._raise()
+        if tag == _TAG_STRING:
+            text = self._string(value)
+            self._api.FreeValue(self._ctx, value)
+            return text
+        if tag in (_TAG_NULL, _TAG_UNDEFINED):
+            return None
+        if tag == _TAG_BOOL:
+            return bool(value.u & 0xFFFFFFFF)
+        if tag == _TAG_INT:
+            return ctypes.c_int32(value.u & 0xFFFFFFFF).value
+        if tag == _TAG_FLOAT64:
+            return ctypes.c_double.from_buffer_copy(ctypes.c_uint64(value.u)).value
+        if tag != _TAG_OBJECT:  # symbols, bigints: nothing the sandbox asks for
+            self._api.FreeValue(self._ctx, value)
+            return None
+        self._held.append(value)
+        return _Function(self, value)
+
+    def _string(self, value: _Value) -> str | None:
+        api = self._api
+        size = ctypes.c_size_t()
+        convert = api.ToCStringLen2 if value.tag == _TAG_STRING else api.ToCStringAny
+        ptr = convert(self._ctx, ctypes.byref(size), value, False)
+        if not ptr:
+            api.FreeValue(self._ctx, api.GetException(self._ctx))
+            return None
+        try:
+            return ctypes.string_at(ptr, size.value).decode("utf-8", "replace")
+        finally:
+            api.FreeCString(self._ctx, ptr)
+
+    def _raise(self) -> None:
+        """Raise the pending JavaScript exception as the binding would: its text, then its stack."""
+        api, ctx = self._api, self._ctx
+        exc = api.GetException(ctx)
+        try:
+            text = self._string(exc)
+            stack = None
+            if exc.tag not in (_TAG_NULL, _TAG_UNDEFINED):
+                prop = api.GetPropertyStr(ctx, exc, b"stack")
+                if prop.tag == _TAG_EXCEPTION:
+                    api.FreeValue(ctx, api.GetException(ctx))
+                else:
+                    stack = self._string(prop)
+                    api.FreeValue(ctx, prop)
+        finally:
+            api.FreeValue(ctx, exc)
+        if text is None:
+            raise JSException("(the JavaScript exception could not be converted to a string)")
+        full = f"{text}\n{stack or ''}"
+        if "stack overflow" in text or "call stack size exceeded" in text:
+            raise StackOverflow(full)
+        raise JSException(full)
+
+    def close(self) -> None:
+        if self._rt is None:
+            return
+        api, ctx = self._api, self._ctx
+        for value in self._held:
+            api.FreeValue(ctx, value)
+        self._held.clear()
+        api.FreeValue(ctx, self._global)
+        api.FreeContext(ctx)
+        api.FreeRuntime(self._rt)
+        self._rt = self._ctx = None
+
+    def __del__(self) -> None:
+        if self._rt is not None:
+            self.close()
+
+
+class _Function:
+    """A JavaScript function (or other object) of a :class:`_Context`, called with Python
+    strings, numbers and None."""
+
+    __slots__ = ("_owner", "_value")
+
+    def __init__(self, owner: _Context, value: _Value) -> None:
+        self._owner = owner
+        self._value = value
+
+    def __call__(self, *args: Any) -> Any:
+        if self._owner._rt is None:
+            raise RuntimeError("the context of this function was closed")
+        return self._owner._call(self._value, args)
+
+
+Context: Any = _Context if _api is not None else quickjs.Context

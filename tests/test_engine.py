@@ -1,0 +1,145 @@
+"""engine.Context: QuickJS through its C API, every source compiled once, the binding's manners."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from dodo_transform import engine
+from dodo_transform.engine import JSException, StackOverflow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_this_platform_reads_bytecode() -> None:
+    # CI runs on Linux x86-64 with the pinned quickjs-ng: the fast path is the one under test.
+    assert engine.using_c_api()
+    assert engine.Context is engine._Context
+
+
+def test_a_program_read_back_from_bytecode_keeps_its_source_and_positions() -> None:
+    source = "function handler(w) {\n  return w.x.y;\n}\nhandler.toString()"
+    first, second = engine.Context(), engine.Context()
+    assert first.eval(source) == second.eval(source) == source.rsplit("\n", 1)[0]
+    assert engine._bytecode.get((source, "<input>")) is not None
+    call = second.eval("(function () { return handler({}); })")
+    with pytest.raises(JSException) as e:
+        call()
+    assert str(e.value).startswith("TypeError: cannot read property 'y' of undefined")
+    assert "at handler (<input>:2:" in str(e.value)
+
+
+def test_a_syntax_error_is_raised_with_its_position_and_nothing_is_cached() -> None:
+    source = "function handler(w) {\n  return w +;\n}"
+    with pytest.raises(JSException) as e:
+        engine.Context().eval(source)
+    assert str(e.value).startswith("SyntaxError: ")
+    assert "<input>:2:" in str(e.value)
+    assert engine._bytecode.get((source, "<input>")) is None
+
+
+def test_values_cross_in_both_directions() -> None:
+    ctx = engine.Context()
+    identity = ctx.eval("(function (x) { return x; })")
+    for value in ["", "héllo 🎉 \u2028 \x00 end", 0.5, -3.0, True, False, None]:
+        assert identity(value) == value
+    assert ctx.eval("2 ** 31 - 1") == 2**31 - 1
+    assert ctx.eval("undefined") is None
+    assert ctx.eval("Symbol('s')") is None
+    ctx.set("greeting", "héllo")
+    assert ctx.eval("greeting.length") == 5
+
+
+def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:
+    ctx = engine.Context()
+    ctx.set_time_limit(0.05)
+    with pytest.raises(JSException) as e:
+        ctx.eval("for (;;) {}")
+    assert str(e.value).startswith("InternalError: interrupted")
+    assert ctx.eval("1 + 1") == 2  # a new eval gets a new budget
+
+
+def test_catastrophic_backtracking_is_interrupted_too() -> None:
+    ctx = engine.Context()
+    ctx.set_time_limit(0.05)
+    with pytest.raises(JSException, match="interrupted"):
+        ctx.eval("/^(a+)+$/.test('a'.repeat(40) + 'b')")
+
+
+def test_the_memory_limit_is_the_runtimes() -> None:
+    ctx = engine.Context()
+    ctx.set_memory_limit(8 * 1024 * 1024)
+    with pytest.raises(JSException) as e:
+        ctx.eval("let a = []; for (;;) a.push('x'.repeat(1000) + a.length)")
+    # QuickJS throws null when it cannot even allocate the error (the sandbox tells them apart)
+    assert str(e.value).startswith(("InternalError: out of memory", "null"))
+
+
+def test_a_context_made_on_one_thread_runs_on_another_with_a_sound_stack_guard() -> None:
+    made: list = []
+    worker = threading.Thread(target=lambda: made.append(engine.Context()))
+    worker.start()
+    worker.join()
+    ctx = made[0]
+    ctx.set_max_stack_size(1024 * 1024)
+    depth = ctx.eval("(function f(n) { return n === 0 ? 0 : 1 + f(n - 1); })")
+    # The guard measures this thread's stack, not the maker's: a 1 MiB stack holds about 600
+    # frames of f wherever the context was made.
+    assert depth(500) == 500
+    with pytest.raises(StackOverflow):
+        depth(10**7)
+
+
+@pytest.mark.parametrize(
+    "thrown",
+    [
+        "{ toString() { for (;;) {} } }",
+        "{ get stack() { for (;;) {} }, toString() { return 'x' } }",
+    ],
+)
+def test_a_thrown_values_own_code_runs_under_the_time_limit(thrown: str) -> None:
+    # Turning the exception into text runs the handler's toString / stack getter: the limit
+    # still applies then (the binding drops it there and would spin for ever).
+    ctx = engine.Context()
+    ctx.set_time_limit(0.05)
+    throw = ctx.eval(f"(function () {{ throw {thrown}; }})")
+    with pytest.raises(JSException):
+        throw()
+    assert ctx.eval("'still usable'") == "still usable"
+
+
+def test_functions_of_a_closed_context_refuse_to_run() -> None:
+    ctx = engine.Context()
+    fn = ctx.eval("(function () { return 'ok'; })")
+    assert fn() == "ok"
+    ctx.close()
+    ctx.close()  # idempotent
+    with pytest.raises(RuntimeError, match="closed"):
+        fn()
+
+
+def test_the_sandbox_suite_passes_on_the_binding_fallback_too() -> None:
+    """Where the C API is out of reach the binding's contexts are used: same contract."""
+    suites = [
+        "tests/test_hostile.py",
+        "tests/test_isolation.py",
+        "tests/test_contract.py",
+        "tests/test_conformance.py",
+        "tests/test_locale.py",
+    ]
+    env = {**os.environ, "DODO_TRANSFORM_ENGINE": "binding"}
+    check = "from dodo_transform import engine; assert not engine.using_c_api()"
+    subprocess.run([sys.executable, "-c", check], env=env, check=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
