@@ -85,6 +85,22 @@ def test_host_capabilities_are_absent():
     assert d.request.json() == ["undefined"] * 10
 
 
+def test_the_global_object_holds_ecmascript_built_ins_only():
+    d = transform(
+        "function handler(w) { w.payload = Object.getOwnPropertyNames(globalThis); return w }",
+        PAYMENT,
+    )
+    names = set(d.request.json())
+    assert not names & {"performance", "queueMicrotask", "DOMException", "atob", "btoa"}
+    # What a handler may rely on, as in V8; plus console (the contract's) and its own handler.
+    expected = {"Array", "ArrayBuffer", "BigInt", "DataView", "Date", "Error", "Function",
+                "Intl", "JSON", "Map", "Math", "Number", "Object", "Promise", "Proxy", "Reflect",
+                "RegExp", "Set", "String", "Symbol", "WeakMap", "WeakRef", "WeakSet",
+                "Uint8Array", "console", "decodeURIComponent", "encodeURIComponent", "escape",
+                "globalThis", "handler", "isNaN", "parseFloat", "parseInt", "undefined"}
+    assert expected <= names
+
+
 def test_error_location_points_into_the_users_file():
     source = "function handler(webhook) {\n  const p = webhook.payload.data;\n  return p.nope.deeper;\n}"
     d = transform(source, PAYMENT)

@@ -7,6 +7,9 @@
 (function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
   "use strict";
   delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
+  // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
+  // context (and performance.now() is a clock that --now cannot freeze).
+  delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
