@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dodo_transform import samples  # noqa: E402
-from dodo_transform.sandbox import Sandbox  # noqa: E402
+from dodo_transform import engine, samples  # noqa: E402
+from dodo_transform.sandbox import Limits, Sandbox, _Warm  # noqa: E402
 from dodo_transform.transform import Handler, transform  # noqa: E402
 
 
@@ -62,6 +62,47 @@ def bench_ours(events, sandbox: Sandbox, rounds: int, latency_samples: int) -> d
     return {"latency_us": latency, "sustained_eps": eps}
 
 
+def bench_steps(events, n: int = 2000) -> list[tuple[str, float]]:
+    """Median µs of each step of one isolated run, done by hand the way the sandbox does it."""
+    limits = Limits()
+    steps: dict[str, list[float]] = {k: [] for k in STEPS}
+    for i in range(n):
+        handler, text = events[i % len(events)]
+        t0 = time.perf_counter()
+        bare = engine.Context()
+        t1 = time.perf_counter()
+        del bare
+        t2 = time.perf_counter()
+        warm = _Warm(limits)  # a new context, the cold-path sources, the prelude
+        t3 = time.perf_counter()
+        warm.prepare(("bench",), handler.source, None)  # clock + the handler's top level
+        t4 = time.perf_counter()
+        warm.ctx.set_time_limit(1.0)
+        warm.runner(text, "payment.succeeded", "https://example.invalid/webhook", "{}")
+        t5 = time.perf_counter()
+        del warm  # frees the runtime and context
+        t6 = time.perf_counter()
+        transform(handler, text, sandbox=_INLINE)
+        t7 = time.perf_counter()
+        took = (t1 - t0, t3 - t2 - (t1 - t0), t4 - t3, t5 - t4, t6 - t5, t7 - t6)
+        for key, value in zip(STEPS, took, strict=True):
+            steps[key].append(value * 1e6)
+    med = {k: statistics.median(v) for k, v in steps.items()}
+    med[STEPS[-1]] -= sum(med[k] for k in STEPS[:-1])  # the whole run minus the steps above
+    return list(med.items())
+
+
+STEPS = (
+    "new runtime and context",
+    "the prelude and the cold-path sources (as strings)",
+    "the clock and the handler's top-level code",
+    "the call: JSON.parse of the envelope, handler(webhook), JSON.stringify",
+    "freeing the runtime and context",
+    "Python around it (contract checks, JSON)",
+)
+_INLINE = Sandbox(thread=False, prewarm=False)
+
+
 def bench_node(events, rounds: int, latency_samples: int) -> dict | None:
     node = shutil.which("node")
     if node is None:
@@ -90,10 +131,11 @@ def main() -> None:
     parser.add_argument("--latency-samples", type=int, default=1000)
     args = parser.parse_args()
     events = workload()
+    engine_name = "QuickJS C API, bytecode" if engine.using_c_api() else "quickjs-ng binding"
     rows = []
     for label, sandbox in (
-        ("dodo-transform, sandbox thread (server)", Sandbox(thread=True)),
-        ("dodo-transform, inline (CLI, pytest)", Sandbox(thread=False)),
+        (f"dodo-transform ({engine_name}), sandbox thread (server)", Sandbox(thread=True)),
+        (f"dodo-transform ({engine_name}), inline (CLI, pytest)", Sandbox(thread=False)),
     ):
         rows.append((label, bench_ours(events, sandbox, args.rounds, args.latency_samples)))
         sandbox.close()
@@ -112,6 +154,10 @@ def main() -> None:
             f"| {label} | {statistics.median(lat):.0f} | {percentile(lat, 99):.0f} | "
             f"{r['sustained_eps']:,.0f} |"
         )
+    print(f"\nwhere an inline event's time goes ({engine_name}), median µs:\n")
+    print("| step, per event | µs |\n|---|---:|")
+    for label, us in bench_steps(events):
+        print(f"| {label} | {us:.0f} |")
     if node:
         node_p50 = statistics.median(node["latency_us"])
         ours_p50 = statistics.median(rows[0][1]["latency_us"])
