@@ -122,22 +122,22 @@ def using_c_api() -> bool:
 
 
 class _Bytecode:
-    """Compiled programs by (source, filename), shared by every context of the process."""
+    """Compiled programs by source text, shared by every context of the process."""
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._max_bytes = max_bytes
         self._bytes = 0
-        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> bytes | None:
+    def get(self, key: str) -> bytes | None:
         with self._lock:
             code = self._entries.get(key)
             if code is not None:
                 self._entries.move_to_end(key)
             return code
 
-    def put(self, key: tuple[str, str], code: bytes) -> None:
+    def put(self, key: str, code: bytes) -> None:
         with self._lock:
             if key in self._entries:
                 return
@@ -192,11 +192,10 @@ class _Context:
         self._api.SetPropertyStr(self._ctx, self._global, name.encode(), self._to_js(value))
 
     def eval(self, source: str) -> Any:
-        key = (source, "<input>")
-        code = _bytecode.get(key)
+        code = _bytecode.get(source)
         if code is None:
             code = self._compile(source)
-            _bytecode.put(key, code)
+            _bytecode.put(source, code)
         api = self._api
         fn = api.ReadObject(self._ctx, code, len(code), _OBJ_BYTECODE)
         if fn.tag == _TAG_EXCEPTION:

@@ -2,8 +2,9 @@
 
 Isolation is by construction: every run gets a new QuickJS runtime and context, so nothing a
 handler does (globals, prototypes, top-level variables) survives it. Creating a context and
-compiling the prelude into it is most of an event's cost (see the README's benchmark), so it
-happens ahead of time where it can: a ``Sandbox(thread=True)`` prepares, right after each
+loading the prelude into it is most of an event's cost (see the README's benchmark; sources
+are compiled once and read back as bytecode, see :mod:`engine`), so it happens ahead of time
+where it can: a ``Sandbox(thread=True)`` prepares, right after each
 event, the next context for the same handler (prelude, clock, top-level code, Intl when the
 handler used it), and the next event only pays for the call.
 

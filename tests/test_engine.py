@@ -26,7 +26,7 @@ def test_a_program_read_back_from_bytecode_keeps_its_source_and_positions() -> N
     source = "function handler(w) {\n  return w.x.y;\n}\nhandler.toString()"
     first, second = engine.Context(), engine.Context()
     assert first.eval(source) == second.eval(source) == source.rsplit("\n", 1)[0]
-    assert engine._bytecode.get((source, "<input>")) is not None
+    assert engine._bytecode.get(source) is not None
     call = second.eval("(function () { return handler({}); })")
     with pytest.raises(JSException) as e:
         call()
@@ -40,7 +40,7 @@ def test_a_syntax_error_is_raised_with_its_position_and_nothing_is_cached() -> N
         engine.Context().eval(source)
     assert str(e.value).startswith("SyntaxError: ")
     assert "<input>:2:" in str(e.value)
-    assert engine._bytecode.get((source, "<input>")) is None
+    assert engine._bytecode.get(source) is None
 
 
 def test_values_cross_in_both_directions() -> None:
