@@ -1,8 +1,8 @@
-// Evaluated in every fresh context before the handler, so it is compiled once per event:
-// QuickJS compiles roughly 25 bytes of source per microsecond, and every line here is paid on
-// every run. Only the hot path lives here. Console formatting, error reports, the frozen clock,
-// Intl and collation are compiled on first use (console.js, lib.js, clock.js, intl.js,
-// collate.js) behind stubs.
+// Evaluated in every fresh context before the handler, so every line here is paid on every
+// run: read back from bytecode (engine.py), or compiled each time on the binding fallback
+// (QuickJS compiles roughly 25 bytes of source per microsecond). Only the hot path lives here.
+// Console formatting, error reports, the frozen clock, Intl and collation are compiled on
+// first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
 (function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
   "use strict";
