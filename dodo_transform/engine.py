@@ -84,6 +84,7 @@ class _API:
         self.WriteObject = bind(quick, "JS_WriteObject", vp, vp, psz, val, int_)
         self.ReadObject = bind(quick, "JS_ReadObject", val, vp, cp, sz, int_)
         self.FreeValue = bind(quick, "JS_FreeValue", None, vp, val)
+        self.DupValue = bind(quick, "JS_DupValue", val, vp, val)
         self.GetException = bind(quick, "JS_GetException", val, vp)
         self.GetGlobalObject = bind(quick, "JS_GetGlobalObject", val, vp)
         # An exception's "stack" and string form may be the handler's own getter or toString:
@@ -250,6 +251,8 @@ class _Context:
         if isinstance(value, (int, float)):
             bits = ctypes.c_uint64.from_buffer_copy(ctypes.c_double(float(value))).value
             return _Value(bits, _TAG_FLOAT64)
+        if isinstance(value, _Function) and value._owner is self:
+            return self._api.DupValue(self._ctx, value._value)
         raise TypeError(f"cannot pass {type(value).__name__} to JavaScript")
 
     def _to_py(self, value: _Value) -> Any:
@@ -331,7 +334,7 @@ class _Context:
 
 class _Function:
     """A JavaScript function (or other object) of a :class:`_Context`, called with Python
-    strings, numbers and None."""
+    strings, numbers, None and other functions of the same context."""
 
     __slots__ = ("_owner", "_value")
 

@@ -126,6 +126,8 @@ _INTL = _js("intl.js")
 _CLOCK = _js("clock.js")
 _CONSOLE = _js("console.js")
 _COLLATE = _js("collate.js")
+# prelude.js's names for the cold-path sources.
+_SOURCES = {"lib": _LIB, "intl": _INTL, "clock": _CLOCK, "console": _CONSOLE, "collate": _COLLATE}
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
@@ -156,6 +158,12 @@ def _read_answer(text: Any) -> tuple[dict[str, Any], dict[str, Any]]:
             f"dodo-transform, please report it with the handler (answer: {str(text)[:200]!r})"
         )
     return answer, state
+
+
+def _loaded(state: dict[str, Any]) -> frozenset[str]:
+    """The cold-path sources a run compiled or used (prelude.js records them by name)."""
+    loaded = state.get("loaded")
+    return frozenset(loaded).intersection(_SOURCES) if isinstance(loaded, dict) else frozenset()
 
 
 def _logs(captured: dict[str, Any], limits: Limits, filename: str) -> list[tuple[str, str]]:
@@ -205,7 +213,8 @@ class _Warm:
         self.ctx.set_memory_limit(limits.memory_bytes)
         self.ctx.set_max_stack_size(limits.stack_bytes)
         # QuickJS may not call back into Python while a time limit is set, so the cold-path
-        # sources travel in as strings and console output is collected inside the context.
+        # sources travel in as strings (compiled only if a run needs them, unless prepare()
+        # hands them in compiled) and console output is collected inside the context.
         self.ctx.set("__dodo_lib", _LIB)
         self.ctx.set("__dodo_intl", _INTL)
         self.ctx.set("__dodo_clock", _CLOCK)
@@ -214,19 +223,27 @@ class _Warm:
         self.host = self.ctx.eval(_PRELUDE)
 
     def prepare(
-        self, key: tuple[Any, ...], source: str, now_ms: float | None, intl: bool = False
+        self,
+        key: tuple[Any, ...],
+        source: str,
+        now_ms: float | None,
+        loads: frozenset[str] = frozenset(),
     ) -> None:
         """Install the clock and run the handler's top-level code (within the time limit).
 
-        ``intl``: compile intl.js first (a few ms), for handlers that format with it."""
+        ``loads``: the cold-path sources (``_SOURCES``) the handler's earlier runs needed.
+        They are handed in as functions read from bytecode, so the run does not compile them
+        from text (intl.js alone is 69 KB), and Intl is set up before the handler's code."""
         self.key = key
         began = time.perf_counter()
         try:
             self.ctx.set_time_limit(self.limits.time_ms / 1000.0)
+            for name in sorted(loads):
+                self.host("provide", name, self.ctx.eval(_SOURCES[name]))
             self.runner = self.host("start", now_ms)
-            if intl:
+            if "intl" in loads:
                 self.host("intl")
-                began = time.perf_counter()  # not the handler's time
+            began = time.perf_counter()  # the handler's own time starts here
             self.ctx.eval(source)
         except (JSException, StackOverflow) as e:
             self.failure = e
@@ -264,7 +281,8 @@ class Sandbox:
         # On the sandbox thread, a context per recently used handler with its top-level code
         # already run: an event then costs one call. Keyed by (source, filename, now_ms, limits).
         self._prepared: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
-        self._uses_intl: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+        # What each recently used handler's runs loaded of the cold-path sources.
+        self._loads: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
         self._spent: _Warm | None = None
         self._owner = threading.get_ident()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -323,7 +341,7 @@ class Sandbox:
         if key is not None and key not in self._prepared:
             time.sleep(0)
             warm = _Warm(key[3])
-            warm.prepare(key, key[0], key[2], intl=key in self._uses_intl)
+            warm.prepare(key, key[0], key[2], self._loads.get(key, frozenset()))
             self._prepared[key] = warm
             while len(self._prepared) > _MAX_PREPARED:
                 self._prepared.popitem(last=False)
@@ -344,7 +362,7 @@ class Sandbox:
         warm = self._take(key)
         began = time.perf_counter()
         if warm.key is None:
-            warm.prepare(key, source, now_ms)
+            warm.prepare(key, source, now_ms, self._loads.get(key, frozenset()))
         ctx = warm.ctx
         try:
             if warm.failure is not None:
@@ -355,10 +373,12 @@ class Sandbox:
             answer = warm.runner(job.payload_json, job.event_type, job.url, env_json)
             result, state = _read_answer(answer)
             logs = _logs(state, limits, filename)
-            if state.get("intl") is True:
-                self._uses_intl[key] = None
-                while len(self._uses_intl) > _MAX_PREPARED:
-                    self._uses_intl.popitem(last=False)
+            loaded = self._loads.get(key, frozenset()) | _loaded(state)
+            if loaded:
+                self._loads[key] = loaded
+                self._loads.move_to_end(key)
+                while len(self._loads) > _MAX_PREPARED:
+                    self._loads.popitem(last=False)
             error = (
                 _js_error(result.pop("error"), limits, source, filename)
                 if "error" in result

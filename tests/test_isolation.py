@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dodo_transform import samples
+from dodo_transform.sandbox import Sandbox
 from dodo_transform.transform import Limits, transform
 
 PAYMENT = samples.get("payment.succeeded").text
@@ -94,8 +95,59 @@ def test_prepared_contexts_behave_like_fresh_ones():
     try:
         outputs = []
         for _ in range(4):
-            outputs.append(transform(source, PAYMENT, now="2025-08-04T05:30:45Z", sandbox=sandbox).request.json())
+            outputs.append(
+                transform(
+                    source, PAYMENT, now="2025-08-04T05:30:45Z", sandbox=sandbox
+                ).request.json()
+            )
             time.sleep(0.05)  # let the sandbox thread prepare the next context
     finally:
         sandbox.close()
     assert outputs == [[1, 1, "8/4/2025, 5:30:45 AM", "€1,234.50"]] * 4
+
+
+# After a handler's first run, its later runs get the cold-path sources it needed (console
+# formatting, Intl, collation, the frozen clock, error reports) handed in compiled, ahead of
+# its code. What the handler sees must not change.
+COLD_PATHS = {
+    "console": "function handler(w) { console.log('obj', {a: [1, 'two']}, w.eventType); return w }",
+    "intl": "function handler(w) { w.payload = [new Date(w.payload.timestamp)"
+    ".toLocaleDateString('en-US', {month: 'long', day: 'numeric', year: 'numeric'}),"
+    " new Intl.NumberFormat('en-US', {style: 'currency', currency: 'EUR'}).format(12.5),"
+    " new Intl.DateTimeFormat().format()]; return w }",
+    "collate": "function handler(w) { w.payload = ['b', 'É', 'a', 'e'].sort((x, y) =>"
+    " x.localeCompare(y)); return w }",
+    "error": "function handler(w) {\n  const d = w.payload.data;\n  return d.nope.deeper;\n}",
+    "locale error": "function handler(w) {\n\n  w.payload = new Date(0).toLocaleDateString('de-DE');"
+    "\n  return w;\n}",
+    "patched first": "Array.prototype.map = () => []; Object.prototype.toJSON = () => 1;\n"
+    "function handler(w) { console.log({x: 1}); w.payload = new Date(0).toLocaleString();"
+    " return w }",
+}
+
+
+def _observed(decision) -> tuple:
+    error = decision.error
+    return (
+        decision.status,
+        decision.request.body if decision.request else None,
+        decision.logs,
+        (error.kind, error.message, error.line, error.column, error.stack) if error else None,
+    )
+
+
+def test_cold_paths_handed_in_compiled_behave_as_compiled_from_text() -> None:
+    for thread in (False, True):
+        sandbox = Sandbox(thread=thread)
+        try:
+            for name, source in COLD_PATHS.items():
+                runs = [
+                    _observed(
+                        transform(source, PAYMENT, now="2025-08-04T05:30:45Z", sandbox=sandbox)
+                    )
+                    for _ in range(4)
+                ]
+                assert runs[1:] == runs[:1] * 3, (name, thread)
+                assert runs[0][0] == ("error" if "error" in name else "ok"), (name, runs[0])
+        finally:
+            sandbox.close()

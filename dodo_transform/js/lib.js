@@ -5,7 +5,7 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, RealDate, originals, logs, intlSource, collateSource, reflectApply, indirectEval, setProto } = deps;
+  const { P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
@@ -83,8 +83,7 @@
   let intl = null, collate = null;
   function loadIntl() {
     if (intl === null) {
-      intl = indirectEval(intlSource)(logs.now === null ? P : withClock(P, logs.now));
-      logs.intl = true;
+      intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now));
     }
     return intl;
   }
@@ -199,7 +198,7 @@
     numberToLocaleString: viaIntl("numberToLocaleString"),
     bigintToLocaleString: viaIntl("bigintToLocaleString"),
     stringLocaleCompare(stub, args) {
-      if (collate === null) collate = indirectEval(collateSource)(P);
+      if (collate === null) collate = compiled("collate")(P);
       return reflectApply(collate, this, [stub, args]);
     },
     Intl() { return loadIntl().Intl; },

@@ -14,16 +14,25 @@
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
   const setProto = Object.setPrototypeOf;
-  // Per-run state, returned with every answer: console lines, the frozen instant, whether
-  // Intl was needed (the host then loads it ahead of this handler's next event). Everything
-  // the host reads is built without prototypes, so a handler's `Object.prototype.toJSON` or
-  // `Array.prototype.toJSON` cannot rewrite the answer (only the body, as in V8).
-  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, intl: false };
+  // Per-run state, returned with every answer: console lines, the frozen instant, which
+  // cold-path sources the run needed (the host then loads them, compiled, ahead of this
+  // handler's next event). Everything the host reads is built without prototypes, so a
+  // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
+  // (only the body, as in V8).
+  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // The cold-path sources by name: text compiled here on first use, or a function the host
+  // read from bytecode ahead of the run ("provide").
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
+  function compiled(name) {
+    const source = sources[name];
+    logs.loaded[name] = true;
+    return typeof source === "function" ? source : indirectEval(source);
+  }
   const dateProto = RealDate.prototype;
   const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
   let lib = null;
   function load() {
-    if (lib === null) lib = indirectEval(libSource)({ P, stringify, tag, RealDate, originals, logs, intlSource, collateSource, reflectApply, indirectEval, setProto });
+    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
@@ -45,7 +54,7 @@
     method(obj, name, fn);
   }
   // console is built on first use (console.js): most production handlers never log.
-  lazyGlobal("console", () => indirectEval(consoleSource)(method, logs, load));
+  lazyGlobal("console", () => compiled("console")(method, logs, load));
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -87,12 +96,13 @@
     return record.body === undefined ? load().unserializable(payload, null) : stringify(record);
   }
 
-  return function host(op, arg) {
+  return function host(op, arg, value) {
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
+    if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
     if (arg !== null) {
       logs.now = arg;
-      indirectEval(clockSource)(RealDate, method, arg);
+      compiled("clock")(RealDate, method, arg);
     }
     return __dodo_run__;
   };
