@@ -31,8 +31,8 @@ from dodo_transform.sandbox import Limits, Sandbox, _Warm  # noqa: E402
 from dodo_transform.transform import Handler, transform  # noqa: E402
 
 
-def workload() -> list[tuple[Handler, str]]:
-    handlers = [Handler.from_file(str(p)) for p in sorted((ROOT / "handlers").rglob("*.js"))]
+def workload(directory: Path) -> list[tuple[Handler, str]]:
+    handlers = [Handler.from_file(str(p)) for p in sorted(directory.rglob("*.js"))]
     texts = [s.text for s in samples.all()]
     # Every handler meets every sample: most events hit each handler's "not my event" path,
     # as on a real endpoint that receives more event types than it rewrites.
@@ -129,8 +129,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=10, help="passes over the workload")
     parser.add_argument("--latency-samples", type=int, default=1000)
+    parser.add_argument(
+        "--handlers",
+        type=Path,
+        default=ROOT / "handlers",
+        help="directory of handlers (default: the library; tests/conformance_handlers has two "
+        "that format money and dates with Intl and sort with localeCompare)",
+    )
     args = parser.parse_args()
-    events = workload()
+    events = workload(args.handlers)
+    n_handlers = len({h.filename for h, _ in events})
     engine_name = "QuickJS C API, bytecode" if engine.using_c_api() else "quickjs-ng binding"
     rows = []
     for label, sandbox in (
@@ -143,7 +151,8 @@ def main() -> None:
     if node:
         rows.append((f"Node {node['node']} vm, fresh context per event", node))
     print(
-        f"{len(events)} distinct events (6 handlers x {len(events) // 6} samples), "
+        f"{len(events)} distinct events ({n_handlers} handlers x {len(events) // n_handlers} "
+        "samples), "
         f"{args.latency_samples} latency samples, {args.rounds} sustained rounds\n"
     )
     print("| runtime | latency p50 (µs) | latency p99 (µs) | sustained events/s |")

@@ -292,10 +292,64 @@ def test_intl_follows_the_frozen_clock() -> None:
 def test_the_rest_of_intl_exists_but_throws_naming_itself() -> None:
     from dodo_transform.transform import transform
 
-    for name in ["PluralRules", "Collator", "RelativeTimeFormat", "ListFormat", "DisplayNames", "Segmenter", "Locale"]:
+    for name in [
+        "PluralRules",
+        "Collator",
+        "RelativeTimeFormat",
+        "ListFormat",
+        "DisplayNames",
+        "Segmenter",
+        "Locale",
+    ]:
         d = transform(
             f"function handler(w) {{ w.payload = typeof Intl.{name}; new Intl.{name}('en-US'); return w }}",
             '{"type": "x"}',
         )
         assert d.error.kind == "exception", name
-        assert d.error.message.startswith(f"TypeError: Intl.{name} is not available"), d.error.message
+        assert d.error.message.startswith(f"TypeError: Intl.{name} is not available"), (
+            d.error.message
+        )
+
+
+def _currency_table() -> dict[str, list[str]]:
+    """intl.js's CURRENCY_DATA, decoded here by its documented format."""
+    source = (JS_DIR / "intl.js").read_text(encoding="utf-8")
+    block = source.split("// @@CURRENCY_DATA_BEGIN@@\n", 1)[1].split("// @@CURRENCY_DATA_END@@")[0]
+    data = "".join(json.loads(part) for part in re.findall(r'"(?:[^"\\]|\\.)*"', block))
+    return {entry.split("|")[0]: entry.split("|") for entry in data.split(";")}
+
+
+def test_every_currency_of_the_table_is_found_and_read() -> None:
+    from dodo_transform.transform import transform
+
+    table = _currency_table()
+    assert len(table) > 150 and {"AED", "USD", "JPY", "ZWL"} <= table.keys()
+    d = transform(
+        "function handler(w) { w.payload = w.env.codes.split(',').map(c => {"
+        " const f = (n, d) => new Intl.NumberFormat('en-US', {style: 'currency', currency: c,"
+        " currencyDisplay: d}).format(n);"
+        " return [new Intl.NumberFormat('en-US', {style: 'currency', currency: c})"
+        ".resolvedOptions().maximumFractionDigits, f(1, 'symbol'), f(1, 'name'), f(2, 'name')]"
+        " }); return w }",
+        '{"type": "x"}',
+        env={"codes": ",".join(table)},
+    )
+    assert d.status == "ok", d.error
+    for (code, (_, digits, symbol, _narrow, one, other)), (
+        got_digits,
+        sym,
+        named_one,
+        named_other,
+    ) in zip(table.items(), d.request.json(), strict=True):
+        assert got_digits == (2 if digits == "" else int(digits)), code
+        assert (symbol or code).rstrip("\u00a0") in sym, code
+        if digits == "0":  # "1.00" is plural in en-US; only a bare "1" takes the one form
+            assert named_one.endswith(" " + one), code
+        plural = one if other == "=" else one + "s" if other == "+s" else other
+        assert named_other.endswith(" " + plural), code
+    unknown = transform(
+        "function handler(w) { new Intl.NumberFormat('en-US', {style: 'currency', currency: 'QQQ'});"
+        " return w }",
+        '{"type": "x"}',
+    )
+    assert unknown.error.kind == "exception" and "QQQ" in unknown.error.message

@@ -971,25 +971,35 @@
     "ZWL|||=|Zimbabwean dollar (2009–2024)|Zimbabwean dollars (2009–2024)";
   // @@CURRENCY_DATA_END@@
 
-  let currencies;
+  // Only the entry asked for is parsed: splitting the whole table takes over a millisecond,
+  // and a run usually formats one currency. `code` is three ASCII letters, upper-cased.
+  const currencies = { __proto__: null };
 
   function currencyInfo(code) {
-    if (currencies === undefined) {
-      currencies = { __proto__: null };
-      const entries = split(CURRENCY_DATA, ";");
-      for (let i = 0; i < entries.length; i++) {
-        const f = split(entries[i], "|");
-        const symbol = f[2] === "" ? f[0] + "\u00a0" : f[2];
-        currencies[f[0]] = {
-          digits: f[1] === "" ? 2 : +f[1],
-          symbol: symbol,
-          narrowSymbol: f[3] === "=" ? symbol : f[3],
-          one: f[4],
-          other: f[5] === "=" ? f[4] : f[5] === "+s" ? f[4] + "s" : f[5],
-        };
-      }
+    if (code in currencies) return currencies[code];
+    const data = CURRENCY_DATA, key = code + "|";
+    let start = -1;
+    if (StringSlice(data, 0, key.length) === key) start = 0;
+    else {
+      const at = StringIndexOf(data, ";" + key);
+      if (at !== -1) start = at + 1;
     }
-    return currencies[code];
+    let info;
+    if (start !== -1) {
+      let end = start;
+      while (end < data.length && data[end] !== ";") end++;
+      const f = split(StringSlice(data, start, end), "|");
+      const symbol = f[2] === "" ? f[0] + "\u00a0" : f[2];
+      info = {
+        digits: f[1] === "" ? 2 : +f[1],
+        symbol: symbol,
+        narrowSymbol: f[3] === "=" ? symbol : f[3],
+        one: f[4],
+        other: f[5] === "=" ? f[4] : f[5] === "+s" ? f[4] + "s" : f[5],
+      };
+    }
+    currencies[code] = info;
+    return info;
   }
 
   // ---- Options -> NumberFormat record ----------------------------------------------------
