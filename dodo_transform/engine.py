@@ -11,7 +11,9 @@ through :mod:`ctypes`:
 - every source is compiled once per process and kept as bytecode (with its source text and
   line/column tables, so ``Function.prototype.toString`` and stacks are as if compiled);
 - a context is a new runtime and context, as in the binding: limits and garbage stay per run;
-- the time limit counts the calling thread's CPU time, not the whole process's.
+- the time limit counts the calling thread's CPU time, not the whole process's, and is kept
+  by a watchdog thread, so JavaScript runs without the GIL and a busy Python thread cannot
+  stretch it (see :class:`_Watchdog`).
 
 :class:`Context` offers the part of ``quickjs.Context``'s interface the sandbox uses and
 raises the binding's own exception classes, so the two are interchangeable. Where the C API
@@ -24,6 +26,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -39,8 +42,9 @@ StackOverflow = quickjs.StackOverflow
 
 # quickjs.h of the 0.17 line: the JSValue layout and constants below are written against it.
 _VERSION = "0.17."
-_TAG_OBJECT, _TAG_STRING, _TAG_INT, _TAG_BOOL = -1, -7, 0, 1
+_TAG_OBJECT, _TAG_STRING, _TAG_STRING_ROPE, _TAG_INT, _TAG_BOOL = -1, -7, -6, 0, 1
 _TAG_NULL, _TAG_UNDEFINED, _TAG_EXCEPTION, _TAG_FLOAT64 = 2, 3, 6, 8
+_STRING_TAGS = (_TAG_STRING, _TAG_STRING_ROPE)  # a rope is a concatenation not yet flattened
 _EVAL_COMPILE_ONLY = 1 << 5
 _OBJ_BYTECODE = 1 << 0
 
@@ -85,6 +89,9 @@ class _API:
         self.ReadObject = bind(quick, "JS_ReadObject", val, vp, cp, sz, int_)
         self.FreeValue = bind(quick, "JS_FreeValue", None, vp, val)
         self.DupValue = bind(quick, "JS_DupValue", val, vp, val)
+        self.HasException = bind(quick, "JS_HasException", ctypes.c_bool, vp)
+        self.IsError = bind(quick, "JS_IsError", ctypes.c_bool, val)
+        self.IsUncatchableError = bind(quick, "JS_IsUncatchableError", ctypes.c_bool, val)
         self.GetException = bind(quick, "JS_GetException", val, vp)
         self.GetGlobalObject = bind(quick, "JS_GetGlobalObject", val, vp)
         # An exception's "stack" and string form may be the handler's own getter or toString:
@@ -115,6 +122,9 @@ def _load() -> _API | None:
 _api = _load()
 
 _Interrupt = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
+# Installed on a runtime only once its run is over budget: QuickJS then throws "interrupted".
+_STOP = _Interrupt(lambda _rt, _opaque: 1)
+_STOP_PTR = ctypes.cast(_STOP, ctypes.c_void_p)
 
 
 def using_c_api() -> bool:
@@ -125,8 +135,9 @@ def using_c_api() -> bool:
 class _Bytecode:
     """Compiled programs by source text, shared by every context of the process."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_entries: int = 512) -> None:
         self._max_bytes = max_bytes
+        self._max_entries = max_entries
         self._bytes = 0
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._lock = threading.Lock()
@@ -143,13 +154,100 @@ class _Bytecode:
             if key in self._entries:
                 return
             self._entries[key] = code
-            self._bytes += len(code)
-            while self._bytes > self._max_bytes and len(self._entries) > 1:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped)
+            self._bytes += _size(key, code)
+            while len(self._entries) > 1 and (
+                self._bytes > self._max_bytes or len(self._entries) > self._max_entries
+            ):
+                dropped = self._entries.popitem(last=False)
+                self._bytes -= _size(*dropped)
+
+
+def _size(source: str, code: bytes) -> int:
+    # The source is kept as the key: a 51,200-character handler of comments compiles to a few
+    # hundred bytes, so its key is what costs.
+    return sys.getsizeof(source) + len(code)
 
 
 _bytecode = _Bytecode()
+
+
+class _Watch:
+    __slots__ = ("rt", "clock", "deadline", "fired")
+
+    def __init__(self, rt: int, clock: int | None, deadline: float) -> None:
+        self.rt, self.clock, self.deadline, self.fired = rt, clock, deadline, False
+
+
+class _Watchdog:
+    """Stops runs that overran their CPU budget, without the GIL on the running thread.
+
+    QuickJS polls an interrupt handler about every 10,000 operations. A ctypes callback there
+    needs the GIL each time, and next to a busy Python thread (the server's event loop) each
+    poll waits up to the 5 ms switch interval: handlers crawl, and a runaway one holds its
+    thread many times its limit. So no handler is installed while a run is within budget. This
+    thread reads each run's thread CPU clock and, once the budget is spent, installs a handler
+    that stops the run at QuickJS's next poll.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._runs: set[_Watch] = set()
+        self._wake_at = math.inf
+        self._thread: threading.Thread | None = None
+        self._clocks = threading.local()
+
+    def watch(self, rt: int, budget: float) -> _Watch:
+        clock = self._thread_clock()
+        run = _Watch(rt, clock, _now(clock) + budget)
+        with self._cond:
+            self._runs.add(run)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="dodo-js-watchdog", daemon=True
+                )
+                self._thread.start()
+            elif time.monotonic() + budget < self._wake_at:
+                self._cond.notify()
+        return run
+
+    def unwatch(self, run: _Watch) -> None:
+        with self._cond:
+            self._runs.discard(run)
+            if run.fired:  # the next run on this runtime starts with no handler
+                _api.SetInterruptHandler(run.rt, None, None)
+
+    def _thread_clock(self) -> int | None:
+        clocks = self._clocks
+        if not hasattr(clocks, "id"):
+            try:
+                clocks.id = time.pthread_getcpuclockid(threading.get_ident())
+            except (AttributeError, OSError):  # no per-thread CPU clock here: wall time
+                clocks.id = None
+        return clocks.id
+
+    def _loop(self) -> None:
+        with self._cond:
+            while True:
+                wall = time.monotonic()
+                wake = math.inf
+                for run in self._runs:
+                    if run.fired:
+                        continue
+                    left = run.deadline - _now(run.clock)
+                    if left <= 0:
+                        _api.SetInterruptHandler(run.rt, _STOP_PTR, None)
+                        run.fired = True
+                    else:  # CPU time cannot pass faster than wall time
+                        wake = min(wake, wall + left)
+                self._wake_at = wake
+                self._cond.wait(None if wake == math.inf else wake - wall)
+
+
+def _now(clock: int | None) -> float:
+    return time.monotonic() if clock is None else time.clock_gettime(clock)
+
+
+_watchdog = _Watchdog()
 
 
 class _Context:
@@ -161,22 +259,23 @@ class _Context:
         assert api is not None
         self._api = api
         self._budget = math.inf
-        # The interrupt callback closes over this list, not over self: a cycle through the
-        # callback would leave the runtime to the cyclic garbage collector.
-        self._deadline = [math.inf]
         self._held: list[_Value] = []  # values handed to Python, freed with the context
         self._rt = api.NewRuntime()
         if not self._rt:
             raise MemoryError("QuickJS could not create a runtime")
-        deadline = self._deadline
-        self._interrupt = _Interrupt(lambda _rt, _opaque: int(time.thread_time() >= deadline[0]))
-        api.SetInterruptHandler(self._rt, ctypes.cast(self._interrupt, ctypes.c_void_p), None)
         self._ctx = api.NewContext(self._rt)
         if not self._ctx:
             api.FreeRuntime(self._rt)
             self._rt = None
             raise MemoryError("QuickJS could not create a context")
         self._global = api.GetGlobalObject(self._ctx)
+        # Error.prototype.toString as created, to name an escaped error even after the code
+        # replaced it: the sandbox tells a limit from a throw by this text.
+        error = api.GetPropertyStr(self._ctx, self._global, b"Error")
+        proto = api.GetPropertyStr(self._ctx, error, b"prototype")
+        self._error_to_string = api.GetPropertyStr(self._ctx, proto, b"toString")
+        api.FreeValue(self._ctx, proto)
+        api.FreeValue(self._ctx, error)
 
     # -- the part of quickjs.Context's interface the sandbox uses --------------------------
 
@@ -201,15 +300,14 @@ class _Context:
         fn = api.ReadObject(self._ctx, code, len(code), _OBJ_BYTECODE)
         if fn.tag == _TAG_EXCEPTION:
             self._raise()
-        self._enter()
-        return self._to_py(api.EvalFunction(self._ctx, fn))  # EvalFunction frees fn
+        return self._run(api.EvalFunction, self._ctx, fn)  # EvalFunction frees fn
 
     # -- internals -------------------------------------------------------------------------
 
     def _compile(self, source: str) -> bytes:
         api = self._api
         text = source.encode("utf-8", "surrogatepass")  # bytes end in NUL, as JS_Eval needs
-        self._enter()
+        api.UpdateStackTop(self._rt)  # the parser recurses too
         fn = api.Eval(self._ctx, text, len(text), b"<input>", _EVAL_COMPILE_ONLY)
         if fn.tag == _TAG_EXCEPTION:
             self._raise()
@@ -223,22 +321,27 @@ class _Context:
         finally:
             api.free(self._ctx, buf)
 
-    def _enter(self) -> None:
+    def _run(self, entry: Any, *args: Any) -> Any:
+        """Run JavaScript (``entry`` is JS_EvalFunction or JS_Call) under the time limit,
+        which also covers turning a thrown value into text."""
         # The stack-overflow guard measures from the thread that runs: contexts are prepared
         # on one thread and may be called on another.
         self._api.UpdateStackTop(self._rt)
-        self._deadline[0] = time.thread_time() + self._budget
+        run = _watchdog.watch(self._rt, self._budget) if self._budget != math.inf else None
+        try:
+            return self._to_py(entry(*args))
+        finally:
+            if run is not None:
+                _watchdog.unwatch(run)
 
     def _call(self, fn: _Value, args: tuple[Any, ...]) -> Any:
         api, ctx = self._api, self._ctx
         argv = (_Value * max(len(args), 1))(*(self._to_js(a) for a in args))
-        self._enter()
         try:
-            result = api.Call(ctx, fn, _UNDEFINED, len(args), argv)
+            return self._run(api.Call, ctx, fn, _UNDEFINED, len(args), argv)
         finally:
             for i in range(len(args)):
                 api.FreeValue(ctx, argv[i])
-        return self._to_py(result)
 
     def _to_js(self, value: Any) -> _Value:
         if value is None:
@@ -261,7 +364,7 @@ class _Context:
         tag = value.tag
         if tag == _TAG_EXCEPTION:
             self._raise()
-        if tag == _TAG_STRING:
+        if tag in _STRING_TAGS:
             text = self._string(value)
             self._api.FreeValue(self._ctx, value)
             return text
@@ -282,11 +385,13 @@ class _Context:
     def _string(self, value: _Value) -> str | None:
         api = self._api
         size = ctypes.c_size_t()
-        convert = api.ToCStringLen2 if value.tag == _TAG_STRING else api.ToCStringAny
+        convert = api.ToCStringLen2 if value.tag in _STRING_TAGS else api.ToCStringAny
         ptr = convert(self._ctx, ctypes.byref(size), value, False)
         if not ptr:
             api.FreeValue(self._ctx, api.GetException(self._ctx))
             return None
+        if api.HasException(self._ctx):  # converted, but a toString threw on the way
+            api.FreeValue(self._ctx, api.GetException(self._ctx))
         try:
             return ctypes.string_at(ptr, size.value).decode("utf-8", "replace")
         finally:
@@ -297,7 +402,18 @@ class _Context:
         api, ctx = self._api, self._ctx
         exc = api.GetException(ctx)
         try:
-            text = self._string(exc)
+            if api.IsUncatchableError(exc):  # the time limit: no code of the handler runs now
+                text = "InternalError: interrupted"
+            elif api.IsError(exc):
+                named = api.Call(ctx, self._error_to_string, exc, 0, None)
+                if named.tag == _TAG_EXCEPTION:  # a name or message getter threw
+                    api.FreeValue(ctx, api.GetException(ctx))
+                    text = None
+                else:
+                    text = self._string(named) if named.tag in _STRING_TAGS else None
+                    api.FreeValue(ctx, named)
+            else:
+                text = self._string(exc)
             stack = None
             if exc.tag not in (_TAG_NULL, _TAG_UNDEFINED):
                 prop = api.GetPropertyStr(ctx, exc, b"stack")
@@ -322,6 +438,7 @@ class _Context:
         for value in self._held:
             api.FreeValue(ctx, value)
         self._held.clear()
+        api.FreeValue(ctx, self._error_to_string)
         api.FreeValue(ctx, self._global)
         api.FreeContext(ctx)
         api.FreeRuntime(self._rt)

@@ -135,6 +135,11 @@ _FRAME = re.compile(r"<input>:(\d+):(\d+)")
 _THREAD_STACK = 16 * _MiB
 
 
+class _TopLevelFailed(Exception):
+    """The prepared context's top-level code failed: its saved exception is the run's error.
+    (Raising the saved exception itself would tie it, through its traceback, to the context.)"""
+
+
 class _Unreadable(Exception):
     """The runner's answer is not what prelude.js produces: a bug of ours, never the handler's."""
 
@@ -246,8 +251,15 @@ class _Warm:
             began = time.perf_counter()  # the handler's own time starts here
             self.ctx.eval(source)
         except (JSException, StackOverflow) as e:
-            self.failure = e
+            self.failure = e.with_traceback(None)  # its frames would hold this context
         self.top_level_s = time.perf_counter() - began
+
+    def close(self) -> None:
+        """Free the runtime now rather than whenever Python lets go of it (the binding's
+        contexts have no close and are freed with their last reference)."""
+        close = getattr(self.ctx, "close", None)
+        if close is not None:
+            close()
 
     def captured_logs(self, filename: str) -> list[tuple[str, str]]:
         try:
@@ -321,8 +333,14 @@ class Sandbox:
         return run.error if run.error and run.error.kind in _STATIC_ERRORS else None
 
     def close(self) -> None:
+        """Stop the sandbox thread and free every context it holds."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
+        for warm in [self._warm, self._spent, *self._prepared.values()]:
+            if warm is not None:
+                warm.close()
+        self._warm = self._spent = None
+        self._prepared.clear()
 
     # -- on the sandbox thread -------------------------------------------------------------
 
@@ -333,7 +351,9 @@ class Sandbox:
         threaded = self._executor is not None
         if threaded:
             time.sleep(0)
-        self._spent = None
+        if self._spent is not None:
+            self._spent.close()
+            self._spent = None
         if self._warm is None:
             if threaded:
                 time.sleep(0)
@@ -344,12 +364,14 @@ class Sandbox:
             warm.prepare(key, key[0], key[2], self._loads.get(key, frozenset()))
             self._prepared[key] = warm
             while len(self._prepared) > _MAX_PREPARED:
-                self._prepared.popitem(last=False)
+                self._prepared.popitem(last=False)[1].close()
 
     def _take(self, key: tuple[Any, ...]) -> _Warm:
         warm = self._prepared.pop(key, None)
-        if warm is not None and time.monotonic() - warm.born <= self._prepared_ttl:
-            return warm
+        if warm is not None:
+            if time.monotonic() - warm.born <= self._prepared_ttl:
+                return warm
+            warm.close()
         warm, self._warm = self._warm, None
         if warm is None or key[3] != self.limits:
             warm = _Warm(key[3])
@@ -366,7 +388,7 @@ class Sandbox:
         ctx = warm.ctx
         try:
             if warm.failure is not None:
-                raise warm.failure
+                raise _TopLevelFailed
             budget = limits.time_ms / 1000.0 - warm.top_level_s
             ctx.set_time_limit(max(budget, 0.001))
             env_json = json.dumps(job.env) if job.env else "{}"
@@ -387,11 +409,12 @@ class Sandbox:
             raw = RawRun(None if error else result, error, logs)
         except _Unreadable as e:
             raw = RawRun(None, TransformError("internal", str(e)), [])
-        except StackOverflow as e:
-            error = _limit_error("stack_limit", str(e), limits, source, filename)
-            raw = RawRun(None, error, warm.captured_logs(filename))
-        except JSException as e:
-            error = _host_error(ctx, str(e), limits, source, filename)
+        except (_TopLevelFailed, StackOverflow, JSException) as e:
+            escaped = warm.failure if isinstance(e, _TopLevelFailed) else e
+            if isinstance(escaped, StackOverflow):
+                error = _limit_error("stack_limit", str(escaped), limits, source, filename)
+            else:
+                error = _host_error(ctx, str(escaped), limits, source, filename)
             raw = RawRun(None, error, warm.captured_logs(filename))
         raw.duration_ms = (time.perf_counter() - began + warm.top_level_s) * 1000.0
         # The used context is freed by _fill, after the caller has its result. A handler
@@ -399,6 +422,7 @@ class Sandbox:
         self._spent = warm
         if not self._prewarm:
             self._spent = None
+            warm.close()
         elif self._executor is not None:
             self._executor.submit(self._fill, key if warm.failure is None else None)
         else:
@@ -412,9 +436,7 @@ _MAY_THROW_NULL = re.compile(r"\bthrow\s+(?!new\b)")
 _STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code_size"})
 
 
-def _host_error(
-    ctx: Any, text: str, limits: Limits, source: str, filename: str
-) -> TransformError:
+def _host_error(ctx: Any, text: str, limits: Limits, source: str, filename: str) -> TransformError:
     """An exception that escaped to the host: a limit, a syntax error or a top-level throw."""
     head = text.split("\n", 1)[0]
     if head.startswith("InternalError: interrupted"):

@@ -143,3 +143,22 @@ def test_the_sandbox_suite_passes_on_the_binding_fallback_too() -> None:
         text=True,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+
+
+def test_the_bytecode_cache_is_bounded_by_its_sources_too() -> None:
+    # A handler of comments compiles to almost nothing; its source, the cache's key, is what
+    # costs, so it counts.
+    cache = engine._Bytecode(max_bytes=1_000_000, max_entries=50)
+    for i in range(100):
+        cache.put(f"function handler(w) {{ return w }}\n/* {i} {'é' * 50_000} */", b"x" * 100)
+    assert len(cache._entries) <= 20  # 1 MB of ~50 KB sources, not 50 entries
+    assert cache._bytes <= 1_000_000
+    small = engine._Bytecode(max_bytes=10**9, max_entries=5)
+    for i in range(20):
+        small.put(f"var x = {i};", b"x")
+    assert list(small._entries) == [f"var x = {i};" for i in range(15, 20)]
+
+
+def test_a_concatenated_string_comes_back_whole() -> None:
+    # QuickJS keeps a long concatenation as a rope until something flattens it.
+    assert engine.Context().eval("'a'.repeat(600) + 'b'.repeat(600)") == "a" * 600 + "b" * 600

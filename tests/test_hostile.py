@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 
 import pytest
 
-from dodo_transform import samples
+from dodo_transform import engine, samples
+from dodo_transform.sandbox import Sandbox
 from dodo_transform.transform import Limits, transform
 
 PAYMENT = samples.get("payment.succeeded").text
@@ -48,6 +51,30 @@ CASES = {
     "process": ("function handler(w) { process.exit(1); return w }", "exception"),
     "setTimeout": ("function handler(w) { setTimeout(() => {}, 0); return w }", "exception"),
 }
+# Turning an escaped error into text runs the handler's own toString; only the C API engine
+# keeps that under the time limit and names an error by the built-in Error#toString (the
+# binding fallback reports these as plain exceptions, or spins; see the README).
+if engine.using_c_api():
+    CASES |= {
+        "patched Error#toString, then endless loop": (
+            "function handler(w) { Error.prototype.toString = () => 'nope'; for (;;) {} }",
+            "time_limit",
+        ),
+        "endless Error#toString, then endless loop": (
+            "function handler(w) { Error.prototype.toString = function () { for (;;) {} };"
+            " for (;;) {} }",
+            "time_limit",
+        ),
+        "patched Error#toString, then top-level recursion": (
+            "Error.prototype.toString = () => 'nope';\nfunction r() { return r() + 1 }\nr();\n"
+            "function handler(w) { return w }",
+            "stack_limit",
+        ),
+        "top-level throw of an object whose toString never returns": (
+            "throw {toString() { for (;;) {} }};\nfunction handler(w) { return w }",
+            "exception",
+        ),
+    }
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -135,3 +162,60 @@ def test_limits_inside_json_stringify_are_limit_errors():
     assert big.error.kind == "memory_limit"
     fine = transform("function handler(w) { let x = []; for (let i = 0; i < 3000; i++) x = [x]; w.payload = x; return w }", PAYMENT)
     assert fine.status == "ok"  # as in V8, a 3,000-deep payload is still a payload
+
+
+def test_a_busy_python_thread_does_not_stretch_the_time_limit():
+    # In the server the event loop shares the GIL with the sandbox thread; JavaScript must run
+    # without needing it, or every interrupt poll waits for it (a 300 ms limit took a minute).
+    stop = threading.Event()
+
+    def spin() -> None:
+        n = 0
+        while not stop.is_set():
+            n += 1
+
+    busy = threading.Thread(target=spin)
+    busy.start()
+    sandbox = Sandbox(thread=True)
+    try:
+        began = time.monotonic()
+        endless = transform(CASES["infinite loop"][0], PAYMENT, limits=LIMITS, sandbox=sandbox)
+        elapsed = time.monotonic() - began
+        counted = transform(
+            "function handler(w) { let s = 0; for (let i = 0; i < 1e6; i++) s += i;"
+            " w.payload = s; return w }",
+            PAYMENT,
+            limits=LIMITS,
+            sandbox=sandbox,
+        )
+    finally:
+        stop.set()
+        busy.join()
+        sandbox.close()
+    assert endless.error.kind == "time_limit"
+    assert elapsed < LIMITS.time_ms / 1000 + MARGIN_S
+    assert counted.status == "ok" and counted.request.body == str(sum(range(10**6)))
+
+
+def test_failed_top_level_code_does_not_keep_its_runtime():
+    # A handler whose top-level code fails on every event must not pile up runtimes (each up
+    # to the memory limit) until Python's cycle collector happens to run.
+    def open_contexts() -> int:
+        return sum(
+            1 for o in gc.get_objects() if type(o).__name__ == "_Context" and o._rt is not None
+        )
+
+    sandbox = Sandbox(thread=False)
+    gc.collect()
+    gc.disable()
+    try:
+        before = open_contexts()
+        for _ in range(20):
+            d = transform(
+                "throw new Error('x');\nfunction handler(w) { return w }", PAYMENT, sandbox=sandbox
+            )
+            assert d.error.kind == "exception"
+        assert open_contexts() - before <= 2
+    finally:
+        gc.enable()
+        sandbox.close()
