@@ -235,6 +235,8 @@ class _Watchdog:
                         continue
                     left = run.deadline - _now(run.clock)
                     if left <= 0:
+                        # Written while the run's thread is inside QuickJS, which reads this
+                        # pointer at its next poll; the run's own thread clears it afterwards.
                         _api.SetInterruptHandler(run.rt, _STOP_PTR, None)
                         run.fired = True
                     else:  # CPU time cannot pass faster than wall time
