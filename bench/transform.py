@@ -62,7 +62,7 @@ def bench_ours(events, sandbox: Sandbox, rounds: int, latency_samples: int) -> d
     return {"latency_us": latency, "sustained_eps": eps}
 
 
-def bench_steps(events, n: int = 2000) -> list[tuple[str, float]]:
+def bench_steps(events: list[tuple[Handler, str]], n: int = 2000) -> list[tuple[str, float]]:
     """Median µs of each step of one isolated run, done by hand the way the sandbox does it."""
     limits = Limits()
     steps: dict[str, list[float]] = {k: [] for k in STEPS}
@@ -138,6 +138,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     events = workload(args.handlers)
+    if not events:
+        parser.error(f"no *.js handlers under {args.handlers}")
     n_handlers = len({h.filename for h, _ in events})
     engine_name = "QuickJS C API, bytecode" if engine.using_c_api() else "quickjs-ng binding"
     rows = []

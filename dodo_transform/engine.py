@@ -23,6 +23,7 @@ written against) ``Context`` is the binding's; ``DODO_TRANSFORM_ENGINE=binding``
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import math
 import os
@@ -30,6 +31,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import _quickjs
@@ -92,6 +94,7 @@ class _API:
         self.HasException = bind(quick, "JS_HasException", ctypes.c_bool, vp)
         self.IsError = bind(quick, "JS_IsError", ctypes.c_bool, val)
         self.IsUncatchableError = bind(quick, "JS_IsUncatchableError", ctypes.c_bool, val)
+        self.GetPrototype = bind(quick, "JS_GetPrototype", val, vp, val)
         self.GetException = bind(quick, "JS_GetException", val, vp)
         self.GetGlobalObject = bind(quick, "JS_GetGlobalObject", val, vp)
         # An exception's "stack" and string form may be the handler's own getter or toString:
@@ -201,7 +204,7 @@ class _Watchdog:
         run = _Watch(rt, clock, _now(clock) + budget)
         with self._cond:
             self._runs.add(run)
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # first run, or forked
                 self._thread = threading.Thread(
                     target=self._loop, name="dodo-js-watchdog", daemon=True
                 )
@@ -233,7 +236,10 @@ class _Watchdog:
                 for run in self._runs:
                     if run.fired:
                         continue
-                    left = run.deadline - _now(run.clock)
+                    try:
+                        left = run.deadline - _now(run.clock)
+                    except OSError:  # the run's clock cannot be read: stop it, fail closed
+                        left = 0
                     if left <= 0:
                         # Written while the run's thread is inside QuickJS, which reads this
                         # pointer at its next poll; the run's own thread clears it afterwards.
@@ -271,13 +277,14 @@ class _Context:
             self._rt = None
             raise MemoryError("QuickJS could not create a context")
         self._global = api.GetGlobalObject(self._ctx)
-        # Error.prototype.toString as created, to name an escaped error even after the code
-        # replaced it: the sandbox tells a limit from a throw by this text.
-        error = api.GetPropertyStr(self._ctx, self._global, b"Error")
-        proto = api.GetPropertyStr(self._ctx, error, b"prototype")
-        self._error_to_string = api.GetPropertyStr(self._ctx, proto, b"toString")
-        api.FreeValue(self._ctx, proto)
-        api.FreeValue(self._ctx, error)
+        # Captured before any code runs, to name an escaped error whatever the code did to
+        # Error: the sandbox tells a limit from a throw by this text. QuickJS raises its own
+        # limits as InternalError ("out of memory") and RangeError (stack overflow).
+        self._error_to_string = self._intrinsic(b"Error", b"toString")
+        self._limit_errors = {
+            self._intrinsic(b"InternalError").u: "InternalError",
+            self._intrinsic(b"RangeError").u: "RangeError",
+        }
 
     # -- the part of quickjs.Context's interface the sandbox uses --------------------------
 
@@ -291,25 +298,29 @@ class _Context:
         self._budget = seconds if seconds > 0 else math.inf
 
     def set(self, name: str, value: Any) -> None:
+        self._open()
         self._api.SetPropertyStr(self._ctx, self._global, name.encode(), self._to_js(value))
 
     def eval(self, source: str) -> Any:
-        code = _bytecode.get(source)
-        if code is None:
-            code = self._compile(source)
-            _bytecode.put(source, code)
+        self._open()
         api = self._api
-        fn = api.ReadObject(self._ctx, code, len(code), _OBJ_BYTECODE)
-        if fn.tag == _TAG_EXCEPTION:
-            self._raise()
-        return self._run(api.EvalFunction, self._ctx, fn)  # EvalFunction frees fn
+        # Compiling or reading may fail (out of memory) and naming that error may run the
+        # handler's code (a getter it left on a prototype): the limit covers all of it.
+        with self._limited():
+            code = _bytecode.get(source)
+            if code is None:
+                code = self._compile(source)
+                _bytecode.put(source, code)
+            fn = api.ReadObject(self._ctx, code, len(code), _OBJ_BYTECODE)
+            if fn.tag == _TAG_EXCEPTION:
+                self._raise()
+            return self._to_py(api.EvalFunction(self._ctx, fn))  # EvalFunction frees fn
 
     # -- internals -------------------------------------------------------------------------
 
     def _compile(self, source: str) -> bytes:
         api = self._api
         text = source.encode("utf-8", "surrogatepass")  # bytes end in NUL, as JS_Eval needs
-        api.UpdateStackTop(self._rt)  # the parser recurses too
         fn = api.Eval(self._ctx, text, len(text), b"<input>", _EVAL_COMPILE_ONLY)
         if fn.tag == _TAG_EXCEPTION:
             self._raise()
@@ -323,27 +334,49 @@ class _Context:
         finally:
             api.free(self._ctx, buf)
 
-    def _run(self, entry: Any, *args: Any) -> Any:
-        """Run JavaScript (``entry`` is JS_EvalFunction or JS_Call) under the time limit,
-        which also covers turning a thrown value into text."""
+    @contextlib.contextmanager
+    def _limited(self) -> Iterator[None]:
+        """Run JavaScript under the time limit, which also covers turning a thrown value
+        into text."""
         # The stack-overflow guard measures from the thread that runs: contexts are prepared
         # on one thread and may be called on another.
         self._api.UpdateStackTop(self._rt)
         run = _watchdog.watch(self._rt, self._budget) if self._budget != math.inf else None
         try:
-            return self._to_py(entry(*args))
+            yield
         finally:
             if run is not None:
                 _watchdog.unwatch(run)
 
     def _call(self, fn: _Value, args: tuple[Any, ...]) -> Any:
         api, ctx = self._api, self._ctx
-        argv = (_Value * max(len(args), 1))(*(self._to_js(a) for a in args))
+        argv = (_Value * max(len(args), 1))()
+        made = 0
         try:
-            return self._run(api.Call, ctx, fn, _UNDEFINED, len(args), argv)
+            for arg in args:
+                argv[made] = self._to_js(arg)
+                made += 1
+            with self._limited():
+                return self._to_py(api.Call(ctx, fn, _UNDEFINED, len(args), argv))
         finally:
-            for i in range(len(args)):
+            for i in range(made):
                 api.FreeValue(ctx, argv[i])
+
+    def _intrinsic(self, name: bytes, member: bytes = b"prototype") -> _Value:
+        """``globalThis[name].prototype`` (or ``[name].prototype[member]``), held until close."""
+        api, ctx = self._api, self._ctx
+        ctor = api.GetPropertyStr(ctx, self._global, name)
+        value = api.GetPropertyStr(ctx, ctor, b"prototype")
+        api.FreeValue(ctx, ctor)
+        if member != b"prototype":
+            proto, value = value, api.GetPropertyStr(ctx, value, member)
+            api.FreeValue(ctx, proto)
+        self._held.append(value)
+        return value
+
+    def _open(self) -> None:
+        if self._rt is None:
+            raise RuntimeError("this QuickJS context was closed")
 
     def _to_js(self, value: Any) -> _Value:
         if value is None:
@@ -404,8 +437,16 @@ class _Context:
         api, ctx = self._api, self._ctx
         exc = api.GetException(ctx)
         try:
+            limit = False
             if api.IsUncatchableError(exc):  # the time limit: no code of the handler runs now
-                text = "InternalError: interrupted"
+                text, limit = "InternalError: interrupted", True
+            elif api.IsError(exc) and (name := self._limit_error_name(exc)) is not None:
+                # One of the engine's own (out of memory, stack overflow): its message is an
+                # own data property, so reading it runs nothing of the handler's.
+                message = api.GetPropertyStr(ctx, exc, b"message")
+                text = self._string(message) if message.tag in _STRING_TAGS else None
+                api.FreeValue(ctx, message)
+                text, limit = f"{name}: {text}" if text else name, True
             elif api.IsError(exc):
                 named = api.Call(ctx, self._error_to_string, exc, 0, None)
                 if named.tag == _TAG_EXCEPTION:  # a name or message getter threw
@@ -429,9 +470,15 @@ class _Context:
         if text is None:
             raise JSException("(the JavaScript exception could not be converted to a string)")
         full = f"{text}\n{stack or ''}"
-        if "stack overflow" in text or "call stack size exceeded" in text:
+        if limit and ("stack overflow" in text or "call stack size exceeded" in text):
             raise StackOverflow(full)
         raise JSException(full)
+
+    def _limit_error_name(self, exc: _Value) -> str | None:
+        proto = self._api.GetPrototype(self._ctx, exc)  # an Error object: no proxy, no code
+        name = self._limit_errors.get(proto.u) if proto.tag == _TAG_OBJECT else None
+        self._api.FreeValue(self._ctx, proto)
+        return name
 
     def close(self) -> None:
         if self._rt is None:
@@ -440,7 +487,6 @@ class _Context:
         for value in self._held:
             api.FreeValue(ctx, value)
         self._held.clear()
-        api.FreeValue(ctx, self._error_to_string)
         api.FreeValue(ctx, self._global)
         api.FreeContext(ctx)
         api.FreeRuntime(self._rt)

@@ -22,7 +22,7 @@ import os
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -135,6 +135,10 @@ _FRAME = re.compile(r"<input>:(\d+):(\d+)")
 _THREAD_STACK = 16 * _MiB
 
 
+class _PreloadFailed(Exception):
+    """Handing a context its cold-path sources failed; the handler's code has not run."""
+
+
 class _TopLevelFailed(Exception):
     """The prepared context's top-level code failed: its saved exception is the run's error.
     (Raising the saved exception itself would tie it, through its traceback, to the context.)"""
@@ -243,11 +247,16 @@ class _Warm:
         began = time.perf_counter()
         try:
             self.ctx.set_time_limit(self.limits.time_ms / 1000.0)
-            for name in sorted(loads):
-                self.host("provide", name, self.ctx.eval(_SOURCES[name]))
-            self.runner = self.host("start", now_ms)
-            if "intl" in loads:
-                self.host("intl")
+            try:
+                for name in sorted(loads):
+                    self.host("provide", name, self.ctx.eval(_SOURCES[name]))
+                self.runner = self.host("start", now_ms)
+                if "intl" in loads:
+                    self.host("intl")
+            except (JSException, StackOverflow):
+                if loads:  # ours, not the handler's: e.g. Intl does not fit a small limit
+                    raise _PreloadFailed from None
+                raise
             began = time.perf_counter()  # the handler's own time starts here
             self.ctx.eval(source)
         except (JSException, StackOverflow) as e:
@@ -293,8 +302,8 @@ class Sandbox:
         # On the sandbox thread, a context per recently used handler with its top-level code
         # already run: an event then costs one call. Keyed by (source, filename, now_ms, limits).
         self._prepared: OrderedDict[tuple[Any, ...], _Warm] = OrderedDict()
-        # What each recently used handler's runs loaded of the cold-path sources.
-        self._loads: OrderedDict[tuple[Any, ...], frozenset[str]] = OrderedDict()
+        # What the last runs of each recently used handler loaded of the cold-path sources.
+        self._loads: OrderedDict[tuple[Any, ...], deque[frozenset[str]]] = OrderedDict()
         self._spent: _Warm | None = None
         self._owner = threading.get_ident()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -360,9 +369,7 @@ class Sandbox:
             self._warm = _Warm(self.limits)
         if key is not None and key not in self._prepared:
             time.sleep(0)
-            warm = _Warm(key[3])
-            warm.prepare(key, key[0], key[2], self._loads.get(key, frozenset()))
-            self._prepared[key] = warm
+            self._prepared[key] = self._prepare(_Warm(key[3]), key)
             while len(self._prepared) > _MAX_PREPARED:
                 self._prepared.popitem(last=False)[1].close()
 
@@ -372,9 +379,21 @@ class Sandbox:
             if time.monotonic() - warm.born <= self._prepared_ttl:
                 return warm
             warm.close()
+        if key[3] != self.limits:
+            return _Warm(key[3])
         warm, self._warm = self._warm, None
-        if warm is None or key[3] != self.limits:
+        return warm if warm is not None else _Warm(key[3])
+
+    def _prepare(self, warm: _Warm, key: tuple[Any, ...]) -> _Warm:
+        recent = self._loads.get(key)
+        loads = frozenset().union(*recent) if recent else frozenset()
+        try:
+            warm.prepare(key, key[0], key[2], loads)
+        except _PreloadFailed:  # prepare it as for a first event: sources compile on use
+            warm.close()
+            self._loads.pop(key, None)
             warm = _Warm(key[3])
+            warm.prepare(key, key[0], key[2])
         return warm
 
     def _run(self, job: Job) -> RawRun:
@@ -384,7 +403,7 @@ class Sandbox:
         warm = self._take(key)
         began = time.perf_counter()
         if warm.key is None:
-            warm.prepare(key, source, now_ms, self._loads.get(key, frozenset()))
+            warm = self._prepare(warm, key)
         ctx = warm.ctx
         try:
             if warm.failure is not None:
@@ -395,12 +414,13 @@ class Sandbox:
             answer = warm.runner(job.payload_json, job.event_type, job.url, env_json)
             result, state = _read_answer(answer)
             logs = _logs(state, limits, filename)
-            loaded = self._loads.get(key, frozenset()) | _loaded(state)
-            if loaded:
-                self._loads[key] = loaded
-                self._loads.move_to_end(key)
-                while len(self._loads) > _MAX_PREPARED:
-                    self._loads.popitem(last=False)
+            recent = self._loads.get(key)
+            if recent is None:
+                recent = self._loads[key] = deque(maxlen=_LOADS_REMEMBERED)
+            recent.append(_loaded(state))
+            self._loads.move_to_end(key)
+            while len(self._loads) > _MAX_PREPARED:
+                self._loads.popitem(last=False)
             error = (
                 _js_error(result.pop("error"), limits, source, filename)
                 if "error" in result
@@ -431,6 +451,9 @@ class Sandbox:
 
 
 _MAX_PREPARED = 32
+# A handler's context is prepared with what its last runs needed: one that stops logging or
+# formatting stops paying for console.js or intl.js this many events later.
+_LOADS_REMEMBERED = 8
 # A throw whose value is not visibly an Error: it may throw null on purpose.
 _MAY_THROW_NULL = re.compile(r"\bthrow\s+(?!new\b)")
 _STATIC_ERRORS = frozenset({"syntax_error", "no_handler", "async_handler", "code_size"})

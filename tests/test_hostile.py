@@ -50,6 +50,14 @@ CASES = {
     "os": ("function handler(w) { os.exec(['ls']); return w }", "exception"),
     "process": ("function handler(w) { process.exit(1); return w }", "exception"),
     "setTimeout": ("function handler(w) { setTimeout(() => {}, 0); return w }", "exception"),
+    "endless getters on error names, memory exhausted, then throw null": (
+        "for (const C of [Error, InternalError, TypeError, RangeError, SyntaxError])\n"
+        "  Object.defineProperty(C.prototype, 'name', { get() { for (;;); } });\n"
+        "var a = [], b = [];\ntry { for (;;) a.push(new Array(64).fill(1.5)); } catch (e) {}\n"
+        "try { for (;;) b.push({}); } catch (e) {}\ntry { for (;;) b.push({}); } catch (e) {}\n"
+        "function handler(w) { return w }\nthrow null; //x",
+        "memory_limit",
+    ),
 }
 # Turning an escaped error into text runs the handler's own toString; only the C API engine
 # keeps that under the time limit and names an error by the built-in Error#toString (the
@@ -69,6 +77,15 @@ if engine.using_c_api():
             "Error.prototype.toString = () => 'nope';\nfunction r() { return r() + 1 }\nr();\n"
             "function handler(w) { return w }",
             "stack_limit",
+        ),
+        "InternalError renamed, then out of memory": (
+            "Object.defineProperty(InternalError.prototype, 'name', {value: 'Error'});\n"
+            "var a = []; for (;;) a.push(new Array(1e5).fill(1.5));\nfunction handler(w) { return w }",
+            "memory_limit",
+        ),
+        "an Error whose message says stack overflow": (
+            "throw new Error('stack overflow in parser');\nfunction handler(w) { return w }",
+            "exception",
         ),
         "top-level throw of an object whose toString never returns": (
             "throw {toString() { for (;;) {} }};\nfunction handler(w) { return w }",

@@ -151,3 +151,32 @@ def test_cold_paths_handed_in_compiled_behave_as_compiled_from_text() -> None:
                 assert runs[0][0] == ("error" if "error" in name else "ok"), (name, runs[0])
         finally:
             sandbox.close()
+
+
+def test_a_cold_path_source_that_fails_to_load_ahead_is_compiled_on_use(monkeypatch) -> None:
+    import dodo_transform.sandbox as sandbox_module
+
+    source = "function handler(w) { console.log('hi'); return w }"
+    for thread in (False, True):
+        sandbox = Sandbox(thread=thread)
+        try:
+            first = transform(source, PAYMENT, sandbox=sandbox)
+            # From now on the handler's contexts get console.js ahead; make that fail.
+            monkeypatch.setitem(sandbox_module._SOURCES, "console", "throw new Error('no')")
+            later = [transform(source, PAYMENT, sandbox=sandbox) for _ in range(3)]
+            monkeypatch.undo()
+        finally:
+            sandbox.close()
+        assert first.status == "ok" and [(x.level, x.message) for x in first.logs] == [("log", "hi")]
+        assert all(_observed(d) == _observed(first) for d in later), thread
+
+
+def test_a_handler_that_stops_needing_a_source_stops_getting_it() -> None:
+    sandbox = Sandbox(thread=False)
+    key_source = "function handler(w) { if (w.env.log) console.log('x'); return w }"
+    transform(key_source, PAYMENT, env={"log": "1"}, sandbox=sandbox)
+    (key,) = sandbox._loads
+    assert "console" in frozenset().union(*sandbox._loads[key])
+    for _ in range(8):
+        transform(key_source, PAYMENT, sandbox=sandbox)
+    assert "console" not in frozenset().union(*sandbox._loads[key])
