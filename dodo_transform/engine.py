@@ -443,28 +443,15 @@ class _Context:
             elif api.IsError(exc) and (name := self._limit_error_name(exc)) is not None:
                 # One of the engine's own (out of memory, stack overflow): its message is an
                 # own data property, so reading it runs nothing of the handler's.
-                message = api.GetPropertyStr(ctx, exc, b"message")
-                text = self._string(message) if message.tag in _STRING_TAGS else None
-                api.FreeValue(ctx, message)
+                text = self._result_text(api.GetPropertyStr(ctx, exc, b"message"))
                 text, limit = f"{name}: {text}" if text else name, True
-            elif api.IsError(exc):
-                named = api.Call(ctx, self._error_to_string, exc, 0, None)
-                if named.tag == _TAG_EXCEPTION:  # a name or message getter threw
-                    api.FreeValue(ctx, api.GetException(ctx))
-                    text = None
-                else:
-                    text = self._string(named) if named.tag in _STRING_TAGS else None
-                    api.FreeValue(ctx, named)
+            elif api.IsError(exc):  # a name or message getter may throw: no text then
+                text = self._result_text(api.Call(ctx, self._error_to_string, exc, 0, None))
             else:
                 text = self._string(exc)
             stack = None
             if exc.tag not in (_TAG_NULL, _TAG_UNDEFINED):
-                prop = api.GetPropertyStr(ctx, exc, b"stack")
-                if prop.tag == _TAG_EXCEPTION:
-                    api.FreeValue(ctx, api.GetException(ctx))
-                else:
-                    stack = self._string(prop)
-                    api.FreeValue(ctx, prop)
+                stack = self._result_text(api.GetPropertyStr(ctx, exc, b"stack"), any_value=True)
         finally:
             api.FreeValue(ctx, exc)
         if text is None:
@@ -473,6 +460,17 @@ class _Context:
         if limit and ("stack overflow" in text or "call stack size exceeded" in text):
             raise StackOverflow(full)
         raise JSException(full)
+
+    def _result_text(self, value: _Value, any_value: bool = False) -> str | None:
+        """The text of a result this call owns and frees: None for a thrown exception (which
+        is cleared), or unless it is a string (``any_value``: converted, as String() would)."""
+        api = self._api
+        if value.tag == _TAG_EXCEPTION:
+            api.FreeValue(self._ctx, api.GetException(self._ctx))
+            return None
+        text = self._string(value) if any_value or value.tag in _STRING_TAGS else None
+        api.FreeValue(self._ctx, value)
+        return text
 
     def _limit_error_name(self, exc: _Value) -> str | None:
         proto = self._api.GetPrototype(self._ctx, exc)  # an Error object: no proxy, no code
