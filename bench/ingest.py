@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dodo_transform.signing import sign, verify  # noqa: E402
+from dodo_transform.relay.signing import sign, verify  # noqa: E402
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text()
@@ -215,7 +215,7 @@ def main() -> int:
         try:
             procs.append(spawn([__file__, "--serve-bare", str(bare_port)], bare_port))
             config = config_for(Path(tmp), serve_port, target_port)
-            procs.append(spawn(["-m", "dodo_transform.cli_server", "serve", "--config",
+            procs.append(spawn(["-m", "dodo_transform", "serve", "--config",
                                 str(config)], serve_port))
             path = "/webhooks/bench"
             for name, port in [("bare Starlette, verify only", bare_port),

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+
+from dodo_transform.serving import ServerThread, listen_socket
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SECRET_2 = "whsec_dGhpcyBpcyB0aGUgcm90YXRlZCBzZWNyZXQhIQ=="
@@ -26,45 +27,13 @@ IDENTITY = "function handler(webhook) { return webhook; }\n"
 
 
 def bound_socket() -> socket.socket:
-    # IPPROTO_TCP explicitly: with protocol 0 asyncio skips TCP_NODELAY on accepted
-    # connections and every keep-alive response waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
+    """A loopback socket bound to a free port (listening only once a server uses it)."""
+    return listen_socket("127.0.0.1", 0)
 
 
 def free_port() -> int:
     with bound_socket() as s:
         return int(s.getsockname()[1])
-
-
-class ServerThread:
-    """An ASGI app served by uvicorn on a free loopback port, in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        self._sock = bound_socket()
-        self.port = int(self._sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on",
-                                timeout_graceful_shutdown=1)
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
-                                        daemon=True)
-
-    def __enter__(self) -> ServerThread:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self._thread.join(15)
-        self._sock.close()
 
 
 @dataclass
@@ -102,15 +71,15 @@ class Target:
         self._lock = threading.Lock()
         self.app = Starlette(routes=[Route("/{path:path}", self._handle,
                                            methods=["GET", "POST", "PUT", "PATCH"])])
-        self._server = ServerThread(self.app)
+        self._server = ServerThread(self.app, lifespan=False)
         self.url = self._server.url
 
     def __enter__(self) -> Target:
-        self._server.__enter__()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.__exit__(*exc)
+        self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
         got = Received(request.method, request.url.path, dict(request.headers),
@@ -198,7 +167,7 @@ class ServeProcess:
         import httpx
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dodo_transform.cli_server", "serve", "--config",
+            [sys.executable, "-m", "dodo_transform", "serve", "--config",
              str(self.config), "--port", str(self.port)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
         )

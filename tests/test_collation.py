@@ -59,7 +59,7 @@ def test_what_is_not_collated_throws_naming_it(expr, message):
 
 
 def test_the_embedded_tables_are_nodes():
-    source = (ROOT / "dodo_transform" / "js" / "collate.js").read_text(encoding="utf-8")
+    source = (ROOT / "dodo_transform" / "sandbox" / "js" / "collate.js").read_text(encoding="utf-8")
     order = re.search(r'const ORDER = "(.*)";', source).group(1)
     marks = re.search(r'const MARKS = "(.*)";', source).group(1)
     assert json.loads(f'"{order}"') == REFERENCE["order"]

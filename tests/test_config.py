@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from helpers_servers import SECRET, write_config
 
-from dodo_transform.cli_server import main
-from dodo_transform.config import ConfigError, load_config
-from dodo_transform.ratelimit import Rate
+from dodo_transform.cli import main
+from dodo_transform.relay.config import ConfigError, load_config
+from dodo_transform.relay.ratelimit import Rate
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {"DODO_WEBHOOK_SECRET": SECRET, "MAILERLITE_API_KEY": "ml-key"}

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from helpers_servers import SECRET, Reply, ServeProcess, Target, free_port, write_config
 
-from dodo_transform.signing import sign
-from dodo_transform.sqlite_store import SqliteStore
+from dodo_transform.relay.signing import sign
+from dodo_transform.relay.sqlite_store import SqliteStore
 
 TOTAL = 200
 

@@ -13,11 +13,11 @@ import pytest
 from helpers_servers import IDENTITY, Reply, Target, bound_socket, write_config
 
 from dodo_transform.clock import FakeClock
-from dodo_transform.config import load_config
-from dodo_transform.dispatcher import Dispatcher, new_client
-from dodo_transform.server import ordering_key
-from dodo_transform.sqlite_store import SqliteStore
-from dodo_transform.store import AsyncStore
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.dispatcher import Dispatcher, new_client
+from dodo_transform.relay.server import ordering_key
+from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.relay.store import ThreadedStore
 
 T0 = 1_800_000_000.0
 SVIX = None  # write_config: omit retry_schedule → the default Svix schedule
@@ -37,7 +37,7 @@ class Rig:
         self._n = 0
 
     async def __aenter__(self) -> "Rig":
-        self.store = AsyncStore(lambda: SqliteStore(self.db))
+        self.store = ThreadedStore(lambda: SqliteStore(self.db))
         self.client = new_client()
         self.dispatcher = Dispatcher(self.config, self.store, self.client, clock=self.clock,
                                      rng=random.Random(7))
@@ -322,7 +322,7 @@ def test_identity_handler_sends_the_envelope_unchanged(tmp_path, target) -> None
 # -- retry.py and egress.py: the pure rules the worker applies --------------------------------
 
 def test_schedule_is_svix_with_20_percent_jitter() -> None:
-    from dodo_transform.retry import DEFAULT_SCHEDULE, next_delay
+    from dodo_transform.relay.retry import DEFAULT_SCHEDULE, next_delay
 
     rng = random.Random(3)
     for failures, base in enumerate(DEFAULT_SCHEDULE, start=1):
@@ -332,7 +332,7 @@ def test_schedule_is_svix_with_20_percent_jitter() -> None:
 
 
 def test_overload_floor_and_retry_after_clamp() -> None:
-    from dodo_transform.retry import next_delay
+    from dodo_transform.relay.retry import next_delay
 
     rng = random.Random(0)
     assert next_delay(1, (5,), rng=rng, status=429) == 60
@@ -344,7 +344,7 @@ def test_overload_floor_and_retry_after_clamp() -> None:
 
 
 def test_retry_after_parses_seconds_and_http_dates() -> None:
-    from dodo_transform.retry import parse_retry_after
+    from dodo_transform.relay.retry import parse_retry_after
 
     now = 1_700_000_000.0
     assert parse_retry_after("119", now) == 119
@@ -359,13 +359,13 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     ("93.184.216.34", False), ("2606:2800:220:1::1", False),
 ])
 def test_internal_addresses(address, internal) -> None:
-    from dodo_transform.egress import is_internal
+    from dodo_transform.relay.egress import is_internal
 
     assert is_internal(address) is internal
 
 
 def test_egress_allow_list_is_an_exact_host_match() -> None:
-    from dodo_transform.egress import EgressDenied, check_url
+    from dodo_transform.relay.egress import EgressDenied, check_url
 
     async def resolve(host: str, port: int) -> list[str]:
         return {"internal.example": ["10.0.0.5"], "public.example": ["93.184.216.34"]}[host]

@@ -11,7 +11,8 @@ import httpx
 import pytest
 from helpers_servers import SECRET, ServeProcess, Target, free_port
 
-from dodo_transform.signing import sign
+from dodo_transform.relay.signing import sign
+from dodo_transform.serving import ServerThread
 from dodo_transform.transform import Handler, transform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +21,7 @@ SAMPLES = ROOT / "dodo_transform" / "samples"
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dodo_transform.cli_server", *args,
+    return subprocess.run([sys.executable, "-m", "dodo_transform", *args,
                            "--config", str(config)], capture_output=True, text=True, timeout=60)
 
 
@@ -135,7 +136,7 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys) -> None:
 
     from helpers_servers import write_config
 
-    from dodo_transform.cli_server import main
+    from dodo_transform.cli import main
 
     config = write_config(tmp_path, "http://127.0.0.1:9")
     with socket.socket() as busy:
@@ -163,11 +164,11 @@ def test_serve_banner_names_the_port_it_listens_on(tmp_path) -> None:
 
 
 def test_deliveries_reads_the_store_when_the_admin_api_is_off(tmp_path, capsys) -> None:
-    from helpers_servers import ServerThread, write_config
+    from helpers_servers import write_config
 
-    from dodo_transform.cli_server import main
-    from dodo_transform.config import load_config
-    from dodo_transform.server import create_app
+    from dodo_transform.cli import main
+    from dodo_transform.relay.config import load_config
+    from dodo_transform.relay.server import create_app
 
     with Target() as target:
         config = write_config(tmp_path, target.url, admin_token=None)
@@ -190,8 +191,8 @@ def test_offline_deliveries_never_migrates_the_store(tmp_path, capsys) -> None:
 
     from helpers_servers import write_config
 
-    from dodo_transform.cli_server import main
-    from dodo_transform.sqlite_store import SCHEMA_VERSION, SqliteStore
+    from dodo_transform.cli import main
+    from dodo_transform.relay.sqlite_store import SCHEMA_VERSION, SqliteStore
 
     config = write_config(tmp_path, "http://127.0.0.1:9")
     down = f"http://127.0.0.1:{free_port()}"
@@ -222,7 +223,7 @@ def test_serve_listens_with_an_explicit_tcp_protocol() -> None:
     # keep-alive answer waits ~40 ms for a delayed ACK (seen as 15x slower acks in bench/ingest).
     import socket
 
-    from dodo_transform.cli_server import listen_socket
+    from dodo_transform.serving import listen_socket
 
     sock = listen_socket("127.0.0.1", 0)
     try:

@@ -22,9 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_emulator import KEY, FakeClock, FakeWall, serve
+from conftest_emulator import KEY, T0, FakeClock, serve
 
-from dodo_transform.emulator import add_commands, create_app, load_seed
+from dodo_transform.cli.emulate import add_commands
+from dodo_transform.mailerlite.emulator import create_app, load_seed
 
 REAL_KEY = os.environ.get("MAILERLITE_REAL_API_KEY")
 REAL_BASE = os.environ.get("MAILERLITE_REAL_BASE_URL", "https://connect.mailerlite.com")
@@ -108,7 +109,7 @@ class Api:
 def emulator_url() -> Iterator[str]:
     # A fake clock keeps the 120/min window from ever closing on a slow machine; each test
     # resets the emulator (state and limits) instead.
-    app = create_app(api_key=KEY, clock=FakeClock(), wall_clock=FakeWall())
+    app = create_app(api_key=KEY, clock=FakeClock(T0))
     with serve(app) as url:
         yield url
 
@@ -735,9 +736,8 @@ def test_batch_accepts_a_leading_slash_and_query_strings(api: Api) -> None:
 
 @pytest.fixture(scope="module")
 def limited() -> Iterator[tuple[str, FakeClock]]:
-    clock = FakeClock()
-    app = create_app(api_key=KEY, rate_limit=3, import_limit=2, clock=clock,
-                     wall_clock=FakeWall())
+    clock = FakeClock(T0)
+    app = create_app(api_key=KEY, rate_limit=3, import_limit=2, clock=clock)
     with serve(app) as url:
         yield url, clock
 
@@ -880,7 +880,7 @@ def test_seed_subscribers_fields_and_groups(tmp_path: Any) -> None:
         "subscribers": [{"email": "Gone@Example.com", "status": "unsubscribed", "groups": ["7"],
                          "fields": {"total_spent": "10.50"}}],
     }))
-    app = create_app(seed=load_seed(path), wall_clock=FakeWall())
+    app = create_app(seed=load_seed(path), clock=FakeClock(T0))
     state = app.state.emulator.snapshot()
     (sub,) = state["subscribers"]
     assert (sub["email"], sub["status"], sub["groups"]) == ("gone@example.com", "unsubscribed",
@@ -910,13 +910,19 @@ def test_cli_reports_the_accepted_key_and_bad_seeds(
 ) -> None:
     import uvicorn
 
+    from dodo_transform.cli import main
+
     started: list[Any] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.append((app, kw)))
+
+    def run(server: uvicorn.Server, sockets: list[Any]) -> None:
+        started.append((server.config.app, sockets[0].getsockname()))
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     monkeypatch.delenv("MAILERLITE_API_KEY", raising=False)
-    args = _parse()
+    args = _parse("--port", "0")
     assert args.func(args) == 0
     assert "Bearer test-key' (default)" in capsys.readouterr().out
-    assert started[-1][1] == {"host": "127.0.0.1", "port": 8025, "log_level": "warning"}
+    assert started[-1][1][0] == "127.0.0.1"
     assert started[-1][0].state.emulator.api_key == "test-key"
     monkeypatch.setenv("MAILERLITE_API_KEY", "mlk_0123456789abcdef")
     args.func(args)
@@ -925,5 +931,5 @@ def test_cli_reports_the_accepted_key_and_bad_seeds(
     assert started[-1][0].state.emulator.api_key == "mlk_0123456789abcdef"
     bad = tmp_path / "seed.json"
     bad.write_text("{")
-    assert _parse("--seed", str(bad)).func(_parse("--seed", str(bad))) == 2
+    assert main(["emulate", "mailerlite", "--seed", str(bad)]) == 2
     assert "cannot read the seed" in capsys.readouterr().err

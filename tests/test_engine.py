@@ -1,4 +1,5 @@
-"""engine.Context: QuickJS through its C API, every source compiled once, the binding's manners."""
+"""The C-API engine: QuickJS through its C API, every source compiled once, the binding's
+manners; its self-test; the choice of engine."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dodo_transform import engine
-from dodo_transform.engine import JSException, StackOverflow
+from dodo_transform.sandbox import capi, engine
+from dodo_transform.sandbox.engine import JSException, StackOverflow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,14 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_this_platform_reads_bytecode() -> None:
     # CI runs on Linux x86-64 with the pinned quickjs-ng: the fast path is the one under test.
     assert engine.using_c_api()
-    assert engine.Context is engine._Context
+    assert engine.fallback_reason() is None
+    assert isinstance(engine.new_context(), capi.CApiContext)
 
 
 def test_a_program_read_back_from_bytecode_keeps_its_source_and_positions() -> None:
     source = "function handler(w) {\n  return w.x.y;\n}\nhandler.toString()"
-    first, second = engine.Context(), engine.Context()
+    first, second = engine.new_context(), engine.new_context()
     assert first.eval(source) == second.eval(source) == source.rsplit("\n", 1)[0]
-    assert engine._bytecode.get(source) is not None
+    assert capi._bytecode.get(source) is not None
     call = second.eval("(function () { return handler({}); })")
     with pytest.raises(JSException) as e:
         call()
@@ -37,14 +39,14 @@ def test_a_program_read_back_from_bytecode_keeps_its_source_and_positions() -> N
 def test_a_syntax_error_is_raised_with_its_position_and_nothing_is_cached() -> None:
     source = "function handler(w) {\n  return w +;\n}"
     with pytest.raises(JSException) as e:
-        engine.Context().eval(source)
+        engine.new_context().eval(source)
     assert str(e.value).startswith("SyntaxError: ")
     assert "<input>:2:" in str(e.value)
-    assert engine._bytecode.get(source) is None
+    assert capi._bytecode.get(source) is None
 
 
 def test_values_cross_in_both_directions() -> None:
-    ctx = engine.Context()
+    ctx = engine.new_context()
     identity = ctx.eval("(function (x) { return x; })")
     for value in ["", "héllo 🎉 \u2028 \x00 end", 0.5, -3.0, True, False, None]:
         assert identity(value) == value
@@ -56,7 +58,7 @@ def test_values_cross_in_both_directions() -> None:
 
 
 def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:
-    ctx = engine.Context()
+    ctx = engine.new_context()
     ctx.set_time_limit(0.05)
     with pytest.raises(JSException) as e:
         ctx.eval("for (;;) {}")
@@ -65,14 +67,14 @@ def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:
 
 
 def test_catastrophic_backtracking_is_interrupted_too() -> None:
-    ctx = engine.Context()
+    ctx = engine.new_context()
     ctx.set_time_limit(0.05)
     with pytest.raises(JSException, match="interrupted"):
         ctx.eval("/^(a+)+$/.test('a'.repeat(40) + 'b')")
 
 
 def test_the_memory_limit_is_the_runtimes() -> None:
-    ctx = engine.Context()
+    ctx = engine.new_context()
     ctx.set_memory_limit(8 * 1024 * 1024)
     with pytest.raises(JSException) as e:
         ctx.eval("let a = []; for (;;) a.push('x'.repeat(1000) + a.length)")
@@ -82,7 +84,7 @@ def test_the_memory_limit_is_the_runtimes() -> None:
 
 def test_a_context_made_on_one_thread_runs_on_another_with_a_sound_stack_guard() -> None:
     made: list = []
-    worker = threading.Thread(target=lambda: made.append(engine.Context()))
+    worker = threading.Thread(target=lambda: made.append(engine.new_context()))
     worker.start()
     worker.join()
     ctx = made[0]
@@ -105,7 +107,7 @@ def test_a_context_made_on_one_thread_runs_on_another_with_a_sound_stack_guard()
 def test_a_thrown_values_own_code_runs_under_the_time_limit(thrown: str) -> None:
     # Turning the exception into text runs the handler's toString / stack getter: the limit
     # still applies then (the binding drops it there and would spin for ever).
-    ctx = engine.Context()
+    ctx = engine.new_context()
     ctx.set_time_limit(0.05)
     throw = ctx.eval(f"(function () {{ throw {thrown}; }})")
     with pytest.raises(JSException):
@@ -114,7 +116,7 @@ def test_a_thrown_values_own_code_runs_under_the_time_limit(thrown: str) -> None
 
 
 def test_functions_of_a_closed_context_refuse_to_run() -> None:
-    ctx = engine.Context()
+    ctx = engine.new_context()
     fn = ctx.eval("(function () { return 'ok'; })")
     assert fn() == "ok"
     ctx.close()
@@ -133,7 +135,10 @@ def test_the_sandbox_suite_passes_on_the_binding_fallback_too() -> None:
         "tests/test_locale.py",
     ]
     env = {**os.environ, "DODO_TRANSFORM_ENGINE": "binding"}
-    check = "from dodo_transform import engine; assert not engine.using_c_api()"
+    check = (
+        "from dodo_transform.sandbox import engine; "
+        "assert not engine.using_c_api(); assert 'DODO_TRANSFORM_ENGINE' in engine.describe()"
+    )
     subprocess.run([sys.executable, "-c", check], env=env, check=True, cwd=ROOT)
     out = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],
@@ -148,12 +153,12 @@ def test_the_sandbox_suite_passes_on_the_binding_fallback_too() -> None:
 def test_the_bytecode_cache_is_bounded_by_its_sources_too() -> None:
     # A handler of comments compiles to almost nothing; its source, the cache's key, is what
     # costs, so it counts.
-    cache = engine._Bytecode(max_bytes=1_000_000, max_entries=50)
+    cache = capi._Bytecode(max_bytes=1_000_000, max_entries=50)
     for i in range(100):
         cache.put(f"function handler(w) {{ return w }}\n/* {i} {'é' * 50_000} */", b"x" * 100)
     assert len(cache._entries) <= 20  # 1 MB of ~50 KB sources, not 50 entries
     assert cache._bytes <= 1_000_000
-    small = engine._Bytecode(max_bytes=10**9, max_entries=5)
+    small = capi._Bytecode(max_bytes=10**9, max_entries=5)
     for i in range(20):
         small.put(f"var x = {i};", b"x")
     assert list(small._entries) == [f"var x = {i};" for i in range(15, 20)]
@@ -161,4 +166,50 @@ def test_the_bytecode_cache_is_bounded_by_its_sources_too() -> None:
 
 def test_a_concatenated_string_comes_back_whole() -> None:
     # QuickJS keeps a long concatenation as a rope until something flattens it.
-    assert engine.Context().eval("'a'.repeat(600) + 'b'.repeat(600)") == "a" * 600 + "b" * 600
+    assert engine.new_context().eval("'a'.repeat(600) + 'b'.repeat(600)") == "a" * 600 + "b" * 600
+
+
+def test_the_self_test_accepts_the_layout_the_engine_is_written_against() -> None:
+    api, reason = capi.load()
+    assert api is not None and reason is None
+    assert capi.self_test(api) is None
+
+
+@pytest.mark.parametrize(
+    ("wrong", "says"),
+    [
+        ({"int_tag": 5}, "42 read back as tag 0"),
+        ({"float64_tag": 7}, "0.5 read back as tag 8"),
+        ({"string_tag": -8}, "read back as tag -7"),
+        ({"exception_tag": 4}, "a throw read back as tag 6"),
+        ({"value_size": 8}, "JSValue is 8 bytes in quickjs.h, 16 here"),
+    ],
+)
+def test_the_self_test_refuses_a_wrong_layout(wrong: dict[str, int], says: str) -> None:
+    api, _ = capi.load()
+    assert api is not None
+    layout = capi.LAYOUT._replace(**wrong)
+    problem = capi.self_test(api, layout)
+    assert problem is not None and says in problem
+    refused, reason = capi.load(layout)
+    assert refused is None
+    assert reason is not None and "self-test" in reason and says in reason
+
+
+def test_a_refused_engine_falls_back_to_the_binding_and_says_why() -> None:
+    # A process whose self-test read a wrong layout (as at import) runs handlers on the binding.
+    code = (
+        "from dodo_transform.sandbox import capi, engine\n"
+        "capi._api, capi._unavailable = capi.load(capi.LAYOUT._replace(int_tag=5))\n"
+        "engine._select()\n"
+        "from dodo_transform import transform\n"
+        "assert not engine.using_c_api(), engine.describe()\n"
+        "print(engine.describe())\n"
+        "d = transform('function handler(w) { w.payload = {n: 6 * 7}; return w; }', '{}')\n"
+        "print(d.request.body)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "binding (fallback: the self-test of the JSValue layout failed" in out.stdout
+    assert out.stdout.rstrip().endswith('{"n":42}')
+    assert "sandbox engine: the quickjs-ng binding (fallback)" in out.stderr

@@ -5,13 +5,14 @@ import time
 
 import httpx
 import pytest
-from helpers_servers import SECRET, ServerThread, Target, write_config
+from helpers_servers import SECRET, Target, write_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dodo_transform.config import load_config
-from dodo_transform.server import create_app
-from dodo_transform.signing import sign
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.server import create_app
+from dodo_transform.relay.signing import sign
+from dodo_transform.serving import ServerThread
 
 
 @pytest.fixture(scope="module")

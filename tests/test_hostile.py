@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from dodo_transform import engine, samples
-from dodo_transform.sandbox import Sandbox
+from dodo_transform import samples
+from dodo_transform.sandbox import Sandbox, engine
 from dodo_transform.transform import Limits, transform
 
 PAYMENT = samples.get("payment.succeeded").text

@@ -154,7 +154,7 @@ def test_cold_paths_handed_in_compiled_behave_as_compiled_from_text() -> None:
 
 
 def test_a_cold_path_source_that_fails_to_load_ahead_is_compiled_on_use(monkeypatch) -> None:
-    import dodo_transform.sandbox as sandbox_module
+    from dodo_transform.sandbox import sources
 
     source = "function handler(w) { console.log('hi'); return w }"
     for thread in (False, True):
@@ -162,7 +162,7 @@ def test_a_cold_path_source_that_fails_to_load_ahead_is_compiled_on_use(monkeypa
         try:
             first = transform(source, PAYMENT, sandbox=sandbox)
             # From now on the handler's contexts get console.js ahead; make that fail.
-            monkeypatch.setitem(sandbox_module._SOURCES, "console", "throw new Error('no')")
+            monkeypatch.setitem(sources.SOURCES, "console", "throw new Error('no')")
             later = [transform(source, PAYMENT, sandbox=sandbox) for _ in range(3)]
             monkeypatch.undo()
         finally:

@@ -11,19 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_emulator import HANDLERS, KEY, SAMPLES, SEED_PATH, FakeClock, FakeWall, serve
+from conftest_emulator import HANDLERS, KEY, SAMPLES, SEED_PATH, T0, FakeClock, serve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dodo_transform.emulator import create_app, load_seed
-from dodo_transform.lint import (
-    Account,
-    AccountError,
-    fetch_account,
-    lint_request,
-    load_account,
-    targets_mailerlite,
-)
+from dodo_transform.mailerlite.account import Account, AccountError, fetch_account, load_account
+from dodo_transform.mailerlite.emulator import create_app, load_seed
+from dodo_transform.mailerlite.lint import lint_request, targets_mailerlite
 
 ML = "https://connect.mailerlite.com/api/subscribers"
 SEED = json.loads(SEED_PATH.read_text())
@@ -347,8 +341,7 @@ def test_account_from_seed_and_state_shapes() -> None:
 
 @pytest.fixture(scope="module")
 def seeded() -> Iterator[str]:
-    app = create_app(api_key=KEY, seed=load_seed(SEED_PATH), rate_limit=100_000, clock=FakeClock(),
-                     wall_clock=FakeWall())
+    app = create_app(api_key=KEY, seed=load_seed(SEED_PATH), rate_limit=100_000, clock=FakeClock(T0))
     with serve(app) as url:
         yield url
 

@@ -27,20 +27,21 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest_emulator import KEY, SEED_PATH, FakeWall, serve
-from conftest_emulator import FakeClock as EmulatorClock
+from conftest_emulator import KEY, SEED_PATH, serve
+from conftest_emulator import T0 as EMULATOR_T0
 from helpers_servers import SECRET
 
 from dodo_transform import samples
 from dodo_transform.clock import FakeClock
-from dodo_transform.config import Config, load_config
-from dodo_transform.dispatcher import Dispatcher, new_client
-from dodo_transform.emulator import create_app, load_seed
-from dodo_transform.lint import Account, fetch_account, lint_request
+from dodo_transform.mailerlite.account import Account, fetch_account
+from dodo_transform.mailerlite.emulator import create_app, load_seed
+from dodo_transform.mailerlite.lint import lint_request
+from dodo_transform.relay.config import Config, load_config
+from dodo_transform.relay.dispatcher import Dispatcher, new_client
+from dodo_transform.relay.server import ordering_key
+from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.relay.store import ThreadedStore
 from dodo_transform.sandbox import Sandbox
-from dodo_transform.server import ordering_key
-from dodo_transform.sqlite_store import SqliteStore
-from dodo_transform.store import AsyncStore
 from dodo_transform.transform import Handler, transform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +78,7 @@ def emulator(*, seed: dict[str, Any] | None = SEED, clock: Any = None, rate_limi
              window_seconds: float = 60.0) -> Iterator[tuple[str, Any]]:
     """The emulator app under uvicorn on 127.0.0.1: (base URL, MailerLiteEmulator)."""
     app = create_app(api_key=KEY, seed=seed, rate_limit=rate_limit,
-                     window_seconds=window_seconds, clock=clock or EmulatorClock(),
-                     wall_clock=FakeWall())
+                     window_seconds=window_seconds, clock=clock or FakeClock(EMULATOR_T0))
     with serve(app) as url:
         yield url, app.state.emulator
 
@@ -137,7 +137,7 @@ class Rig:
 
     async def __aenter__(self) -> Rig:
         db = self.config.server.database
-        self.store = AsyncStore(lambda: SqliteStore(db))
+        self.store = ThreadedStore(lambda: SqliteStore(db))
         self.client = new_client()
         self.dispatcher = Dispatcher(self.config, self.store, self.client, clock=self.clock,
                                      rng=random.Random(7), sandbox=self.sandbox,
@@ -431,7 +431,7 @@ def log_statuses(state: dict[str, Any]) -> list[int]:
 def test_explicit_rate_limit_delivers_40_without_a_single_429(tmp_path, sandbox) -> None:
     clock = FakeClock(T0)
     # Emulator and dispatcher share the clock: the emulator's 60 s window is fake time too.
-    with emulator(clock=clock.now, rate_limit=10, window_seconds=60) as (url, _emu):
+    with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
         async def go() -> dict[str, int]:
             handler = NUMERIC / "add_customer_on_payment.js"
             async with Rig(tmp_path, url, [handler], sandbox, clock=clock,
@@ -463,7 +463,7 @@ def test_adaptive_limit_one_at_a_time_learns_the_limit_before_any_429(
     # X-RateLimit-Limit (10) after the first answer; X-RateLimit-Remaining: 0 pauses the key.
     # Sent one at a time, it adapts before the window is exceeded: zero 429s.
     clock = FakeClock(T0)
-    with emulator(clock=clock.now, rate_limit=10, window_seconds=60) as (url, _emu):
+    with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
         async def go() -> dict[str, int]:
             handler = NUMERIC / "add_customer_on_payment.js"
             async with Rig(tmp_path, url, [handler], sandbox, clock=clock,
@@ -487,7 +487,7 @@ def test_adaptive_limit_under_a_burst_retries_its_429s_until_all_succeed(
     # overrun the window. Those 429s are retried (429 is in retry_on_4xx, with Retry-After
     # honoured) and, once the limit is learnt, nothing is refused again.
     clock = FakeClock(T0)
-    with emulator(clock=clock.now, rate_limit=10, window_seconds=60) as (url, _emu):
+    with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
         async def go() -> list[tuple[Any, list[Any]]]:
             handler = NUMERIC / "add_customer_on_payment.js"
             async with Rig(tmp_path, url, [handler], sandbox, clock=clock,

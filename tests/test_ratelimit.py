@@ -6,11 +6,11 @@ import pytest
 from helpers_servers import Target, write_config
 
 from dodo_transform.clock import FakeClock, SystemClock
-from dodo_transform.config import load_config
-from dodo_transform.dispatcher import Dispatcher, new_client
-from dodo_transform.ratelimit import Rate, RateLimiter, limiter_key, parse_rate
-from dodo_transform.sqlite_store import SqliteStore
-from dodo_transform.store import AsyncStore
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.dispatcher import Dispatcher, new_client
+from dodo_transform.relay.ratelimit import Rate, RateLimiter, limiter_key, parse_rate
+from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.relay.store import ThreadedStore
 
 KEY = ("connect.mailerlite.com", "cred")
 
@@ -22,7 +22,7 @@ def test_100_queued_deliveries_complete_without_a_single_429(tmp_path) -> None:
                                           extra_endpoint='rate_limit = "20/0.5s"'))
 
         async def go() -> dict[str, int]:
-            store = AsyncStore(lambda: SqliteStore(tmp_path / "store.db"))
+            store = ThreadedStore(lambda: SqliteStore(tmp_path / "store.db"))
             client = new_client()
             dispatcher = Dispatcher(config, store, client, clock=SystemClock(),
                                     rng=random.Random(1), concurrency=50)

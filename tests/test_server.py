@@ -9,12 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import SECRET, SECRET_2, Reply, ServerThread, Target, write_config
+from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
 
-from dodo_transform.config import load_config
-from dodo_transform.server import create_app
-from dodo_transform.signing import sign
-from dodo_transform.sqlite_store import SqliteStore
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.server import create_app
+from dodo_transform.relay.signing import sign
+from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.serving import ServerThread
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_bytes()
@@ -34,13 +35,13 @@ def make_server(tmp_path, target):
 
     def make(**options):
         config = load_config(write_config(tmp_path, target.url, **options))
-        server = ServerThread(create_app(config)).__enter__()
+        server = ServerThread(create_app(config)).start()
         servers.append(server)
         return server
 
     yield make
     for s in servers:
-        s.__exit__()
+        s.stop()
 
 
 def stored(tmp_path: Path) -> dict[str, int]:

@@ -3,7 +3,7 @@ import time
 import pytest
 from helpers_servers import SECRET, SECRET_2
 
-from dodo_transform.signing import SignatureError, sign, verify
+from dodo_transform.relay.signing import SignatureError, sign, verify
 
 BODY = b'{"type":"payment.succeeded","data":{}}'
 

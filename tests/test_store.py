@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from dodo_transform.sqlite_store import SCHEMA_VERSION, SqliteStore
-from dodo_transform.store import Attempt
+from dodo_transform.relay.sqlite_store import SCHEMA_VERSION, SqliteStore
+from dodo_transform.relay.store import Attempt
 
 T0 = 1_700_000_000.0
 
@@ -134,7 +134,7 @@ def test_claim_and_finish_leave_lease_until_unwritten(store: SqliteStore) -> Non
 
 
 def test_version_1_store_migrates_with_attempts_recounted(tmp_path: Path) -> None:
-    from dodo_transform.sqlite_store import MIGRATIONS
+    from dodo_transform.relay.sqlite_store import MIGRATIONS
 
     path = tmp_path / "v1.db"
     db = sqlite3.connect(path)

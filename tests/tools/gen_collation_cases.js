@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Reference data for String#localeCompare in the sandbox (dodo_transform/js/collate.js):
+// Reference data for String#localeCompare in the sandbox (dodo_transform/sandbox/js/collate.js):
 // the collation tables it embeds and random comparisons, as Node 20 (ICU, en-US) answers them.
 // Usage: node tests/tools/gen_collation_cases.js > tests/data/collation_cases.json
 "use strict";

@@ -20,7 +20,7 @@ function files(dir) {
     e.isDirectory() ? files(path.join(dir, e.name)) : [path.join(dir, e.name)]);
 }
 
-// Same frozen clock as dodo_transform/js/clock.js: new Date() and Date.now() return NOW.
+// Same frozen clock as dodo_transform/sandbox/js/clock.js: new Date() and Date.now() return NOW.
 const FREEZE = `(function (RealDate, nowMs) {
   function Date(...args) {
     if (!new.target) return new RealDate(nowMs).toString();

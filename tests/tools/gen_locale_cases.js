@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Regenerates tests/data/locale_cases.json, the conformance table for dodo_transform/js/intl.js:
+ * Regenerates tests/data/locale_cases.json, the conformance table for dodo_transform/sandbox/js/intl.js:
  * every expression below is evaluated by Node 20 (V8 + full ICU) in en-US / UTC, and the
  * sandbox must print exactly the same string (tests/test_locale.py checks it, and checks this
  * script's output against the committed file, so the table cannot drift from Node).

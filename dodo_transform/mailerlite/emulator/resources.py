@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from ._state import FIELD_MODEL, GROUP_MODEL, SUBSCRIBER_MODEL, Store, cursor_page
-from ._validation import (
+from ..rules import (
     FIELD_TYPES,
     STATUSES,
     Errors,
@@ -22,6 +21,7 @@ from ._validation import (
     reactivation_error,
     validate_subscriber,
 )
+from .state import FIELD_MODEL, GROUP_MODEL, SUBSCRIBER_MODEL, Store, cursor_page
 
 Result = tuple[int, Any, dict[str, str]]
 

@@ -1,4 +1,4 @@
-"""``dodo-transform``: a thin shell over the Python API.
+"""``dodo-transform test``: run a handler on sample payloads and show what it would send.
 
 Exit status: 0 when every run is ok or cancelled, 1 when any run errored, 2 for usage errors
 (unreadable file, invalid JSON, unknown event type), always with a one-line message.
@@ -7,24 +7,20 @@ Exit status: 0 when every run is ok or cancelled, 1 when any run errored, 2 for 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from . import testing
-from .report import render
-from .transform import Limits, parse_now
+from .. import testing
+from ..mailerlite import account as ml_account
+from ..mailerlite import lint
+from ..report import render
+from ..transform import Limits, Request, parse_now
+from .base import UsageError
 
-__all__ = ["main"]
-
-
-class UsageError(Exception):
-    """A mistake on the command line or in an input file: one line, exit status 2."""
+__all__ = ["add_commands"]
 
 
 class _Ordered(argparse.Action):
@@ -36,7 +32,7 @@ class _Ordered(argparse.Action):
         namespace.inputs = inputs
 
 
-def _add_test(sub: argparse._SubParsersAction) -> None:
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "test",
         help="run a handler against sample payloads and show the requests it would send",
@@ -105,28 +101,24 @@ def _env(pairs: Sequence[str]) -> dict[str, str]:
     return env
 
 
-def _linter(args: argparse.Namespace):  # noqa: ANN202 - returns a callable or None
-    if importlib.util.find_spec(f"{__package__}.lint") is None:
-        return None
-    from . import lint
-
-    account = None
+def _linter(args: argparse.Namespace) -> testing.Linter:
+    account: ml_account.Account | None = None
     try:
         if args.mailerlite_account:
-            account = lint.load_account(args.mailerlite_account)
+            account = ml_account.load_account(args.mailerlite_account)
         elif args.mailerlite_url:
             if not args.mailerlite_api_key:
                 raise UsageError(
                     "--mailerlite-url needs --mailerlite-api-key (or MAILERLITE_API_KEY)"
                 )
-            account = lint.fetch_account(args.mailerlite_url, args.mailerlite_api_key)
+            account = ml_account.fetch_account(args.mailerlite_url, args.mailerlite_api_key)
     except UsageError:
         raise
     except Exception as e:  # noqa: BLE001 - any failure reading the account is a usage error
         raise UsageError(f"cannot read the MailerLite account: {e}") from None
     target = "mailerlite" if args.mailerlite_url else None
 
-    def run(request: Any) -> list[dict[str, str]]:
+    def run(request: Request) -> list[dict[str, str]]:
         return lint.lint_request(request.method, request.url, request.body, account, target=target)
 
     return run
@@ -186,38 +178,3 @@ def _cmd_test(args: argparse.Namespace) -> int:
     return 1 if counts["error"] else 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="dodo-transform",
-        description="Run Dodo Payments webhook handlers in a QuickJS sandbox and deliver them.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_test(sub)
-    for module in ("cli_server", "emulator", "demo"):
-        # Commands of the server, the emulator and the demo live beside their code.
-        if importlib.util.find_spec(f"{__package__}.{module}") is not None:
-            importlib.import_module(f"{__package__}.{module}").add_commands(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.func(args) or 0)
-    except UsageError as e:
-        print(f"dodo-transform: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # `dodo-transform test ... | head`: the reader left; that is not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

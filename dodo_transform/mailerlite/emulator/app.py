@@ -78,7 +78,8 @@ State, seed and test endpoints
   request count, the last 500 requests (method, path, status, parsed body) and the limits.
   ``POST /__emulator/reset`` restores the seed (or installs the JSON seed it is given) and
   clears the log and the rate-limit windows.
-- Timestamps use ``wall_clock`` (UTC by default); windows use ``clock`` (monotonic).
+- Timestamps and rate-limit windows read ``clock`` (a :class:`dodo_transform.clock.Clock`,
+  the system's by default), so tests move both with one fake clock.
 
 Batch
 - Item ``path`` must be a string; one leading ``/`` is accepted (the Node SDK sends it) and a
@@ -94,7 +95,6 @@ import math
 import os
 import re
 import threading
-import time
 from collections import deque
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -107,13 +107,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ._cli import add_commands, run_emulate
-from ._ratelimit import FixedWindow, Verdict
-from ._resources import Ctx, Resources, Result
-from ._state import Store, validate_seed
-from ._validation import Errors, normalize_input
+from ...clock import Clock, SystemClock
+from ..rules import Errors, normalize_input
+from .ratelimit import FixedWindow, Verdict
+from .resources import Ctx, Resources, Result
+from .state import Store, validate_seed
 
-__all__ = ["add_commands", "create_app", "load_seed", "run_emulate", "MailerLiteEmulator"]
+__all__ = ["MailerLiteEmulator", "create_app", "load_seed"]
 
 BATCH_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 ALL_METHODS = (*BATCH_METHODS, "HEAD", "OPTIONS")
@@ -144,16 +144,15 @@ class MailerLiteEmulator:
         rate_limit: int,
         import_limit: int,
         window_seconds: float,
-        clock: Callable[[], float],
-        wall_clock: Callable[[], datetime],
+        clock: Clock,
     ) -> None:
         self.api_key = api_key
         self.seed = validate_seed(seed)
-        self.wall_clock = wall_clock
+        self.clock = clock
         self.lock = threading.RLock()
-        self.store = Store(self.seed, wall_clock)
-        self.limiter = FixedWindow(rate_limit, window_seconds, clock)
-        self.import_limiter = FixedWindow(import_limit, window_seconds, clock)
+        self.store = Store(self.seed, self.wall_clock)
+        self.limiter = FixedWindow(rate_limit, window_seconds, clock.now)
+        self.import_limiter = FixedWindow(import_limit, window_seconds, clock.now)
         self.log: deque[dict[str, Any]] = deque(maxlen=LOG_SIZE)
         self.request_count = 0
         res = Resources(self.store)
@@ -229,6 +228,9 @@ class MailerLiteEmulator:
         if match is None:
             return False
         return self.api_key is None or match.group(1) == self.api_key
+
+    def wall_clock(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.now(), timezone.utc)
 
     def handle(
         self,
@@ -390,8 +392,7 @@ def create_app(
     rate_limit: int = 120,
     import_limit: int = 5,
     window_seconds: float = 60.0,
-    clock: Callable[[], float] = time.monotonic,
-    wall_clock: Callable[[], datetime] | None = None,
+    clock: Clock | None = None,
 ) -> Starlette:
     """The emulator as an ASGI app. ``app.state.emulator`` is the :class:`MailerLiteEmulator`."""
     emulator = MailerLiteEmulator(
@@ -400,8 +401,7 @@ def create_app(
         rate_limit=rate_limit,
         import_limit=import_limit,
         window_seconds=window_seconds,
-        clock=clock,
-        wall_clock=wall_clock or (lambda: datetime.now(timezone.utc)),
+        clock=clock or SystemClock(),
     )
 
     async def api(request: Request) -> Response:

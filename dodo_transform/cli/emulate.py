@@ -1,10 +1,12 @@
-"""``dodo-transform emulate mailerlite``: the command-line entry of the emulator."""
+"""``dodo-transform emulate mailerlite``: the local MailerLite on a port of your choice."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+
+from .base import UsageError, listen
 
 
 def _positive(text: str) -> int:
@@ -14,7 +16,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``emulate mailerlite`` on the project's argparse sub-parsers."""
     parser = subparsers.add_parser(
         "emulate",
@@ -39,7 +41,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:
 def run_emulate(args: argparse.Namespace) -> int:
     import uvicorn  # imported here so that importing the CLI stays cheap
 
-    from .mailerlite import create_app, load_seed
+    from ..mailerlite.emulator.app import create_app, load_seed
 
     if args.api_key:
         key, origin = args.api_key, "--api-key"
@@ -53,16 +55,21 @@ def run_emulate(args: argparse.Namespace) -> int:
     try:
         seed = load_seed(args.seed) if args.seed else None
     except (OSError, ValueError) as exc:
-        print(f"dodo-transform emulate: cannot read the seed: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(f"emulate: cannot read the seed: {exc}") from None
     app = create_app(api_key=key, seed=seed, rate_limit=args.rate_limit,
                      import_limit=args.import_limit)
-    base = f"http://{args.host}:{args.port}"
+    sock = listen(args.host, args.port)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base = f"http://{host}:{sock.getsockname()[1]}"
     print(f"MailerLite emulator on {base}/api (state: {base}/__emulator/state)")
     print(f"Accepting 'Authorization: Bearer {shown}' ({origin})")
     if seed:
         print(f"Seeded {len(seed['groups'])} groups and {len(seed['fields'])} custom fields "
               f"from {args.seed}")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
     return 0

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from ._validation import (
+from ..rules import (
     DEFAULT_FIELDS,
     FIELD_TYPES,
     INACTIVE_STATUSES,

@@ -21,15 +21,17 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .clock import Clock, SystemClock
+from ..clock import Clock, SystemClock
+from ..mailerlite.lint import lint_request
+from ..report import json_record
+from ..sandbox import Sandbox
+from ..transform import redact_headers, transform_async
 from .config import Config, EndpointConfig
 from .dispatcher import Dispatcher, new_client
-from .lint import lint_request
-from .report import json_record
+from .handlers import HandlerLoadError, Handlers
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import STATUSES, AsyncStore, Delivery, Store
-from .transform import redact_headers, transform_async
+from .store import STATUSES, AsyncStore, Delivery, Store, ThreadedStore
 
 log = logging.getLogger("dodo_transform.server")
 
@@ -83,18 +85,24 @@ class App:
         self._client = client
         self._run_worker = run_worker
         self._dispatcher_options = dispatcher_options
+        self.handlers = Handlers(config.endpoints)
         self.store: AsyncStore
+        self.sandbox: Sandbox
         self.dispatcher: Dispatcher
         self._worker: asyncio.Task[None] | None = None
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        self.store = await asyncio.to_thread(AsyncStore, self._store_factory)
+        self.store = await asyncio.to_thread(ThreadedStore, self._store_factory)
         recovered = await self.store.recover(self.clock.now())
         if recovered:
             log.warning("requeued %d deliveries interrupted by a crash or stop", recovered)
         client = self._client or new_client()
+        # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
+        given = self._dispatcher_options.pop("sandbox", None)
+        self.sandbox = given or Sandbox()
         self.dispatcher = Dispatcher(self.config, self.store, client, clock=self.clock,
+                                     sandbox=self.sandbox, handlers=self.handlers,
                                      **self._dispatcher_options)
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
@@ -106,6 +114,8 @@ class App:
                 await self._worker
             if self._client is None:
                 await client.aclose()
+            if given is None:
+                await asyncio.to_thread(self.sandbox.close)
             await asyncio.to_thread(self.store.close)
 
     # -- receive ---------------------------------------------------------------------------
@@ -217,8 +227,9 @@ class App:
             return error(409, f"event type {event.event_type!r} is outside the endpoint's "
                               "events filter; add it to `events` to deliver it")
         try:
-            self.dispatcher.handlers[ep.name] = await asyncio.to_thread(reload_handler, ep)
-        except ValueError as e:
+            # A replay runs the handler as it is on disk now, and so does every later event.
+            await asyncio.to_thread(self.handlers.reload, ep.name)
+        except HandlerLoadError as e:
             return error(409, f"not replayed: the handler does not load: {e}")
         replayed = await self.store.replay(d.id, self.clock.now())
         self.dispatcher.kick()
@@ -244,10 +255,10 @@ class App:
             return error(400, "code must be a string (the handler's JavaScript source)")
         if now is not None and not isinstance(now, str):
             return error(400, 'now must be an ISO-8601 string, e.g. "2025-08-04T05:30:45Z"')
-        handler = code if code is not None else ep.handler
+        handler = code if code is not None else self.handlers.get(ep.name).handler
         try:
             decision = await transform_async(
-                handler, body["payload"], sandbox=self.dispatcher.sandbox, url=ep.url,
+                handler, body["payload"], sandbox=self.sandbox, url=ep.url,
                 env=ep.env, headers=ep.headers, now=now, limits=ep.limits,
             )
         except ValueError as e:
@@ -257,22 +268,6 @@ class App:
             r = decision.request
             decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
         return JSONResponse(json_record(decision, None, event_type))
-
-
-def reload_handler(ep: EndpointConfig) -> Any:
-    """The endpoint's handler as it is on disk now; ValueError if it does not load."""
-    from .transform import Handler, HandlerError, check_handler
-
-    try:
-        handler = Handler.from_file(str(ep.handler_path))
-    except OSError as e:
-        raise ValueError(f"{ep.handler_path}: {e.strerror}") from None
-    except HandlerError as e:
-        raise ValueError(e.error.message) from None
-    problem = check_handler(handler)
-    if problem is not None:
-        raise ValueError(f"{ep.handler_path}: {problem.kind}: {problem.message}")
-    return handler
 
 
 def create_app(config: Config, **options: Any) -> Starlette:

@@ -1,9 +1,9 @@
 """``dodo-transform demo``: the whole flow on one machine, with no account and no internet.
 
 Starts the MailerLite emulator (unless ``MAILERLITE_API_KEY`` is set: then the real API is
-used), starts ``serve`` on ``examples/mailerlite.toml`` with a throw-away store, posts signed
-built-in samples the way Dodo would, waits for their deliveries and prints what MailerLite
-now holds.
+used), starts ``serve`` on the packaged ``examples/mailerlite.toml`` with a throw-away
+store, posts signed built-in samples the way Dodo would, waits for their deliveries and
+prints what MailerLite now holds.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import dataclasses
 import json
 import os
 import secrets
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,13 +24,15 @@ from urllib.parse import quote
 
 import httpx
 
-from . import samples
-from .cli_server import listen_socket
-from .config import Config, ConfigError, load_config
-from .lint import fetch_pages
-from .signing import sign
-from .store import FINISHED
+from .. import samples
+from ..mailerlite.account import fetch_pages
+from ..relay.config import Config, ConfigError, load_config
+from ..relay.signing import sign
+from ..relay.store import FINISHED
+from ..serving import ServerThread
+from .base import UsageError
 
+# Package data, so that the demo runs from any directory with an installed wheel.
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 DEFAULT_CONFIG = EXAMPLES / "mailerlite.toml"
 SEED = EXAMPLES / "mailerlite-seed.json"
@@ -46,7 +46,7 @@ STORY = (
 )
 
 
-def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "demo",
         help="run the whole flow locally: emulator, server, signed samples, result",
@@ -76,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             config = load_config(args.config, env)
         except ConfigError as e:
-            print(f"dodo-transform: {e}", file=sys.stderr)
-            return 2
+            raise UsageError(str(e)) from None
         with tempfile.TemporaryDirectory(prefix="dodo-transform-demo-") as tmp:
             server = dataclasses.replace(config.server, database=Path(tmp) / "demo.db")
             config = dataclasses.replace(config, server=server)
@@ -99,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _post_story(config: Config, base: str, timeout: float) -> list[dict[str, Any]]:
-    from .sqlite_store import SqliteStore
+    from ..relay.sqlite_store import SqliteStore
 
     store = SqliteStore(config.server.database)
     out: list[dict[str, Any]] = []
@@ -207,40 +206,19 @@ def _emulator(seed: Path | None) -> Iterator[str | None]:
     if seed is None:
         yield None
         return
-    from .emulator import create_app, load_seed
+    from ..mailerlite.emulator import create_app, load_seed
 
     app = create_app(api_key="demo-key", seed=load_seed(str(seed)))
-    with _uvicorn(app) as base:
-        yield base
+    with ServerThread(app) as server:
+        yield server.url
 
 
 @contextmanager
 def _server(config: Config) -> Iterator[str]:
-    from .server import create_app
+    from ..relay.server import create_app
 
-    with _uvicorn(create_app(config)) as base:
-        yield base
-
-
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[str]:
-    """Run an ASGI app on a free 127.0.0.1 port in a thread, for the length of the block."""
-    import uvicorn
-
-    sock = listen_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the server did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    with ServerThread(create_app(config), grace=config.server.shutdown_grace) as server:
+        yield server.url
 
 
 def _rel(path: Path) -> str:

@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import samples
+from ..sandbox import Limits
+from ..transform import Handler, url_problem
+from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
-from .sandbox import Limits
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -46,7 +49,7 @@ class EndpointConfig:
     secrets: tuple[str, ...]
     handler_path: Path
     url: str
-    handler: Any = None  # dodo_transform.transform.Handler (import kept lazy for start-up)
+    handler: Handler
     events: frozenset[str] | None = None
     allow_hosts: frozenset[str] = frozenset()
     headers: Mapping[str, str] = field(default_factory=dict)
@@ -153,8 +156,6 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
     for i, s in enumerate(secrets):
         _check_secret(r.path, f"{k}secrets[{i}]", s)
     url = r.get(t, k, "url", str)
-    from .transform import url_problem
-
     if url_problem(url):
         raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
     headers = r.str_map(t, k, "headers")
@@ -212,8 +213,6 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
 
 def _check_event_type(path: Path, key: str, event: str) -> None:
     """A typo in ``events`` would silently filter every real event: refuse unknown types."""
-    from . import samples
-
     known = samples.event_types()
     if event in known:
         return
@@ -233,22 +232,11 @@ def _check_secret(path: Path, key: str, secret: str) -> None:
         raise ConfigError(path, key, "not a webhook secret (whsec_ followed by base64)") from None
 
 
-def _load_handler(path: Path, key: str, file: Path) -> Any:
-    from .transform import Handler, HandlerError, check_handler
-
+def _load_handler(path: Path, key: str, file: Path) -> Handler:
     try:
-        handler = Handler.from_file(str(file))
-    except OSError as e:
-        raise ConfigError(path, key, f"cannot read handler {file}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise ConfigError(path, key, f"handler {file} is not UTF-8 text ({e.reason})") from None
-    except HandlerError as e:
-        raise ConfigError(path, key, e.error.message) from None
-    error = check_handler(handler)
-    if error is not None:
-        where = f" (line {error.line}, column {error.column})" if error.line else ""
-        raise ConfigError(path, key, f"{file}: {error.kind}: {error.message}{where}")
-    return handler
+        return load_handler(file)
+    except HandlerLoadError as e:
+        raise ConfigError(path, key, str(e)) from None
 
 
 class _Reader:

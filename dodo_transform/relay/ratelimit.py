@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .clock import Clock
+from ..clock import Clock
 from .retry import parse_retry_after
 
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}

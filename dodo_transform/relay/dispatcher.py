@@ -18,14 +18,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .clock import Clock, SystemClock
+from ..clock import Clock, SystemClock
+from ..sandbox import Sandbox
+from ..transform import Request, transform_async
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
+from .handlers import Handlers
 from .ratelimit import RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
-from .sandbox import Sandbox
 from .store import RESPONSE_MAX_BYTES, AsyncStore, Attempt, Delivery, truncate_body
-from .transform import Request, transform_async
 
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
@@ -51,11 +52,13 @@ class Dispatcher:
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
+        handlers: Handlers | None = None,
     ) -> None:
         self.config = config
         # QuickJS runs on the sandbox's own thread; the event loop awaits it.
         self._own_sandbox = sandbox is None
         self.sandbox = sandbox or Sandbox()
+        self.handlers = handlers or Handlers(config.endpoints)
         self.store = store
         self.client = client
         self.clock = clock or SystemClock()
@@ -63,8 +66,6 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter(self.clock)
         self.resolve = resolve
         self.concurrency = concurrency or config.server.concurrency
-        # Replay reloads a handler from disk (fixed after a failure) without a restart.
-        self.handlers: dict[str, Any] = {n: ep.handler for n, ep in config.endpoints.items()}
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
@@ -186,7 +187,7 @@ class Dispatcher:
         event = await self.store.get_event(d.event_id)
         assert event is not None, f"delivery {d.id} has no event"
         decision = await transform_async(
-            self.handlers.get(ep.name, ep.handler), event.body, sandbox=self.sandbox,
+            self.handlers.get(ep.name).handler, event.body, sandbox=self.sandbox,
             url=ep.url, env=ep.env, headers=ep.headers, event_type=event.event_type or "",
             limits=ep.limits,
         )

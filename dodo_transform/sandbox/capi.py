@@ -1,4 +1,4 @@
-"""QuickJS contexts for the sandbox, with every source compiled once.
+"""The C-API engine: QuickJS contexts with every source compiled once.
 
 The ``quickjs-ng`` binding creates a runtime and context per ``quickjs.Context()`` and
 compiles every source it evaluates. An isolated run needs a fresh context and the same
@@ -15,10 +15,11 @@ through :mod:`ctypes`:
   by a watchdog thread, so JavaScript runs without the GIL and a busy Python thread cannot
   stretch it (see :class:`_Watchdog`).
 
-:class:`Context` offers the part of ``quickjs.Context``'s interface the sandbox uses and
-raises the binding's own exception classes, so the two are interchangeable. Where the C API
-cannot be reached (a build that hides its symbols, an engine version this module was not
-written against) ``Context`` is the binding's; ``DODO_TRANSFORM_ENGINE=binding`` asks for it.
+Nothing here may be trusted before :func:`load` has checked, with :func:`self_test`, that the
+shared object speaks the JSValue layout this module was written against: a wrong layout would
+not fail loudly, it would read garbage. :class:`CApiContext` implements
+:class:`~dodo_transform.sandbox.engine.Context` and raises the binding's own exception classes,
+so the two engines are interchangeable; :mod:`~dodo_transform.sandbox.engine` picks one.
 """
 
 from __future__ import annotations
@@ -26,21 +27,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
-import os
 import sys
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import _quickjs
-import quickjs
 
-__all__ = ["Context", "JSException", "StackOverflow", "using_c_api"]
+from .binding import JSException, StackOverflow
 
-JSException = quickjs.JSException
-StackOverflow = quickjs.StackOverflow
+__all__ = ["LAYOUT", "CApiContext", "Layout", "load", "self_test", "unavailable"]
 
 # quickjs.h of the 0.17 line: the JSValue layout and constants below are written against it.
 _VERSION = "0.17."
@@ -108,31 +106,125 @@ class _API:
         self.free = bind(quick, "js_free", None, vp, vp)
 
 
-def _load() -> _API | None:
-    if os.environ.get("DODO_TRANSFORM_ENGINE", "") == "binding":
+class Layout(NamedTuple):
+    """What this module assumes of ``JSValue``: its size and the tags of ``quickjs.h``."""
+
+    value_size: int = 16
+    object_tag: int = _TAG_OBJECT
+    string_tag: int = _TAG_STRING
+    int_tag: int = _TAG_INT
+    bool_tag: int = _TAG_BOOL
+    null_tag: int = _TAG_NULL
+    undefined_tag: int = _TAG_UNDEFINED
+    exception_tag: int = _TAG_EXCEPTION
+    float64_tag: int = _TAG_FLOAT64
+
+
+LAYOUT = Layout()
+
+
+def self_test(api: _API, layout: Layout = LAYOUT) -> str | None:
+    """Why ``api`` does not speak ``layout``, or None.
+
+    Reads known values back through the C API (each tag, an int, a double, a string, a thrown
+    error's message) in a throw-away runtime. Nothing is dereferenced on a tag it did not
+    expect; on a mismatch the runtime is leaked rather than freed, since freeing values read
+    through a wrong layout could itself crash.
+    """
+    if ctypes.sizeof(_Value) != layout.value_size:
+        return f"JSValue is {layout.value_size} bytes in quickjs.h, {ctypes.sizeof(_Value)} here"
+    rt = api.NewRuntime()
+    ctx = api.NewContext(rt) if rt else None
+    if not ctx:
+        return "QuickJS could not create a runtime and context"
+
+    def run(source: str) -> _Value:
+        text = source.encode()
+        return api.Eval(ctx, text, len(text), b"<self-test>", 0)
+
+    def text_of(value: _Value) -> str | None:
+        size = ctypes.c_size_t()
+        ptr = api.ToCStringLen2(ctx, ctypes.byref(size), value, False)
+        if not ptr:
+            return None
+        try:
+            return ctypes.string_at(ptr, size.value).decode("utf-8", "replace")
+        finally:
+            api.FreeCString(ctx, ptr)
+
+    def problem() -> str | None:
+        plain = {
+            "42": (layout.int_tag, lambda v: ctypes.c_int32(v.u & 0xFFFFFFFF).value == 42),
+            "0.5": (layout.float64_tag,
+                    lambda v: ctypes.c_double.from_buffer_copy(ctypes.c_uint64(v.u)).value == 0.5),
+            "true": (layout.bool_tag, lambda v: v.u & 0xFFFFFFFF == 1),
+            "null": (layout.null_tag, lambda v: True),
+            "undefined": (layout.undefined_tag, lambda v: True),
+        }
+        for source, (tag, check) in plain.items():
+            v = run(source)
+            if v.tag != tag or not check(v):
+                return f"{source} read back as tag {v.tag}, value {v.u:#x}; expected tag {tag}"
+        for source, tag, expect in (("'dodo-' + 'transform'", layout.string_tag, "dodo-transform"),
+                                    ("({})", layout.object_tag, None)):
+            v = run(source)
+            if v.tag != tag:
+                return f"{source} read back as tag {v.tag}; expected tag {tag}"
+            got = text_of(v) if expect is not None else None
+            api.FreeValue(ctx, v)
+            if got != expect:
+                return f"{source} read back as {got!r}; expected {expect!r}"
+        v = run("throw new RangeError('self-test')")
+        if v.tag != layout.exception_tag:
+            return f"a throw read back as tag {v.tag}; expected tag {layout.exception_tag}"
+        exc = api.GetException(ctx)
+        if exc.tag != layout.object_tag or not api.IsError(exc):
+            return f"a thrown RangeError read back as tag {exc.tag}; expected an Error object"
+        message = api.GetPropertyStr(ctx, exc, b"message")
+        api.FreeValue(ctx, exc)
+        got = text_of(message) if message.tag == layout.string_tag else None
+        if message.tag == layout.string_tag:
+            api.FreeValue(ctx, message)
+        if got != "self-test":
+            return f"a thrown error's message read back as {got!r}; expected 'self-test'"
         return None
+
+    found = problem()
+    if found is None:
+        api.FreeContext(ctx)
+        api.FreeRuntime(rt)
+    return found
+
+
+def load(layout: Layout = LAYOUT) -> tuple[_API | None, str | None]:
+    """The C API of the installed ``quickjs-ng``, or None and why it cannot be used."""
     if ctypes.sizeof(ctypes.c_void_p) != 8:
-        return None  # 32-bit builds NaN-box JSValue
+        return None, "a 32-bit build (JSValue is NaN-boxed there)"
     try:
         api = _API(_quickjs.__file__)
-    except (OSError, AttributeError):  # symbols hidden (e.g. a Windows .pyd exports none)
-        return None
-    if not api.GetVersion().decode().startswith(_VERSION):
-        return None
-    return api
+    except (OSError, AttributeError) as e:  # symbols hidden (e.g. a Windows .pyd exports none)
+        return None, f"the C API is not exported by {_quickjs.__file__} ({e})"
+    version = api.GetVersion().decode()
+    if not version.startswith(_VERSION):
+        return None, f"quickjs-ng {version}; this engine is written against {_VERSION}x"
+    problem = self_test(api, layout)
+    if problem is not None:
+        return None, f"the self-test of the JSValue layout failed: {problem}"
+    return api, None
 
 
-_api = _load()
+_api, _unavailable = load()
+
+
+def unavailable() -> str | None:
+    """Why this engine cannot run here (None: it can)."""
+    return _unavailable
+
 
 _Interrupt = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 # Installed on a runtime only once its run is over budget: QuickJS then throws "interrupted".
 _STOP = _Interrupt(lambda _rt, _opaque: 1)
 _STOP_PTR = ctypes.cast(_STOP, ctypes.c_void_p)
-
-
-def using_c_api() -> bool:
-    """Whether contexts read compiled bytecode (else they are the binding's own)."""
-    return _api is not None
 
 
 class _Bytecode:
@@ -258,7 +350,7 @@ def _now(clock: int | None) -> float:
 _watchdog = _Watchdog()
 
 
-class _Context:
+class CApiContext:
     """A QuickJS runtime and context driven through the C API (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -496,12 +588,12 @@ class _Context:
 
 
 class _Function:
-    """A JavaScript function (or other object) of a :class:`_Context`, called with Python
+    """A JavaScript function (or other object) of a :class:`CApiContext`, called with Python
     strings, numbers, None and other functions of the same context."""
 
     __slots__ = ("_owner", "_value")
 
-    def __init__(self, owner: _Context, value: _Value) -> None:
+    def __init__(self, owner: CApiContext, value: _Value) -> None:
         self._owner = owner
         self._value = value
 
@@ -510,5 +602,3 @@ class _Function:
             raise RuntimeError("the context of this function was closed")
         return self._owner._call(self._value, args)
 
-
-Context: Any = _Context if _api is not None else quickjs.Context

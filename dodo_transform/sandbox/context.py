@@ -1,0 +1,102 @@
+"""A warm context: a fresh QuickJS context with the prelude evaluated, optionally prepared
+for one handler (clock installed, top-level code run) so that an event only pays for the call."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from . import engine
+from .answer import captured_logs
+from .engine import Context, JSException, StackOverflow
+from .job import Limits
+from .sources import CLOCK, COLLATE, CONSOLE, INTL, LIB, PRELUDE, SOURCES
+
+__all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
+
+
+class PreloadFailed(Exception):
+    """Handing a context its cold-path sources failed; the handler's code has not run."""
+
+
+class TopLevelFailed(Exception):
+    """The prepared context's top-level code failed: its saved exception is the run's error.
+    (Raising the saved exception itself would tie it, through its traceback, to the context.)"""
+
+
+
+class Warm:
+    """A fresh context with the prelude evaluated: pristine until used.
+
+    ``prepare`` goes one step further for a known handler: it installs the run's clock and
+    evaluates the handler's top-level code, so that an event only pays for the call. Nothing
+    else happens in between, so the handler cannot tell; only wall time moves on, which is
+    why prepared contexts expire (``Sandbox(prepared_ttl=...)``).
+    """
+
+    __slots__ = ("ctx", "host", "limits", "key", "runner", "failure", "top_level_s", "born")
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.key: tuple[Any, ...] | None = None
+        self.runner: Any = None
+        self.failure: BaseException | None = None
+        self.top_level_s = 0.0
+        self.born = time.monotonic()
+        self.ctx: Context = engine.new_context()
+        self.ctx.set_memory_limit(limits.memory_bytes)
+        self.ctx.set_max_stack_size(limits.stack_bytes)
+        # QuickJS may not call back into Python while a time limit is set, so the cold-path
+        # sources travel in as strings (compiled only if a run needs them, unless prepare()
+        # hands them in compiled) and console output is collected inside the context.
+        self.ctx.set("__dodo_lib", LIB)
+        self.ctx.set("__dodo_intl", INTL)
+        self.ctx.set("__dodo_clock", CLOCK)
+        self.ctx.set("__dodo_console", CONSOLE)
+        self.ctx.set("__dodo_collate", COLLATE)
+        self.host = self.ctx.eval(PRELUDE)
+
+    def prepare(
+        self,
+        key: tuple[Any, ...],
+        source: str,
+        now_ms: float | None,
+        loads: frozenset[str] = frozenset(),
+    ) -> None:
+        """Install the clock and run the handler's top-level code (within the time limit).
+
+        ``loads``: the cold-path sources (``SOURCES``) the handler's earlier runs needed.
+        They are handed in as functions read from bytecode, so the run does not compile them
+        from text (intl.js alone is 69 KB), and Intl is set up before the handler's code."""
+        self.key = key
+        began = time.perf_counter()
+        try:
+            self.ctx.set_time_limit(self.limits.time_ms / 1000.0)
+            try:
+                for name in sorted(loads):
+                    self.host("provide", name, self.ctx.eval(SOURCES[name]))
+                self.runner = self.host("start", now_ms)
+                if "intl" in loads:
+                    self.host("intl")
+            except (JSException, StackOverflow):
+                if loads:  # ours, not the handler's: e.g. Intl does not fit a small limit
+                    raise PreloadFailed from None
+                raise
+            began = time.perf_counter()  # the handler's own time starts here
+            self.ctx.eval(source)
+        except (JSException, StackOverflow) as e:
+            self.failure = e.with_traceback(None)  # its frames would hold this context
+        self.top_level_s = time.perf_counter() - began
+
+    def close(self) -> None:
+        """Free the runtime now rather than whenever Python lets go of it."""
+        self.ctx.close()
+
+    def logs_so_far(self, filename: str) -> list[tuple[str, str]]:
+        try:
+            self.ctx.set_time_limit(0.05)
+            return captured_logs(json.loads(self.host("logs")), self.limits, filename)
+        except JSException:
+            return []  # e.g. out of memory: the context cannot even serialise its log
+

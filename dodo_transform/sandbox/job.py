@@ -1,0 +1,60 @@
+"""What crosses into the sandbox and what comes out: a job, its limits, the raw run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import TransformError
+
+__all__ = ["MiB", "Job", "Limits", "RawRun"]
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-run limits. Hitting one is a transform error that names it."""
+
+    time_ms: float = 1000.0
+    memory_bytes: int = 64 * MiB
+    stack_bytes: int = 1024 * 1024  # about V8's default: a 3,000-deep payload still serialises
+    max_log_lines: int = 500
+    max_log_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        # QuickJS treats 0 and negative limits as "none": refuse them rather than run unbounded.
+        if not self.time_ms > 0:
+            raise ValueError(f"time limit must be more than 0 ms, not {self.time_ms:g}")
+        if self.memory_bytes < 4 * MiB:
+            raise ValueError(
+                f"memory limit must be at least 4 MiB (the sandbox itself needs about 2), "
+                f"not {self.memory_bytes / MiB:g} MiB"
+            )
+        if self.stack_bytes < 64 * 1024:
+            raise ValueError(f"stack limit must be at least 64 KiB, not {self.stack_bytes}")
+
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run: a handler's source and the event it gets."""
+
+    source: str
+    filename: str
+    payload_json: str  # the Dodo envelope, as received
+    event_type: str
+    url: str  # webhook.url before the handler runs
+    env: dict[str, str] | None = None
+    now_ms: float | None = None  # freeze Date.now() / new Date() at this instant
+    limits: Limits | None = None  # None: the sandbox's
+
+
+@dataclass
+class RawRun:
+    """What came out of QuickJS, before the contract checks of :mod:`transform`."""
+
+    result: dict[str, Any] | None
+    error: TransformError | None
+    logs: list[tuple[str, str]] = field(default_factory=list)
+    duration_ms: float = 0.0

@@ -1,0 +1,82 @@
+"""Serving an ASGI app with uvicorn on a socket we bind ourselves.
+
+One place for what ``serve``, the emulator, the demo, the playground and the tests all need:
+a listening socket with TCP_NODELAY on accepted connections, and an app served from a
+background thread for the length of a ``with`` block.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+__all__ = ["ListenError", "ServerThread", "listen_socket"]
+
+
+class ListenError(OSError):
+    """The address cannot be listened on; the message says which and why."""
+
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (as uvicorn binds it); :class:`ListenError` if not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP explicitly: with protocol 0 asyncio does not set TCP_NODELAY on accepted
+    # connections, and every keep-alive answer then waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError) as e:
+        sock.close()
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class ServerThread:
+    """``app`` served by uvicorn on ``host`` (a free port unless given), in a daemon thread.
+
+    Use it as a context manager; ``url`` is the base URL once started. ``lifespan=False``
+    skips the app's start-up and shutdown (for apps that have none worth running).
+    """
+
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
+                 lifespan: bool = True, grace: float = 1.0) -> None:
+        self._sock = listen_socket(host, port)
+        self.port = int(self._sock.getsockname()[1])
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off",
+                                timeout_graceful_shutdown=max(1, int(grace)))
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
+                                        daemon=True, name=f"uvicorn-{self.port}")
+
+    def start(self, timeout: float = 30.0) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError(f"the server on {self.url} did not start")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server on {self.url} did not start in {timeout:g} s")
+            time.sleep(0.005)
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout)
+        self._sock.close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
