@@ -73,8 +73,13 @@ def free_port() -> int:
 
 
 def spawn(args: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -112,7 +117,9 @@ class Conn:
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.writer.write(
             f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
-            f"\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode() + body)
+            f"\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode()
+            + body
+        )
         assert self.reader is not None
         status_line = await self.reader.readline()
         length = 0
@@ -123,8 +130,9 @@ class Conn:
         return int(status_line.split()[1])
 
 
-async def throughput(port: int, path: str, seconds: float, concurrency: int,
-                     tag: str) -> tuple[float, int]:
+async def throughput(
+    port: int, path: str, seconds: float, concurrency: int, tag: str
+) -> tuple[float, int]:
     it = iter(bodies(int(seconds * 4000), tag))
     done = errors = 0
     stop = time.perf_counter() + seconds
@@ -146,8 +154,9 @@ async def throughput(port: int, path: str, seconds: float, concurrency: int,
     return done / (time.perf_counter() - t0), errors
 
 
-async def latency(port: int, path: str, rate: float, seconds: float,
-                  tag: str) -> tuple[float, float, int]:
+async def latency(
+    port: int, path: str, rate: float, seconds: float, tag: str
+) -> tuple[float, float, int]:
     pool = bodies(int(rate * seconds), tag)
     results: list[float] = []
     errors = 0
@@ -215,11 +224,14 @@ def main() -> int:
         try:
             procs.append(spawn([__file__, "--serve-bare", str(bare_port)], bare_port))
             config = config_for(Path(tmp), serve_port, target_port)
-            procs.append(spawn(["-m", "dodo_transform", "serve", "--config",
-                                str(config)], serve_port))
+            procs.append(
+                spawn(["-m", "dodo_transform", "serve", "--config", str(config)], serve_port)
+            )
             path = "/webhooks/bench"
-            for name, port in [("bare Starlette, verify only", bare_port),
-                               ("dodo-transform serve", serve_port)]:
+            for name, port in [
+                ("bare Starlette, verify only", bare_port),
+                ("dodo-transform serve", serve_port),
+            ]:
                 rps, e1 = asyncio.run(throughput(port, path, args.seconds, args.concurrency, "t"))
                 if port == serve_port:
                     t0 = time.perf_counter()
@@ -231,15 +243,21 @@ def main() -> int:
             for proc in procs:
                 proc.terminate()
                 proc.wait(30)
-    print(f"\nSigned webhook ingest, {os.cpu_count()} CPUs, Python {sys.version.split()[0]} "
-          f"(server, target and load generator on the same machine)\n")
-    print(f"| server | acks/s (closed loop, {args.concurrency} in flight) | "
-          f"p50 ms @ {args.rate:g}/s | p99 ms @ {args.rate:g}/s | non-2xx |")
+    print(
+        f"\nSigned webhook ingest, {os.cpu_count()} CPUs, Python {sys.version.split()[0]} "
+        f"(server, target and load generator on the same machine)\n"
+    )
+    print(
+        f"| server | acks/s (closed loop, {args.concurrency} in flight) | "
+        f"p50 ms @ {args.rate:g}/s | p99 ms @ {args.rate:g}/s | non-2xx |"
+    )
     print("|---|---:|---:|---:|---:|")
     for name, rps, p50, p99, errors in rows:
         print(f"| {name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
-    print(f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
-          "phase left; the latency phase starts after it.)")
+    print(
+        f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
+        "phase left; the latency phase starts after it.)"
+    )
     return 0
 
 

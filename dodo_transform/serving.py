@@ -46,17 +46,32 @@ class ServerThread:
     skips the app's start-up and shutdown (for apps that have none worth running).
     """
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
-                 lifespan: bool = True, grace: float = 1.0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        lifespan: bool = True,
+        grace: float = 1.0,
+    ) -> None:
         self._sock = listen_socket(host, port)
         self.port = int(self._sock.getsockname()[1])
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{self.port}"
-        config = uvicorn.Config(app, log_level="warning", lifespan="on" if lifespan else "off",
-                                timeout_graceful_shutdown=max(1, int(grace)))
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="on" if lifespan else "off",
+            timeout_graceful_shutdown=max(1, int(grace)),
+        )
         self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._sock]},
-                                        daemon=True, name=f"uvicorn-{self.port}")
+        self._thread = threading.Thread(
+            target=self.server.run,
+            kwargs={"sockets": [self._sock]},
+            daemon=True,
+            name=f"uvicorn-{self.port}",
+        )
 
     def start(self, timeout: float = 30.0) -> ServerThread:
         self._thread.start()
@@ -77,6 +92,10 @@ class ServerThread:
     def __enter__(self) -> ServerThread:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -69,8 +69,9 @@ class Target:
         self.too_many = 0
         self._window: tuple[int, int] = (-1, 0)
         self._lock = threading.Lock()
-        self.app = Starlette(routes=[Route("/{path:path}", self._handle,
-                                           methods=["GET", "POST", "PUT", "PATCH"])])
+        self.app = Starlette(
+            routes=[Route("/{path:path}", self._handle, methods=["GET", "POST", "PUT", "PATCH"])]
+        )
         self._server = ServerThread(self.app, lifespan=False)
         self.url = self._server.url
 
@@ -82,8 +83,13 @@ class Target:
         self._server.stop()
 
     async def _handle(self, request: Request) -> Response:
-        got = Received(request.method, request.url.path, dict(request.headers),
-                       await request.body(), time.time())
+        got = Received(
+            request.method,
+            request.url.path,
+            dict(request.headers),
+            await request.body(),
+            time.time(),
+        )
         with self._lock:
             reply = self._limit(got.at)
             if reply is None:
@@ -93,8 +99,12 @@ class Target:
                     reply = self.script.pop(0) if self.script else self.default
         if reply.delay:
             await asyncio.sleep(reply.delay)
-        return Response(reply.body, status_code=reply.status, headers=reply.headers,
-                        media_type="application/json")
+        return Response(
+            reply.body,
+            status_code=reply.status,
+            headers=reply.headers,
+            media_type="application/json",
+        )
 
     def _limit(self, at: float) -> Reply | None:
         if self.window_limit is None:
@@ -106,8 +116,9 @@ class Target:
         self._window = (window, count)
         if count > n:
             self.too_many += 1
-            return Reply(429, '{"message":"Too Many Attempts."}',
-                         {"Retry-After": str(int(seconds) + 1)})
+            return Reply(
+                429, '{"message":"Too Many Attempts."}', {"Retry-After": str(int(seconds) + 1)}
+            )
         return None
 
     def bodies(self) -> list[bytes]:
@@ -115,12 +126,19 @@ class Target:
             return [r.body for r in self.received]
 
 
-def write_config(tmp: Path, target_url: str, *, handler: str = IDENTITY,
-                 extra_endpoint: str = "", extra_server: str = "",
-                 secrets: tuple[str, ...] = (SECRET,), name: str = "test",
-                 retry_schedule: str | None = "[0.2, 0.2, 0.2]",
-                 allow_hosts: str = '["127.0.0.1"]',
-                 admin_token: str | None = "admin-token") -> Path:
+def write_config(
+    tmp: Path,
+    target_url: str,
+    *,
+    handler: str = IDENTITY,
+    extra_endpoint: str = "",
+    extra_server: str = "",
+    secrets: tuple[str, ...] = (SECRET,),
+    name: str = "test",
+    retry_schedule: str | None = "[0.2, 0.2, 0.2]",
+    allow_hosts: str = '["127.0.0.1"]',
+    admin_token: str | None = "admin-token",
+) -> Path:
     """A config with one endpoint posting to ``target_url`` (loopback allowed)."""
     (tmp / "handler.js").write_text(handler)
     secret_list = ", ".join(f'"{s}"' for s in secrets)
@@ -167,9 +185,20 @@ class ServeProcess:
         import httpx
 
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "dodo_transform", "serve", "--config",
-             str(self.config), "--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env,
+            [
+                sys.executable,
+                "-m",
+                "dodo_transform",
+                "serve",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
         )
         line = self.proc.stdout.readline()
         deadline = time.monotonic() + timeout

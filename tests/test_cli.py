@@ -37,7 +37,14 @@ def test_json_runs_every_builtin_sample_by_default_in_one_process():
     assert [x["payload_file"] for x in records] == samples.names()
     first = records[0]
     assert list(first) == [
-        "payload_file", "event_type", "status", "request", "logs", "warnings", "error", "duration_ms",
+        "payload_file",
+        "event_type",
+        "status",
+        "request",
+        "logs",
+        "warnings",
+        "error",
+        "duration_ms",
     ]
     paid = next(x for x in records if x["payload_file"] == "payment.succeeded")
     assert paid["status"] == "ok"
@@ -53,8 +60,17 @@ def test_event_and_payload_keep_command_line_order(tmp_path):
     (folder / "b").mkdir(parents=True)
     (folder / "b" / "z.json").write_text(samples.get("refund.succeeded").text)
     (folder / "a.json").write_text(samples.get("payment.failed").text)
-    r = cli("test", ADD_CUSTOMER, "--payload", str(envelope), "--event", "payment.succeeded",
-            "--payload", str(folder), "--json")
+    r = cli(
+        "test",
+        ADD_CUSTOMER,
+        "--payload",
+        str(envelope),
+        "--event",
+        "payment.succeeded",
+        "--payload",
+        str(folder),
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert [(x["payload_file"], x["event_type"]) for x in lines(r.stdout)] == [
         (str(envelope), "subscription.cancelled"),
@@ -70,8 +86,21 @@ def test_url_env_and_now_reach_the_handler(tmp_path):
         "function handler(w) { w.payload = {url: w.url, env: w.env, now: new Date().toISOString()};"
         " w.headers = {Authorization: 'Bearer sk_live_123', 'X-Trace': 't'}; return w }"
     )
-    r = cli("test", str(handler), "--event", "payment.succeeded", "--url", "https://hooks.example.com/x",
-            "--env", "PLAN=pro", "--env", "EMPTY=", "--now", "2030-01-02T03:04:05Z", "--json")
+    r = cli(
+        "test",
+        str(handler),
+        "--event",
+        "payment.succeeded",
+        "--url",
+        "https://hooks.example.com/x",
+        "--env",
+        "PLAN=pro",
+        "--env",
+        "EMPTY=",
+        "--now",
+        "2030-01-02T03:04:05Z",
+        "--json",
+    )
     record = lines(r.stdout)[0]
     assert json.loads(record["request"]["body"]) == {
         "url": "https://hooks.example.com/x",
@@ -79,7 +108,9 @@ def test_url_env_and_now_reach_the_handler(tmp_path):
         "now": "2030-01-02T03:04:05.000Z",
     }
     assert record["request"]["headers"] == {
-        "Content-Type": "application/json", "Authorization": "[redacted]", "X-Trace": "t",
+        "Content-Type": "application/json",
+        "Authorization": "[redacted]",
+        "X-Trace": "t",
     }
     assert "sk_live_123" not in r.stdout
 
@@ -89,7 +120,9 @@ def test_exit_status_1_when_any_run_errors(tmp_path):
     handler.write_text(
         "function handler(w) {\n  if (w.eventType === 'refund.failed') throw new Error('boom');\n  return w;\n}"
     )
-    r = cli("test", str(handler), "--event", "payment.succeeded", "--event", "refund.failed", "--json")
+    r = cli(
+        "test", str(handler), "--event", "payment.succeeded", "--event", "refund.failed", "--json"
+    )
     assert r.returncode == 1
     ok, failed = lines(r.stdout)
     assert ok["status"] == "ok" and failed["status"] == "error"
@@ -163,9 +196,20 @@ def test_human_output_shows_decision_request_logs_and_warnings(tmp_path):
 
 def test_colour_on_a_tty():
     record = {
-        "payload_file": "x", "event_type": "payment.succeeded", "status": "error", "request": None,
-        "logs": [], "warnings": [], "duration_ms": 0.1,
-        "error": {"kind": "exception", "message": "Error: x", "line": 1, "column": 2, "stack": None},
+        "payload_file": "x",
+        "event_type": "payment.succeeded",
+        "status": "error",
+        "request": None,
+        "logs": [],
+        "warnings": [],
+        "duration_ms": 0.1,
+        "error": {
+            "kind": "exception",
+            "message": "Error: x",
+            "line": 1,
+            "column": 2,
+            "stack": None,
+        },
     }
     assert "\x1b[31m" in render(record, colour=True)
     assert "\x1b[" not in render(record, colour=False)

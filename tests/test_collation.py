@@ -46,8 +46,8 @@ def test_sorting_names_like_v8():
 @pytest.mark.parametrize(
     "expr,message",
     [
-        ("'straße'.localeCompare('strasse')", "not \"ß\""),
-        ("'a'.localeCompare('b', 'de-DE')", "unsupported locale \"de-DE\""),
+        ("'straße'.localeCompare('strasse')", 'not "ß"'),
+        ("'a'.localeCompare('b', 'de-DE')", 'unsupported locale "de-DE"'),
         ("'a'.localeCompare('b', 'en', {numeric: true})", "unsupported option numeric"),
         ("'a'.localeCompare('b', 'en', {sensitivity: 'loud'})", "invalid sensitivity"),
     ],
@@ -68,7 +68,9 @@ def test_the_embedded_tables_are_nodes():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    out = subprocess.run(["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120)
+    out = subprocess.run(
+        ["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120
+    )
     fresh = json.loads(out.stdout)
     assert {k: fresh[k] for k in ("order", "marks", "cases")} == {
         k: REFERENCE[k] for k in ("order", "marks", "cases")

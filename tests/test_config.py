@@ -37,20 +37,41 @@ def test_mailerlite_is_limited_by_default_and_other_hosts_are_not(tmp_path: Path
 @pytest.mark.parametrize(
     "edit, key, problem",
     [
-        (lambda s: s.replace('"Bearer target-key"', '"${NOPE_NOT_SET}"'),
-         "endpoints[0].headers.Authorization", "environment variable NOPE_NOT_SET is not set"),
-        (lambda s: s.replace("shutdown_grace = 2", "shutdown_grace = 2\nbogus = 1"),
-         "server.bogus", "unknown key"),
-        (lambda s: s.replace('name = "test"', "name = 5"),
-         "endpoints[0].name", "must be a string, got an integer"),
-        (lambda s: s.replace("retry_schedule = [0.2, 0.2, 0.2]", 'retry_schedule = ["x"]'),
-         "endpoints[0].retry_schedule[0]", "must be an integer or a number"),
-        (lambda s: s.replace('allow_hosts = ["127.0.0.1"]', 'rate_limit = "fast"'),
-         "endpoints[0].rate_limit", "is not a rate"),
-        (lambda s: s.replace('handler = "handler.js"', 'handler = "missing.js"'),
-         "endpoints[0].handler", "cannot read handler"),
-        (lambda s: s.replace('url = "', 'url = "ftp://x/'),
-         "endpoints[0].url", "not an absolute http(s) URL"),
+        (
+            lambda s: s.replace('"Bearer target-key"', '"${NOPE_NOT_SET}"'),
+            "endpoints[0].headers.Authorization",
+            "environment variable NOPE_NOT_SET is not set",
+        ),
+        (
+            lambda s: s.replace("shutdown_grace = 2", "shutdown_grace = 2\nbogus = 1"),
+            "server.bogus",
+            "unknown key",
+        ),
+        (
+            lambda s: s.replace('name = "test"', "name = 5"),
+            "endpoints[0].name",
+            "must be a string, got an integer",
+        ),
+        (
+            lambda s: s.replace("retry_schedule = [0.2, 0.2, 0.2]", 'retry_schedule = ["x"]'),
+            "endpoints[0].retry_schedule[0]",
+            "must be an integer or a number",
+        ),
+        (
+            lambda s: s.replace('allow_hosts = ["127.0.0.1"]', 'rate_limit = "fast"'),
+            "endpoints[0].rate_limit",
+            "is not a rate",
+        ),
+        (
+            lambda s: s.replace('handler = "handler.js"', 'handler = "missing.js"'),
+            "endpoints[0].handler",
+            "cannot read handler",
+        ),
+        (
+            lambda s: s.replace('url = "', 'url = "ftp://x/'),
+            "endpoints[0].url",
+            "not an absolute http(s) URL",
+        ),
         (lambda s: s.replace("whsec_", ""), "endpoints[0].secrets[0]", None),
         (lambda s: s + "\n[[endpoints]]\nname = 1\n", "endpoints[1].name", "must be a string"),
         (lambda s: s.replace("[server]", "[server\n"), "-", "invalid TOML"),
@@ -71,8 +92,9 @@ def test_problems_name_file_key_and_problem(tmp_path: Path, edit, key, problem) 
 
 
 def test_handler_syntax_error_stops_startup_with_its_position(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "http://127.0.0.1:9",
-                        handler="function handler(webhook) {\n  return webhook\n")
+    path = write_config(
+        tmp_path, "http://127.0.0.1:9", handler="function handler(webhook) {\n  return webhook\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.key == "endpoints[0].handler"
@@ -108,9 +130,11 @@ def test_database_is_relative_to_the_config_file(tmp_path: Path) -> None:
 def test_rewrite_urls_send_a_hard_coded_api_host_elsewhere(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
     text = path.read_text()
-    path.write_text(text + '\n[endpoints.rewrite_urls]\n'
-                    '"https://connect.mailerlite.com/" = "http://127.0.0.1:8025/"\n'
-                    '"https://connect.mailerlite.com/api/batch" = "http://127.0.0.1:9/b"\n')
+    path.write_text(
+        text + "\n[endpoints.rewrite_urls]\n"
+        '"https://connect.mailerlite.com/" = "http://127.0.0.1:8025/"\n'
+        '"https://connect.mailerlite.com/api/batch" = "http://127.0.0.1:9/b"\n'
+    )
     ep = load_config(path).endpoints["test"]
     assert ep.rewrite("https://connect.mailerlite.com/api/subscribers/a%40b.c") == (
         "http://127.0.0.1:8025/api/subscribers/a%40b.c"
@@ -121,15 +145,20 @@ def test_rewrite_urls_send_a_hard_coded_api_host_elsewhere(tmp_path: Path) -> No
 
 def test_rewrite_urls_must_be_urls(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
-    path.write_text(path.read_text() + '\n[endpoints.rewrite_urls]\n"connect.mailerlite.com" = "x"\n')
+    path.write_text(
+        path.read_text() + '\n[endpoints.rewrite_urls]\n"connect.mailerlite.com" = "x"\n'
+    )
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert "rewrite_urls" in str(e.value) and "not an absolute http(s) URL" in str(e.value)
 
 
 def test_events_typo_is_refused_with_a_suggestion(tmp_path: Path) -> None:
-    path = write_config(tmp_path, "http://127.0.0.1:9",
-                        extra_endpoint='events = ["payment.failed", "payment.succeded"]')
+    path = write_config(
+        tmp_path,
+        "http://127.0.0.1:9",
+        extra_endpoint='events = ["payment.failed", "payment.succeded"]',
+    )
     with pytest.raises(ConfigError) as info:
         load_config(path)
     e = info.value
@@ -152,8 +181,9 @@ def test_every_known_event_type_is_accepted(tmp_path: Path) -> None:
     assert "did you mean" not in info.value.problem
 
 
-@pytest.mark.parametrize("codes, bad", [("[408, 500]", "[1]"), ("[200]", "[0]"),
-                                        ("[399]", "[0]"), ("[42]", "[0]")])
+@pytest.mark.parametrize(
+    "codes, bad", [("[408, 500]", "[1]"), ("[200]", "[0]"), ("[399]", "[0]"), ("[42]", "[0]")]
+)
 def test_retry_on_4xx_must_be_4xx(tmp_path: Path, codes: str, bad: str) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=f"retry_on_4xx = {codes}")
     with pytest.raises(ConfigError) as info:
@@ -167,22 +197,28 @@ def test_sandbox_limits_are_per_endpoint(tmp_path: Path) -> None:
 
     ep = load_config(write_config(tmp_path, "http://127.0.0.1:9")).endpoints["test"]
     assert ep.limits == Limits() and (ep.limits.time_ms, ep.limits.memory_bytes) == (
-        1000, 64 * 1024 * 1024)
-    path = write_config(tmp_path, "http://127.0.0.1:9",
-                        extra_endpoint="time_limit_ms = 250\nmemory_limit_mib = 16")
+        1000,
+        64 * 1024 * 1024,
+    )
+    path = write_config(
+        tmp_path, "http://127.0.0.1:9", extra_endpoint="time_limit_ms = 250\nmemory_limit_mib = 16"
+    )
     ep = load_config(path).endpoints["test"]
     assert (ep.limits.time_ms, ep.limits.memory_bytes) == (250, 16 * 1024 * 1024)
 
 
-@pytest.mark.parametrize("line, key, problem", [
-    ("time_limit_ms = 0", "time_limit_ms", "greater than 0"),
-    ("time_limit_ms = -5", "time_limit_ms", "greater than 0"),
-    ("time_limit_ms = nan", "time_limit_ms", "greater than 0"),
-    ("time_limit_ms = inf", "time_limit_ms", "finite"),
-    ('time_limit_ms = "fast"', "time_limit_ms", "must be a number"),
-    ("memory_limit_mib = 3", "memory_limit_mib", "at least 4"),
-    ("memory_limit_mib = 8.5", "memory_limit_mib", "must be an integer"),
-])
+@pytest.mark.parametrize(
+    "line, key, problem",
+    [
+        ("time_limit_ms = 0", "time_limit_ms", "greater than 0"),
+        ("time_limit_ms = -5", "time_limit_ms", "greater than 0"),
+        ("time_limit_ms = nan", "time_limit_ms", "greater than 0"),
+        ("time_limit_ms = inf", "time_limit_ms", "finite"),
+        ('time_limit_ms = "fast"', "time_limit_ms", "must be a number"),
+        ("memory_limit_mib = 3", "memory_limit_mib", "at least 4"),
+        ("memory_limit_mib = 8.5", "memory_limit_mib", "must be an integer"),
+    ],
+)
 def test_sandbox_limits_are_checked(tmp_path: Path, line: str, key: str, problem: str) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=line)
     with pytest.raises(ConfigError) as info:
@@ -192,7 +228,9 @@ def test_sandbox_limits_are_checked(tmp_path: Path, line: str, key: str, problem
 
 def test_numbers_may_come_from_the_environment(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
-    path.write_text(path.read_text().replace("[server]\n", '[server]\nport = "${TEST_PORT:-8123}"\n', 1))
+    path.write_text(
+        path.read_text().replace("[server]\n", '[server]\nport = "${TEST_PORT:-8123}"\n', 1)
+    )
     assert load_config(path, {}).server.port == 8123
     assert load_config(path, {"TEST_PORT": "9001"}).server.port == 9001
     with pytest.raises(ConfigError) as e:

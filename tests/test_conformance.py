@@ -24,7 +24,9 @@ EXPECTED = json.loads(REFERENCE.read_text(encoding="utf-8"))
 
 
 def test_references_cover_the_six_document_handlers_and_every_sample():
-    document = {f"handlers/mailerlite/{p.name}" for p in (ROOT / "handlers" / "mailerlite").glob("*.js")}
+    document = {
+        f"handlers/mailerlite/{p.name}" for p in (ROOT / "handlers" / "mailerlite").glob("*.js")
+    }
     assert len(document) == 6 and document <= set(EXPECTED["handlers"])
     for by_sample in EXPECTED["handlers"].values():
         assert sorted(by_sample) == sorted(samples.names())

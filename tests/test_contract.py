@@ -38,7 +38,11 @@ def test_input_object_is_the_contract():
 
 def test_untouched_event_sends_the_original_envelope_with_post():
     d = run("return webhook;", url="https://api.example.com/hook")
-    assert (d.status, d.request.method, d.request.url) == ("ok", "POST", "https://api.example.com/hook")
+    assert (d.status, d.request.method, d.request.url) == (
+        "ok",
+        "POST",
+        "https://api.example.com/hook",
+    )
     assert json.loads(d.request.body) == json.loads(PAYMENT)
     assert d.request.headers == {"Content-Type": "application/json"}
 
@@ -80,7 +84,9 @@ def test_other_methods_are_transform_errors(method):
     assert "POST, PUT, PATCH" in d.error.message
 
 
-@pytest.mark.parametrize("url", ["ftp://x.example/", "/relative", "https://", "javascript:alert(1)", 7])
+@pytest.mark.parametrize(
+    "url", ["ftp://x.example/", "/relative", "https://", "javascript:alert(1)", 7]
+)
 def test_non_http_urls_are_transform_errors(url):
     d = run(f"webhook.url = {json.dumps(url)}; return webhook;")
     assert d.status == "error" and d.error.kind == "invalid_url"
@@ -102,8 +108,20 @@ def test_handler_headers_override_endpoint_headers_case_insensitively():
 
 @pytest.mark.parametrize(
     "name",
-    ["Host", "content-length", "Content-Type", "transfer-encoding", "connection", "keep-alive",
-     "te", "trailer", "upgrade", "proxy-authorization", "webhook-signature", "Webhook-Id"],
+    [
+        "Host",
+        "content-length",
+        "Content-Type",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-authorization",
+        "webhook-signature",
+        "Webhook-Id",
+    ],
 )
 def test_forbidden_headers_are_transform_errors(name):
     d = run(f"webhook.headers = {{{json.dumps(name)}: 'x'}}; return webhook;")
@@ -211,7 +229,9 @@ def test_transform_async_runs_on_the_sandbox_thread():
     sandbox = Sandbox(thread=True)
     try:
         d = asyncio.run(
-            transform_async("function handler(w) { w.method = 'PUT'; return w }", PAYMENT, sandbox=sandbox)
+            transform_async(
+                "function handler(w) { w.method = 'PUT'; return w }", PAYMENT, sandbox=sandbox
+            )
         )
     finally:
         sandbox.close()

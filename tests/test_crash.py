@@ -27,8 +27,12 @@ def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_pa
             def send(i: int) -> None:
                 body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
                 try:
-                    r = httpx.post(f"{server.url}/webhooks/test", content=body,
-                                   headers=sign(SECRET, body, msg_id=f"msg_{i}"), timeout=10)
+                    r = httpx.post(
+                        f"{server.url}/webhooks/test",
+                        content=body,
+                        headers=sign(SECRET, body, msg_id=f"msg_{i}"),
+                        timeout=10,
+                    )
                 except httpx.HTTPError:
                     return  # the server died under this request: not acknowledged
                 if r.status_code in (200, 202):
@@ -41,8 +45,9 @@ def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_pa
             with ThreadPoolExecutor(16) as pool:
                 list(pool.map(send, range(TOTAL)))
             assert killed.is_set()
-            in_flight_at_kill = _counts(tmp_path).get("delivering", 0) + \
-                _counts(tmp_path).get("pending", 0)
+            in_flight_at_kill = _counts(tmp_path).get("delivering", 0) + _counts(tmp_path).get(
+                "pending", 0
+            )
 
             server.start()  # same store: recovers the deliveries that were in flight
             _wait_until_all_finished(tmp_path)
@@ -94,8 +99,7 @@ def test_sigterm_returns_an_attempt_still_in_flight_after_the_grace_to_pending(t
         try:
             server.start()
             body = json.dumps({"type": "payment.succeeded", "data": {}})
-            r = httpx.post(f"{server.url}/webhooks/test", content=body,
-                           headers=sign(SECRET, body))
+            r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
             assert r.status_code == 202
             deadline = time.monotonic() + 10
             while not target.received:

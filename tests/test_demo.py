@@ -14,7 +14,11 @@ def test_demo_runs_the_whole_flow_against_the_emulator(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAILERLITE_", "DODO_"))}
     r = subprocess.run(
         [sys.executable, "-m", "dodo_transform", "demo"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=180,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     out = r.stdout

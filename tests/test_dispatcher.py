@@ -24,9 +24,14 @@ SVIX = None  # write_config: omit retry_schedule → the default Svix schedule
 
 
 def envelope(email: str = "jane@example.com", n: int = 0) -> bytes:
-    return json.dumps({"business_id": "bus_1", "type": "payment.succeeded", "timestamp":
-                       "2025-08-04T05:30:45Z", "data": {"n": n, "customer": {"email": email}}}
-                      ).encode()
+    return json.dumps(
+        {
+            "business_id": "bus_1",
+            "type": "payment.succeeded",
+            "timestamp": "2025-08-04T05:30:45Z",
+            "data": {"n": n, "customer": {"email": email}},
+        }
+    ).encode()
 
 
 class Rig:
@@ -39,8 +44,9 @@ class Rig:
     async def __aenter__(self) -> "Rig":
         self.store = ThreadedStore(lambda: SqliteStore(self.db))
         self.client = new_client()
-        self.dispatcher = Dispatcher(self.config, self.store, self.client, clock=self.clock,
-                                     rng=random.Random(7))
+        self.dispatcher = Dispatcher(
+            self.config, self.store, self.client, clock=self.clock, rng=random.Random(7)
+        )
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -51,8 +57,9 @@ class Rig:
         self._n += 1
         body = body or envelope(n=self._n)
         key = ordering_key("test", json.loads(body)) or f"test\n{self._n}"
-        result = await self.store.ingest("test", f"msg_{self._n}", "payment.succeeded", body,
-                                         {}, key, False, self.clock.now())
+        result = await self.store.ingest(
+            "test", f"msg_{self._n}", "payment.succeeded", body, {}, key, False, self.clock.now()
+        )
         return result.delivery_id
 
     async def row(self, delivery_id: int):
@@ -109,8 +116,10 @@ def test_request_is_recorded_with_secrets_redacted(tmp_path, target) -> None:
 
 def test_429_with_retry_after_waits_as_told_within_the_clamp(tmp_path, target) -> None:
     async def go() -> None:
-        target.script = [Reply(429, headers={"Retry-After": "100"}),
-                         Reply(429, headers={"Retry-After": "100000"})]
+        target.script = [
+            Reply(429, headers={"Retry-After": "100"}),
+            Reply(429, headers={"Retry-After": "100000"}),
+        ]
         async with Rig(tmp_path, target.url, retry_schedule=SVIX) as rig:
             d = await rig.ingest()
             await rig.dispatcher.run_once()
@@ -254,8 +263,11 @@ def test_same_subscriber_keeps_its_order_while_others_proceed(tmp_path, target) 
             return json.loads(body)["data"]["n"]
 
         # The first delivery of event 1 fails; everything else succeeds.
-        target.responder = lambda got: Reply(500) if n(got.body) == 1 and \
-            sum(n(r.body) == 1 for r in target.received) == 1 else None
+        target.responder = lambda got: (
+            Reply(500)
+            if n(got.body) == 1 and sum(n(r.body) == 1 for r in target.received) == 1
+            else None
+        )
         async with Rig(tmp_path, target.url) as rig:
             first = await rig.ingest(envelope("alice@example.com", 1))
             second = await rig.ingest(envelope("alice@example.com", 2))
@@ -321,6 +333,7 @@ def test_identity_handler_sends_the_envelope_unchanged(tmp_path, target) -> None
 
 # -- retry.py and egress.py: the pure rules the worker applies --------------------------------
 
+
 def test_schedule_is_svix_with_20_percent_jitter() -> None:
     from dodo_transform.relay.retry import DEFAULT_SCHEDULE, next_delay
 
@@ -337,8 +350,9 @@ def test_overload_floor_and_retry_after_clamp() -> None:
     rng = random.Random(0)
     assert next_delay(1, (5,), rng=rng, status=429) == 60
     assert next_delay(1, (5,), rng=rng, timed_out=True) == 60
-    assert next_delay(1, (100,), rng=random.Random(0), retry_after=1) == \
-        next_delay(1, (100,), rng=random.Random(0))  # never sooner than scheduled
+    assert next_delay(1, (100,), rng=random.Random(0), retry_after=1) == next_delay(
+        1, (100,), rng=random.Random(0)
+    )  # never sooner than scheduled
     d = next_delay(1, (100,), rng=random.Random(0))
     assert next_delay(1, (100,), rng=random.Random(0), retry_after=10_000) == 2 * d
 
@@ -352,12 +366,24 @@ def test_retry_after_parses_seconds_and_http_dates() -> None:
     assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None
 
 
-@pytest.mark.parametrize("address, internal", [
-    ("127.0.0.1", True), ("10.1.2.3", True), ("192.168.0.1", True), ("172.16.0.1", True),
-    ("169.254.169.254", True), ("fd00:ec2::254", True), ("::1", True), ("0.0.0.0", True),
-    ("224.0.0.1", True), ("::ffff:127.0.0.1", True), ("fe80::1%eth0", True),
-    ("93.184.216.34", False), ("2606:2800:220:1::1", False),
-])
+@pytest.mark.parametrize(
+    "address, internal",
+    [
+        ("127.0.0.1", True),
+        ("10.1.2.3", True),
+        ("192.168.0.1", True),
+        ("172.16.0.1", True),
+        ("169.254.169.254", True),
+        ("fd00:ec2::254", True),
+        ("::1", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("::ffff:127.0.0.1", True),
+        ("fe80::1%eth0", True),
+        ("93.184.216.34", False),
+        ("2606:2800:220:1::1", False),
+    ],
+)
 def test_internal_addresses(address, internal) -> None:
     from dodo_transform.relay.egress import is_internal
 
@@ -381,6 +407,7 @@ def test_egress_allow_list_is_an_exact_host_match() -> None:
 
 # -- failures the worker did not foresee, limits, replays ------------------------------------
 
+
 class CrashingDispatcher(Dispatcher):
     """Processing of the deliveries in ``crash`` raises, as a host bug would."""
 
@@ -395,8 +422,9 @@ class CrashingDispatcher(Dispatcher):
 def test_a_crashing_delivery_is_a_failed_attempt_and_ends_failed(tmp_path, target) -> None:
     async def go() -> None:
         async with Rig(tmp_path, target.url) as rig:  # retry_schedule [0.2, 0.2, 0.2]
-            rig.dispatcher = CrashingDispatcher(rig.config, rig.store, rig.client,
-                                                clock=rig.clock, rng=random.Random(7))
+            rig.dispatcher = CrashingDispatcher(
+                rig.config, rig.store, rig.client, clock=rig.clock, rng=random.Random(7)
+            )
             first = await rig.ingest(envelope("alice@example.com", 1))
             second = await rig.ingest(envelope("alice@example.com", 2))  # same ordering key
             rig.dispatcher.crash = {first}
@@ -414,7 +442,8 @@ def test_a_crashing_delivery_is_a_failed_attempt_and_ends_failed(tmp_path, targe
             assert "gave up after 4 attempts" in row.last_error
             attempts = await rig.attempts(first)
             assert [(a.n, a.status_code, a.error) for a in attempts] == [
-                (n, None, "internal error: RuntimeError('boom')") for n in range(1, 5)]
+                (n, None, "internal error: RuntimeError('boom')") for n in range(1, 5)
+            ]
             # The ordering key is free again: the next event of the subscriber went out.
             assert (await rig.row(second)).status == "succeeded"
             assert [json.loads(r.body)["data"]["n"] for r in target.received] == [2]
@@ -458,8 +487,9 @@ def test_a_request_httpx_cannot_send_is_a_failed_attempt(tmp_path, target) -> No
 def test_endpoint_time_limit_is_applied_to_the_handler(tmp_path, target) -> None:
     async def go() -> None:
         handler = "function handler(w) { while (true) {} }"
-        async with Rig(tmp_path, target.url, handler=handler,
-                       extra_endpoint="time_limit_ms = 50") as rig:
+        async with Rig(
+            tmp_path, target.url, handler=handler, extra_endpoint="time_limit_ms = 50"
+        ) as rig:
             assert rig.config.endpoints["test"].limits.time_ms == 50
             d = await rig.ingest()
             await rig.dispatcher.run_once()
@@ -474,8 +504,9 @@ def test_endpoint_time_limit_is_applied_to_the_handler(tmp_path, target) -> None
 def test_endpoint_memory_limit_is_applied_to_the_handler(tmp_path, target) -> None:
     async def go() -> None:
         handler = "function handler(w) { w.payload = 'x'.repeat(16 * 1024 * 1024); return w; }"
-        async with Rig(tmp_path, target.url, handler=handler,
-                       extra_endpoint="memory_limit_mib = 8") as rig:
+        async with Rig(
+            tmp_path, target.url, handler=handler, extra_endpoint="memory_limit_mib = 8"
+        ) as rig:
             d = await rig.ingest()
             await rig.dispatcher.run_once()
             row = await rig.row(d)

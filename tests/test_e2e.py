@@ -21,8 +21,12 @@ SAMPLES = ROOT / "dodo_transform" / "samples"
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dodo_transform", *args,
-                           "--config", str(config)], capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "dodo_transform", *args, "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def wait_for(predicate, timeout: float = 15.0) -> None:
@@ -80,9 +84,12 @@ def test_signed_sample_reaches_the_target_exactly_as_transformed(flow) -> None:
     wait_for(lambda: len(target.received) == 1)
 
     sample = (SAMPLES / "payment.succeeded.json").read_text()
-    expected = transform(Handler(source), sample,
-                         url="https://connect.mailerlite.com/api/subscribers",
-                         headers={"Authorization": "Bearer ml-secret-key"}).request
+    expected = transform(
+        Handler(source),
+        sample,
+        url="https://connect.mailerlite.com/api/subscribers",
+        headers={"Authorization": "Bearer ml-secret-key"},
+    ).request
     got = target.received[0]
     assert (got.method, got.path) == ("POST", "/api/subscribers")
     assert got.body.decode() == expected.body
@@ -131,6 +138,7 @@ def test_sigterm_shuts_down_cleanly_and_deliveries_reads_the_store_offline(flow)
 
 # -- serve and deliveries edge cases (in-process: main() of the CLI) --------------------------
 
+
 def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     import socket
 
@@ -174,15 +182,16 @@ def test_deliveries_reads_the_store_when_the_admin_api_is_off(tmp_path, capsys) 
         config = write_config(tmp_path, target.url, admin_token=None)
         with ServerThread(create_app(load_config(config))) as server:
             body = (SAMPLES / "payment.succeeded.json").read_bytes()
-            r = httpx.post(f"{server.url}/webhooks/test", content=body,
-                           headers=sign(SECRET, body))
+            r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
             assert r.status_code == 202
             wait_for(lambda: len(target.received) == 1)
             code = main(["deliveries", "--config", str(config), "--url", server.url])
             out, err = capsys.readouterr()
     assert code == 0, err
-    assert err == f"dodo-transform: admin API disabled (no server.admin_token); reading " \
-                  f"{tmp_path / 'store.db'}\n"
+    assert (
+        err == f"dodo-transform: admin API disabled (no server.admin_token); reading "
+        f"{tmp_path / 'store.db'}\n"
+    )
     assert "succeeded" in out and "HTTP 403" not in out + err
 
 
@@ -210,9 +219,11 @@ def test_offline_deliveries_never_migrates_the_store(tmp_path, capsys) -> None:
     conn.close()
     assert main(["deliveries", "--config", str(config), "--url", down]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[-1] == (f"dodo-transform: {db}: schema version {SCHEMA_VERSION - 1}, this "
-                       f"dodo-transform reads {SCHEMA_VERSION}; run the matching "
-                       "dodo-transform (`serve` migrates it)")
+    assert err[-1] == (
+        f"dodo-transform: {db}: schema version {SCHEMA_VERSION - 1}, this "
+        f"dodo-transform reads {SCHEMA_VERSION}; run the matching "
+        "dodo-transform (`serve` migrates it)"
+    )
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT version FROM schema_version").fetchone() == (SCHEMA_VERSION - 1,)
     conn.close()

@@ -31,19 +31,49 @@ REAL_KEY = os.environ.get("MAILERLITE_REAL_API_KEY")
 REAL_BASE = os.environ.get("MAILERLITE_REAL_BASE_URL", "https://connect.mailerlite.com")
 
 SUBSCRIBER_KEYS = [
-    "id", "email", "status", "source", "sent", "opens_count", "clicks_count", "open_rate",
-    "click_rate", "ip_address", "subscribed_at", "unsubscribed_at", "created_at", "updated_at",
-    "fields", "groups", "opted_in_at", "optin_ip",
+    "id",
+    "email",
+    "status",
+    "source",
+    "sent",
+    "opens_count",
+    "clicks_count",
+    "open_rate",
+    "click_rate",
+    "ip_address",
+    "subscribed_at",
+    "unsubscribed_at",
+    "created_at",
+    "updated_at",
+    "fields",
+    "groups",
+    "opted_in_at",
+    "optin_ip",
 ]
 GROUP_KEYS = [
-    "id", "name", "active_count", "sent_count", "opens_count", "open_rate", "clicks_count",
-    "click_rate", "unsubscribed_count", "unconfirmed_count", "bounced_count", "junk_count",
+    "id",
+    "name",
+    "active_count",
+    "sent_count",
+    "opens_count",
+    "open_rate",
+    "clicks_count",
+    "click_rate",
+    "unsubscribed_count",
+    "unconfirmed_count",
+    "bounced_count",
+    "junk_count",
     "created_at",
 ]
 DEFAULT_FIELDS = [
-    ("1", "Name", "name"), ("2", "Last name", "last_name"), ("3", "Company", "company"),
-    ("4", "Country", "country"), ("5", "City", "city"), ("6", "Phone", "phone"),
-    ("7", "State", "state"), ("8", "Zip", "z_i_p"),
+    ("1", "Name", "name"),
+    ("2", "Last name", "last_name"),
+    ("3", "Company", "company"),
+    ("4", "Country", "country"),
+    ("5", "City", "city"),
+    ("6", "Phone", "phone"),
+    ("7", "State", "state"),
+    ("8", "Zip", "z_i_p"),
 ]
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
 MODEL_404 = {"message": "No query results for model [App\\Models\\Subscriber\\Subscriber]."}
@@ -60,10 +90,12 @@ class Api:
     subscribers: list[str] = field(default_factory=list)
 
     def call(self, method: str, path: str, body: Any = None, **kw: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.key}", "Accept": "application/json",
-                   **kw.pop("headers", {})}
-        return self.client.request(method, self.base_url + path, json=body, headers=headers,
-                                   **kw)
+        headers = {
+            "Authorization": f"Bearer {self.key}",
+            "Accept": "application/json",
+            **kw.pop("headers", {}),
+        }
+        return self.client.request(method, self.base_url + path, json=body, headers=headers, **kw)
 
     def email(self) -> str:
         return f"dodo-contract-{uuid.uuid4().hex[:12]}@example.com"
@@ -84,8 +116,9 @@ class Api:
         return data
 
     def field(self, kind: str) -> dict[str, Any]:
-        resp = self.call("POST", "/api/fields", {"name": f"dodo {kind} {uuid.uuid4().hex[:6]}",
-                                                 "type": kind})
+        resp = self.call(
+            "POST", "/api/fields", {"name": f"dodo {kind} {uuid.uuid4().hex[:6]}", "type": kind}
+        )
         assert resp.status_code == 201, resp.text
         data = resp.json()["data"]
         self.fields.append(data["id"])
@@ -168,17 +201,20 @@ def test_model_404_has_rate_limit_headers_and_laravel_body(api: Api) -> None:
 
 
 def test_xhr_header_is_enough_to_get_json(api: Api) -> None:
-    resp = api.client.get(api.base_url + "/api/subscribers/nobody@example.com",
-                          headers={"Authorization": f"Bearer {api.key}",
-                                   "X-Requested-With": "XMLHttpRequest"})
+    resp = api.client.get(
+        api.base_url + "/api/subscribers/nobody@example.com",
+        headers={"Authorization": f"Bearer {api.key}", "X-Requested-With": "XMLHttpRequest"},
+    )
     assert resp.status_code == 404
     assert resp.json() == MODEL_404
 
 
 def test_without_accept_or_xhr_errors_are_still_json_with_a_warning(api: Api) -> None:
     emulator_only(api)
-    resp = api.client.get(api.base_url + "/api/subscribers/nobody@example.com",
-                          headers={"Authorization": f"Bearer {api.key}", "Accept": "*/*"})
+    resp = api.client.get(
+        api.base_url + "/api/subscribers/nobody@example.com",
+        headers={"Authorization": f"Bearer {api.key}", "Accept": "*/*"},
+    )
     assert resp.status_code == 404
     assert resp.json() == MODEL_404
     assert "redirect or HTML" in resp.headers["x-emulator-warning"]
@@ -202,10 +238,15 @@ def test_upsert_201_then_200_and_email_lowercased(api: Api) -> None:
 
 
 def test_subscriber_object_has_the_recorded_shape(api: Api) -> None:
-    resp = api.call("POST", "/api/subscribers", {
-        "email": api.email(), "fields": {"name": "John", "last_name": "Doe"},
-        "ip_address": "1.1.1.1",
-    })
+    resp = api.call(
+        "POST",
+        "/api/subscribers",
+        {
+            "email": api.email(),
+            "fields": {"name": "John", "last_name": "Doe"},
+            "ip_address": "1.1.1.1",
+        },
+    )
     assert resp.status_code == 201
     body = resp.json()
     assert list(body) == ["data"]
@@ -234,10 +275,14 @@ def test_emulator_timestamps_come_from_the_injected_wall_clock(api: Api) -> None
 
 
 def test_unknown_field_keys_are_ignored_not_rejected(api: Api) -> None:
-    resp = api.call("POST", "/api/subscribers", {
-        "email": api.email(),
-        "fields": {"not_a_field_xyz": "x", "Name": "Case matters", "email": "x@example.com"},
-    })
+    resp = api.call(
+        "POST",
+        "/api/subscribers",
+        {
+            "email": api.email(),
+            "fields": {"not_a_field_xyz": "x", "Name": "Case matters", "email": "x@example.com"},
+        },
+    )
     assert resp.status_code == 201, resp.text
     data = resp.json()["data"]
     api.subscribers.append(data["id"])
@@ -304,8 +349,11 @@ def test_put_unknown_subscriber_is_404(api: Api) -> None:
 
 def test_put_ignores_email_inside_fields(api: Api) -> None:
     sub = api.subscriber()
-    resp = api.call("PUT", f"/api/subscribers/{sub['id']}",
-                    {"fields": {"name": "Jo", "email": "other@example.com"}})
+    resp = api.call(
+        "PUT",
+        f"/api/subscribers/{sub['id']}",
+        {"fields": {"name": "Jo", "email": "other@example.com"}},
+    )
     assert resp.status_code == 200
     data = resp.json()["data"]
     assert data["email"] == sub["email"] and "email" not in data["fields"]
@@ -314,8 +362,11 @@ def test_put_ignores_email_inside_fields(api: Api) -> None:
 def test_put_by_email_path_works_in_the_emulator(api: Api) -> None:
     emulator_only(api)
     sub = api.subscriber()
-    resp = api.call("PUT", "/api/subscribers/" + sub["email"].replace("@", "%40"),
-                    {"fields": {"name": "By email"}})
+    resp = api.call(
+        "PUT",
+        "/api/subscribers/" + sub["email"].replace("@", "%40"),
+        {"fields": {"name": "By email"}},
+    )
     assert resp.status_code == 200
     assert resp.json()["data"]["id"] == sub["id"]
 
@@ -323,8 +374,7 @@ def test_put_by_email_path_works_in_the_emulator(api: Api) -> None:
 def test_empty_string_arrives_as_null_and_clears(api: Api) -> None:
     emulator_only(api)
     sub = api.subscriber(fields={"name": "Jane", "company": "ACME"})
-    resp = api.call("POST", "/api/subscribers",
-                    {"email": sub["email"], "fields": {"company": ""}})
+    resp = api.call("POST", "/api/subscribers", {"email": sub["email"], "fields": {"company": ""}})
     assert resp.status_code == 200
     assert resp.json()["data"]["fields"]["company"] is None
 
@@ -338,8 +388,12 @@ def test_non_numeric_group_gives_both_recorded_messages(api: Api, value: Any) ->
     assert resp.status_code == 422
     assert resp.json() == {
         "message": "The groups.0 field must be a number. (and 1 more error)",
-        "errors": {"groups.0": ["The groups.0 field must be a number.",
-                                "The selected groups.0 is not numeric."]},
+        "errors": {
+            "groups.0": [
+                "The groups.0 field must be a number.",
+                "The selected groups.0 is not numeric.",
+            ]
+        },
     }
 
 
@@ -347,8 +401,10 @@ def test_non_numeric_group_gives_both_recorded_messages(api: Api, value: Any) ->
 def test_unknown_numeric_group_is_invalid(api: Api, value: Any) -> None:
     resp = api.call("POST", "/api/subscribers", {"email": api.email(), "groups": [value]})
     assert resp.status_code == 422
-    assert resp.json() == {"message": "The selected groups.0 is invalid.",
-                           "errors": {"groups.0": ["The selected groups.0 is invalid."]}}
+    assert resp.json() == {
+        "message": "The selected groups.0 is invalid.",
+        "errors": {"groups.0": ["The selected groups.0 is invalid."]},
+    }
 
 
 def test_numeric_string_and_number_group_ids_both_pass(api: Api) -> None:
@@ -383,8 +439,11 @@ def test_email_required_and_valid(api: Api) -> None:
     ("body", "key", "message"),
     [
         ({"status": "Active"}, "status", "The selected status is invalid."),
-        ({"subscribed_at": "2025-08-04T05:30:45Z"}, "subscribed_at",
-         "The subscribed_at field must match the format Y-m-d H:i:s."),
+        (
+            {"subscribed_at": "2025-08-04T05:30:45Z"},
+            "subscribed_at",
+            "The subscribed_at field must match the format Y-m-d H:i:s.",
+        ),
         ({"ip_address": "1.1.1"}, "ip_address", "The ip_address field must be a valid IP address."),
         ({"groups": "123"}, "groups", "The groups field must be an array."),
     ],
@@ -400,8 +459,11 @@ def test_other_parameters_are_validated(api: Api, body: dict, key: str, message:
 def test_number_and_date_fields_are_type_checked(api: Api) -> None:
     number, date = api.field("number"), api.field("date")
     n, d = number["key"], date["key"]
-    bad = api.call("POST", "/api/subscribers",
-                   {"email": api.email(), "fields": {n: "twenty", d: "2025-08-04T05:30:45Z"}})
+    bad = api.call(
+        "POST",
+        "/api/subscribers",
+        {"email": api.email(), "fields": {n: "twenty", d: "2025-08-04T05:30:45Z"}},
+    )
     assert bad.status_code == 422
     assert set(bad.json()["errors"]) == {f"fields.{n}", f"fields.{d}"}
     if api.emulated:
@@ -415,10 +477,15 @@ def test_number_and_date_fields_are_type_checked(api: Api) -> None:
 
 def test_invalid_json_body_counts_as_empty_input(api: Api) -> None:
     emulator_only(api)
-    resp = api.client.post(api.base_url + "/api/subscribers", content=b"{not json",
-                           headers={"Authorization": f"Bearer {api.key}",
-                                    "Accept": "application/json",
-                                    "Content-Type": "application/json"})
+    resp = api.client.post(
+        api.base_url + "/api/subscribers",
+        content=b"{not json",
+        headers={
+            "Authorization": f"Bearer {api.key}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        },
+    )
     assert resp.status_code == 422
     assert resp.json()["errors"] == {"email": ["The email field is required."]}
     assert "not valid JSON" in resp.headers["x-emulator-warning"]
@@ -445,24 +512,32 @@ def test_unsubscribed_cannot_be_reactivated_by_status(api: Api) -> None:
 def test_resubscribe_flag_reactivates_unsubscribed_only(api: Api) -> None:
     emulator_only(api)
     unsub = api.subscriber(status="unsubscribed")
-    resp = api.call("POST", "/api/subscribers",
-                    {"email": unsub["email"], "status": "active", "resubscribe": True})
+    resp = api.call(
+        "POST",
+        "/api/subscribers",
+        {"email": unsub["email"], "status": "active", "resubscribe": True},
+    )
     assert resp.status_code == 200
     assert resp.json()["data"]["status"] == "active"
     assert resp.json()["data"]["unsubscribed_at"] is None
     for status in ("bounced", "junk"):
         sub = api.subscriber(status=status)
-        resp = api.call("POST", "/api/subscribers",
-                        {"email": sub["email"], "status": "active", "resubscribe": True})
+        resp = api.call(
+            "POST",
+            "/api/subscribers",
+            {"email": sub["email"], "status": "active", "resubscribe": True},
+        )
         assert resp.status_code == 422
         assert resp.json()["errors"]["status"] == [
-            f"This subscriber is {status} and cannot be imported."]
+            f"This subscriber is {status} and cannot be imported."
+        ]
 
 
 def test_inactive_subscriber_still_accepts_field_updates(api: Api) -> None:
     sub = api.subscriber(status="unsubscribed")
-    resp = api.call("POST", "/api/subscribers",
-                    {"email": sub["email"], "fields": {"name": "Still here"}})
+    resp = api.call(
+        "POST", "/api/subscribers", {"email": sub["email"], "fields": {"name": "Still here"}}
+    )
     assert resp.status_code == 200
     assert resp.json()["data"]["status"] == "unsubscribed"
     assert resp.json()["data"]["fields"]["name"] == "Still here"
@@ -496,7 +571,8 @@ def test_forget(api: Api) -> None:
     assert resp.status_code == 200
     body = resp.json()
     assert body["message"] == (
-        "Subscriber data will be completely deleted and forgotten within 30 days.")
+        "Subscriber data will be completely deleted and forgotten within 30 days."
+    )
     assert body["data"]["id"] == sub["id"]
     assert TIMESTAMP.fullmatch(body["data"]["deleted_at"])
     assert TIMESTAMP.fullmatch(body["data"]["forget_at"])
@@ -528,8 +604,9 @@ def test_list_is_cursor_paginated(api: Api) -> None:
     second = api.call("GET", "/api/subscribers", params={"limit": 2, "cursor": cursor}).json()
     assert not {s["id"] for s in second["data"]} & {s["id"] for s in body["data"]}
     assert second["meta"]["prev_cursor"]
-    back = api.call("GET", "/api/subscribers",
-                    params={"limit": 2, "cursor": second["meta"]["prev_cursor"]}).json()
+    back = api.call(
+        "GET", "/api/subscribers", params={"limit": 2, "cursor": second["meta"]["prev_cursor"]}
+    ).json()
     assert [s["id"] for s in back["data"]] == [s["id"] for s in body["data"]]
     if api.emulated:
         assert len(second["data"]) == 1 and second["meta"]["next_cursor"] is None
@@ -539,8 +616,9 @@ def test_list_is_cursor_paginated(api: Api) -> None:
 
 def test_list_filters_by_status(api: Api) -> None:
     unsub = api.subscriber(status="unsubscribed")
-    resp = api.call("GET", "/api/subscribers",
-                    params={"filter[status]": "unsubscribed", "limit": 100})
+    resp = api.call(
+        "GET", "/api/subscribers", params={"filter[status]": "unsubscribed", "limit": 100}
+    )
     assert resp.status_code == 200
     statuses = {s["status"] for s in resp.json()["data"]}
     assert statuses == {"unsubscribed"}
@@ -587,26 +665,34 @@ def test_group_counts_follow_member_status(api: Api) -> None:
     listed = api.call("GET", "/api/groups", params={"filter[name]": group["name"]}).json()
     (data,) = listed["data"]
     assert (data["active_count"], data["unsubscribed_count"], data["unconfirmed_count"]) == (
-        1, 1, 1)
+        1,
+        1,
+        1,
+    )
 
 
 def test_groups_list_is_page_paginated_and_filterable(api: Api) -> None:
     tag = uuid.uuid4().hex[:8]
     for name in ("b", "a", "c"):
         api.group(f"dodo {tag} {name}")
-    resp = api.call("GET", "/api/groups",
-                    params={"filter[name]": tag, "limit": 2, "page": 1, "sort": "name"})
+    resp = api.call(
+        "GET", "/api/groups", params={"filter[name]": tag, "limit": 2, "page": 1, "sort": "name"}
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert [g["name"] for g in body["data"]] == [f"dodo {tag} a", f"dodo {tag} b"]
     meta = body["meta"]
-    for key in ("current_page", "from", "last_page", "links", "path", "per_page", "to",
-                "total"):
+    for key in ("current_page", "from", "last_page", "links", "path", "per_page", "to", "total"):
         assert key in meta
     assert (meta["current_page"], meta["last_page"], meta["total"], meta["per_page"]) == (
-        1, 2, 3, 2)
-    page2 = api.call("GET", "/api/groups",
-                     params={"filter[name]": tag, "limit": 2, "page": 2, "sort": "-name"})
+        1,
+        2,
+        3,
+        2,
+    )
+    page2 = api.call(
+        "GET", "/api/groups", params={"filter[name]": tag, "limit": 2, "page": 2, "sort": "-name"}
+    )
     assert [g["name"] for g in page2.json()["data"]] == [f"dodo {tag} a"]
 
 
@@ -680,12 +766,18 @@ def test_field_bad_type_is_422(api: Api) -> None:
 
 def test_batch_returns_responses_in_order_with_the_recorded_404s(api: Api) -> None:
     email = api.email()
-    resp = api.call("POST", "/api/batch", {"requests": [
-        {"method": "GET", "path": "api/subscribers/list"},
-        {"method": "GET", "path": "api/campaigns/list"},
-        {"method": "POST", "path": "api/subscribers", "body": {"email": email}},
-        {"method": "GET", "path": f"api/subscribers/{email}"},
-    ]})
+    resp = api.call(
+        "POST",
+        "/api/batch",
+        {
+            "requests": [
+                {"method": "GET", "path": "api/subscribers/list"},
+                {"method": "GET", "path": "api/campaigns/list"},
+                {"method": "POST", "path": "api/subscribers", "body": {"email": email}},
+                {"method": "GET", "path": f"api/subscribers/{email}"},
+            ]
+        },
+    )
     assert resp.status_code == 200
     body = resp.json()
     assert list(body) == ["total", "successful", "failed", "responses"]
@@ -694,7 +786,8 @@ def test_batch_returns_responses_in_order_with_the_recorded_404s(api: Api) -> No
     assert codes == [404, 404, 201, 200]
     assert body["responses"][0]["body"] == MODEL_404
     assert body["responses"][1]["body"] == {
-        "message": "The route api/campaigns/list could not be found."}
+        "message": "The route api/campaigns/list could not be found."
+    }
     api.subscribers.append(body["responses"][2]["body"]["data"]["id"])
     assert body["responses"][3]["body"]["data"]["email"] == email
 
@@ -709,8 +802,9 @@ def test_batch_over_50_requests_is_422(api: Api) -> None:
 
 
 def test_batch_envelope_is_validated(api: Api) -> None:
-    resp = api.call("POST", "/api/batch", {"requests": [{"path": "api/subscribers"},
-                                                        {"method": "GET"}]})
+    resp = api.call(
+        "POST", "/api/batch", {"requests": [{"path": "api/subscribers"}, {"method": "GET"}]}
+    )
     assert resp.status_code == 422
     errors = resp.json()["errors"]
     assert set(errors) == {"requests.0.method", "requests.1.path"}
@@ -722,10 +816,16 @@ def test_batch_envelope_is_validated(api: Api) -> None:
 def test_batch_accepts_a_leading_slash_and_query_strings(api: Api) -> None:
     emulator_only(api)
     api.subscriber()
-    resp = api.call("POST", "/api/batch", {"requests": [
-        {"method": "GET", "path": "/api/subscribers?limit=0"},
-        {"method": "DELETE", "path": "api/groups/1"},
-    ]})
+    resp = api.call(
+        "POST",
+        "/api/batch",
+        {
+            "requests": [
+                {"method": "GET", "path": "/api/subscribers?limit=0"},
+                {"method": "DELETE", "path": "api/groups/1"},
+            ]
+        },
+    )
     body = resp.json()
     assert body["responses"][0] == {"code": 200, "body": {"total": 1}}
     assert body["responses"][1]["code"] == 404
@@ -752,8 +852,7 @@ def limited_api(limited: tuple[str, FakeClock]) -> Iterator[tuple[Api, FakeClock
 
 def test_rate_limit_429_then_the_next_window_works(limited_api: tuple[Api, FakeClock]) -> None:
     api, clock = limited_api
-    remaining = [api.call("GET", "/api/groups").headers["x-ratelimit-remaining"]
-                 for _ in range(3)]
+    remaining = [api.call("GET", "/api/groups").headers["x-ratelimit-remaining"] for _ in range(3)]
     assert remaining == ["2", "1", "0"]
     api.client.get(api.base_url + "/api/groups")  # a 401 does not count
     refused = api.call("GET", "/api/groups")
@@ -781,8 +880,12 @@ def test_a_batch_counts_once_and_all_upsert_batches_hit_the_import_limit(
     limited_api: tuple[Api, FakeClock],
 ) -> None:
     api, clock = limited_api
-    upserts = {"requests": [{"method": "POST", "path": "api/subscribers",
-                             "body": {"email": api.email()}} for _ in range(3)]}
+    upserts = {
+        "requests": [
+            {"method": "POST", "path": "api/subscribers", "body": {"email": api.email()}}
+            for _ in range(3)
+        ]
+    }
     first = api.call("POST", "/api/batch", upserts)
     assert first.status_code == 200 and first.json()["successful"] == 3
     assert first.headers["x-ratelimit-remaining"] == "2"  # one request, not four
@@ -817,8 +920,10 @@ def test_state_and_reset(api: Api) -> None:
     state = api.client.get(api.base_url + "/__emulator/state").json()
     assert [s["groups"] for s in state["subscribers"] if s["id"] == sub["id"]] == [[group["id"]]]
     assert state["request_count"] >= 2 and state["requests"][-1]["status"] == 201
-    api.client.post(api.base_url + "/__emulator/reset",
-                    content=json.dumps({"groups": [{"id": "42", "name": "Only"}]}))
+    api.client.post(
+        api.base_url + "/__emulator/reset",
+        content=json.dumps({"groups": [{"id": "42", "name": "Only"}]}),
+    )
     state = api.client.get(api.base_url + "/__emulator/state").json()
     assert state["subscribers"] == [] and [g["id"] for g in state["groups"]] == ["42"]
     api.client.post(api.base_url + "/__emulator/reset", content=json.dumps({}))
@@ -834,10 +939,11 @@ def test_concurrent_upserts_stay_consistent(api: Api) -> None:
     def worker(email: str) -> None:
         with httpx.Client(timeout=10, trust_env=False) as client:
             for target in (email, shared):
-                resp = client.post(api.base_url + "/api/subscribers",
-                                   json={"email": target, "groups": [group["id"]]},
-                                   headers={"Authorization": f"Bearer {api.key}",
-                                            "Accept": "application/json"})
+                resp = client.post(
+                    api.base_url + "/api/subscribers",
+                    json={"email": target, "groups": [group["id"]]},
+                    headers={"Authorization": f"Bearer {api.key}", "Accept": "application/json"},
+                )
                 codes.append(resp.status_code)
 
     threads = [threading.Thread(target=worker, args=(e,)) for e in emails]
@@ -874,17 +980,30 @@ def test_bad_seeds_are_refused_with_the_reason(tmp_path: Any, seed: Any, problem
 
 def test_seed_subscribers_fields_and_groups(tmp_path: Any) -> None:
     path = tmp_path / "seed.json"
-    path.write_text(json.dumps({
-        "groups": [{"id": "7", "name": "Customers"}],
-        "fields": [{"name": "Total spent", "type": "number"}],
-        "subscribers": [{"email": "Gone@Example.com", "status": "unsubscribed", "groups": ["7"],
-                         "fields": {"total_spent": "10.50"}}],
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "groups": [{"id": "7", "name": "Customers"}],
+                "fields": [{"name": "Total spent", "type": "number"}],
+                "subscribers": [
+                    {
+                        "email": "Gone@Example.com",
+                        "status": "unsubscribed",
+                        "groups": ["7"],
+                        "fields": {"total_spent": "10.50"},
+                    }
+                ],
+            }
+        )
+    )
     app = create_app(seed=load_seed(path), clock=FakeClock(T0))
     state = app.state.emulator.snapshot()
     (sub,) = state["subscribers"]
-    assert (sub["email"], sub["status"], sub["groups"]) == ("gone@example.com", "unsubscribed",
-                                                            ["7"])
+    assert (sub["email"], sub["status"], sub["groups"]) == (
+        "gone@example.com",
+        "unsubscribed",
+        ["7"],
+    )
     assert sub["fields"]["total_spent"] == 10.5
     assert state["groups"][0]["unsubscribed_count"] == 1
 

@@ -26,7 +26,8 @@ def server(tmp_path_factory):
 
 # h11 refuses to send values with surrounding whitespace, so the fuzzer strips them.
 header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=120).map(
-    str.strip)
+    str.strip
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
@@ -46,8 +47,7 @@ def requests(draw):
     mode = draw(st.sampled_from(["signed", "random", "mixed", "none"]))
     headers: dict[str, str] = {}
     if mode in ("signed", "mixed"):
-        headers.update(sign(SECRET, body.decode("utf-8", errors="replace"),
-                            timestamp=time.time()))
+        headers.update(sign(SECRET, body.decode("utf-8", errors="replace"), timestamp=time.time()))
     if mode in ("random", "mixed"):
         # (content-length is not fuzzed: httpx refuses to send a lying one)
         for name in ("webhook-id", "webhook-timestamp", "webhook-signature", "content-type"):

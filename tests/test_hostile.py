@@ -19,11 +19,26 @@ MARGIN_S = 1.0
 
 CASES = {
     "infinite loop": ("function handler(w) { for (;;) {} }", "time_limit"),
-    "infinite loop at top level": ("while (true) {}\nfunction handler(w) { return w }", "time_limit"),
-    "memory bomb": ("function handler(w) { const a = []; for (;;) a.push({x: [1, 2, 3]}); }", "memory_limit"),
-    "100 MB string": ("function handler(w) { w.payload = 'a'.repeat(100 * 1024 * 1024); return w }", "memory_limit"),
-    "deep recursion": ("function handler(w) { function r(n) { return r(n + 1) + 1 } return r(0) }", "stack_limit"),
-    "catastrophic regex": ("function handler(w) { /(a+)+$/.test('a'.repeat(40) + 'b'); return w }", "time_limit"),
+    "infinite loop at top level": (
+        "while (true) {}\nfunction handler(w) { return w }",
+        "time_limit",
+    ),
+    "memory bomb": (
+        "function handler(w) { const a = []; for (;;) a.push({x: [1, 2, 3]}); }",
+        "memory_limit",
+    ),
+    "100 MB string": (
+        "function handler(w) { w.payload = 'a'.repeat(100 * 1024 * 1024); return w }",
+        "memory_limit",
+    ),
+    "deep recursion": (
+        "function handler(w) { function r(n) { return r(n + 1) + 1 } return r(0) }",
+        "stack_limit",
+    ),
+    "catastrophic regex": (
+        "function handler(w) { /(a+)+$/.test('a'.repeat(40) + 'b'); return w }",
+        "time_limit",
+    ),
     "async function handler": ("async function handler(w) { return w }", "async_handler"),
     "generator handler": ("function* handler(w) { yield w }", "async_handler"),
     "returns a Promise": ("function handler(w) { return Promise.resolve(w) }", "invalid_return"),
@@ -35,16 +50,37 @@ CASES = {
     "no handler defined": ("function handle(w) { return w }", "no_handler"),
     "handler is not a function": ("var handler = 42;", "no_handler"),
     "bad method": ("function handler(w) { w.method = 'DELETE'; return w }", "invalid_method"),
-    "non-http URL": ("function handler(w) { w.url = 'file:///etc/passwd'; return w }", "invalid_url"),
-    "forbidden header": ("function handler(w) { w.headers = {'Content-Length': '1'}; return w }", "forbidden_header"),
-    "cyclic payload": ("function handler(w) { const o = {}; o.o = o; w.payload = o; return w }", "unserializable_payload"),
-    "BigInt payload": ("function handler(w) { w.payload = {n: 10n}; return w }", "unserializable_payload"),
-    "undefined payload": ("function handler(w) { w.payload = undefined; return w }", "unserializable_payload"),
-    "throwing getter": ("function handler(w) { return {get method() { throw new Error('x') }} }", "exception"),
+    "non-http URL": (
+        "function handler(w) { w.url = 'file:///etc/passwd'; return w }",
+        "invalid_url",
+    ),
+    "forbidden header": (
+        "function handler(w) { w.headers = {'Content-Length': '1'}; return w }",
+        "forbidden_header",
+    ),
+    "cyclic payload": (
+        "function handler(w) { const o = {}; o.o = o; w.payload = o; return w }",
+        "unserializable_payload",
+    ),
+    "BigInt payload": (
+        "function handler(w) { w.payload = {n: 10n}; return w }",
+        "unserializable_payload",
+    ),
+    "undefined payload": (
+        "function handler(w) { w.payload = undefined; return w }",
+        "unserializable_payload",
+    ),
+    "throwing getter": (
+        "function handler(w) { return {get method() { throw new Error('x') }} }",
+        "exception",
+    ),
     "syntax error": ("function handler(w) {\n  return w +;\n}", "syntax_error"),
     "require": ("function handler(w) { require('fs'); return w }", "exception"),
     "import()": ("function handler(w) { return import('os') }", "invalid_return"),
-    "static import": ("import * as os from 'os';\nfunction handler(w) { return w }", "syntax_error"),
+    "static import": (
+        "import * as os from 'os';\nfunction handler(w) { return w }",
+        "syntax_error",
+    ),
     "fetch": ("function handler(w) { fetch('https://example.com'); return w }", "exception"),
     "std": ("function handler(w) { std.open('/etc/passwd', 'r'); return w }", "exception"),
     "os": ("function handler(w) { os.exec(['ls']); return w }", "exception"),
@@ -112,7 +148,11 @@ def test_hostile_handler_fails_closed_within_its_limit(name):
 def test_limit_errors_name_the_limit():
     msgs = {
         kind: transform(CASES[case][0], PAYMENT, limits=LIMITS).error.message
-        for case, kind in [("infinite loop", "time"), ("memory bomb", "memory"), ("deep recursion", "stack")]
+        for case, kind in [
+            ("infinite loop", "time"),
+            ("memory bomb", "memory"),
+            ("deep recursion", "stack"),
+        ]
     }
     assert msgs["time"].startswith("time limit exceeded") and "300 ms" in msgs["time"]
     assert msgs["memory"].startswith("memory limit exceeded") and "32 MiB" in msgs["memory"]
@@ -137,16 +177,49 @@ def test_the_global_object_holds_ecmascript_built_ins_only():
     names = set(d.request.json())
     assert not names & {"performance", "queueMicrotask", "DOMException", "atob", "btoa"}
     # What a handler may rely on, as in V8; plus console (the contract's) and its own handler.
-    expected = {"Array", "ArrayBuffer", "BigInt", "DataView", "Date", "Error", "Function",
-                "Intl", "JSON", "Map", "Math", "Number", "Object", "Promise", "Proxy", "Reflect",
-                "RegExp", "Set", "String", "Symbol", "WeakMap", "WeakRef", "WeakSet",
-                "Uint8Array", "console", "decodeURIComponent", "encodeURIComponent", "escape",
-                "globalThis", "handler", "isNaN", "parseFloat", "parseInt", "undefined"}
+    expected = {
+        "Array",
+        "ArrayBuffer",
+        "BigInt",
+        "DataView",
+        "Date",
+        "Error",
+        "Function",
+        "Intl",
+        "JSON",
+        "Map",
+        "Math",
+        "Number",
+        "Object",
+        "Promise",
+        "Proxy",
+        "Reflect",
+        "RegExp",
+        "Set",
+        "String",
+        "Symbol",
+        "WeakMap",
+        "WeakRef",
+        "WeakSet",
+        "Uint8Array",
+        "console",
+        "decodeURIComponent",
+        "encodeURIComponent",
+        "escape",
+        "globalThis",
+        "handler",
+        "isNaN",
+        "parseFloat",
+        "parseInt",
+        "undefined",
+    }
     assert expected <= names
 
 
 def test_error_location_points_into_the_users_file():
-    source = "function handler(webhook) {\n  const p = webhook.payload.data;\n  return p.nope.deeper;\n}"
+    source = (
+        "function handler(webhook) {\n  const p = webhook.payload.data;\n  return p.nope.deeper;\n}"
+    )
     d = transform(source, PAYMENT)
     assert (d.error.kind, d.error.line, d.error.column) == ("exception", 3, 10)
     assert d.error.message.startswith("TypeError")
@@ -156,13 +229,13 @@ def test_error_location_points_into_the_users_file():
 def test_syntax_error_location():
     d = transform("function handler(w) {\n  return w +;\n}", PAYMENT)
     assert (d.error.kind, d.error.line) == ("syntax_error", 2)
+
+
 def test_locale_errors_point_at_the_users_call():
     source = "function handler(w) {\n\n  w.payload = new Date(0).toLocaleDateString('de-DE');\n  return w;\n}"
     d = transform(source, PAYMENT)
     assert d.error.kind == "exception" and d.error.message.startswith("RangeError")
     assert d.error.line == 3
-
-
 
 
 def test_errors_inside_json_parse_point_at_the_call_not_into_the_json():
@@ -173,11 +246,20 @@ def test_errors_inside_json_parse_point_at_the_call_not_into_the_json():
 
 
 def test_limits_inside_json_stringify_are_limit_errors():
-    deep = transform("function handler(w) { let x = []; for (let i = 0; i < 200000; i++) x = [x]; w.payload = x; return w }", PAYMENT)
+    deep = transform(
+        "function handler(w) { let x = []; for (let i = 0; i < 200000; i++) x = [x]; w.payload = x; return w }",
+        PAYMENT,
+    )
     assert deep.error.kind == "stack_limit"
-    big = transform("function handler(w) { let s = 'x'; for (let i = 0; i < 28; i++) s += s; w.payload = {s}; return w }", PAYMENT)
+    big = transform(
+        "function handler(w) { let s = 'x'; for (let i = 0; i < 28; i++) s += s; w.payload = {s}; return w }",
+        PAYMENT,
+    )
     assert big.error.kind == "memory_limit"
-    fine = transform("function handler(w) { let x = []; for (let i = 0; i < 3000; i++) x = [x]; w.payload = x; return w }", PAYMENT)
+    fine = transform(
+        "function handler(w) { let x = []; for (let i = 0; i < 3000; i++) x = [x]; w.payload = x; return w }",
+        PAYMENT,
+    )
     assert fine.status == "ok"  # as in V8, a 3,000-deep payload is still a payload
 
 

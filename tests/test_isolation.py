@@ -167,7 +167,9 @@ def test_a_cold_path_source_that_fails_to_load_ahead_is_compiled_on_use(monkeypa
             monkeypatch.undo()
         finally:
             sandbox.close()
-        assert first.status == "ok" and [(x.level, x.message) for x in first.logs] == [("log", "hi")]
+        assert first.status == "ok" and [(x.level, x.message) for x in first.logs] == [
+            ("log", "hi")
+        ]
         assert all(_observed(d) == _observed(first) for d in later), thread
 
 

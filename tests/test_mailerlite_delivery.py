@@ -47,10 +47,18 @@ from dodo_transform.transform import Handler, transform
 ROOT = Path(__file__).resolve().parent.parent
 ORIGINALS = ROOT / "handlers" / "mailerlite"
 NUMERIC = ROOT / "examples" / "handlers" / "mailerlite"
-HANDLER_NAMES = ("add_customer_on_payment", "custom_fields", "groups_by_amount",
-                 "subscription_subscriber", "subscription_cancelled", "trigger_automation")
-EVENT_OF = {"subscription_subscriber": "subscription.active",
-            "subscription_cancelled": "subscription.cancelled"}  # the others: payment.succeeded
+HANDLER_NAMES = (
+    "add_customer_on_payment",
+    "custom_fields",
+    "groups_by_amount",
+    "subscription_subscriber",
+    "subscription_cancelled",
+    "trigger_automation",
+)
+EVENT_OF = {
+    "subscription_subscriber": "subscription.active",
+    "subscription_cancelled": "subscription.cancelled",
+}  # the others: payment.succeeded
 ML_URL = "https://connect.mailerlite.com/api/subscribers"
 SEED = load_seed(SEED_PATH)
 IDS = {g["name"]: g["id"] for g in SEED["groups"]}
@@ -62,8 +70,13 @@ NOW = "2025-08-04T05:30:45Z"  # frozen JS clock for the direct transform() runs 
 
 def groups_0_errors(*indexes: int) -> dict[str, list[str]]:
     """The recorded 422 errors for non-numeric group ids (mailerlite-nodejs#71)."""
-    return {f"groups.{i}": [f"The groups.{i} field must be a number.",
-                            f"The selected groups.{i} is not numeric."] for i in indexes}
+    return {
+        f"groups.{i}": [
+            f"The groups.{i} field must be a number.",
+            f"The selected groups.{i} is not numeric.",
+        ]
+        for i in indexes
+    }
 
 
 def utc_today() -> str:
@@ -74,18 +87,32 @@ def utc_today() -> str:
 
 
 @contextmanager
-def emulator(*, seed: dict[str, Any] | None = SEED, clock: Any = None, rate_limit: int = 100_000,
-             window_seconds: float = 60.0) -> Iterator[tuple[str, Any]]:
+def emulator(
+    *,
+    seed: dict[str, Any] | None = SEED,
+    clock: Any = None,
+    rate_limit: int = 100_000,
+    window_seconds: float = 60.0,
+) -> Iterator[tuple[str, Any]]:
     """The emulator app under uvicorn on 127.0.0.1: (base URL, MailerLiteEmulator)."""
-    app = create_app(api_key=KEY, seed=seed, rate_limit=rate_limit,
-                     window_seconds=window_seconds, clock=clock or FakeClock(EMULATOR_T0))
+    app = create_app(
+        api_key=KEY,
+        seed=seed,
+        rate_limit=rate_limit,
+        window_seconds=window_seconds,
+        clock=clock or FakeClock(EMULATOR_T0),
+    )
     with serve(app) as url:
         yield url, app.state.emulator
 
 
 def api(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, trust_env=False, timeout=10,
-                        headers={"Authorization": f"Bearer {KEY}", "Accept": "application/json"})
+    return httpx.Client(
+        base_url=base_url,
+        trust_env=False,
+        timeout=10,
+        headers={"Authorization": f"Bearer {KEY}", "Accept": "application/json"},
+    )
 
 
 def emulator_state(base_url: str) -> dict[str, Any]:
@@ -99,14 +126,16 @@ def subscribers(base_url: str) -> dict[str, dict[str, Any]]:
     return {s["email"]: s for s in emulator_state(base_url)["subscribers"]}
 
 
-def write_config(tmp_path: Path, base_url: str, handlers: list[Path], *,
-                 rate_limit: str | None = None) -> Config:
+def write_config(
+    tmp_path: Path, base_url: str, handlers: list[Path], *, rate_limit: str | None = None
+) -> Config:
     """One endpoint per handler file (named after it), all aimed at MailerLite and rewritten
     to the emulator, with the emulator's key and ``Accept: application/json``."""
     lines = ["[server]", 'database = "store.db"']
     for path in handlers:
         lines += [
-            "", "[[endpoints]]",
+            "",
+            "[[endpoints]]",
             f'name = "{path.stem}"',
             f'secrets = ["{SECRET}"]',
             f'handler = "{path.as_posix()}"',
@@ -116,8 +145,11 @@ def write_config(tmp_path: Path, base_url: str, handlers: list[Path], *,
         ]
         if rate_limit is not None:
             lines.append(f'rate_limit = "{rate_limit}"')
-        lines += ["[endpoints.headers]", f'Authorization = "Bearer {KEY}"',
-                  'Accept = "application/json"']
+        lines += [
+            "[endpoints.headers]",
+            f'Authorization = "Bearer {KEY}"',
+            'Accept = "application/json"',
+        ]
     path = tmp_path / "dodo-transform.toml"
     path.write_text("\n".join(lines) + "\n")
     return load_config(path)
@@ -126,9 +158,17 @@ def write_config(tmp_path: Path, base_url: str, handlers: list[Path], *,
 class Rig:
     """A Dispatcher over a real SQLite file and a real HTTP client, on a FakeClock."""
 
-    def __init__(self, tmp_path: Path, base_url: str, handlers: list[Path], sandbox: Sandbox, *,
-                 clock: FakeClock | None = None, rate_limit: str | None = None,
-                 concurrency: int | None = None) -> None:
+    def __init__(
+        self,
+        tmp_path: Path,
+        base_url: str,
+        handlers: list[Path],
+        sandbox: Sandbox,
+        *,
+        clock: FakeClock | None = None,
+        rate_limit: str | None = None,
+        concurrency: int | None = None,
+    ) -> None:
         self.config = write_config(tmp_path, base_url, handlers, rate_limit=rate_limit)
         self.clock = clock or FakeClock(T0)
         self.sandbox = sandbox
@@ -139,9 +179,15 @@ class Rig:
         db = self.config.server.database
         self.store = ThreadedStore(lambda: SqliteStore(db))
         self.client = new_client()
-        self.dispatcher = Dispatcher(self.config, self.store, self.client, clock=self.clock,
-                                     rng=random.Random(7), sandbox=self.sandbox,
-                                     concurrency=self.concurrency)
+        self.dispatcher = Dispatcher(
+            self.config,
+            self.store,
+            self.client,
+            clock=self.clock,
+            rng=random.Random(7),
+            sandbox=self.sandbox,
+            concurrency=self.concurrency,
+        )
         return self
 
     async def __aexit__(self, *_: object) -> None:
@@ -155,9 +201,16 @@ class Rig:
             payload["data"]["customer"]["email"] = email
         self._n += 1
         key = ordering_key(endpoint, payload) or f"{endpoint}\n{self._n}"
-        result = await self.store.ingest(endpoint, f"msg_{self._n}", payload["type"],
-                                         json.dumps(payload).encode(), {}, key, False,
-                                         self.clock.now())
+        result = await self.store.ingest(
+            endpoint,
+            f"msg_{self._n}",
+            payload["type"],
+            json.dumps(payload).encode(),
+            {},
+            key,
+            False,
+            self.clock.now(),
+        )
         return result.delivery_id
 
     async def drain(self, rounds: int = 100) -> None:
@@ -191,20 +244,41 @@ def run(coro: Any) -> Any:
 # -- 1. the six document handlers, unchanged, through the dispatcher -----------------------
 
 
-@pytest.mark.parametrize("name, event, errors, message", [
-    ("add_customer_on_payment", "payment.succeeded", groups_0_errors(0),
-     "The groups.0 field must be a number. (and 1 more error)"),
-    ("custom_fields", "payment.succeeded", groups_0_errors(0),
-     "The groups.0 field must be a number. (and 1 more error)"),
-    ("groups_by_amount", "payment.succeeded", groups_0_errors(0),
-     "The groups.0 field must be a number. (and 1 more error)"),
-    # Two placeholders: two errors each, so "(and 3 more errors)".
-    ("subscription_subscriber", "subscription.active", groups_0_errors(0, 1),
-     "The groups.0 field must be a number. (and 3 more errors)"),
-])
+@pytest.mark.parametrize(
+    "name, event, errors, message",
+    [
+        (
+            "add_customer_on_payment",
+            "payment.succeeded",
+            groups_0_errors(0),
+            "The groups.0 field must be a number. (and 1 more error)",
+        ),
+        (
+            "custom_fields",
+            "payment.succeeded",
+            groups_0_errors(0),
+            "The groups.0 field must be a number. (and 1 more error)",
+        ),
+        (
+            "groups_by_amount",
+            "payment.succeeded",
+            groups_0_errors(0),
+            "The groups.0 field must be a number. (and 1 more error)",
+        ),
+        # Two placeholders: two errors each, so "(and 3 more errors)".
+        (
+            "subscription_subscriber",
+            "subscription.active",
+            groups_0_errors(0, 1),
+            "The groups.0 field must be a number. (and 3 more errors)",
+        ),
+    ],
+)
 def test_original_handler_placeholder_groups_fail_once_with_the_422_recorded(
-        tmp_path, sandbox, name, event, errors, message) -> None:
+    tmp_path, sandbox, name, event, errors, message
+) -> None:
     with emulator() as (url, _emu):
+
         async def go() -> None:
             async with Rig(tmp_path, url, [ORIGINALS / f"{name}.js"], sandbox) as rig:
                 row, attempts = await rig.deliver(name, event)
@@ -225,13 +299,16 @@ def test_original_handler_placeholder_groups_fail_once_with_the_422_recorded(
         run(go())
         state = emulator_state(url)
         assert [(r["method"], r["path"], r["status"]) for r in state["requests"]] == [
-            ("POST", "/api/subscribers", 422)]
+            ("POST", "/api/subscribers", 422)
+        ]
         assert state["subscribers"] == []  # a 422 changes nothing
 
 
 def test_original_trigger_automation_creates_the_subscriber_with_its_trigger_field(
-        tmp_path, sandbox) -> None:
+    tmp_path, sandbox
+) -> None:
     with emulator() as (url, _emu):
+
         async def go() -> tuple[Any, list[Any]]:
             async with Rig(tmp_path, url, [ORIGINALS / "trigger_automation.js"], sandbox) as rig:
                 return await rig.deliver("trigger_automation", "payment.succeeded")
@@ -255,11 +332,13 @@ def test_original_trigger_automation_creates_the_subscriber_with_its_trigger_fie
 
 
 def test_original_subscription_cancelled_for_an_unknown_subscriber_is_a_final_404(
-        tmp_path, sandbox) -> None:
+    tmp_path, sandbox
+) -> None:
     # The emulator looks the subscriber up *before* validating the body (as Laravel's route
     # model binding does), so PUT /api/subscribers/{email} for an address it does not know is
     # the model 404, not the groups.0 422. A 404 is not in retry_on_4xx: failed at once.
     with emulator() as (url, _emu):
+
         async def go() -> tuple[Any, list[Any]]:
             handler = ORIGINALS / "subscription_cancelled.js"
             async with Rig(tmp_path, url, [handler], sandbox) as rig:
@@ -271,22 +350,28 @@ def test_original_subscription_cancelled_for_an_unknown_subscriber_is_a_final_40
         (attempt,) = attempts
         assert attempt.status_code == 404
         assert json.loads(attempt.response_body) == {
-            "message": "No query results for model [App\\Models\\Subscriber\\Subscriber]."}
+            "message": "No query results for model [App\\Models\\Subscriber\\Subscriber]."
+        }
         assert attempt.request["method"] == "PUT"
         assert attempt.request["url"] == f"{url}/api/subscribers/jane.doe%40example.com"
         state = emulator_state(url)
         assert [(r["method"], r["path"], r["status"]) for r in state["requests"]] == [
-            ("PUT", "/api/subscribers/jane.doe@example.com", 404)]
+            ("PUT", "/api/subscribers/jane.doe@example.com", 404)
+        ]
 
 
 def test_original_subscription_cancelled_for_a_known_subscriber_is_the_groups_422(
-        tmp_path, sandbox) -> None:
+    tmp_path, sandbox
+) -> None:
     # Once the subscriber exists (here created by the original trigger_automation handler),
     # the same PUT reaches validation and gets the placeholder 422; the subscriber is untouched.
     with emulator() as (url, _emu):
+
         async def go() -> tuple[Any, list[Any]]:
-            handlers = [ORIGINALS / "trigger_automation.js",
-                        ORIGINALS / "subscription_cancelled.js"]
+            handlers = [
+                ORIGINALS / "trigger_automation.js",
+                ORIGINALS / "subscription_cancelled.js",
+            ]
             async with Rig(tmp_path, url, handlers, sandbox) as rig:
                 row, _ = await rig.deliver("trigger_automation", "payment.succeeded")
                 assert row.status == "succeeded"
@@ -298,7 +383,8 @@ def test_original_subscription_cancelled_for_a_known_subscriber_is_the_groups_42
         assert attempt.status_code == 422
         assert json.loads(attempt.response_body) == {
             "message": "The groups.0 field must be a number. (and 1 more error)",
-            "errors": groups_0_errors(0)}
+            "errors": groups_0_errors(0),
+        }
         jane = subscribers(url)[JANE]
         assert jane["fields"]["subscription_status"] is None  # nothing of the PUT applied
         assert jane["fields"]["cancellation_date"] is None
@@ -308,7 +394,8 @@ def test_original_subscription_cancelled_for_a_known_subscriber_is_the_groups_42
 
 
 def test_numeric_handlers_walk_jane_through_her_lifecycle_and_taro_gets_his_own_fields(
-        tmp_path, sandbox) -> None:
+    tmp_path, sandbox
+) -> None:
     handlers = [NUMERIC / f"{n}.js" for n in HANDLER_NAMES]
     with emulator() as (url, _emu):
         days: list[str] = []
@@ -324,17 +411,23 @@ def test_numeric_handlers_walk_jane_through_her_lifecycle_and_taro_gets_his_own_
 
         async def go() -> None:
             async with Rig(tmp_path, url, handlers, sandbox) as rig:
-                seen["groups_by_amount"] = (await step(
-                    rig, "groups_by_amount", "payment.succeeded", 201))[JANE]
+                seen["groups_by_amount"] = (
+                    await step(rig, "groups_by_amount", "payment.succeeded", 201)
+                )[JANE]
                 before = datetime.now(timezone.utc)
-                seen["custom_fields"] = (await step(
-                    rig, "custom_fields", "payment.succeeded", 200))[JANE]
-                seen["custom_fields_window"] = {"before": before,
-                                                "after": datetime.now(timezone.utc)}
-                seen["subscription_subscriber"] = (await step(
-                    rig, "subscription_subscriber", "subscription.active", 200))[JANE]
-                seen["subscription_cancelled"] = (await step(
-                    rig, "subscription_cancelled", "subscription.cancelled", 200))[JANE]
+                seen["custom_fields"] = (
+                    await step(rig, "custom_fields", "payment.succeeded", 200)
+                )[JANE]
+                seen["custom_fields_window"] = {
+                    "before": before,
+                    "after": datetime.now(timezone.utc),
+                }
+                seen["subscription_subscriber"] = (
+                    await step(rig, "subscription_subscriber", "subscription.active", 200)
+                )[JANE]
+                seen["subscription_cancelled"] = (
+                    await step(rig, "subscription_cancelled", "subscription.cancelled", 200)
+                )[JANE]
                 await step(rig, "groups_by_amount", JPY, 201)
                 seen["all"] = await step(rig, "custom_fields", JPY, 200)
 
@@ -365,14 +458,19 @@ def test_numeric_handlers_walk_jane_through_her_lifecycle_and_taro_gets_his_own_
         assert f["last_purchase_amount"] == 29  # the earlier upsert's fields are kept
         window = seen["custom_fields_window"]
         sub_at = datetime.strptime(jane["subscribed_at"], "%Y-%m-%d %H:%M:%S").replace(
-            tzinfo=timezone.utc)  # the handler's subscribed_at, "yyyy-MM-dd HH:mm:ss" UTC
+            tzinfo=timezone.utc
+        )  # the handler's subscribed_at, "yyyy-MM-dd HH:mm:ss" UTC
         assert window["before"].replace(microsecond=0) <= sub_at <= window["after"]
 
         # subscription.active → subscription_subscriber: + Subscribers + Active subscriptions.
         jane = seen["subscription_subscriber"]
         assert jane["status"] == "active"
-        assert jane["groups"] == [IDS["Customers"], IDS["Paying customers"], IDS["Subscribers"],
-                                  IDS["Active subscriptions"]]
+        assert jane["groups"] == [
+            IDS["Customers"],
+            IDS["Paying customers"],
+            IDS["Subscribers"],
+            IDS["Active subscriptions"],
+        ]
         f = jane["fields"]
         assert f["subscription_plan"] == "pdt_RUST4raxbl0Rfe4VQi1z"
         assert f["subscription_amount"] == 19
@@ -432,10 +530,18 @@ def test_explicit_rate_limit_delivers_40_without_a_single_429(tmp_path, sandbox)
     clock = FakeClock(T0)
     # Emulator and dispatcher share the clock: the emulator's 60 s window is fake time too.
     with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
+
         async def go() -> dict[str, int]:
             handler = NUMERIC / "add_customer_on_payment.js"
-            async with Rig(tmp_path, url, [handler], sandbox, clock=clock,
-                           rate_limit="10/minute", concurrency=50) as rig:
+            async with Rig(
+                tmp_path,
+                url,
+                [handler],
+                sandbox,
+                clock=clock,
+                rate_limit="10/minute",
+                concurrency=50,
+            ) as rig:
                 for email in buyers(40):
                     await rig.ingest("add_customer_on_payment", "payment.succeeded", email=email)
                 await rig.drain()
@@ -456,18 +562,17 @@ def test_explicit_rate_limit_delivers_40_without_a_single_429(tmp_path, sandbox)
         assert codes.count(429) >= 1
 
 
-def test_adaptive_limit_one_at_a_time_learns_the_limit_before_any_429(
-        tmp_path, sandbox) -> None:
+def test_adaptive_limit_one_at_a_time_learns_the_limit_before_any_429(tmp_path, sandbox) -> None:
     # No rate_limit in the config: the dispatcher starts from MailerLite's published 120/minute
     # (KNOWN_RATES, keyed by the original host) and lowers it to the emulator's
     # X-RateLimit-Limit (10) after the first answer; X-RateLimit-Remaining: 0 pauses the key.
     # Sent one at a time, it adapts before the window is exceeded: zero 429s.
     clock = FakeClock(T0)
     with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
+
         async def go() -> dict[str, int]:
             handler = NUMERIC / "add_customer_on_payment.js"
-            async with Rig(tmp_path, url, [handler], sandbox, clock=clock,
-                           concurrency=1) as rig:
+            async with Rig(tmp_path, url, [handler], sandbox, clock=clock, concurrency=1) as rig:
                 for email in buyers(40):
                     await rig.ingest("add_customer_on_payment", "payment.succeeded", email=email)
                 await rig.drain()
@@ -480,23 +585,23 @@ def test_adaptive_limit_one_at_a_time_learns_the_limit_before_any_429(
         assert clock.now() - T0 >= 3 * 60
 
 
-def test_adaptive_limit_under_a_burst_retries_its_429s_until_all_succeed(
-        tmp_path, sandbox) -> None:
+def test_adaptive_limit_under_a_burst_retries_its_429s_until_all_succeed(tmp_path, sandbox) -> None:
     # With 32 deliveries in flight before the first answer arrives, the limiter cannot know
     # the emulator's 10/window yet (it starts from 120/minute), so the first burst may
     # overrun the window. Those 429s are retried (429 is in retry_on_4xx, with Retry-After
     # honoured) and, once the limit is learnt, nothing is refused again.
     clock = FakeClock(T0)
     with emulator(clock=clock, rate_limit=10, window_seconds=60) as (url, _emu):
+
         async def go() -> list[tuple[Any, list[Any]]]:
             handler = NUMERIC / "add_customer_on_payment.js"
-            async with Rig(tmp_path, url, [handler], sandbox, clock=clock,
-                           concurrency=32) as rig:
-                ids = [await rig.ingest("add_customer_on_payment", "payment.succeeded",
-                                        email=email) for email in buyers(40)]
+            async with Rig(tmp_path, url, [handler], sandbox, clock=clock, concurrency=32) as rig:
+                ids = [
+                    await rig.ingest("add_customer_on_payment", "payment.succeeded", email=email)
+                    for email in buyers(40)
+                ]
                 await rig.drain()
-                return [(await rig.store.get_delivery(d), await rig.store.attempts(d))
-                        for d in ids]
+                return [(await rig.store.get_delivery(d), await rig.store.attempts(d)) for d in ids]
 
         results = run(go())
         assert all(row.status == "succeeded" for row, _ in results)
@@ -520,9 +625,18 @@ def test_adaptive_limit_under_a_burst_retries_its_429s_until_all_succeed(
 # Lint codes for which MailerLite answers 422; the other codes are silent data problems
 # (a field cleared by "", an unknown field dropped, PUT replacing groups).
 REJECTING = {
-    "missing_email", "invalid_email", "non_numeric_group_id", "unknown_group",
-    "field_type_mismatch", "invalid_status", "invalid_subscribed_at", "invalid_timestamp",
-    "invalid_ip_address", "invalid_resubscribe", "groups_not_array", "fields_not_object",
+    "missing_email",
+    "invalid_email",
+    "non_numeric_group_id",
+    "unknown_group",
+    "field_type_mismatch",
+    "invalid_status",
+    "invalid_subscribed_at",
+    "invalid_timestamp",
+    "invalid_ip_address",
+    "invalid_resubscribe",
+    "groups_not_array",
+    "fields_not_object",
 }
 
 
@@ -541,9 +655,13 @@ ACCOUNTS = {
     "seed": SEED,
     # The trigger field created as a date instead of text: trigger_automation's ISO instant
     # is then a field_type_mismatch / 422 on fields.last_payment_trigger.
-    "trigger_as_date": {**SEED, "fields": [
-        {**f, "type": "date"} if f["key"] == "last_payment_trigger" else f
-        for f in SEED["fields"]]},
+    "trigger_as_date": {
+        **SEED,
+        "fields": [
+            {**f, "type": "date"} if f["key"] == "last_payment_trigger" else f
+            for f in SEED["fields"]
+        ],
+    },
     # A fresh account: no groups, no custom fields. Numeric ids become unknown_group (422)
     # and the custom fields unknown_field (dropped, not rejected).
     "bare": {"groups": [], "fields": []},
@@ -562,27 +680,30 @@ def test_lint_flags_a_transformed_request_iff_the_emulator_rejects_it(account_na
                 for name in HANDLER_NAMES:
                     handler = Handler.from_file(str(folder / f"{name}.js"))
                     for sample in samples_for(name):
-                        decision = transform(handler, samples.get(sample).text, url=ML_URL,
-                                             now=NOW)
+                        decision = transform(handler, samples.get(sample).text, url=ML_URL, now=NOW)
                         assert decision.ok, (name, sample, decision.error)
                         req = decision.request
                         warnings = lint_request(req.method, req.url, req.body, account)
-                        predicted = {api_path(w["path"]) for w in warnings
-                                     if w["code"] in REJECTING}
+                        predicted = {
+                            api_path(w["path"]) for w in warnings if w["code"] in REJECTING
+                        }
                         c.post("/__emulator/reset").raise_for_status()
-                        resp = c.request(req.method, url + req.url.removeprefix(
-                            "https://connect.mailerlite.com"), content=req.body.encode(),
-                            headers={"Content-Type": "application/json"})
+                        resp = c.request(
+                            req.method,
+                            url + req.url.removeprefix("https://connect.mailerlite.com"),
+                            content=req.body.encode(),
+                            headers={"Content-Type": "application/json"},
+                        )
                         assert resp.status_code in (200, 201, 422), (name, sample, resp.text)
                         actual = set(resp.json()["errors"]) if resp.status_code == 422 else set()
-                        outcomes[(kind, name, sample)] = (
-                            resp.status_code, predicted, actual)
+                        outcomes[(kind, name, sample)] = (resp.status_code, predicted, actual)
                         assert predicted == actual, (name, sample, warnings, resp.json())
                         assert bool(predicted) == (resp.status_code == 422)
 
     rejected = {k for k, (status, _, _) in outcomes.items() if status == 422}
-    originals_with_groups = {k for k in outcomes if k[0] == "original" and
-                             k[1] != "trigger_automation"}
+    originals_with_groups = {
+        k for k in outcomes if k[0] == "original" and k[1] != "trigger_automation"
+    }
     if account_name == "seed":
         # Exactly the placeholder-group requests are refused; every numeric copy goes through.
         assert rejected == originals_with_groups

@@ -18,18 +18,28 @@ KEY = ("connect.mailerlite.com", "cred")
 def test_100_queued_deliveries_complete_without_a_single_429(tmp_path) -> None:
     """MailerLite's 120/minute scaled down to 20 per 0.5 s fixed window at the target."""
     with Target(window_limit=(20, 0.5)) as target:
-        config = load_config(write_config(tmp_path, target.url,
-                                          extra_endpoint='rate_limit = "20/0.5s"'))
+        config = load_config(
+            write_config(tmp_path, target.url, extra_endpoint='rate_limit = "20/0.5s"')
+        )
 
         async def go() -> dict[str, int]:
             store = ThreadedStore(lambda: SqliteStore(tmp_path / "store.db"))
             client = new_client()
-            dispatcher = Dispatcher(config, store, client, clock=SystemClock(),
-                                    rng=random.Random(1), concurrency=50)
+            dispatcher = Dispatcher(
+                config, store, client, clock=SystemClock(), rng=random.Random(1), concurrency=50
+            )
             for i in range(100):
                 body = json.dumps({"type": "payment.succeeded", "data": {"i": i}}).encode()
-                await store.ingest("test", f"msg_{i}", "payment.succeeded", body, {},
-                                   f"test\n{i}", False, SystemClock().now())
+                await store.ingest(
+                    "test",
+                    f"msg_{i}",
+                    "payment.succeeded",
+                    body,
+                    {},
+                    f"test\n{i}",
+                    False,
+                    SystemClock().now(),
+                )
             await dispatcher.run_once()
             counts = await store.counts()
             await client.aclose()
@@ -95,10 +105,15 @@ def test_credentials_have_separate_budgets_and_are_not_kept_in_clear() -> None:
     assert "Bearer A" not in a[1]
 
 
-@pytest.mark.parametrize("text, rate", [("120/minute", Rate(120, 60)),
-                                        ("10/second", Rate(10, 1)),
-                                        ("1000 / hour", Rate(1000, 3600)),
-                                        ("20/0.5s", Rate(20, 0.5))])
+@pytest.mark.parametrize(
+    "text, rate",
+    [
+        ("120/minute", Rate(120, 60)),
+        ("10/second", Rate(10, 1)),
+        ("1000 / hour", Rate(1000, 3600)),
+        ("20/0.5s", Rate(20, 0.5)),
+    ],
+)
 def test_parse_rate(text, rate) -> None:
     assert parse_rate(text) == rate
 

@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_readme_pytest_example_passes(monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"### From Python and from your own pytest suite.*?```python\n(.*?)```", readme, re.S)
+    block = re.search(
+        r"### From Python and from your own pytest suite.*?```python\n(.*?)```", readme, re.S
+    )
     assert block, "the README lost its Python example"
     monkeypatch.chdir(ROOT)
     namespace: dict = {}

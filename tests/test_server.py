@@ -75,8 +75,9 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
     ],
     ids=["wrong-secret", "tampered", "no-headers", "no-timestamp", "6-min-old", "6-min-ahead"],
 )
-def test_bad_signatures_get_401_and_nothing_is_stored(make_server, tmp_path, target, headers,
-                                                      body) -> None:
+def test_bad_signatures_get_401_and_nothing_is_stored(
+    make_server, tmp_path, target, headers, body
+) -> None:
     server = make_server()
     r = post(server, body, headers)
     assert r.status_code == 401
@@ -121,8 +122,9 @@ def test_unknown_endpoint_is_404(make_server) -> None:
     assert r.status_code == 404 and "no endpoint 'nope'" in r.json()["error"]
 
 
-def test_redelivered_webhook_id_is_acknowledged_once_and_delivered_once(make_server,
-                                                                        target) -> None:
+def test_redelivered_webhook_id_is_acknowledged_once_and_delivered_once(
+    make_server, target
+) -> None:
     server = make_server()
     headers = sign(SECRET, SAMPLE)
     first = post(server, SAMPLE, headers)
@@ -135,7 +137,8 @@ def test_redelivered_webhook_id_is_acknowledged_once_and_delivered_once(make_ser
 
 
 def test_event_outside_the_filter_is_acknowledged_and_recorded_as_filtered(
-        make_server, tmp_path, target) -> None:
+    make_server, tmp_path, target
+) -> None:
     server = make_server(extra_endpoint='events = ["payment.succeeded"]')
     r = post(server, FAILED, sign(SECRET, FAILED))
     assert r.status_code == 202 and r.json()["status"] == "filtered"
@@ -185,7 +188,8 @@ def test_delivery_detail_replay_and_status_filter(make_server, target, tmp_path)
     assert httpx.get(f"{server.url}/deliveries?status=bogus", headers=ADMIN).status_code == 400
     # Fix the handler on disk, then replay: the new handler runs, without a restart.
     (tmp_path / "handler.js").write_text(
-        "function handler(w) { w.payload = {fixed: true}; return w; }")
+        "function handler(w) { w.payload = {fixed: true}; return w; }"
+    )
     r = httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
     assert r.status_code == 202
     wait_for(lambda: status() == "succeeded")
@@ -204,40 +208,57 @@ def test_replay_refuses_a_broken_handler(make_server, target, tmp_path) -> None:
 
 def test_simulate_returns_the_test_json_record(make_server, target) -> None:
     server = make_server()
-    code = ("function handler(w) { w.payload = {email: w.payload.data.customer.email, "
-            "at: new Date().toISOString()}; return w; }")
-    r = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
-                   json={"payload": json.loads(SAMPLE), "code": code,
-                         "now": "2025-08-04T05:30:45Z"})
+    code = (
+        "function handler(w) { w.payload = {email: w.payload.data.customer.email, "
+        "at: new Date().toISOString()}; return w; }"
+    )
+    r = httpx.post(
+        f"{server.url}/endpoints/test/simulate",
+        headers=ADMIN,
+        json={"payload": json.loads(SAMPLE), "code": code, "now": "2025-08-04T05:30:45Z"},
+    )
     assert r.status_code == 200
     out = r.json()
     assert out["status"] == "ok" and out["event_type"] == "payment.succeeded"
-    assert json.loads(out["request"]["body"]) == {"email": "jane.doe@example.com",
-                                                  "at": "2025-08-04T05:30:45.000Z"}
+    assert json.loads(out["request"]["body"]) == {
+        "email": "jane.doe@example.com",
+        "at": "2025-08-04T05:30:45.000Z",
+    }
     assert out["request"]["headers"]["Authorization"] == "[redacted]"
     assert target.received == []  # simulate never sends
     bad = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"x": 1})
     assert bad.status_code == 400
-    default = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
-                         json={"payload": json.loads(SAMPLE)}).json()
+    default = httpx.post(
+        f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"payload": json.loads(SAMPLE)}
+    ).json()
     assert json.loads(default["request"]["body"]) == json.loads(SAMPLE)
 
 
 def test_simulate_lints_requests_aimed_at_mailerlite_like_test_does(make_server) -> None:
     server = make_server()
-    code = (Path(__file__).resolve().parent.parent / "handlers" / "mailerlite"
-            / "add_customer_on_payment.js").read_text()
-    out = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
-                     json={"payload": json.loads(SAMPLE), "code": code}).json()
-    assert any(w["code"] == "non_numeric_group_id" and w["path"] == "groups[0]"
-               for w in out["warnings"])
+    code = (
+        Path(__file__).resolve().parent.parent
+        / "handlers"
+        / "mailerlite"
+        / "add_customer_on_payment.js"
+    ).read_text()
+    out = httpx.post(
+        f"{server.url}/endpoints/test/simulate",
+        headers=ADMIN,
+        json={"payload": json.loads(SAMPLE), "code": code},
+    ).json()
+    assert any(
+        w["code"] == "non_numeric_group_id" and w["path"] == "groups[0]" for w in out["warnings"]
+    )
 
 
 def test_simulate_applies_the_endpoint_sandbox_limits(make_server) -> None:
     server = make_server(extra_endpoint="time_limit_ms = 50")
-    r = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN,
-                   json={"payload": json.loads(SAMPLE),
-                         "code": "function handler(w) { while (true) {} }"})
+    r = httpx.post(
+        f"{server.url}/endpoints/test/simulate",
+        headers=ADMIN,
+        json={"payload": json.loads(SAMPLE), "code": "function handler(w) { while (true) {} }"},
+    )
     assert r.status_code == 200
     out = r.json()
     assert out["status"] == "error" and out["error"]["kind"] == "time_limit"
@@ -255,8 +276,10 @@ def test_replay_keeps_the_attempt_count(make_server, target) -> None:
     wait_for(lambda: row()["status"] == "failed")
     assert row()["attempt_count"] == 3
     target.default = Reply(200)
-    assert httpx.post(f"{server.url}/deliveries/{delivery_id}/replay",
-                      headers=ADMIN).status_code == 202
+    assert (
+        httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN).status_code
+        == 202
+    )
     wait_for(lambda: row()["status"] == "succeeded")
     detail = row()
     assert detail["attempt_count"] == 4 and len(detail["attempts"]) == 4

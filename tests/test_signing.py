@@ -38,8 +38,19 @@ def test_signature_header_with_several_entries_matches_any() -> None:
         (lambda h, b: ({**h, "webhook-timestamp": "nan"}, b), "Unix timestamp"),
         (lambda h, b: (h, b"\xff\xfe"), "not UTF-8"),
     ],
-    ids=["wrong-secret", "tampered", "no-signature", "no-headers", "6-min-old", "6-min-ahead",
-         "no-version", "bad-base64", "bad-timestamp", "nan-timestamp", "not-utf8"],
+    ids=[
+        "wrong-secret",
+        "tampered",
+        "no-signature",
+        "no-headers",
+        "6-min-old",
+        "6-min-ahead",
+        "no-version",
+        "bad-base64",
+        "bad-timestamp",
+        "nan-timestamp",
+        "not-utf8",
+    ],
 )
 def test_rejections_say_why(mutate, reason) -> None:
     headers, body = mutate(sign(SECRET, BODY), BODY)

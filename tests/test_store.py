@@ -17,8 +17,9 @@ def store(tmp_path: Path):
 
 
 def ingest(store: SqliteStore, wid: str, key: str = "k", filtered: bool = False, now=T0):
-    return store.ingest("ep", wid, "payment.succeeded", b'{"x":1}', {"webhook-id": wid}, key,
-                        filtered, now)
+    return store.ingest(
+        "ep", wid, "payment.succeeded", b'{"x":1}', {"webhook-id": wid}, key, filtered, now
+    )
 
 
 def test_schema_version_is_recorded_and_reopening_is_idempotent(tmp_path: Path) -> None:
@@ -97,12 +98,21 @@ def test_finish_records_attempts_in_order_and_counts_them(store: SqliteStore) ->
 def test_replay_restarts_the_schedule_but_keeps_history(store: SqliteStore) -> None:
     d = ingest(store, "a").delivery_id
     store.claim(T0, 1)
-    store.finish(d, "failed", now=T0, attempt=Attempt(d, 0, T0, None, 422, "", 1, None),
-                 last_error="HTTP 422")
+    store.finish(
+        d,
+        "failed",
+        now=T0,
+        attempt=Attempt(d, 0, T0, None, 422, "", 1, None),
+        last_error="HTTP 422",
+    )
     replayed = store.replay(d, T0 + 50)
     # attempt_count is history (it only grows); schedule_attempts restarts the schedule.
-    assert (replayed.status, replayed.attempt_count, replayed.schedule_attempts,
-            replayed.next_attempt_at) == ("pending", 1, 0, T0 + 50)
+    assert (
+        replayed.status,
+        replayed.attempt_count,
+        replayed.schedule_attempts,
+        replayed.next_attempt_at,
+    ) == ("pending", 1, 0, T0 + 50)
     assert len(store.attempts(d)) == 1
 
 
@@ -110,12 +120,16 @@ def test_attempt_count_keeps_growing_across_replays(store: SqliteStore) -> None:
     d = ingest(store, "a").delivery_id
     for i in range(3):
         store.claim(T0 + i, 1)
-        store.finish(d, "failed", now=T0 + i,
-                     attempt=Attempt(d, 0, T0 + i, None, 500, "", 1, None))
+        store.finish(d, "failed", now=T0 + i, attempt=Attempt(d, 0, T0 + i, None, 500, "", 1, None))
         store.replay(d, T0 + i)
     store.claim(T0 + 9, 1)
-    store.finish(d, "pending", now=T0 + 9, attempt=Attempt(d, 0, T0 + 9, None, 500, "", 1, None),
-                 next_attempt_at=T0 + 20)
+    store.finish(
+        d,
+        "pending",
+        now=T0 + 9,
+        attempt=Attempt(d, 0, T0 + 9, None, 500, "", 1, None),
+        next_attempt_at=T0 + 20,
+    )
     row = store.get_delivery(d)
     assert (row.attempt_count, row.schedule_attempts) == (4, 1)
     assert [a.n for a in store.attempts(d)] == [1, 2, 3, 4]
@@ -138,14 +152,17 @@ def test_version_1_store_migrates_with_attempts_recounted(tmp_path: Path) -> Non
 
     path = tmp_path / "v1.db"
     db = sqlite3.connect(path)
-    db.executescript(MIGRATIONS[0] + """
+    db.executescript(
+        MIGRATIONS[0]
+        + """
         CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES (1);
         INSERT INTO events VALUES (1, 'ep', 'a', NULL, x'7b7d', '{}', 0);
         INSERT INTO deliveries (id, event_id, endpoint, status, attempt_count, ordering_key,
             created_at, updated_at) VALUES (1, 1, 'ep', 'pending', 1, 'k', 0, 0);
         INSERT INTO attempts (delivery_id, n, started_at, duration_ms) VALUES
             (1, 1, 0, 1), (1, 2, 0, 1), (1, 3, 0, 1);
-    """)
+    """
+    )
     db.close()
     s = SqliteStore(path)  # a replay had reset attempt_count to 0; one attempt since
     row = s.get_delivery(1)
@@ -153,8 +170,7 @@ def test_version_1_store_migrates_with_attempts_recounted(tmp_path: Path) -> Non
     s.close()
 
 
-def test_readonly_store_reads_without_writing_and_refuses_another_version(
-        tmp_path: Path) -> None:
+def test_readonly_store_reads_without_writing_and_refuses_another_version(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     s = SqliteStore(path)
     ingest(s, "a")

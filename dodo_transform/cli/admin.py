@@ -35,8 +35,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p.add_argument("id", type=int, help="delivery id (see `deliveries`)")
     p.set_defaults(func=cmd_replay)
 
-    p = subparsers.add_parser("send-sample",
-                              help="sign a built-in sample event and post it to the server")
+    p = subparsers.add_parser(
+        "send-sample", help="sign a built-in sample event and post it to the server"
+    )
     add_config_option(p)
     _url_option(p)
     p.add_argument("event_type", metavar="EVENT_TYPE", help="e.g. payment.succeeded")
@@ -88,23 +89,30 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
         rows = rows["deliveries"]
     except httpx.ConnectError:
         # The server is down: read the store directly (read-only) instead.
-        print(f"dodo-transform: server not reachable; reading {config.server.database}",
-              file=sys.stderr)
+        print(
+            f"dodo-transform: server not reachable; reading {config.server.database}",
+            file=sys.stderr,
+        )
         rows = _read_store(config, args)
     except _Refused as e:
         if e.status != 403:
             raise
         # The admin API is off (no server.admin_token): the store tells the same story.
-        print(f"dodo-transform: admin API disabled (no server.admin_token); reading "
-              f"{config.server.database}", file=sys.stderr)
+        print(
+            f"dodo-transform: admin API disabled (no server.admin_token); reading "
+            f"{config.server.database}",
+            file=sys.stderr,
+        )
         rows = _read_store(config, args)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
     print(f"{'id':>6}  {'status':<16} {'endpoint':<24} {'tries':>5}  last error")
     for d in rows:
-        print(f"{d['id']:>6}  {d['status']:<16} {d['endpoint']:<24} {d['attempt_count']:>5}  "
-              f"{(d['last_error'] or '')[:80]}")
+        print(
+            f"{d['id']:>6}  {d['status']:<16} {d['endpoint']:<24} {d['attempt_count']:>5}  "
+            f"{(d['last_error'] or '')[:80]}"
+        )
     return 0
 
 
@@ -131,8 +139,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     try:
         out = _admin(args, config, "POST", f"/deliveries/{args.id}/replay")
     except httpx.ConnectError:
-        raise CliError("server not reachable: replay needs `dodo-transform serve` running") \
-            from None
+        raise CliError(
+            "server not reachable: replay needs `dodo-transform serve` running"
+        ) from None
     print(f"delivery {out['delivery_id']}: {out['status']}")
     return 0
 
@@ -152,8 +161,10 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     config = load(args.config)
     ep = config.endpoints.get(args.endpoint)
     if ep is None:
-        raise UsageError(f"{config.path}: no endpoint {args.endpoint!r}; configured: "
-                       f"{', '.join(config.endpoints)}")
+        raise UsageError(
+            f"{config.path}: no endpoint {args.endpoint!r}; configured: "
+            f"{', '.join(config.endpoints)}"
+        )
     body = sample_text(args.event_type)
     url = f"{_base_url(args, config)}/webhooks/{ep.name}"
     headers = {"Content-Type": "application/json", **sign(ep.secrets[0], body)}
@@ -167,9 +178,9 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
         out = {"error": r.text}
     if r.status_code >= 300:
         raise CliError(f"POST {url}: HTTP {r.status_code}: {out.get('error', out)}")
-    print(f"POST {url}: HTTP {r.status_code} {out.get('status')}; delivery "
-          f"{out.get('delivery_id')} (dodo-transform deliveries / GET "
-          f"/deliveries/{out.get('delivery_id')})")
+    print(
+        f"POST {url}: HTTP {r.status_code} {out.get('status')}; delivery "
+        f"{out.get('delivery_id')} (dodo-transform deliveries / GET "
+        f"/deliveries/{out.get('delivery_id')})"
+    )
     return 0
-
-

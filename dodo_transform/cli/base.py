@@ -44,8 +44,11 @@ class UsageError(CliError):
 
 
 def add_config_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default=os.environ.get("DODO_TRANSFORM_CONFIG", DEFAULT_CONFIG),
-                   help=f"TOML config (default: $DODO_TRANSFORM_CONFIG or {DEFAULT_CONFIG})")
+    p.add_argument(
+        "--config",
+        default=os.environ.get("DODO_TRANSFORM_CONFIG", DEFAULT_CONFIG),
+        help=f"TOML config (default: $DODO_TRANSFORM_CONFIG or {DEFAULT_CONFIG})",
+    )
 
 
 def load(path: str) -> Config:

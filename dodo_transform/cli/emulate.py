@@ -33,8 +33,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     parser.add_argument("--seed", help="JSON file with the account's groups and fields")
     parser.add_argument("--rate-limit", type=_positive, default=120, help="requests per minute")
-    parser.add_argument("--import-limit", type=_positive, default=5,
-                        help="all-upsert batches per minute")
+    parser.add_argument(
+        "--import-limit", type=_positive, default=5, help="all-upsert batches per minute"
+    )
     parser.set_defaults(func=run_emulate)
 
 
@@ -56,16 +57,19 @@ def run_emulate(args: argparse.Namespace) -> int:
         seed = load_seed(args.seed) if args.seed else None
     except (OSError, ValueError) as exc:
         raise UsageError(f"emulate: cannot read the seed: {exc}") from None
-    app = create_app(api_key=key, seed=seed, rate_limit=args.rate_limit,
-                     import_limit=args.import_limit)
+    app = create_app(
+        api_key=key, seed=seed, rate_limit=args.rate_limit, import_limit=args.import_limit
+    )
     sock = listen(args.host, args.port)
     host = f"[{args.host}]" if ":" in args.host else args.host
     base = f"http://{host}:{sock.getsockname()[1]}"
     print(f"MailerLite emulator on {base}/api (state: {base}/__emulator/state)")
     print(f"Accepting 'Authorization: Bearer {shown}' ({origin})")
     if seed:
-        print(f"Seeded {len(seed['groups'])} groups and {len(seed['fields'])} custom fields "
-              f"from {args.seed}")
+        print(
+            f"Seeded {len(seed['groups'])} groups and {len(seed['fields'])} custom fields "
+            f"from {args.seed}"
+        )
     sys.stdout.flush()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
     try:

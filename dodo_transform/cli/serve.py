@@ -30,23 +30,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:  # open (and migrate) the store now, so a bad path is one line, not a traceback
         SqliteStore(config.server.database).close()
     except (sqlite3.Error, RuntimeError) as e:
-        raise UsageError(
-            f"{config.path}: server.database: {config.server.database}: {e}") from None
+        raise UsageError(f"{config.path}: server.database: {config.server.database}: {e}") from None
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
     port = int(sock.getsockname()[1])  # the real one when --port 0
     routes = ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
     shown = f"[{host}]" if ":" in host else host
-    print(f"dodo-transform: serving http://{shown}:{port} ({routes}); store "
-          f"{config.server.database}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(
-        create_app(config), log_level="warning",
-        timeout_graceful_shutdown=int(config.server.shutdown_grace) + 5))
+    print(
+        f"dodo-transform: serving http://{shown}:{port} ({routes}); store {config.server.database}",
+        flush=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(config),
+            log_level="warning",
+            timeout_graceful_shutdown=int(config.server.shutdown_grace) + 5,
+        )
+    )
     try:
         server.run(sockets=[sock])
     finally:
         sock.close()
     return 0 if server.started else 3  # 3: the app did not start (as uvicorn.run)
-
-

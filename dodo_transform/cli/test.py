@@ -143,9 +143,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     if not Path(args.handler).is_file():
         raise UsageError(f"{args.handler}: no such file")
     try:
-        limits = Limits(
-            time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20)
-        )
+        limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
     except ValueError as e:
         raise UsageError(str(e)) from None
     records = testing.run(
@@ -176,5 +174,3 @@ def _cmd_test(args: argparse.Namespace) -> int:
             f"{counts['error']} error(s)"
         )
     return 1 if counts["error"] else 0
-
-

@@ -158,7 +158,7 @@ class _Linter:
                 "invalid_subscriber_ref",
                 f"{_show(ref)} in the URL is neither a subscriber id nor an email address, so "
                 "MailerLite answers 404. Check the value the handler puts in the URL (an "
-                "undefined email becomes \"undefined\").",
+                'undefined email becomes "undefined").',
                 url_path,
             )
         if len(rest) == 2:
@@ -204,7 +204,8 @@ class _Linter:
             if key not in SUBSCRIBER_KEYS:
                 hint = (
                     f' "{key}" is a field: put it inside "fields".'
-                    if key in self.field_types() else ""
+                    if key in self.field_types()
+                    else ""
                 )
                 self.add(
                     "unknown_parameter",
@@ -254,8 +255,7 @@ class _Linter:
         for key, value in fields.items():
             here = _join(path, key)
             kind = types.get(key)
-            if kind is None and (self.account is not None or key != key.lower() or
-                                 key == "email"):
+            if kind is None and (self.account is not None or key != key.lower() or key == "email"):
                 self.unknown_field(key, here)
                 continue
             original = raw.get(key)
@@ -274,8 +274,10 @@ class _Linter:
     def unknown_field(self, key: str, path: str) -> None:
         types = self.field_types()
         if key == "email":
-            message = ('"email" is not a field, so MailerLite ignores it here; the address '
-                       "goes at the top level of the body.")
+            message = (
+                '"email" is not a field, so MailerLite ignores it here; the address '
+                "goes at the top level of the body."
+            )
         else:
             close = [k for k in types if k in (key.lower(), laravel_snake(key))]
             hint = f' Did you mean "{close[0]}"?' if close else ""
@@ -308,8 +310,9 @@ class _Linter:
                 f'Y-m-d.").{hint}',
                 path,
             )
-        elif kind == "text" and (isinstance(value, bool) or
-                                 not isinstance(value, (str, int, float))):
+        elif kind == "text" and (
+            isinstance(value, bool) or not isinstance(value, (str, int, float))
+        ):
             self.add(
                 "field_type_mismatch",
                 f"{key} is a text field but gets {_show(value)}; send a string.",
@@ -327,7 +330,7 @@ class _Linter:
         if is_put:
             self.add(
                 "put_replaces_groups",
-                f"PUT with \"groups\" replaces the subscriber's groups: they are removed from "
+                f'PUT with "groups" replaces the subscriber\'s groups: they are removed from '
                 f"every group not in this list ({len(groups)} listed). To add groups without "
                 "removing others use POST /api/subscribers (upsert) or "
                 "POST /api/subscribers/{id}/groups/{group_id}.",
@@ -340,15 +343,16 @@ class _Linter:
         api_key = f"groups.{index}" if index is not None else "the group"
         if not is_numeric(value):
             if isinstance(value, dict):
-                message = (f"{what} is a group object; MailerLite needs group ids (the "
-                           f'"id" string) and answers 422 "The {api_key} field must be a '
-                           'number."')
+                message = (
+                    f"{what} is a group object; MailerLite needs group ids (the "
+                    f'"id" string) and answers 422 "The {api_key} field must be a '
+                    'number."'
+                )
             else:
                 message = (
                     f"{what} is {_show(value)}, which looks like a placeholder, not a "
                     "MailerLite group id: group ids are numeric strings such as "
-                    f'"165971156405323676". {_WHERE_GROUP_IDS}'
-                    + self.suggest_group(value)
+                    f'"165971156405323676". {_WHERE_GROUP_IDS}' + self.suggest_group(value)
                 )
             self.add("non_numeric_group_id", message, path)
             return
@@ -392,8 +396,10 @@ class _Linter:
             if not is_datetime(value):
                 hint = ""
                 if isinstance(value, str) and "T" in value:
-                    hint = (" From an ISO string: value.replace('T', ' ').split('.')[0] "
-                            "(and drop a trailing Z).")
+                    hint = (
+                        " From an ISO string: value.replace('T', ' ').split('.')[0] "
+                        "(and drop a trailing Z)."
+                    )
                 self.add(
                     "invalid_subscribed_at" if key == "subscribed_at" else "invalid_timestamp",
                     f"{key} is {_show(value)}; MailerLite needs yyyy-MM-dd HH:mm:ss (e.g. "
@@ -402,12 +408,14 @@ class _Linter:
                 )
         for key in IP_KEYS:
             value = data.get(key)
-            if value is not None and not (isinstance(value, str) and not value.strip()) \
-                    and not is_ip(value):
+            if (
+                value is not None
+                and not (isinstance(value, str) and not value.strip())
+                and not is_ip(value)
+            ):
                 self.add(
                     "invalid_ip_address",
-                    f"{key} is {_show(value)}, not an IPv4/IPv6 address; MailerLite answers "
-                    "422.",
+                    f"{key} is {_show(value)}, not an IPv4/IPv6 address; MailerLite answers 422.",
                     _join(prefix, key),
                 )
         if data.get("resubscribe") is not None and not is_boolean(data["resubscribe"]):
@@ -426,13 +434,19 @@ class _Linter:
         items = data.get("requests")
         path = _join(prefix, "requests")
         if not isinstance(items, list) or not items:
-            self.add("invalid_batch",
-                     'A batch body is {"requests": [{"method", "path", "body"?}, ...]}.', path)
+            self.add(
+                "invalid_batch",
+                'A batch body is {"requests": [{"method", "path", "body"?}, ...]}.',
+                path,
+            )
             return
         if len(items) > MAX_BATCH:
-            self.add("batch_too_large",
-                     f"A batch takes at most {MAX_BATCH} requests; this one has {len(items)}, "
-                     "so MailerLite answers 422.", path)
+            self.add(
+                "batch_too_large",
+                f"A batch takes at most {MAX_BATCH} requests; this one has {len(items)}, "
+                "so MailerLite answers 422.",
+                path,
+            )
         for index, item in enumerate(items):
             here = _join(path, index)
             if (
@@ -449,5 +463,6 @@ class _Linter:
                 continue
             inner_body = json.dumps(item["body"]) if item.get("body") is not None else ""
             inner_url = f"https://{MAILERLITE_HOST}/{item['path'].lstrip('/')}"
-            self.request(item["method"], inner_url, inner_body, _join(here, "body"),
-                         _join(here, "path"))
+            self.request(
+                item["method"], inner_url, inner_body, _join(here, "body"), _join(here, "path")
+            )

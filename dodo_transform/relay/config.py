@@ -69,7 +69,7 @@ class EndpointConfig:
         ``rewrite_urls`` replaced (e.g. the real MailerLite host by the local emulator)."""
         for prefix, replacement in self.rewrite_urls:
             if url.startswith(prefix):
-                return replacement + url[len(prefix):]
+                return replacement + url[len(prefix) :]
         return url
 
     def rate_for(self, host: str) -> Rate | None:
@@ -122,8 +122,19 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
 
 def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
     k = "server."
-    r.keys(t, k, {"host", "port", "database", "admin_token", "max_body_bytes", "concurrency",
-                  "shutdown_grace"})
+    r.keys(
+        t,
+        k,
+        {
+            "host",
+            "port",
+            "database",
+            "admin_token",
+            "max_body_bytes",
+            "concurrency",
+            "shutdown_grace",
+        },
+    )
     d = ServerConfig()
     port = r.get(t, k, "port", int, d.port)
     if not 0 <= port <= 65535:
@@ -144,9 +155,27 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
     if not isinstance(t, dict):
         raise ConfigError(r.path, key, "must be a table ([[endpoints]])")
     k = key + "."
-    r.keys(t, k, {"name", "secrets", "handler", "url", "events", "allow_hosts", "headers", "env",
-                  "rate_limit", "retry_schedule", "retry_on_4xx", "timeout", "rewrite_urls",
-                  "time_limit_ms", "memory_limit_mib"})
+    r.keys(
+        t,
+        k,
+        {
+            "name",
+            "secrets",
+            "handler",
+            "url",
+            "events",
+            "allow_hosts",
+            "headers",
+            "env",
+            "rate_limit",
+            "retry_schedule",
+            "retry_on_4xx",
+            "timeout",
+            "rewrite_urls",
+            "time_limit_ms",
+            "memory_limit_mib",
+        },
+    )
     name = r.get(t, k, "name", str)
     if not _NAME.match(name):
         raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
@@ -170,26 +199,34 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         rate_limit = parse_rate(rate) if rate is not None else None
     except ValueError as e:
         raise ConfigError(r.path, k + "rate_limit", str(e)) from None
-    schedule = tuple(float(x) for x in r.list(t, k, "retry_schedule", (int, float),
-                                               DEFAULT_SCHEDULE))
+    schedule = tuple(
+        float(x) for x in r.list(t, k, "retry_schedule", (int, float), DEFAULT_SCHEDULE)
+    )
     if any(x < 0 for x in schedule):
         raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
     retry_on_4xx = r.list(t, k, "retry_on_4xx", int, DEFAULT_RETRY_ON_4XX)
     for i, code in enumerate(retry_on_4xx):
         if not 400 <= code <= 499:
-            raise ConfigError(r.path, f"{k}retry_on_4xx[{i}]",
-                              f"{code} is not a 4xx status (400..499); 5xx are always retried")
+            raise ConfigError(
+                r.path,
+                f"{k}retry_on_4xx[{i}]",
+                f"{code} is not a 4xx status (400..499); 5xx are always retried",
+            )
     time_limit_ms = r.positive(t, k, "time_limit_ms", float, Limits.time_ms)
     memory_limit_mib = r.get(t, k, "memory_limit_mib", int, Limits.memory_bytes // _MiB)
     if memory_limit_mib < MIN_MEMORY_LIMIT_MIB:
-        raise ConfigError(r.path, k + "memory_limit_mib",
-                          f"must be at least {MIN_MEMORY_LIMIT_MIB} (MiB)")
+        raise ConfigError(
+            r.path, k + "memory_limit_mib", f"must be at least {MIN_MEMORY_LIMIT_MIB} (MiB)"
+        )
     rewrites = r.str_map(t, k, "rewrite_urls")
     for prefix, replacement in rewrites.items():
         for what, value in (("prefix", prefix), ("replacement", replacement)):
             if url_problem(value):
-                raise ConfigError(r.path, f"{k}rewrite_urls.{prefix}",
-                                  f"{what} {value!r} is not an absolute http(s) URL")
+                raise ConfigError(
+                    r.path,
+                    f"{k}rewrite_urls.{prefix}",
+                    f"{what} {value!r} is not an absolute http(s) URL",
+                )
     handler_rel = r.get(t, k, "handler", str)
     handler_path = base / handler_rel
     return EndpointConfig(
@@ -219,8 +256,12 @@ def _check_event_type(path: Path, key: str, event: str) -> None:
     close = difflib.get_close_matches(event, known, n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     where = Path(samples.__file__).with_name("samples")
-    raise ConfigError(path, key, f"unknown event type {event!r}; {hint}(the {len(known)} Dodo "
-                                 f"event types are the file names in {where}/*.json)")
+    raise ConfigError(
+        path,
+        key,
+        f"unknown event type {event!r}; {hint}(the {len(known)} Dodo "
+        f"event types are the file names in {where}/*.json)",
+    )
 
 
 def _check_secret(path: Path, key: str, secret: str) -> None:
@@ -270,8 +311,7 @@ class _Reader:
 
         return _VAR.sub(one, value)
 
-    def get(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
-            default: Any = ...) -> Any:
+    def get(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any = ...) -> Any:
         if key not in t:
             if default is ...:
                 raise ConfigError(self.path, prefix + key, "missing (required)")
@@ -283,17 +323,18 @@ class _Reader:
             try:
                 value = typ(text)
             except ValueError:
-                raise ConfigError(self.path, prefix + key,
-                                  f"{value} gives {text!r}, which is not {_tname(typ)}") from None
+                raise ConfigError(
+                    self.path, prefix + key, f"{value} gives {text!r}, which is not {_tname(typ)}"
+                ) from None
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if isinstance(value, bool) or not isinstance(value, typ):
-            raise ConfigError(self.path, prefix + key,
-                              f"must be {_tname(typ)}, got {_tname(type(value))}")
+            raise ConfigError(
+                self.path, prefix + key, f"must be {_tname(typ)}, got {_tname(type(value))}"
+            )
         return self.subst(value, prefix + key)
 
-    def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
-                 default: Any) -> Any:
+    def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
         if not value > 0:  # also nan
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
@@ -301,16 +342,20 @@ class _Reader:
             raise ConfigError(self.path, prefix + key, "must be finite")
         return value
 
-    def list(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any,
-             default: Any = ...) -> Any:
+    def list(
+        self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any = ...
+    ) -> Any:
         value = self.get(t, prefix, key, list, default)
         if value is default:
             return default
         out = []
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, typ):
-                raise ConfigError(self.path, f"{prefix}{key}[{i}]",
-                                  f"must be {_tname(typ)}, got {_tname(type(item))}")
+                raise ConfigError(
+                    self.path,
+                    f"{prefix}{key}[{i}]",
+                    f"must be {_tname(typ)}, got {_tname(type(item))}",
+                )
             out.append(self.subst(item, f"{prefix}{key}[{i}]"))
         return out
 
@@ -319,8 +364,11 @@ class _Reader:
         out = {}
         for name, item in value.items():
             if not isinstance(item, str):
-                raise ConfigError(self.path, f"{prefix}{key}.{name}",
-                                  f"must be a string, got {_tname(type(item))}")
+                raise ConfigError(
+                    self.path,
+                    f"{prefix}{key}.{name}",
+                    f"must be a string, got {_tname(type(item))}",
+                )
             out[name] = self.subst(item, f"{prefix}{key}.{name}")
         return out
 
@@ -328,5 +376,11 @@ class _Reader:
 def _tname(typ: Any) -> str:
     if isinstance(typ, tuple):
         return " or ".join(_tname(t) for t in typ)
-    return {str: "a string", int: "an integer", float: "a number", list: "an array",
-            dict: "a table", bool: "a boolean"}.get(typ, typ.__name__)
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        list: "an array",
+        dict: "a table",
+        bool: "a boolean",
+    }.get(typ, typ.__name__)

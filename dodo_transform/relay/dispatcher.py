@@ -34,9 +34,12 @@ IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock ju
 
 def new_client() -> httpx.AsyncClient:
     # Redirects are failures (Svix, Standard Webhooks); the per-attempt timeout is per endpoint.
-    return httpx.AsyncClient(follow_redirects=False, timeout=15.0,
-                             headers={"User-Agent": "dodo-transform"},
-                             limits=httpx.Limits(max_connections=100))
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=15.0,
+        headers={"User-Agent": "dodo-transform"},
+        limits=httpx.Limits(max_connections=100),
+    )
 
 
 class Dispatcher:
@@ -167,12 +170,14 @@ class Dispatcher:
         row = await self.store.get_delivery(d.id)
         if row is None or row.status != "delivering":
             return  # the crash came after the outcome was recorded: keep it
-        attempt = Attempt(d.id, 0, self.clock.now(), None, None, None, 0.0,
-                          f"internal error: {e!r}")
+        attempt = Attempt(
+            d.id, 0, self.clock.now(), None, None, None, 0.0, f"internal error: {e!r}"
+        )
         ep = self.config.endpoints.get(d.endpoint)
         if ep is None:
-            await self.store.finish(d.id, "failed", now=self.clock.now(), attempt=attempt,
-                                    last_error=attempt.error)
+            await self.store.finish(
+                d.id, "failed", now=self.clock.now(), attempt=attempt, last_error=attempt.error
+            )
             return
         await self._after_failure(row, ep, attempt, None, None, False, None)
 
@@ -181,14 +186,23 @@ class Dispatcher:
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
         if ep is None:
-            await self.store.finish(d.id, "failed", now=now,
-                                    last_error=f"endpoint {d.endpoint!r} is no longer configured")
+            await self.store.finish(
+                d.id,
+                "failed",
+                now=now,
+                last_error=f"endpoint {d.endpoint!r} is no longer configured",
+            )
             return
         event = await self.store.get_event(d.event_id)
         assert event is not None, f"delivery {d.id} has no event"
         decision = await transform_async(
-            self.handlers.get(ep.name).handler, event.body, sandbox=self.sandbox,
-            url=ep.url, env=ep.env, headers=ep.headers, event_type=event.event_type or "",
+            self.handlers.get(ep.name).handler,
+            event.body,
+            sandbox=self.sandbox,
+            url=ep.url,
+            env=ep.env,
+            headers=ep.headers,
+            event_type=event.event_type or "",
             limits=ep.limits,
         )
         record = decision.to_dict()
@@ -198,8 +212,9 @@ class Dispatcher:
         if decision.status == "error" or decision.request is None:
             err = decision.error
             msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
-            await self.store.finish(d.id, "transform_failed", now=self.clock.now(),
-                                    last_error=msg, transform=record)
+            await self.store.finish(
+                d.id, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
+            )
             return
         request = decision.request
         target = ep.rewrite(request.url)
@@ -210,22 +225,34 @@ class Dispatcher:
         except (EgressDenied, ValueError) as e:
             kind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
             record["status"] = "error"
-            record["error"] = {"kind": kind, "message": str(e), "line": None, "column": None,
-                               "stack": None}
-            await self.store.finish(d.id, "transform_failed", now=self.clock.now(),
-                                    last_error=f"{kind}: {e}", transform=record)
+            record["error"] = {
+                "kind": kind,
+                "message": str(e),
+                "line": None,
+                "column": None,
+                "stack": None,
+            }
+            await self.store.finish(
+                d.id,
+                "transform_failed",
+                now=self.clock.now(),
+                last_error=f"{kind}: {e}",
+                transform=record,
+            )
             return
         except ResolveError as e:
-            attempt = Attempt(d.id, 0, self.clock.now(), asdict(request.redacted()), None, None,
-                              0.0, str(e))
+            attempt = Attempt(
+                d.id, 0, self.clock.now(), asdict(request.redacted()), None, None, 0.0, str(e)
+            )
             await self._after_failure(d, ep, attempt, record, None, False, None)
             return
         # The limiter belongs to the API the handler addressed, also when it is rewritten to
         # a local emulator: MailerLite's 120/minute still applies.
         await self._send(d, ep, request, record, urlsplit(decision.request.url).hostname or "")
 
-    async def _send(self, d: Delivery, ep: EndpointConfig, request: Request,
-                    record: dict[str, Any], host: str) -> None:
+    async def _send(
+        self, d: Delivery, ep: EndpointConfig, request: Request, record: dict[str, Any], host: str
+    ) -> None:
         rate = ep.rate_for(host)
         key = limiter_key(host, request.headers)
         if rate is not None:
@@ -239,8 +266,11 @@ class Dispatcher:
         resp_headers: httpx.Headers | None = None
         try:
             async with self.client.stream(
-                request.method, request.url, headers=request.headers,
-                content=request.body.encode("utf-8"), timeout=ep.timeout,
+                request.method,
+                request.url,
+                headers=request.headers,
+                content=request.body.encode("utf-8"),
+                timeout=ep.timeout,
             ) as resp:
                 status, resp_headers = resp.status_code, resp.headers
                 body = truncate_body(await _read_capped(resp, RESPONSE_MAX_BYTES))
@@ -256,38 +286,72 @@ class Dispatcher:
             if rate is not None:
                 self.limiter.release(key, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
-        attempt = Attempt(d.id, 0, started, asdict(request.redacted()), status, body,
-                          round(duration_ms, 3), error)
+        attempt = Attempt(
+            d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error
+        )
         if is_success(status):
-            await self.store.finish(d.id, "succeeded", now=self.clock.now(), attempt=attempt,
-                                    transform=record)
+            await self.store.finish(
+                d.id, "succeeded", now=self.clock.now(), attempt=attempt, transform=record
+            )
             return
-        retry_after = parse_retry_after(resp_headers.get("retry-after"), self.clock.now()) \
-            if resp_headers is not None else None
+        retry_after = (
+            parse_retry_after(resp_headers.get("retry-after"), self.clock.now())
+            if resp_headers is not None
+            else None
+        )
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
 
-    async def _after_failure(self, d: Delivery, ep: EndpointConfig, attempt: Attempt,
-                             record: dict[str, Any] | None, status: int | None, timed_out: bool,
-                             retry_after: float | None) -> None:
+    async def _after_failure(
+        self,
+        d: Delivery,
+        ep: EndpointConfig,
+        attempt: Attempt,
+        record: dict[str, Any] | None,
+        status: int | None,
+        timed_out: bool,
+        retry_after: float | None,
+    ) -> None:
         now = self.clock.now()
         what = f"HTTP {status}" if status is not None else (attempt.error or "no response")
         if is_final_failure(status, ep.retry_on_4xx):
             await self.store.finish(
-                d.id, "failed", now=now, attempt=attempt, transform=record,
+                d.id,
+                "failed",
+                now=now,
+                attempt=attempt,
+                transform=record,
                 last_error=f"{what}: not retried (a 4xx other than "
                 f"{', '.join(map(str, sorted(ep.retry_on_4xx)))} is final)",
             )
             return
         failures = d.schedule_attempts + 1  # since the last replay: a replay starts afresh
-        delay = next_delay(failures, ep.retry_schedule, rng=self.rng, status=status,
-                           timed_out=timed_out, retry_after=retry_after)
+        delay = next_delay(
+            failures,
+            ep.retry_schedule,
+            rng=self.rng,
+            status=status,
+            timed_out=timed_out,
+            retry_after=retry_after,
+        )
         if delay is None:
-            await self.store.finish(d.id, "failed", now=now, attempt=attempt, transform=record,
-                                    last_error=f"{what}: gave up after {failures} attempts")
+            await self.store.finish(
+                d.id,
+                "failed",
+                now=now,
+                attempt=attempt,
+                transform=record,
+                last_error=f"{what}: gave up after {failures} attempts",
+            )
             return
-        await self.store.finish(d.id, "pending", now=now, attempt=attempt, transform=record,
-                                next_attempt_at=now + delay,
-                                last_error=f"{what}: retrying in {delay:.0f} s")
+        await self.store.finish(
+            d.id,
+            "pending",
+            now=now,
+            attempt=attempt,
+            transform=record,
+            next_attempt_at=now + delay,
+            last_error=f"{what}: retrying in {delay:.0f} s",
+        )
 
 
 async def _read_capped(resp: httpx.Response, limit: int) -> bytes:

@@ -18,8 +18,9 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-METADATA = frozenset({ipaddress.ip_address("169.254.169.254"),
-                      ipaddress.ip_address("fd00:ec2::254")})
+METADATA = frozenset(
+    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+)
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
@@ -62,8 +63,9 @@ async def system_resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-async def check_url(url: str, allow_hosts: Iterable[str],
-                    resolve: Resolver = system_resolve) -> None:
+async def check_url(
+    url: str, allow_hosts: Iterable[str], resolve: Resolver = system_resolve
+) -> None:
     """Raise :class:`EgressDenied` if ``url`` reaches an internal address and is not allowed."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()

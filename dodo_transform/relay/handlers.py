@@ -84,6 +84,11 @@ class Handlers:
             new = LoadedHandler(handler, handler_version(handler), old.path, time.time())
             self._current[endpoint] = new
         if new.version != old.version:
-            log.warning("endpoint %s: handler %s reloaded (version %s, was %s)",
-                        endpoint, new.path, new.version, old.version)
+            log.warning(
+                "endpoint %s: handler %s reloaded (version %s, was %s)",
+                endpoint,
+                new.path,
+                new.version,
+                old.version,
+            )
         return new

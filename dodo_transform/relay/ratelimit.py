@@ -47,7 +47,7 @@ def parse_rate(text: str) -> Rate:
     m = _RATE.match(text)
     if not m:
         raise ValueError(
-            f"{text!r} is not a rate; write e.g. \"120/minute\", \"10/second\" or \"20/0.5s\""
+            f'{text!r} is not a rate; write e.g. "120/minute", "10/second" or "20/0.5s"'
         )
     window = _UNITS[m.group(2)] if m.group(2) else float(m.group(3))
     if int(m.group(1)) < 1 or window <= 0:
@@ -104,8 +104,12 @@ class RateLimiter:
             else:
                 await _first(b.changed.wait(), self._clock.sleep(wake - now))
 
-    def release(self, key: tuple[str, str], headers: Mapping[str, str] | None = None,
-                status: int | None = None) -> None:
+    def release(
+        self,
+        key: tuple[str, str],
+        headers: Mapping[str, str] | None = None,
+        status: int | None = None,
+    ) -> None:
         """The request finished (any outcome). Adapts to the target's rate-limit headers."""
         b = self._buckets[key]
         now = self._clock.now()
@@ -115,8 +119,9 @@ class RateLimiter:
             self._adapt(b, headers, status, now)
         b.changed.set()
 
-    def _adapt(self, b: _Bucket, headers: Mapping[str, str], status: int | None,
-               now: float) -> None:
+    def _adapt(
+        self, b: _Bucket, headers: Mapping[str, str], status: int | None, now: float
+    ) -> None:
         lower = {k.lower(): v for k, v in headers.items()}
         limit = _int(lower.get("x-ratelimit-limit"))
         if limit is not None and 0 < limit < b.rate.limit:

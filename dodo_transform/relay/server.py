@@ -76,9 +76,16 @@ def ordering_key(endpoint: str, payload: Any) -> str:
 class App:
     """State shared by the routes: config, store, worker."""
 
-    def __init__(self, config: Config, *, store_factory: Callable[[], Store] | None = None,
-                 clock: Clock | None = None, client: httpx.AsyncClient | None = None,
-                 run_worker: bool = True, **dispatcher_options: Any) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        store_factory: Callable[[], Store] | None = None,
+        clock: Clock | None = None,
+        client: httpx.AsyncClient | None = None,
+        run_worker: bool = True,
+        **dispatcher_options: Any,
+    ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
         self._store_factory = store_factory or (lambda: SqliteStore(config.server.database))
@@ -101,9 +108,15 @@ class App:
         # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
         given = self._dispatcher_options.pop("sandbox", None)
         self.sandbox = given or Sandbox()
-        self.dispatcher = Dispatcher(self.config, self.store, client, clock=self.clock,
-                                     sandbox=self.sandbox, handlers=self.handlers,
-                                     **self._dispatcher_options)
+        self.dispatcher = Dispatcher(
+            self.config,
+            self.store,
+            client,
+            clock=self.clock,
+            sandbox=self.sandbox,
+            handlers=self.handlers,
+            **self._dispatcher_options,
+        )
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
         try:
@@ -125,8 +138,9 @@ class App:
         ep = self.config.endpoints.get(name)
         if ep is None:
             # Configured names are not listed: this route is public.
-            return error(404, f"no endpoint {name!r}; post to /webhooks/<endpoint name "
-                              "from the config>")
+            return error(
+                404, f"no endpoint {name!r}; post to /webhooks/<endpoint name from the config>"
+            )
         limit = self.config.server.max_body_bytes
         try:
             body = await read_body(request, limit)
@@ -144,29 +158,46 @@ class App:
             return error(400, f"body is not valid JSON: {e}")
         return await self._store_event(ep, request, body, payload)
 
-    async def _store_event(self, ep: EndpointConfig, request: Request, body: bytes,
-                           payload: Any) -> Response:
+    async def _store_event(
+        self, ep: EndpointConfig, request: Request, body: bytes, payload: Any
+    ) -> Response:
         webhook_id = request.headers["webhook-id"]
         event_type = payload.get("type") if isinstance(payload, dict) else None
         event_type = event_type if isinstance(event_type, str) else None
         key = ordering_key(ep.name, payload) or f"{ep.name}\nwebhook:{webhook_id}"
         headers = redact_headers(dict(request.headers))
-        result = await self.store.ingest(ep.name, webhook_id, event_type, body, headers, key,
-                                         not ep.accepts(event_type), self.clock.now())
+        result = await self.store.ingest(
+            ep.name,
+            webhook_id,
+            event_type,
+            body,
+            headers,
+            key,
+            not ep.accepts(event_type),
+            self.clock.now(),
+        )
         if not result.duplicate and result.status == "pending":
             self.dispatcher.kick()
-        status = "duplicate" if result.duplicate else (
-            "filtered" if result.status == "filtered" else "accepted")
-        return JSONResponse({"status": status, "delivery_id": result.delivery_id},
-                            status_code=200 if result.duplicate else 202)
+        status = (
+            "duplicate"
+            if result.duplicate
+            else ("filtered" if result.status == "filtered" else "accepted")
+        )
+        return JSONResponse(
+            {"status": status, "delivery_id": result.delivery_id},
+            status_code=200 if result.duplicate else 202,
+        )
 
     # -- operations ------------------------------------------------------------------------
 
     async def healthz(self, _request: Request) -> Response:
         worker_dead = self._worker is not None and self._worker.done()
         counts = await self.store.counts()
-        body = {"status": "unhealthy" if worker_dead else "ok", "deliveries": counts,
-                "in_flight": self.dispatcher.in_flight}
+        body = {
+            "status": "unhealthy" if worker_dead else "ok",
+            "deliveries": counts,
+            "in_flight": self.dispatcher.in_flight,
+        }
         return JSONResponse(body, status_code=503 if worker_dead else 200)
 
     def _admin(self, request: Request) -> Response | None:
@@ -207,9 +238,13 @@ class App:
         attempts = await self.store.attempts(d.id)
         out = d.to_dict()
         if event is not None:
-            out["event"] = {"id": event.id, "webhook_id": event.webhook_id,
-                            "event_type": event.event_type, "received_at": event.received_at,
-                            "body": event.body.decode("utf-8", errors="replace")}
+            out["event"] = {
+                "id": event.id,
+                "webhook_id": event.webhook_id,
+                "event_type": event.event_type,
+                "received_at": event.received_at,
+                "body": event.body.decode("utf-8", errors="replace"),
+            }
         out["attempts"] = [a.to_dict() for a in attempts]
         return JSONResponse(out)
 
@@ -224,8 +259,11 @@ class App:
         if ep is None:
             return error(409, f"endpoint {d.endpoint!r} is no longer configured")
         if event is not None and not ep.accepts(event.event_type):
-            return error(409, f"event type {event.event_type!r} is outside the endpoint's "
-                              "events filter; add it to `events` to deliver it")
+            return error(
+                409,
+                f"event type {event.event_type!r} is outside the endpoint's "
+                "events filter; add it to `events` to deliver it",
+            )
         try:
             # A replay runs the handler as it is on disk now, and so does every later event.
             await asyncio.to_thread(self.handlers.reload, ep.name)
@@ -258,8 +296,14 @@ class App:
         handler = code if code is not None else self.handlers.get(ep.name).handler
         try:
             decision = await transform_async(
-                handler, body["payload"], sandbox=self.sandbox, url=ep.url,
-                env=ep.env, headers=ep.headers, now=now, limits=ep.limits,
+                handler,
+                body["payload"],
+                sandbox=self.sandbox,
+                url=ep.url,
+                env=ep.env,
+                headers=ep.headers,
+                now=now,
+                limits=ep.limits,
             )
         except ValueError as e:
             return error(400, f"now: {e}")

@@ -144,9 +144,17 @@ class SqliteStore(Store):
     def _tx(self) -> _Tx:
         return _Tx(self._db)
 
-    def ingest(self, endpoint: str, webhook_id: str, event_type: str | None, body: bytes,
-               headers: Mapping[str, str], ordering_key: str, filtered: bool,
-               now: float) -> Ingested:
+    def ingest(
+        self,
+        endpoint: str,
+        webhook_id: str,
+        event_type: str | None,
+        body: bytes,
+        headers: Mapping[str, str],
+        ordering_key: str,
+        filtered: bool,
+        now: float,
+    ) -> Ingested:
         existing = self._existing(endpoint, webhook_id)
         if existing:
             return existing
@@ -165,8 +173,15 @@ class SqliteStore(Store):
                 cur = self._db.execute(
                     "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
                     " ordering_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (cur.lastrowid, endpoint, status, None if filtered else now,
-                     ordering_key, now, now),
+                    (
+                        cur.lastrowid,
+                        endpoint,
+                        status,
+                        None if filtered else now,
+                        ordering_key,
+                        now,
+                        now,
+                    ),
                 )
                 return Ingested(int(cur.lastrowid or 0), status, duplicate=False)
         finally:
@@ -212,7 +227,8 @@ class SqliteStore(Store):
     def get_event(self, event_id: int) -> Event | None:
         r = self._db.execute(
             "SELECT id, endpoint, webhook_id, event_type, body, headers, received_at"
-            " FROM events WHERE id = ?", (event_id,),
+            " FROM events WHERE id = ?",
+            (event_id,),
         ).fetchone()
         if r is None:
             return None
@@ -235,8 +251,9 @@ class SqliteStore(Store):
             for r in rows
         ]
 
-    def list_deliveries(self, status: str | None = None, endpoint: str | None = None,
-                        limit: int = 100) -> list[Delivery]:
+    def list_deliveries(
+        self, status: str | None = None, endpoint: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
         rows = self._db.execute(
             f"SELECT {_DELIVERY_COLS} FROM deliveries"
             " WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR endpoint = ?2)"
@@ -245,29 +262,48 @@ class SqliteStore(Store):
         ).fetchall()
         return [_delivery(r) for r in rows]
 
-    def finish(self, delivery_id: int, status: str, *, now: float,
-               attempt: Attempt | None = None, next_attempt_at: float | None = None,
-               last_error: str | None = None,
-               transform: Mapping[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        delivery_id: int,
+        status: str,
+        *,
+        now: float,
+        attempt: Attempt | None = None,
+        next_attempt_at: float | None = None,
+        last_error: str | None = None,
+        transform: Mapping[str, Any] | None = None,
+    ) -> None:
         with self._tx():
             if attempt is not None:
                 self._db.execute(
                     "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
                     " response_body, duration_ms, error) VALUES (?, (SELECT COALESCE(MAX(n), 0)"
                     " + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
-                    (delivery_id, delivery_id, attempt.started_at,
-                     dumps(attempt.request) if attempt.request is not None else None,
-                     attempt.status_code, attempt.response_body, attempt.duration_ms,
-                     attempt.error),
+                    (
+                        delivery_id,
+                        delivery_id,
+                        attempt.started_at,
+                        dumps(attempt.request) if attempt.request is not None else None,
+                        attempt.status_code,
+                        attempt.response_body,
+                        attempt.duration_ms,
+                        attempt.error,
+                    ),
                 )
             self._db.execute(
                 "UPDATE deliveries SET status = :status, next_attempt_at = :next,"
                 " last_error = :error, transform = COALESCE(:transform, transform),"
                 " updated_at = :now, attempt_count = attempt_count + :n,"
                 " schedule_attempts = schedule_attempts + :n WHERE id = :id",
-                {"status": status, "next": next_attempt_at, "error": last_error,
-                 "transform": dumps(dict(transform)) if transform is not None else None,
-                 "now": now, "n": 1 if attempt is not None else 0, "id": delivery_id},
+                {
+                    "status": status,
+                    "next": next_attempt_at,
+                    "error": last_error,
+                    "transform": dumps(dict(transform)) if transform is not None else None,
+                    "now": now,
+                    "n": 1 if attempt is not None else 0,
+                    "id": delivery_id,
+                },
             )
 
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
@@ -302,8 +338,16 @@ class _Tx:
 
 def _delivery(r: tuple[Any, ...], status: str | None = None) -> Delivery:
     return Delivery(
-        id=r[0], event_id=r[1], endpoint=r[2], status=status or r[3], attempt_count=r[4],
-        next_attempt_at=r[5], ordering_key=r[6], last_error=r[7],
-        transform=json.loads(r[8]) if r[8] else None, created_at=r[9], updated_at=r[10],
+        id=r[0],
+        event_id=r[1],
+        endpoint=r[2],
+        status=status or r[3],
+        attempt_count=r[4],
+        next_attempt_at=r[5],
+        ordering_key=r[6],
+        last_error=r[7],
+        transform=json.loads(r[8]) if r[8] else None,
+        created_at=r[9],
+        updated_at=r[10],
         schedule_attempts=r[11],
     )

@@ -86,9 +86,17 @@ class Store(abc.ABC):
     """Durable state. Every method is one transaction."""
 
     @abc.abstractmethod
-    def ingest(self, endpoint: str, webhook_id: str, event_type: str | None, body: bytes,
-               headers: Mapping[str, str], ordering_key: str, filtered: bool,
-               now: float) -> Ingested:
+    def ingest(
+        self,
+        endpoint: str,
+        webhook_id: str,
+        event_type: str | None,
+        body: bytes,
+        headers: Mapping[str, str],
+        ordering_key: str,
+        filtered: bool,
+        now: float,
+    ) -> Ingested:
         """Store an event and its delivery durably, or return the existing one (dedupe)."""
 
     @abc.abstractmethod
@@ -117,14 +125,22 @@ class Store(abc.ABC):
     def attempts(self, delivery_id: int) -> list[Attempt]: ...
 
     @abc.abstractmethod
-    def list_deliveries(self, status: Status | None = None, endpoint: str | None = None,
-                        limit: int = 100) -> list[Delivery]: ...
+    def list_deliveries(
+        self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
+    ) -> list[Delivery]: ...
 
     @abc.abstractmethod
-    def finish(self, delivery_id: int, status: Status, *, now: float,
-               attempt: Attempt | None = None, next_attempt_at: float | None = None,
-               last_error: str | None = None,
-               transform: Mapping[str, Any] | None = None) -> None:
+    def finish(
+        self,
+        delivery_id: int,
+        status: Status,
+        *,
+        now: float,
+        attempt: Attempt | None = None,
+        next_attempt_at: float | None = None,
+        last_error: str | None = None,
+        transform: Mapping[str, Any] | None = None,
+    ) -> None:
         """Move a claimed delivery to ``status`` (``pending`` + ``next_attempt_at`` = a retry).
 
         ``attempt`` (numbered by the store) is recorded in the same transaction; it adds one to
@@ -152,9 +168,17 @@ class AsyncStore(abc.ABC):
     """:class:`Store`'s methods, awaited: what the server and the worker use."""
 
     @abc.abstractmethod
-    async def ingest(self, endpoint: str, webhook_id: str, event_type: str | None, body: bytes,
-                     headers: Mapping[str, str], ordering_key: str, filtered: bool,
-                     now: float) -> Ingested: ...
+    async def ingest(
+        self,
+        endpoint: str,
+        webhook_id: str,
+        event_type: str | None,
+        body: bytes,
+        headers: Mapping[str, str],
+        ordering_key: str,
+        filtered: bool,
+        now: float,
+    ) -> Ingested: ...
 
     @abc.abstractmethod
     async def recover(self, now: float) -> int: ...
@@ -175,14 +199,22 @@ class AsyncStore(abc.ABC):
     async def attempts(self, delivery_id: int) -> list[Attempt]: ...
 
     @abc.abstractmethod
-    async def list_deliveries(self, status: Status | None = None, endpoint: str | None = None,
-                              limit: int = 100) -> list[Delivery]: ...
+    async def list_deliveries(
+        self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
+    ) -> list[Delivery]: ...
 
     @abc.abstractmethod
-    async def finish(self, delivery_id: int, status: Status, *, now: float,
-                     attempt: Attempt | None = None, next_attempt_at: float | None = None,
-                     last_error: str | None = None,
-                     transform: Mapping[str, Any] | None = None) -> None: ...
+    async def finish(
+        self,
+        delivery_id: int,
+        status: Status,
+        *,
+        now: float,
+        attempt: Attempt | None = None,
+        next_attempt_at: float | None = None,
+        last_error: str | None = None,
+        transform: Mapping[str, Any] | None = None,
+    ) -> None: ...
 
     @abc.abstractmethod
     async def replay(self, delivery_id: int, now: float) -> Delivery | None: ...
@@ -208,11 +240,28 @@ class ThreadedStore(AsyncStore):
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
-    async def ingest(self, endpoint: str, webhook_id: str, event_type: str | None, body: bytes,
-                     headers: Mapping[str, str], ordering_key: str, filtered: bool,
-                     now: float) -> Ingested:
-        return await self._call(self._store.ingest, endpoint, webhook_id, event_type, body,
-                                headers, ordering_key, filtered, now)
+    async def ingest(
+        self,
+        endpoint: str,
+        webhook_id: str,
+        event_type: str | None,
+        body: bytes,
+        headers: Mapping[str, str],
+        ordering_key: str,
+        filtered: bool,
+        now: float,
+    ) -> Ingested:
+        return await self._call(
+            self._store.ingest,
+            endpoint,
+            webhook_id,
+            event_type,
+            body,
+            headers,
+            ordering_key,
+            filtered,
+            now,
+        )
 
     async def recover(self, now: float) -> int:
         return await self._call(self._store.recover, now)
@@ -232,17 +281,32 @@ class ThreadedStore(AsyncStore):
     async def attempts(self, delivery_id: int) -> list[Attempt]:
         return await self._call(self._store.attempts, delivery_id)
 
-    async def list_deliveries(self, status: Status | None = None, endpoint: str | None = None,
-                              limit: int = 100) -> list[Delivery]:
+    async def list_deliveries(
+        self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
         return await self._call(self._store.list_deliveries, status, endpoint, limit)
 
-    async def finish(self, delivery_id: int, status: Status, *, now: float,
-                     attempt: Attempt | None = None, next_attempt_at: float | None = None,
-                     last_error: str | None = None,
-                     transform: Mapping[str, Any] | None = None) -> None:
-        await self._call(self._store.finish, delivery_id, status, now=now, attempt=attempt,
-                         next_attempt_at=next_attempt_at, last_error=last_error,
-                         transform=transform)
+    async def finish(
+        self,
+        delivery_id: int,
+        status: Status,
+        *,
+        now: float,
+        attempt: Attempt | None = None,
+        next_attempt_at: float | None = None,
+        last_error: str | None = None,
+        transform: Mapping[str, Any] | None = None,
+    ) -> None:
+        await self._call(
+            self._store.finish,
+            delivery_id,
+            status,
+            now=now,
+            attempt=attempt,
+            next_attempt_at=next_attempt_at,
+            last_error=last_error,
+            transform=transform,
+        )
 
     async def replay(self, delivery_id: int, now: float) -> Delivery | None:
         return await self._call(self._store.replay, delivery_id, now)

@@ -155,8 +155,10 @@ def self_test(api: _API, layout: Layout = LAYOUT) -> str | None:
     def problem() -> str | None:
         plain = {
             "42": (layout.int_tag, lambda v: ctypes.c_int32(v.u & 0xFFFFFFFF).value == 42),
-            "0.5": (layout.float64_tag,
-                    lambda v: ctypes.c_double.from_buffer_copy(ctypes.c_uint64(v.u)).value == 0.5),
+            "0.5": (
+                layout.float64_tag,
+                lambda v: ctypes.c_double.from_buffer_copy(ctypes.c_uint64(v.u)).value == 0.5,
+            ),
             "true": (layout.bool_tag, lambda v: v.u & 0xFFFFFFFF == 1),
             "null": (layout.null_tag, lambda v: True),
             "undefined": (layout.undefined_tag, lambda v: True),
@@ -165,8 +167,10 @@ def self_test(api: _API, layout: Layout = LAYOUT) -> str | None:
             v = run(source)
             if v.tag != tag or not check(v):
                 return f"{source} read back as tag {v.tag}, value {v.u:#x}; expected tag {tag}"
-        for source, tag, expect in (("'dodo-' + 'transform'", layout.string_tag, "dodo-transform"),
-                                    ("({})", layout.object_tag, None)):
+        for source, tag, expect in (
+            ("'dodo-' + 'transform'", layout.string_tag, "dodo-transform"),
+            ("({})", layout.object_tag, None),
+        ):
             v = run(source)
             if v.tag != tag:
                 return f"{source} read back as tag {v.tag}; expected tag {tag}"
@@ -601,4 +605,3 @@ class _Function:
         if self._owner._rt is None:
             raise RuntimeError("the context of this function was closed")
         return self._owner._call(self._value, args)
-

@@ -25,7 +25,6 @@ class TopLevelFailed(Exception):
     (Raising the saved exception itself would tie it, through its traceback, to the context.)"""
 
 
-
 class Warm:
     """A fresh context with the prelude evaluated: pristine until used.
 
@@ -99,4 +98,3 @@ class Warm:
             return captured_logs(json.loads(self.host("logs")), self.limits, filename)
         except JSException:
             return []  # e.g. out of memory: the context cannot even serialise its log
-

@@ -60,7 +60,6 @@ class TransformError:
     stack: str | None = None
 
 
-
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
 _FRAME = re.compile(r"<input>:(\d+):(\d+)")
 # A throw whose value is not visibly an Error: it may throw null on purpose.
@@ -97,9 +96,7 @@ def _exhausted(ctx: Context) -> bool:
         return True
 
 
-def limit_error(
-    kind: str, text: str, limits: Limits, source: str, filename: str
-) -> TransformError:
+def limit_error(kind: str, text: str, limits: Limits, source: str, filename: str) -> TransformError:
     message = {
         "time_limit": f"time limit exceeded: the handler ran for more than {limits.time_ms:g} ms "
         "(an endless loop, or catastrophic regular-expression backtracking?)",

@@ -35,7 +35,6 @@ class Limits:
             raise ValueError(f"stack limit must be at least 64 KiB, not {self.stack_bytes}")
 
 
-
 @dataclass(frozen=True)
 class Job:
     """One run: a handler's source and the event it gets."""

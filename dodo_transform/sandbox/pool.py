@@ -213,8 +213,6 @@ _MAX_PREPARED = 32
 _LOADS_REMEMBERED = 8
 
 
-
-
 _shared: Sandbox | None = None
 _main: Sandbox | None = None
 _default_lock = threading.Lock()
@@ -235,4 +233,3 @@ def default_sandbox() -> Sandbox:
         if _shared is None:
             _shared = Sandbox()
         return _shared
-

@@ -171,11 +171,15 @@ class MailerLiteEmulator:
             ),
             (r(r"api/groups"), {"GET": res.list_groups, "POST": res.create_group}),
             (r(r"api/groups/(?P<gid>[^/]+)/subscribers"), {"GET": res.group_subscribers}),
-            (r(r"api/groups/(?P<gid>[^/]+)"), {"PUT": res.update_group,
-                                               "DELETE": res.delete_group}),
+            (
+                r(r"api/groups/(?P<gid>[^/]+)"),
+                {"PUT": res.update_group, "DELETE": res.delete_group},
+            ),
             (r(r"api/fields"), {"GET": res.list_fields, "POST": res.create_field}),
-            (r(r"api/fields/(?P<fid>[^/]+)"), {"PUT": res.update_field,
-                                               "DELETE": res.delete_field}),
+            (
+                r(r"api/fields/(?P<fid>[^/]+)"),
+                {"PUT": res.update_field, "DELETE": res.delete_field},
+            ),
             (r(r"api/batch"), {"POST": self.batch}),
         ]
 
@@ -204,9 +208,9 @@ class MailerLiteEmulator:
             }
             return state
 
-    def _route(self, method: str, path: str, *, nested: bool = False) -> tuple[
-        Callable[[Ctx], Result] | None, dict[str, str], Result | None
-    ]:
+    def _route(
+        self, method: str, path: str, *, nested: bool = False
+    ) -> tuple[Callable[[Ctx], Result] | None, dict[str, str], Result | None]:
         """(handler, path params, None) or (None, {}, the 404/405 result)."""
         for pattern, handlers in self.routes:
             match = pattern.fullmatch(path)
@@ -262,9 +266,7 @@ class MailerLiteEmulator:
                     assert handler is not None
                     status, payload, extra = handler(Ctx(data, query, base_url, params))
                     extra = {**self._rate_headers(verdict), **extra}
-            self.log.append(
-                {"method": method, "path": "/" + path, "status": status, "body": data}
-            )
+            self.log.append({"method": method, "path": "/" + path, "status": status, "body": data})
         wants_json = "json" in headers.get("accept", "").split(",")[0] or (
             headers.get("x-requested-with", "").lower() == "xmlhttprequest"
         )
@@ -338,8 +340,12 @@ class MailerLiteEmulator:
                 code, body, _ = handler(inner)
             responses.append({"code": code, "body": body})
         ok = sum(1 for r in responses if 200 <= r["code"] < 300)
-        body = {"total": len(responses), "successful": ok, "failed": len(responses) - ok,
-                "responses": responses}
+        body = {
+            "total": len(responses),
+            "successful": ok,
+            "failed": len(responses) - ok,
+            "responses": responses,
+        }
         return 200, body, {}
 
 
@@ -381,8 +387,7 @@ def _json_response(status: int, body: Any, headers: dict[str, str]) -> Response:
     if status == 204 or body is None:
         return Response(status_code=status, headers=merged)
     content = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Response(content, status_code=status, headers=merged,
-                    media_type="application/json")
+    return Response(content, status_code=status, headers=merged, media_type="application/json")
 
 
 def create_app(
@@ -409,7 +414,11 @@ def create_app(
         headers = {k.lower(): v for k, v in request.headers.items()}
         base_url = str(request.base_url).rstrip("/")
         status, payload, extra = emulator.handle(
-            request.method, request.scope["path"], dict(request.query_params), headers, body,
+            request.method,
+            request.scope["path"],
+            dict(request.query_params),
+            headers,
+            body,
             base_url,
         )
         return _json_response(status, payload, extra)

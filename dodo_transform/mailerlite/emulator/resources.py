@@ -53,7 +53,9 @@ class Resources:
     def upsert(self, ctx: Ctx) -> Result:
         store = self.store
         errors, clean = validate_subscriber(
-            ctx.data, field_types=store.field_types(), group_exists=store.groups.__contains__,
+            ctx.data,
+            field_types=store.field_types(),
+            group_exists=store.groups.__contains__,
             require_email=True,
         )
         if errors:
@@ -72,7 +74,9 @@ class Resources:
         if sub is None:
             return _not_found()
         errors, clean = validate_subscriber(
-            ctx.data, field_types=store.field_types(), group_exists=store.groups.__contains__,
+            ctx.data,
+            field_types=store.field_types(),
+            group_exists=store.groups.__contains__,
             require_email=False,
         )
         taken = store.by_email.get(clean.get("email", ""))
@@ -136,10 +140,18 @@ class Resources:
 
         body = {
             "data": [self.store.subscriber_json(s, include_groups=include) for s in page],
-            "links": {"first": None, "last": None, "prev": link(prev_cursor),
-                      "next": link(next_cursor)},
-            "meta": {"path": path, "per_page": limit, "next_cursor": next_cursor,
-                     "prev_cursor": prev_cursor},
+            "links": {
+                "first": None,
+                "last": None,
+                "prev": link(prev_cursor),
+                "next": link(next_cursor),
+            },
+            "meta": {
+                "path": path,
+                "per_page": limit,
+                "next_cursor": next_cursor,
+                "prev_cursor": prev_cursor,
+            },
         }
         return 200, body, {}
 
@@ -245,8 +257,9 @@ class Resources:
         if kind:
             fields = [f for f in fields if f.type == kind]
         if sort:
-            fields.sort(key=lambda f: getattr(f, sort.lstrip("-")).lower(),
-                        reverse=sort.startswith("-"))
+            fields.sort(
+                key=lambda f: getattr(f, sort.lstrip("-")).lower(), reverse=sort.startswith("-")
+            )
         items = [self.store.field_json(f, listing=True) for f in fields]
         return 200, _page_json(items, page, limit, ctx, "/api/fields"), {}
 
@@ -259,8 +272,7 @@ class Resources:
         elif kind not in FIELD_TYPES:
             errors.add("type", "The selected type is invalid.")
         if not errors.messages.get("name") and laravel_snake(data["name"]) in self.store.fields:
-            errors.messages = {"name": ["The name has already been taken."],
-                               **errors.messages}
+            errors.messages = {"name": ["The name has already been taken."], **errors.messages}
         if errors:
             return _invalid(errors)
         fld = self.store.create_field(data["name"], kind)
@@ -298,8 +310,7 @@ def _validate_name(data: Any) -> Errors:
     return errors
 
 
-def _int_param(query: dict[str, str], name: str, default: int, minimum: int,
-               errors: Errors) -> int:
+def _int_param(query: dict[str, str], name: str, default: int, minimum: int, errors: Errors) -> int:
     raw = query.get(name)
     if raw is None or raw == "":
         return default
@@ -318,7 +329,7 @@ def _page_json(items: list[Any], page: int, per_page: int, ctx: Ctx, route: str)
     path = ctx.base_url + route
     total = len(items)
     last_page = max(1, math.ceil(total / per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
     keep = {k: v for k, v in ctx.query.items() if k != "page"}
 
     def url(n: int) -> str:
@@ -327,8 +338,9 @@ def _page_json(items: list[Any], page: int, per_page: int, ctx: Ctx, route: str)
     prev_url = url(page - 1) if page > 1 else None
     next_url = url(page + 1) if page < last_page else None
     links = [{"url": prev_url, "label": "&laquo; Previous", "active": False}]
-    links += [{"url": url(n), "label": str(n), "active": n == page}
-              for n in range(1, last_page + 1)]
+    links += [
+        {"url": url(n), "label": str(n), "active": n == page} for n in range(1, last_page + 1)
+    ]
     links.append({"url": next_url, "label": "Next &raquo;", "active": False})
     start = (page - 1) * per_page + 1
     return {
@@ -345,4 +357,3 @@ def _page_json(items: list[Any], page: int, per_page: int, ctx: Ctx, route: str)
             "total": total,
         },
     }
-

@@ -74,8 +74,9 @@ def validate_seed(seed: Any) -> dict[str, Any]:
         if key in seen_keys:
             raise ValueError(f"seed fields[{i}].key {key!r} is used twice")
         seen_keys.add(key)
-        out["fields"].append({"key": key, "name": name if isinstance(name, str) else key,
-                              "type": kind})
+        out["fields"].append(
+            {"key": key, "name": name if isinstance(name, str) else key, "type": kind}
+        )
     for i, sub in enumerate(seed.get("subscribers") or []):
         if not isinstance(sub, dict) or not is_valid_email(sub.get("email")):
             raise ValueError(f"seed subscribers[{i}] needs a valid 'email'")
@@ -143,7 +144,9 @@ class Store:
         for sub in seed["subscribers"]:
             data = normalize_input(sub)
             errors, clean = validate_subscriber(
-                data, field_types=self.field_types(), group_exists=self.groups.__contains__,
+                data,
+                field_types=self.field_types(),
+                group_exists=self.groups.__contains__,
                 require_email=True,
             )
             if errors:
