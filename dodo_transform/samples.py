@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 
 __all__ = ["Sample", "all", "event_types", "get", "names"]
 
@@ -21,8 +22,9 @@ class Sample:
     text: str
 
     @property
-    def payload(self) -> dict:
-        return json.loads(self.text)
+    def payload(self) -> dict[str, Any]:
+        payload: dict[str, Any] = json.loads(self.text)
+        return payload
 
 
 @cache

@@ -52,7 +52,7 @@ def payloads(
     """
     if not events and not files:
         return [Payload(s.name, s.event_type, s.text) for s in samples.all()]
-    queues = {"event": list(events), "file": list(files)}
+    queues: dict[str, list[str | Path]] = {"event": list(events), "file": list(files)}
     kinds = list(order) or ["event"] * len(events) + ["file"] * len(files)
     out: list[Payload] = []
     for kind in kinds:
@@ -113,23 +113,29 @@ def run(
     (default: every built-in sample) and yield one ``--json`` record per payload, in order.
 
     Raises ``OSError`` when the handler file cannot be read."""
-    failed: Decision | None = None
-    if not isinstance(handler, Handler):
+    loaded: Handler | Decision
+    if isinstance(handler, Handler):
+        loaded = handler
+    else:
         try:
-            handler = Handler.from_file(str(handler))
+            loaded = Handler.from_file(str(handler))
         except HandlerError as e:  # e.g. over the code-size limit: every run fails alike
-            failed = Decision("error", None, error=e.error)
+            loaded = Decision("error", None, error=e.error)
     for p in payloads() if inputs is None else inputs:
-        decision = failed or transform(
-            handler,
-            p.text,
-            url=url,
-            env=env,
-            headers=headers,
-            now=now,
-            limits=limits,
-            sandbox=sandbox,
-            event_type=p.event_type,
+        decision = (
+            loaded
+            if isinstance(loaded, Decision)
+            else transform(
+                loaded,
+                p.text,
+                url=url,
+                env=env,
+                headers=headers,
+                now=now,
+                limits=limits,
+                sandbox=sandbox,
+                event_type=p.event_type,
+            )
         )
         if lint is not None and decision.request is not None:
             decision = decision.with_warnings(lint(decision.request))

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from .sandbox import Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
+from .sandbox import ErrorKind, Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
 
 __all__ = [
     "Decision",
@@ -243,7 +243,7 @@ def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
     """Validate what the handler returned, fail-closed, and merge the headers."""
     logs = tuple(LogLine(level, message) for level, message in run.logs)  # type: ignore[arg-type]
 
-    def fail(kind: str, message: str) -> Decision:
+    def fail(kind: ErrorKind, message: str) -> Decision:
         return Decision("error", None, logs, TransformError(kind, message), run.duration_ms)
 
     if run.error is not None:
@@ -276,16 +276,16 @@ def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
                 "invalid_headers",
                 f"webhook.headers[{name!r}] must be a string; the handler set {js_type}",
             )
-        problem = header_problem(name, value)
-        if problem:
-            kind = "forbidden_header" if "forbidden" in problem else "invalid_headers"
-            return fail(kind, problem)
+        refused = header_problem(name, value)
+        if refused is not None:
+            return fail(*refused)
         for existing in [k for k in merged if k.lower() == name.lower()]:
             del merged[existing]
         merged[name] = value
     body = out.get("body")
     if not isinstance(body, str):
         return fail("internal", f"internal error: the request body is {type(body).__name__}")
+    assert isinstance(url, str)  # url_problem accepted it
     return Decision("ok", Request(method, url, merged, body), logs, None, run.duration_ms)
 
 
@@ -301,20 +301,21 @@ def url_problem(url: Any) -> str | None:
     return None
 
 
-def header_problem(name: str, value: str) -> str | None:
+def header_problem(name: str, value: str) -> tuple[ErrorKind, str] | None:
+    """Why a header the handler set cannot be sent: its error kind and message, or None."""
     lowered = name.lower()
     if not _TOKEN.match(name):
-        return f"webhook.headers has an invalid header name {name!r}"
+        return "invalid_headers", f"webhook.headers has an invalid header name {name!r}"
     if lowered in FORBIDDEN_HEADERS or lowered.startswith(FORBIDDEN_HEADER_PREFIXES):
-        return (
+        return "forbidden_header", (
             f"webhook.headers sets {name!r}, a forbidden header: the dispatcher controls "
             "hop-by-hop, framing, content-type and webhook-* signature headers"
         )
     if "\r" in value or "\n" in value:
-        return f"webhook.headers[{name!r}] contains a line break"
+        return "invalid_headers", f"webhook.headers[{name!r}] contains a line break"
     bad = _HEADER_VALUE_BAD.search(value)
     if bad:
-        return (
+        return "invalid_headers", (
             f"webhook.headers[{name!r}] contains {bad.group()!r}: header values must be "
             "printable ASCII; encode other text first (e.g. encodeURIComponent)"
         )
@@ -344,5 +345,5 @@ def _js_repr(value: Any) -> str:
     if value is None:
         return "null/undefined"
     if isinstance(value, dict) and isinstance(value.get("type"), str):
-        return value["type"]  # the prelude's description of a non-string value
+        return str(value["type"])  # the prelude's description of a non-string value
     return json.dumps(value) if isinstance(value, (str, int, float, bool)) else type(value).__name__

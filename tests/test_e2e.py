@@ -2,6 +2,7 @@
 samples, the real MailerLite handler, and a local HTTP target standing in for MailerLite."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -241,3 +242,43 @@ def test_serve_listens_with_an_explicit_tcp_protocol() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_serve_refuses_the_fallback_engine_unless_the_config_allows_it(tmp_path) -> None:
+    from helpers_servers import write_config
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    env = {"DODO_TRANSFORM_ENGINE": "binding"}
+    refused = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "serve", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
+    assert refused.returncode == 2
+    assert "fallback engine (DODO_TRANSFORM_ENGINE=binding)" in refused.stderr
+    assert "allow_fallback_engine = true" in refused.stderr
+    assert "Traceback" not in refused.stderr and "serving" not in refused.stdout
+
+    allowed = write_config(
+        tmp_path, "http://127.0.0.1:9", extra_server="allow_fallback_engine = true"
+    )
+    server = ServeProcess(allowed, free_port(), env=env)
+    try:
+        server.start()
+        engine_line = server.proc.stdout.readline()
+        assert "sandbox engine: quickjs-ng" in engine_line and "binding (fallback" in engine_line
+    finally:
+        server.stop()
+
+
+def test_serve_names_the_engine_it_runs_handlers_on(tmp_path) -> None:
+    from helpers_servers import write_config
+
+    server = ServeProcess(write_config(tmp_path, "http://127.0.0.1:9"), free_port())
+    try:
+        server.start()
+        assert "sandbox engine: QuickJS C API" in server.proc.stdout.readline()
+    finally:
+        server.stop()

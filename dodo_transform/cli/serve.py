@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sqlite3
 
+from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
 __all__ = ["add_commands", "cmd_serve"]
@@ -25,6 +26,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from ..relay.sqlite_store import SqliteStore
 
     config = load(args.config)
+    if not engine.using_c_api() and not config.server.allow_fallback_engine:
+        raise UsageError(
+            f"{config.path}: the sandbox would run on the fallback engine "
+            f"({engine.fallback_reason()}), whose limits are weaker; set [server] "
+            "allow_fallback_engine = true to serve on it anyway"
+        )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
     try:  # open (and migrate) the store now, so a bad path is one line, not a traceback
@@ -41,6 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"dodo-transform: serving http://{shown}:{port} ({routes}); store {config.server.database}",
         flush=True,
     )
+    print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config),

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import testing
 from ..mailerlite import account as ml_account
@@ -26,7 +27,13 @@ __all__ = ["add_commands"]
 class _Ordered(argparse.Action):
     """Keeps --event and --payload in the order they were given."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
         inputs = getattr(namespace, "inputs", None) or []
         inputs.append((self.dest, values))
         namespace.inputs = inputs

@@ -52,7 +52,8 @@ class Account:
                     continue
                 key = f.get("key") or (laravel_snake(f["name"]) if f.get("name") else None)
                 if key:
-                    fields[key] = f.get("type") if f.get("type") in FIELD_TYPES else "text"
+                    kind = f.get("type")
+                    fields[key] = kind if isinstance(kind, str) and kind in FIELD_TYPES else "text"
         return cls(groups=groups, fields=fields)
 
 

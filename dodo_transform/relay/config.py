@@ -27,7 +27,7 @@ from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 DEFAULT_MAX_BODY = 1024 * 1024
 MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's context
@@ -85,6 +85,8 @@ class ServerConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
     shutdown_grace: float = 10.0
+    # The binding engine's limits are weaker (see the sandbox docs): serve only on purpose.
+    allow_fallback_engine: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "max_body_bytes",
             "concurrency",
             "shutdown_grace",
+            "allow_fallback_engine",
         },
     )
     d = ServerConfig()
@@ -148,6 +151,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
+        allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
     )
 
 
@@ -328,7 +332,8 @@ class _Reader:
                 ) from None
         if typ is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
-        if isinstance(value, bool) or not isinstance(value, typ):
+        # bool is an int to Python, never to a config reader.
+        if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
             raise ConfigError(
                 self.path, prefix + key, f"must be {_tname(typ)}, got {_tname(type(value))}"
             )
@@ -383,4 +388,4 @@ def _tname(typ: Any) -> str:
         list: "an array",
         dict: "a table",
         bool: "a boolean",
-    }.get(typ, typ.__name__)
+    }.get(typ, str(typ.__name__))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -135,10 +136,10 @@ class Dispatcher:
         for d in claimed:
             task = asyncio.create_task(self._guarded(d), name=f"delivery-{d.id}")
             self._tasks[d.id] = task
-            task.add_done_callback(lambda _t, i=d.id: self._done(i))
+            task.add_done_callback(functools.partial(self._done, d.id))
         return len(claimed)
 
-    def _done(self, delivery_id: int) -> None:
+    def _done(self, delivery_id: int, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(delivery_id, None)
         self.kick()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .store import Attempt, Delivery, Event, Ingested, Store, dumps
+from .store import STATUSES, Attempt, Delivery, Event, Ingested, Status, Store, dumps
 
 # Each entry migrates from version i to i + 1; append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -169,7 +169,7 @@ class SqliteStore(Store):
                 )
                 if cur.rowcount == 0:
                     return self._existing(endpoint, webhook_id)  # type: ignore[return-value]
-                status = "filtered" if filtered else "pending"
+                status: Status = "filtered" if filtered else "pending"
                 cur = self._db.execute(
                     "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
                     " ordering_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -193,7 +193,7 @@ class SqliteStore(Store):
             " WHERE e.endpoint = ? AND e.webhook_id = ? ORDER BY d.id LIMIT 1",
             (endpoint, webhook_id),
         ).fetchone()
-        return Ingested(row[0], row[1], duplicate=True) if row else None
+        return Ingested(row[0], _status(row[1]), duplicate=True) if row else None
 
     def recover(self, now: float) -> int:
         with self._tx():
@@ -336,12 +336,18 @@ class _Tx:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-def _delivery(r: tuple[Any, ...], status: str | None = None) -> Delivery:
+def _status(value: object) -> Status:
+    if value not in STATUSES:
+        raise RuntimeError(f"the store holds an unknown delivery status {value!r}")
+    return value
+
+
+def _delivery(r: tuple[Any, ...], status: Status | None = None) -> Delivery:
     return Delivery(
         id=r[0],
         event_id=r[1],
         endpoint=r[2],
-        status=status or r[3],
+        status=status or _status(r[3]),
         attempt_count=r[4],
         next_attempt_at=r[5],
         ordering_key=r[6],

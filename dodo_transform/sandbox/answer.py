@@ -24,7 +24,9 @@ def read_answer(text: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     state = answer.pop("logs", None) if isinstance(answer, dict) else None
     lines = state.get("lines") if isinstance(state, dict) else None
     if (
-        not isinstance(lines, list)
+        not isinstance(answer, dict)
+        or not isinstance(state, dict)
+        or not isinstance(lines, list)
         or len(lines) % 2
         or not all(isinstance(x, str) for x in lines)
         or not isinstance(state.get("dropped"), int)

@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import _quickjs
@@ -140,7 +140,8 @@ def self_test(api: _API, layout: Layout = LAYOUT) -> str | None:
 
     def run(source: str) -> _Value:
         text = source.encode()
-        return api.Eval(ctx, text, len(text), b"<self-test>", 0)
+        value: _Value = api.Eval(ctx, text, len(text), b"<self-test>", 0)
+        return value
 
     def text_of(value: _Value) -> str | None:
         size = ctypes.c_size_t()
@@ -153,7 +154,7 @@ def self_test(api: _API, layout: Layout = LAYOUT) -> str | None:
             api.FreeCString(ctx, ptr)
 
     def problem() -> str | None:
-        plain = {
+        plain: dict[str, tuple[int, Callable[[_Value], bool]]] = {
             "42": (layout.int_tag, lambda v: ctypes.c_int32(v.u & 0xFFFFFFFF).value == 42),
             "0.5": (
                 layout.float64_tag,
@@ -218,6 +219,12 @@ def load(layout: Layout = LAYOUT) -> tuple[_API | None, str | None]:
 
 
 _api, _unavailable = load()
+
+
+def _loaded_api() -> _API:
+    if _api is None:  # only contexts of this engine start watches, and they need the API
+        raise RuntimeError(f"the C-API engine is unavailable: {_unavailable}")
+    return _api
 
 
 def unavailable() -> str | None:
@@ -313,7 +320,7 @@ class _Watchdog:
         with self._cond:
             self._runs.discard(run)
             if run.fired:  # the next run on this runtime starts with no handler
-                _api.SetInterruptHandler(run.rt, None, None)
+                _loaded_api().SetInterruptHandler(run.rt, None, None)
 
     def _thread_clock(self) -> int | None:
         clocks = self._clocks
@@ -322,7 +329,8 @@ class _Watchdog:
                 clocks.id = time.pthread_getcpuclockid(threading.get_ident())
             except (AttributeError, OSError):  # no per-thread CPU clock here: wall time
                 clocks.id = None
-        return clocks.id
+        clock: int | None = clocks.id
+        return clock
 
     def _loop(self) -> None:
         with self._cond:
@@ -339,7 +347,7 @@ class _Watchdog:
                     if left <= 0:
                         # Written while the run's thread is inside QuickJS, which reads this
                         # pointer at its next poll; the run's own thread clears it afterwards.
-                        _api.SetInterruptHandler(run.rt, _STOP_PTR, None)
+                        _loaded_api().SetInterruptHandler(run.rt, _STOP_PTR, None)
                         run.fired = True
                     else:  # CPU time cannot pass faster than wall time
                         wake = min(wake, wall + left)
@@ -468,7 +476,8 @@ class CApiContext:
             proto, value = value, api.GetPropertyStr(ctx, value, member)
             api.FreeValue(ctx, proto)
         self._held.append(value)
-        return value
+        held: _Value = value
+        return held
 
     def _open(self) -> None:
         if self._rt is None:
@@ -479,14 +488,16 @@ class CApiContext:
             return _NULL
         if isinstance(value, str):
             data = value.encode("utf-8", "surrogatepass")
-            return self._api.NewStringLen(self._ctx, data, len(data))
+            made: _Value = self._api.NewStringLen(self._ctx, data, len(data))
+            return made
         if isinstance(value, bool):
             return _Value(int(value), _TAG_BOOL)
         if isinstance(value, (int, float)):
             bits = ctypes.c_uint64.from_buffer_copy(ctypes.c_double(float(value))).value
             return _Value(bits, _TAG_FLOAT64)
         if isinstance(value, _Function) and value._owner is self:
-            return self._api.DupValue(self._ctx, value._value)
+            dup: _Value = self._api.DupValue(self._ctx, value._value)
+            return dup
         raise TypeError(f"cannot pass {type(value).__name__} to JavaScript")
 
     def _to_py(self, value: _Value) -> Any:
@@ -534,6 +545,7 @@ class CApiContext:
         exc = api.GetException(ctx)
         try:
             limit = False
+            text: str | None
             if api.IsUncatchableError(exc):  # the time limit: no code of the handler runs now
                 text, limit = "InternalError: interrupted", True
             elif api.IsError(exc) and (name := self._limit_error_name(exc)) is not None:

@@ -46,14 +46,11 @@ MiB = 1024 * 1024
 class TransformError:
     """Why no request was produced.
 
-    ``kind`` is one of: ``code_size``, ``syntax_error``, ``no_handler``, ``async_handler``,
-    ``exception``, ``invalid_return``, ``invalid_method``, ``invalid_url``, ``invalid_headers``,
-    ``forbidden_header``, ``unserializable_payload``, ``time_limit``, ``memory_limit``,
-    ``stack_limit``, ``egress_denied`` (set by the dispatcher). ``line``/``column`` point into
-    the handler's own file.
+    ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` by
+    the dispatcher). ``line``/``column`` point into the handler's own file.
     """
 
-    kind: str
+    kind: ErrorKind
     message: str
     line: int | None = None
     column: int | None = None
@@ -96,7 +93,12 @@ def _exhausted(ctx: Context) -> bool:
         return True
 
 
-def limit_error(kind: str, text: str, limits: Limits, source: str, filename: str) -> TransformError:
+LimitKind = Literal["time_limit", "memory_limit", "stack_limit"]
+
+
+def limit_error(
+    kind: LimitKind, text: str, limits: Limits, source: str, filename: str
+) -> TransformError:
     message = {
         "time_limit": f"time limit exceeded: the handler ran for more than {limits.time_ms:g} ms "
         "(an endless loop, or catastrophic regular-expression backtracking?)",
@@ -114,6 +116,8 @@ def _memory_message(limits: Limits) -> str:
 
 def js_error(err: dict[str, Any], limits: Limits, source: str, filename: str) -> TransformError:
     kind, message = err["kind"], err["message"]
+    if kind not in ERROR_KINDS:  # prelude.js names the kind; anything else is a bug of ours
+        return TransformError("internal", f"internal error: the sandbox reported {kind!r}")
     stack = err.get("stack")
     if err.get("thrown_null"):
         # QuickJS throws a bare null when it cannot even allocate the out-of-memory error.

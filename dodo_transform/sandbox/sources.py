@@ -10,7 +10,7 @@ __all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "PRELUDE", "SOURCES"]
 
 
 def _js(name: str) -> str:
-    text = resources.files(__package__).joinpath("js", name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("js").joinpath(name).read_text(encoding="utf-8")
     # Sources enter every context as strings; QuickJS copies a pure-ASCII string about ten
     # times faster than one it must widen to UTF-16. \uXXXX means the same in JS source.
     return _NON_ASCII.sub(_js_escape, text)

@@ -321,7 +321,7 @@ class MailerLiteEmulator:
         else:
             for i, item in enumerate(items):
                 _validate_batch_item(i, item, errors)
-        if errors:
+        if errors or not isinstance(items, list):
             return 422, errors.body(), {}
         if all(it["method"] == "POST" and _item_path(it)[0] == "api/subscribers" for it in items):
             verdict = self.import_limiter.hit()
@@ -393,7 +393,7 @@ def _json_response(status: int, body: Any, headers: dict[str, str]) -> Response:
 def create_app(
     *,
     api_key: str | None = "test-key",
-    seed: dict | None = None,
+    seed: dict[str, Any] | None = None,
     rate_limit: int = 120,
     import_limit: int = 5,
     window_seconds: float = 60.0,

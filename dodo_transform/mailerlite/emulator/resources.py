@@ -273,7 +273,7 @@ class Resources:
             errors.add("type", "The selected type is invalid.")
         if not errors.messages.get("name") and laravel_snake(data["name"]) in self.store.fields:
             errors.messages = {"name": ["The name has already been taken."], **errors.messages}
-        if errors:
+        if errors or not isinstance(kind, str):
             return _invalid(errors)
         fld = self.store.create_field(data["name"], kind)
         return 201, {"data": self.store.field_json(fld)}, {}
@@ -324,7 +324,7 @@ def _int_param(query: dict[str, str], name: str, default: int, minimum: int, err
     return value
 
 
-def _page_json(items: list[Any], page: int, per_page: int, ctx: Ctx, route: str) -> dict:
+def _page_json(items: list[Any], page: int, per_page: int, ctx: Ctx, route: str) -> dict[str, Any]:
     """Laravel's LengthAwarePaginator resource shape (groups and fields lists)."""
     path = ctx.base_url + route
     total = len(items)
