@@ -288,3 +288,48 @@ def test_replay_keeps_the_attempt_count(make_server, target) -> None:
     detail = row()
     assert detail["attempt_count"] == 4 and len(detail["attempts"]) == 4
     assert [a["n"] for a in detail["attempts"]] == [1, 2, 3, 4]
+
+
+def test_observers_hear_every_receive_outcome_and_every_recorded_state(tmp_path, target) -> None:
+    from dodo_transform.relay.events import Observer
+
+    heard: list[tuple[str, ...]] = []
+
+    class Recorder(Observer):
+        def received(self, endpoint, outcome, **details) -> None:
+            heard.append(("received", endpoint, outcome))
+
+        def recorded(self, delivery, status, **details) -> None:
+            attempt = details["attempt"]
+            heard.append(("recorded", delivery.endpoint, status, attempt and attempt.status_code))
+
+    class Broken(Observer):  # a failing observer never breaks the pipeline
+        def received(self, endpoint, outcome, **details) -> None:
+            raise RuntimeError("observer bug")
+
+    config = load_config(
+        write_config(tmp_path, target.url, extra_endpoint='events = ["payment.succeeded"]')
+    )
+    app = create_app(config, observers=[Broken(), Recorder()])
+    with ServerThread(app) as server:
+        assert post(server, SAMPLE, sign(SECRET, SAMPLE)).status_code == 202
+        wait_for(lambda: ("recorded", "test", "succeeded", 200) in heard)
+        assert post(server, SAMPLE, sign(SECRET, SAMPLE)).status_code == 202  # new webhook-id
+        headers = sign(SECRET, SAMPLE)
+        post(server, SAMPLE, headers)
+        assert post(server, SAMPLE, headers).json()["status"] == "duplicate"
+        assert post(server, FAILED, sign(SECRET, FAILED)).json()["status"] == "filtered"
+        assert post(server, SAMPLE, sign(SECRET_2, SAMPLE)).status_code == 401
+        assert post(server, b"{", sign(SECRET, b"{")).status_code == 400
+        assert post(server, SAMPLE, sign(SECRET, SAMPLE), endpoint="nope").status_code == 404
+    outcomes = [h[2] for h in heard if h[0] == "received"]
+    assert outcomes == [
+        "accepted",
+        "accepted",
+        "accepted",
+        "duplicate",
+        "filtered",
+        "unauthorized",
+        "invalid",
+        "unknown_endpoint",
+    ]

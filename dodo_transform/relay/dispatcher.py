@@ -13,6 +13,7 @@ import functools
 import logging
 import random
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,10 +25,11 @@ from ..sandbox import Sandbox
 from ..transform import Request, transform_async
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
+from .events import Observer
 from .handlers import Handlers
 from .ratelimit import RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
-from .store import RESPONSE_MAX_BYTES, AsyncStore, Attempt, Delivery, truncate_body
+from .store import RESPONSE_MAX_BYTES, AsyncStore, Attempt, Delivery, Status, truncate_body
 
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
@@ -57,12 +59,14 @@ class Dispatcher:
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
         handlers: Handlers | None = None,
+        events: Observer | None = None,
     ) -> None:
         self.config = config
         # QuickJS runs on the sandbox's own thread; the event loop awaits it.
         self._own_sandbox = sandbox is None
         self.sandbox = sandbox or Sandbox()
         self.handlers = handlers or Handlers(config.endpoints)
+        self.events = events or Observer()
         self.store = store
         self.client = client
         self.clock = clock or SystemClock()
@@ -176,19 +180,49 @@ class Dispatcher:
         )
         ep = self.config.endpoints.get(d.endpoint)
         if ep is None:
-            await self.store.finish(
-                d.id, "failed", now=self.clock.now(), attempt=attempt, last_error=attempt.error
+            await self._finish(
+                d, "failed", now=self.clock.now(), attempt=attempt, last_error=attempt.error
             )
             return
         await self._after_failure(row, ep, attempt, None, None, False, None)
+
+    async def _finish(
+        self,
+        d: Delivery,
+        status: Status,
+        *,
+        now: float,
+        attempt: Attempt | None = None,
+        next_attempt_at: float | None = None,
+        last_error: str | None = None,
+        transform: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a claimed delivery's new state (and its attempt), then tell the observers."""
+        await self.store.finish(
+            d.id,
+            status,
+            now=now,
+            attempt=attempt,
+            next_attempt_at=next_attempt_at,
+            last_error=last_error,
+            transform=transform,
+        )
+        self.events.recorded(
+            d,
+            status,
+            attempt=attempt,
+            transform=transform,
+            last_error=last_error,
+            next_attempt_at=next_attempt_at,
+        )
 
     async def deliver(self, d: Delivery) -> None:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
         if ep is None:
-            await self.store.finish(
-                d.id,
+            await self._finish(
+                d,
                 "failed",
                 now=now,
                 last_error=f"endpoint {d.endpoint!r} is no longer configured",
@@ -208,13 +242,13 @@ class Dispatcher:
         )
         record = decision.to_dict()
         if decision.status == "cancelled":
-            await self.store.finish(d.id, "cancelled", now=self.clock.now(), transform=record)
+            await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
         if decision.status == "error" or decision.request is None:
             err = decision.error
             msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
-            await self.store.finish(
-                d.id, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
+            await self._finish(
+                d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )
             return
         request = decision.request
@@ -233,8 +267,8 @@ class Dispatcher:
                 "column": None,
                 "stack": None,
             }
-            await self.store.finish(
-                d.id,
+            await self._finish(
+                d,
                 "transform_failed",
                 now=self.clock.now(),
                 last_error=f"{kind}: {e}",
@@ -291,8 +325,8 @@ class Dispatcher:
             d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error
         )
         if is_success(status):
-            await self.store.finish(
-                d.id, "succeeded", now=self.clock.now(), attempt=attempt, transform=record
+            await self._finish(
+                d, "succeeded", now=self.clock.now(), attempt=attempt, transform=record
             )
             return
         retry_after = (
@@ -315,8 +349,8 @@ class Dispatcher:
         now = self.clock.now()
         what = f"HTTP {status}" if status is not None else (attempt.error or "no response")
         if is_final_failure(status, ep.retry_on_4xx):
-            await self.store.finish(
-                d.id,
+            await self._finish(
+                d,
                 "failed",
                 now=now,
                 attempt=attempt,
@@ -335,8 +369,8 @@ class Dispatcher:
             retry_after=retry_after,
         )
         if delay is None:
-            await self.store.finish(
-                d.id,
+            await self._finish(
+                d,
                 "failed",
                 now=now,
                 attempt=attempt,
@@ -344,8 +378,8 @@ class Dispatcher:
                 last_error=f"{what}: gave up after {failures} attempts",
             )
             return
-        await self.store.finish(
-            d.id,
+        await self._finish(
+            d,
             "pending",
             now=now,
             attempt=attempt,

@@ -12,7 +12,7 @@ import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
 import httpx
@@ -28,6 +28,7 @@ from ..sandbox import Sandbox
 from ..transform import redact_headers, transform_async
 from .config import Config, EndpointConfig
 from .dispatcher import Dispatcher, new_client
+from .events import Observer, Observers, ReceiveOutcome
 from .handlers import HandlerLoadError, Handlers
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
@@ -84,6 +85,7 @@ class App:
         clock: Clock | None = None,
         client: httpx.AsyncClient | None = None,
         run_worker: bool = True,
+        observers: Iterable[Observer] = (),
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
@@ -93,6 +95,7 @@ class App:
         self._run_worker = run_worker
         self._dispatcher_options = dispatcher_options
         self.handlers = Handlers(config.endpoints)
+        self.events = Observers(observers)
         self.store: AsyncStore
         self.sandbox: Sandbox
         self.dispatcher: Dispatcher
@@ -115,6 +118,7 @@ class App:
             clock=self.clock,
             sandbox=self.sandbox,
             handlers=self.handlers,
+            events=self.events,
             **self._dispatcher_options,
         )
         if self._run_worker:
@@ -137,6 +141,7 @@ class App:
         name = request.path_params["endpoint"]
         ep = self.config.endpoints.get(name)
         if ep is None:
+            self.events.received(name, "unknown_endpoint")
             # Configured names are not listed: this route is public.
             return error(
                 404, f"no endpoint {name!r}; post to /webhooks/<endpoint name from the config>"
@@ -145,16 +150,20 @@ class App:
         try:
             body = await read_body(request, limit)
         except _TooLarge:
+            self.events.received(name, "too_large")
             return error(413, f"body larger than {limit:,} bytes (server.max_body_bytes)")
         except ClientDisconnect:
+            self.events.received(name, "invalid")
             return error(400, "client disconnected before sending the whole body")
         try:
             verify(ep.secrets, body, request.headers)
         except SignatureError as e:
+            self.events.received(name, "unauthorized")
             return error(401, f"invalid webhook signature: {e}")
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            self.events.received(name, "invalid", webhook_id=request.headers["webhook-id"])
             return error(400, f"body is not valid JSON: {e}")
         return await self._store_event(ep, request, body, payload)
 
@@ -178,10 +187,17 @@ class App:
         )
         if not result.duplicate and result.status == "pending":
             self.dispatcher.kick()
-        status = (
+        status: ReceiveOutcome = (
             "duplicate"
             if result.duplicate
             else ("filtered" if result.status == "filtered" else "accepted")
+        )
+        self.events.received(
+            ep.name,
+            status,
+            webhook_id=webhook_id,
+            event_type=event_type,
+            delivery_id=result.delivery_id,
         )
         return JSONResponse(
             {"status": status, "delivery_id": result.delivery_id},
