@@ -39,9 +39,11 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running on the main
+# thread while it is open, and other modules' tests call asyncio.run().
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    """A Playwright ``Browser`` on Debian's Chromium, shared by the session."""
+    """A Playwright ``Browser`` on Debian's Chromium, shared by one test module."""
     missing = _missing()
     if missing is not None:
         if os.environ.get("CI") == "true":
