@@ -55,7 +55,8 @@ SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|passw
 _SPACE = re.compile(r"\s")
 # What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
 _HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# An HTTP field name (RFC 9110 token).
+HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 Status = Literal["ok", "cancelled", "error"]
 
@@ -304,7 +305,7 @@ def url_problem(url: Any) -> str | None:
 def header_problem(name: str, value: str) -> tuple[ErrorKind, str] | None:
     """Why a header the handler set cannot be sent: its error kind and message, or None."""
     lowered = name.lower()
-    if not _TOKEN.match(name):
+    if not HEADER_NAME.match(name):
         return "invalid_headers", f"webhook.headers has an invalid header name {name!r}"
     if lowered in FORBIDDEN_HEADERS or lowered.startswith(FORBIDDEN_HEADER_PREFIXES):
         return "forbidden_header", (

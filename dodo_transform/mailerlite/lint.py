@@ -34,8 +34,10 @@ from urllib.parse import unquote, urlsplit
 
 from .account import Account
 from .rules import (
+    BATCH_METHODS,
     DEFAULT_FIELD_TYPES,
     IP_KEYS,
+    MAX_BATCH,
     STATUSES,
     SUBSCRIBER_KEYS,
     canonical_group_id,
@@ -49,11 +51,10 @@ from .rules import (
     normalize_input,
 )
 
-__all__ = ["MAX_BATCH", "lint_request", "targets_mailerlite"]
+__all__ = ["lint_request", "targets_mailerlite"]
 
 MAILERLITE_HOST = "connect.mailerlite.com"
 CLASSIC_HOST = "api.mailerlite.com"
-MAX_BATCH = 50
 _WHERE_GROUP_IDS = (
     "Find the real id in MailerLite → Subscribers → Groups (it is the number in the group's "
     "URL) or with GET /api/groups."
@@ -451,7 +452,7 @@ class _Linter:
             here = _join(path, index)
             if (
                 not isinstance(item, dict)
-                or item.get("method") not in ("GET", "POST", "PUT", "DELETE", "PATCH")
+                or item.get("method") not in BATCH_METHODS
                 or not isinstance(item.get("path"), str)
             ):
                 self.add(

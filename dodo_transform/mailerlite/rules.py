@@ -22,6 +22,9 @@ INACTIVE_STATUSES = ("unsubscribed", "bounced", "junk")
 FIELD_TYPES = ("text", "number", "date")
 TIMESTAMP_KEYS = ("subscribed_at", "opted_in_at", "unsubscribed_at")
 IP_KEYS = ("ip_address", "optin_ip")
+# POST /api/batch: at most this many requests, each with one of these methods.
+MAX_BATCH = 50
+BATCH_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 # Top-level keys POST/PUT /api/subscribers understand; anything else is silently ignored.
 SUBSCRIBER_KEYS = (
     "email",

@@ -19,7 +19,7 @@ from typing import Any
 
 from .. import samples
 from ..sandbox import Limits
-from ..transform import Handler, url_problem
+from ..transform import HEADER_NAME, Handler, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
@@ -34,7 +34,6 @@ MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's 
 _MiB = 1024 * 1024
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_HEADER = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
 class ConfigError(Exception):
@@ -193,7 +192,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
     headers = r.str_map(t, k, "headers")
     for h in headers:
-        if not _HEADER.match(h):
+        if not HEADER_NAME.match(h):
             raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
     events = r.list(t, k, "events", str, None)
     for i, event in enumerate(events or ()):

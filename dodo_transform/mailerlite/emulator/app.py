@@ -108,16 +108,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ...clock import Clock, SystemClock
-from ..rules import Errors, normalize_input
+from ..rules import BATCH_METHODS, MAX_BATCH, Errors, normalize_input
 from .ratelimit import FixedWindow, Verdict
 from .resources import Ctx, Resources, Result
 from .state import Store, validate_seed
 
 __all__ = ["MailerLiteEmulator", "create_app", "load_seed"]
 
-BATCH_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 ALL_METHODS = (*BATCH_METHODS, "HEAD", "OPTIONS")
-MAX_BATCH = 50
 LOG_SIZE = 500
 
 
