@@ -177,7 +177,7 @@ class ServeProcess:
         self.env = {**os.environ, **(env or {})}
         self.proc: Any = None
 
-    def start(self, timeout: float = 20.0) -> str:
+    def start(self, timeout: float = 60.0) -> str:
         """Start and wait until /healthz answers; returns the first line printed."""
         import subprocess
         import sys

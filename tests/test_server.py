@@ -57,7 +57,7 @@ def post(server, body: bytes, headers: dict[str, str], endpoint: str = "test") -
     return httpx.post(f"{server.url}/webhooks/{endpoint}", content=body, headers=headers)
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:
+def wait_for(predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "condition not reached"
