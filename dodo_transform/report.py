@@ -43,6 +43,8 @@ def render(record: dict[str, Any], *, colour: bool = False) -> str:
         out.append(c("error", f"  {error['kind']}{where}: {error['message']}"))
         if error["stack"]:
             out.append(c("dim", _indent(error["stack"], "    ")))
+        if error.get("hint"):
+            out.append(c("warn", f"  hint: {error['hint']}"))
     for line in record["logs"]:
         out.append(f"  {c('dim', 'console.' + line['level'])}  {line['message']}")
     for w in record["warnings"]:

@@ -6,24 +6,28 @@
     for record in run("handlers/mailerlite/groups_by_amount.js", inputs):
         print(record["status"], record["request"]["body"])
 
-Each record is one line of ``dodo-transform test --json``.
+Each record is one line of ``dodo-transform test --json``. ``lint=True`` adds the warnings
+the CLI shows (MailerLite lint, source analysis, fields read that no Dodo payload has); an
+error record carries a ``hint`` when there is something to teach.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import samples
+from . import analysis, hints, samples
+from .mailerlite.lint import lint_request
 from .report import json_record
 from .sandbox import Limits, Sandbox
-from .transform import Decision, Handler, HandlerError, Request, transform
+from .transform import Decision, Handler, HandlerError, Request, parse_now, transform
 
-__all__ = ["Payload", "PayloadError", "payloads", "run"]
+__all__ = ["Linter", "Payload", "PayloadError", "default_lint", "payloads", "run"]
 
 Linter = Callable[[Request], list[dict[str, str]]]
 
@@ -35,6 +39,7 @@ class Payload:
     name: str
     event_type: str
     text: str
+    warnings: tuple[dict[str, str], ...] = ()  # about the envelope itself (an unknown type)
 
 
 class PayloadError(ValueError):
@@ -94,7 +99,28 @@ def _read_envelope(name: str, path: Path) -> Payload:
             f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
             "(and business_id, timestamp, data)"
         )
-    return Payload(name, envelope["type"], text)
+    return Payload(name, envelope["type"], text, _type_warnings(envelope["type"]))
+
+
+def _type_warnings(event_type: str) -> tuple[dict[str, str], ...]:
+    known = samples.event_types()
+    if event_type in known:
+        return ()
+    close = difflib.get_close_matches(event_type, known, n=1, cutoff=0.6)
+    guess = f' (did you mean "{close[0]}"?)' if close else ""
+    return (
+        {
+            "code": "unknown_event_type",
+            "path": "type",
+            "message": f"{event_type!r} is not a Dodo event type{guess}: "
+            "a handler that checks webhook.eventType will not recognise it",
+        },
+    )
+
+
+def default_lint(request: Request) -> list[dict[str, str]]:
+    """What ``lint=True`` runs on each request: the MailerLite lint without an account."""
+    return lint_request(request.method, request.url, request.body)
 
 
 def run(
@@ -106,13 +132,18 @@ def run(
     headers: dict[str, str] | None = None,
     now: datetime | str | None = None,
     limits: Limits | None = None,
-    lint: Linter | None = None,
+    lint: Linter | bool | None = None,
     sandbox: Sandbox | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run ``handler`` (a :class:`Handler`, or the path of a ``.js`` file) on each payload
     (default: every built-in sample) and yield one ``--json`` record per payload, in order.
 
+    ``lint``: ``True`` for :func:`default_lint`, or a callable taking the :class:`Request`;
+    either way the source analysis and the payload-field warnings are added too.
+
     Raises ``OSError`` when the handler file cannot be read."""
+    linter: Linter | None = default_lint if lint is True else (lint or None)
+    now_ms = None if now is None else parse_now(now).timestamp() * 1000.0
     loaded: Handler | Decision
     if isinstance(handler, Handler):
         loaded = handler
@@ -137,6 +168,57 @@ def run(
                 event_type=p.event_type,
             )
         )
-        if lint is not None and decision.request is not None:
-            decision = decision.with_warnings(lint(decision.request))
+        if not isinstance(loaded, Decision):
+            decision = _teach(
+                decision,
+                loaded,
+                p,
+                linter,
+                url=url,
+                env=env,
+                now_ms=now_ms,
+                limits=limits,
+                sandbox=sandbox,
+            )
         yield json_record(decision, p.name, p.event_type)
+
+
+def _teach(
+    decision: Decision,
+    handler: Handler,
+    p: Payload,
+    linter: Linter | None,
+    *,
+    url: str,
+    env: dict[str, str] | None,
+    now_ms: float | None,
+    limits: Limits | None,
+    sandbox: Sandbox | None,
+) -> Decision:
+    """``decision`` with the hint on its error and, when linting, every warning."""
+    error = decision.error
+    reads: list[hints.Read] = []
+    wants_reads = linter is not None or (error is not None and error.kind == "exception")
+    if wants_reads:
+        reads = hints.trace_reads(
+            handler.source,
+            p.text,
+            event_type=p.event_type,
+            url=url,
+            env=env,
+            now_ms=now_ms,
+            limits=limits,
+            sandbox=sandbox,
+        )
+    payload = json.loads(p.text) if reads else None
+    if error is not None:
+        hint = hints.error_hint(error, handler.source) or hints.read_hint(error, reads, payload)
+        decision = replace(decision, error=hints.with_hint(error, hint))
+    if linter is None:
+        return decision
+    warnings = list(p.warnings)
+    if decision.request is not None:
+        warnings += linter(decision.request)
+    warnings += analysis.source_warnings(handler.source, handler.filename)
+    warnings += hints.missing_field_warnings(reads, payload)
+    return decision.with_warnings(warnings)

@@ -133,6 +133,7 @@ def test_exit_status_1_when_any_run_errors(tmp_path):
         "line": 2,
         "column": 50,
         "stack": f"Error: boom\n    at handler ({handler}:2:50)",
+        "hint": None,
     }
 
 

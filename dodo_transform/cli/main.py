@@ -11,8 +11,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
-from . import admin, demo, emulate, serve, test
+import argcomplete
+
+from . import admin, completion, demo, emulate, serve, test
 from .base import CliError
 
 __all__ = ["build_parser", "main"]
@@ -23,15 +26,28 @@ def build_parser() -> argparse.ArgumentParser:
         prog="dodo-transform",
         description="Run Dodo Payments webhook handlers in a QuickJS sandbox and deliver them.",
     )
+    parser.add_argument("--version", action="version", version=f"dodo-transform {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (test, serve, admin, emulate, demo):
+    for module in (test, serve, admin, emulate, demo, completion):
         module.add_commands(sub)
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("dodo-transform")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "(not installed)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    # Answers a shell's completion request (and exits) when the shell code asked for one.
+    argcomplete.autocomplete(parser)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:  # `dodo-transform --help | head -1`
+        return _reader_left()
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -43,9 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
-        # `dodo-transform test ... | head`: the reader left; that is not an error of ours.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """``dodo-transform test ... | head``: the reader left; that is not an error of ours.
+    Later writes (and the flush at exit) go nowhere instead of failing again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """``dodo-transform test``: run a handler on sample payloads and show what it would send.
 
-Exit status: 0 when every run is ok or cancelled, 1 when any run errored, 2 for usage errors
-(unreadable file, invalid JSON, unknown event type), always with a one-line message.
+Exit status: 0 when every run is ok or cancelled, 1 when any run errored (or, with
+``--check``, any snapshot differs), 2 for usage errors (unreadable file, invalid JSON, unknown
+event type), always with a one-line message.
 """
 
 from __future__ import annotations
@@ -10,18 +11,21 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import testing
+from .. import samples, snapshots, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
 from ..transform import Limits, Request, parse_now
 from .base import UsageError
+from .watch import watch
 
 __all__ = ["add_commands"]
+
+_DEFAULT_URL = "https://example.invalid/webhook"
 
 
 class _Ordered(argparse.Action):
@@ -48,13 +52,14 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "warnings. With neither --event nor --payload, every built-in sample is used.",
     )
     p.add_argument("handler", metavar="HANDLER.js")
-    p.add_argument(
+    event = p.add_argument(
         "--event",
         action=_Ordered,
         metavar="TYPE",
         dest="event",
         help="a built-in sample by event type (or variant name); repeatable",
     )
+    event.completer = lambda **_: samples.names()  # type: ignore[attr-defined]
     p.add_argument(
         "--payload",
         action=_Ordered,
@@ -64,7 +69,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument(
         "--url",
-        default="https://example.invalid/webhook",
+        default=_DEFAULT_URL,
         help="webhook.url before the handler runs (default: %(default)s)",
     )
     p.add_argument(
@@ -80,6 +85,31 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         help="freeze new Date() and Date.now() at this instant, e.g. 2025-08-04T05:30:45Z",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per payload, per line")
+    p.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="show only errors, runs with warnings and sends that change the event "
+        "(not pass-through), then the one-line summary",
+    )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="run again whenever the handler or a --payload file is saved (Ctrl-C stops)",
+    )
+    snap = p.add_mutually_exclusive_group()
+    snap.add_argument(
+        "--snapshot",
+        metavar="DIR",
+        help="write one expected-output file per payload into DIR (clock frozen at --now, "
+        f"default {snapshots.DEFAULT_NOW})",
+    )
+    snap.add_argument(
+        "--check",
+        metavar="DIR",
+        help="compare with the snapshots in DIR: a unified diff per changed payload, exit 1 "
+        "on any difference",
+    )
     p.add_argument("--time-limit-ms", type=float, default=Limits.time_ms)
     p.add_argument("--memory-limit-mib", type=float, default=Limits.memory_bytes / 2**20)
     p.add_argument(
@@ -132,6 +162,13 @@ def _linter(args: argparse.Namespace) -> testing.Linter:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
+    if not args.watch:
+        return _test_once(args)
+    given = getattr(args, "inputs", None) or []
+    return watch(lambda: _test_once(args), [args.handler, *(v for k, v in given if k == "payload")])
+
+
+def _test_once(args: argparse.Namespace) -> int:
     now = None
     if args.now is not None:
         try:
@@ -153,31 +190,83 @@ def _cmd_test(args: argparse.Namespace) -> int:
         limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
     except ValueError as e:
         raise UsageError(str(e)) from None
-    records = testing.run(
-        args.handler,
-        inputs,
-        url=args.url,
-        env=_env(args.env),
-        now=now,
-        limits=limits,
-        lint=_linter(args),
-    )
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    counts = {"ok": 0, "cancelled": 0, "error": 0}
     try:
-        for record in records:
-            counts[record["status"]] += 1
-            if args.json:
-                print(json.dumps(record, ensure_ascii=False))
-            else:
-                print(render(record, colour=colour) + "\n")
+        if args.snapshot or args.check:
+            return _snapshots(args, inputs, limits)
+        records = testing.run(
+            args.handler,
+            inputs,
+            url=args.url,
+            env=_env(args.env),
+            now=now,
+            limits=limits,
+            lint=_linter(args),
+        )
+        return _show(args, inputs, records)
+    except BrokenPipeError:
+        raise  # the reader left: main() ends quietly
     except OSError as e:
         raise UsageError(f"{args.handler}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError as e:
         raise UsageError(f"{args.handler}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+
+
+def _show(
+    args: argparse.Namespace, inputs: list[testing.Payload], records: Iterable[dict[str, Any]]
+) -> int:
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    counts = {"ok": 0, "cancelled": 0, "error": 0}
+    hidden = 0
+    for payload, record in zip(inputs, records, strict=True):
+        counts[record["status"]] += 1
+        if args.quiet and not _noteworthy(record, payload, args.url):
+            hidden += 1
+            continue
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(render(record, colour=colour) + "\n")
     if not args.json:
+        quiet = f" ({hidden} quiet: pass-through or cancelled)" if args.quiet else ""
         print(
             f"{len(inputs)} payload(s): {counts['ok']} send, {counts['cancelled']} cancelled, "
-            f"{counts['error']} error(s)"
+            f"{counts['error']} error(s){quiet}"
         )
     return 1 if counts["error"] else 0
+
+
+def _noteworthy(record: dict[str, Any], payload: testing.Payload, url: str) -> bool:
+    """What ``--quiet`` shows: errors, warnings, and sends that are not the event passed
+    through unchanged to the default URL."""
+    if record["status"] == "error" or record["warnings"]:
+        return True
+    request = record["request"]
+    if request is None:
+        return False
+    try:
+        same = json.loads(request["body"]) == json.loads(payload.text)
+    except (ValueError, RecursionError):
+        same = False
+    return not (same and request["url"] == url and request["method"] == "POST")
+
+
+def _snapshots(args: argparse.Namespace, inputs: list[testing.Payload], limits: Limits) -> int:
+    options: dict[str, Any] = {
+        "env": _env(args.env),
+        "limits": limits,
+        "lint": _linter(args),
+    }
+    if args.snapshot:
+        written = snapshots.write(
+            args.handler, inputs, args.snapshot, now=args.now, url=args.url, **options
+        )
+        print(f"wrote {len(written)} snapshot(s) to {args.snapshot}")
+        return 0
+    if not Path(args.check).is_dir():
+        raise UsageError(f"--check {args.check}: no such directory (write it with --snapshot)")
+    url = None if args.url == _DEFAULT_URL else args.url
+    changes = snapshots.check(args.handler, inputs, args.check, now=args.now, url=url, **options)
+    for change in changes:
+        print(change.diff)
+    print(f"{len(inputs)} payload(s) checked against {args.check}: {len(changes)} changed")
+    return 1 if changes else 0

@@ -47,7 +47,9 @@ class TransformError:
     """Why no request was produced.
 
     ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` by
-    the dispatcher). ``line``/``column`` point into the handler's own file.
+    the dispatcher). ``line``/``column`` point into the handler's own file. ``hint`` is
+    what to do about it, added by the workbench (:mod:`dodo_transform.hints`); the message
+    itself never changes.
     """
 
     kind: ErrorKind
@@ -55,6 +57,7 @@ class TransformError:
     line: int | None = None
     column: int | None = None
     stack: str | None = None
+    hint: str | None = None
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"

@@ -1,0 +1,288 @@
+"""Errors and warnings that teach: what a handler author should do about a failed or
+suspicious run.
+
+- :func:`error_hint`: the ``hint`` of an error record, from the error alone: a global the
+  sandbox does not have (``fetch``, ``require``, ``process``, timers...), a forbidden header,
+  an ``import`` statement;
+- :func:`trace_reads`: a second run of the handler on the same event whose payload records the
+  fields the handler read that are missing (or null) in it;
+- :func:`missing_field_warnings` and :func:`read_hint` turn those reads into ``missing_field``
+  warnings (a field no Dodo payload has: a typo such as ``customer.emial``) and into the hint
+  for ``cannot read property 'email' of undefined`` ("did you mean `customer`?").
+
+The error message itself is never changed: scripts match on it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache
+from typing import Any
+
+from . import samples
+from .sandbox import Job, Limits, Sandbox, TransformError, default_sandbox
+
+__all__ = [
+    "Read",
+    "error_hint",
+    "missing_field_warnings",
+    "read_hint",
+    "trace_reads",
+    "with_hint",
+]
+
+_NO_NETWORK = (
+    "The sandbox has no network: a handler does not send the request, it returns it. Set "
+    "webhook.url, webhook.method, webhook.headers and webhook.payload, then `return webhook;` "
+    "and dodo-transform sends it (with retries)."
+)
+_NO_MODULES = (
+    "A handler is one plain script: nothing can be imported or required. Write the code "
+    "inline; JSON, Math, Date, Intl, RegExp and the string and array methods are there."
+)
+_NO_TIMERS = (
+    "A handler runs synchronously and returns at once: there are no timers or event loop "
+    "(and an async handler is refused). Compute everything before `return webhook;`."
+)
+_NO_PROCESS = (
+    "There is no process or environment in the sandbox: settings reach the handler as "
+    "webhook.env (the endpoint's `env` in the config; `--env KEY=VALUE` for `test`)."
+)
+_GLOBALS = {
+    "fetch": _NO_NETWORK,
+    "XMLHttpRequest": _NO_NETWORK,
+    "WebSocket": _NO_NETWORK,
+    "axios": _NO_NETWORK,
+    "require": _NO_MODULES,
+    "module": _NO_MODULES,
+    "exports": _NO_MODULES,
+    "importScripts": _NO_MODULES,
+    "process": _NO_PROCESS,
+    "Deno": _NO_PROCESS,
+    "setTimeout": _NO_TIMERS,
+    "setInterval": _NO_TIMERS,
+    "setImmediate": _NO_TIMERS,
+    "clearTimeout": _NO_TIMERS,
+    "clearInterval": _NO_TIMERS,
+    "queueMicrotask": _NO_TIMERS,
+    "Buffer": "There is no Node.js Buffer: use strings, encodeURIComponent and btoa/atob where "
+    "the sandbox has them, or build the text by hand.",
+}
+_HEADER_HINTS = {
+    "content-type": "Content-Type is set for you: every request is sent as application/json "
+    "(webhook.payload is serialised with JSON.stringify). Remove this header.",
+    "content-length": "The HTTP client sets Content-Length from the body. Remove this header.",
+    "transfer-encoding": "The HTTP client frames the body itself. Remove this header.",
+    "host": "Host comes from webhook.url: set the URL instead.",
+}
+_HOP_BY_HOP = (
+    "Connection-level headers belong to the HTTP client, which manages the connection. "
+    "Remove this header."
+)
+_SIGNATURE = (
+    "webhook-* headers are reserved for the Standard Webhooks signature (webhook-id, "
+    "webhook-timestamp, webhook-signature); the handler cannot set them. Use another name."
+)
+_REFERENCE = re.compile(r"^ReferenceError: '?([\w$]+)'? is not defined")
+_FORBIDDEN = re.compile(r"^webhook\.headers sets '([^']+)', a forbidden header")
+_IMPORT = re.compile(r"^\s*(?:import\s*[\w${*'\"]|export\s)", re.M)
+_NULLISH_READ = re.compile(r"^TypeError: cannot read propert(?:y|ies) '?([^' ]*)'? of (\w+)")
+
+
+def error_hint(error: TransformError, source: str = "") -> str | None:
+    """What to do about ``error``, when the error alone says enough."""
+    m = _REFERENCE.match(error.message)
+    if error.kind == "exception" and m:
+        return _GLOBALS.get(m.group(1))
+    m = _FORBIDDEN.match(error.message)
+    if error.kind == "forbidden_header" and m:
+        name = m.group(1).lower()
+        if name.startswith("webhook-"):
+            return _SIGNATURE
+        if name.startswith("proxy-"):
+            return "Proxy headers belong to the network path, not the request. Remove it."
+        return _HEADER_HINTS.get(name, _HOP_BY_HOP)
+    if error.kind == "syntax_error" and _IMPORT.search(source):
+        return _NO_MODULES
+    return None
+
+
+def with_hint(error: TransformError, hint: str | None) -> TransformError:
+    return error if hint is None or error.hint else replace(error, hint=hint)
+
+
+# -- what the handler read ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Read:
+    """A payload field the handler read that was missing (``value`` undefined) or null."""
+
+    path: tuple[str, ...]  # from the envelope's root: ("data", "customer", "emial")
+    value: str  # "undefined" or "null"
+
+    @property
+    def dotted(self) -> str:
+        return "payload" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in self.path)
+
+
+# Appended to the handler for the tracing run (after a newline, so line numbers hold): wraps
+# the payload in proxies that note reads of absent and null fields, and logs them at the end.
+_MARK = "\x01dodo-trace "
+_TRACER = """
+;(function (h, P, R, W, S) {
+  if (typeof h !== "function") return;
+  var skip = { __proto__: null, toJSON: 1, then: 1, constructor: 1, valueOf: 1, toString: 1,
+               length: 1, hasOwnProperty: 1, toISOString: 1 };
+  var reads = [], seen = new W();
+  function wrap(v, path) {
+    if (v === null || typeof v !== "object") return v;
+    var p = seen.get(v);
+    if (p) return p;
+    p = new P(v, { get: function (t, k, r) {
+      var x = R.get(t, k, r);
+      if (typeof k !== "string" || skip[k] === 1) return x;
+      var sub = path.concat([k]);
+      if (reads.length < 200) {
+        if (x === undefined && !(k in t)) reads.push([sub, "undefined"]);
+        else if (x === null) reads.push([sub, "null"]);
+      }
+      return wrap(x, sub);
+    } });
+    seen.set(v, p);
+    return p;
+  }
+  handler = function (webhook) {
+    webhook.payload = wrap(webhook.payload, []);
+    try { return h.apply(this, arguments); } finally { console.debug(MARK + S(reads)); }
+  };
+})(typeof handler === "undefined" ? undefined : handler, Proxy, Reflect, WeakMap,
+   JSON.stringify);
+""".replace("MARK", json.dumps(_MARK))
+
+
+def trace_reads(
+    source: str,
+    payload_text: str,
+    *,
+    event_type: str,
+    url: str,
+    env: Mapping[str, str] | None = None,
+    now_ms: float | None = None,
+    limits: Limits | None = None,
+    sandbox: Sandbox | None = None,
+) -> list[Read]:
+    """The missing and null payload fields the handler read on this event, in order.
+
+    A handler the tracer cannot wrap (``const handler = ...``) reads nothing."""
+    job = Job(
+        source=source + _TRACER,
+        filename="trace.js",
+        payload_json=payload_text,
+        event_type=event_type,
+        url=url,
+        env=dict(env) if env else None,
+        now_ms=now_ms,
+        limits=limits,
+    )
+    run = (sandbox or default_sandbox()).run(job)
+    for _level, message in run.logs:
+        if message.startswith(_MARK):
+            try:
+                found = json.loads(message[len(_MARK) :])
+                return [Read(tuple(str(p) for p in path), str(v)) for path, v in found]
+            except (ValueError, TypeError):
+                return []
+    return []
+
+
+@cache
+def _known_keys() -> dict[tuple[str, ...], frozenset[str]]:
+    """Per object path in Dodo's payloads (list items as ``[]``), every key ever seen."""
+    keys: dict[tuple[str, ...], set[str]] = {}
+
+    def walk(value: Any, path: tuple[str, ...]) -> None:
+        if isinstance(value, dict):
+            keys.setdefault(path, set()).update(value)
+            for k, v in value.items():
+                walk(v, (*path, k))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, (*path, "[]"))
+
+    for s in samples.all():
+        walk(s.payload, ())
+    return {k: frozenset(v) for k, v in keys.items()}
+
+
+def _shape(path: Sequence[str]) -> tuple[str, ...]:
+    return tuple("[]" if p.isdigit() else p for p in path)
+
+
+def _at(payload: Any, path: Sequence[str]) -> Any:
+    for p in path:
+        if isinstance(payload, list) and p.isdigit() and int(p) < len(payload):
+            payload = payload[int(p)]
+        elif isinstance(payload, dict):
+            payload = payload.get(p)
+        else:
+            return None
+    return payload
+
+
+def _suggest(key: str, choices: set[str] | frozenset[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def missing_field_warnings(reads: Sequence[Read], payload: Any) -> list[dict[str, str]]:
+    """A ``missing_field`` warning per field read that no Dodo payload has at that place.
+
+    Fields Dodo sends only sometimes (a customer's phone number) are not warned about, nor
+    anything under ``metadata``, whose keys are the merchant's own."""
+    known = _known_keys()
+    warnings, done = [], set()
+    for read in reads:
+        parent, key = _shape(read.path[:-1]), read.path[-1]
+        if read.value != "undefined" or parent not in known or "metadata" in parent:
+            continue
+        if key in known[parent] or key.isdigit() or read.path in done:
+            continue
+        done.add(read.path)
+        here = _at(payload, read.path[:-1])
+        choices = set(here) if isinstance(here, dict) else set()
+        warnings.append(
+            {
+                "code": "missing_field",
+                "path": read.dotted,
+                "message": f"the handler reads {read.dotted}, which no Dodo payload has"
+                f"{_suggest(key, choices | known[parent])}: it is undefined, so a value built "
+                'from it becomes NaN or Infinity (sent as null), "undefined" in text, or is '
+                "left out",
+            }
+        )
+    return warnings
+
+
+def read_hint(error: TransformError, reads: Sequence[Read], payload: Any) -> str | None:
+    """For ``cannot read property 'x' of undefined``: which payload field was not there."""
+    m = _NULLISH_READ.match(error.message)
+    if error.kind != "exception" or not m or not reads:
+        return None
+    read = reads[-1]  # the last absent or null field read before the throw
+    parent = _at(payload, read.path[:-1])
+    if read.value == "null":
+        return (
+            f"{read.dotted} is null in this payload (Dodo sends null for an absent value): "
+            f"guard the read, e.g. `{read.path[-1]}?.{m.group(1)}`."
+        )
+    choices = set(parent) if isinstance(parent, dict) else set()
+    where = "payload" + "".join(f".{p}" for p in read.path[:-1])
+    return (
+        f"{read.dotted} is undefined: {where} has no `{read.path[-1]}`"
+        f"{_suggest(read.path[-1], choices)}."
+    )
