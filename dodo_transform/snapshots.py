@@ -46,7 +46,7 @@ class Change:
 def file_name(payload: Payload) -> str:
     """The snapshot file of an input: the sample's name, or the envelope file's path made
     safe (``envelopes/refund.json`` → ``envelopes_refund.json``)."""
-    stem = payload.name.removesuffix(".json").strip("./")
+    stem = (payload.name or payload.event_type).removesuffix(".json").strip("./")
     return _UNSAFE.sub("_", stem) + ".json"
 
 
@@ -144,7 +144,9 @@ def check(
         )
         actual = render(record, now=run_now, url=run_url)
         if actual != expected:
-            changes.append(Change(payload.name, path, _diff(expected, actual, path)))
+            changes.append(
+                Change(payload.name or payload.event_type, path, _diff(expected, actual, path))
+            )
     return changes
 
 

@@ -27,16 +27,25 @@ from .report import json_record
 from .sandbox import Limits, Sandbox
 from .transform import Decision, Handler, HandlerError, Request, parse_now, transform
 
-__all__ = ["Linter", "Payload", "PayloadError", "default_lint", "payloads", "run"]
+__all__ = [
+    "Linter",
+    "Payload",
+    "PayloadError",
+    "default_lint",
+    "envelope_payload",
+    "payloads",
+    "run",
+]
 
 Linter = Callable[[Request], list[dict[str, str]]]
 
 
 @dataclass(frozen=True)
 class Payload:
-    """One Dodo envelope to run: ``name`` is the file path given or the built-in sample's name."""
+    """One Dodo envelope to run: ``name`` is the file path given or the built-in sample's name
+    (None for an envelope that came from neither, such as one posted to ``/api/test``)."""
 
-    name: str
+    name: str | None
     event_type: str
     text: str
     warnings: tuple[dict[str, str], ...] = ()  # about the envelope itself (an unknown type)
@@ -99,7 +108,12 @@ def _read_envelope(name: str, path: Path) -> Payload:
             f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
             "(and business_id, timestamp, data)"
         )
-    return Payload(name, envelope["type"], text, _type_warnings(envelope["type"]))
+    return envelope_payload(name, envelope["type"], text)
+
+
+def envelope_payload(name: str | None, event_type: str, text: str) -> Payload:
+    """A user's envelope (not a built-in sample): an unknown ``type`` gets a warning."""
+    return Payload(name, event_type, text, _type_warnings(event_type))
 
 
 def _type_warnings(event_type: str) -> tuple[dict[str, str], ...]:

@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import testapi
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
@@ -216,6 +217,9 @@ class App:
         }
         return JSONResponse(body, status_code=503 if worker_dead else 200)
 
+    async def admin_check(self, request: Request) -> Response | None:
+        return self._admin(request)
+
     def _admin(self, request: Request) -> Response | None:
         token = self.config.server.admin_token
         if not token:
@@ -341,6 +345,8 @@ def create_app(config: Config, **options: Any) -> Starlette:
             Route("/deliveries/{id}", state.get_delivery, methods=["GET"]),
             Route("/deliveries/{id}/replay", state.replay, methods=["POST"]),
             Route("/endpoints/{name}/simulate", state.simulate, methods=["POST"]),
+            # Any handler code on samples, as `dodo-transform test --json` does it.
+            testapi.route(state.admin_check, sandbox=lambda: state.sandbox),
         ],
         lifespan=state.lifespan,
     )
