@@ -31,6 +31,7 @@ __all__ = [
     "Linter",
     "Payload",
     "PayloadError",
+    "decide",
     "default_lint",
     "envelope_payload",
     "payloads",
@@ -156,8 +157,6 @@ def run(
     either way the source analysis and the payload-field warnings are added too.
 
     Raises ``OSError`` when the handler file cannot be read."""
-    linter: Linter | None = default_lint if lint is True else (lint or None)
-    now_ms = None if now is None else parse_now(now).timestamp() * 1000.0
     loaded: Handler | Decision
     if isinstance(handler, Handler):
         loaded = handler
@@ -170,31 +169,58 @@ def run(
         decision = (
             loaded
             if isinstance(loaded, Decision)
-            else transform(
+            else decide(
                 loaded,
-                p.text,
+                p,
                 url=url,
                 env=env,
                 headers=headers,
                 now=now,
                 limits=limits,
+                lint=lint,
                 sandbox=sandbox,
-                event_type=p.event_type,
             )
         )
-        if not isinstance(loaded, Decision):
-            decision = _teach(
-                decision,
-                loaded,
-                p,
-                linter,
-                url=url,
-                env=env,
-                now_ms=now_ms,
-                limits=limits,
-                sandbox=sandbox,
-            )
         yield json_record(decision, p.name, p.event_type)
+
+
+def decide(
+    handler: Handler,
+    payload: Payload,
+    *,
+    url: str = "https://example.invalid/webhook",
+    env: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    now: datetime | str | None = None,
+    limits: Limits | None = None,
+    lint: Linter | bool | None = None,
+    sandbox: Sandbox | None = None,
+) -> Decision:
+    """One run of :func:`run`, as a :class:`Decision` (with the hint and the warnings)."""
+    linter: Linter | None = default_lint if lint is True else (lint or None)
+    decision = transform(
+        handler,
+        payload.text,
+        url=url,
+        env=env,
+        headers=headers,
+        now=now,
+        limits=limits,
+        sandbox=sandbox,
+        event_type=payload.event_type,
+    )
+    now_ms = None if now is None else parse_now(now).timestamp() * 1000.0
+    return _teach(
+        decision,
+        handler,
+        payload,
+        linter,
+        url=url,
+        env=env,
+        now_ms=now_ms,
+        limits=limits,
+        sandbox=sandbox,
+    )
 
 
 def _teach(

@@ -1,0 +1,112 @@
+"""The pytest plugin as a merchant uses it: a throwaway project (its own `pyproject.toml`,
+`tests/` and handler) run by pytest in a subprocess, with nothing imported by hand."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CANCELLED = (ROOT / "handlers" / "mailerlite" / "subscription_cancelled.js").read_text()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "merchant-handlers"\nversion = "0"\n\n'
+        '[tool.pytest.ini_options]\ntestpaths = ["tests"]\n'
+    )
+    (tmp_path / "handlers").mkdir()
+    (tmp_path / "handlers" / "cancelled.js").write_text(CANCELLED)
+    (tmp_path / "tests").mkdir()
+    return tmp_path
+
+
+def pytest_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def write_test(project: Path, body: str) -> None:
+    (project / "tests" / "test_handlers.py").write_text(textwrap.dedent(body))
+
+
+def test_the_fixture_runs_lints_and_lists_samples(project):
+    write_test(
+        project,
+        """
+        def test_cancellation_moves_to_churned(dodo):
+            d = dodo.run("handlers/cancelled.js", event="subscription.cancelled",
+                         now="2025-08-04T00:00:00Z")
+            assert d.status == "ok"
+            assert d.request.method == "PUT"
+            assert d.request.json()["fields"] == {
+                "subscription_status": "cancelled", "cancellation_date": "2025-08-04"}
+            assert "put_replaces_groups" in {w["code"] for w in dodo.lint(d)}
+
+        def test_other_events_pass_through(dodo):
+            d = dodo.run("handlers/cancelled.js", payload={"type": "refund.failed", "data": {}})
+            assert d.request.json()["type"] == "refund.failed"
+
+        def test_code_inline_and_hints(dodo):
+            d = dodo.run("function handler(w) { fetch(w.url); return w; }", event="refund.failed")
+            assert d.status == "error" and "no network" in d.error.hint
+
+        def test_samples(dodo):
+            assert "subscription.cancelled" in {s.event_type for s in dodo.samples}
+        """,
+    )
+    r = pytest_in(project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "4 passed" in r.stdout
+
+
+def test_a_wrong_expectation_fails_with_a_readable_assertion(project):
+    write_test(
+        project,
+        """
+        def test_method(dodo):
+            d = dodo.run("handlers/cancelled.js", event="subscription.cancelled")
+            assert d.request.method == "POST"
+        """,
+    )
+    r = pytest_in(project)
+    assert r.returncode == 1
+    assert "AssertionError: assert 'PUT' == 'POST'" in r.stdout
+    assert "1 failed" in r.stdout
+
+
+def test_snapshots_from_pytest_update_then_catch_an_edit(project):
+    write_test(
+        project,
+        """
+        def test_outputs(dodo):
+            dodo.snapshot("handlers/cancelled.js", "tests/snapshots",
+                          events=["subscription.cancelled", "payment.succeeded"])
+        """,
+    )
+    r = pytest_in(project)
+    assert r.returncode == 1 and "(no snapshot)" in r.stdout
+    r = pytest_in(project, "--dodo-snapshot-update")
+    assert r.returncode == 0, r.stdout
+    assert sorted(p.name for p in (project / "tests" / "snapshots").iterdir()) == [
+        "payment.succeeded.json",
+        "subscription.cancelled.json",
+    ]
+    assert pytest_in(project).returncode == 0
+    handler = project / "handlers" / "cancelled.js"
+    handler.write_text(handler.read_text().replace('"cancelled"', '"churned"'))
+    r = pytest_in(project)
+    assert r.returncode == 1
+    assert "1 snapshot(s) in" in r.stdout and "--dodo-snapshot-update" in r.stdout
+    assert '+        "subscription_status": "churned",' in r.stdout
+    assert "payment.succeeded.json" not in r.stdout
