@@ -15,7 +15,7 @@ from importlib import metadata
 
 import argcomplete
 
-from . import admin, completion, demo, emulate, serve, test
+from . import admin, completion, demo, emulate, playground, serve, test
 from .base import CliError
 
 __all__ = ["build_parser", "main"]
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dodo-transform {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (test, serve, admin, emulate, demo, completion):
+    for module in (test, playground, serve, admin, emulate, demo, completion):
         module.add_commands(sub)
     return parser
 

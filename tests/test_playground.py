@@ -1,0 +1,250 @@
+"""The playground: its HTTP surface, then the page in real headless Chromium.
+
+The page must show what `dodo-transform test` prints (the same records); a syntax error marks
+its line in the editor; Run on all samples gives a table whose rows open; Save writes back
+only when allowed. Screenshots go to build/screenshots/playground-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from browser import browser, screenshot  # noqa: F401  (the fixture)
+
+from dodo_transform import samples
+from dodo_transform.playground import create_app, token_auth
+from dodo_transform.serving import ServerThread
+
+ROOT = Path(__file__).resolve().parent.parent
+CANCELLED = ROOT / "handlers" / "mailerlite" / "subscription_cancelled.js"
+TOKEN = "test-token-0123456789"
+
+
+def serve(handlers=None, allow_save=False) -> ServerThread:
+    app = create_app(token_auth(TOKEN), handlers=handlers or {}, allow_save=allow_save)
+    return ServerThread(app, lifespan=False)
+
+
+def cli_json(handler: Path, *args: str) -> list[dict]:
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--json", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode in (0, 1), r.stderr
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+# -- HTTP ------------------------------------------------------------------------------------
+
+
+def test_the_token_is_traded_for_a_cookie_and_everything_else_is_refused(tmp_path):
+    with serve() as s:
+        assert httpx.get(f"{s.url}/").status_code == 401
+        assert httpx.get(f"{s.url}/?token=wrong").status_code == 401
+        assert httpx.post(f"{s.url}/api/test", json={"code": "x" * 20}).status_code == 401
+        first = httpx.get(f"{s.url}/?token={TOKEN}&x=1")
+        assert first.status_code == 303 and first.headers["location"] == "/?x=1"
+        assert "HttpOnly" in first.headers["set-cookie"]
+        assert "SameSite=strict" in first.headers["set-cookie"]
+        with httpx.Client(base_url=s.url, cookies=first.cookies) as c:
+            page = c.get("/")
+            assert page.status_code == 200 and "playground" in page.text
+            assert "script-src 'self'" in page.headers["content-security-policy"]
+            assert c.get("/static/editor.js").status_code == 200
+            assert c.get("/static/../app.py").status_code == 404
+            session = c.get("/api/session").json()
+            assert [x["name"] for x in session["samples"]] == samples.names()
+            assert session["can_save"] is False
+
+
+def test_save_is_refused_unless_allowed_and_writes_the_file_whole_when_it_is(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text("function handler(w) { return w; }")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    new = "function handler(w) { w.cancel = true; return w; }"
+    with serve({"h.js": handler}) as s:
+        r = httpx.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
+        assert r.status_code == 403 and "allow_handler_edit" in r.json()["error"]
+    assert handler.read_text() == "function handler(w) { return w; }"
+    with serve({"h.js": handler}, allow_save=True) as s:
+        r = httpx.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
+        assert r.status_code == 200, r.text
+        assert handler.read_text() == new
+        r = httpx.post(f"{s.url}/api/save", json={"name": "../x.js", "code": new}, headers=auth)
+        assert r.status_code == 404
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h.js"]  # no temporary file left
+
+
+def test_the_cli_prints_a_tokened_url_and_one_line_errors(tmp_path):
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "playground", str(tmp_path / "nope.js")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert r.stderr == f"dodo-transform: {tmp_path / 'nope.js'}: no such file\n"
+
+
+# -- in the browser --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def playground_cli(tmp_path) -> Iterator[tuple[str, Path]]:
+    """`dodo-transform playground HANDLER.js` as a user starts it: (URL with token, file)."""
+    handler = tmp_path / "subscription_cancelled.js"
+    handler.write_text(CANCELLED.read_text())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dodo_transform", "playground", str(handler), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    try:
+        line = proc.stdout.readline()
+        m = re.match(r"dodo-transform: playground at (http://127\.0\.0\.1:\d+/\?token=\S+)$", line)
+        assert m, line + (proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
+        yield m.group(1), handler
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def open_page(browser, url: str):  # noqa: F811
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(url)
+    page.wait_for_selector("body[data-ready=true]")
+    return page
+
+
+def pick(page, event_type: str) -> None:
+    page.fill("#sample-search", event_type)
+    page.select_option("#sample", event_type)
+
+
+def test_run_a_sample_and_read_the_body_the_cli_prints(browser, playground_cli):  # noqa: F811
+    url, handler = playground_cli
+    page = open_page(browser, url)
+    try:
+        assert "?token=" not in page.url  # traded for a cookie
+        assert page.inner_text("#handler-name") == str(handler)
+        pick(page, "subscription.cancelled")
+        page.click("#run")
+        page.wait_for_selector("#result:not([hidden])")
+        (expected,) = cli_json(handler, "--event", "subscription.cancelled")
+        body = json.dumps(json.loads(expected["request"]["body"]), indent=2, ensure_ascii=False)
+        assert page.inner_text("#body") == body
+        assert page.inner_text("#decision") == "SEND"
+        assert page.inner_text("#request-line") == f"PUT {expected['request']['url']}"
+        shown = json.loads(page.text_content("#record") or "")
+        shown.pop("duration_ms"), expected.pop("duration_ms")
+        # The page's record is the CLI's, but for the file name in stacks (none here).
+        assert shown == expected
+        assert "put_replaces_groups" in page.inner_text("#warnings")
+        assert page.locator("#diff .add").count() > 0  # the payload before → after
+        screenshot(page, "playground-run-subscription-cancelled")
+    finally:
+        page.close()
+
+
+def test_a_syntax_error_marks_its_line_in_the_editor(browser, playground_cli):  # noqa: F811
+    url, _handler = playground_cli
+    page = open_page(browser, url)
+    try:
+        lines = page.locator(".cm-content .cm-line")
+        target = lines.nth(2)  # line 3
+        target.click()
+        page.keyboard.press("End")
+        page.keyboard.type(" = = ;")
+        page.click("#run")
+        page.wait_for_selector("#error:not([hidden])")
+        assert page.inner_text("#decision") == "ERROR"
+        assert page.inner_text("#error-text").startswith("syntax_error at line 3, column")
+        page.wait_for_selector(".cm-lintRange-error")
+        marked = page.evaluate(
+            """() => {
+                const all = [...document.querySelectorAll('.cm-content .cm-line')];
+                return all.findIndex((l) => l.querySelector('.cm-lintRange-error')) + 1;
+            }"""
+        )
+        assert marked == 3
+        assert page.locator(".cm-lint-marker-error").count() == 1  # in the gutter
+        screenshot(page, "playground-syntax-error")
+    finally:
+        page.close()
+
+
+def test_run_on_all_samples_then_open_one_row(browser, playground_cli):  # noqa: F811
+    url, handler = playground_cli
+    page = open_page(browser, url)
+    try:
+        page.click("#run-all")
+        page.wait_for_selector("#all:not([hidden])")
+        rows = page.locator("#all-table tbody tr")
+        assert rows.count() == len(samples.names())
+        assert (
+            page.text_content("#all-summary") == "50 payload(s): 50 send, 0 cancelled, 0 error(s)"
+        )
+        screenshot(page, "playground-all-samples")
+        page.click("#all-table tbody tr[data-sample='subscription.cancelled']")
+        page.wait_for_selector("#result:not([hidden])")
+        assert "subscription.cancelled" in page.inner_text("#event-type")
+        records = {r["payload_file"]: r for r in cli_json(handler)}
+        body = records["subscription.cancelled"]["request"]["body"]
+        assert page.inner_text("#body") == json.dumps(json.loads(body), indent=2)
+        screenshot(page, "playground-all-samples-row")
+    finally:
+        page.close()
+
+
+def test_save_writes_the_file_opened_on_the_command_line(browser, playground_cli):  # noqa: F811
+    url, handler = playground_cli
+    page = open_page(browser, url)
+    try:
+        assert page.is_visible("#save")
+        page.locator(".cm-content .cm-line").first.click()
+        page.keyboard.press("Home")
+        page.keyboard.type("// edited in the playground\n")
+        page.click("#save")
+        page.wait_for_selector("#save-state:has-text('saved')")
+        assert handler.read_text().startswith("// edited in the playground\nfunction handler")
+    finally:
+        page.close()
+
+
+def test_save_is_refused_unless_allowed(browser, tmp_path):  # noqa: F811
+    handler = tmp_path / "h.js"
+    handler.write_text(CANCELLED.read_text())
+    with serve({"endpoint mailerlite": handler}, allow_save=False) as s:
+        page = open_page(browser, f"{s.url}/?token={TOKEN}")
+        try:
+            assert not page.is_visible("#save")
+            assert page.is_visible("#download")
+            assert "allow_handler_edit" in page.get_attribute("#download", "title")
+            with page.expect_download() as got:
+                page.click("#download")
+            assert Path(got.value.path()).read_text() == CANCELLED.read_text()
+            # Even asked directly, the server refuses.
+            status = page.evaluate(
+                """async () => (await fetch('api/save', {method: 'POST',
+                    headers: {'Content-Type': 'application/json'},
+                    body: JSON.stringify({name: 'endpoint mailerlite', code: 'x'})})).status"""
+            )
+            assert status == 403
+            assert handler.read_text() == CANCELLED.read_text()
+            screenshot(page, "playground-save-refused")
+        finally:
+            page.close()
