@@ -248,3 +248,60 @@ def test_save_is_refused_unless_allowed(browser, tmp_path):  # noqa: F811
             screenshot(page, "playground-save-refused")
         finally:
             page.close()
+
+
+def test_a_host_mounts_it_under_a_prefix_behind_its_own_check(browser, tmp_path):  # noqa: F811
+    """As the operator console does at /ui/playground: its own auth, the endpoints' handlers,
+    Save as `[ui] allow_handler_edit` says."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Mount
+
+    from dodo_transform.relay.config import load_config
+
+    (tmp_path / "h.js").write_text(CANCELLED.read_text())
+    config_path = tmp_path / "c.toml"
+    config_path.write_text(
+        '[ui]\nallow_handler_edit = true\n\n[[endpoints]]\nname = "ml"\nsecrets = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]\n'
+        'handler = "h.js"\nurl = "https://connect.mailerlite.com/api/subscribers"\n'
+    )
+    config = load_config(config_path, environ={})
+    assert config.ui.allow_handler_edit is True
+
+    async def console_session(request):
+        ok = request.cookies.get("console") == "yes"
+        return None if ok else JSONResponse({"error": "sign in"}, status_code=401)
+
+    playground = create_app(
+        console_session,
+        handlers={name: ep.handler_path for name, ep in config.endpoints.items()},
+        allow_save=config.ui.allow_handler_edit,
+    )
+    host = Starlette(routes=[Mount("/ui/playground", playground)])
+    with ServerThread(host, lifespan=False) as s:
+        assert httpx.get(f"{s.url}/ui/playground/").status_code == 401
+        context = browser.new_context()
+        context.add_cookies([{"name": "console", "value": "yes", "url": s.url}])
+        page = context.new_page()
+        try:
+            page.goto(f"{s.url}/ui/playground")  # redirected to the trailing slash
+            page.wait_for_selector("body[data-ready=true]")
+            assert page.url == f"{s.url}/ui/playground/"
+            assert page.inner_text("#handler-name") == "ml"
+            pick(page, "subscription.cancelled")
+            page.click("#run")
+            page.wait_for_selector("#result:not([hidden])")
+            assert page.inner_text("#decision") == "SEND"
+            assert page.is_visible("#save")
+        finally:
+            context.close()
+
+
+def test_an_unknown_ui_key_is_a_config_error(tmp_path):
+    from dodo_transform.relay.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text("[ui]\nallow_handler_edits = true\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(path, environ={})
+    assert "ui.allow_handler_edits" in str(e.value)

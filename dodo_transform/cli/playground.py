@@ -49,6 +49,8 @@ def _cmd_playground(args: argparse.Namespace) -> int:
     token = new_token()
     app = create_app(token_auth(token), handlers=handlers, allow_save=bool(handlers))
     sock = listen(args.host, args.port)
+    # Listening before the URL is printed: a browser opened on it at once is queued, not refused.
+    sock.listen(128)
     port = int(sock.getsockname()[1])
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"dodo-transform: playground at http://{shown}:{port}/?token={token}", flush=True)

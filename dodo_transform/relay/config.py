@@ -89,10 +89,18 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class UiConfig:
+    # The playground in serve's console may write an endpoint's handler file back (Save);
+    # off by default: the page then offers Download only.
+    allow_handler_edit: bool = False
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     server: ServerConfig
     endpoints: Mapping[str, EndpointConfig]
+    ui: UiConfig = field(default_factory=UiConfig)
 
 
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
@@ -107,8 +115,11 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "-", f"invalid TOML: {e}") from None
     r = _Reader(path, environ)
-    r.keys(raw, "", {"server", "endpoints"})
+    r.keys(raw, "", {"server", "endpoints", "ui"})
     server = _server(r, r.table(raw, "server"), path.parent)
+    ui_table = r.table(raw, "ui")
+    r.keys(ui_table, "ui.", {"allow_handler_edit"})
+    ui = UiConfig(r.get(ui_table, "ui.", "allow_handler_edit", bool, False))
     endpoints: dict[str, EndpointConfig] = {}
     items = raw.get("endpoints", [])
     if not isinstance(items, list) or not items:
@@ -118,7 +129,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         if ep.name in endpoints:
             raise ConfigError(path, f"endpoints[{i}].name", f"duplicate endpoint {ep.name!r}")
         endpoints[ep.name] = ep
-    return Config(path, server, endpoints)
+    return Config(path, server, endpoints, ui)
 
 
 def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
