@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-__all__ = ["Token", "source_warnings", "tokens", "unsafe_integers"]
+__all__ = ["Token", "explain_rounded", "source_warnings", "tokens", "unsafe_integers"]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -196,6 +196,30 @@ def js_number_text(value: int) -> str:
         mantissa, exponent = repr(nearest).split("e")
         return f"{mantissa.removesuffix('.0')}e{exponent}"
     return format(Decimal(repr(nearest)), "f")
+
+
+_ROUNDED = re.compile(r'it becomes (\d+) .*Quote the id: "(\d+)"')
+
+
+def explain_rounded(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Other warnings that name a rounded id (MailerLite's "group …620 does not exist") say
+    which literal it came from, so they do not send the reader hunting for a wrong id."""
+    rounded = {}
+    for w in warnings:
+        m = _ROUNDED.search(w["message"]) if w["code"] == "unsafe_integer" else None
+        if m:
+            rounded[m.group(1)] = (m.group(2), w["path"])
+    if not rounded:
+        return warnings
+    out = []
+    for w in warnings:
+        notes = [
+            f" ({value} is {literal} at {where}, rounded by JavaScript: quote it)"
+            for value, (literal, where) in rounded.items()
+            if w["code"] != "unsafe_integer" and value in w["message"]
+        ]
+        out.append({**w, "message": w["message"] + "".join(notes)} if notes else w)
+    return out
 
 
 def source_warnings(source: str, filename: str = "handler.js") -> list[dict[str, str]]:

@@ -261,4 +261,4 @@ def _teach(
         warnings += linter(decision.request)
     warnings += analysis.source_warnings(handler.source, handler.filename)
     warnings += hints.missing_field_warnings(reads, payload)
-    return decision.with_warnings(warnings)
+    return decision.with_warnings(analysis.explain_rounded(warnings))

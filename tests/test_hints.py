@@ -43,6 +43,31 @@ def test_an_id_beyond_2_53_written_as_a_number_is_an_unsafe_integer(tmp_path):
     assert 'Quote the id: "165971156405323601"' in warning["message"]
 
 
+def test_the_mailerlite_lint_names_the_literal_a_rounded_group_id_came_from(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(webhook) {\n"
+        "  webhook.url = 'https://connect.mailerlite.com/api/subscribers';\n"
+        "  webhook.payload = {email: 'a@example.com', groups: [165971156405323601]};\n"
+        "  return webhook;\n}"
+    )
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--json"]
+        + ["--event", "payment.succeeded", "--mailerlite-account", "examples/mailerlite-seed.json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    (record,) = [json.loads(line) for line in r.stdout.splitlines()]
+    unknown = next(w for w in record["warnings"] if w["code"] == "unknown_group")
+    assert unknown["message"].startswith("Group 165971156405323620 does not exist")
+    assert unknown["message"].endswith(
+        f"(165971156405323620 is 165971156405323601 at {handler}:3:55, rounded by JavaScript: "
+        "quote it)"
+    )
+
+
 def test_unsafe_integer_ignores_strings_comments_templates_regexes_and_bigints():
     source = (
         "// 165971156405323601\n/* 165971156405323601 */\n"
@@ -80,6 +105,20 @@ def test_a_global_the_sandbox_lacks_gets_a_hint_and_keeps_its_message(tmp_path, 
     name = call.removeprefix("new ").split("(")[0].split(".")[0]
     assert error["message"] == f"ReferenceError: {name} is not defined"  # unchanged
     assert word in error["hint"]
+
+
+def test_the_human_output_prints_the_hint_under_the_error(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text("function handler(webhook) { fetch(webhook.url); return webhook; }")
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--event", "refund.failed"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 1
+    assert "  exception at line 1, column 29: ReferenceError: fetch is not defined" in r.stdout
+    assert "  hint: The sandbox has no network: a handler does not send the request" in r.stdout
 
 
 def test_an_import_statement_gets_the_modules_hint(tmp_path):
