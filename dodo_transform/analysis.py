@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 __all__ = ["Token", "explain_rounded", "source_warnings", "tokens", "unsafe_integers"]
 
@@ -224,4 +225,10 @@ def explain_rounded(warnings: list[dict[str, str]]) -> list[dict[str, str]]:
 
 def source_warnings(source: str, filename: str = "handler.js") -> list[dict[str, str]]:
     """Every warning this module finds in ``source``."""
-    return unsafe_integers(source, filename)
+    return [dict(w) for w in _source_warnings(source, filename)]
+
+
+@lru_cache(maxsize=32)
+def _source_warnings(source: str, filename: str) -> tuple[dict[str, str], ...]:
+    # `test` over every sample asks about the same source 50 times.
+    return tuple(unsafe_integers(source, filename))
