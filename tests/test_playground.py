@@ -312,3 +312,40 @@ def test_an_unknown_ui_key_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(path, environ={})
     assert "ui.allow_handler_edits" in str(e.value)
+
+
+def test_an_edited_envelope_with_url_env_and_now(browser):  # noqa: F811
+    code = (
+        "function handler(webhook) {\n"
+        "  webhook.url = webhook.url + '/' + webhook.env.LIST;\n"
+        "  webhook.payload = {at: new Date().toISOString(), type: webhook.eventType};\n"
+        "  return webhook;\n}\n"
+    )
+    with serve() as s:
+        page = open_page(browser, f"{s.url}/?token={TOKEN}")
+        try:
+            assert page.inner_text("#handler-name") == "(new handler)"
+            assert not page.is_visible("#save")  # nothing to save to: Download only
+            page.locator(".cm-content").click()
+            page.keyboard.press("Control+A")
+            page.keyboard.press("Delete")
+            page.keyboard.insert_text(code)
+            envelope = samples.get("payment.succeeded").payload | {"type": "payment.succeded"}
+            page.fill("#envelope", json.dumps(envelope))
+            page.fill("#url", "https://example.com/hook")
+            page.fill("#env", "LIST=7")
+            page.fill("#now", "2025-08-04T05:30:45Z")
+            page.click("#run")
+            page.wait_for_selector("#result:not([hidden])")
+            assert page.inner_text("#request-line") == "POST https://example.com/hook/7"
+            assert json.loads(page.inner_text("#body")) == {
+                "at": "2025-08-04T05:30:45.000Z",
+                "type": "payment.succeded",
+            }
+            assert "[unknown_event_type] type" in page.inner_text("#warnings")
+            assert 'did you mean "payment.succeeded"?' in page.inner_text("#warnings")
+            record = json.loads(page.text_content("#record") or "")
+            assert record["payload_file"] is None
+            screenshot(page, "playground-own-envelope")
+        finally:
+            page.close()

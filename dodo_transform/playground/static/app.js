@@ -347,7 +347,10 @@ async function start() {
   $("sample-search").addEventListener("input", fillSamples);
   $("sample").addEventListener("change", (e) => pickSample(e.target.value));
   $("envelope").addEventListener("input", () => {
-    state.sample = null;
+    if (state.sample) {
+      state.sample = null; // the user's own envelope now: no sample stays selected
+      fillSamples();
+    }
     $("envelope-origin").textContent = "your own envelope (edited)";
   });
   $("upload").addEventListener("change", async (e) => {
