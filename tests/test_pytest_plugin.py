@@ -110,3 +110,22 @@ def test_snapshots_from_pytest_update_then_catch_an_edit(project):
     assert "1 snapshot(s) in" in r.stdout and "--dodo-snapshot-update" in r.stdout
     assert '+        "subscription_status": "churned",' in r.stdout
     assert "payment.succeeded.json" not in r.stdout
+
+
+def test_the_workbench_page_example_passes_in_a_project(project):
+    """docs/workbench.md's plugin example (skipped by the docs tests, which cannot give a
+    fixture) runs here as the merchant's own test file."""
+    from docs_blocks import ROOT as DOCS_ROOT
+    from docs_blocks import blocks
+
+    (example,) = [
+        b
+        for b in blocks(DOCS_ROOT / "docs" / "workbench.md")
+        if b.lang == "python" and "def test_outputs_unchanged(dodo)" in b.text
+    ]
+    (project / "tests" / "test_handlers.py").write_text(example.text)
+    r = pytest_in(project, "--dodo-snapshot-update")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = pytest_in(project)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "3 passed" in r.stdout
