@@ -29,14 +29,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "analysis": (),
     "hints": ("samples", "sandbox"),
-    "snapshots": ("testing", "transform"),
-    "testapi": ("samples", "sandbox", "testing", "transform"),
-    "pytest_plugin": ("samples", "snapshots", "testing", "transform"),
-    "playground": ("samples", "sandbox", "testapi", "transform"),
+    "workbench": ("samples", "sandbox", "testing", "transform"),
     "clock": (),
     "serving": (),
     "mailerlite": ("clock",),
-    "relay": (*CORE, "report", "clock", "mailerlite.lint", "testapi"),
+    "relay": (*CORE, "report", "clock", "mailerlite.lint", "workbench.testapi"),
     "cli": ("*",),
     "__init__": ("*",),
     "__main__": ("*",),
@@ -64,15 +61,21 @@ def _imports(path: Path, module: str) -> list[tuple[str, int]]:
                 names = []
             else:
                 continue
-            if names:  # from . import x, y: each may be a module
-                found.extend((f"{target}.{n}".lstrip("."), node.lineno) for n in names)
-            else:
-                found.append((target, node.lineno))
+            if not names:  # from .x import y: y is a module of x, or a name in x
+                names = [a.name for a in node.names if _is_module(f"{target}.{a.name}")]
+                if not names:
+                    found.append((target, node.lineno))
+            found.extend((f"{target}.{n}".lstrip("."), node.lineno) for n in names)
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.startswith("dodo_transform."):
                     found.append((alias.name.removeprefix("dodo_transform."), node.lineno))
     return found
+
+
+def _is_module(dotted: str) -> bool:
+    path = PACKAGE.joinpath(*dotted.strip(".").split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
 def _modules() -> list[tuple[Path, str]]:

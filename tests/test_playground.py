@@ -20,8 +20,8 @@ import pytest
 from browser import browser, screenshot  # noqa: F401  (the fixture)
 
 from dodo_transform import samples
-from dodo_transform.playground import create_app, token_auth
 from dodo_transform.serving import ServerThread
+from dodo_transform.workbench.playground import create_app, token_auth
 
 ROOT = Path(__file__).resolve().parent.parent
 CANCELLED = ROOT / "handlers" / "mailerlite" / "subscription_cancelled.js"

@@ -34,7 +34,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _cmd_playground(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..playground import create_app, new_token, token_auth
+    from ..workbench.playground import create_app, new_token, token_auth
 
     handlers: dict[str, Path] = {}
     if args.handler is not None:

@@ -15,11 +15,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import samples, snapshots, testing
+from .. import samples, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
 from ..transform import Limits, Request, parse_now
+from ..workbench import snapshots
 from .base import UsageError
 from .watch import watch
 

@@ -21,12 +21,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import testapi
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
 from ..sandbox import Sandbox
 from ..transform import redact_headers, transform_async
+from ..workbench import testapi
 from .config import Config, EndpointConfig
 from .dispatcher import Dispatcher, new_client
 from .events import Observer, Observers, ReceiveOutcome

@@ -24,9 +24,10 @@ from typing import Any
 
 import pytest
 
-from . import samples as _samples
-from . import snapshots, testing
-from .transform import Decision, Handler, HandlerError, Limits
+from .. import samples as _samples
+from .. import testing
+from ..transform import Decision, Handler, HandlerError, Limits
+from . import snapshots
 
 __all__ = ["Dodo", "dodo"]
 

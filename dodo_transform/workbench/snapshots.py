@@ -1,6 +1,7 @@
 """Snapshot tests: a handler's expected output per sample, kept as files under version control.
 
-    from dodo_transform import snapshots, testing
+    from dodo_transform import testing
+    from dodo_transform.workbench import snapshots
 
     snapshots.write("h.js", testing.payloads(), "snapshots/")      # after a deliberate change
     for change in snapshots.check("h.js", testing.payloads(), "snapshots/"):
@@ -23,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import testing
-from .testing import Linter, Payload
-from .transform import Handler, Limits
+from .. import testing
+from ..testing import Linter, Payload
+from ..transform import Handler, Limits
 
 __all__ = ["DEFAULT_NOW", "Change", "check", "file_name", "render", "write"]
 

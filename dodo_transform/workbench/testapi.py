@@ -21,9 +21,9 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import samples, testing
-from .sandbox import Sandbox
-from .transform import MAX_CODE_SIZE, Handler, HandlerError, parse_now
+from .. import samples, testing
+from ..sandbox import Sandbox
+from ..transform import MAX_CODE_SIZE, Handler, HandlerError, parse_now
 
 __all__ = [
     "MAX_REQUEST_BYTES",

@@ -7,7 +7,7 @@ relative, so it works under any mount path.
 
 Routes (under the mount): ``GET /`` the page; ``GET /static/{name}``; ``GET /api/session``
 (the opened handlers, whether Save is allowed, the built-in samples); ``POST /api/test``
-(:mod:`dodo_transform.testapi`, the very records of ``test --json``); ``POST /api/save``.
+(:mod:`dodo_transform.workbench.testapi`, the very records of ``test --json``); ``POST /api/save``.
 """
 
 from __future__ import annotations
@@ -26,9 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from .. import samples, testapi
-from ..sandbox import Sandbox
-from ..transform import MAX_CODE_SIZE
+from ... import samples
+from ...sandbox import Sandbox
+from ...transform import MAX_CODE_SIZE
+from .. import testapi
 
 __all__ = ["Auth", "COOKIE", "create_app", "new_token", "token_auth"]
 
