@@ -166,7 +166,7 @@ def test_version_1_store_migrates_with_attempts_recounted(tmp_path: Path) -> Non
     db.close()
     s = SqliteStore(path)  # a replay had reset attempt_count to 0; one attempt since
     row = s.get_delivery(1)
-    assert (s.schema_version(), row.attempt_count, row.schedule_attempts) == (2, 3, 1)
+    assert (s.schema_version(), row.attempt_count, row.schedule_attempts) == (SCHEMA_VERSION, 3, 1)
     s.close()
 
 
@@ -189,7 +189,9 @@ def test_readonly_store_reads_without_writing_and_refuses_another_version(tmp_pa
     db.execute("UPDATE schema_version SET version = 1")
     db.commit()
     db.close()
-    with pytest.raises(RuntimeError, match="schema version 1, this dodo-transform reads 2"):
+    with pytest.raises(
+        RuntimeError, match=f"schema version 1, this dodo-transform reads {SCHEMA_VERSION}"
+    ):
         SqliteStore(path, readonly=True)
     db = sqlite3.connect(path)
     assert db.execute("SELECT version FROM schema_version").fetchone() == (1,)  # not migrated

@@ -86,6 +86,33 @@ class ServerConfig:
     shutdown_grace: float = 10.0
     # The binding engine's limits are weaker (see the sandbox docs): serve only on purpose.
     allow_fallback_engine: bool = False
+    # Seconds of nothing but failed attempts after which an endpoint is disabled; 0: never.
+    disable_endpoint_after: float = 0.0
+    # Load a handler file again when it changes (and on SIGHUP, with the whole config).
+    watch_handlers: bool = True
+    # /metrics answers only with the admin token.
+    protect_metrics: bool = False
+
+
+# Svix's operational webhook event types, the names existing receivers know.
+ALERT_TYPES = (
+    "message.attempt.failing",
+    "message.attempt.exhausted",
+    "message.attempt.recovered",
+    "endpoint.disabled",
+)
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    """Where operational webhooks go, Standard-Webhooks-signed with ``secret``."""
+
+    url: str
+    secret: str
+    events: frozenset[str] = frozenset(ALERT_TYPES)
+    retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    timeout: float = 15.0
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,7 @@ class Config:
     server: ServerConfig
     endpoints: Mapping[str, EndpointConfig]
     ui: UiConfig = field(default_factory=UiConfig)
+    alerts: AlertsConfig | None = None
 
 
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
@@ -115,7 +143,7 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "-", f"invalid TOML: {e}") from None
     r = _Reader(path, environ)
-    r.keys(raw, "", {"server", "endpoints", "ui"})
+    r.keys(raw, "", {"server", "endpoints", "ui", "alerts"})
     server = _server(r, r.table(raw, "server"), path.parent)
     ui_table = r.table(raw, "ui")
     r.keys(ui_table, "ui.", {"allow_handler_edit"})
@@ -129,7 +157,41 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
         if ep.name in endpoints:
             raise ConfigError(path, f"endpoints[{i}].name", f"duplicate endpoint {ep.name!r}")
         endpoints[ep.name] = ep
-    return Config(path, server, endpoints, ui)
+    alerts = _alerts(r, r.table(raw, "alerts")) if "alerts" in raw else None
+    return Config(path, server, endpoints, ui, alerts)
+
+
+def _alerts(r: _Reader, t: dict[str, Any]) -> AlertsConfig:
+    k = "alerts."
+    r.keys(t, k, {"url", "secret", "events", "retry_schedule", "timeout", "headers"})
+    url = r.get(t, k, "url", str)
+    if url_problem(url):
+        raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
+    secret = r.get(t, k, "secret", str)
+    _check_secret(r.path, k + "secret", secret)
+    events = r.list(t, k, "events", str, list(ALERT_TYPES))
+    for i, event in enumerate(events):
+        if event not in ALERT_TYPES:
+            raise ConfigError(
+                r.path, f"{k}events[{i}]", f"{event!r}: one of {', '.join(ALERT_TYPES)}"
+            )
+    schedule = tuple(
+        float(x) for x in r.list(t, k, "retry_schedule", (int, float), DEFAULT_SCHEDULE)
+    )
+    if any(x < 0 for x in schedule):
+        raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
+    headers = r.str_map(t, k, "headers")
+    for h in headers:
+        if not _HEADER.match(h):
+            raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
+    return AlertsConfig(
+        url=url,
+        secret=secret,
+        events=frozenset(events),
+        retry_schedule=schedule,
+        timeout=r.positive(t, k, "timeout", float, 15.0),
+        headers=headers,
+    )
 
 
 def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
@@ -146,6 +208,9 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "concurrency",
             "shutdown_grace",
             "allow_fallback_engine",
+            "disable_endpoint_after",
+            "watch_handlers",
+            "protect_metrics",
         },
     )
     d = ServerConfig()
@@ -162,6 +227,11 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
+        disable_endpoint_after=r.non_negative(
+            t, k, "disable_endpoint_after", float, d.disable_endpoint_after
+        ),
+        watch_handlers=r.get(t, k, "watch_handlers", bool, d.watch_handlers),
+        protect_metrics=r.get(t, k, "protect_metrics", bool, d.protect_metrics),
     )
 
 
@@ -355,6 +425,14 @@ class _Reader:
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
         if not math.isfinite(value):
             raise ConfigError(self.path, prefix + key, "must be finite")
+        return value
+
+    def non_negative(
+        self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any
+    ) -> Any:
+        value = self.get(t, prefix, key, typ, default)
+        if not (value >= 0 and math.isfinite(value)):  # also nan
+            raise ConfigError(self.path, prefix + key, "must be a finite number >= 0")
         return value
 
     def list(

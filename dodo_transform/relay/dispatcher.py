@@ -27,9 +27,18 @@ from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
 from .events import Observer
 from .handlers import Handlers
+from .health import EndpointHealth
 from .ratelimit import RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
-from .store import RESPONSE_MAX_BYTES, AsyncStore, Attempt, Delivery, Status, truncate_body
+from .store import (
+    RESPONSE_MAX_BYTES,
+    AsyncStore,
+    Attempt,
+    Delivery,
+    Event,
+    Status,
+    truncate_body,
+)
 
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
@@ -60,6 +69,7 @@ class Dispatcher:
         sandbox: Sandbox | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
+        health: EndpointHealth | None = None,
     ) -> None:
         self.config = config
         # QuickJS runs on the sandbox's own thread; the event loop awaits it.
@@ -74,6 +84,11 @@ class Dispatcher:
         self.limiter = limiter or RateLimiter(self.clock)
         self.resolve = resolve
         self.concurrency = concurrency or config.server.concurrency
+        self.health = health or EndpointHealth(
+            store, self.clock, self.events, config.server.disable_endpoint_after
+        )
+        # The event of each delivery in flight, for the observers (logs name its webhook-id).
+        self._event_of: dict[int, Event] = {}
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
@@ -145,6 +160,7 @@ class Dispatcher:
 
     def _done(self, delivery_id: int, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(delivery_id, None)
+        self._event_of.pop(delivery_id, None)
         self.kick()
 
     async def _idle_time(self) -> float:
@@ -214,7 +230,10 @@ class Dispatcher:
             transform=transform,
             last_error=last_error,
             next_attempt_at=next_attempt_at,
+            event=self._event_of.get(d.id),
         )
+        if attempt is not None:
+            await self.health.attempted(d.endpoint, status == "succeeded")
 
     async def deliver(self, d: Delivery) -> None:
         """One attempt of one claimed delivery, recorded in the store."""
@@ -230,8 +249,10 @@ class Dispatcher:
             return
         event = await self.store.get_event(d.event_id)
         assert event is not None, f"delivery {d.id} has no event"
+        self._event_of[d.id] = event
+        loaded = self.handlers.get(ep.name)
         decision = await transform_async(
-            self.handlers.get(ep.name).handler,
+            loaded.handler,
             event.body,
             sandbox=self.sandbox,
             url=ep.url,
@@ -241,6 +262,7 @@ class Dispatcher:
             limits=ep.limits,
         )
         record = decision.to_dict()
+        record["handler_version"] = loaded.version  # which code produced this transform
         if decision.status == "cancelled":
             await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
@@ -291,7 +313,10 @@ class Dispatcher:
         rate = ep.rate_for(host)
         key = limiter_key(host, request.headers)
         if rate is not None:
+            before = self.clock.now()
             await self.limiter.acquire(key, rate)
+            if (waited := self.clock.now() - before) > 0:
+                self.events.rate_limited(host, waited)
         started = self.clock.now()
         t0 = time.perf_counter()
         status: int | None = None

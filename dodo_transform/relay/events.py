@@ -1,7 +1,10 @@
-"""What happens in the relay, told to observers: metrics, logs and alerts hang off here.
+"""What happens in the relay, told to observers: metrics, logs, alerts and the console's live
+view hang off here.
 
 The receiver reports each webhook's outcome and the dispatcher each recorded state change of a
-delivery (with the attempt, when one was made). Observers are called on the event loop after
+delivery (with the attempt, when one was made) and each wait for a rate limit; the admin API
+reports what an operator did to a delivery or an endpoint; the handlers' owner reports each
+(re)load. Observers are called on the event loop after
 the store has committed, so what they see is durable; they must not block, and an observer
 that raises is logged and otherwise ignored: watching the pipeline never breaks it.
 """
@@ -12,9 +15,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from .store import Attempt, Delivery, Status
+from .store import Attempt, Delivery, EndpointState, Event, Status
 
-__all__ = ["Observer", "Observers", "ReceiveOutcome"]
+__all__ = ["Observer", "Observers", "OperatorAction", "ReceiveOutcome"]
 
 log = logging.getLogger("dodo_transform.relay")
 
@@ -23,6 +26,7 @@ log = logging.getLogger("dodo_transform.relay")
 ReceiveOutcome = Literal[
     "accepted", "duplicate", "filtered", "unauthorized", "invalid", "too_large", "unknown_endpoint"
 ]
+OperatorAction = Literal["replayed", "cancelled"]
 
 
 class Observer:
@@ -48,9 +52,26 @@ class Observer:
         transform: Mapping[str, Any] | None = None,
         last_error: str | None = None,
         next_attempt_at: float | None = None,
+        event: Event | None = None,
     ) -> None:
         """``delivery`` (as it was claimed) was moved to ``status`` in the store;
-        ``status == "pending"`` with ``next_attempt_at`` is a scheduled retry."""
+        ``status == "pending"`` with ``next_attempt_at`` is a scheduled retry. ``event`` is
+        the delivery's event when the dispatcher had read it."""
+
+    def rate_limited(self, target: str, waited: float) -> None:
+        """A send waited ``waited`` seconds for the rate limit of host ``target``."""
+
+    def operated(self, delivery: Delivery, action: OperatorAction) -> None:
+        """An operator's ``action`` was recorded; ``delivery`` is the row afterwards."""
+
+    def endpoint_changed(self, endpoint: str, state: EndpointState, *, by: str) -> None:
+        """An endpoint was disabled (``by="failures"``) or enabled again (``by="operator"``)."""
+
+    def handler_loaded(
+        self, endpoint: str, version: str | None, *, error: str | None = None
+    ) -> None:
+        """The endpoint's handler file was loaded again: ``version`` runs from now on, or
+        ``error`` says why the file was refused (the previous version keeps running)."""
 
 
 class Observers(Observer):
@@ -59,16 +80,32 @@ class Observers(Observer):
     def __init__(self, observers: Iterable[Observer] = ()) -> None:
         self.observers = list(observers)
 
-    def received(self, endpoint: str, outcome: ReceiveOutcome, **details: Any) -> None:
+    def add(self, observer: Observer) -> None:
+        self.observers.append(observer)
+
+    def _each(self, method: str, what: str, *args: Any, **details: Any) -> None:
         for o in self.observers:
             try:
-                o.received(endpoint, outcome, **details)
+                getattr(o, method)(*args, **details)
             except Exception:
-                log.exception("observer %r failed on a received webhook", o)
+                log.exception("observer %r failed on %s", o, what)
+
+    def received(self, endpoint: str, outcome: ReceiveOutcome, **details: Any) -> None:
+        self._each("received", "a received webhook", endpoint, outcome, **details)
 
     def recorded(self, delivery: Delivery, status: Status, **details: Any) -> None:
-        for o in self.observers:
-            try:
-                o.recorded(delivery, status, **details)
-            except Exception:
-                log.exception("observer %r failed on delivery %s", o, delivery.id)
+        self._each("recorded", f"delivery {delivery.id}", delivery, status, **details)
+
+    def rate_limited(self, target: str, waited: float) -> None:
+        self._each("rate_limited", "a rate-limit wait", target, waited)
+
+    def operated(self, delivery: Delivery, action: OperatorAction) -> None:
+        self._each("operated", f"delivery {delivery.id}", delivery, action)
+
+    def endpoint_changed(self, endpoint: str, state: EndpointState, *, by: str) -> None:
+        self._each("endpoint_changed", f"endpoint {endpoint}", endpoint, state, by=by)
+
+    def handler_loaded(
+        self, endpoint: str, version: str | None, *, error: str | None = None
+    ) -> None:
+        self._each("handler_loaded", f"endpoint {endpoint}", endpoint, version, error=error)

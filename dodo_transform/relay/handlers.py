@@ -1,9 +1,13 @@
 """The one owner of each endpoint's loaded handler.
 
 The config loads every handler once at start-up; afterwards only :class:`Handlers` changes
-which code an endpoint runs (a replay reloads it from disk), and the dispatcher and the
-admin API read it from here. Every load is checked the same way: readable UTF-8, within the
-code-size limit, compiles, defines a plain ``function handler``.
+which code an endpoint runs — when its file changes (:meth:`Handlers.watch`), on ``SIGHUP``
+(:meth:`Handlers.replace`, with the whole config), before a replay (:meth:`Handlers.refresh`)
+— and the dispatcher and the admin API read it from here. Every load is checked the same
+way: readable UTF-8, within the code-size limit, compiles, defines a plain ``function
+handler``. A file that fails the check changes nothing: the previous version keeps running,
+and the failure is logged, told to the observers and kept for the console
+(:meth:`Handlers.failures`) until a good version loads.
 """
 
 from __future__ import annotations
@@ -18,11 +22,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..transform import Handler, HandlerError, check_handler
+from .events import Observer
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .config import EndpointConfig
 
-__all__ = ["HandlerLoadError", "Handlers", "LoadedHandler", "handler_version", "load_handler"]
+__all__ = [
+    "HandlerLoadError",
+    "Handlers",
+    "LoadFailure",
+    "LoadedHandler",
+    "handler_version",
+    "load_handler",
+]
 
 log = logging.getLogger("dodo_transform.relay")
 
@@ -61,28 +75,64 @@ class LoadedHandler:
     loaded_at: float
 
 
+@dataclass(frozen=True)
+class LoadFailure:
+    """The last refused load of an endpoint's handler file."""
+
+    error: str
+    at: float
+
+
 class Handlers:
     """Each endpoint's current handler, and the one way to change it."""
 
-    def __init__(self, endpoints: Mapping[str, EndpointConfig]) -> None:
+    def __init__(
+        self, endpoints: Mapping[str, EndpointConfig], events: Observer | None = None
+    ) -> None:
         self._lock = threading.Lock()
+        self.events = events or Observer()
         now = time.time()
         self._current = {
             name: LoadedHandler(ep.handler, handler_version(ep.handler), ep.handler_path, now)
             for name, ep in endpoints.items()
         }
+        self._failures: dict[str, LoadFailure] = {}
 
     def get(self, endpoint: str) -> LoadedHandler:
         return self._current[endpoint]
+
+    def all(self) -> dict[str, LoadedHandler]:
+        return dict(self._current)
+
+    def failures(self) -> dict[str, LoadFailure]:
+        """Endpoints whose handler file was last refused (the previous version runs)."""
+        return dict(self._failures)
 
     def reload(self, endpoint: str) -> LoadedHandler:
         """Load the endpoint's handler file again; on success every later transform of the
         endpoint runs it. :class:`HandlerLoadError` (and the old handler kept) otherwise."""
         with self._lock:
             old = self._current[endpoint]
-            handler = load_handler(old.path)
-            new = LoadedHandler(handler, handler_version(handler), old.path, time.time())
-            self._current[endpoint] = new
+            failed: str | None = None
+            try:
+                handler = load_handler(old.path)
+            except HandlerLoadError as e:
+                self._failures[endpoint] = LoadFailure(str(e), time.time())
+                failed = str(e)
+            else:
+                new = LoadedHandler(handler, handler_version(handler), old.path, time.time())
+                self._current[endpoint] = new
+                self._failures.pop(endpoint, None)
+        if failed is not None:
+            log.error(
+                "endpoint %s: handler %s not reloaded, version %s keeps running: %s",
+                endpoint,
+                old.path,
+                old.version,
+                failed,
+            )
+            self.events.handler_loaded(endpoint, None, error=failed)
+            raise HandlerLoadError(failed)
         if new.version != old.version:
             log.warning(
                 "endpoint %s: handler %s reloaded (version %s, was %s)",
@@ -91,4 +141,76 @@ class Handlers:
                 new.version,
                 old.version,
             )
+            self.events.handler_loaded(endpoint, new.version)
         return new
+
+    def refresh(self, endpoint: str) -> LoadedHandler:
+        """Reload the endpoint's handler if its file no longer holds the running version (or
+        its last load failed): what a watcher would do, done now. Raises as :meth:`reload`."""
+        current = self._current[endpoint]
+        try:
+            on_disk = current.path.read_bytes()
+        except OSError:
+            return self.reload(endpoint)  # says why, keeps the old one
+        try:
+            text = on_disk.decode("utf-8")
+        except UnicodeDecodeError:
+            return self.reload(endpoint)
+        if endpoint not in self._failures and handler_version(Handler(text)) == current.version:
+            return current
+        return self.reload(endpoint)
+
+    def changed(self, paths: set[Path]) -> None:
+        """Files changed on disk: reload every endpoint whose handler is one of them."""
+        resolved = {p.resolve() for p in paths}
+        for endpoint, loaded in self.all().items():
+            if loaded.path.resolve() in resolved:
+                try:
+                    self.reload(endpoint)
+                except HandlerLoadError:
+                    pass  # logged and kept in failures(); the old version runs on
+
+    def replace(self, endpoints: Mapping[str, EndpointConfig]) -> None:
+        """A reloaded config: exactly these endpoints, each with the handler it loaded."""
+        now = time.time()
+        with self._lock:
+            old = self._current
+            self._current = {
+                name: LoadedHandler(ep.handler, handler_version(ep.handler), ep.handler_path, now)
+                for name, ep in endpoints.items()
+            }
+            self._failures = {}
+        for name, loaded in self._current.items():
+            if name not in old or old[name].version != loaded.version:
+                self.events.handler_loaded(name, loaded.version)
+
+    async def watch(self, stop: asyncio.Event) -> None:
+        """Reload handlers whose files change, until ``stop`` is set.
+
+        The directories are watched, not the files: editors often save by writing a new
+        file and renaming it over the old one, which a watch on the old file never sees.
+        """
+        import watchfiles
+
+        while not stop.is_set():
+            folders = sorted({str(h.path.resolve().parent) for h in self._current.values()})
+            watched = {h.path.resolve() for h in self._current.values()}
+
+            def ours(_change: object, path: str, watched: set[Path] = watched) -> bool:
+                return Path(path).resolve() in watched
+
+            async for changes in watchfiles.awatch(
+                *folders,
+                stop_event=stop,
+                watch_filter=ours,
+                debounce=200,
+                step=50,
+                rust_timeout=1000,
+                yield_on_timeout=True,
+                recursive=False,
+            ):
+                if changes:
+                    self.changed({Path(path) for _, path in changes})
+                # A config reload may have changed the set of files: watch them afresh.
+                if {h.path.resolve() for h in self._current.values()} != watched:
+                    break

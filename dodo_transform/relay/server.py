@@ -1,4 +1,5 @@
-"""The HTTP side: receive Dodo's webhooks, and the admin API.
+"""The HTTP side: receive Dodo's webhooks; the admin API (``admin.py``), ``/metrics`` and
+``/openapi.json`` beside it.
 
 Receive path, in this order: endpoint known (404) → body within the limit (413) → signature
 valid (401) → JSON (400) → event and delivery committed (deduplicated by ``webhook-id``) →
@@ -9,9 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hmac
 import json
 import logging
+import signal
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
@@ -27,13 +31,21 @@ from ..report import json_record
 from ..sandbox import Sandbox
 from ..transform import redact_headers, transform_async
 from ..workbench import testapi
-from .config import Config, EndpointConfig
+from .admin import admin_routes
+from .alerts import Alerts
+from .config import Config, ConfigError, EndpointConfig, load_config
 from .dispatcher import Dispatcher, new_client
 from .events import Observer, Observers, ReceiveOutcome
-from .handlers import HandlerLoadError, Handlers
+from .handlers import Handlers
+from .health import EndpointHealth
+from .live import LiveFeed
+from .logs import LogObserver
+from .metrics import Metrics
+from .openapi import openapi_document
+from .operations import Operations
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import STATUSES, AsyncStore, Delivery, Store, ThreadedStore
+from .store import AsyncStore, Store, ThreadedStore, customer_key
 
 log = logging.getLogger("dodo_transform.server")
 
@@ -42,20 +54,20 @@ def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-class _TooLarge(Exception):
+class TooLarge(Exception):
     pass
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refusing (``_TooLarge``) as soon as it exceeds ``limit`` bytes."""
+    """The body, refusing (``TooLarge``) as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
+        raise TooLarge
     chunks = bytearray()
     async for chunk in request.stream():
         chunks += chunk
         if len(chunks) > limit:
-            raise _TooLarge
+            raise TooLarge
     return bytes(chunks)
 
 
@@ -71,12 +83,12 @@ def ordering_key(endpoint: str, payload: Any) -> str:
     customer = data.get("customer") if isinstance(data, dict) else None
     email = customer.get("email") if isinstance(customer, dict) else None
     if isinstance(email, str) and email:
-        return f"{endpoint}\ncustomer:{email.strip().lower()}"
+        return customer_key(endpoint, email)
     return ""  # filled with a unique value by the caller
 
 
 class App:
-    """State shared by the routes: config, store, worker."""
+    """State shared by the routes: config, store, worker, and what watches them."""
 
     def __init__(
         self,
@@ -95,12 +107,20 @@ class App:
         self._client = client
         self._run_worker = run_worker
         self._dispatcher_options = dispatcher_options
-        self.handlers = Handlers(config.endpoints)
         self.events = Observers(observers)
+        self.handlers = Handlers(config.endpoints, self.events)
+        self.operations = Operations(self)
+        self.prometheus = Metrics(self)
+        self.live = LiveFeed()
+        self.alerts = Alerts(config.alerts, self.clock)
+        for watcher in (self.operations, self.prometheus, self.live, self.alerts, LogObserver()):
+            self.events.add(watcher)
         self.store: AsyncStore
         self.sandbox: Sandbox
         self.dispatcher: Dispatcher
+        self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._stop_watching = asyncio.Event()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -112,6 +132,9 @@ class App:
         # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
         given = self._dispatcher_options.pop("sandbox", None)
         self.sandbox = given or Sandbox()
+        self.health = EndpointHealth(
+            self.store, self.clock, self.events, self.config.server.disable_endpoint_after
+        )
         self.dispatcher = Dispatcher(
             self.config,
             self.store,
@@ -120,21 +143,50 @@ class App:
             sandbox=self.sandbox,
             handlers=self.handlers,
             events=self.events,
+            health=self.health,
             **self._dispatcher_options,
         )
+        tasks: list[asyncio.Task[None]] = []
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+        self._stop_watching = asyncio.Event()
+        if self.config.server.watch_handlers:
+            tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
+        self.alerts.start(client)
+        on_hup = _on_sighup(self)
+        log.info(
+            "started: endpoints %s; store %s; alerts %s",
+            ", ".join(self.config.endpoints),
+            self.config.server.database,
+            self.config.alerts.url if self.config.alerts else "off",
+        )
         try:
             yield
         finally:
+            log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
+            if on_hup is not None:
+                on_hup()
+            self._stop_watching.set()
             if self._worker is not None:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
                 await self._worker
+            await self.alerts.stop()
+            for task in tasks:
+                with contextlib.suppress(Exception):
+                    await task
+            self.live.close()
             if self._client is None:
                 await client.aclose()
             if given is None:
                 await asyncio.to_thread(self.sandbox.close)
             await asyncio.to_thread(self.store.close)
+            log.info("stopped")
+
+    async def _watch(self) -> None:
+        try:
+            await self.handlers.watch(self._stop_watching)
+        except Exception:  # watching is a convenience: never take the server down with it
+            log.exception("watching handler files failed; reload with SIGHUP instead")
 
     # -- receive ---------------------------------------------------------------------------
 
@@ -150,7 +202,7 @@ class App:
         limit = self.config.server.max_body_bytes
         try:
             body = await read_body(request, limit)
-        except _TooLarge:
+        except TooLarge:
             self.events.received(name, "too_large")
             return error(413, f"body larger than {limit:,} bytes (server.max_body_bytes)")
         except ClientDisconnect:
@@ -218,91 +270,70 @@ class App:
         return JSONResponse(body, status_code=503 if worker_dead else 200)
 
     async def admin_check(self, request: Request) -> Response | None:
-        return self._admin(request)
+        return self.admin_denied(request)
 
-    def _admin(self, request: Request) -> Response | None:
+    def admin_denied(self, request: Request) -> Response | None:
+        """None when the request carries the admin token; else the response refusing it."""
         token = self.config.server.admin_token
         if not token:
             return error(403, "the admin API is disabled: set [server] admin_token in the config")
-        given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        if not self.is_admin(request.headers.get("authorization", "")):
             return error(401, "admin routes need 'Authorization: Bearer <server.admin_token>'")
         return None
 
-    async def list_deliveries(self, request: Request) -> Response:
-        if (denied := self._admin(request)) is not None:
+    def is_admin(self, authorization: str) -> bool:
+        token = self.config.server.admin_token
+        return bool(token) and hmac.compare_digest(
+            authorization.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()
+        )
+
+    async def metrics(self, request: Request) -> Response:
+        if self.config.server.protect_metrics and (denied := self.admin_denied(request)):
             return denied
-        status = request.query_params.get("status") or None
-        endpoint = request.query_params.get("endpoint") or None
-        if status is not None and status not in STATUSES:
-            return error(400, f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-        limit_text = request.query_params.get("limit", "100")
-        if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-            return error(400, "limit must be an integer 1..1000")
-        rows = await self.store.list_deliveries(status, endpoint, int(limit_text))
-        return JSONResponse({"deliveries": [d.to_dict() for d in rows]})
+        body, content_type = await self.prometheus.render()
+        return Response(body, media_type=content_type)
 
-    async def _admin_delivery(self, request: Request) -> Delivery | Response:
-        """The delivery of an admin route's ``{id}``, or the response refusing the request."""
-        if (denied := self._admin(request)) is not None:
-            return denied
-        text = request.path_params["id"]
-        d = await self.store.get_delivery(int(text)) if text.isdigit() else None
-        return d if d is not None else error(404, f"no delivery {text!r}")
+    async def openapi(self, _request: Request) -> Response:
+        return JSONResponse(openapi_document(self.config))
 
-    async def get_delivery(self, request: Request) -> Response:
-        d = await self._admin_delivery(request)
-        if isinstance(d, Response):
-            return d
-        event = await self.store.get_event(d.event_id)
-        attempts = await self.store.attempts(d.id)
-        out = d.to_dict()
-        if event is not None:
-            out["event"] = {
-                "id": event.id,
-                "webhook_id": event.webhook_id,
-                "event_type": event.event_type,
-                "received_at": event.received_at,
-                "body": event.body.decode("utf-8", errors="replace"),
-            }
-        out["attempts"] = [a.to_dict() for a in attempts]
-        return JSONResponse(out)
-
-    async def replay(self, request: Request) -> Response:
-        d = await self._admin_delivery(request)
-        if isinstance(d, Response):
-            return d
-        if d.status == "delivering":
-            return error(409, f"delivery {d.id} is being delivered right now; try again later")
-        event = await self.store.get_event(d.event_id)
-        ep = self.config.endpoints.get(d.endpoint)
-        if ep is None:
-            return error(409, f"endpoint {d.endpoint!r} is no longer configured")
-        if event is not None and not ep.accepts(event.event_type):
-            return error(
-                409,
-                f"event type {event.event_type!r} is outside the endpoint's "
-                "events filter; add it to `events` to deliver it",
-            )
+    async def reload_config(self) -> str | None:
+        """Read the config file again (what ``SIGHUP`` does): endpoints, handlers, alerts
+        and the admin token change at once; ``[server]`` keys that need a new socket or
+        store (host, port, database) are kept and named in the log. None on success, else
+        the problem (the running config stays)."""
         try:
-            # A replay runs the handler as it is on disk now, and so does every later event.
-            await asyncio.to_thread(self.handlers.reload, ep.name)
-        except HandlerLoadError as e:
-            return error(409, f"not replayed: the handler does not load: {e}")
-        replayed = await self.store.replay(d.id, self.clock.now())
+            new = await asyncio.to_thread(load_config, self.config.path)
+        except ConfigError as e:
+            log.error("config not reloaded, the running one stays: %s", e)
+            return str(e)
+        old = self.config.server
+        kept = [
+            k for k in ("host", "port", "database") if getattr(new.server, k) != getattr(old, k)
+        ]
+        if kept:
+            log.warning("config reloaded; %s take effect after a restart", ", ".join(kept))
+            new = dataclasses.replace(
+                new, server=dataclasses.replace(new.server, **{k: getattr(old, k) for k in kept})
+            )
+        self.config = new
+        self.dispatcher.config = new
+        self.handlers.replace(new.endpoints)
+        self.health.disable_after = new.server.disable_endpoint_after
+        if self.alerts is not None:
+            self.alerts.configure(new.alerts)
+        log.warning("config %s reloaded: endpoints %s", new.path, ", ".join(new.endpoints))
         self.dispatcher.kick()
-        assert replayed is not None
-        return JSONResponse({"delivery_id": d.id, "status": replayed.status}, status_code=202)
+        return None
 
     async def simulate(self, request: Request) -> Response:
-        if (denied := self._admin(request)) is not None:
+        if (denied := self.admin_denied(request)) is not None:
             return denied
         ep = self.config.endpoints.get(request.path_params["name"])
         if ep is None:
             return error(404, f"no endpoint {request.path_params['name']!r}")
         try:
             body = json.loads(await read_body(request, self.config.server.max_body_bytes))
-        except _TooLarge:
+        except TooLarge:
             return error(413, "request body too large")
         except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
             return error(400, f"body is not valid JSON: {e}")
@@ -334,6 +365,27 @@ class App:
         return JSONResponse(json_record(decision, None, event_type))
 
 
+def _on_sighup(app: App) -> Callable[[], None] | None:
+    """Reload the config on SIGHUP; returns how to stop listening. Only the main thread's
+    event loop can take signals (``serve``); a server in a test's thread has none."""
+    loop = asyncio.get_running_loop()
+    if not hasattr(signal, "SIGHUP") or threading.current_thread() is not threading.main_thread():
+        return None
+    pending: set[asyncio.Task[str | None]] = set()
+
+    def reload() -> None:
+        log.warning("SIGHUP: reloading the config")
+        task = loop.create_task(app.reload_config())
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    try:
+        loop.add_signal_handler(signal.SIGHUP, reload)
+    except (NotImplementedError, RuntimeError, ValueError):
+        return None
+    return lambda: None if loop.remove_signal_handler(signal.SIGHUP) else None
+
+
 def create_app(config: Config, **options: Any) -> Starlette:
     """The Starlette app; ``options`` go to :class:`App` (tests inject clock, store, client)."""
     state = App(config, **options)
@@ -341,9 +393,9 @@ def create_app(config: Config, **options: Any) -> Starlette:
         routes=[
             Route("/webhooks/{endpoint}", state.receive, methods=["POST"]),
             Route("/healthz", state.healthz, methods=["GET"]),
-            Route("/deliveries", state.list_deliveries, methods=["GET"]),
-            Route("/deliveries/{id}", state.get_delivery, methods=["GET"]),
-            Route("/deliveries/{id}/replay", state.replay, methods=["POST"]),
+            Route("/metrics", state.metrics, methods=["GET"]),
+            Route("/openapi.json", state.openapi, methods=["GET"]),
+            *admin_routes(state),
             Route("/endpoints/{name}/simulate", state.simulate, methods=["POST"]),
             # Any handler code on samples, as `dodo-transform test --json` does it.
             testapi.route(state.admin_check, sandbox=lambda: state.sandbox),

@@ -15,7 +15,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .store import STATUSES, Attempt, Delivery, Event, Ingested, Status, Store, dumps
+from .store import (
+    STATUSES,
+    Attempt,
+    Delivery,
+    DeliveryQuery,
+    EndpointState,
+    EndpointStats,
+    Event,
+    Ingested,
+    Listed,
+    Status,
+    Store,
+    customer_key,
+    dumps,
+)
 
 # Each entry migrates from version i to i + 1; append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -68,6 +82,18 @@ MIGRATIONS: list[str] = [
     UPDATE deliveries SET schedule_attempts = attempt_count,
         attempt_count = (SELECT COUNT(*) FROM attempts a WHERE a.delivery_id = deliveries.id);
     """,
+    # 3: the operator's views: endpoints' failure streaks and disabled flags; lists by time and
+    # by event type; an endpoint's recent attempts.
+    """
+    CREATE TABLE endpoint_state (
+        endpoint TEXT PRIMARY KEY,
+        failing_since REAL,
+        disabled_at REAL
+    );
+    CREATE INDEX deliveries_created ON deliveries (created_at);
+    CREATE INDEX events_type ON events (event_type);
+    CREATE INDEX attempts_started ON attempts (started_at);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 # deliveries.lease_until (version 1) is no longer written nor read: one process owns the store
@@ -79,6 +105,18 @@ _ELIGIBLE = """
         SELECT 1 FROM deliveries o
         WHERE o.ordering_key = d.ordering_key AND o.id < d.id
           AND o.status IN ('pending', 'delivering'))
+    AND d.endpoint NOT IN (
+        SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
+"""
+# The filters of a DeliveryQuery, over deliveries d joined with their events e.
+_MATCHES = """
+    (:status IS NULL OR d.status = :status)
+    AND (:endpoint IS NULL OR d.endpoint = :endpoint)
+    AND (:event_type IS NULL OR e.event_type = :event_type)
+    AND (:since IS NULL OR d.created_at >= :since)
+    AND (:until IS NULL OR d.created_at < :until)
+    AND (:customer IS NULL OR d.ordering_key = d.endpoint || :customer)
+    AND (:before IS NULL OR d.id < :before)
 """
 _DELIVERY_COLS = (
     "id, event_id, endpoint, status, attempt_count, next_attempt_at, ordering_key, last_error, "
@@ -317,6 +355,78 @@ class SqliteStore(Store):
             )
         return self.get_delivery(delivery_id)
 
+    def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]:
+        cols = ", ".join(f"d.{c.strip()}" for c in _DELIVERY_COLS.split(","))
+        rows = self._db.execute(
+            f"SELECT {cols}, e.webhook_id, e.event_type, (SELECT a.status_code FROM attempts a"
+            " WHERE a.delivery_id = d.id ORDER BY a.n DESC LIMIT 1)"
+            f" FROM deliveries d JOIN events e ON e.id = d.event_id WHERE {_MATCHES}"
+            " ORDER BY d.id DESC LIMIT :limit",
+            {**_params(query), "limit": limit},
+        ).fetchall()
+        return [Listed(_delivery(r[:12]), r[12], r[13], r[14]) for r in rows]
+
+    def count(self, query: DeliveryQuery) -> int:
+        row = self._db.execute(
+            f"SELECT COUNT(*) FROM deliveries d JOIN events e ON e.id = d.event_id"
+            f" WHERE {_MATCHES}",
+            _params(query),
+        ).fetchone()
+        return int(row[0])
+
+    def cancel(self, delivery_id: int, now: float) -> Delivery | None:
+        with self._tx():
+            self._db.execute(
+                "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
+                " last_error = 'cancelled by an operator', updated_at = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (now, delivery_id),
+            )
+        return self.get_delivery(delivery_id)
+
+    def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
+        out: dict[str, dict[str, Any]] = {}
+        for endpoint, n, ok, mean, top in self._db.execute(
+            "SELECT d.endpoint, COUNT(*), SUM(a.status_code BETWEEN 200 AND 299),"
+            " AVG(a.duration_ms), MAX(a.duration_ms) FROM attempts a"
+            " JOIN deliveries d ON d.id = a.delivery_id WHERE a.started_at >= ?"
+            " GROUP BY d.endpoint",
+            (since,),
+        ):
+            out[endpoint] = {"attempts": n, "succeeded": ok or 0, "mean_ms": mean, "max_ms": top}
+        for endpoint, error, status, at in self._db.execute(
+            # Each endpoint's latest failed attempt, whenever it was.
+            "SELECT d.endpoint, a.error, a.status_code, a.started_at FROM attempts a"
+            " JOIN deliveries d ON d.id = a.delivery_id WHERE a.id IN (SELECT MAX(a2.id)"
+            " FROM attempts a2 JOIN deliveries d2 ON d2.id = a2.delivery_id"
+            " WHERE a2.status_code IS NULL OR a2.status_code NOT BETWEEN 200 AND 299"
+            " GROUP BY d2.endpoint)"
+        ):
+            text = error or f"HTTP {status}"
+            out.setdefault(endpoint, {}).update(last_error=text, last_error_at=at)
+        for endpoint, queued, oldest in self._db.execute(
+            "SELECT endpoint, COUNT(*), MIN(created_at) FROM deliveries"
+            " WHERE status IN ('pending', 'delivering') GROUP BY endpoint"
+        ):
+            out.setdefault(endpoint, {}).update(queued=queued, oldest_queued_at=oldest)
+        return {endpoint: EndpointStats(**values) for endpoint, values in out.items()}
+
+    def endpoint_states(self) -> dict[str, EndpointState]:
+        rows = self._db.execute("SELECT endpoint, failing_since, disabled_at FROM endpoint_state")
+        return {r[0]: EndpointState(r[1], r[2]) for r in rows}
+
+    def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
+        with self._tx():
+            if state == EndpointState():
+                self._db.execute("DELETE FROM endpoint_state WHERE endpoint = ?", (endpoint,))
+                return
+            self._db.execute(
+                "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
+                " VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
+                " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
+                (endpoint, state.failing_since, state.disabled_at),
+            )
+
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {status: n for status, n in rows}
@@ -334,6 +444,22 @@ class _Tx:
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _params(q: DeliveryQuery) -> dict[str, Any]:
+    # The customer's key minus its endpoint prefix: the filter then holds on every endpoint.
+    customer = None
+    if q.customer_email is not None:
+        customer = customer_key("", q.customer_email)
+    return {
+        "status": q.status,
+        "endpoint": q.endpoint,
+        "event_type": q.event_type,
+        "since": q.since,
+        "until": q.until,
+        "customer": customer,
+        "before": q.before,
+    }
 
 
 def _status(value: object) -> Status:

@@ -82,6 +82,71 @@ class Ingested:
     duplicate: bool
 
 
+def customer_key(endpoint: str, email: str) -> str:
+    """The ordering key of a customer's deliveries on an endpoint; the customer-email filter
+    of :class:`DeliveryQuery` finds deliveries by it."""
+    return f"{endpoint}\ncustomer:{email.strip().lower()}"
+
+
+@dataclass(frozen=True)
+class DeliveryQuery:
+    """Which deliveries a list, a count or a bulk replay is about; every given field narrows.
+
+    ``since``/``until`` bound the time the event was received (``until`` excluded);
+    ``before`` is the pagination cursor: only deliveries with a smaller id (the list is newest
+    first, so the last id of a page is the next page's cursor).
+    """
+
+    status: Status | None = None
+    endpoint: str | None = None
+    event_type: str | None = None
+    since: float | None = None
+    until: float | None = None
+    customer_email: str | None = None
+    before: int | None = None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A delivery as lists show it: with its event's id and type and the last HTTP status."""
+
+    delivery: Delivery
+    webhook_id: str
+    event_type: str | None
+    http_status: int | None  # the last attempt's status code; None: no attempt or no answer
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.delivery.to_dict(),
+            "webhook_id": self.webhook_id,
+            "event_type": self.event_type,
+            "http_status": self.http_status,
+        }
+
+
+@dataclass(frozen=True)
+class EndpointStats:
+    """One endpoint's recent attempts and its queue, for the console and the metrics."""
+
+    attempts: int = 0
+    succeeded: int = 0
+    mean_ms: float | None = None
+    max_ms: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    queued: int = 0  # pending or delivering
+    oldest_queued_at: float | None = None  # when the oldest queued event was received
+
+
+@dataclass(frozen=True)
+class EndpointState:
+    """Kept across restarts: since when an endpoint fails without a success in between, and
+    whether (since when) it is disabled: a disabled endpoint's deliveries wait, pending."""
+
+    failing_since: float | None = None
+    disabled_at: float | None = None
+
+
 class Store(abc.ABC):
     """Durable state. Every method is one transaction."""
 
@@ -109,7 +174,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def claim(self, now: float, limit: int) -> list[Delivery]:
-        """Mark up to ``limit`` due deliveries ``delivering``: the oldest per ordering key."""
+        """Mark up to ``limit`` due deliveries ``delivering``: the oldest per ordering key,
+        never one of a disabled endpoint (see :meth:`set_endpoint_state`)."""
 
     @abc.abstractmethod
     def next_due(self) -> float | None:
@@ -153,6 +219,31 @@ class Store(abc.ABC):
 
         ``schedule_attempts`` goes back to 0; ``attempt_count`` and the attempts are kept.
         """
+
+    @abc.abstractmethod
+    def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]:
+        """Deliveries matching ``query``, newest (highest id) first, at most ``limit``."""
+
+    @abc.abstractmethod
+    def count(self, query: DeliveryQuery) -> int:
+        """How many deliveries match ``query`` (``before`` included)."""
+
+    @abc.abstractmethod
+    def cancel(self, delivery_id: int, now: float) -> Delivery | None:
+        """A ``pending`` delivery (also one waiting for a retry) becomes ``cancelled``; any
+        other state is left alone. Returns the row as it is afterwards."""
+
+    @abc.abstractmethod
+    def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
+        """Per endpoint: the attempts started at ``since`` or later, and the current queue."""
+
+    @abc.abstractmethod
+    def endpoint_states(self) -> dict[str, EndpointState]:
+        """Every endpoint with a recorded failure streak or a disabled flag."""
+
+    @abc.abstractmethod
+    def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
+        """Record ``state``; a disabled endpoint's deliveries are no longer claimed."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]: ...
@@ -218,6 +309,24 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def replay(self, delivery_id: int, now: float) -> Delivery | None: ...
+
+    @abc.abstractmethod
+    async def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]: ...
+
+    @abc.abstractmethod
+    async def count(self, query: DeliveryQuery) -> int: ...
+
+    @abc.abstractmethod
+    async def cancel(self, delivery_id: int, now: float) -> Delivery | None: ...
+
+    @abc.abstractmethod
+    async def endpoint_stats(self, since: float) -> dict[str, EndpointStats]: ...
+
+    @abc.abstractmethod
+    async def endpoint_states(self) -> dict[str, EndpointState]: ...
+
+    @abc.abstractmethod
+    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None: ...
 
     @abc.abstractmethod
     async def counts(self) -> dict[str, int]: ...
@@ -310,6 +419,24 @@ class ThreadedStore(AsyncStore):
 
     async def replay(self, delivery_id: int, now: float) -> Delivery | None:
         return await self._call(self._store.replay, delivery_id, now)
+
+    async def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]:
+        return await self._call(self._store.search, query, limit)
+
+    async def count(self, query: DeliveryQuery) -> int:
+        return await self._call(self._store.count, query)
+
+    async def cancel(self, delivery_id: int, now: float) -> Delivery | None:
+        return await self._call(self._store.cancel, delivery_id, now)
+
+    async def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
+        return await self._call(self._store.endpoint_stats, since)
+
+    async def endpoint_states(self) -> dict[str, EndpointState]:
+        return await self._call(self._store.endpoint_states)
+
+    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
+        await self._call(self._store.set_endpoint_state, endpoint, state)
 
     async def counts(self) -> dict[str, int]:
         return await self._call(self._store.counts)

@@ -1,0 +1,150 @@
+"""The relay's log: one line per received webhook and per attempt, start-up, shutdown and
+errors with their cause — as text for people or JSON lines for log shippers.
+
+Lines carry their facts as fields (``endpoint``, ``webhook_id``, ``delivery_id``,
+``event_type``, ``status``, ``http_status``, ``duration_ms``…), never a secret: no header
+values, no bodies, no signing secret or token reaches a log line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, Literal
+
+from .events import Observer, OperatorAction, ReceiveOutcome
+from .store import Attempt, Delivery, EndpointState, Event, Status
+
+__all__ = ["LogObserver", "configure_logging"]
+
+LogFormat = Literal["text", "json"]
+LEVELS = ("debug", "info", "warning", "error")
+log = logging.getLogger("dodo_transform.events")
+
+# What a receive outcome answered: the log says it as an HTTP status too.
+ANSWER: dict[str, int] = {
+    "accepted": 202,
+    "filtered": 202,
+    "duplicate": 200,
+    "unauthorized": 401,
+    "invalid": 400,
+    "too_large": 413,
+    "unknown_endpoint": 404,
+}
+
+
+def _line(level: int, message: str, **fields: Any) -> None:
+    log.log(level, message, extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+
+
+class LogObserver(Observer):
+    def received(
+        self,
+        endpoint: str,
+        outcome: ReceiveOutcome,
+        *,
+        webhook_id: str | None = None,
+        event_type: str | None = None,
+        delivery_id: int | None = None,
+    ) -> None:
+        level = logging.INFO if ANSWER[outcome] < 300 else logging.WARNING
+        _line(
+            level,
+            "received",
+            endpoint=endpoint,
+            webhook_id=webhook_id,
+            delivery_id=delivery_id,
+            event_type=event_type,
+            outcome=outcome,
+            http_status=ANSWER[outcome],
+        )
+
+    def recorded(
+        self,
+        delivery: Delivery,
+        status: Status,
+        *,
+        attempt: Attempt | None = None,
+        last_error: str | None = None,
+        next_attempt_at: float | None = None,
+        event: Event | None = None,
+        **_: Any,
+    ) -> None:
+        fields: dict[str, Any] = {
+            "endpoint": delivery.endpoint,
+            "webhook_id": event.webhook_id if event else None,
+            "delivery_id": delivery.id,
+            "event_type": event.event_type if event else None,
+            "status": status,
+        }
+        if attempt is None:  # cancelled, transform_failed: decided without sending
+            level = logging.WARNING if status == "transform_failed" else logging.INFO
+            _line(level, "delivery", **fields, error=last_error)
+            return
+        retry_in = None
+        if next_attempt_at is not None:
+            retry_in = round(max(0.0, next_attempt_at - attempt.started_at), 3)
+        _line(
+            logging.INFO if status == "succeeded" else logging.WARNING,
+            "attempt",
+            **fields,
+            attempt=delivery.attempt_count + 1,
+            http_status=attempt.status_code,
+            duration_ms=attempt.duration_ms,
+            error=last_error if status != "succeeded" else None,
+            retry_in_s=retry_in,
+        )
+
+    def rate_limited(self, target: str, waited: float) -> None:
+        _line(logging.DEBUG, "rate limit wait", target=target, waited_s=round(waited, 3))
+
+    def operated(self, delivery: Delivery, action: OperatorAction) -> None:
+        _line(logging.INFO, action, endpoint=delivery.endpoint, delivery_id=delivery.id)
+
+    def endpoint_changed(self, endpoint: str, state: EndpointState, *, by: str) -> None:
+        what = "endpoint disabled" if state.disabled_at is not None else "endpoint enabled"
+        _line(logging.WARNING, what, endpoint=endpoint, by=by)
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, fmt: LogFormat) -> None:
+        super().__init__()
+        self.json = fmt == "json"
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = getattr(record, "fields", {})
+        when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+        when += f".{int(record.msecs):03d}Z"
+        message = record.getMessage()
+        error = self.formatException(record.exc_info) if record.exc_info else None
+        if self.json:
+            out = {"time": when, "level": record.levelname.lower(), "logger": record.name}
+            out["message"] = message
+            out.update(fields)
+            if error:
+                out["exception"] = error
+            return json.dumps(out, ensure_ascii=False, default=str)
+        text = f"{when} {record.levelname:<7} {message}"
+        if fields:
+            text += " " + " ".join(f"{k}={_text(v)}" for k, v in fields.items())
+        return text + (f"\n{error}" if error else "")
+
+
+def _text(value: Any) -> str:
+    text = str(value)
+    return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
+
+
+def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
+    """Send dodo-transform's and uvicorn's logs to stderr, one line per record."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(fmt))
+    for name in ("dodo_transform", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level.upper())
+        logger.propagate = False
+    # One line per webhook comes from us: uvicorn's access log would repeat it.
+    logging.getLogger("uvicorn.access").disabled = True

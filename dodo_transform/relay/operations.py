@@ -1,0 +1,274 @@
+"""What an operator can see and do, once: the admin API (JSON) and the console (HTML) both
+call these, so a replay from a script and a replay from a button are the same act.
+
+Each refusal is an :class:`OperationError` carrying the HTTP status the admin API answers
+and a sentence for the person. Bulk replays are tracked here as they progress: the
+operations object is an :class:`~dodo_transform.relay.events.Observer`, so each replayed
+delivery's outcome arrives as the dispatcher records it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..transform import SECRET_HEADER, redact_headers
+from .events import Observer
+from .handlers import HandlerLoadError
+from .store import FINISHED, Delivery, DeliveryQuery, EndpointStats, Listed, Status
+
+if TYPE_CHECKING:
+    from .server import App
+
+__all__ = ["BULK_MAX", "BulkReplay", "OperationError", "Operations", "listed_dict"]
+
+# One bulk replay touches at most this many deliveries; repeat it for more (each run takes
+# the newest matching ones that are not yet pending).
+BULK_MAX = 10_000
+
+
+class OperationError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class BulkReplay:
+    """One bulk replay and how far its deliveries have got."""
+
+    id: int
+    query: dict[str, Any]
+    started_at: float
+    outcome: dict[int, Status] = field(default_factory=dict)  # delivery id -> latest status
+    refused: dict[int, str] = field(default_factory=dict)  # delivery id -> why not replayed
+
+    def progress(self) -> dict[str, Any]:
+        counts: dict[str, int] = {}
+        for status in self.outcome.values():
+            counts[status] = counts.get(status, 0) + 1
+        done = sum(n for s, n in counts.items() if s in FINISHED)
+        return {
+            "id": self.id,
+            "filter": self.query,
+            "started_at": self.started_at,
+            "total": len(self.outcome),
+            "finished": done,
+            "done": done == len(self.outcome),
+            "by_status": counts,
+            "refused": {str(k): v for k, v in self.refused.items()},
+        }
+
+
+class Operations(Observer):
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._bulk: OrderedDict[int, BulkReplay] = OrderedDict()
+        self._bulk_ids = itertools.count(1)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def search(self, query: DeliveryQuery, limit: int) -> tuple[list[Listed], str | None]:
+        """A page of deliveries, newest first, and the cursor of the next page (or None)."""
+        rows = await self.app.store.search(query, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (str(rows[-1].delivery.id) if more and rows else None)
+
+    async def delivery(self, delivery_id: int) -> Delivery:
+        d = await self.app.store.get_delivery(delivery_id)
+        if d is None:
+            raise OperationError(404, f"no delivery {delivery_id}")
+        return d
+
+    async def detail(self, delivery_id: int) -> dict[str, Any]:
+        """A delivery with its event (headers redacted) and every attempt."""
+        d = await self.delivery(delivery_id)
+        event = await self.app.store.get_event(d.event_id)
+        attempts = await self.app.store.attempts(d.id)
+        out = d.to_dict()
+        if event is not None:
+            out["event"] = {
+                "id": event.id,
+                "webhook_id": event.webhook_id,
+                "event_type": event.event_type,
+                "received_at": event.received_at,
+                "headers": redact_headers(event.headers),
+                "body": event.body.decode("utf-8", errors="replace"),
+            }
+        out["attempts"] = [a.to_dict() for a in attempts]
+        out["handler_version"] = (d.transform or {}).get("handler_version")
+        return out
+
+    async def endpoints(self) -> list[dict[str, Any]]:
+        """Every configured endpoint: its config (secrets redacted), the handler that runs,
+        its state, and its success rate and latency over the last hour and day."""
+        now = self.app.clock.now()
+        hour = await self.app.store.endpoint_stats(now - 3600)
+        day = await self.app.store.endpoint_stats(now - 86400)
+        states = await self.app.health.states()
+        failures = self.app.handlers.failures()
+        out = []
+        for name, ep in self.app.config.endpoints.items():
+            loaded = self.app.handlers.get(name)
+            state = states.get(name)
+            failure = failures.get(name)
+            stats_day = day.get(name, EndpointStats())
+            out.append(
+                {
+                    "name": name,
+                    "url": ep.url,
+                    "events": sorted(ep.events) if ep.events is not None else None,
+                    "secrets": [f"whsec_…{s[-4:]}" if len(s) > 12 else "…" for s in ep.secrets],
+                    "headers": redact_headers(ep.headers),
+                    "env": {
+                        k: "[redacted]" if SECRET_HEADER.search(k) else v for k, v in ep.env.items()
+                    },
+                    "rate_limit": str(ep.rate_limit) if ep.rate_limit else None,
+                    "retry_schedule": list(ep.retry_schedule),
+                    "timeout": ep.timeout,
+                    "handler": {
+                        "path": str(loaded.path),
+                        "version": loaded.version,
+                        "loaded_at": loaded.loaded_at,
+                        "error": failure.error if failure else None,
+                        "error_at": failure.at if failure else None,
+                    },
+                    "disabled_at": state.disabled_at if state else None,
+                    "failing_since": state.failing_since if state else None,
+                    "last_hour": _rates(hour.get(name, EndpointStats())),
+                    "last_day": _rates(stats_day),
+                    "last_error": stats_day.last_error,  # the latest, whenever it was
+                    "last_error_at": stats_day.last_error_at,
+                    "queue_depth": stats_day.queued,
+                    "oldest_pending_age": (
+                        max(0.0, now - stats_day.oldest_queued_at)
+                        if stats_day.oldest_queued_at is not None
+                        else None
+                    ),
+                }
+            )
+        return out
+
+    # -- acting ----------------------------------------------------------------------------
+
+    async def replay(self, delivery_id: int) -> Delivery:
+        d = await self.delivery(delivery_id)
+        replayed = await self._replay(d)
+        self.app.dispatcher.kick()
+        return replayed
+
+    async def _replay(self, d: Delivery) -> Delivery:
+        if d.status == "delivering":
+            raise OperationError(
+                409, f"delivery {d.id} is being delivered right now; try again later"
+            )
+        ep = self.app.config.endpoints.get(d.endpoint)
+        if ep is None:
+            raise OperationError(409, f"endpoint {d.endpoint!r} is no longer configured")
+        event = await self.app.store.get_event(d.event_id)
+        if event is not None and not ep.accepts(event.event_type):
+            raise OperationError(
+                409,
+                f"event type {event.event_type!r} is outside the endpoint's "
+                "events filter; add it to `events` to deliver it",
+            )
+        if self.app.config.server.watch_handlers:
+            try:
+                # What the watcher would load a moment later, loaded now: the replay runs
+                # the handler as it is on disk.
+                await asyncio.to_thread(self.app.handlers.refresh, ep.name)
+            except HandlerLoadError as e:
+                raise OperationError(
+                    409,
+                    f"not replayed: the handler file does not load ({e}); fix it, or "
+                    "the version still running keeps being used for new events",
+                ) from None
+        replayed = await self.app.store.replay(d.id, self.app.clock.now())
+        if replayed is None:
+            raise OperationError(404, f"no delivery {d.id}")
+        self.app.events.operated(replayed, "replayed")
+        return replayed
+
+    async def cancel(self, delivery_id: int) -> Delivery:
+        d = await self.delivery(delivery_id)
+        if d.status != "pending":
+            raise OperationError(
+                409,
+                f"delivery {d.id} is {d.status}; only a pending delivery (also one waiting "
+                "for a retry) can be cancelled",
+            )
+        cancelled = await self.app.store.cancel(d.id, self.app.clock.now())
+        if cancelled is None or cancelled.status != "cancelled":
+            raise OperationError(409, f"delivery {d.id} was claimed meanwhile; try again")
+        self.app.events.operated(cancelled, "cancelled")
+        return cancelled
+
+    async def count(self, query: DeliveryQuery) -> int:
+        return await self.app.store.count(query)
+
+    async def bulk_replay(self, query: DeliveryQuery, shown: Mapping[str, Any]) -> BulkReplay:
+        """Replay every delivery matching ``query`` (at most :data:`BULK_MAX`), newest first.
+
+        ``query.before`` pins the set that was counted for the confirmation: deliveries that
+        arrived after the count are not included.
+        """
+        bulk = BulkReplay(next(self._bulk_ids), dict(shown), self.app.clock.now())
+        rows = await self.app.store.search(query, BULK_MAX)
+        self._bulk[bulk.id] = bulk
+        while len(self._bulk) > 50:  # keep the recent ones for the console
+            self._bulk.popitem(last=False)
+        for row in rows:
+            try:
+                replayed = await self._replay(row.delivery)
+            except OperationError as e:
+                bulk.refused[row.delivery.id] = str(e)
+                continue
+            bulk.outcome[replayed.id] = replayed.status
+        self.app.dispatcher.kick()
+        return bulk
+
+    def bulk(self, bulk_id: int) -> BulkReplay:
+        try:
+            return self._bulk[bulk_id]
+        except KeyError:
+            raise OperationError(404, f"no bulk replay {bulk_id} (kept: the last 50)") from None
+
+    def bulks(self) -> list[BulkReplay]:
+        return list(reversed(self._bulk.values()))
+
+    async def enable(self, endpoint: str) -> bool:
+        if endpoint not in self.app.config.endpoints:
+            raise OperationError(404, f"no endpoint {endpoint!r}")
+        enabled = await self.app.health.enable(endpoint)
+        self.app.dispatcher.kick()
+        return enabled
+
+    # -- observing -------------------------------------------------------------------------
+
+    def recorded(self, delivery: Delivery, status: Status, **_details: Any) -> None:
+        for bulk in self._bulk.values():
+            if delivery.id in bulk.outcome:
+                bulk.outcome[delivery.id] = status
+
+
+def _rates(stats: EndpointStats) -> dict[str, Any]:
+    return {
+        "attempts": stats.attempts,
+        "succeeded": stats.succeeded,
+        "success_rate": stats.succeeded / stats.attempts if stats.attempts else None,
+        "mean_ms": round(stats.mean_ms, 1) if stats.mean_ms is not None else None,
+        "max_ms": round(stats.max_ms, 1) if stats.max_ms is not None else None,
+    }
+
+
+def listed_dict(row: Listed) -> dict[str, Any]:
+    """A list row as the API answers it (the transform record is left to the detail)."""
+    out = row.to_dict()
+    out["handler_version"] = (row.delivery.transform or {}).get("handler_version")
+    out.pop("transform", None)
+    return out
