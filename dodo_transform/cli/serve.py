@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sqlite3
+from types import FrameType
 
+from ..relay.logs import LEVELS, configure_logging
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
@@ -16,12 +18,25 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     add_config_option(p)
     p.add_argument("--host", help="listen address (default: server.host)")
     p.add_argument("--port", type=int, help="listen port (default: server.port)")
+    p.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="info",
+        help="least severe log line shown (default: info: one line per webhook and attempt)",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for log shippers (one JSON object per line)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ..console import mount_console
     from ..relay.server import create_app
     from ..relay.sqlite_store import SqliteStore
 
@@ -49,10 +64,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
-    server = uvicorn.Server(
+    if config.server.admin_token:
+        print(
+            f"dodo-transform: console http://{shown}:{port}/ui/ (sign in with the admin token)",
+            flush=True,
+        )
+    configure_logging(args.log_level, args.log_format)
+    app = create_app(config)
+    mount_console(app)
+    live = app.state.dodo.live
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            live.close_threadsafe()  # the console's open streams end now, not at the timeout
+            super().handle_exit(sig, frame)
+
+    server = Server(
         uvicorn.Config(
-            create_app(config),
-            log_level="warning",
+            app,
+            log_config=None,  # configure_logging() above; uvicorn would replace its handlers
+            log_level=args.log_level,
+            access_log=False,  # one line per webhook comes from the relay's own log
             timeout_graceful_shutdown=int(config.server.shutdown_grace) + 5,
         )
     )

@@ -24,11 +24,14 @@ class LiveFeed(Observer):
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
         """A queue of changes; ``None`` on it means the server is stopping."""
         self._loop = asyncio.get_running_loop()
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_SIZE)
+        if self._closed:
+            queue.put_nowait(None)
         self._queues.add(queue)
         return queue
 
@@ -36,8 +39,16 @@ class LiveFeed(Observer):
         self._queues.discard(queue)
 
     def close(self) -> None:
+        """End every open stream (the server is stopping)."""
+        self._closed = True
         for queue in list(self._queues):
             self._put(queue, None)
+
+    def close_threadsafe(self) -> None:
+        """:meth:`close` from a signal handler or another thread: open streams would
+        otherwise hold a graceful shutdown until its timeout."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self.close)
 
     def publish(self, message: dict[str, Any]) -> None:
         if not self._queues:

@@ -22,6 +22,9 @@ __all__ = ["LogObserver", "configure_logging"]
 LogFormat = Literal["text", "json"]
 LEVELS = ("debug", "info", "warning", "error")
 log = logging.getLogger("dodo_transform.events")
+# Embedded (tests, the demo, a Python program) nothing is printed unless the program sets up
+# logging; `serve` does, with configure_logging().
+logging.getLogger("dodo_transform").addHandler(logging.NullHandler())
 
 # What a receive outcome answered: the log says it as an HTTP status too.
 ANSWER: dict[str, int] = {
@@ -87,7 +90,7 @@ class LogObserver(Observer):
         if next_attempt_at is not None:
             retry_in = round(max(0.0, next_attempt_at - attempt.started_at), 3)
         _line(
-            logging.INFO if status == "succeeded" else logging.WARNING,
+            logging.WARNING if status == "failed" else logging.INFO,
             "attempt",
             **fields,
             attempt=delivery.attempt_count + 1,

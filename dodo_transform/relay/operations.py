@@ -91,6 +91,7 @@ class Operations(Observer):
         event = await self.app.store.get_event(d.event_id)
         attempts = await self.app.store.attempts(d.id)
         out = d.to_dict()
+        out["event"] = None
         if event is not None:
             out["event"] = {
                 "id": event.id,

@@ -1,0 +1,34 @@
+// Live updates for the console, over server-sent events (/ui/events). Everything else works
+// without JavaScript: filters are a GET form, actions are POST forms, pages reload.
+(function () {
+  "use strict";
+  var rows = document.getElementById("rows");
+  var one = document.querySelector("[data-live-delivery]");
+  var listLive = rows && rows.dataset.live;
+  if (!listLive && !one) return;
+  var badge = document.getElementById("live");
+  var source = new EventSource("/ui/events");
+  var timer = null;
+
+  source.onopen = function () { if (badge) badge.hidden = false; };
+  source.onerror = function () { if (badge) badge.hidden = true; };
+
+  function refreshRows() {
+    timer = null;
+    fetch(listLive, { credentials: "same-origin" }).then(function (r) {
+      if (r.ok) return r.text().then(function (html) { rows.innerHTML = html; });
+    });
+  }
+
+  // Several changes in a burst (received, delivering, succeeded) make one refresh.
+  function soon(fn) { if (!timer) timer = setTimeout(fn, 150); }
+
+  source.onmessage = function (e) {
+    var m = JSON.parse(e.data);
+    if (m.kind !== "delivery") return;
+    if (listLive) soon(refreshRows);
+    if (one && String(m.id) === one.dataset.liveDelivery) {
+      soon(function () { window.location.reload(); });
+    }
+  };
+})();
