@@ -176,14 +176,19 @@ class ServeProcess:
         self.url = f"http://127.0.0.1:{port}"
         self.env = {**os.environ, **(env or {})}
         self.proc: Any = None
+        # stderr is the relay's log (a line per webhook and attempt): a file, never a pipe
+        # nobody reads, which would fill up and block the server.
+        self.log_path = config.parent / f"serve-{port}.log"
+        self._log: Any = None
 
-    def start(self, timeout: float = 60.0) -> str:
+    def start(self, timeout: float = 60.0, args: tuple[str, ...] = ()) -> str:
         """Start and wait until /healthz answers; returns the first line printed."""
         import subprocess
         import sys
 
         import httpx
 
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -194,9 +199,10 @@ class ServeProcess:
                 str(self.config),
                 "--port",
                 str(self.port),
+                *args,
             ],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._log,
             text=True,
             env=self.env,
         )
@@ -204,7 +210,7 @@ class ServeProcess:
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited: {line}{self.proc.stderr.read()}")
+                raise RuntimeError(f"serve exited: {line}{self.stderr_text()}")
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     return line
@@ -213,6 +219,10 @@ class ServeProcess:
             if time.monotonic() > deadline:
                 raise RuntimeError("serve did not become healthy")
             time.sleep(0.05)
+
+    def stderr_text(self) -> str:
+        """What serve has written to stderr so far (its log)."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def kill9(self) -> None:
         import signal
@@ -230,4 +240,5 @@ class ServeProcess:
             self.proc.wait(10)
         if self.proc is not None:
             self.proc.stdout.close()
-            self.proc.stderr.close()
+        if self._log is not None:
+            self._log.close()

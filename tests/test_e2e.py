@@ -130,7 +130,7 @@ def test_sigterm_shuts_down_cleanly_and_deliveries_reads_the_store_offline(flow)
     # uvicorn finishes its graceful shutdown (lifespan: worker stopped, store closed), then
     # re-raises SIGTERM so the exit status says how the process ended.
     assert server.terminate() in (0, -15)
-    assert "Traceback" not in server.proc.stderr.read()
+    assert "Traceback" not in server.stderr_text()
     offline = cli(config, "deliveries")
     assert offline.returncode == 0 and "reading" in offline.stderr
     assert "succeeded" in offline.stdout

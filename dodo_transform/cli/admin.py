@@ -1,6 +1,12 @@
-"""The operator's commands beside a running server: ``deliveries``, ``replay``,
-``send-sample``. They talk to the admin API; ``deliveries`` reads the store itself (read-only)
-when the server is down or its admin API is off."""
+"""The operator's commands beside a running server: ``deliveries`` (and ``deliveries show
+ID``), ``replay`` (one, or many by filter), ``cancel``, ``endpoints`` (and ``endpoints
+enable NAME``), ``send-sample``.
+
+They talk to the admin API and read only ``[server]`` of the config, so they work without the
+endpoints' webhook secrets in the environment (``send-sample`` alone signs, so it needs
+them). The read-only ones, ``deliveries`` and ``deliveries show``, read the store itself
+(read-only) when the server is down or its admin API is off.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +14,72 @@ import argparse
 import json
 import sqlite3
 import sys
+import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from ..relay.config import Config
+from ..relay.config import ConfigError, ServerConfig, load_server_config
+from ..relay.store import FINISHED
 from .base import CliError, UsageError, add_config_option, load
 
 __all__ = ["add_commands"]
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = subparsers.add_parser("deliveries", help="list deliveries of the running server")
+    p = subparsers.add_parser(
+        "deliveries",
+        help="list deliveries of the running server (`deliveries show ID` for one)",
+        description="List deliveries, newest first; `deliveries show ID` shows one with its "
+        "attempts and transform output.",
+    )
     add_config_option(p)
     _url_option(p)
-    p.add_argument("--status", help="only this status (pending, failed, ...)")
-    p.add_argument("--endpoint", help="only this endpoint")
-    p.add_argument("--limit", type=int, default=50)
-    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    _filter_options(p)
+    p.add_argument("--limit", type=int, default=50, help="at most this many rows (default 50)")
+    p.add_argument("--json", action="store_true", help="print the rows as a JSON array")
     p.set_defaults(func=cmd_deliveries)
+    sub = p.add_subparsers(dest="action", metavar="show ID")
+    show = sub.add_parser("show", help="one delivery: event, transform, every attempt")
+    _inherited_options(show)
+    show.add_argument("id", type=int, help="delivery id (see `deliveries`)")
+    show.set_defaults(func=cmd_show)
 
-    p = subparsers.add_parser("replay", help="re-run a delivery's transform and deliver it")
+    p = subparsers.add_parser(
+        "replay",
+        help="deliver again: one delivery by id, or every delivery matching --status ...",
+        description="Replay one delivery (ID), or in bulk every delivery matching the filters "
+        "(--status is required then; the count is shown and confirmed first).",
+    )
     add_config_option(p)
     _url_option(p)
-    p.add_argument("id", type=int, help="delivery id (see `deliveries`)")
+    p.add_argument("id", type=int, nargs="?", help="delivery id (see `deliveries`)")
+    _filter_options(p)
+    p.add_argument("--wait", action="store_true", help="wait for the outcome and print it")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds --wait waits at most")
+    p.add_argument("--yes", action="store_true", help="bulk: replay without asking")
     p.set_defaults(func=cmd_replay)
+
+    p = subparsers.add_parser("cancel", help="cancel a pending delivery (it is never sent)")
+    add_config_option(p)
+    _url_option(p)
+    p.add_argument("id", type=int, help="delivery id")
+    p.set_defaults(func=cmd_cancel)
+
+    p = subparsers.add_parser(
+        "endpoints", help="endpoints of the running server (`endpoints enable NAME`)"
+    )
+    add_config_option(p)
+    _url_option(p)
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+    p.set_defaults(func=cmd_endpoints)
+    sub = p.add_subparsers(dest="action", metavar="enable NAME")
+    enable = sub.add_parser("enable", help="enable an endpoint disabled after failing")
+    _inherited_options(enable)
+    enable.add_argument("name", help="endpoint name")
+    enable.set_defaults(func=cmd_enable)
 
     p = subparsers.add_parser(
         "send-sample", help="sign a built-in sample event and post it to the server"
@@ -45,8 +91,30 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p.set_defaults(func=cmd_send_sample)
 
 
+def _inherited_options(p: argparse.ArgumentParser) -> None:
+    """The parent command's --config, --url and --json, accepted after the subcommand too
+    (argparse would otherwise let the subcommand's defaults replace values given before)."""
+    p.add_argument("--config", default=argparse.SUPPRESS, help="as for the parent command")
+    p.add_argument("--url", default=argparse.SUPPRESS, help="as for the parent command")
+    p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+
+
 def _url_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="server URL (default: from the config's host and port)")
+
+
+def _filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--status", help="only this status (pending, failed, ...)")
+    p.add_argument("--endpoint", help="only this endpoint")
+    p.add_argument("--event", dest="event_type", help="only this event type")
+    p.add_argument("--since", help="received at or after: 2h, 7d, 2026-12-01T08:00Z, ...")
+    p.add_argument("--until", help="received before (same forms as --since)")
+    p.add_argument("--customer", dest="customer_email", help="only this customer's email")
+
+
+def _filters(args: argparse.Namespace) -> dict[str, str]:
+    names = ("status", "endpoint", "event_type", "since", "until", "customer_email")
+    return {k: str(getattr(args, k)) for k in names if getattr(args, k, None)}
 
 
 class _Refused(CliError):
@@ -57,20 +125,42 @@ class _Refused(CliError):
         self.status = status
 
 
-def _base_url(args: argparse.Namespace, config: Config) -> str:
+def _server(args: argparse.Namespace) -> ServerConfig:
+    try:
+        return load_server_config(args.config)
+    except ConfigError as e:
+        raise UsageError(str(e)) from None
+
+
+def _base_url(args: argparse.Namespace, server: ServerConfig) -> str:
     if args.url:
         return str(args.url).rstrip("/")
-    host = config.server.host
+    host = server.host
     host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{config.server.port}"
+    return f"http://{host}:{server.port}"
 
 
-def _admin(args: argparse.Namespace, config: Config, method: str, path: str) -> Any:
+def _admin(
+    args: argparse.Namespace,
+    server: ServerConfig,
+    method: str,
+    path: str,
+    *,
+    params: dict[str, str] | None = None,
+    body: Any = None,
+) -> Any:
     headers = {}
-    if config.server.admin_token:
-        headers["Authorization"] = f"Bearer {config.server.admin_token}"
-    r = httpx.request(method, _base_url(args, config) + path, headers=headers, timeout=30)
+    if server.admin_token:
+        headers["Authorization"] = f"Bearer {server.admin_token}"
+    r = httpx.request(
+        method,
+        _base_url(args, server) + path,
+        headers=headers,
+        params=params,
+        json=body,
+        timeout=30,
+    )
     if r.status_code >= 400:
         try:
             message = r.json().get("error", r.text)
@@ -80,70 +170,273 @@ def _admin(args: argparse.Namespace, config: Config, method: str, path: str) -> 
     return r.json()
 
 
-def cmd_deliveries(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    query = {k: v for k, v in (("status", args.status), ("endpoint", args.endpoint)) if v}
-    query["limit"] = str(args.limit)
-    try:
-        rows = _admin(args, config, "GET", "/deliveries?" + httpx.QueryParams(query).__str__())
-        rows = rows["deliveries"]
-    except httpx.ConnectError:
-        # The server is down: read the store directly (read-only) instead.
-        print(
-            f"dodo-transform: server not reachable; reading {config.server.database}",
-            file=sys.stderr,
-        )
-        rows = _read_store(config, args)
-    except _Refused as e:
-        if e.status != 403:
-            raise
+def _reading(server: ServerConfig, why: str) -> None:
+    print(f"dodo-transform: {why}; reading {server.database}", file=sys.stderr)
+
+
+def _offline(server: ServerConfig, e: Exception) -> None:
+    """Say why the store is read directly, or re-raise what the store cannot answer."""
+    if isinstance(e, httpx.ConnectError):
+        _reading(server, "server not reachable")
+    elif isinstance(e, _Refused) and e.status == 403:
         # The admin API is off (no server.admin_token): the store tells the same story.
-        print(
-            f"dodo-transform: admin API disabled (no server.admin_token); reading "
-            f"{config.server.database}",
-            file=sys.stderr,
-        )
-        rows = _read_store(config, args)
+        _reading(server, "admin API disabled (no server.admin_token)")
+    else:
+        raise e
+
+
+def cmd_deliveries(args: argparse.Namespace) -> int:
+    server = _server(args)
+    if not 1 <= args.limit <= 1000:
+        raise UsageError("--limit must be 1..1000")
+    params = {**_filters(args), "limit": str(args.limit)}
+    try:
+        rows = _admin(args, server, "GET", "/deliveries", params=params)["deliveries"]
+    except (httpx.ConnectError, _Refused) as e:
+        _offline(server, e)
+        rows = _read_store(server, lambda store, now: _search(store, params, now, args.limit))
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'id':>6}  {'status':<16} {'endpoint':<24} {'tries':>5}  last error")
+    print(
+        f"{'id':>6}  {'received (UTC)':<20} {'endpoint':<22} {'event type':<26} "
+        f"{'status':<16} {'http':>4} {'tries':>5}  last error"
+    )
     for d in rows:
+        http = str(d.get("http_status") or "-")
         print(
-            f"{d['id']:>6}  {d['status']:<16} {d['endpoint']:<24} {d['attempt_count']:>5}  "
-            f"{(d['last_error'] or '')[:80]}"
+            f"{d['id']:>6}  {_when(d['created_at']):<20} {d['endpoint']:<22} "
+            f"{d.get('event_type') or '-':<26} {d['status']:<16} {http:>4} "
+            f"{d['attempt_count']:>5}  {(d['last_error'] or '')[:60]}"
         )
     return 0
 
 
-def _read_store(config: Config, args: argparse.Namespace) -> list[dict[str, Any]]:
+def _search(store: Any, params: dict[str, str], now: float, limit: int) -> list[dict[str, Any]]:
+    from ..relay.operations import listed_dict
+    from ..relay.query import QueryError, parse_query
+
+    try:
+        query = parse_query(params, now)
+    except QueryError as e:
+        raise UsageError(str(e)) from None
+    return [listed_dict(row) for row in store.search(query, limit)]
+
+
+def _read_store(server: ServerConfig, read: Any) -> Any:
     from ..relay.sqlite_store import SqliteStore
 
-    if not Path(config.server.database).exists():
-        raise CliError(f"{config.server.database}: no store yet (run `dodo-transform serve`)")
+    if not Path(server.database).exists():
+        raise CliError(f"{server.database}: no store yet (run `dodo-transform serve`)")
     try:  # read-only: never migrate nor write a store another version may own
-        store = SqliteStore(config.server.database, readonly=True)
+        store = SqliteStore(server.database, readonly=True)
         try:
-            rows = store.list_deliveries(args.status, args.endpoint, args.limit)
+            return read(store, time.time())
         finally:
             store.close()
     except RuntimeError as e:
         raise CliError(str(e)) from None
     except sqlite3.Error as e:
-        raise CliError(f"{config.server.database}: cannot read the store: {e}") from None
-    return [d.to_dict() for d in rows]
+        raise CliError(f"{server.database}: cannot read the store: {e}") from None
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    server = _server(args)
+    try:
+        d = _admin(args, server, "GET", f"/deliveries/{args.id}")
+    except (httpx.ConnectError, _Refused) as e:
+        if isinstance(e, _Refused) and e.status == 404:
+            raise CliError(f"no delivery {args.id}") from None
+        _offline(server, e)
+        d = _read_store(server, lambda store, _now: _detail(store, args.id))
+    if args.json:
+        print(json.dumps(d, indent=2))
+        return 0
+    _print_detail(d)
+    return 0
+
+
+def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
+    from ..transform import redact_headers
+
+    d = store.get_delivery(delivery_id)
+    if d is None:
+        raise CliError(f"no delivery {delivery_id}")
+    event = store.get_event(d.event_id)
+    out: dict[str, Any] = d.to_dict()
+    out["event"] = None
+    if event is not None:
+        out["event"] = {
+            "id": event.id,
+            "webhook_id": event.webhook_id,
+            "event_type": event.event_type,
+            "received_at": event.received_at,
+            "headers": redact_headers(event.headers),
+            "body": event.body.decode("utf-8", errors="replace"),
+        }
+    out["attempts"] = [a.to_dict() for a in store.attempts(d.id)]
+    out["handler_version"] = (d.transform or {}).get("handler_version")
+    return out
+
+
+def _print_detail(d: dict[str, Any]) -> None:
+    event = d.get("event") or {}
+    print(f"delivery {d['id']}  {d['status']}  endpoint {d['endpoint']}")
+    print(f"  event       {event.get('event_type') or '-'}  webhook-id {event.get('webhook_id')}")
+    print(f"  received    {_when(d['created_at'])}")
+    print(f"  attempts    {d['attempt_count']}")
+    if d["status"] == "pending" and d.get("next_attempt_at"):
+        print(f"  next try    {_when(d['next_attempt_at'])}")
+    if d.get("handler_version"):
+        print(f"  handler     version {d['handler_version']}")
+    if d.get("last_error"):
+        print(f"  last error  {d['last_error']}")
+    transform = d.get("transform") or {}
+    if transform:
+        print(f"transform: {transform.get('status')} in {transform.get('duration_ms')} ms")
+        error = transform.get("error")
+        if error:
+            where = (
+                f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
+            )
+            print(f"  error  {error['kind']}: {error['message']}{where}")
+        for line in transform.get("logs") or []:
+            print(f"  console.{line['level']}: {line['message']}")
+    for a in d.get("attempts") or []:
+        status = f"HTTP {a['status_code']}" if a["status_code"] is not None else "no answer"
+        print(f"attempt {a['n']}  {_when(a['started_at'])}  {status}  {a['duration_ms']:.1f} ms")
+        request = a.get("request") or {}
+        if request:
+            print(f"  {request.get('method')} {request.get('url')}")
+        if a.get("error"):
+            print(f"  error     {a['error']}")
+        if a.get("response_body"):
+            print(f"  response  {a['response_body'][:500]}")
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    config = load(args.config)
+    server = _server(args)
+    filters = _filters(args)
+    if args.id is not None and filters:
+        raise UsageError("give a delivery id or filters (--status ...), not both")
+    if args.id is None and not filters:
+        raise UsageError("give a delivery id, or --status (and more filters) to replay in bulk")
     try:
-        out = _admin(args, config, "POST", f"/deliveries/{args.id}/replay")
+        if args.id is None:
+            return _bulk(args, server, filters)
+        out = _admin(args, server, "POST", f"/deliveries/{args.id}/replay")
+        print(f"delivery {out['delivery_id']}: {out['status']}")
+        if args.wait:
+            return _wait_one(args, server, out["delivery_id"])
+        return 0
     except httpx.ConnectError:
         raise CliError(
             "server not reachable: replay needs `dodo-transform serve` running"
         ) from None
+
+
+def _wait_one(args: argparse.Namespace, server: ServerConfig, delivery_id: int) -> int:
+    deadline = time.monotonic() + args.timeout
+    while True:
+        d = _admin(args, server, "GET", f"/deliveries/{delivery_id}")
+        if d["status"] in FINISHED:
+            last = (d.get("attempts") or [{}])[-1]
+            code = last.get("status_code")
+            answer = f" (HTTP {code})" if code is not None else ""
+            error = f": {d['last_error']}" if d.get("last_error") else ""
+            print(f"delivery {delivery_id}: {d['status']}{answer}{error}")
+            return 0 if d["status"] == "succeeded" else 1
+        if time.monotonic() > deadline:
+            raise CliError(
+                f"delivery {delivery_id} is still {d['status']} after {args.timeout:g} s"
+                + (f" (next try {_when(d['next_attempt_at'])})" if d.get("next_attempt_at") else "")
+            )
+        time.sleep(0.2)
+
+
+def _bulk(args: argparse.Namespace, server: ServerConfig, filters: dict[str, str]) -> int:
+    if "status" not in filters:
+        raise UsageError("a bulk replay needs --status (e.g. --status failed)")
+    counted = _admin(args, server, "POST", "/replays", body={**filters, "dry_run": True})
+    count = counted["count"]
+    shown = ", ".join(f"{k}={v}" for k, v in filters.items())
+    if count == 0:
+        print(f"no delivery matches {shown}")
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"{count} deliveries match {shown}; add --yes to replay them")
+        answer = input(f"Replay {count} deliveries matching {shown}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing replayed")
+            return 1
+    job = _admin(
+        args, server, "POST", "/replays", body={**filters, "cursor": counted["cursor"] or ""}
+    )
+    print(f"bulk replay {job['id']}: {job['total']} deliveries pending again", end="")
+    print(f", {len(job['refused'])} refused" if job["refused"] else "")
+    for delivery_id, why in job["refused"].items():
+        print(f"  {delivery_id}: {why}")
+    if not args.wait:
+        return 0
+    deadline = time.monotonic() + args.timeout
+    while not job["done"]:
+        if time.monotonic() > deadline:
+            raise CliError(f"bulk replay {job['id']}: {job['finished']} of {job['total']} done")
+        time.sleep(0.2)
+        job = _admin(args, server, "GET", f"/replays/{job['id']}")
+    outcome = ", ".join(f"{n} {status}" for status, n in sorted(job["by_status"].items()))
+    print(f"bulk replay {job['id']}: {outcome}")
+    return 0 if set(job["by_status"]) <= {"succeeded"} else 1
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    server = _server(args)
+    try:
+        out = _admin(args, server, "POST", f"/deliveries/{args.id}/cancel")
+    except httpx.ConnectError:
+        raise CliError("server not reachable: cancel needs `dodo-transform serve`") from None
     print(f"delivery {out['delivery_id']}: {out['status']}")
     return 0
+
+
+def cmd_endpoints(args: argparse.Namespace) -> int:
+    server = _server(args)
+    try:
+        endpoints = _admin(args, server, "GET", "/endpoints")["endpoints"]
+    except httpx.ConnectError:
+        raise CliError("server not reachable: endpoints needs `dodo-transform serve`") from None
+    if args.json:
+        print(json.dumps(endpoints, indent=2))
+        return 0
+    print(f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6}  last error")
+    for e in endpoints:
+        rate = e["last_hour"]["success_rate"]
+        print(
+            f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
+            f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
+            f"{'-' if rate is None else f'{rate:.0%}':>6}  {(e['last_error'] or '')[:60]}"
+        )
+        if e["handler"]["error"]:
+            print(f"{'':<24} handler file refused: {e['handler']['error']}")
+    return 0
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    server = _server(args)
+    try:
+        out = _admin(args, server, "POST", f"/endpoints/{args.name}/enable")
+    except httpx.ConnectError:
+        raise CliError("server not reachable: enable needs `dodo-transform serve`") from None
+    state = "enabled again" if out["was_disabled"] else "was not disabled"
+    print(f"endpoint {out['endpoint']}: {state}")
+    return 0
+
+
+def _when(t: float | None) -> str:
+    if t is None:
+        return "-"
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def sample_text(event_type: str) -> str:
@@ -166,7 +459,7 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
             f"{', '.join(config.endpoints)}"
         )
     body = sample_text(args.event_type)
-    url = f"{_base_url(args, config)}/webhooks/{ep.name}"
+    url = f"{_base_url(args, config.server)}/webhooks/{ep.name}"
     headers = {"Content-Type": "application/json", **sign(ep.secrets[0], body)}
     try:
         r = httpx.post(url, content=body.encode(), headers=headers, timeout=30)

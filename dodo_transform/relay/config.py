@@ -131,17 +131,34 @@ class Config:
     alerts: AlertsConfig | None = None
 
 
-def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
-    path = Path(path)
-    environ = os.environ if environ is None else environ
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        return raw
     except FileNotFoundError:
         raise ConfigError(path, "-", "file not found; pass --config FILE") from None
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(path, "-", f"cannot read: {e}") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(path, "-", f"invalid TOML: {e}") from None
+
+
+def load_server_config(
+    path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
+) -> ServerConfig:
+    """Only ``[server]``: what the operator's commands beside a running server need. The
+    endpoints' secrets and handlers are not read, so their variables need not be set."""
+    path = Path(path)
+    r = _Reader(path, os.environ if environ is None else environ)
+    raw = _read_toml(path)
+    r.keys(raw, "", {"server", "endpoints", "alerts"})
+    return _server(r, r.table(raw, "server"), path.parent)
+
+
+def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
+    path = Path(path)
+    environ = os.environ if environ is None else environ
+    raw = _read_toml(path)
     r = _Reader(path, environ)
     r.keys(raw, "", {"server", "endpoints", "ui", "alerts"})
     server = _server(r, r.table(raw, "server"), path.parent)

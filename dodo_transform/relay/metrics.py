@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Metrics"]
 
 # The *_created series double every counter for little use; Prometheus does without them.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 PREFIX = "dodo_transform_"
 # Seconds: from a fast local target to the 15 s timeout.
 ATTEMPT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
