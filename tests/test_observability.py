@@ -1,0 +1,167 @@
+"""Metrics and logs after known traffic: /metrics parsed with prometheus-client's own parser,
+and ``serve --log-format json`` read line by line from a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import httpx
+from helpers_servers import SECRET, SECRET_2, Reply, ServeProcess, Target, free_port, write_config
+from prometheus_client.parser import text_string_to_metric_families
+
+from dodo_transform import samples
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.server import create_app
+from dodo_transform.relay.signing import sign
+from dodo_transform.serving import ServerThread
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+EVENTS = 'events = ["payment.succeeded", "refund.succeeded"]'
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.02)
+
+
+def body(event_type: str, email: str) -> bytes:
+    payload = json.loads(samples.get(event_type).text)
+    payload["data"]["customer"]["email"] = email
+    return json.dumps(payload).encode()
+
+
+def refunds_fail(target: Target) -> None:
+    # A 422 is final: the refund's delivery ends `failed` after one attempt.
+    target.responder = lambda got: (
+        Reply(422, '{"message":"no"}')
+        if json.loads(got.body)["type"] == "refund.succeeded"
+        else None
+    )
+
+
+def send_known_traffic(url: str) -> dict[str, int]:
+    """3 accepted payments, 1 accepted refund, 1 duplicate, 1 filtered, 2 unauthorized."""
+
+    def post(data: bytes, headers: dict[str, str]) -> int:
+        return httpx.post(f"{url}/webhooks/test", content=data, headers=headers).status_code
+
+    codes = []
+    first = body("payment.succeeded", "p0@example.com")
+    first_headers = sign(SECRET, first)
+    codes.append(post(first, first_headers))
+    for i in (1, 2):
+        data = body("payment.succeeded", f"p{i}@example.com")
+        codes.append(post(data, sign(SECRET, data)))
+    refund = body("refund.succeeded", "r@example.com")
+    codes.append(post(refund, sign(SECRET, refund)))
+    codes.append(post(first, first_headers))  # Dodo redelivers: duplicate
+    filtered = body("subscription.active", "s@example.com")
+    codes.append(post(filtered, sign(SECRET, filtered)))
+    for _ in range(2):
+        codes.append(post(first, sign(SECRET_2, first)))  # another endpoint's secret
+    assert codes == [202, 202, 202, 202, 200, 202, 401, 401]
+    return {"delivered": 3, "failed": 1}
+
+
+def samples_of(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    out = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def test_metrics_count_exactly_the_traffic_sent(tmp_path: Path) -> None:
+    with Target() as target:
+        refunds_fail(target)
+        config = load_config(write_config(tmp_path, target.url, extra_endpoint=EVENTS))
+        with ServerThread(create_app(config)) as server:
+            send_known_traffic(server.url)
+            wait_for(lambda: len(target.received) == 4)
+
+            def metrics() -> dict:
+                r = httpx.get(f"{server.url}/metrics")
+                assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+                return samples_of(r.text)
+
+            def value(name: str, **labels: str) -> float:
+                return metrics().get((name, tuple(sorted(labels.items()))), 0.0)
+
+            wait_for(
+                lambda: (
+                    value("dodo_transform_deliveries_total", endpoint="test", status="failed") == 1
+                )
+            )
+            received = "dodo_transform_webhooks_received_total"
+            assert value(received, endpoint="test", outcome="accepted") == 4
+            assert value(received, endpoint="test", outcome="duplicate") == 1
+            assert value(received, endpoint="test", outcome="filtered") == 1
+            assert value(received, endpoint="test", outcome="unauthorized") == 2
+            deliveries = "dodo_transform_deliveries_total"
+            wait_for(lambda: value(deliveries, endpoint="test", status="succeeded") == 3)
+            assert value(deliveries, endpoint="test", status="filtered") == 1
+            attempts = "dodo_transform_attempts_total"
+            assert value(attempts, endpoint="test", status_class="2xx") == 3
+            assert value(attempts, endpoint="test", status_class="4xx") == 1
+            m = metrics()
+            assert (
+                m[("dodo_transform_attempt_duration_seconds_count", (("endpoint", "test"),))] == 4
+            )
+            assert (
+                m[("dodo_transform_transform_duration_seconds_count", (("endpoint", "test"),))] == 4
+            )
+            assert m[("dodo_transform_queue_depth", (("endpoint", "test"),))] == 0
+            assert m[("dodo_transform_oldest_pending_age_seconds", (("endpoint", "test"),))] == 0
+
+
+def test_metrics_can_require_the_admin_token(tmp_path: Path) -> None:
+    config = load_config(
+        write_config(tmp_path, "http://127.0.0.1:9", extra_server="protect_metrics = true")
+    )
+    with ServerThread(create_app(config)) as server:
+        assert httpx.get(f"{server.url}/metrics").status_code == 401
+        assert httpx.get(f"{server.url}/metrics", headers=ADMIN).status_code == 200
+
+
+def test_json_logs_have_one_received_and_one_attempt_line_per_delivery(tmp_path: Path) -> None:
+    with Target() as target:
+        refunds_fail(target)
+        config = write_config(tmp_path, target.url, extra_endpoint=EVENTS)
+        server = ServeProcess(config, free_port())
+        try:
+            server.start(args=("--log-format", "json"))
+            send_known_traffic(server.url)
+            wait_for(lambda: len(target.received) == 4)
+            wait_for(lambda: server.stderr_text().count('"message": "attempt"') == 4)
+            assert server.terminate() in (0, -15)
+            stdout = server.proc.stdout.read()
+        finally:
+            server.stop()
+    text = server.stderr_text()
+    lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
+    received = [x for x in lines if x["message"] == "received"]
+    attempts = [x for x in lines if x["message"] == "attempt"]
+    accepted = [x for x in received if x["outcome"] == "accepted"]
+    assert len(accepted) == 4
+    assert sorted(x["outcome"] for x in received) == sorted(
+        ["accepted"] * 4 + ["duplicate", "filtered", "unauthorized", "unauthorized"]
+    )
+    by_delivery = {x["delivery_id"]: x for x in attempts}
+    assert sorted(by_delivery) == sorted(x["delivery_id"] for x in accepted)
+    for line in accepted:
+        attempt = by_delivery[line["delivery_id"]]
+        for key in ("endpoint", "webhook_id", "delivery_id", "event_type"):
+            assert attempt[key] == line[key], key
+        assert isinstance(attempt["duration_ms"], float)
+        assert attempt["http_status"] == (422 if line["event_type"] == "refund.succeeded" else 200)
+        assert attempt["status"] == ("failed" if attempt["http_status"] == 422 else "succeeded")
+    assert {x["http_status"] for x in received if x["outcome"] == "unauthorized"} == {401}
+    assert any(x["message"].startswith("started") for x in lines)
+    assert any(x["message"] == "stopped" for x in lines)
+    everything = text + stdout
+    for secret in (SECRET, SECRET.removeprefix("whsec_"), SECRET_2, "admin-token", "target-key"):
+        assert secret not in everything
