@@ -1,0 +1,114 @@
+"""Live handler reload: a running server picks up an edited handler file by itself, keeps the
+old code when the new file is broken (and says so), records on each delivery the handler
+version it ran, and reloads its whole config on SIGHUP."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+
+import httpx
+from helpers_servers import SECRET, ServeProcess, Target, free_port, write_config
+
+from dodo_transform import samples
+from dodo_transform.console import mount_console
+from dodo_transform.relay.config import load_config
+from dodo_transform.relay.handlers import handler_version
+from dodo_transform.relay.server import create_app
+from dodo_transform.relay.signing import sign
+from dodo_transform.serving import ServerThread
+from dodo_transform.transform import Handler
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+V1 = "function handler(w) { w.payload = {v: 1}; return w; }\n"
+V2 = "function handler(w) { w.payload = {v: 2}; return w; }\n"
+BROKEN = "function handler(w) { return w\n"
+
+
+def wait_for(predicate, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def post(url: str, endpoint: str = "test") -> httpx.Response:
+    body = samples.get("payment.succeeded").text.encode()
+    return httpx.post(f"{url}/webhooks/{endpoint}", content=body, headers=sign(SECRET, body))
+
+
+def handler_info(url: str) -> dict:
+    return httpx.get(f"{url}/endpoints", headers=ADMIN).json()["endpoints"][0]["handler"]
+
+
+def test_an_edited_handler_runs_on_the_next_event_and_a_broken_one_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url, handler=V1))
+        app = create_app(config)
+        mount_console(app)
+        with ServerThread(app) as server:
+            first = post(server.url).json()["delivery_id"]
+            wait_for(lambda: len(target.received) == 1)
+            assert json.loads(target.received[0].body) == {"v": 1}
+
+            (tmp_path / "handler.js").write_text(V2)  # an edit, no restart, no replay
+            v2 = handler_version(Handler(V2))
+            wait_for(lambda: handler_info(server.url)["version"] == v2)
+            second = post(server.url).json()["delivery_id"]
+            wait_for(lambda: len(target.received) == 2)
+            assert json.loads(target.received[1].body) == {"v": 2}
+
+            (tmp_path / "handler.js").write_text(BROKEN)
+            wait_for(lambda: handler_info(server.url)["error"] is not None)
+            info = handler_info(server.url)
+            assert info["version"] == v2 and "syntax_error" in info["error"]
+            third = post(server.url).json()["delivery_id"]
+            wait_for(lambda: len(target.received) == 3)
+            assert json.loads(target.received[2].body) == {"v": 2}  # the old code works on
+            page = httpx.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
+            assert "Handler file refused" in page and "syntax_error" in page
+
+            def version(delivery_id: int) -> str:
+                r = httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN)
+                return str(r.json()["handler_version"])
+
+            v1 = handler_version(Handler(V1))
+            assert [version(d) for d in (first, second, third)] == [v1, v2, v2]
+
+            (tmp_path / "handler.js").write_text(V1)  # fixed: the error goes away
+            wait_for(
+                lambda: handler_info(server.url) == {**handler_info(server.url), "error": None}
+            )
+            assert handler_info(server.url)["version"] == v1
+
+
+def test_sighup_reloads_the_config_and_a_broken_config_keeps_the_running_one(
+    tmp_path: Path,
+) -> None:
+    with Target() as target:
+        path = write_config(tmp_path, target.url)
+        server = ServeProcess(path, free_port())
+        try:
+            server.start()
+            assert post(server.url, "second").status_code == 404
+            good = path.read_text()
+            second = (
+                good.split("[endpoints.headers]")[0].replace('name = "test"', 'name = "second"')
+                + "\n"
+            )
+            path.write_text(good + "\n[[endpoints]]" + second.split("[[endpoints]]", 1)[1])
+            server.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: post(server.url, "second").status_code == 202)
+            wait_for(lambda: len(target.received) == 1)
+
+            path.write_text(good + "\n[server]\nport = 1\n")  # invalid TOML: a table twice
+            server.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "config not reloaded" in server.stderr_text())
+            assert post(server.url, "second").status_code == 202  # still the last good one
+            assert server.proc.poll() is None
+        finally:
+            server.stop()
