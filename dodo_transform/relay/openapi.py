@@ -62,7 +62,13 @@ _FILTER_PARAMS: list[dict[str, Any]] = [
     },
     {"name": "customer_email", "in": "query", "schema": {"type": "string"}},
 ]
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_ID = {
+    "name": "id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "example": 1,
+}
 
 
 def _schemas() -> dict[str, Any]:
