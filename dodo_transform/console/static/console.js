@@ -10,13 +10,31 @@
   var source = new EventSource("/ui/events");
   var timer = null;
 
-  source.onopen = function () { if (badge) badge.hidden = false; };
+  // What changed between rendering the page and opening the stream is not on the stream:
+  // look once when it opens (and after every reconnect).
+  source.onopen = function () {
+    if (badge) badge.hidden = false;
+    if (listLive) soon(refreshRows);
+    if (one) soon(reloadIfChanged);
+  };
   source.onerror = function () { if (badge) badge.hidden = true; };
 
   function refreshRows() {
     timer = null;
     fetch(listLive, { credentials: "same-origin" }).then(function (r) {
       if (r.ok) return r.text().then(function (html) { rows.innerHTML = html; });
+    });
+  }
+
+  function reloadIfChanged() {
+    timer = null;
+    fetch(window.location.pathname, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) return;
+      return r.text().then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var now = doc.querySelector("[data-live-delivery]");
+        if (now && now.dataset.status !== one.dataset.status) window.location.reload();
+      });
     });
   }
 
