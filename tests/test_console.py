@@ -30,9 +30,10 @@ TOKEN = "admin-token"
 @pytest.fixture(scope="module", autouse=True)
 def tell_where_the_screenshots_are(pytestconfig: pytest.Config) -> Iterator[None]:
     yield
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and SCREENSHOTS.exists():
-        reporter.write_line(f"console screenshots: {SCREENSHOTS.resolve()}")
+    capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+    if capture is not None and SCREENSHOTS.exists():
+        with capture.global_and_fixture_disabled():  # past pytest's capture, to the terminal
+            print(f"\nconsole screenshots: {SCREENSHOTS.resolve()}")
 
 
 @pytest.fixture
