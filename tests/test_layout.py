@@ -34,6 +34,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "serving": (),
     "mailerlite": ("clock",),
     "relay": (*CORE, "report", "clock", "mailerlite.lint", "workbench.testapi"),
+    "console": ("relay", "workbench.playground"),
     "cli": ("*",),
     "__init__": ("*",),
     "__main__": ("*",),

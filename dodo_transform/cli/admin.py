@@ -49,7 +49,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
 
     p = subparsers.add_parser(
         "replay",
-        help="deliver again: one delivery by id, or every delivery matching --status ...",
+        help="deliver again: one delivery by id, or in bulk by --status and more filters",
         description="Replay one delivery (ID), or in bulk every delivery matching the filters "
         "(--status is required then; the count is shown and confirmed first).",
     )
@@ -264,6 +264,7 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
         raise CliError(f"no delivery {delivery_id}")
     event = store.get_event(d.event_id)
     out: dict[str, Any] = d.to_dict()
+    out["handler_version"] = (d.transform or {}).get("handler_version")
     out["event"] = None
     if event is not None:
         out["event"] = {
@@ -275,7 +276,6 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
             "body": event.body.decode("utf-8", errors="replace"),
         }
     out["attempts"] = [a.to_dict() for a in store.attempts(d.id)]
-    out["handler_version"] = (d.transform or {}).get("handler_version")
     return out
 
 

@@ -199,7 +199,7 @@ def _alerts(r: _Reader, t: dict[str, Any]) -> AlertsConfig:
         raise ConfigError(r.path, k + "retry_schedule", "delays must be >= 0 seconds")
     headers = r.str_map(t, k, "headers")
     for h in headers:
-        if not _HEADER.match(h):
+        if not HEADER_NAME.match(h):
             raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
     return AlertsConfig(
         url=url,

@@ -91,6 +91,7 @@ class Operations(Observer):
         event = await self.app.store.get_event(d.event_id)
         attempts = await self.app.store.attempts(d.id)
         out = d.to_dict()
+        out["handler_version"] = (d.transform or {}).get("handler_version")
         out["event"] = None
         if event is not None:
             out["event"] = {
@@ -102,7 +103,6 @@ class Operations(Observer):
                 "body": event.body.decode("utf-8", errors="replace"),
             }
         out["attempts"] = [a.to_dict() for a in attempts]
-        out["handler_version"] = (d.transform or {}).get("handler_version")
         return out
 
     async def endpoints(self) -> list[dict[str, Any]]:
