@@ -137,7 +137,9 @@ class _Formatter(logging.Formatter):
 
 def _text(value: Any) -> str:
     text = str(value)
-    return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
+    # Quoted (and escaped) when it could blur the line: a value from a URL may hold "\n".
+    plain = text and text.isprintable() and " " not in text and '"' not in text
+    return text if plain else json.dumps(text, ensure_ascii=False)
 
 
 def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:

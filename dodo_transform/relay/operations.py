@@ -159,11 +159,14 @@ class Operations(Observer):
 
     async def replay(self, delivery_id: int) -> Delivery:
         d = await self.delivery(delivery_id)
-        replayed = await self._replay(d)
+        replayed = await self._replay(d, {})
         self.app.dispatcher.kick()
         return replayed
 
-    async def _replay(self, d: Delivery) -> Delivery:
+    async def _replay(self, d: Delivery, refreshed: dict[str, str | None]) -> Delivery:
+        """Replay one delivery. ``refreshed`` holds the endpoints whose handler file was
+        already looked at in this operation, with the error if it did not load: a bulk
+        replay reads each file once."""
         if d.status == "delivering":
             raise OperationError(
                 409, f"delivery {d.id} is being delivered right now; try again later"
@@ -179,16 +182,20 @@ class Operations(Observer):
                 "events filter; add it to `events` to deliver it",
             )
         if self.app.config.server.watch_handlers:
-            try:
-                # What the watcher would load a moment later, loaded now: the replay runs
-                # the handler as it is on disk.
-                await asyncio.to_thread(self.app.handlers.refresh, ep.name)
-            except HandlerLoadError as e:
+            if ep.name not in refreshed:
+                try:
+                    # What the watcher would load a moment later, loaded now: the replay
+                    # runs the handler as it is on disk.
+                    await asyncio.to_thread(self.app.handlers.refresh, ep.name)
+                    refreshed[ep.name] = None
+                except HandlerLoadError as e:
+                    refreshed[ep.name] = str(e)
+            if (problem := refreshed[ep.name]) is not None:
                 raise OperationError(
                     409,
-                    f"not replayed: the handler file does not load ({e}); fix it, or "
+                    f"not replayed: the handler file does not load ({problem}); fix it, or "
                     "the version still running keeps being used for new events",
-                ) from None
+                )
         replayed = await self.app.store.replay(d.id, self.app.clock.now())
         if replayed is None:
             raise OperationError(404, f"no delivery {d.id}")
@@ -220,12 +227,13 @@ class Operations(Observer):
         """
         bulk = BulkReplay(next(self._bulk_ids), dict(shown), self.app.clock.now())
         rows = await self.app.store.search(query, BULK_MAX)
+        refreshed: dict[str, str | None] = {}
         self._bulk[bulk.id] = bulk
         while len(self._bulk) > 50:  # keep the recent ones for the console
             self._bulk.popitem(last=False)
         for row in rows:
             try:
-                replayed = await self._replay(row.delivery)
+                replayed = await self._replay(row.delivery, refreshed)
             except OperationError as e:
                 bulk.refused[row.delivery.id] = str(e)
                 continue
