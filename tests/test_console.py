@@ -244,3 +244,30 @@ def test_forms_need_the_sessions_csrf_token_and_the_console_is_off_without_a_tok
     with ServerThread(app) as bare:
         r = httpx.get(f"{bare.url}/ui/deliveries")
         assert r.status_code == 403 and "console is off" in r.text
+
+
+def test_a_disabled_endpoint_is_enabled_again_from_its_page(browser, tmp_path: Path) -> None:  # noqa: F811
+    from dodo_transform.relay.sqlite_store import SqliteStore
+    from dodo_transform.relay.store import EndpointState
+
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url))
+        store = SqliteStore(tmp_path / "store.db")
+        store.set_endpoint_state("test", EndpointState(failing_since=1.0, disabled_at=2.0))
+        store.close()
+        app = create_app(config)
+        mount_console(app)
+        with ServerThread(app) as server:
+            waiting = post(server)
+            page = browser.new_page()
+            try:
+                sign_in(page, server)
+                page.goto(f"{server.url}/ui/endpoints")
+                assert "disabled since" in page.inner_text("#endpoint-test")
+                screenshot(page, "console-endpoint-disabled")
+                page.click("#endpoint-test button[type=submit]")
+                page.wait_for_url(re.compile(r".*/ui/endpoints\?done=enabled$"))
+                assert "enabled" in page.inner_text("#endpoint-test h2")
+            finally:
+                page.close()
+            wait_for(lambda: status_of(server, waiting) == "succeeded")  # kept, then sent
