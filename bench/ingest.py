@@ -72,14 +72,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def spawn(args: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+def spawn(args: list[str], port: int, log: Path) -> subprocess.Popen:
+    # stderr to a file, as a service manager keeps it: serve logs a line per webhook and per
+    # attempt, and a pipe nobody reads would fill up and stall it.
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=out
+        )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -87,7 +86,7 @@ def spawn(args: list[str], port: int, env: dict[str, str] | None = None) -> subp
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
+                raise RuntimeError(log.read_text(errors="replace")) from None
             time.sleep(0.05)
     raise RuntimeError(f"{args} did not start")
 
@@ -216,17 +215,23 @@ def main() -> int:
     p.add_argument("--rate", type=float, default=200.0, help="offered rate for latency, req/s")
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--concurrency", type=int, default=32)
+    p.add_argument(
+        "--log-level", default="info", help="serve --log-level (info: a line per webhook)"
+    )
     args = p.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         target_port, bare_port, serve_port = free_port(), free_port(), free_port()
-        procs = [spawn([__file__, "--serve-target", str(target_port)], target_port)]
+        logs = Path(tmp)
+        procs = [spawn([__file__, "--serve-target", str(target_port)], target_port, logs / "t.log")]
         try:
-            procs.append(spawn([__file__, "--serve-bare", str(bare_port)], bare_port))
-            config = config_for(Path(tmp), serve_port, target_port)
             procs.append(
-                spawn(["-m", "dodo_transform", "serve", "--config", str(config)], serve_port)
+                spawn([__file__, "--serve-bare", str(bare_port)], bare_port, logs / "b.log")
             )
+            config = config_for(Path(tmp), serve_port, target_port)
+            serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
+            serve += ["--log-level", args.log_level]
+            procs.append(spawn(serve, serve_port, logs / "serve.log"))
             path = "/webhooks/bench"
             for name, port in [
                 ("bare Starlette, verify only", bare_port),

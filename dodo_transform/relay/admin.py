@@ -32,7 +32,7 @@ def error(status: int, message: str) -> JSONResponse:
 
 async def read_json(request: Request, limit: int) -> Any:
     """The request's JSON body; :class:`OperationError` (400/413) when it is not usable."""
-    from .server import TooLarge, read_body
+    from .server import TooLarge, read_body  # here: server.py imports this module
 
     try:
         return json.loads(await read_body(request, limit))

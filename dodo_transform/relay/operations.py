@@ -143,7 +143,7 @@ class Operations(Observer):
                     "failing_since": state.failing_since if state else None,
                     "last_hour": _rates(hour.get(name, EndpointStats())),
                     "last_day": _rates(stats_day),
-                    "last_error": stats_day.last_error,  # the latest, whenever it was
+                    "last_error": stats_day.last_error,  # the latest of the last day
                     "last_error_at": stats_day.last_error_at,
                     "queue_depth": stats_day.queued,
                     "oldest_pending_age": (

@@ -395,12 +395,15 @@ class SqliteStore(Store):
         ):
             out[endpoint] = {"attempts": n, "succeeded": ok or 0, "mean_ms": mean, "max_ms": top}
         for endpoint, error, status, at in self._db.execute(
-            # Each endpoint's latest failed attempt, whenever it was.
+            # Each endpoint's latest failed attempt since `since` (the index on started_at
+            # bounds the scan: a scrape of /metrics reads no history).
             "SELECT d.endpoint, a.error, a.status_code, a.started_at FROM attempts a"
             " JOIN deliveries d ON d.id = a.delivery_id WHERE a.id IN (SELECT MAX(a2.id)"
             " FROM attempts a2 JOIN deliveries d2 ON d2.id = a2.delivery_id"
-            " WHERE a2.status_code IS NULL OR a2.status_code NOT BETWEEN 200 AND 299"
-            " GROUP BY d2.endpoint)"
+            " WHERE a2.started_at >= ?"
+            " AND (a2.status_code IS NULL OR a2.status_code NOT BETWEEN 200 AND 299)"
+            " GROUP BY d2.endpoint)",
+            (since,),
         ):
             text = error or f"HTTP {status}"
             out.setdefault(endpoint, {}).update(last_error=text, last_error_at=at)

@@ -126,7 +126,7 @@ class Listed:
 
 @dataclass(frozen=True)
 class EndpointStats:
-    """One endpoint's recent attempts and its queue, for the console and the metrics."""
+    """One endpoint's attempts since a time, and its queue, for the console and the metrics."""
 
     attempts: int = 0
     succeeded: int = 0
@@ -235,7 +235,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
-        """Per endpoint: the attempts started at ``since`` or later, and the current queue."""
+        """Per endpoint: the attempts started at ``since`` or later (count, successes,
+        latency, the latest failure) and the current queue (pending or in flight)."""
 
     @abc.abstractmethod
     def endpoint_states(self) -> dict[str, EndpointState]:
