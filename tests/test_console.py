@@ -271,3 +271,22 @@ def test_a_disabled_endpoint_is_enabled_again_from_its_page(browser, tmp_path: P
             finally:
                 page.close()
             wait_for(lambda: status_of(server, waiting) == "succeeded")  # kept, then sent
+
+
+def test_the_playground_is_behind_the_console_sign_in(rig) -> None:
+    server, _ = rig
+    r = httpx.get(f"{server.url}/ui/playground/")
+    assert r.status_code == 303 and r.headers["location"] == "/ui/login?next=/ui/playground/"
+    assert httpx.post(f"{server.url}/ui/playground/api/test", json={}).status_code == 401
+    with httpx.Client(base_url=server.url) as client:
+        assert client.post("/ui/login", data={"token": TOKEN}).status_code == 303
+        assert client.get("/ui/playground/").status_code == 200
+        session = client.get("/ui/playground/api/session").json()
+        assert [f["name"] for f in session["handlers"]] == ["test"]  # the endpoint's handler
+        assert session["can_save"] is False  # [ui] allow_handler_edit is off
+        code = "function handler(w) { w.payload = {ok: true}; return w; }"
+        r = client.post(
+            "/ui/playground/api/test", json={"code": code, "event": "payment.succeeded"}
+        )
+        (record,) = r.json()["results"]
+        assert json.loads(record["request"]["body"]) == {"ok": True}

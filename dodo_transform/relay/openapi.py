@@ -437,6 +437,43 @@ def openapi_document(config: Config) -> dict[str, Any]:
                 },
             }
         },
+        "/api/test": {
+            "post": {
+                "summary": "Run handler code on built-in samples or an envelope, as "
+                "`dodo-transform test --json`",
+                "operationId": "testHandler",
+                "security": admin,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["code"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "event": {"type": ["string", "null"]},
+                                    "payload": {"type": ["object", "null"]},
+                                    "url": {"type": ["string", "null"]},
+                                    "env": {
+                                        "type": ["object", "null"],
+                                        "additionalProperties": {"type": "string"},
+                                    },
+                                    "now": {"type": ["string", "null"]},
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        {"type": "object", "properties": {"results": {"type": "array"}}},
+                        "One `test --json` record per payload",
+                    ),
+                    **_errors(400, 413, *_ADMIN),
+                },
+            }
+        },
         "/alerts": {
             "get": {
                 "summary": "Recent operational webhooks (alerts) and their delivery",
