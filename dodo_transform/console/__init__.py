@@ -4,7 +4,7 @@ Server-rendered pages (Starlette + Jinja2) over the same operations as the admin
 (:mod:`dodo_transform.relay.operations`): deliveries (filters, pages, live updates over
 server-sent events), one delivery (event, transform, attempts, replay and cancel), bulk
 replay with a count and a confirmation, endpoints, alerts; and the handler playground
-(:mod:`dodo_transform.playground`) at ``/ui/playground`` behind the same sign-in. Every
+(:mod:`dodo_transform.workbench.playground`) at ``/ui/playground`` behind the same sign-in. Every
 asset ships in this package
 (no CDN); the pages work without JavaScript except for the live updates. Off, like the
 admin API, without ``[server] admin_token``.
@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ..playground import create_app as create_playground
+from ..workbench.playground import create_app as create_playground
 from .auth import Auth
 from .pages import console_routes
 
