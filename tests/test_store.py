@@ -1,10 +1,14 @@
+"""What only the SQLite store does: its file, WAL, migrations, read-only opening.
+
+Everything every store does is in test_store_contract.py, run on SQLite and PostgreSQL.
+"""
+
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from dodo_transform.relay.sqlite_store import SCHEMA_VERSION, SqliteStore
-from dodo_transform.relay.store import Attempt
 
 T0 = 1_700_000_000.0
 
@@ -39,112 +43,6 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(RuntimeError, match="newer"):
         SqliteStore(tmp_path / "s.db")
-
-
-def test_ingest_dedupes_by_webhook_id_per_endpoint(store: SqliteStore) -> None:
-    first = ingest(store, "msg_1")
-    again = ingest(store, "msg_1")
-    assert (again.delivery_id, again.duplicate) == (first.delivery_id, True)
-    other = store.ingest("other", "msg_1", None, b"{}", {}, "k2", False, T0)
-    assert not other.duplicate
-    assert store.counts() == {"pending": 2}
-
-
-def test_event_is_kept_byte_for_byte(store: SqliteStore) -> None:
-    d = store.get_delivery(ingest(store, "msg_1").delivery_id)
-    event = store.get_event(d.event_id)
-    assert event.body == b'{"x":1}' and event.headers == {"webhook-id": "msg_1"}
-
-
-def test_filtered_events_are_recorded_but_never_claimed(store: SqliteStore) -> None:
-    assert ingest(store, "msg_1", filtered=True).status == "filtered"
-    assert store.claim(T0 + 10, 10) == []
-    assert store.next_due() is None
-
-
-def test_claim_takes_only_the_oldest_unfinished_per_ordering_key(store: SqliteStore) -> None:
-    a = ingest(store, "a", key="alice").delivery_id
-    b = ingest(store, "b", key="alice").delivery_id
-    c = ingest(store, "c", key="carol").delivery_id
-    assert [d.id for d in store.claim(T0, 10)] == [a, c]
-    assert store.claim(T0, 10) == []  # b waits for a
-    store.finish(a, "pending", now=T0, next_attempt_at=T0 + 5)
-    assert store.claim(T0 + 100, 10)[0].id == a  # still a, even when b is due
-    store.finish(a, "succeeded", now=T0)
-    assert [d.id for d in store.claim(T0, 10)] == [b]
-
-
-def test_recover_returns_in_flight_deliveries_to_pending(store: SqliteStore) -> None:
-    d = ingest(store, "a").delivery_id
-    store.claim(T0, 10)
-    assert store.get_delivery(d).status == "delivering"
-    assert store.recover(T0 + 1) == 1
-    assert store.get_delivery(d).status == "pending"
-    assert [x.id for x in store.claim(T0 + 1, 10)] == [d]
-
-
-def test_finish_records_attempts_in_order_and_counts_them(store: SqliteStore) -> None:
-    d = ingest(store, "a").delivery_id
-    store.claim(T0, 1)
-    attempt = Attempt(d, 0, T0, {"method": "POST"}, 500, "oops", 1.5, None)
-    store.finish(d, "pending", now=T0, attempt=attempt, next_attempt_at=T0 + 5)
-    store.claim(T0 + 5, 1)
-    store.finish(d, "succeeded", now=T0 + 5, attempt=Attempt(d, 0, T0 + 5, None, 200, "", 1, None))
-    assert [(a.n, a.status_code) for a in store.attempts(d)] == [(1, 500), (2, 200)]
-    row = store.get_delivery(d)
-    assert (row.status, row.attempt_count, row.next_attempt_at) == ("succeeded", 2, None)
-
-
-def test_replay_restarts_the_schedule_but_keeps_history(store: SqliteStore) -> None:
-    d = ingest(store, "a").delivery_id
-    store.claim(T0, 1)
-    store.finish(
-        d,
-        "failed",
-        now=T0,
-        attempt=Attempt(d, 0, T0, None, 422, "", 1, None),
-        last_error="HTTP 422",
-    )
-    replayed = store.replay(d, T0 + 50)
-    # attempt_count is history (it only grows); schedule_attempts restarts the schedule.
-    assert (
-        replayed.status,
-        replayed.attempt_count,
-        replayed.schedule_attempts,
-        replayed.next_attempt_at,
-    ) == ("pending", 1, 0, T0 + 50)
-    assert len(store.attempts(d)) == 1
-
-
-def test_attempt_count_keeps_growing_across_replays(store: SqliteStore) -> None:
-    d = ingest(store, "a").delivery_id
-    for i in range(3):
-        store.claim(T0 + i, 1)
-        store.finish(d, "failed", now=T0 + i, attempt=Attempt(d, 0, T0 + i, None, 500, "", 1, None))
-        store.replay(d, T0 + i)
-    store.claim(T0 + 9, 1)
-    store.finish(
-        d,
-        "pending",
-        now=T0 + 9,
-        attempt=Attempt(d, 0, T0 + 9, None, 500, "", 1, None),
-        next_attempt_at=T0 + 20,
-    )
-    row = store.get_delivery(d)
-    assert (row.attempt_count, row.schedule_attempts) == (4, 1)
-    assert [a.n for a in store.attempts(d)] == [1, 2, 3, 4]
-    assert store.list_deliveries()[0].attempt_count == 4
-
-
-def test_claim_and_finish_leave_lease_until_unwritten(store: SqliteStore) -> None:
-    # recover() requeues every `delivering` row (one process owns the store), so no lease.
-    d = ingest(store, "a").delivery_id
-    store.claim(T0, 1)
-    assert store._db.execute("SELECT lease_until FROM deliveries").fetchone() == (None,)
-    store.finish(d, "pending", now=T0, next_attempt_at=T0)
-    store.claim(T0, 1)
-    assert store.recover(T0 + 1) == 1  # whatever the claim time
-    assert store.get_delivery(d).status == "pending"
 
 
 def test_version_1_store_migrates_with_attempts_recounted(tmp_path: Path) -> None:
@@ -206,3 +104,49 @@ def test_committed_ingest_survives_reopening(tmp_path: Path) -> None:
     assert s.list_deliveries()[0].status == "pending"
     assert s.list_deliveries(status="failed") == []
     s.close()
+
+
+def test_a_version_2_store_with_a_delivery_in_flight_migrates_and_recovers_it(tmp_path) -> None:
+    from dodo_transform.relay.sqlite_store import MIGRATIONS
+
+    path = tmp_path / "v2.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        ";".join(MIGRATIONS[:2])
+        + """;
+        CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES (2);
+        INSERT INTO events VALUES (1, 'ep', 'a', NULL, x'7b7d', '{}', 0);
+        INSERT INTO deliveries (id, event_id, endpoint, status, ordering_key, created_at,
+            updated_at) VALUES (1, 1, 'ep', 'delivering', 'k', 0, 0);
+    """
+    )
+    db.close()
+    s = SqliteStore(path)  # a claim from before leases: no owner, no lease
+    assert s.recover(T0) == 1
+    assert [d.id for d in s.claim(T0, 10)] == [1]
+    s.close()
+
+
+def test_a_claim_walks_the_partial_indexes_not_the_finished_history(tmp_path) -> None:
+    s = SqliteStore(tmp_path / "s.db")
+    plans = [
+        " ".join(r[3] for r in s._db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        for sql, args in [
+            (
+                "SELECT 1 FROM deliveries d WHERE d.status = 'pending'"
+                " AND d.next_attempt_at <= :now AND " + _eligible() + " ORDER BY"
+                " d.next_attempt_at, d.id LIMIT 5",
+                {"now": T0},
+            ),
+        ]
+    ]
+    # Pending rows in due order, and for each only the unfinished rows of its chain.
+    assert "SEARCH d USING INDEX deliveries_due" in plans[0]
+    assert "SEARCH o USING INDEX deliveries_unfinished" in plans[0]
+    s.close()
+
+
+def _eligible() -> str:
+    from dodo_transform.relay.sqlite_store import _ELIGIBLE
+
+    return _ELIGIBLE

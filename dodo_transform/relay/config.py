@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import samples
 from ..sandbox import Limits
@@ -23,6 +24,7 @@ from ..transform import HEADER_NAME, Handler, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
+from .store import DEFAULT_LEASE
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,11 +81,16 @@ class EndpointConfig:
 class ServerConfig:
     host: str = "127.0.0.1"
     port: int = 8000
-    database: Path = Path("dodo-transform.db")
+    database: Path = Path("dodo-transform.db")  # the SQLite file, unless database_url is set
+    # `database = "postgresql://…"`: the PostgreSQL store several instances share.
+    database_url: str | None = None
     admin_token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
     shutdown_grace: float = 10.0
+    # How long a claimed delivery stays with its instance unless renewed: after a crash,
+    # another instance (PostgreSQL) takes it over once this has passed.
+    lease: float = DEFAULT_LEASE
     # The binding engine's limits are weaker (see the sandbox docs): serve only on purpose.
     allow_fallback_engine: bool = False
     # Seconds of nothing but failed attempts after which an endpoint is disabled; 0: never.
@@ -224,6 +231,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "max_body_bytes",
             "concurrency",
             "shutdown_grace",
+            "lease",
             "allow_fallback_engine",
             "disable_endpoint_after",
             "watch_handlers",
@@ -231,6 +239,13 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         },
     )
     d = ServerConfig()
+    database = r.get(t, k, "database", str, str(d.database))
+    database_url = None
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", database):
+        problem = postgres_url_problem(database)
+        if problem:
+            raise ConfigError(r.path, k + "database", problem)
+        database_url = database
     port = r.get(t, k, "port", int, d.port)
     if not 0 <= port <= 65535:
         raise ConfigError(r.path, k + "port", f"{port} is not a TCP port (0..65535)")
@@ -238,11 +253,13 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
     return ServerConfig(
         host=r.get(t, k, "host", str, d.host),
         port=port,
-        database=base / r.get(t, k, "database", str, str(d.database)),
+        database=d.database if database_url else base / database,
+        database_url=database_url,
         admin_token=token or None,  # "" (e.g. "${TOKEN:-}") disables the admin API
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
+        lease=r.positive(t, k, "lease", float, d.lease),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
         disable_endpoint_after=r.non_negative(
             t, k, "disable_endpoint_after", float, d.disable_endpoint_after
@@ -250,6 +267,33 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         watch_handlers=r.get(t, k, "watch_handlers", bool, d.watch_handlers),
         protect_metrics=r.get(t, k, "protect_metrics", bool, d.protect_metrics),
     )
+
+
+def postgres_url_problem(url: str) -> str | None:
+    """Why ``url`` is not a PostgreSQL URL we can connect with, or None."""
+    parts = urlsplit(url)
+    shown = redact_url(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return (
+            f"{shown}: a URL must be postgresql://user@host:port/database (a path selects SQLite)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as e:
+        return f"{shown}: {e}"
+    if not parts.hostname and "host=" not in parts.query:
+        return f"{shown}: name the host, as in postgresql://user@host:5432/database"
+    return None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password replaced by ``***``, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
 
 
 def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:

@@ -2,7 +2,14 @@
 
 One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one
 ``httpx.AsyncClient``. The loop sleeps until new work is signalled (:meth:`kick`, called by
-the receiver) or the next delivery falls due; it never polls.
+the receiver, or a shared store's notification) or the next delivery falls due; it never polls.
+
+Store calls are batched: one claim takes every free slot's delivery (and one read their
+events), and outcomes are group-committed (:class:`~.batching.GroupCommit`). Recording an
+outcome also claims the next delivery of its ordering chain (a hand-off), which the same task
+then delivers: a customer's burst flows one delivery after another without waiting for the
+loop. Claims are leases, renewed while the worker holds them; when the store is unreachable
+the worker backs off, keeps what it has to record, and resumes when it answers again.
 """
 
 from __future__ import annotations
@@ -13,9 +20,9 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,25 +30,31 @@ import httpx
 from ..clock import Clock, SystemClock
 from ..sandbox import Sandbox
 from ..transform import Request, transform_async
+from .batching import GroupCommit
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
 from .events import Observer
 from .handlers import Handlers
 from .health import EndpointHealth
-from .ratelimit import RateLimiter, limiter_key
+from .ratelimit import Limiter, RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
 from .store import (
+    LOCAL_OWNER,
     RESPONSE_MAX_BYTES,
     AsyncStore,
     Attempt,
     Delivery,
     Event,
+    Outcome,
     Status,
     truncate_body,
 )
 
+T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
+# While the store is unreachable: first retry after this long, doubling up to the cap.
+BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 
 
 def new_client() -> httpx.AsyncClient:
@@ -63,13 +76,15 @@ class Dispatcher:
         *,
         clock: Clock | None = None,
         rng: random.Random | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
         health: EndpointHealth | None = None,
+        owner: str = LOCAL_OWNER,
+        lease: float | None = None,
     ) -> None:
         self.config = config
         # QuickJS runs on the sandbox's own thread; the event loop awaits it.
@@ -89,11 +104,17 @@ class Dispatcher:
         )
         # The event of each delivery in flight, for the observers (logs name its webhook-id).
         self._event_of: dict[int, Event] = {}
+        self.owner = owner
+        self.lease = lease or config.server.lease
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
         self._loop_running = False
         self._loop_exited = asyncio.Event()
+        self._events: dict[int, Event] = {}  # read with the claim, for deliver()
+        self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
+        self._recorder = GroupCommit(self._record)
+        self.store_error: str | None = None  # the last store failure, until a call succeeds
 
     def kick(self) -> None:
         """New or newly due work: wake the loop."""
@@ -106,20 +127,63 @@ class Dispatcher:
     async def run(self) -> None:
         """The worker loop, until :meth:`stop`."""
         self._loop_running = True
+        renewing = asyncio.create_task(self._renew_leases(), name="lease-renewal")
+        backoff = BACKOFF_FIRST
         try:
+            await self._retrying(lambda: self.store.listen(self.kick))
             while not self._stopping:
                 self._wake.clear()
                 try:
                     await self._fill()
-                except Exception:  # a store hiccup must not kill the worker
-                    log.exception("claiming deliveries failed; retrying")
+                    timeout = await self._idle_time()
+                    self._store_ok()
+                    backoff = BACKOFF_FIRST
+                except Exception as e:  # the store is down or failing: back off, then retry
+                    self._store_failed("claiming deliveries", e)
+                    timeout, backoff = backoff, min(backoff * 2, BACKOFF_MAX)
                 if self._stopping:
                     break
-                timeout = await self._idle_time()
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
         finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             self._loop_exited.set()
+
+    def _store_ok(self) -> None:
+        if self.store_error is not None:
+            log.warning("the store answers again; delivery resumes")
+            self.store_error = None
+
+    def _store_failed(self, doing: str, e: Exception) -> None:
+        if self.store_error is None:
+            log.error("%s failed (%s: %s); retrying with backoff", doing, type(e).__name__, e)
+        self.store_error = f"{type(e).__name__}: {e}"
+
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` until it succeeds, backing off while the store is unreachable."""
+        backoff = BACKOFF_FIRST
+        while True:
+            try:
+                result = await call()
+            except Exception as e:
+                self._store_failed("a store call", e)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, BACKOFF_MAX)
+                continue
+            self._store_ok()
+            return result
+
+    async def _renew_leases(self) -> None:
+        """Keep the leases of what this worker holds: it may wait long for a rate limit."""
+        while True:
+            await asyncio.sleep(self.lease / 3)
+            if not self._tasks:
+                continue
+            try:
+                await self.store.renew(self.clock.now(), owner=self.owner, lease=self.lease)
+            except Exception as e:
+                self._store_failed("renewing leases", e)
 
     async def run_once(self) -> int:
         """Deliver everything due at ``clock.now()`` and wait for it; returns how many ran."""
@@ -142,8 +206,13 @@ class Dispatcher:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        # Whatever was cut short goes back to pending: it will be retried (at-least-once).
-        await self.store.recover(self.clock.now())
+        # Whatever was cut short goes back to pending: it will be retried (at-least-once). If
+        # the store is unreachable now, the leases run out and another instance (or this
+        # one, restarted) takes them over.
+        try:
+            await self.store.recover(self.clock.now(), self.owner)
+        except Exception as e:
+            log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
         if self._own_sandbox:
             await asyncio.to_thread(self.sandbox.close)
 
@@ -151,9 +220,14 @@ class Dispatcher:
         free = self.concurrency - len(self._tasks)
         if free <= 0 or self._stopping:
             return 0
-        claimed = await self.store.claim(self.clock.now(), free)
+        claimed = await self.store.claim(self.clock.now(), free, owner=self.owner, lease=self.lease)
+        if claimed:
+            try:
+                self._events.update(await self.store.get_events([d.event_id for d in claimed]))
+            except Exception as e:  # deliver() reads each event itself then
+                self._store_failed("reading claimed events", e)
         for d in claimed:
-            task = asyncio.create_task(self._guarded(d), name=f"delivery-{d.id}")
+            task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
             self._tasks[d.id] = task
             task.add_done_callback(functools.partial(self._done, d.id))
         return len(claimed)
@@ -162,6 +236,16 @@ class Dispatcher:
         self._tasks.pop(delivery_id, None)
         self._event_of.pop(delivery_id, None)
         self.kick()
+
+    async def _chain(self, d: Delivery) -> None:
+        """Deliver ``d``, then each next delivery of its chain handed on when one finishes."""
+        next_: Delivery | None = d
+        while next_ is not None:
+            try:
+                await self._guarded(next_)
+            finally:
+                self._event_of.pop(next_.id, None)
+            next_ = self._handed.pop(next_.id, None)
 
     async def _idle_time(self) -> float:
         if len(self._tasks) >= self.concurrency:
@@ -213,16 +297,21 @@ class Dispatcher:
         last_error: str | None = None,
         transform: Mapping[str, Any] | None = None,
     ) -> None:
-        """Record a claimed delivery's new state (and its attempt), then tell the observers."""
-        await self.store.finish(
-            d.id,
-            status,
-            now=now,
-            attempt=attempt,
-            next_attempt_at=next_attempt_at,
-            last_error=last_error,
-            transform=transform,
+        """Record a claimed delivery's new state (and its attempt), then tell the observers.
+
+        While the store is unreachable the outcome waits here and is retried with backoff;
+        the lease is not renewed meanwhile, so if the outage outlasts it another instance
+        may deliver it again (at-least-once) and this outcome no longer applies.
+        """
+        outcome = Outcome(
+            d.id, status, now, self.owner, attempt, next_attempt_at, last_error, transform
         )
+        applied, handed = await self._retrying(lambda: self._recorder.submit(outcome))
+        if not applied:
+            log.warning("delivery %s: lease lost to another instance; outcome not recorded", d.id)
+            return
+        if handed is not None:
+            self._handed[d.id] = handed
         self.events.recorded(
             d,
             status,
@@ -234,6 +323,17 @@ class Dispatcher:
         )
         if attempt is not None:
             await self.health.attempted(d.endpoint, status == "succeeded")
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> list[tuple[bool, Delivery | None]]:
+        # No hand-off once stopping: what is handed on would only be requeued.
+        recorded = await self.store.finish_many(
+            outcomes, handoff=not self._stopping, lease=self.lease
+        )
+        if recorded.handed_off and any(recorded.handed_off):
+            ids = [d.event_id for d in recorded.handed_off if d is not None]
+            with contextlib.suppress(Exception):  # deliver() reads each event itself then
+                self._events.update(await self.store.get_events(ids))
+        return list(zip(recorded.applied, recorded.handed_off, strict=True))
 
     async def deliver(self, d: Delivery) -> None:
         """One attempt of one claimed delivery, recorded in the store."""
@@ -247,7 +347,7 @@ class Dispatcher:
                 last_error=f"endpoint {d.endpoint!r} is no longer configured",
             )
             return
-        event = await self.store.get_event(d.event_id)
+        event = self._events.pop(d.event_id, None) or await self.store.get_event(d.event_id)
         assert event is not None, f"delivery {d.id} has no event"
         self._event_of[d.id] = event
         loaded = self.handlers.get(ep.name)
@@ -312,9 +412,10 @@ class Dispatcher:
     ) -> None:
         rate = ep.rate_for(host)
         key = limiter_key(host, request.headers)
+        permit = None
         if rate is not None:
             before = self.clock.now()
-            await self.limiter.acquire(key, rate)
+            permit = await self.limiter.acquire(key, rate)
             if (waited := self.clock.now() - before) > 0:
                 self.events.rate_limited(host, waited)
         started = self.clock.now()
@@ -343,8 +444,8 @@ class Dispatcher:
             # The request could not even be built or sent: a failed attempt, never a crash.
             error = f"request not sent: {type(e).__name__}: {e}"
         finally:
-            if rate is not None:
-                self.limiter.release(key, resp_headers, status)
+            if permit is not None:
+                await self.limiter.finished(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
             d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error

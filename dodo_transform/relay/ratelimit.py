@@ -13,6 +13,7 @@ the key for a window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import hashlib
 import re
@@ -63,6 +64,30 @@ def limiter_key(host: str, headers: Mapping[str, str]) -> tuple[str, str]:
     return host.lower(), hashlib.sha256(cred.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Permit:
+    """One request's slot: what :meth:`Limiter.acquire` hands out and ``finished`` takes back."""
+
+    key: tuple[str, str]
+    slot: int = 0  # a shared limiter's slot id
+
+
+class Limiter(abc.ABC):
+    """Where the worker asks before each send to a rate-limited target: this process's
+    :class:`RateLimiter`, or one shared by every instance (PostgreSQL's)."""
+
+    @abc.abstractmethod
+    async def acquire(self, key: tuple[str, str], rate: Rate) -> Permit:
+        """Wait for a slot of ``key`` under ``rate``."""
+
+    @abc.abstractmethod
+    async def finished(
+        self, permit: Permit, headers: Mapping[str, str] | None, status: int | None
+    ) -> None:
+        """The request finished (any outcome): start the slot's window; adapt to the
+        target's rate-limit headers."""
+
+
 class _Bucket:
     def __init__(self, rate: Rate) -> None:
         self.rate = rate
@@ -72,8 +97,8 @@ class _Bucket:
         self.changed = asyncio.Event()
 
 
-class RateLimiter:
-    """``async with limiter.slot(key, rate):`` around each send; ``observe`` each response."""
+class RateLimiter(Limiter):
+    """This process's limiter: ``acquire`` before each send, ``release`` after it."""
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
@@ -85,7 +110,7 @@ class RateLimiter:
             bucket = self._buckets[key] = _Bucket(rate)
         return bucket
 
-    async def acquire(self, key: tuple[str, str], rate: Rate) -> None:
+    async def acquire(self, key: tuple[str, str], rate: Rate) -> Permit:
         b = self._bucket(key, rate)
         while True:
             now = self._clock.now()
@@ -93,7 +118,7 @@ class RateLimiter:
                 b.releases.popleft()
             if now >= b.paused_until and b.in_flight + len(b.releases) < b.rate.limit:
                 b.in_flight += 1
-                return
+                return Permit(key)
             wake = b.paused_until if now < b.paused_until else None
             if b.in_flight + len(b.releases) >= b.rate.limit and b.releases:
                 wake = max(wake or 0.0, b.releases[0])
@@ -103,6 +128,11 @@ class RateLimiter:
                 await b.changed.wait()
             else:
                 await _first(b.changed.wait(), self._clock.sleep(wake - now))
+
+    async def finished(
+        self, permit: Permit, headers: Mapping[str, str] | None, status: int | None
+    ) -> None:
+        self.release(permit.key, headers, status)
 
     def release(
         self,

@@ -1,5 +1,9 @@
 """The SQLite :class:`~dodo_transform.store.Store` (WAL; one connection, one thread).
 
+Embedded: one ``serve`` process owns the file, and every claim belongs to
+:data:`~dodo_transform.relay.store.LOCAL_OWNER`, so a restart after a crash takes back at once
+what the dead process had in flight. Leases are kept all the same (one API for every store).
+
 Durability: the ingest commit, the one behind the 2xx we answer Dodo, runs with
 ``synchronous=FULL`` so an acknowledged event survives a power loss, not only a crash of the
 process. Every other write uses ``NORMAL``: in WAL mode that survives a kill -9, and what a
@@ -9,13 +13,16 @@ power loss could undo there is a state change the worker redoes (at-least-once).
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .store import (
+    DEFAULT_LEASE,
+    LOCAL_OWNER,
     STATUSES,
     Attempt,
     Delivery,
@@ -25,6 +32,9 @@ from .store import (
     Event,
     Ingested,
     Listed,
+    NewEvent,
+    Outcome,
+    Recorded,
     Status,
     Store,
     customer_key,
@@ -94,17 +104,27 @@ MIGRATIONS: list[str] = [
     CREATE INDEX events_type ON events (event_type);
     CREATE INDEX attempts_started ON attempts (started_at);
     """,
+    # 4: claims under a lease (lease_until, from version 1, is written again, with its owner),
+    # and partial indexes over the unfinished rows only: a claim used to step over every
+    # finished delivery of a customer to find the unfinished one ahead of it.
+    """
+    ALTER TABLE deliveries ADD COLUMN owner TEXT;
+    CREATE INDEX deliveries_unfinished ON deliveries (ordering_key, id)
+        WHERE status IN ('pending', 'delivering');
+    CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'delivering';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-# deliveries.lease_until (version 1) is no longer written nor read: one process owns the store
-# and every `delivering` row it finds on start-up belongs to a dead process (see recover()).
 
-# Claimable: pending, due, and the oldest unfinished delivery of its ordering key.
+# Claimable (with d pending and due, or delivering under an expired lease): the oldest
+# unfinished delivery of its ordering key, and no other of the key in flight under a live
+# lease. The `o.status IN (...)` term is the partial index's own condition, so SQLite uses it.
 _ELIGIBLE = """
-    d.status = 'pending' AND NOT EXISTS (
+    NOT EXISTS (
         SELECT 1 FROM deliveries o
-        WHERE o.ordering_key = d.ordering_key AND o.id < d.id
-          AND o.status IN ('pending', 'delivering'))
+        WHERE o.ordering_key = d.ordering_key AND o.status IN ('pending', 'delivering')
+          AND o.id != d.id
+          AND (o.id < d.id OR (o.status = 'delivering' AND o.lease_until > :now)))
     AND d.endpoint NOT IN (
         SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
 """
@@ -182,95 +202,124 @@ class SqliteStore(Store):
     def _tx(self) -> _Tx:
         return _Tx(self._db)
 
-    def ingest(
-        self,
-        endpoint: str,
-        webhook_id: str,
-        event_type: str | None,
-        body: bytes,
-        headers: Mapping[str, str],
-        ordering_key: str,
-        filtered: bool,
-        now: float,
-    ) -> Ingested:
-        existing = self._existing(endpoint, webhook_id)
-        if existing:
-            return existing
+    def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
+        # The one commit behind the 2xx: FULL makes it survive a power loss (see above).
         self._db.execute("PRAGMA synchronous=FULL")
         try:
             with self._tx():
-                cur = self._db.execute(
-                    "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
-                    " received_at) VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (endpoint, webhook_id) DO NOTHING",
-                    (endpoint, webhook_id, event_type, body, dumps(dict(headers)), now),
-                )
-                if cur.rowcount == 0:
-                    return self._existing(endpoint, webhook_id)  # type: ignore[return-value]
-                status: Status = "filtered" if filtered else "pending"
-                cur = self._db.execute(
-                    "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
-                    " ordering_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        cur.lastrowid,
-                        endpoint,
-                        status,
-                        None if filtered else now,
-                        ordering_key,
-                        now,
-                        now,
-                    ),
-                )
-                return Ingested(int(cur.lastrowid or 0), status, duplicate=False)
+                return [self._ingest_one(e) for e in events]
         finally:
             self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def _existing(self, endpoint: str, webhook_id: str) -> Ingested | None:
-        row = self._db.execute(
-            "SELECT d.id, d.status FROM events e JOIN deliveries d ON d.event_id = e.id"
-            " WHERE e.endpoint = ? AND e.webhook_id = ? ORDER BY d.id LIMIT 1",
-            (endpoint, webhook_id),
-        ).fetchone()
-        return Ingested(row[0], _status(row[1]), duplicate=True) if row else None
+    def _ingest_one(self, e: NewEvent) -> Ingested:
+        cur = self._db.execute(
+            "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
+            " received_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (endpoint, webhook_id) DO NOTHING",
+            (e.endpoint, e.webhook_id, e.event_type, e.body, dumps(dict(e.headers)), e.received_at),
+        )
+        if cur.rowcount == 0:
+            row = self._db.execute(
+                "SELECT d.id, d.status FROM events e JOIN deliveries d ON d.event_id = e.id"
+                " WHERE e.endpoint = ? AND e.webhook_id = ? ORDER BY d.id LIMIT 1",
+                (e.endpoint, e.webhook_id),
+            ).fetchone()
+            return Ingested(row[0], _status(row[1]), duplicate=True)
+        status: Status = "filtered" if e.filtered else "pending"
+        cur = self._db.execute(
+            "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
+            " ordering_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                cur.lastrowid,
+                e.endpoint,
+                status,
+                None if e.filtered else e.received_at,
+                e.ordering_key,
+                e.received_at,
+                e.received_at,
+            ),
+        )
+        return Ingested(int(cur.lastrowid or 0), status, duplicate=False)
 
-    def recover(self, now: float) -> int:
+    def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
         with self._tx():
             cur = self._db.execute(
-                "UPDATE deliveries SET status = 'pending', updated_at = ?,"
-                " next_attempt_at = MIN(COALESCE(next_attempt_at, ?), ?)"
-                " WHERE status = 'delivering'",
-                (now, now, now),
+                "UPDATE deliveries SET status = 'pending', updated_at = :now, owner = NULL,"
+                " lease_until = NULL, next_attempt_at = MIN(COALESCE(next_attempt_at, :now), :now)"
+                " WHERE status = 'delivering'"
+                " AND (owner = :owner OR owner IS NULL OR lease_until <= :now)",
+                {"now": now, "owner": owner},
             )
             return cur.rowcount
 
-    def claim(self, now: float, limit: int) -> list[Delivery]:
+    def claim(
+        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+    ) -> list[Delivery]:
         with self._tx():
+            args = {"now": now, "limit": limit}
+            # Deliveries whose owner died first (they are the oldest of their chains), then
+            # the due ones, earliest first.
             rows = self._db.execute(
-                f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE {_ELIGIBLE}"
-                " AND d.next_attempt_at <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?",
-                (now, limit),
+                f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'delivering'"
+                f" AND d.lease_until <= :now AND {_ELIGIBLE} ORDER BY d.id LIMIT :limit",
+                args,
             ).fetchall()
-            self._db.executemany(
-                "UPDATE deliveries SET status = 'delivering', updated_at = ? WHERE id = ?",
-                [(now, r[0]) for r in rows],
-            )
+            if len(rows) < limit:
+                rows += self._db.execute(
+                    f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'pending'"
+                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE}"
+                    " ORDER BY d.next_attempt_at, d.id LIMIT :limit",
+                    {"now": now, "limit": limit - len(rows)},
+                ).fetchall()
+            self._lease([r[0] for r in rows], now, owner, lease)
         return [_delivery(r, status="delivering") for r in rows]
 
+    def _lease(self, ids: list[int], now: float, owner: str, lease: float) -> None:
+        self._db.executemany(
+            "UPDATE deliveries SET status = 'delivering', owner = ?, lease_until = ?,"
+            " updated_at = ? WHERE id = ?",
+            [(owner, now + lease, now, i) for i in ids],
+        )
+
+    def renew(self, now: float, *, owner: str, lease: float) -> int:
+        with self._tx():
+            cur = self._db.execute(
+                "UPDATE deliveries SET lease_until = ? WHERE status = 'delivering' AND owner = ?",
+                (now + lease, owner),
+            )
+            return cur.rowcount
+
     def next_due(self) -> float | None:
+        # The first eligible pending delivery in due order (the scan stops there), or the
+        # earliest lease to run out, whichever comes first.
+        now = -math.inf  # every lease is "live" here: what runs out is counted separately
         row = self._db.execute(
-            f"SELECT MIN(d.next_attempt_at) FROM deliveries d WHERE {_ELIGIBLE}"
+            f"SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 'pending'"
+            f" AND {_ELIGIBLE} ORDER BY d.next_attempt_at, d.id LIMIT 1",
+            {"now": now},
         ).fetchone()
-        return row[0] if row else None
+        lease = self._db.execute(
+            "SELECT MIN(lease_until) FROM deliveries WHERE status = 'delivering'"
+        ).fetchone()
+        times = [t for t in (row[0] if row else None, lease[0]) if t is not None]
+        return min(times) if times else None
 
     def get_event(self, event_id: int) -> Event | None:
-        r = self._db.execute(
-            "SELECT id, endpoint, webhook_id, event_type, body, headers, received_at"
-            " FROM events WHERE id = ?",
-            (event_id,),
-        ).fetchone()
-        if r is None:
-            return None
-        return Event(r[0], r[1], r[2], r[3], bytes(r[4]), json.loads(r[5]), r[6])
+        return self.get_events([event_id]).get(event_id)
+
+    def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]:
+        out: dict[int, Event] = {}
+        ids = list(event_ids)
+        for i in range(0, len(ids), 500):  # SQLite's bound-parameter limit is 999 on old builds
+            chunk = ids[i : i + 500]
+            rows = self._db.execute(
+                "SELECT id, endpoint, webhook_id, event_type, body, headers, received_at"
+                f" FROM events WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            for r in rows:
+                out[r[0]] = Event(r[0], r[1], r[2], r[3], bytes(r[4]), json.loads(r[5]), r[6])
+        return out
 
     def get_delivery(self, delivery_id: int) -> Delivery | None:
         r = self._db.execute(
@@ -300,49 +349,90 @@ class SqliteStore(Store):
         ).fetchall()
         return [_delivery(r) for r in rows]
 
-    def finish(
-        self,
-        delivery_id: int,
-        status: str,
-        *,
-        now: float,
-        attempt: Attempt | None = None,
-        next_attempt_at: float | None = None,
-        last_error: str | None = None,
-        transform: Mapping[str, Any] | None = None,
-    ) -> None:
+    def finish_many(
+        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+    ) -> Recorded:
         with self._tx():
-            if attempt is not None:
-                self._db.execute(
-                    "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
-                    " response_body, duration_ms, error) VALUES (?, (SELECT COALESCE(MAX(n), 0)"
-                    " + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
-                    (
-                        delivery_id,
-                        delivery_id,
-                        attempt.started_at,
-                        dumps(attempt.request) if attempt.request is not None else None,
-                        attempt.status_code,
-                        attempt.response_body,
-                        attempt.duration_ms,
-                        attempt.error,
-                    ),
-                )
+            applied = [self._finish_one(o) for o in outcomes]
+            handed = [
+                self._handoff(o, lease) if handoff and ok and o.status != "pending" else None
+                for o, ok in zip(outcomes, applied, strict=True)
+            ]
+        return Recorded(applied, handed)
+
+    def _finish_one(self, o: Outcome) -> bool:
+        if o.attempt is not None:
+            a = o.attempt
             self._db.execute(
-                "UPDATE deliveries SET status = :status, next_attempt_at = :next,"
-                " last_error = :error, transform = COALESCE(:transform, transform),"
-                " updated_at = :now, attempt_count = attempt_count + :n,"
-                " schedule_attempts = schedule_attempts + :n WHERE id = :id",
-                {
-                    "status": status,
-                    "next": next_attempt_at,
-                    "error": last_error,
-                    "transform": dumps(dict(transform)) if transform is not None else None,
-                    "now": now,
-                    "n": 1 if attempt is not None else 0,
-                    "id": delivery_id,
-                },
+                "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
+                " response_body, duration_ms, error) VALUES (?, (SELECT COALESCE(MAX(n), 0)"
+                " + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
+                (
+                    o.delivery_id,
+                    o.delivery_id,
+                    a.started_at,
+                    dumps(a.request) if a.request is not None else None,
+                    a.status_code,
+                    a.response_body,
+                    a.duration_ms,
+                    a.error,
+                ),
             )
+        n = 1 if o.attempt is not None else 0
+        cur = self._db.execute(
+            "UPDATE deliveries SET status = :status, next_attempt_at = :next,"
+            " last_error = :error, transform = COALESCE(:transform, transform),"
+            " updated_at = :now, attempt_count = attempt_count + :n,"
+            " schedule_attempts = schedule_attempts + :n, owner = NULL, lease_until = NULL"
+            " WHERE id = :id AND status = 'delivering' AND owner = :owner",
+            {
+                "status": o.status,
+                "next": o.next_attempt_at,
+                "error": o.last_error,
+                "transform": dumps(dict(o.transform)) if o.transform is not None else None,
+                "now": o.now,
+                "n": n,
+                "id": o.delivery_id,
+                "owner": o.owner,
+            },
+        )
+        if cur.rowcount:
+            return True
+        # The lease went to another instance meanwhile: the attempt stays in the history,
+        # the state is theirs to record.
+        if n:
+            self._db.execute(
+                "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = ?",
+                (o.delivery_id,),
+            )
+        return False
+
+    def _handoff(self, o: Outcome, lease: float) -> Delivery | None:
+        key = self._db.execute(
+            "SELECT ordering_key FROM deliveries WHERE id = ?", (o.delivery_id,)
+        ).fetchone()
+        # The chain's oldest unfinished delivery (the partial index's condition, spelled out
+        # so SQLite walks that index), if it is due.
+        row = self._db.execute(
+            f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.ordering_key = :key"
+            " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 1",
+            {"key": key[0]},
+        ).fetchone()
+        if row is None or row[3] != "pending" or row[5] > o.now:
+            return None
+        if self._db.execute(
+            "SELECT 1 FROM deliveries WHERE ordering_key = ? AND status = 'delivering'"
+            " AND status IN ('pending', 'delivering') LIMIT 1",
+            (key[0],),
+        ).fetchone():
+            return None  # another of the chain is in flight (a replayed older one)
+        if self._db.execute(
+            "SELECT 1 FROM endpoint_state WHERE endpoint = ? AND disabled_at IS NOT NULL",
+            (row[2],),
+        ).fetchone():
+            return None  # the endpoint was disabled: its deliveries wait
+        self._lease([row[0]], o.now, o.owner, lease)
+        return _delivery(row, status="delivering")
 
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
         with self._tx():
@@ -433,6 +523,9 @@ class SqliteStore(Store):
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         return {status: n for status, n in rows}
+
+    def ping(self) -> None:
+        self._db.execute("SELECT 1").fetchone()
 
     def close(self) -> None:
         self._db.close()

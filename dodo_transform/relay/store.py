@@ -12,10 +12,12 @@ from __future__ import annotations
 import abc
 import asyncio
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, TypeVar, get_args
+
+from .batching import GroupCommit
 
 # A delivery's state. `pending` may be a retry waiting for `next_attempt_at`.
 Status = Literal[
@@ -26,6 +28,10 @@ FINISHED: frozenset[Status] = frozenset(
     {"succeeded", "failed", "cancelled", "filtered", "transform_failed"}
 )
 RESPONSE_MAX_BYTES = 20_000
+# The owner of every claim in an embedded (one-process) store.
+LOCAL_OWNER = "local"
+# How long a claim lasts unless renewed: an instance that dies holds its deliveries this long.
+DEFAULT_LEASE = 30.0
 
 
 @dataclass(frozen=True)
@@ -147,10 +153,64 @@ class EndpointState:
     disabled_at: float | None = None
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """A verified webhook to store with its delivery (``filtered``: recorded, never sent)."""
+
+    endpoint: str
+    webhook_id: str
+    event_type: str | None
+    body: bytes
+    headers: Mapping[str, str]
+    ordering_key: str
+    filtered: bool
+    received_at: float
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A claimed delivery's new state (``pending`` + ``next_attempt_at`` is a retry), with the
+    attempt that led there, if one was made. Recorded only while ``owner`` holds the lease."""
+
+    delivery_id: int
+    status: Status
+    now: float
+    owner: str = LOCAL_OWNER
+    attempt: Attempt | None = None
+    next_attempt_at: float | None = None
+    last_error: str | None = None
+    transform: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :meth:`Store.finish_many` did, per outcome: whether its owner still held the lease
+    (a lease lost to another instance records the attempt but not the state), and the next
+    delivery of its ordering chain claimed on the way (``handoff``), if any."""
+
+    applied: list[bool]
+    handed_off: list[Delivery | None]
+
+
 class Store(abc.ABC):
-    """Durable state. Every method is one transaction."""
+    """Durable state. Every method is one transaction.
+
+    Work is claimed under a lease: ``claim`` marks deliveries ``delivering`` for ``owner``
+    until ``now + lease``; the owner renews its leases while it works (:meth:`renew`) and
+    records outcomes (:meth:`finish_many`); a delivery whose lease ran out (its owner died)
+    is claimable again. An embedded store (SQLite) has one process, whose owner is always
+    :data:`LOCAL_OWNER`, so a restart takes its predecessor's deliveries back at once
+    (:meth:`recover`); a shared store gives every instance its own owner.
+    """
+
+    # Several processes may use this store at once (and must then each have an owner).
+    shared: bool = False
 
     @abc.abstractmethod
+    def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
+        """Store events and their deliveries durably in one commit, or return the existing
+        delivery of an event already stored (dedupe by endpoint and ``webhook_id``)."""
+
     def ingest(
         self,
         endpoint: str,
@@ -162,20 +222,28 @@ class Store(abc.ABC):
         filtered: bool,
         now: float,
     ) -> Ingested:
-        """Store an event and its delivery durably, or return the existing one (dedupe)."""
+        event = NewEvent(
+            endpoint, webhook_id, event_type, body, headers, ordering_key, filtered, now
+        )
+        return self.ingest_many([event])[0]
 
     @abc.abstractmethod
-    def recover(self, now: float) -> int:
-        """After a crash or stop: every ``delivering`` row goes back to ``pending``.
-
-        One process owns the store: on start-up every ``delivering`` row is an attempt of a
-        dead process, so there is no lease to wait for.
-        """
+    def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
+        """Return to ``pending`` every ``delivering`` row of ``owner`` (its attempts were cut
+        short: a stop, or a crash before this start) and every one whose lease expired."""
 
     @abc.abstractmethod
-    def claim(self, now: float, limit: int) -> list[Delivery]:
-        """Mark up to ``limit`` due deliveries ``delivering``: the oldest per ordering key,
-        never one of a disabled endpoint (see :meth:`set_endpoint_state`)."""
+    def claim(
+        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+    ) -> list[Delivery]:
+        """Mark up to ``limit`` due deliveries ``delivering`` for ``owner`` until ``now +
+        lease``: per ordering key only the oldest unfinished one, and none while another of
+        the key is in flight; never one of a disabled endpoint (see
+        :meth:`set_endpoint_state`). A delivery whose lease expired is taken over."""
+
+    @abc.abstractmethod
+    def renew(self, now: float, *, owner: str, lease: float) -> int:
+        """Extend every lease ``owner`` holds to ``now + lease``; returns how many."""
 
     @abc.abstractmethod
     def next_due(self) -> float | None:
@@ -183,6 +251,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def get_event(self, event_id: int) -> Event | None: ...
+
+    @abc.abstractmethod
+    def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]: ...
 
     @abc.abstractmethod
     def get_delivery(self, delivery_id: int) -> Delivery | None: ...
@@ -196,22 +267,34 @@ class Store(abc.ABC):
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
+    def finish_many(
+        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+    ) -> Recorded:
+        """Record outcomes in one commit. Each ``attempt`` is numbered by the store and adds
+        one to ``attempt_count`` and ``schedule_attempts`` (the retry schedule's position).
+
+        With ``handoff``, a delivery that left its chain for good (any state but a retry)
+        hands on: the chain's next delivery, if due, is claimed for the same owner in the
+        same commit, so it starts without waiting for the next claim.
+        """
+
     def finish(
         self,
         delivery_id: int,
         status: Status,
         *,
         now: float,
+        owner: str = LOCAL_OWNER,
         attempt: Attempt | None = None,
         next_attempt_at: float | None = None,
         last_error: str | None = None,
         transform: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Move a claimed delivery to ``status`` (``pending`` + ``next_attempt_at`` = a retry).
-
-        ``attempt`` (numbered by the store) is recorded in the same transaction; it adds one to
-        ``attempt_count`` and to ``schedule_attempts`` (the retry schedule's position).
-        """
+    ) -> bool:
+        """One :class:`Outcome`; False when ``owner`` no longer held the lease."""
+        outcome = Outcome(
+            delivery_id, status, now, owner, attempt, next_attempt_at, last_error, transform
+        )
+        return self.finish_many([outcome]).applied[0]
 
     @abc.abstractmethod
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
@@ -250,6 +333,10 @@ class Store(abc.ABC):
     def counts(self) -> dict[str, int]: ...
 
     @abc.abstractmethod
+    def ping(self) -> None:
+        """Raise if the store cannot be reached (a readiness check)."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
 
@@ -257,9 +344,21 @@ T = TypeVar("T")
 
 
 class AsyncStore(abc.ABC):
-    """:class:`Store`'s methods, awaited: what the server and the worker use."""
+    """:class:`Store`'s methods, awaited: what the server and the worker use.
+
+    :meth:`ingest` and :meth:`finish` are group commits: calls made while the previous write
+    is still running go to the store together, in one transaction (one fsync), so concurrent
+    webhooks do not queue behind each other's commits.
+    """
+
+    shared: bool = False
+
+    def __init__(self) -> None:
+        self._ingests = GroupCommit(self.ingest_many)
 
     @abc.abstractmethod
+    async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]: ...
+
     async def ingest(
         self,
         endpoint: str,
@@ -270,19 +369,30 @@ class AsyncStore(abc.ABC):
         ordering_key: str,
         filtered: bool,
         now: float,
-    ) -> Ingested: ...
+    ) -> Ingested:
+        return await self._ingests.submit(
+            NewEvent(endpoint, webhook_id, event_type, body, headers, ordering_key, filtered, now)
+        )
 
     @abc.abstractmethod
-    async def recover(self, now: float) -> int: ...
+    async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int: ...
 
     @abc.abstractmethod
-    async def claim(self, now: float, limit: int) -> list[Delivery]: ...
+    async def claim(
+        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+    ) -> list[Delivery]: ...
+
+    @abc.abstractmethod
+    async def renew(self, now: float, *, owner: str, lease: float) -> int: ...
 
     @abc.abstractmethod
     async def next_due(self) -> float | None: ...
 
     @abc.abstractmethod
     async def get_event(self, event_id: int) -> Event | None: ...
+
+    @abc.abstractmethod
+    async def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]: ...
 
     @abc.abstractmethod
     async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
@@ -296,17 +406,26 @@ class AsyncStore(abc.ABC):
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
+    async def finish_many(
+        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+    ) -> Recorded: ...
+
     async def finish(
         self,
         delivery_id: int,
         status: Status,
         *,
         now: float,
+        owner: str = LOCAL_OWNER,
         attempt: Attempt | None = None,
         next_attempt_at: float | None = None,
         last_error: str | None = None,
         transform: Mapping[str, Any] | None = None,
-    ) -> None: ...
+    ) -> bool:
+        outcome = Outcome(
+            delivery_id, status, now, owner, attempt, next_attempt_at, last_error, transform
+        )
+        return (await self.finish_many([outcome])).applied[0]
 
     @abc.abstractmethod
     async def replay(self, delivery_id: int, now: float) -> Delivery | None: ...
@@ -333,8 +452,20 @@ class AsyncStore(abc.ABC):
     async def counts(self) -> dict[str, int]: ...
 
     @abc.abstractmethod
+    async def ping(self) -> None: ...
+
+    @abc.abstractmethod
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """From now on call ``wake`` (on the event loop) when another process adds work or
+        frees an ordering chain: a shared store's notifications. Returns once listening."""
+
+    @abc.abstractmethod
     def close(self) -> None:
         """Release the store (blocking; call it from a thread in async code)."""
+
+    async def aclose(self) -> None:
+        """Release the store from async code."""
+        await asyncio.to_thread(self.close)
 
 
 class ThreadedStore(AsyncStore):
@@ -343,47 +474,37 @@ class ThreadedStore(AsyncStore):
     the thread that made it."""
 
     def __init__(self, store_factory: Callable[[], Store]) -> None:
+        super().__init__()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
         self._store: Store = self._executor.submit(store_factory).result()
+        self.shared = self._store.shared
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
 
-    async def ingest(
-        self,
-        endpoint: str,
-        webhook_id: str,
-        event_type: str | None,
-        body: bytes,
-        headers: Mapping[str, str],
-        ordering_key: str,
-        filtered: bool,
-        now: float,
-    ) -> Ingested:
-        return await self._call(
-            self._store.ingest,
-            endpoint,
-            webhook_id,
-            event_type,
-            body,
-            headers,
-            ordering_key,
-            filtered,
-            now,
-        )
+    async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
+        return await self._call(self._store.ingest_many, events)
 
-    async def recover(self, now: float) -> int:
-        return await self._call(self._store.recover, now)
+    async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
+        return await self._call(self._store.recover, now, owner)
 
-    async def claim(self, now: float, limit: int) -> list[Delivery]:
-        return await self._call(self._store.claim, now, limit)
+    async def claim(
+        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+    ) -> list[Delivery]:
+        return await self._call(self._store.claim, now, limit, owner=owner, lease=lease)
+
+    async def renew(self, now: float, *, owner: str, lease: float) -> int:
+        return await self._call(self._store.renew, now, owner=owner, lease=lease)
 
     async def next_due(self) -> float | None:
         return await self._call(self._store.next_due)
 
     async def get_event(self, event_id: int) -> Event | None:
         return await self._call(self._store.get_event, event_id)
+
+    async def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]:
+        return await self._call(self._store.get_events, event_ids)
 
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
         return await self._call(self._store.get_delivery, delivery_id)
@@ -396,27 +517,10 @@ class ThreadedStore(AsyncStore):
     ) -> list[Delivery]:
         return await self._call(self._store.list_deliveries, status, endpoint, limit)
 
-    async def finish(
-        self,
-        delivery_id: int,
-        status: Status,
-        *,
-        now: float,
-        attempt: Attempt | None = None,
-        next_attempt_at: float | None = None,
-        last_error: str | None = None,
-        transform: Mapping[str, Any] | None = None,
-    ) -> None:
-        await self._call(
-            self._store.finish,
-            delivery_id,
-            status,
-            now=now,
-            attempt=attempt,
-            next_attempt_at=next_attempt_at,
-            last_error=last_error,
-            transform=transform,
-        )
+    async def finish_many(
+        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+    ) -> Recorded:
+        return await self._call(self._store.finish_many, outcomes, handoff=handoff, lease=lease)
 
     async def replay(self, delivery_id: int, now: float) -> Delivery | None:
         return await self._call(self._store.replay, delivery_id, now)
@@ -441,6 +545,12 @@ class ThreadedStore(AsyncStore):
 
     async def counts(self) -> dict[str, int]:
         return await self._call(self._store.counts)
+
+    async def ping(self) -> None:
+        await self._call(self._store.ping)
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """One process owns an embedded store: whatever adds work kicks the worker itself."""
 
     def close(self) -> None:
         self._executor.submit(self._store.close).result()

@@ -1,0 +1,228 @@
+"""Delivery benchmark: how fast `dodo-transform serve` drains a backlog to a target that answers
+at once, beside the transform stage alone.
+
+Measured in one run, on the same machine:
+  * the transform stage: events/s of the serve path's sandbox (identity handler, the
+    ``payment.succeeded`` sample, 32 events in flight), with the sandbox thread count serve uses;
+  * a backlog drained by ``serve`` (the store is filled first, then serve starts): events spread
+    over many customers (``--events`` events, ``--customers`` ordering chains) and one customer's
+    burst (``--burst`` events on one ordering chain). The rate is counted at the target, from its
+    first request to its last, so start-up is not part of it.
+
+``--database postgresql://…`` runs the same on PostgreSQL (a fresh database per scenario, created
+and dropped here) and ``--instances N`` starts N serve processes on it.
+
+Usage: .venv/bin/python bench/delivery.py [--events 2000] [--customers 1000] [--burst 500]
+       [--database sqlite|postgresql://postgres@127.0.0.1:5432] [--instances 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text()
+IDENTITY = "function handler(webhook) { return webhook; }\n"
+
+
+def target_app():  # answers at once and counts what it received, with the first/last times
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    stats = {"count": 0, "first": 0.0, "last": 0.0}
+
+    async def ok(request):
+        await request.body()
+        now = time.time()
+        stats["first"] = stats["first"] or now
+        stats["last"] = now
+        stats["count"] += 1
+        return Response("{}", media_type="application/json")
+
+    async def read(request):
+        return JSONResponse(stats)
+
+    async def reset(request):
+        stats.update(count=0, first=0.0, last=0.0)
+        return JSONResponse(stats)
+
+    return Starlette(
+        routes=[
+            Route("/__stats", read, methods=["GET"]),
+            Route("/__reset", reset, methods=["POST"]),
+            Route("/{p:path}", ok, methods=["POST"]),
+        ]
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def spawn(args: list[str], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(proc.stderr.read().decode()) from None
+            time.sleep(0.05)
+    raise RuntimeError(f"{args} did not start")
+
+
+def envelopes(n: int, customers: int, tag: str) -> list[tuple[str, bytes, str]]:
+    out = []
+    for i in range(n):
+        envelope = json.loads(SAMPLE)
+        envelope["data"]["customer"]["email"] = f"user{i % customers}@example.com"
+        out.append(
+            (f"msg_{tag}_{i}", json.dumps(envelope).encode(), f"bench\ncustomer:{i % customers}")
+        )
+    return out
+
+
+def fill(database: str, events: list[tuple[str, bytes, str]]) -> None:
+    from dodo_transform.relay.sqlite_store import SqliteStore
+
+    store = SqliteStore(database)
+    now = time.time()
+    try:
+        for webhook_id, body, key in events:
+            store.ingest("bench", webhook_id, "payment.succeeded", body, {}, key, False, now)
+    finally:
+        store.close()
+
+
+def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
+    """Sustained events/s of the sandbox serve's worker uses, back to back."""
+    from dodo_transform.sandbox import Sandbox
+    from dodo_transform.transform import transform_async
+
+    async def go() -> float:
+        sandbox = Sandbox()
+        try:
+            for _ in range(200):
+                await transform_async(IDENTITY, SAMPLE, sandbox=sandbox)
+            queue = list(range(n))
+            began = time.perf_counter()
+
+            async def worker() -> None:
+                while queue:
+                    queue.pop()
+                    await transform_async(IDENTITY, SAMPLE, sandbox=sandbox)
+
+            await asyncio.gather(*(worker() for _ in range(in_flight)))
+            return n / (time.perf_counter() - began)
+        finally:
+            sandbox.close()
+
+    return asyncio.run(go())
+
+
+def config_for(tmp: Path, port: int, target: int, database: str) -> Path:
+    (tmp / "identity.js").write_text(IDENTITY)
+    path = tmp / "bench.toml"
+    path.write_text(f"""
+[server]
+port = {port}
+database = "{database}"
+
+[[endpoints]]
+name = "bench"
+secrets = ["{SECRET}"]
+handler = "identity.js"
+url = "http://127.0.0.1:{target}/hook"
+allow_hosts = ["127.0.0.1"]
+""")
+    return path
+
+
+def drain(tmp: Path, target: int, events: list[tuple[str, bytes, str]]) -> tuple[float, float]:
+    """Fill a fresh store, start serve, wait for the target to receive everything."""
+    database = str(tmp / f"bench-{time.monotonic_ns()}.db")
+    fill(database, events)
+    httpx.post(f"http://127.0.0.1:{target}/__reset")
+    port = free_port()
+    config = config_for(tmp, port, target, database)
+    began = time.perf_counter()
+    proc = spawn(["-m", "dodo_transform", "serve", "--config", str(config)], port)
+    try:
+        while True:
+            stats = httpx.get(f"http://127.0.0.1:{target}/__stats").json()
+            if stats["count"] >= len(events):
+                break
+            if time.perf_counter() - began > 600:
+                raise RuntimeError(f"not drained in 600 s: {stats}")
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    span = stats["last"] - stats["first"]
+    return (stats["count"] - 1) / span if span > 0 else float("inf"), span
+
+
+def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--serve-target":
+        import uvicorn
+
+        uvicorn.run(target_app(), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--events", type=int, default=2000)
+    p.add_argument("--customers", type=int, default=1000)
+    p.add_argument("--burst", type=int, default=500)
+    args = p.parse_args()
+    stage = transform_stage()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        target_port = free_port()
+        target = spawn([__file__, "--serve-target", str(target_port)], target_port)
+        try:
+            for name, events in [
+                (
+                    f"{args.events} events over {args.customers} customers",
+                    envelopes(args.events, args.customers, "spread"),
+                ),
+                (f"one customer's burst of {args.burst}", envelopes(args.burst, 1, "burst")),
+            ]:
+                rate, span = drain(Path(tmp), target_port, events)
+                rows.append((name, rate, span))
+        finally:
+            target.terminate()
+            target.wait(30)
+    print(
+        f"\nDelivery to a local target that answers at once, SQLite store, {os.cpu_count()} CPUs,"
+        f" Python {sys.version.split()[0]}\n"
+    )
+    print(f"transform stage alone (1 sandbox thread): {stage:,.0f} events/s\n")
+    print("| backlog | deliveries/s | % of the transform stage | drained in s |")
+    print("|---|---:|---:|---:|")
+    for name, rate, span in rows:
+        print(f"| {name} | {rate:,.0f} | {100 * rate / stage:.0f} % | {span:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

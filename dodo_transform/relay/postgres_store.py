@@ -1,0 +1,712 @@
+"""The PostgreSQL :class:`~dodo_transform.relay.store.AsyncStore`: one database, many instances.
+
+Natively asynchronous (asyncpg and its connection pool: the event loop never waits on a
+thread, and the pool's connections are what every instance's ingest and worker share).
+
+- **Schema** in ``MIGRATIONS``, applied at start-up under a transaction-scoped advisory lock,
+  so instances starting together migrate once, one after the other.
+- **Claims** take rows ``FOR UPDATE SKIP LOCKED`` under a lease (``owner``, ``lease_until``):
+  two instances never claim the same delivery, and one that dies leaves leases that run out,
+  after which any instance takes the deliveries over.
+- **Order per customer across instances**: a delivery is claimable only as the oldest
+  unfinished one of its ordering key and while no other of the key is in flight anywhere.
+  Row locks make each claim atomic; a statement's snapshot can only lag behind, and a lagging
+  snapshot sees more unfinished rows, never fewer, so it can only claim less.
+- **Durability**: every ingest commit is synchronous (PostgreSQL's default
+  ``synchronous_commit``) before the 2xx; concurrent ingests share one commit (group commit).
+- **Wake-ups**: commits that add or free work ``NOTIFY dodo_transform_work``; every instance
+  ``LISTEN``\\ s on a connection of its own and wakes its worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import asyncpg
+
+from .store import (
+    DEFAULT_LEASE,
+    LOCAL_OWNER,
+    STATUSES,
+    AsyncStore,
+    Attempt,
+    Delivery,
+    DeliveryQuery,
+    EndpointState,
+    EndpointStats,
+    Event,
+    Ingested,
+    Listed,
+    NewEvent,
+    Outcome,
+    Recorded,
+    Status,
+    customer_key,
+    dumps,
+)
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore", "StoreUnavailable"]
+
+log = logging.getLogger("dodo_transform.postgres")
+CHANNEL = "dodo_transform_work"
+# pg_advisory_xact_lock key for migrations: "dodo" in ASCII.
+_MIGRATION_LOCK = 0x646F646F
+CONNECT_TIMEOUT = 5.0
+COMMAND_TIMEOUT = 15.0
+
+# Each entry migrates from version i to i + 1; append, never edit a released one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE events (
+        id BIGSERIAL PRIMARY KEY,
+        endpoint TEXT NOT NULL,
+        webhook_id TEXT NOT NULL,
+        event_type TEXT,
+        body BYTEA NOT NULL,
+        headers TEXT NOT NULL,
+        received_at DOUBLE PRECISION NOT NULL,
+        UNIQUE (endpoint, webhook_id)
+    );
+    CREATE TABLE deliveries (
+        id BIGSERIAL PRIMARY KEY,
+        event_id BIGINT NOT NULL REFERENCES events (id),
+        endpoint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        schedule_attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at DOUBLE PRECISION,
+        owner TEXT,
+        lease_until DOUBLE PRECISION,
+        ordering_key TEXT NOT NULL,
+        last_error TEXT,
+        transform TEXT,
+        created_at DOUBLE PRECISION NOT NULL,
+        updated_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX deliveries_unfinished ON deliveries (ordering_key, id)
+        WHERE status IN ('pending', 'delivering');
+    CREATE INDEX deliveries_pending ON deliveries (next_attempt_at, id) WHERE status = 'pending';
+    CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'delivering';
+    CREATE INDEX deliveries_event ON deliveries (event_id);
+    CREATE INDEX deliveries_status ON deliveries (status, id);
+    CREATE TABLE attempts (
+        id BIGSERIAL PRIMARY KEY,
+        delivery_id BIGINT NOT NULL REFERENCES deliveries (id),
+        n INTEGER NOT NULL,
+        started_at DOUBLE PRECISION NOT NULL,
+        request TEXT,
+        status_code INTEGER,
+        response_body TEXT,
+        duration_ms DOUBLE PRECISION NOT NULL,
+        error TEXT,
+        UNIQUE (delivery_id, n)
+    );
+    CREATE TABLE rate_limits (
+        key TEXT PRIMARY KEY,
+        rate_limit INTEGER NOT NULL,
+        paused_until DOUBLE PRECISION NOT NULL DEFAULT 0
+    );
+    CREATE TABLE rate_slots (
+        id BIGSERIAL PRIMARY KEY,
+        key TEXT NOT NULL REFERENCES rate_limits (key),
+        release_at DOUBLE PRECISION,
+        expires_at DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX rate_slots_key ON rate_slots (key, release_at);
+    CREATE TABLE endpoint_state (
+        endpoint TEXT PRIMARY KEY,
+        failing_since DOUBLE PRECISION,
+        disabled_at DOUBLE PRECISION
+    );
+    CREATE INDEX deliveries_created ON deliveries (created_at);
+    CREATE INDEX events_type ON events (event_type);
+    CREATE INDEX attempts_started ON attempts (started_at);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COLS = (
+    "id, event_id, endpoint, status, attempt_count, next_attempt_at, ordering_key, last_error, "
+    "transform, created_at, updated_at, schedule_attempts"
+)
+# See sqlite_store._ELIGIBLE: the oldest unfinished of its key, no other of the key in flight.
+_ELIGIBLE = """
+    NOT EXISTS (
+        SELECT 1 FROM deliveries o
+        WHERE o.ordering_key = d.ordering_key AND o.status IN ('pending', 'delivering')
+          AND o.id <> d.id
+          AND (o.id < d.id OR (o.status = 'delivering' AND o.lease_until > $1)))
+    AND d.endpoint NOT IN (SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
+"""
+# The filters of a DeliveryQuery over deliveries d joined with their events e ($1..$7: see
+# _query_args).
+_MATCHES = """
+    ($1::text IS NULL OR d.status = $1) AND ($2::text IS NULL OR d.endpoint = $2)
+    AND ($3::text IS NULL OR e.event_type = $3)
+    AND ($4::float8 IS NULL OR d.created_at >= $4) AND ($5::float8 IS NULL OR d.created_at < $5)
+    AND ($6::text IS NULL OR d.ordering_key = d.endpoint || $6)
+    AND ($7::bigint IS NULL OR d.id < $7)
+"""
+
+
+class StoreUnavailable(Exception):
+    """PostgreSQL cannot be reached or refused us; the message says which and why."""
+
+
+class PostgresStore(AsyncStore):
+    """Open with ``await PostgresStore.open(url)``; ``close()`` blocks (call it in a thread)."""
+
+    shared = True
+
+    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        super().__init__()
+        self.url = url
+        self.pool = pool
+        self._listener: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> PostgresStore:
+        """Connect, then create or migrate the schema (:class:`StoreUnavailable` if not)."""
+        try:
+            pool = await asyncpg.create_pool(
+                url,
+                min_size=min_size,
+                max_size=max_size,
+                timeout=CONNECT_TIMEOUT,
+                command_timeout=COMMAND_TIMEOUT,
+            )
+        except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, ValueError) as e:
+            raise StoreUnavailable(_describe(e)) from None
+        store = cls(url, pool)
+        try:
+            await store.migrate()
+        except BaseException:
+            await pool.close()
+            raise
+        return store
+
+    async def migrate(self) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Instances starting at once queue here; the first migrates, the rest find it done.
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+            )
+            current = await conn.fetchval("SELECT version FROM schema_version")
+            if current is None:
+                await conn.execute("INSERT INTO schema_version VALUES (0)")
+                current = 0
+            if current > SCHEMA_VERSION:
+                raise StoreUnavailable(
+                    f"schema version {current} is newer than this dodo-transform "
+                    f"({SCHEMA_VERSION}); upgrade dodo-transform"
+                )
+            for sql in MIGRATIONS[current:]:
+                await conn.execute(sql)
+            await conn.execute("UPDATE schema_version SET version = $1", SCHEMA_VERSION)
+
+    async def schema_version(self) -> int:
+        return int(await self.pool.fetchval("SELECT version FROM schema_version"))
+
+    # -- ingest ----------------------------------------------------------------------------
+
+    async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
+        keys = [(e.endpoint, e.webhook_id) for e in events]
+        async with self.pool.acquire() as conn, conn.transaction():
+            # One statement for the batch; a webhook-id twice in it is stored once.
+            inserted = await conn.fetch(
+                "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
+                " received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
+                " $4::bytea[], $5::text[], $6::float8[])"
+                " ON CONFLICT (endpoint, webhook_id) DO NOTHING"
+                " RETURNING id, endpoint, webhook_id",
+                [e.endpoint for e in events],
+                [e.webhook_id for e in events],
+                [e.event_type for e in events],
+                [e.body for e in events],
+                [dumps(dict(e.headers)) for e in events],
+                [e.received_at for e in events],
+            )
+            new_event = {(r["endpoint"], r["webhook_id"]): r["id"] for r in inserted}
+            first: dict[tuple[str, str], int] = {}  # the batch position that stores each key
+            for i, k in enumerate(keys):
+                if k in new_event and k not in first:
+                    first[k] = i
+            fresh = sorted(first.values())
+            statuses: dict[int, Status] = {
+                i: "filtered" if events[i].filtered else "pending" for i in fresh
+            }
+            rows = await conn.fetch(
+                "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
+                " ordering_key, created_at, updated_at)"
+                " SELECT ev, ep, st, nxt, ok, at, at FROM unnest($1::bigint[], $2::text[],"
+                " $3::text[], $4::float8[], $5::text[], $6::float8[])"
+                " WITH ORDINALITY AS t(ev, ep, st, nxt, ok, at, ord) ORDER BY ord"
+                " RETURNING id, event_id",
+                [new_event[keys[i]] for i in fresh],
+                [events[i].endpoint for i in fresh],
+                [statuses[i] for i in fresh],
+                [None if events[i].filtered else events[i].received_at for i in fresh],
+                [events[i].ordering_key for i in fresh],
+                [events[i].received_at for i in fresh],
+            )
+            delivery_of = {r["event_id"]: r["id"] for r in rows}
+            existing: dict[tuple[str, str], Ingested] = {}
+            others = [k for k in dict.fromkeys(keys) if k not in new_event]
+            if others:
+                for r in await conn.fetch(
+                    "SELECT DISTINCT ON (e.id) e.endpoint, e.webhook_id, d.id, d.status"
+                    " FROM events e JOIN deliveries d ON d.event_id = e.id"
+                    " JOIN unnest($1::text[], $2::text[]) AS k(ep, wid)"
+                    " ON e.endpoint = k.ep AND e.webhook_id = k.wid ORDER BY e.id, d.id",
+                    [k[0] for k in others],
+                    [k[1] for k in others],
+                ):
+                    existing[(r["endpoint"], r["webhook_id"])] = Ingested(
+                        r["id"], _status(r["status"]), duplicate=True
+                    )
+            if "pending" in statuses.values():
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        out: list[Ingested] = []
+        for i, k in enumerate(keys):
+            if first.get(k) == i:
+                out.append(Ingested(delivery_of[new_event[k]], statuses[i], duplicate=False))
+            elif k in first:  # stored earlier in this very batch
+                out.append(Ingested(delivery_of[new_event[k]], out[first[k]].status, True))
+            else:
+                out.append(existing[k])
+        return out
+
+    # -- the worker ------------------------------------------------------------------------
+
+    async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await conn.execute(
+                "UPDATE deliveries SET status = 'pending', updated_at = $1, owner = NULL,"
+                " lease_until = NULL, next_attempt_at = LEAST(COALESCE(next_attempt_at, $1), $1)"
+                " WHERE status = 'delivering'"
+                " AND (owner = $2 OR owner IS NULL OR lease_until <= $1)",
+                now,
+                owner,
+            )
+            n = _count(result)
+            if n:
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+            return n
+
+    async def claim(
+        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+    ) -> list[Delivery]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # Deliveries of a dead instance first (each the oldest of its chain), then due ones.
+            rows = await conn.fetch(
+                f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'delivering'"
+                f" AND d.lease_until <= $1 AND {_ELIGIBLE}"
+                " ORDER BY d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
+                " updated_at = $1 FROM c WHERE deliveries.id = c.id"
+                " AND deliveries.status = 'delivering' AND deliveries.lease_until <= $1"
+                f" RETURNING {_qualified('deliveries')}",
+                now,
+                limit,
+                owner,
+                now + lease,
+            )
+            if len(rows) < limit:
+                rows += await conn.fetch(
+                    f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'pending'"
+                    f" AND d.next_attempt_at <= $1 AND {_ELIGIBLE}"
+                    " ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
+                    " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
+                    " updated_at = $1 FROM c WHERE deliveries.id = c.id"
+                    " AND deliveries.status = 'pending'"
+                    f" RETURNING {_qualified('deliveries')}",
+                    now,
+                    limit - len(rows),
+                    owner,
+                    now + lease,
+                )
+        claimed = [_delivery(r) for r in rows]
+        claimed.sort(key=lambda d: (d.next_attempt_at or 0.0, d.id))
+        return claimed
+
+    async def renew(self, now: float, *, owner: str, lease: float) -> int:
+        result = await self.pool.execute(
+            "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2",
+            now + lease,
+            owner,
+        )
+        return _count(result)
+
+    async def next_due(self) -> float | None:
+        row = await self.pool.fetchrow(
+            "SELECT (SELECT d.next_attempt_at FROM deliveries d WHERE d.status = 'pending'"
+            f" AND {_ELIGIBLE} ORDER BY d.next_attempt_at, d.id LIMIT 1) AS due,"
+            " (SELECT MIN(lease_until) FROM deliveries WHERE status = 'delivering') AS lease",
+            float("-inf"),
+        )
+        assert row is not None
+        times = [t for t in (row["due"], row["lease"]) if t is not None]
+        return min(times) if times else None
+
+    async def finish_many(
+        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+    ) -> Recorded:
+        applied: list[bool] = []
+        handed: list[Delivery | None] = []
+        freed = False
+        async with self.pool.acquire() as conn, conn.transaction():
+            for o in outcomes:
+                applied.append(await self._finish_one(conn, o))
+            for o, ok in zip(outcomes, applied, strict=True):
+                if not (ok and o.status != "pending"):
+                    handed.append(None)
+                    continue
+                nxt = await self._handoff(conn, o, lease) if handoff else None
+                handed.append(nxt)
+                freed = freed or nxt is None
+            if freed:  # a chain is free and nobody here took its next delivery
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        return Recorded(applied, handed)
+
+    async def _finish_one(self, conn: asyncpg.Connection, o: Outcome) -> bool:
+        if o.attempt is not None:
+            a = o.attempt
+            await conn.execute(
+                "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
+                " response_body, duration_ms, error) VALUES ($1, (SELECT COALESCE(MAX(n), 0)"
+                " + 1 FROM attempts WHERE delivery_id = $1), $2, $3, $4, $5, $6, $7)",
+                o.delivery_id,
+                a.started_at,
+                dumps(a.request) if a.request is not None else None,
+                a.status_code,
+                a.response_body,
+                a.duration_ms,
+                a.error,
+            )
+        n = 1 if o.attempt is not None else 0
+        result = await conn.execute(
+            "UPDATE deliveries SET status = $1, next_attempt_at = $2, last_error = $3,"
+            " transform = COALESCE($4, transform), updated_at = $5,"
+            " attempt_count = attempt_count + $6, schedule_attempts = schedule_attempts + $6,"
+            " owner = NULL, lease_until = NULL"
+            " WHERE id = $7 AND status = 'delivering' AND owner = $8",
+            o.status,
+            o.next_attempt_at,
+            o.last_error,
+            dumps(dict(o.transform)) if o.transform is not None else None,
+            o.now,
+            n,
+            o.delivery_id,
+            o.owner,
+        )
+        if _count(result):
+            return True
+        if n:  # the lease went elsewhere: the attempt is history, the state is theirs
+            await conn.execute(
+                "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = $1",
+                o.delivery_id,
+            )
+        return False
+
+    async def _handoff(self, conn: asyncpg.Connection, o: Outcome, lease: float) -> Delivery | None:
+        # The chain's oldest unfinished delivery, if pending, due, and nothing else of the
+        # chain is in flight. The UPDATE re-checks `pending` on the row's latest version, so
+        # a claim by another instance at the same moment makes this one claim nothing.
+        row = await conn.fetchrow(
+            "UPDATE deliveries SET status = 'delivering', owner = $2, lease_until = $3,"
+            " updated_at = $4 WHERE id = (SELECT d.id FROM deliveries d"
+            " WHERE d.ordering_key = (SELECT ordering_key FROM deliveries WHERE id = $1)"
+            " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 1)"
+            " AND status = 'pending' AND next_attempt_at <= $4"
+            " AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.ordering_key ="
+            " deliveries.ordering_key AND o.status = 'delivering' AND o.id <> deliveries.id)"
+            " AND endpoint NOT IN (SELECT endpoint FROM endpoint_state"
+            " WHERE disabled_at IS NOT NULL)"
+            f" RETURNING {_COLS}",
+            o.delivery_id,
+            o.owner,
+            o.now + lease,
+            o.now,
+        )
+        return _delivery(row) if row is not None else None
+
+    # -- reads and operations --------------------------------------------------------------
+
+    async def get_event(self, event_id: int) -> Event | None:
+        return (await self.get_events([event_id])).get(event_id)
+
+    async def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]:
+        rows = await self.pool.fetch(
+            "SELECT id, endpoint, webhook_id, event_type, body, headers, received_at"
+            " FROM events WHERE id = ANY($1::bigint[])",
+            list(event_ids),
+        )
+        return {
+            r["id"]: Event(
+                r["id"],
+                r["endpoint"],
+                r["webhook_id"],
+                r["event_type"],
+                bytes(r["body"]),
+                json.loads(r["headers"]),
+                r["received_at"],
+            )
+            for r in rows
+        }
+
+    async def get_delivery(self, delivery_id: int) -> Delivery | None:
+        row = await self.pool.fetchrow(f"SELECT {_COLS} FROM deliveries WHERE id = $1", delivery_id)
+        return _delivery(row) if row is not None else None
+
+    async def attempts(self, delivery_id: int) -> list[Attempt]:
+        rows = await self.pool.fetch(
+            "SELECT delivery_id, n, started_at, request, status_code, response_body,"
+            " duration_ms, error FROM attempts WHERE delivery_id = $1 ORDER BY n",
+            delivery_id,
+        )
+        return [
+            Attempt(
+                r["delivery_id"],
+                r["n"],
+                r["started_at"],
+                json.loads(r["request"]) if r["request"] else None,
+                r["status_code"],
+                r["response_body"],
+                r["duration_ms"],
+                r["error"],
+            )
+            for r in rows
+        ]
+
+    async def list_deliveries(
+        self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
+    ) -> list[Delivery]:
+        rows = await self.pool.fetch(
+            f"SELECT {_COLS} FROM deliveries WHERE ($1::text IS NULL OR status = $1)"
+            " AND ($2::text IS NULL OR endpoint = $2) ORDER BY id DESC LIMIT $3",
+            status,
+            endpoint,
+            limit,
+        )
+        return [_delivery(r) for r in rows]
+
+    async def replay(self, delivery_id: int, now: float) -> Delivery | None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            result = await conn.execute(
+                "UPDATE deliveries SET status = 'pending', schedule_attempts = 0,"
+                " next_attempt_at = $1, last_error = NULL, updated_at = $1"
+                " WHERE id = $2 AND status <> 'delivering'",
+                now,
+                delivery_id,
+            )
+            if _count(result):
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        return await self.get_delivery(delivery_id)
+
+    async def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]:
+        rows = await self.pool.fetch(
+            f"SELECT {_qualified('d')}, e.webhook_id, e.event_type AS listed_type,"
+            " (SELECT a.status_code FROM attempts a WHERE a.delivery_id = d.id"
+            " ORDER BY a.n DESC LIMIT 1) AS http_status"
+            f" FROM deliveries d JOIN events e ON e.id = d.event_id WHERE {_MATCHES}"
+            " ORDER BY d.id DESC LIMIT $8",
+            *_query_args(query),
+            limit,
+        )
+        return [
+            Listed(_delivery(r), r["webhook_id"], r["listed_type"], r["http_status"]) for r in rows
+        ]
+
+    async def count(self, query: DeliveryQuery) -> int:
+        n = await self.pool.fetchval(
+            "SELECT COUNT(*) FROM deliveries d JOIN events e ON e.id = d.event_id"
+            f" WHERE {_MATCHES}",
+            *_query_args(query),
+        )
+        return int(n)
+
+    async def cancel(self, delivery_id: int, now: float) -> Delivery | None:
+        await self.pool.execute(
+            "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
+            " last_error = 'cancelled by an operator', updated_at = $1"
+            " WHERE id = $2 AND status = 'pending'",
+            now,
+            delivery_id,
+        )
+        return await self.get_delivery(delivery_id)
+
+    async def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
+        out: dict[str, dict[str, Any]] = {}
+        async with self.pool.acquire() as conn:
+            for r in await conn.fetch(
+                "SELECT d.endpoint, COUNT(*) AS n,"
+                " COUNT(*) FILTER (WHERE a.status_code BETWEEN 200 AND 299) AS ok,"
+                " AVG(a.duration_ms) AS mean, MAX(a.duration_ms) AS top FROM attempts a"
+                " JOIN deliveries d ON d.id = a.delivery_id WHERE a.started_at >= $1"
+                " GROUP BY d.endpoint",
+                since,
+            ):
+                out[r["endpoint"]] = {
+                    "attempts": r["n"],
+                    "succeeded": r["ok"],
+                    "mean_ms": r["mean"],
+                    "max_ms": r["top"],
+                }
+            for r in await conn.fetch(
+                # Each endpoint's latest failed attempt since `since`.
+                "SELECT DISTINCT ON (d.endpoint) d.endpoint, a.error, a.status_code,"
+                " a.started_at FROM attempts a JOIN deliveries d ON d.id = a.delivery_id"
+                " WHERE a.started_at >= $1"
+                " AND (a.status_code IS NULL OR a.status_code NOT BETWEEN 200 AND 299)"
+                " ORDER BY d.endpoint, a.id DESC",
+                since,
+            ):
+                text = r["error"] or f"HTTP {r['status_code']}"
+                out.setdefault(r["endpoint"], {}).update(
+                    last_error=text, last_error_at=r["started_at"]
+                )
+            for r in await conn.fetch(
+                "SELECT endpoint, COUNT(*) AS n, MIN(created_at) AS oldest FROM deliveries"
+                " WHERE status IN ('pending', 'delivering') GROUP BY endpoint"
+            ):
+                out.setdefault(r["endpoint"], {}).update(
+                    queued=r["n"], oldest_queued_at=r["oldest"]
+                )
+        return {endpoint: EndpointStats(**values) for endpoint, values in out.items()}
+
+    async def endpoint_states(self) -> dict[str, EndpointState]:
+        rows = await self.pool.fetch(
+            "SELECT endpoint, failing_since, disabled_at FROM endpoint_state"
+        )
+        return {r["endpoint"]: EndpointState(r["failing_since"], r["disabled_at"]) for r in rows}
+
+    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
+        if state == EndpointState():
+            await self.pool.execute("DELETE FROM endpoint_state WHERE endpoint = $1", endpoint)
+            return
+        await self.pool.execute(
+            "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
+            " VALUES ($1, $2, $3) ON CONFLICT (endpoint) DO UPDATE SET"
+            " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
+            endpoint,
+            state.failing_since,
+            state.disabled_at,
+        )
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.pool.fetch("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    async def ping(self) -> None:
+        await self.pool.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+
+    # -- notifications ---------------------------------------------------------------------
+
+    async def listen(self, wake: Callable[[], None]) -> None:
+        """LISTEN on a connection of our own, re-established (with a wake-up, for what was
+        missed meanwhile) whenever it drops."""
+        if self._listener is not None:
+            return
+        ready = asyncio.get_running_loop().create_future()
+        self._listener = asyncio.create_task(self._listen(wake, ready), name="pg-listen")
+        await ready
+
+    async def _listen(self, wake: Callable[[], None], ready: asyncio.Future[None]) -> None:
+        backoff = 0.1
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
+                lost = asyncio.Event()
+                conn.add_termination_listener(functools.partial(_set_on_call, lost))
+                await conn.add_listener(CHANNEL, lambda *_: wake())
+                if not ready.done():
+                    ready.set_result(None)
+                else:
+                    wake()  # work may have arrived while we were not listening
+                backoff = 0.1
+                while not lost.is_set():
+                    # A dead peer is noticed by a query failing, not by waiting.
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(lost.wait(), 5.0)
+                    if not lost.is_set():
+                        await conn.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:
+                log.warning("LISTEN connection lost (%s); reconnecting", _describe(e))
+                if not ready.done():
+                    ready.set_result(None)  # the worker polls meanwhile; do not block start-up
+            finally:
+                if conn is not None and not conn.is_closed():
+                    conn.terminate()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def aclose(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
+        try:
+            await asyncio.wait_for(self.pool.close(), COMMAND_TIMEOUT)
+        except (asyncio.TimeoutError, OSError, asyncpg.PostgresError):
+            self.pool.terminate()  # a connection hung on a dead server: drop it
+
+    def close(self) -> None:
+        """Drop every connection at once (outside the event loop); prefer :meth:`aclose`."""
+        self.pool.terminate()
+
+
+def _query_args(q: DeliveryQuery) -> list[Any]:
+    # The customer's key minus its endpoint prefix: the filter then holds on every endpoint.
+    customer = customer_key("", q.customer_email) if q.customer_email is not None else None
+    return [q.status, q.endpoint, q.event_type, q.since, q.until, customer, q.before]
+
+
+def _set_on_call(event: asyncio.Event, *_: object) -> None:
+    event.set()
+
+
+def _describe(e: BaseException) -> str:
+    text = str(e) or type(e).__name__
+    return f"{type(e).__name__}: {text}" if text != type(e).__name__ else text
+
+
+def _count(result: str) -> int:
+    # asyncpg answers a status tag such as "UPDATE 3".
+    return int(result.rsplit(" ", 1)[-1])
+
+
+def _qualified(table: str) -> str:
+    return ", ".join(f"{table}.{c.strip()}" for c in _COLS.split(","))
+
+
+def _status(value: object) -> Status:
+    if value not in STATUSES:
+        raise RuntimeError(f"the store holds an unknown delivery status {value!r}")
+    return value
+
+
+def _delivery(r: Any) -> Delivery:
+    return Delivery(
+        id=r["id"],
+        event_id=r["event_id"],
+        endpoint=r["endpoint"],
+        status=_status(r["status"]),
+        attempt_count=r["attempt_count"],
+        next_attempt_at=r["next_attempt_at"],
+        ordering_key=r["ordering_key"],
+        last_error=r["last_error"],
+        transform=json.loads(r["transform"]) if r["transform"] else None,
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+        schedule_attempts=r["schedule_attempts"],
+    )
