@@ -130,6 +130,7 @@ def write_config(
     tmp: Path,
     target_url: str,
     *,
+    database: str = "store.db",
     handler: str = IDENTITY,
     extra_endpoint: str = "",
     extra_server: str = "",
@@ -146,7 +147,7 @@ def write_config(
     path.write_text(
         f"""
 [server]
-database = "store.db"
+database = "{database}"
 {"" if admin_token is None else f'admin_token = "{admin_token}"'}
 shutdown_grace = 2
 {extra_server}
@@ -169,10 +170,16 @@ Authorization = "Bearer target-key"
 class ServeProcess:
     """``dodo-transform serve`` as a child process (what an operator runs)."""
 
-    def __init__(self, config: Path, port: int, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        port: int,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
+    ) -> None:
         import os
 
-        self.config, self.port = config, port
+        self.config, self.port, self.args = config, port, args
         self.url = f"http://127.0.0.1:{port}"
         self.env = {**os.environ, **(env or {})}
         self.proc: Any = None
@@ -200,6 +207,7 @@ class ServeProcess:
                 "--port",
                 str(self.port),
                 *args,
+                *self.args,
             ],
             stdout=subprocess.PIPE,
             stderr=self._log,

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from pg import pg_database, truncate  # noqa: F401  (the fixture)
+from pg import truncate
 
 from dodo_transform.relay.postgres_store import PostgresStore
 from dodo_transform.relay.sqlite_store import SqliteStore

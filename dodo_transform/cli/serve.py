@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sqlite3
 from types import FrameType
 
+from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
@@ -30,6 +32,13 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         default="text",
         help="text for people, json for log shippers (one JSON object per line)",
     )
+    p.add_argument(
+        "--role",
+        choices=["all", "ingest", "worker"],
+        default="all",
+        help="all: receive and deliver (default); ingest: only receive; worker: only deliver "
+        "(ingest and worker need a PostgreSQL database shared with other instances)",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -37,8 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..console import mount_console
-    from ..relay.server import create_app
-    from ..relay.sqlite_store import SqliteStore
+    from ..relay.server import create_app, describe_store
 
     config = load(args.config)
     if not engine.using_c_api() and not config.server.allow_fallback_engine:
@@ -49,10 +57,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
-    try:  # open (and migrate) the store now, so a bad path is one line, not a traceback
-        SqliteStore(config.server.database).close()
-    except (sqlite3.Error, RuntimeError) as e:
-        raise UsageError(f"{config.path}: server.database: {config.server.database}: {e}") from None
+    if args.role != "all" and not config.server.database_url:
+        raise UsageError(
+            f"{config.path}: --role {args.role} needs a store shared with the other instances: "
+            'set [server] database = "postgresql://…" (SQLite serves one process, --role all)'
+        )
+    _check_store(config)
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
@@ -60,7 +70,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     routes = ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
     shown = f"[{host}]" if ":" in host else host
     print(
-        f"dodo-transform: serving http://{shown}:{port} ({routes}); store {config.server.database}",
+        f"dodo-transform: serving http://{shown}:{port} ({routes}); store "
+        f"{describe_store(config)}; role {args.role}",
         flush=True,
     )
     print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
@@ -70,7 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     configure_logging(args.log_level, args.log_format)
-    app = create_app(config)
+    app = create_app(config, role=args.role)
     mount_console(app)
     live = app.state.dodo.live
 
@@ -93,3 +104,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0 if server.started else 3  # 3: the app did not start (as uvicorn.run)
+
+
+def _check_store(config: Config) -> None:
+    """Open (and create or migrate) the store now, so a bad path or an unreachable database
+    is one line and exit 2, not a traceback from the server's start-up."""
+    if config.server.database_url:
+        from ..relay.config import redact_url
+        from ..relay.postgres_store import PostgresStore, StoreUnavailable
+
+        async def probe() -> None:
+            store = await PostgresStore.open(config.server.database_url or "", min_size=1)
+            await store.aclose()
+
+        try:
+            asyncio.run(probe())
+        except StoreUnavailable as e:
+            raise UsageError(
+                f"{config.path}: server.database: {redact_url(config.server.database_url)}: {e}"
+            ) from None
+        return
+    from ..relay.sqlite_store import SqliteStore
+
+    try:
+        SqliteStore(config.server.database).close()
+    except (sqlite3.Error, RuntimeError) as e:
+        raise UsageError(f"{config.path}: server.database: {config.server.database}: {e}") from None

@@ -22,9 +22,17 @@ __all__ = ["Observer", "Observers", "OperatorAction", "ReceiveOutcome"]
 log = logging.getLogger("dodo_transform.relay")
 
 # unauthorized: a bad signature; invalid: not JSON (or not readable); too_large: over
-# max_body_bytes; unknown_endpoint: no such endpoint in the config.
+# max_body_bytes; unknown_endpoint: no such endpoint in the config; unavailable: answered 503
+# (the store could not commit it, or this instance has --role worker).
 ReceiveOutcome = Literal[
-    "accepted", "duplicate", "filtered", "unauthorized", "invalid", "too_large", "unknown_endpoint"
+    "accepted",
+    "duplicate",
+    "filtered",
+    "unauthorized",
+    "invalid",
+    "too_large",
+    "unknown_endpoint",
+    "unavailable",
 ]
 OperatorAction = Literal["replayed", "cancelled"]
 

@@ -242,6 +242,11 @@ def openapi_document(config: Config) -> dict[str, Any]:
                     ),
                     **_errors(400, 404, 413),
                     "401": _json(_ERROR, "Missing, wrong or expired signature"),
+                    "503": _json(
+                        _ERROR,
+                        "Not stored (the store is unreachable, or this instance has --role "
+                        "worker); nothing acknowledged: send it again later",
+                    ),
                 },
             }
         },
@@ -509,7 +514,8 @@ def openapi_document(config: Config) -> dict[str, Any]:
         },
         "/healthz": {
             "get": {
-                "summary": "Liveness and readiness",
+                "summary": "Readiness: the store answers and the worker runs (details with"
+                " the admin token)",
                 "operationId": "health",
                 "responses": {
                     "200": _json({"type": "object"}, "Serving"),

@@ -70,6 +70,7 @@ class Permit:
 
     key: tuple[str, str]
     slot: int = 0  # a shared limiter's slot id
+    window: float = 0.0
 
 
 class Limiter(abc.ABC):
@@ -153,11 +154,11 @@ class RateLimiter(Limiter):
         self, b: _Bucket, headers: Mapping[str, str], status: int | None, now: float
     ) -> None:
         lower = {k.lower(): v for k, v in headers.items()}
-        limit = _int(lower.get("x-ratelimit-limit"))
+        limit = header_int(lower.get("x-ratelimit-limit"))
         if limit is not None and 0 < limit < b.rate.limit:
             b.rate = Rate(limit, b.rate.window)
         retry_after = parse_retry_after(lower.get("retry-after"), now)
-        if status == 429 or _int(lower.get("x-ratelimit-remaining")) == 0:
+        if status == 429 or header_int(lower.get("x-ratelimit-remaining")) == 0:
             pause = retry_after if retry_after is not None else b.rate.window
             b.paused_until = max(b.paused_until, now + pause)
 
@@ -166,7 +167,7 @@ class RateLimiter(Limiter):
         return b.paused_until if b else 0.0
 
 
-def _int(value: str | None) -> int | None:
+def header_int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
     except ValueError:

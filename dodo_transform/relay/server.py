@@ -3,7 +3,11 @@
 
 Receive path, in this order: endpoint known (404) → body within the limit (413) → signature
 valid (401) → JSON (400) → event and delivery committed (deduplicated by ``webhook-id``) →
-2xx. Transformation and delivery happen after the acknowledgement, in the worker.
+2xx; a store that cannot commit answers 503 (nothing acknowledged, Dodo retries).
+Transformation and delivery happen after the acknowledgement, in the worker.
+
+Roles: ``all`` receives and delivers; ``ingest`` only receives (another instance's worker,
+woken by the shared store, delivers); ``worker`` only delivers (its ``/webhooks`` answer 503).
 """
 
 from __future__ import annotations
@@ -14,10 +18,13 @@ import dataclasses
 import hmac
 import json
 import logging
+import os
+import secrets
 import signal
+import socket
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any
+from typing import Any, Literal, get_args
 
 import httpx
 from starlette.applications import Starlette
@@ -33,7 +40,7 @@ from ..transform import redact_headers, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
 from .alerts import Alerts
-from .config import Config, ConfigError, EndpointConfig, load_config
+from .config import Config, ConfigError, EndpointConfig, load_config, redact_url
 from .dispatcher import Dispatcher, new_client
 from .events import Observer, Observers, ReceiveOutcome
 from .handlers import Handlers
@@ -43,11 +50,35 @@ from .logs import LogObserver
 from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
+from .ratelimit import Limiter, RateLimiter
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import AsyncStore, Store, ThreadedStore, customer_key
+from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
 
 log = logging.getLogger("dodo_transform.server")
+Role = Literal["all", "ingest", "worker"]
+ROLES: tuple[Role, ...] = get_args(Role)
+PING_TIMEOUT = 2.0  # /healthz answers 503 rather than hang on a store that does not answer
+
+
+async def open_store(config: Config) -> AsyncStore:
+    """The store the config names: PostgreSQL for a ``postgresql://`` URL, else SQLite."""
+    if config.server.database_url:
+        from .postgres_store import PostgresStore
+
+        return await PostgresStore.open(config.server.database_url)
+    return await asyncio.to_thread(ThreadedStore, lambda: SqliteStore(config.server.database))
+
+
+def describe_store(config: Config) -> str:
+    """The store for people: the path, or the URL with its password hidden."""
+    url = config.server.database_url
+    return f"PostgreSQL {redact_url(url)}" if url else f"SQLite {config.server.database}"
+
+
+def instance_owner() -> str:
+    """This process's lease owner on a shared store: unique, and saying where it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def error(status: int, message: str) -> JSONResponse:
@@ -99,13 +130,15 @@ class App:
         client: httpx.AsyncClient | None = None,
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
+        role: Role = "all",
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
         self.clock = clock or SystemClock()
-        self._store_factory = store_factory or (lambda: SqliteStore(config.server.database))
+        self._store_factory = store_factory
         self._client = client
-        self._run_worker = run_worker
+        self.role = role
+        self._run_worker = run_worker and role != "ingest"
         self._dispatcher_options = dispatcher_options
         self.events = Observers(observers)
         self.handlers = Handlers(config.endpoints, self.events)
@@ -124,10 +157,29 @@ class App:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
-        self.store = await asyncio.to_thread(ThreadedStore, self._store_factory)
-        recovered = await self.store.recover(self.clock.now())
-        if recovered:
-            log.warning("requeued %d deliveries interrupted by a crash or stop", recovered)
+        if self._store_factory is not None:
+            factory = self._store_factory
+            self.store = await asyncio.to_thread(ThreadedStore, factory)
+        else:
+            self.store = await open_store(self.config)
+        # One process owns an embedded store, so a restart takes back at once what the dead
+        # process held; on a shared store each instance is an owner of its own, and what a
+        # dead one held comes back when its leases run out.
+        self.owner = instance_owner() if self.store.shared else LOCAL_OWNER
+        if self._run_worker:
+            recovered = await self.store.recover(self.clock.now(), self.owner)
+            if recovered:
+                log.warning("requeued %d deliveries interrupted by a crash or stop", recovered)
+        limiter: Limiter
+        if self.store.shared:
+            from .postgres_ratelimit import SharedRateLimiter
+            from .postgres_store import PostgresStore
+
+            assert isinstance(self.store, PostgresStore)
+            limiter = SharedRateLimiter(self.store, self.clock)
+        else:
+            limiter = RateLimiter(self.clock)
+        self._dispatcher_options.setdefault("limiter", limiter)
         client = self._client or new_client()
         # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
         given = self._dispatcher_options.pop("sandbox", None)
@@ -144,6 +196,7 @@ class App:
             handlers=self.handlers,
             events=self.events,
             health=self.health,
+            owner=self.owner,
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
@@ -157,7 +210,7 @@ class App:
         log.info(
             "started: endpoints %s; store %s; alerts %s",
             ", ".join(self.config.endpoints),
-            self.config.server.database,
+            describe_store(self.config),
             self.config.alerts.url if self.config.alerts else "off",
         )
         try:
@@ -179,7 +232,7 @@ class App:
                 await client.aclose()
             if given is None:
                 await asyncio.to_thread(self.sandbox.close)
-            await asyncio.to_thread(self.store.close)
+            await self.store.aclose()
             log.info("stopped")
 
     async def _watch(self) -> None:
@@ -192,6 +245,13 @@ class App:
 
     async def receive(self, request: Request) -> Response:
         name = request.path_params["endpoint"]
+        if self.role == "worker":
+            self.events.received(name, "unavailable")
+            return error(
+                503,
+                "this instance runs with --role worker and receives no webhooks; send them "
+                "to an instance with --role all or ingest",
+            )
         ep = self.config.endpoints.get(name)
         if ep is None:
             self.events.received(name, "unknown_endpoint")
@@ -228,16 +288,23 @@ class App:
         event_type = event_type if isinstance(event_type, str) else None
         key = ordering_key(ep.name, payload) or f"{ep.name}\nwebhook:{webhook_id}"
         headers = redact_headers(dict(request.headers))
-        result = await self.store.ingest(
-            ep.name,
-            webhook_id,
-            event_type,
-            body,
-            headers,
-            key,
-            not ep.accepts(event_type),
-            self.clock.now(),
-        )
+        try:
+            result = await self.store.ingest(
+                ep.name,
+                webhook_id,
+                event_type,
+                body,
+                headers,
+                key,
+                not ep.accepts(event_type),
+                self.clock.now(),
+            )
+        except Exception as e:
+            # Nothing was committed, so nothing is acknowledged: Dodo retries later, and a
+            # retry of an event that did commit after all is answered as a duplicate.
+            log.error("storing webhook %s failed: %s: %s", webhook_id, type(e).__name__, e)
+            self.events.received(ep.name, "unavailable", webhook_id=webhook_id)
+            return error(503, "the store is unavailable; nothing was stored, retry later")
         if not result.duplicate and result.status == "pending":
             self.dispatcher.kick()
         status: ReceiveOutcome = (
@@ -259,15 +326,29 @@ class App:
 
     # -- operations ------------------------------------------------------------------------
 
-    async def healthz(self, _request: Request) -> Response:
-        worker_dead = self._worker is not None and self._worker.done()
-        counts = await self.store.counts()
-        body = {
-            "status": "unhealthy" if worker_dead else "ok",
-            "deliveries": counts,
-            "in_flight": self.dispatcher.in_flight,
-        }
-        return JSONResponse(body, status_code=503 if worker_dead else 200)
+    async def healthz(self, request: Request) -> Response:
+        """Readiness for a load balancer: 200 ``{"status": "ok"}`` or 503 ``{"status":
+        "unavailable", "reason": …}`` (the store unreachable, the worker stopped). Details
+        (backend, role, counts, in flight) only with the admin token."""
+        reason = None
+        try:
+            await asyncio.wait_for(self.store.ping(), PING_TIMEOUT)
+        except Exception as e:
+            reason = f"the store is unreachable ({type(e).__name__})"
+        if reason is None and self._worker is not None and self._worker.done():
+            reason = "the delivery worker stopped"
+        body: dict[str, Any] = (
+            {"status": "ok"} if reason is None else {"status": "unavailable", "reason": reason}
+        )
+        if self.is_admin(request.headers.get("authorization", "")):
+            body["backend"] = describe_store(self.config)
+            body["role"] = self.role
+            body["in_flight"] = self.dispatcher.in_flight
+            body["store_error"] = self.dispatcher.store_error
+            if reason is None:
+                with contextlib.suppress(Exception):
+                    body["deliveries"] = await asyncio.wait_for(self.store.counts(), PING_TIMEOUT)
+        return JSONResponse(body, status_code=200 if reason is None else 503)
 
     async def admin_check(self, request: Request) -> Response | None:
         return self.admin_denied(request)

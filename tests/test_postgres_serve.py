@@ -1,0 +1,168 @@
+"""serve on PostgreSQL: the URL in the config, roles, readiness, wake-ups, a database outage.
+
+Real parts throughout: the machine's PostgreSQL (a database per test), uvicorn on loopback,
+a real target, and for the outage a TCP proxy between the server and PostgreSQL that the test
+stops and starts (PostgreSQL itself keeps running).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from helpers_proxy import TcpProxy
+from helpers_servers import SECRET, Reply, Target, free_port, write_config
+
+from dodo_transform.relay.config import ConfigError, load_config
+from dodo_transform.relay.server import create_app
+from dodo_transform.relay.signing import sign
+from dodo_transform.serving import ServerThread
+
+ADMIN = {"Authorization": "Bearer admin-token"}
+
+
+def event(i: int, email: str | None = None) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {
+            "type": "payment.succeeded",
+            "data": {"i": i, "customer": {"email": email or f"c{i}@example.com"}},
+        }
+    ).encode()
+    return body, sign(SECRET, body, msg_id=f"msg_{i}")
+
+
+def post(url: str, i: int, **kw) -> httpx.Response:
+    body, headers = event(i, **kw)
+    return httpx.post(f"{url}/webhooks/test", content=body, headers=headers, timeout=20)
+
+
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
+        time.sleep(0.05)
+
+
+def delivered(target: Target) -> set[int]:
+    return {json.loads(b)["data"]["i"] for b in target.bodies()}
+
+
+def test_database_url_with_variables_selects_postgresql(tmp_path: Path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="${DB_URL}")
+    url = "postgresql://app:s3cret@db.internal:5432/dodo"
+    config = load_config(path, {"DB_URL": url})
+    assert config.server.database_url == url
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="mysql://db/x")
+    with pytest.raises(ConfigError, match="server.database: mysql://db/x: a URL must be"):
+        load_config(path)
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="postgresql://u:pw@h:x/d")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert "pw" not in str(e.value) and "u:***@h:x" in str(e.value)  # the password is hidden
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="data/store.db")
+    assert load_config(path).server.database == tmp_path / "data" / "store.db"
+
+
+def serve_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_roles_on_sqlite_and_an_unreachable_database_in_one_line(tmp_path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:1")
+    r = serve_cli("--config", str(config), "--role", "worker", "--port", "0")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1
+    assert "--role worker needs a store shared with the other instances" in r.stderr
+    closed = free_port()
+    config = write_config(
+        tmp_path, "http://127.0.0.1:1", database=f"postgresql://postgres:pw@127.0.0.1:{closed}/x"
+    )
+    r = serve_cli("--config", str(config), "--port", "0")
+    assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+    assert f"server.database: postgresql://postgres:***@127.0.0.1:{closed}/x:" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_healthz_is_readiness_publicly_and_details_with_the_admin_token(
+    tmp_path, fresh_pg_database
+) -> None:
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        with ServerThread(create_app(config)) as server:
+            r = httpx.get(f"{server.url}/healthz")
+            assert (r.status_code, r.json()) == (200, {"status": "ok"})
+            assert post(server.url, 1).status_code == 202
+            wait_for(lambda: delivered(target) == {1})
+            detail = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
+            assert detail["status"] == "ok" and detail["role"] == "all"
+            assert detail["backend"].startswith("PostgreSQL postgresql://postgres@127.0.0.1")
+            assert detail["deliveries"] == {"succeeded": 1}
+
+
+def test_an_ingest_instance_and_a_worker_instance_share_the_work(
+    tmp_path, fresh_pg_database
+) -> None:
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        ingest = ServerThread(create_app(config, role="ingest"))
+        worker = ServerThread(create_app(config, role="worker"))
+        with ingest, worker:
+            r = post(worker.url, 1)
+            assert r.status_code == 503 and "--role worker" in r.json()["error"]
+            # The worker sleeps until told (its idle re-check is 30 s away): the ingest
+            # instance's commit NOTIFYs it.
+            for i in range(2, 7):
+                assert post(ingest.url, i).status_code == 202
+            wait_for(lambda: delivered(target) == {2, 3, 4, 5, 6}, timeout=20)
+            detail = httpx.get(f"{ingest.url}/healthz", headers=ADMIN).json()
+            assert detail["role"] == "ingest" and detail["in_flight"] == 0
+
+
+def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
+    tmp_path, fresh_pg_database
+) -> None:
+    real = urlsplit(fresh_pg_database)
+    proxy = TcpProxy(real.hostname, real.port).start()
+    through_proxy = real._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
+    try:
+        with Target() as target:
+            # Slow answers, so deliveries are in flight when the database goes away.
+            target.default = Reply(200, delay=0.5)
+            config = load_config(write_config(tmp_path, target.url, database=through_proxy))
+            with ServerThread(create_app(config)) as server:
+                acked = {i for i in range(10) if post(server.url, i).status_code == 202}
+                assert acked == set(range(10))
+                wait_for(lambda: len(target.received) >= 3, what="deliveries in flight")
+
+                proxy.stop()  # the database is unreachable from here on
+                refused = [post(server.url, i).status_code for i in range(100, 105)]
+                assert refused == [503] * 5
+                r = httpx.get(f"{server.url}/healthz")
+                assert r.status_code == 503 and r.json()["status"] == "unavailable"
+                assert "store is unreachable" in r.json()["reason"]
+                time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
+
+                proxy.start()
+                wait_for(lambda: httpx.get(f"{server.url}/healthz").status_code == 200)
+                acked |= {i for i in range(10, 20) if post(server.url, i).status_code == 202}
+                assert acked == set(range(20))
+                wait_for(lambda: acked <= delivered(target), timeout=60, what="all delivered")
+
+                def all_recorded() -> bool:
+                    r = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
+                    return r.get("deliveries") == {"succeeded": 20}
+
+                wait_for(all_recorded, timeout=60, what="every outcome recorded")
+            assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
+    finally:
+        proxy.close()
