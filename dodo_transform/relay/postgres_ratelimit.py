@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from ..clock import Clock
 from .postgres_store import PostgresStore
-from .ratelimit import Limiter, Permit, Rate, header_int
+from .ratelimit import Limiter, Permit, Rate, header_int, should_pause
 from .retry import parse_retry_after
 
 __all__ = ["SharedRateLimiter"]
@@ -86,15 +86,24 @@ class SharedRateLimiter(Limiter):
         lower = {k.lower(): v for k, v in (headers or {}).items()}
         limit = header_int(lower.get("x-ratelimit-limit"))
         retry_after = parse_retry_after(lower.get("retry-after"), now)
-        pause = None
-        if status == 429 or header_int(lower.get("x-ratelimit-remaining")) == 0:
-            pause = now + (retry_after if retry_after is not None else permit.window)
+        exhausted = header_int(lower.get("x-ratelimit-remaining")) == 0
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute(
                 "UPDATE rate_slots SET release_at = $2 WHERE id = $1",
                 permit.slot,
                 now + permit.window,
             )
+            pause = None
+            if status == 429 or exhausted:
+                state = await conn.fetchrow(
+                    "SELECT l.rate_limit, (SELECT COUNT(*) FROM rate_slots s WHERE s.key = l.key"
+                    " AND (s.release_at IS NULL OR s.release_at > $2)) AS held"
+                    " FROM rate_limits l WHERE l.key = $1",
+                    name,
+                    now,
+                )
+                if status == 429 or should_pause(state["held"], state["rate_limit"]):
+                    pause = now + (retry_after if retry_after is not None else permit.window)
             if (limit is not None and limit > 0) or pause is not None:
                 await conn.execute(
                     "UPDATE rate_limits SET rate_limit = LEAST(rate_limit, COALESCE($2,"

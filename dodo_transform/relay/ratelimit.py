@@ -7,8 +7,9 @@ any ``window``-long interval of the target's clock holds at most ``limit`` of ou
 whether the target counts in fixed or sliding windows. (A token bucket does not give this: its
 refill lets up to 2 × limit land in one fixed window.)
 
-Adaptation: ``X-RateLimit-Limit`` below ours lowers ours; ``X-RateLimit-Remaining: 0`` pauses
-the key for a window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (or a window).
+Adaptation: ``X-RateLimit-Limit`` below ours lowers ours; ``X-RateLimit-Remaining: 0`` while
+we hold fewer than ``limit`` slots (another client spends the budget) pauses the key for a
+window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (or a window).
 """
 
 from __future__ import annotations
@@ -158,13 +159,23 @@ class RateLimiter(Limiter):
         if limit is not None and 0 < limit < b.rate.limit:
             b.rate = Rate(limit, b.rate.window)
         retry_after = parse_retry_after(lower.get("retry-after"), now)
-        if status == 429 or header_int(lower.get("x-ratelimit-remaining")) == 0:
+        exhausted = header_int(lower.get("x-ratelimit-remaining")) == 0
+        held = b.in_flight + len(b.releases)
+        if status == 429 or (exhausted and should_pause(held, b.rate.limit)):
             pause = retry_after if retry_after is not None else b.rate.window
             b.paused_until = max(b.paused_until, now + pause)
 
     def paused_until(self, key: tuple[str, str]) -> float:
         b = self._buckets.get(key)
         return b.paused_until if b else 0.0
+
+
+def should_pause(held: int, limit: int) -> bool:
+    """After ``X-RateLimit-Remaining: 0``: pause the key for a window only if someone else
+    spends this budget too. When we hold every slot ourselves, the slots already wait for the
+    target's window to end (each frees a window after a response the target counted), and a
+    pause from the last answer would only add the time the batch took to go out."""
+    return held < limit
 
 
 def header_int(value: str | None) -> int | None:
