@@ -451,19 +451,23 @@ def test_a_crashing_delivery_is_a_failed_attempt_and_ends_failed(tmp_path, targe
     run(go())
 
 
-def test_a_request_httpx_cannot_send_is_a_failed_attempt(tmp_path, target) -> None:
-    import httpx
+def test_a_request_that_cannot_be_sent_is_a_failed_attempt(tmp_path, target) -> None:
+    import aiohttp
+
+    from dodo_transform.relay.sender import Sender
 
     calls = []
 
-    async def unsendable(request: httpx.Request) -> None:
-        calls.append(request.url)
-        if len(calls) == 1:  # as httpx encoding a non-ASCII header value
+    async def unsendable(_session, _ctx, params) -> None:
+        calls.append(params.url)
+        if len(calls) == 1:  # as encoding a non-ASCII header value would
             "é".encode("ascii")
 
     async def go() -> None:
         async with Rig(tmp_path, target.url) as rig:
-            client = httpx.AsyncClient(event_hooks={"request": [unsendable]})
+            trace = aiohttp.TraceConfig()
+            trace.on_request_start.append(unsendable)
+            client = Sender(aiohttp.ClientSession(trace_configs=[trace]))
             rig.dispatcher.client = client
             try:
                 d = await rig.ingest()

@@ -1,8 +1,9 @@
 """The delivery worker: claim due deliveries, transform, guard egress, rate-limit, send, record.
 
-One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one
-``httpx.AsyncClient``. The loop sleeps until new work is signalled (:meth:`kick`, called by
-the receiver, or a shared store's notification) or the next delivery falls due; it never polls.
+One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one HTTP
+client (:class:`~.sender.Sender`). The loop sleeps until new work is signalled (:meth:`kick`,
+called by the receiver, or a shared store's notification) or the next delivery falls due; it
+never polls.
 
 Store calls are batched: one claim takes every free slot's delivery (and one read their
 events), and outcomes are group-committed (:class:`~.batching.GroupCommit`). Recording an
@@ -25,8 +26,6 @@ from dataclasses import asdict, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-import httpx
-
 from ..clock import Clock, SystemClock
 from ..sandbox import Sandbox
 from ..transform import Request, transform_async
@@ -38,6 +37,7 @@ from .handlers import Handlers
 from .health import EndpointHealth
 from .ratelimit import Limiter, RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
+from .sender import Sender, SendFailed
 from .store import (
     LOCAL_OWNER,
     RESPONSE_MAX_BYTES,
@@ -57,14 +57,9 @@ IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock ju
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 
 
-def new_client() -> httpx.AsyncClient:
-    # Redirects are failures (Svix, Standard Webhooks); the per-attempt timeout is per endpoint.
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=15.0,
-        headers={"User-Agent": "dodo-transform"},
-        limits=httpx.Limits(max_connections=100),
-    )
+def new_client() -> Sender:
+    """The worker's HTTP client (create it on the event loop that uses it)."""
+    return Sender()
 
 
 class Dispatcher:
@@ -72,7 +67,7 @@ class Dispatcher:
         self,
         config: Config,
         store: AsyncStore,
-        client: httpx.AsyncClient,
+        client: Sender,
         *,
         clock: Clock | None = None,
         rng: random.Random | None = None,
@@ -424,25 +419,20 @@ class Dispatcher:
         body: str | None = None
         error: str | None = None
         timed_out = False
-        resp_headers: httpx.Headers | None = None
+        resp_headers: Mapping[str, str] | None = None
         try:
-            async with self.client.stream(
+            answer = await self.client.send(
                 request.method,
                 request.url,
-                headers=request.headers,
-                content=request.body.encode("utf-8"),
+                request.headers,
+                request.body.encode("utf-8"),
                 timeout=ep.timeout,
-            ) as resp:
-                status, resp_headers = resp.status_code, resp.headers
-                body = truncate_body(await _read_capped(resp, RESPONSE_MAX_BYTES))
-        except httpx.TimeoutException as e:
-            timed_out = True
-            error = f"timed out after {ep.timeout:g} s ({type(e).__name__})"
-        except httpx.HTTPError as e:
-            error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        except Exception as e:  # e.g. UnicodeEncodeError, ValueError, httpx.InvalidURL
-            # The request could not even be built or sent: a failed attempt, never a crash.
-            error = f"request not sent: {type(e).__name__}: {e}"
+                max_bytes=RESPONSE_MAX_BYTES,
+            )
+            status, resp_headers = answer.status, answer.headers
+            body = truncate_body(answer.body)
+        except SendFailed as e:  # a failed attempt, never a crash
+            error, timed_out = e.message, e.timed_out
         finally:
             if permit is not None:
                 await self.limiter.finished(permit, resp_headers, status)
@@ -456,7 +446,10 @@ class Dispatcher:
             )
             return
         retry_after = (
-            parse_retry_after(resp_headers.get("retry-after"), self.clock.now())
+            parse_retry_after(
+                next((v for k, v in resp_headers.items() if k.lower() == "retry-after"), None),
+                self.clock.now(),
+            )
             if resp_headers is not None
             else None
         )
@@ -513,13 +506,3 @@ class Dispatcher:
             next_attempt_at=now + delay,
             last_error=f"{what}: retrying in {delay:.0f} s",
         )
-
-
-async def _read_capped(resp: httpx.Response, limit: int) -> bytes:
-    # Stop reading a huge answer early: only the first 20,000 bytes are kept.
-    data = bytearray()
-    async for chunk in resp.aiter_bytes():
-        data += chunk
-        if len(data) >= limit:
-            break
-    return bytes(data[:limit])

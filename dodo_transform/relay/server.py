@@ -51,6 +51,7 @@ from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
 from .ratelimit import Limiter, RateLimiter
+from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
@@ -127,7 +128,7 @@ class App:
         *,
         store_factory: Callable[[], Store] | None = None,
         clock: Clock | None = None,
-        client: httpx.AsyncClient | None = None,
+        client: Sender | None = None,
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
         role: Role = "all",
@@ -205,7 +206,9 @@ class App:
         self._stop_watching = asyncio.Event()
         if self.config.server.watch_handlers:
             tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
-        self.alerts.start(client)
+        # Alerts are a handful of posts: httpx, apart from the worker's client.
+        alerts_client = httpx.AsyncClient(timeout=15.0, follow_redirects=False)
+        self.alerts.start(alerts_client)
         on_hup = _on_sighup(self)
         log.info(
             "started: endpoints %s; store %s; alerts %s",
@@ -224,6 +227,7 @@ class App:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
                 await self._worker
             await self.alerts.stop()
+            await alerts_client.aclose()
             for task in tasks:
                 with contextlib.suppress(Exception):
                     await task
