@@ -327,6 +327,8 @@ def test_finish_many_hands_each_chain_its_next_delivery(check) -> None:
         handed = recorded.handed_off
         assert handed[0] is not None and (handed[0].id, handed[0].status) == (a2, "delivering")
         assert handed[1:] == [None, None]  # b2 is not due; a retry keeps carol's chain on c1
+        assert list(recorded.events) == [handed[0].event_id]  # read in the same call
+        assert recorded.events[handed[0].event_id].webhook_id == "a2"
         assert (await store.get_delivery(a2)).status == "delivering"
         assert [d.id for d in await store.claim(T0, 10, owner="x")] == [c1]
         assert not await store.finish(a2, "succeeded", now=T0, owner="x")  # w holds a2
@@ -342,7 +344,7 @@ def test_finish_many_without_handoff_claims_nothing(check) -> None:
         a2 = (await ingest(store, "a2", key="alice")).delivery_id
         await store.claim(T0, 10)
         recorded = await store.finish_many([Outcome(a1, "cancelled", T0)])
-        assert (recorded.applied, recorded.handed_off) == ([True], [None])
+        assert (recorded.applied, recorded.handed_off, recorded.events) == ([True], [None], {})
         assert (await store.get_delivery(a2)).status == "pending"
 
     check(body)

@@ -324,10 +324,7 @@ class Dispatcher:
         recorded = await self.store.finish_many(
             outcomes, handoff=not self._stopping, lease=self.lease
         )
-        if recorded.handed_off and any(recorded.handed_off):
-            ids = [d.event_id for d in recorded.handed_off if d is not None]
-            with contextlib.suppress(Exception):  # deliver() reads each event itself then
-                self._events.update(await self.store.get_events(ids))
+        self._events.update(recorded.events)
         return list(zip(recorded.applied, recorded.handed_off, strict=True))
 
     async def deliver(self, d: Delivery) -> None:

@@ -373,7 +373,9 @@ class PostgresStore(AsyncStore):
                 freed = freed or nxt is None
             if freed:  # a chain is free and nobody here took its next delivery
                 await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
-        return Recorded(applied, handed)
+            ids = [d.event_id for d in handed if d is not None]
+            events = await self._events(conn, ids) if ids else {}
+        return Recorded(applied, handed, events)
 
     async def _finish_one(self, conn: asyncpg.Connection, o: Outcome) -> bool:
         if o.attempt is not None:
@@ -443,7 +445,11 @@ class PostgresStore(AsyncStore):
         return (await self.get_events([event_id])).get(event_id)
 
     async def get_events(self, event_ids: Sequence[int]) -> dict[int, Event]:
-        rows = await self.pool.fetch(
+        async with self.pool.acquire() as conn:
+            return await self._events(conn, event_ids)
+
+    async def _events(self, conn: asyncpg.Connection, event_ids: Sequence[int]) -> dict[int, Event]:
+        rows = await conn.fetch(
             "SELECT id, endpoint, webhook_id, event_type, body, headers, received_at"
             " FROM events WHERE id = ANY($1::bigint[])",
             list(event_ids),

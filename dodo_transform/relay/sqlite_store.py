@@ -358,7 +358,8 @@ class SqliteStore(Store):
                 self._handoff(o, lease) if handoff and ok and o.status != "pending" else None
                 for o, ok in zip(outcomes, applied, strict=True)
             ]
-        return Recorded(applied, handed)
+        events = self.get_events([d.event_id for d in handed if d is not None]) if handoff else {}
+        return Recorded(applied, handed, events)
 
     def _finish_one(self, o: Outcome) -> bool:
         if o.attempt is not None:

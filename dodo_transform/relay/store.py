@@ -14,7 +14,7 @@ import asyncio
 import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar, get_args
 
 from .batching import GroupCommit
@@ -190,6 +190,9 @@ class Recorded:
 
     applied: list[bool]
     handed_off: list[Delivery | None]
+    # The events of the handed-off deliveries, read in the same call: the next delivery of
+    # a chain starts without another round trip.
+    events: dict[int, Event] = field(default_factory=dict)
 
 
 class Store(abc.ABC):
