@@ -13,7 +13,7 @@ Measured in one run, on the same machine:
 and dropped here) and ``--instances N`` starts N serve processes on it.
 
 Usage: .venv/bin/python bench/delivery.py [--events 2000] [--customers 1000] [--burst 500]
-       [--database sqlite|postgresql://postgres@127.0.0.1:5432] [--instances 1]
+       [--database sqlite|postgresql://postgres@127.0.0.1:5432/postgres] [--instances 1]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -37,6 +38,9 @@ sys.path.insert(0, str(ROOT))
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text()
 IDENTITY = "function handler(webhook) { return webhook; }\n"
+# serve's worker runs every transform on one sandbox thread (a configurable count comes with
+# the transform stage of issue 12; this benchmark then reports the count it ran with).
+SANDBOX_THREADS = 1
 
 
 def target_app():  # answers at once and counts what it received, with the first/last times
@@ -77,8 +81,11 @@ def free_port() -> int:
 
 
 def spawn(args: list[str], port: int) -> subprocess.Popen:
+    # stderr to a file: serve logs a line per webhook and attempt, and a pipe nobody reads
+    # would fill up and stall it.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -87,7 +94,8 @@ def spawn(args: list[str], port: int) -> subprocess.Popen:
             return proc
         except OSError:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()) from None
+                log.seek(0)
+                raise RuntimeError(log.read().decode()) from None
             time.sleep(0.05)
     raise RuntimeError(f"{args} did not start")
 
@@ -104,15 +112,58 @@ def envelopes(n: int, customers: int, tag: str) -> list[tuple[str, bytes, str]]:
 
 
 def fill(database: str, events: list[tuple[str, bytes, str]]) -> None:
+    from dodo_transform.relay.store import NewEvent
+
+    now = time.time()
+    batch = [
+        NewEvent("bench", webhook_id, "payment.succeeded", body, {}, key, False, now)
+        for webhook_id, body, key in events
+    ]
+    if database.startswith("postgresql://"):
+        from dodo_transform.relay.postgres_store import PostgresStore
+
+        async def go() -> None:
+            store = await PostgresStore.open(database)
+            try:
+                for i in range(0, len(batch), 500):
+                    await store.ingest_many(batch[i : i + 500])
+            finally:
+                await store.aclose()
+
+        asyncio.run(go())
+        return
     from dodo_transform.relay.sqlite_store import SqliteStore
 
     store = SqliteStore(database)
-    now = time.time()
     try:
-        for webhook_id, body, key in events:
-            store.ingest("bench", webhook_id, "payment.succeeded", body, {}, key, False, now)
+        store.ingest_many(batch)
     finally:
         store.close()
+
+
+async def _admin(server: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def fresh_database(tmp: Path, server: str | None) -> str:
+    """A new SQLite file, or a new PostgreSQL database on ``server`` (dropped by cleanup)."""
+    if server is None:
+        return str(tmp / f"bench-{time.monotonic_ns()}.db")
+    name = f"dodo_bench_{os.getpid()}_{time.monotonic_ns()}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    return urlsplit(server)._replace(path=f"/{name}").geturl()
+
+
+def cleanup(server: str | None, database: str) -> None:
+    if server is not None:
+        name = urlsplit(database).path.lstrip("/")
+        asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
@@ -159,16 +210,26 @@ allow_hosts = ["127.0.0.1"]
     return path
 
 
-def drain(tmp: Path, target: int, events: list[tuple[str, bytes, str]]) -> tuple[float, float]:
-    """Fill a fresh store, start serve, wait for the target to receive everything."""
-    database = str(tmp / f"bench-{time.monotonic_ns()}.db")
-    fill(database, events)
-    httpx.post(f"http://127.0.0.1:{target}/__reset")
-    port = free_port()
-    config = config_for(tmp, port, target, database)
-    began = time.perf_counter()
-    proc = spawn(["-m", "dodo_transform", "serve", "--config", str(config)], port)
+def drain(
+    tmp: Path,
+    target: int,
+    events: list[tuple[str, bytes, str]],
+    server: str | None,
+    instances: int,
+) -> tuple[float, float]:
+    """Fill a fresh store, start serve (``instances`` of it), wait for the target to receive
+    everything."""
+    database = fresh_database(tmp, server)
+    procs = []
     try:
+        fill(database, events)
+        httpx.post(f"http://127.0.0.1:{target}/__reset")
+        began = time.perf_counter()
+        for _ in range(instances):
+            port = free_port()
+            config = config_for(tmp, port, target, database)
+            serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
+            procs.append(spawn([*serve, "--log-level", "warning"], port))
         while True:
             stats = httpx.get(f"http://127.0.0.1:{target}/__stats").json()
             if stats["count"] >= len(events):
@@ -177,8 +238,10 @@ def drain(tmp: Path, target: int, events: list[tuple[str, bytes, str]]) -> tuple
                 raise RuntimeError(f"not drained in 600 s: {stats}")
             time.sleep(0.1)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(30)
+        cleanup(server, database)
     span = stats["last"] - stats["first"]
     return (stats["count"] - 1) / span if span > 0 else float("inf"), span
 
@@ -193,7 +256,14 @@ def main() -> int:
     p.add_argument("--events", type=int, default=2000)
     p.add_argument("--customers", type=int, default=1000)
     p.add_argument("--burst", type=int, default=500)
+    p.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default) or a PostgreSQL server URL; a database is made per scenario",
+    )
+    p.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
     args = p.parse_args()
+    server = None if args.database == "sqlite" else args.database
     stage = transform_stage()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -207,16 +277,17 @@ def main() -> int:
                 ),
                 (f"one customer's burst of {args.burst}", envelopes(args.burst, 1, "burst")),
             ]:
-                rate, span = drain(Path(tmp), target_port, events)
+                rate, span = drain(Path(tmp), target_port, events, server, args.instances)
                 rows.append((name, rate, span))
         finally:
             target.terminate()
             target.wait(30)
+    store = "SQLite" if server is None else f"PostgreSQL, {args.instances} instance(s)"
     print(
-        f"\nDelivery to a local target that answers at once, SQLite store, {os.cpu_count()} CPUs,"
+        f"\nDelivery to a local target that answers at once, {store}, {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]}\n"
     )
-    print(f"transform stage alone (1 sandbox thread): {stage:,.0f} events/s\n")
+    print(f"transform stage alone ({SANDBOX_THREADS} sandbox thread): {stage:,.0f} events/s\n")
     print("| backlog | deliveries/s | % of the transform stage | drained in s |")
     print("|---|---:|---:|---:|")
     for name, rate, span in rows:

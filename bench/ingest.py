@@ -10,7 +10,11 @@ Two measurements per server:
   * latency: open loop at a fixed ``--rate`` (requests/s) for ``--seconds``; latency is counted
     from each request's scheduled send time, so a stalled server cannot hide its queue.
 
+With ``--database postgresql://…`` serve runs on PostgreSQL (a database made for the run) and
+``--instances N`` starts N serve processes, the load spread over them round-robin.
+
 Usage: .venv/bin/python bench/ingest.py [--rate 200] [--seconds 5] [--concurrency 32]
+       [--database sqlite|postgresql://postgres@127.0.0.1:5432/postgres] [--instances 1]
 """
 
 from __future__ import annotations
@@ -106,7 +110,9 @@ class Conn:
     """A minimal HTTP/1.1 keep-alive client: far cheaper than httpx, so the load generator
     (on the same CPUs) takes as little as possible from the server being measured."""
 
-    def __init__(self, port: int, path: str) -> None:
+    def __init__(self, port: int | list[int], path: str, n: int = 0) -> None:
+        # Several servers (instances behind a load balancer): connection n goes to n-th.
+        port = port[n % len(port)] if isinstance(port, list) else port
         self.port, self.path = port, path
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
@@ -131,15 +137,15 @@ class Conn:
 
 
 async def throughput(
-    port: int, path: str, seconds: float, concurrency: int, tag: str
+    port: int | list[int], path: str, seconds: float, concurrency: int, tag: str
 ) -> tuple[float, int]:
     it = iter(bodies(int(seconds * 4000), tag))
     done = errors = 0
     stop = time.perf_counter() + seconds
 
-    async def worker() -> None:
+    async def worker(n: int) -> None:
         nonlocal done, errors
-        conn = Conn(port, path)
+        conn = Conn(port, path, n)
         for body, headers in it:
             if time.perf_counter() >= stop:
                 return
@@ -150,29 +156,31 @@ async def throughput(
 
     t0 = time.perf_counter()
     stop = t0 + seconds
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    await asyncio.gather(*(worker(n) for n in range(concurrency)))
     return done / (time.perf_counter() - t0), errors
 
 
 async def latency(
-    port: int, path: str, rate: float, seconds: float, tag: str
+    port: int | list[int], path: str, rate: float, seconds: float, tag: str
 ) -> tuple[float, float, int]:
     pool = bodies(int(rate * seconds), tag)
     results: list[float] = []
     errors = 0
-    idle: list[Conn] = []
+    ports = port if isinstance(port, list) else [port]
+    idle: list[list[Conn]] = [[] for _ in ports]
 
-    async def one(at: float, body: bytes, headers: dict[str, str]) -> None:
+    async def one(i: int, at: float, body: bytes, headers: dict[str, str]) -> None:
         nonlocal errors
         await asyncio.sleep(max(0.0, at - time.perf_counter()))
-        conn = idle.pop() if idle else Conn(port, path)
+        free = idle[i % len(ports)]  # round-robin over the instances
+        conn = free.pop() if free else Conn(ports[i % len(ports)], path)
         status = await conn.post(body, headers)
         results.append(time.perf_counter() - at)
-        idle.append(conn)
+        free.append(conn)
         errors += status not in (200, 202)
 
     start = time.perf_counter() + 0.2
-    await asyncio.gather(*(one(start + i / rate, b, h) for i, (b, h) in enumerate(pool)))
+    await asyncio.gather(*(one(i, start + i / rate, b, h) for i, (b, h) in enumerate(pool)))
     q = statistics.quantiles(results, n=100)
     return q[49] * 1000, q[98] * 1000, errors
 
@@ -188,13 +196,13 @@ async def drain(port: int) -> None:
             await asyncio.sleep(0.2)
 
 
-def config_for(tmp: Path, port: int, target: int) -> Path:
+def config_for(tmp: Path, port: int, target: int, database: str = "bench.db") -> Path:
     (tmp / "identity.js").write_text("function handler(webhook) { return webhook; }\n")
-    path = tmp / "bench.toml"
+    path = tmp / f"bench-{port}.toml"
     path.write_text(f"""
 [server]
 port = {port}
-database = "bench.db"
+database = "{database}"
 admin_token = "bench"
 
 [[endpoints]]
@@ -205,6 +213,31 @@ url = "http://127.0.0.1:{target}/hook"
 allow_hosts = ["127.0.0.1"]
 """)
     return path
+
+
+async def _admin(server: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def create_database(server: str) -> str:
+    from urllib.parse import urlsplit
+
+    name = f"dodo_bench_{os.getpid()}"
+    asyncio.run(_admin(server, f'CREATE DATABASE "{name}"'))
+    return urlsplit(server)._replace(path=f"/{name}").geturl()
+
+
+def drop_database(server: str, url: str) -> None:
+    from urllib.parse import urlsplit
+
+    name = urlsplit(url).path.lstrip("/")
+    asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def main() -> int:
@@ -221,36 +254,52 @@ def main() -> int:
     p.add_argument(
         "--log-level", default="info", help="serve --log-level (info: a line per webhook)"
     )
+    p.add_argument(
+        "--database",
+        default="sqlite",
+        help="sqlite (default) or a PostgreSQL server URL (a database is made for the run)",
+    )
+    p.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
     args = p.parse_args()
+    server = None if args.database == "sqlite" else args.database
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        target_port, bare_port, serve_port = free_port(), free_port(), free_port()
+        target_port, bare_port = free_port(), free_port()
+        serve_ports = [free_port() for _ in range(args.instances)]
+        database = "bench.db" if server is None else create_database(server)
         logs = Path(tmp)
         procs = [spawn([__file__, "--serve-target", str(target_port)], target_port, logs / "t.log")]
         try:
             procs.append(
                 spawn([__file__, "--serve-bare", str(bare_port)], bare_port, logs / "b.log")
             )
-            config = config_for(Path(tmp), serve_port, target_port)
-            serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
-            serve += ["--log-level", args.log_level]
-            procs.append(spawn(serve, serve_port, logs / "serve.log"))
+            for serve_port in serve_ports:
+                config = config_for(Path(tmp), serve_port, target_port, database)
+                serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
+                serve += ["--log-level", args.log_level]
+                procs.append(spawn(serve, serve_port, logs / f"serve-{serve_port}.log"))
             path = "/webhooks/bench"
-            for name, port in [
+            served = f"dodo-transform serve, {'SQLite' if server is None else 'PostgreSQL'}"
+            if args.instances > 1:
+                served += f", {args.instances} instances"
+            ports: int | list[int]
+            for name, ports in [
                 ("bare Starlette, verify only", bare_port),
-                ("dodo-transform serve", serve_port),
+                (served, serve_ports),
             ]:
-                rps, e1 = asyncio.run(throughput(port, path, args.seconds, args.concurrency, "t"))
-                if port == serve_port:
+                rps, e1 = asyncio.run(throughput(ports, path, args.seconds, args.concurrency, "t"))
+                if ports == serve_ports:
                     t0 = time.perf_counter()
-                    asyncio.run(drain(port))
+                    asyncio.run(drain(serve_ports[0]))
                     backlog = time.perf_counter() - t0
-                p50, p99, e2 = asyncio.run(latency(port, path, args.rate, args.seconds, "l"))
+                p50, p99, e2 = asyncio.run(latency(ports, path, args.rate, args.seconds, "l"))
                 rows.append((name, rps, p50, p99, e1 + e2))
         finally:
             for proc in procs:
                 proc.terminate()
                 proc.wait(30)
+            if server is not None:
+                drop_database(server, database)
     print(
         f"\nSigned webhook ingest, {os.cpu_count()} CPUs, Python {sys.version.split()[0]} "
         f"(server, target and load generator on the same machine)\n"
@@ -262,6 +311,7 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|")
     for name, rps, p50, p99, errors in rows:
         print(f"| {name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
+    print(f"\n(serve acknowledged {rows[1][1] / rows[0][1]:.0%} of the bare app's acks/s.)")
     print(
         f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
         "phase left; the latency phase starts after it.)"

@@ -166,3 +166,43 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
             assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
     finally:
         proxy.close()
+
+
+def test_instances_starting_at_once_migrate_once_and_readers_never_migrate(
+    fresh_pg_database,
+) -> None:
+    import asyncio
+
+    from dodo_transform.relay.postgres_store import SCHEMA_VERSION, PostgresStore, StoreUnavailable
+
+    async def go() -> None:
+        with pytest.raises(StoreUnavailable, match="schema version 0, this dodo-transform reads"):
+            await PostgresStore.open(fresh_pg_database, migrate=False)
+        stores = await asyncio.gather(*(PostgresStore.open(fresh_pg_database) for _ in range(5)))
+        try:
+            assert {await s.schema_version() for s in stores} == {SCHEMA_VERSION}
+            reader = await PostgresStore.open(fresh_pg_database, migrate=False)
+            await reader.aclose()
+        finally:
+            for s in stores:
+                await s.aclose()
+
+    asyncio.run(go())
+
+
+def test_deliveries_reads_postgresql_when_the_server_is_down(tmp_path, fresh_pg_database) -> None:
+    with Target() as target:
+        config_path = write_config(tmp_path, target.url, database=fresh_pg_database)
+        config = load_config(config_path)
+        with ServerThread(create_app(config)) as server:
+            assert post(server.url, 1).status_code == 202
+            wait_for(lambda: delivered(target) == {1})
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "deliveries", "--config", str(config_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "server not reachable; reading postgresql://postgres@127.0.0.1" in r.stderr
+    assert "succeeded" in r.stdout

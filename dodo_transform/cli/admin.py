@@ -11,6 +11,7 @@ them). The read-only ones, ``deliveries`` and ``deliveries show``, read the stor
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sqlite3
 import sys
@@ -171,7 +172,10 @@ def _admin(
 
 
 def _reading(server: ServerConfig, why: str) -> None:
-    print(f"dodo-transform: {why}; reading {server.database}", file=sys.stderr)
+    from ..relay.config import redact_url
+
+    where = redact_url(server.database_url) if server.database_url else server.database
+    print(f"dodo-transform: {why}; reading {where}", file=sys.stderr)
 
 
 def _offline(server: ServerConfig, e: Exception) -> None:
@@ -224,6 +228,8 @@ def _search(store: Any, params: dict[str, str], now: float, limit: int) -> list[
 
 
 def _read_store(server: ServerConfig, read: Any) -> Any:
+    if server.database_url:
+        return _read_postgres(server, read)
     from ..relay.sqlite_store import SqliteStore
 
     if not Path(server.database).exists():
@@ -312,6 +318,35 @@ def _print_detail(d: dict[str, Any]) -> None:
             print(f"  error     {a['error']}")
         if a.get("response_body"):
             print(f"  response  {a['response_body'][:500]}")
+
+
+class _Blocking:
+    """An async store's reads, called as a synchronous store's (what ``read`` callbacks use)."""
+
+    def __init__(self, store: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._store, self._loop = store, loop
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self._store, name)
+        return lambda *a, **k: self._loop.run_until_complete(method(*a, **k))
+
+
+def _read_postgres(server: ServerConfig, read: Any) -> Any:
+    from ..relay.config import redact_url
+    from ..relay.postgres_store import PostgresStore, StoreUnavailable
+
+    url = server.database_url or ""
+    loop = asyncio.new_event_loop()
+    try:  # never migrates: a reader refuses another schema version instead
+        store = loop.run_until_complete(PostgresStore.open(url, min_size=1, migrate=False))
+        try:
+            return read(_Blocking(store, loop), time.time())
+        finally:
+            loop.run_until_complete(store.aclose())
+    except StoreUnavailable as e:
+        raise CliError(f"{redact_url(url)}: {e}") from None
+    finally:
+        loop.close()
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -171,8 +171,12 @@ class PostgresStore(AsyncStore):
         self._listener: asyncio.Task[None] | None = None
 
     @classmethod
-    async def open(cls, url: str, *, min_size: int = 2, max_size: int = 10) -> PostgresStore:
-        """Connect, then create or migrate the schema (:class:`StoreUnavailable` if not)."""
+    async def open(
+        cls, url: str, *, min_size: int = 2, max_size: int = 10, migrate: bool = True
+    ) -> PostgresStore:
+        """Connect, then create or migrate the schema (:class:`StoreUnavailable` if not).
+        ``migrate=False`` (a reader such as ``deliveries``) refuses any other schema version
+        instead of changing it."""
         try:
             pool = await asyncpg.create_pool(
                 url,
@@ -185,7 +189,10 @@ class PostgresStore(AsyncStore):
             raise StoreUnavailable(_describe(e)) from None
         store = cls(url, pool)
         try:
-            await store.migrate()
+            if migrate:
+                await store.migrate()
+            else:
+                await store._check_version()
         except BaseException:
             await pool.close()
             raise
@@ -210,6 +217,17 @@ class PostgresStore(AsyncStore):
             for sql in MIGRATIONS[current:]:
                 await conn.execute(sql)
             await conn.execute("UPDATE schema_version SET version = $1", SCHEMA_VERSION)
+
+    async def _check_version(self) -> None:
+        try:
+            current = await self.pool.fetchval("SELECT version FROM schema_version")
+        except asyncpg.UndefinedTableError:
+            current = None
+        if current != SCHEMA_VERSION:
+            raise StoreUnavailable(
+                f"schema version {current or 0}, this dodo-transform reads {SCHEMA_VERSION}; "
+                "run the matching dodo-transform (`serve` creates and migrates it)"
+            )
 
     async def schema_version(self) -> int:
         return int(await self.pool.fetchval("SELECT version FROM schema_version"))
