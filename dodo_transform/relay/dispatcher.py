@@ -108,6 +108,7 @@ class Dispatcher:
         self._loop_exited = asyncio.Event()
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
+        self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         self._recorder = GroupCommit(self._record)
         self.store_error: str | None = None  # the last store failure, until a call succeeds
 
@@ -173,10 +174,11 @@ class Dispatcher:
         """Keep the leases of what this worker holds: it may wait long for a rate limit."""
         while True:
             await asyncio.sleep(self.lease / 3)
-            if not self._tasks:
+            if not self._held:
                 continue
             try:
-                await self.store.renew(self.clock.now(), owner=self.owner, lease=self.lease)
+                held = sorted(self._held)
+                await self.store.renew(self.clock.now(), held, owner=self.owner, lease=self.lease)
             except Exception as e:
                 self._store_failed("renewing leases", e)
 
@@ -236,9 +238,12 @@ class Dispatcher:
         """Deliver ``d``, then each next delivery of its chain handed on when one finishes."""
         next_: Delivery | None = d
         while next_ is not None:
+            self._held.add(next_.id)
             try:
                 await self._guarded(next_)
             finally:
+                # Recorded, or given up on (its lease then expires and it is taken over).
+                self._held.discard(next_.id)
                 self._event_of.pop(next_.id, None)
             next_ = self._handed.pop(next_.id, None)
 

@@ -59,6 +59,7 @@ CHANNEL = "dodo_transform_work"
 _MIGRATION_LOCK = 0x646F646F
 CONNECT_TIMEOUT = 5.0
 COMMAND_TIMEOUT = 15.0
+INGEST_CONNECTIONS = 3  # the ingest pool's size (group commit needs few)
 
 # Each entry migrates from version i to i + 1; append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -164,10 +165,15 @@ class PostgresStore(AsyncStore):
 
     shared = True
 
-    def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self, url: str, pool: asyncpg.Pool, ingest_pool: asyncpg.Pool | None = None
+    ) -> None:
         super().__init__()
         self.url = url
         self.pool = pool
+        # Webhooks commit on connections of their own: an ack never waits for a connection
+        # the worker (or the shared rate limiter) holds.
+        self.ingest_pool = ingest_pool or pool
         self._listener: asyncio.Task[None] | None = None
 
     @classmethod
@@ -177,24 +183,32 @@ class PostgresStore(AsyncStore):
         """Connect, then create or migrate the schema (:class:`StoreUnavailable` if not).
         ``migrate=False`` (a reader such as ``deliveries``) refuses any other schema version
         instead of changing it."""
+        pools: list[asyncpg.Pool] = []
         try:
-            pool = await asyncpg.create_pool(
-                url,
-                min_size=min_size,
-                max_size=max_size,
-                timeout=CONNECT_TIMEOUT,
-                command_timeout=COMMAND_TIMEOUT,
-            )
+            for size in (max_size, INGEST_CONNECTIONS):
+                pools.append(
+                    await asyncpg.create_pool(
+                        url,
+                        min_size=min(min_size, size),
+                        max_size=size,
+                        timeout=CONNECT_TIMEOUT,
+                        command_timeout=COMMAND_TIMEOUT,
+                    )
+                )
         except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, ValueError) as e:
+            for made in pools:
+                made.terminate()
             raise StoreUnavailable(_describe(e)) from None
-        store = cls(url, pool)
+        pool, ingest_pool = pools
+        store = cls(url, pool, ingest_pool)
         try:
             if migrate:
                 await store.migrate()
             else:
                 await store._check_version()
         except BaseException:
-            await pool.close()
+            pool.terminate()
+            ingest_pool.terminate()
             raise
         return store
 
@@ -236,7 +250,7 @@ class PostgresStore(AsyncStore):
 
     async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
         keys = [(e.endpoint, e.webhook_id) for e in events]
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.ingest_pool.acquire() as conn, conn.transaction():
             # One statement for the batch; a webhook-id twice in it is stored once.
             inserted = await conn.fetch(
                 "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
@@ -354,11 +368,13 @@ class PostgresStore(AsyncStore):
         claimed.sort(key=lambda d: (d.next_attempt_at or 0.0, d.id))
         return claimed
 
-    async def renew(self, now: float, *, owner: str, lease: float) -> int:
+    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
         result = await self.pool.execute(
-            "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2",
+            "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2"
+            " AND id = ANY($3::bigint[])",
             now + lease,
             owner,
+            list(ids),
         )
         return _count(result)
 
@@ -376,12 +392,55 @@ class PostgresStore(AsyncStore):
     async def finish_many(
         self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
     ) -> Recorded:
-        applied: list[bool] = []
         handed: list[Delivery | None] = []
         freed = False
+        tried = [o for o in outcomes if o.attempt is not None]
         async with self.pool.acquire() as conn, conn.transaction():
-            for o in outcomes:
-                applied.append(await self._finish_one(conn, o))
+            # Two statements for the whole batch (one delivery appears once in a batch).
+            if tried:
+                await conn.execute(
+                    "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
+                    " response_body, duration_ms, error) SELECT u.id, (SELECT COALESCE(MAX(n),"
+                    " 0) + 1 FROM attempts a WHERE a.delivery_id = u.id), u.at, u.req, u.code,"
+                    " u.body, u.ms, u.err FROM unnest($1::bigint[], $2::float8[], $3::text[],"
+                    " $4::int[], $5::text[], $6::float8[], $7::text[])"
+                    " AS u(id, at, req, code, body, ms, err)",
+                    [o.delivery_id for o in tried],
+                    [o.attempt.started_at for o in tried if o.attempt],
+                    [_json(o.attempt.request) for o in tried if o.attempt],
+                    [o.attempt.status_code for o in tried if o.attempt],
+                    [o.attempt.response_body for o in tried if o.attempt],
+                    [o.attempt.duration_ms for o in tried if o.attempt],
+                    [o.attempt.error for o in tried if o.attempt],
+                )
+            rows = await conn.fetch(
+                "UPDATE deliveries d SET status = u.status, next_attempt_at = u.nxt,"
+                " last_error = u.err, transform = COALESCE(u.tr, d.transform),"
+                " updated_at = u.at, attempt_count = d.attempt_count + u.n,"
+                " schedule_attempts = d.schedule_attempts + u.n, owner = NULL,"
+                " lease_until = NULL FROM unnest($1::bigint[], $2::text[], $3::float8[],"
+                " $4::text[], $5::text[], $6::float8[], $7::int[], $8::text[])"
+                " AS u(id, status, nxt, err, tr, at, n, owner)"
+                " WHERE d.id = u.id AND d.status = 'delivering' AND d.owner = u.owner"
+                " RETURNING d.id",
+                [o.delivery_id for o in outcomes],
+                [o.status for o in outcomes],
+                [o.next_attempt_at for o in outcomes],
+                [o.last_error for o in outcomes],
+                [_json(dict(o.transform)) if o.transform is not None else None for o in outcomes],
+                [o.now for o in outcomes],
+                [1 if o.attempt is not None else 0 for o in outcomes],
+                [o.owner for o in outcomes],
+            )
+            done = {r["id"] for r in rows}
+            applied = [o.delivery_id in done for o in outcomes]
+            lost = [o.delivery_id for o in tried if o.delivery_id not in done]
+            if lost:  # the lease went elsewhere: the attempt is history, the state is theirs
+                await conn.execute(
+                    "UPDATE deliveries SET attempt_count = attempt_count + 1"
+                    " WHERE id = ANY($1::bigint[])",
+                    lost,
+                )
             for o, ok in zip(outcomes, applied, strict=True):
                 if not (ok and o.status != "pending"):
                     handed.append(None)
@@ -394,46 +453,6 @@ class PostgresStore(AsyncStore):
             ids = [d.event_id for d in handed if d is not None]
             events = await self._events(conn, ids) if ids else {}
         return Recorded(applied, handed, events)
-
-    async def _finish_one(self, conn: asyncpg.Connection, o: Outcome) -> bool:
-        if o.attempt is not None:
-            a = o.attempt
-            await conn.execute(
-                "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
-                " response_body, duration_ms, error) VALUES ($1, (SELECT COALESCE(MAX(n), 0)"
-                " + 1 FROM attempts WHERE delivery_id = $1), $2, $3, $4, $5, $6, $7)",
-                o.delivery_id,
-                a.started_at,
-                dumps(a.request) if a.request is not None else None,
-                a.status_code,
-                a.response_body,
-                a.duration_ms,
-                a.error,
-            )
-        n = 1 if o.attempt is not None else 0
-        result = await conn.execute(
-            "UPDATE deliveries SET status = $1, next_attempt_at = $2, last_error = $3,"
-            " transform = COALESCE($4, transform), updated_at = $5,"
-            " attempt_count = attempt_count + $6, schedule_attempts = schedule_attempts + $6,"
-            " owner = NULL, lease_until = NULL"
-            " WHERE id = $7 AND status = 'delivering' AND owner = $8",
-            o.status,
-            o.next_attempt_at,
-            o.last_error,
-            dumps(dict(o.transform)) if o.transform is not None else None,
-            o.now,
-            n,
-            o.delivery_id,
-            o.owner,
-        )
-        if _count(result):
-            return True
-        if n:  # the lease went elsewhere: the attempt is history, the state is theirs
-            await conn.execute(
-                "UPDATE deliveries SET attempt_count = attempt_count + 1 WHERE id = $1",
-                o.delivery_id,
-            )
-        return False
 
     async def _handoff(self, conn: asyncpg.Connection, o: Outcome, lease: float) -> Delivery | None:
         # The chain's oldest unfinished delivery, if pending, due, and nothing else of the
@@ -629,7 +648,7 @@ class PostgresStore(AsyncStore):
         return {r["status"]: int(r["n"]) for r in rows}
 
     async def ping(self) -> None:
-        await self.pool.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+        await self.ingest_pool.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
 
     # -- notifications ---------------------------------------------------------------------
 
@@ -679,14 +698,20 @@ class PostgresStore(AsyncStore):
             self._listener.cancel()
             await asyncio.gather(self._listener, return_exceptions=True)
             self._listener = None
-        try:
-            await asyncio.wait_for(self.pool.close(), COMMAND_TIMEOUT)
-        except (asyncio.TimeoutError, OSError, asyncpg.PostgresError):
-            self.pool.terminate()  # a connection hung on a dead server: drop it
+        for pool in {self.pool, self.ingest_pool}:
+            try:
+                await asyncio.wait_for(pool.close(), COMMAND_TIMEOUT)
+            except (asyncio.TimeoutError, OSError, asyncpg.PostgresError):
+                pool.terminate()  # a connection hung on a dead server: drop it
 
     def close(self) -> None:
         """Drop every connection at once (outside the event loop); prefer :meth:`aclose`."""
-        self.pool.terminate()
+        for pool in {self.pool, self.ingest_pool}:
+            pool.terminate()
+
+
+def _json(value: Any) -> str | None:
+    return dumps(value) if value is not None else None
 
 
 def _query_args(q: DeliveryQuery) -> list[Any]:

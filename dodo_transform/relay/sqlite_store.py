@@ -281,13 +281,18 @@ class SqliteStore(Store):
             [(owner, now + lease, now, i) for i in ids],
         )
 
-    def renew(self, now: float, *, owner: str, lease: float) -> int:
+    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
         with self._tx():
-            cur = self._db.execute(
-                "UPDATE deliveries SET lease_until = ? WHERE status = 'delivering' AND owner = ?",
-                (now + lease, owner),
-            )
-            return cur.rowcount
+            n = 0
+            for i in range(0, len(ids), 500):
+                chunk = list(ids[i : i + 500])
+                cur = self._db.execute(
+                    "UPDATE deliveries SET lease_until = ? WHERE status = 'delivering'"
+                    f" AND owner = ? AND id IN ({','.join('?' * len(chunk))})",
+                    [now + lease, owner, *chunk],
+                )
+                n += cur.rowcount
+            return n
 
     def next_due(self) -> float | None:
         # The first eligible pending delivery in due order (the scan stops there), or the

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import itertools
 import json
+import queue
+import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar, get_args
 
@@ -245,8 +249,9 @@ class Store(abc.ABC):
         :meth:`set_endpoint_state`). A delivery whose lease expired is taken over."""
 
     @abc.abstractmethod
-    def renew(self, now: float, *, owner: str, lease: float) -> int:
-        """Extend every lease ``owner`` holds to ``now + lease``; returns how many."""
+    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
+        """Extend to ``now + lease`` the leases ``owner`` still holds among ``ids`` (what it is
+        working on: a claim it lost track of is left to expire); returns how many."""
 
     @abc.abstractmethod
     def next_due(self) -> float | None:
@@ -386,7 +391,7 @@ class AsyncStore(abc.ABC):
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
-    async def renew(self, now: float, *, owner: str, lease: float) -> int: ...
+    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int: ...
 
     @abc.abstractmethod
     async def next_due(self) -> float | None: ...
@@ -471,23 +476,61 @@ class AsyncStore(abc.ABC):
         await asyncio.to_thread(self.close)
 
 
+class _StoreThread:
+    """One thread that runs calls by priority (lower first), in order within a priority."""
+
+    def __init__(self) -> None:
+        self._queue: queue.PriorityQueue[
+            tuple[int, int, Callable[[], Any] | None, Future[Any] | None]
+        ] = queue.PriorityQueue()
+        self._seq = itertools.count()
+        self._thread = threading.Thread(target=self._run, name="store", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], T], priority: int = 1) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((priority, next(self._seq), fn, future))
+        return future
+
+    def _run(self) -> None:
+        while True:
+            _, _, fn, future = self._queue.get()
+            if fn is None or future is None:
+                return
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as e:
+                future.set_exception(e)
+
+    def shutdown(self) -> None:
+        """Stop once every call queued before this one has run."""
+        self._queue.put((sys.maxsize, next(self._seq), None, None))
+        self._thread.join()
+
+
 class ThreadedStore(AsyncStore):
     """A synchronous :class:`Store` behind :class:`AsyncStore`: every call runs on one
     dedicated thread, so async code never blocks on disk and sqlite3's connection stays on
-    the thread that made it."""
+    the thread that made it.
+
+    Ingest goes first: a webhook's commit waits at most for the one call in progress, never
+    behind a queue of the worker's claims and records (the 2xx waits for it; a delivery can).
+    """
 
     def __init__(self, store_factory: Callable[[], Store]) -> None:
         super().__init__()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        self._store: Store = self._executor.submit(store_factory).result()
+        self._thread = _StoreThread()
+        self._store: Store = self._thread.submit(store_factory).result()
         self.shared = self._store.shared
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: fn(*args, **kwargs))
+        return await asyncio.wrap_future(self._thread.submit(lambda: fn(*args, **kwargs)))
 
     async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
-        return await self._call(self._store.ingest_many, events)
+        first = self._thread.submit(lambda: self._store.ingest_many(events), priority=0)
+        return await asyncio.wrap_future(first)
 
     async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
         return await self._call(self._store.recover, now, owner)
@@ -497,8 +540,8 @@ class ThreadedStore(AsyncStore):
     ) -> list[Delivery]:
         return await self._call(self._store.claim, now, limit, owner=owner, lease=lease)
 
-    async def renew(self, now: float, *, owner: str, lease: float) -> int:
-        return await self._call(self._store.renew, now, owner=owner, lease=lease)
+    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
+        return await self._call(self._store.renew, now, ids, owner=owner, lease=lease)
 
     async def next_due(self) -> float | None:
         return await self._call(self._store.next_due)
@@ -556,8 +599,8 @@ class ThreadedStore(AsyncStore):
         """One process owns an embedded store: whatever adds work kicks the worker itself."""
 
     def close(self) -> None:
-        self._executor.submit(self._store.close).result()
-        self._executor.shutdown(wait=True)
+        self._thread.submit(self._store.close).result()
+        self._thread.shutdown()
 
 
 def truncate_body(data: bytes) -> str:
