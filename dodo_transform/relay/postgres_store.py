@@ -13,7 +13,9 @@ thread, and the pool's connections are what every instance's ingest and worker s
   Row locks make each claim atomic; a statement's snapshot can only lag behind, and a lagging
   snapshot sees more unfinished rows, never fewer, so it can only claim less.
 - **Durability**: every ingest commit is synchronous (PostgreSQL's default
-  ``synchronous_commit``) before the 2xx; concurrent ingests share one commit (group commit).
+  ``synchronous_commit``) before the 2xx, on connections of its own; concurrent ingests share
+  one commit (group commit). The worker's claims and outcomes commit without waiting for the
+  WAL flush: a crash of PostgreSQL may undo the last of them, and the worker redoes them.
 - **Wake-ups**: commits that add or free work ``NOTIFY dodo_transform_work``; every instance
   ``LISTEN``\\ s on a connection of its own and wakes its worker.
 """
@@ -25,7 +27,7 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 import asyncpg
@@ -317,8 +319,18 @@ class PostgresStore(AsyncStore):
 
     # -- the worker ------------------------------------------------------------------------
 
-    async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
+    @contextlib.asynccontextmanager
+    async def _worker_tx(self) -> AsyncIterator[asyncpg.Connection]:
+        """A transaction of the worker's: committed without waiting for the WAL flush. As
+        for SQLite's non-ingest writes, what a crash of PostgreSQL could undo is a claim or
+        an outcome, and the worker redoes it (at-least-once); the ingest commit behind each
+        2xx stays synchronous."""
         async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit TO OFF")
+            yield conn
+
+    async def recover(self, now: float, owner: str = LOCAL_OWNER) -> int:
+        async with self._worker_tx() as conn:
             result = await conn.execute(
                 "UPDATE deliveries SET status = 'pending', updated_at = $1, owner = NULL,"
                 " lease_until = NULL, next_attempt_at = LEAST(COALESCE(next_attempt_at, $1), $1)"
@@ -335,7 +347,7 @@ class PostgresStore(AsyncStore):
     async def claim(
         self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
     ) -> list[Delivery]:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._worker_tx() as conn:
             # Deliveries of a dead instance first (each the oldest of its chain), then due ones.
             rows = await conn.fetch(
                 f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'delivering'"
@@ -369,13 +381,14 @@ class PostgresStore(AsyncStore):
         return claimed
 
     async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
-        result = await self.pool.execute(
-            "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2"
-            " AND id = ANY($3::bigint[])",
-            now + lease,
-            owner,
-            list(ids),
-        )
+        async with self._worker_tx() as conn:
+            result = await conn.execute(
+                "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2"
+                " AND id = ANY($3::bigint[])",
+                now + lease,
+                owner,
+                list(ids),
+            )
         return _count(result)
 
     async def next_due(self) -> float | None:
@@ -395,7 +408,7 @@ class PostgresStore(AsyncStore):
         handed: list[Delivery | None] = []
         freed = False
         tried = [o for o in outcomes if o.attempt is not None]
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._worker_tx() as conn:
             # Two statements for the whole batch (one delivery appears once in a batch).
             if tried:
                 await conn.execute(
