@@ -545,3 +545,23 @@ def test_replay_keeps_counting_attempts_and_restarts_the_schedule(tmp_path, targ
             assert [a.n for a in await rig.attempts(d)] == [1, 2, 3, 4, 5, 6]
 
     run(go())
+
+
+def test_the_worker_yields_to_a_burst_of_webhooks(tmp_path, target) -> None:
+    from dodo_transform.relay.dispatcher import INGEST_PRESSURE
+
+    async def go() -> None:
+        target.default = Reply(200, delay=0.3)
+        async with Rig(tmp_path, target.url) as rig:
+            for i in range(12):
+                await rig.ingest(envelope(f"c{i}@example.com", i))
+            rig.dispatcher.receiving = lambda: INGEST_PRESSURE  # many webhooks arriving
+            task = asyncio.create_task(rig.dispatcher.run_once())
+            while not target.received:
+                await asyncio.sleep(0.01)
+            assert rig.dispatcher.in_flight == rig.dispatcher.concurrency // 8
+            rig.dispatcher.receiving = lambda: 0  # the burst is over: full speed again
+            await task
+            assert len(target.received) == 12
+
+    run(go())

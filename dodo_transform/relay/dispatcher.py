@@ -55,6 +55,11 @@ log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
 # While the store is unreachable: first retry after this long, doubling up to the cap.
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
+# While this many webhooks are being received at once, the worker yields the CPU to them: it
+# keeps at most an eighth of `concurrency` (at least one) deliveries in flight and chains hand
+# on no further. Acknowledgements are what Dodo waits for; stored deliveries can wait, and
+# still progress.
+INGEST_PRESSURE = 8
 
 
 def new_client() -> Sender:
@@ -111,6 +116,8 @@ class Dispatcher:
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         self._recorder = GroupCommit(self._record)
         self.store_error: str | None = None  # the last store failure, until a call succeeds
+        # How many webhooks the server is receiving right now (it sets this).
+        self.receiving: Callable[[], int] = lambda: 0
 
     def kick(self) -> None:
         """New or newly due work: wake the loop."""
@@ -213,8 +220,14 @@ class Dispatcher:
         if self._own_sandbox:
             await asyncio.to_thread(self.sandbox.close)
 
+    def _yielding(self) -> bool:
+        return self.receiving() >= INGEST_PRESSURE
+
+    def _limit(self) -> int:
+        return max(1, self.concurrency // 8) if self._yielding() else self.concurrency
+
     async def _fill(self) -> int:
-        free = self.concurrency - len(self._tasks)
+        free = self._limit() - len(self._tasks)
         if free <= 0 or self._stopping:
             return 0
         claimed = await self.store.claim(self.clock.now(), free, owner=self.owner, lease=self.lease)
@@ -248,7 +261,7 @@ class Dispatcher:
             next_ = self._handed.pop(next_.id, None)
 
     async def _idle_time(self) -> float:
-        if len(self._tasks) >= self.concurrency:
+        if len(self._tasks) >= self._limit():
             return IDLE_WAKE  # a finishing task kicks us
         due = await self.store.next_due()
         if due is None:
@@ -327,7 +340,7 @@ class Dispatcher:
     async def _record(self, outcomes: Sequence[Outcome]) -> list[tuple[bool, Delivery | None]]:
         # No hand-off once stopping: what is handed on would only be requeued.
         recorded = await self.store.finish_many(
-            outcomes, handoff=not self._stopping, lease=self.lease
+            outcomes, handoff=not (self._stopping or self._yielding()), lease=self.lease
         )
         self._events.update(recorded.events)
         return list(zip(recorded.applied, recorded.handed_off, strict=True))

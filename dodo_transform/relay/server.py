@@ -155,6 +155,7 @@ class App:
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
         self._stop_watching = asyncio.Event()
+        self._receiving = 0
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
@@ -201,6 +202,7 @@ class App:
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
+        self.dispatcher.receiving = lambda: self._receiving
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
         self._stop_watching = asyncio.Event()
@@ -248,6 +250,13 @@ class App:
     # -- receive ---------------------------------------------------------------------------
 
     async def receive(self, request: Request) -> Response:
+        self._receiving += 1  # the worker yields while many arrive at once (dispatcher.py)
+        try:
+            return await self._receive(request)
+        finally:
+            self._receiving -= 1
+
+    async def _receive(self, request: Request) -> Response:
         name = request.path_params["endpoint"]
         if self.role == "worker":
             self.events.received(name, "unavailable")
