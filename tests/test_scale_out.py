@@ -32,11 +32,13 @@ DELAY = 0.01  # the target's answer time: deliveries are in flight when an insta
 
 
 def scale_config(tmp: Path, target_url: str, database: str, **kw) -> Path:
+    # A 3-s lease: a killed instance's deliveries move on quickly, and a live one (renewing
+    # every second) keeps its own even on a busy machine.
     return write_config(
         tmp,
         target_url,
         database=database,
-        extra_server=f"concurrency = {CONCURRENCY}\nlease = 1.5",
+        extra_server=f"concurrency = {CONCURRENCY}\nlease = 3",
         **kw,
     )
 
