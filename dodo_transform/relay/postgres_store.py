@@ -134,6 +134,43 @@ MIGRATIONS: list[str] = [
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# The ingest of a batch in one statement (see PostgresStore.ingest_many). `woke` is read by
+# the final SELECT so that PostgreSQL runs it; it notifies once, when anything is pending.
+_INGEST = (
+    """
+WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[], $5::text[],
+                         $6::float8[], $7::text[], $8::bool[])
+        WITH ORDINALITY AS t(endpoint, webhook_id, event_type, body, headers, received_at,
+                             ordering_key, filtered, ord)
+), stored AS (
+    INSERT INTO events (endpoint, webhook_id, event_type, body, headers, received_at)
+    SELECT endpoint, webhook_id, event_type, body, headers, received_at FROM input ORDER BY ord
+    ON CONFLICT (endpoint, webhook_id) DO NOTHING
+    RETURNING id, endpoint, webhook_id
+), fresh AS (
+    SELECT DISTINCT ON (i.endpoint, i.webhook_id) s.id AS event_id, i.endpoint,
+           i.ordering_key, i.filtered, i.received_at, i.ord
+    FROM input i JOIN stored s ON s.endpoint = i.endpoint AND s.webhook_id = i.webhook_id
+    ORDER BY i.endpoint, i.webhook_id, i.ord
+), made AS (
+    INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at, ordering_key,
+                            created_at, updated_at)
+    SELECT event_id, endpoint, CASE WHEN filtered THEN 'filtered' ELSE 'pending' END,
+           CASE WHEN filtered THEN NULL ELSE received_at END, ordering_key, received_at,
+           received_at
+    FROM fresh ORDER BY ord
+    RETURNING id, event_id, status
+), woke AS (
+    SELECT pg_notify('"""
+    + CHANNEL
+    + """', '')
+    FROM (SELECT 1 FROM made WHERE status = 'pending' LIMIT 1) AS pending
+)
+SELECT f.ord, m.id, m.status, (SELECT COUNT(*) FROM woke) AS woke
+FROM made m JOIN fresh f ON f.event_id = m.event_id
+"""
+)
 _COLS = (
     "id, event_id, endpoint, status, attempt_count, next_attempt_at, ordering_key, last_error, "
     "transform, created_at, updated_at, schedule_attempts"
@@ -252,48 +289,15 @@ class PostgresStore(AsyncStore):
 
     async def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
         keys = [(e.endpoint, e.webhook_id) for e in events]
-        async with self.ingest_pool.acquire() as conn, conn.transaction():
-            # One statement for the batch; a webhook-id twice in it is stored once.
-            inserted = await conn.fetch(
-                "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
-                " received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[],"
-                " $4::bytea[], $5::text[], $6::float8[])"
-                " ON CONFLICT (endpoint, webhook_id) DO NOTHING"
-                " RETURNING id, endpoint, webhook_id",
-                [e.endpoint for e in events],
-                [e.webhook_id for e in events],
-                [e.event_type for e in events],
-                [e.body for e in events],
-                [dumps(dict(e.headers)) for e in events],
-                [e.received_at for e in events],
-            )
-            new_event = {(r["endpoint"], r["webhook_id"]): r["id"] for r in inserted}
-            first: dict[tuple[str, str], int] = {}  # the batch position that stores each key
-            for i, k in enumerate(keys):
-                if k in new_event and k not in first:
-                    first[k] = i
-            fresh = sorted(first.values())
-            statuses: dict[int, Status] = {
-                i: "filtered" if events[i].filtered else "pending" for i in fresh
-            }
-            rows = await conn.fetch(
-                "INSERT INTO deliveries (event_id, endpoint, status, next_attempt_at,"
-                " ordering_key, created_at, updated_at)"
-                " SELECT ev, ep, st, nxt, ok, at, at FROM unnest($1::bigint[], $2::text[],"
-                " $3::text[], $4::float8[], $5::text[], $6::float8[])"
-                " WITH ORDINALITY AS t(ev, ep, st, nxt, ok, at, ord) ORDER BY ord"
-                " RETURNING id, event_id",
-                [new_event[keys[i]] for i in fresh],
-                [events[i].endpoint for i in fresh],
-                [statuses[i] for i in fresh],
-                [None if events[i].filtered else events[i].received_at for i in fresh],
-                [events[i].ordering_key for i in fresh],
-                [events[i].received_at for i in fresh],
-            )
-            delivery_of = {r["event_id"]: r["id"] for r in rows}
+        async with self.ingest_pool.acquire() as conn:
+            # One statement, so one round trip and one commit, for the whole batch: events,
+            # their deliveries (ids in the batch's order: a customer's chain order), and the
+            # wake-up. A webhook-id twice in the batch is stored once.
+            rows = await conn.fetch(_INGEST, *_ingest_columns(events))
+            made = {keys[r["ord"] - 1]: (r["ord"] - 1, r["id"], _status(r["status"])) for r in rows}
+            others = [k for k in dict.fromkeys(keys) if k not in made]
             existing: dict[tuple[str, str], Ingested] = {}
-            others = [k for k in dict.fromkeys(keys) if k not in new_event]
-            if others:
+            if others:  # stored before this batch (a redelivery): answer with its delivery
                 for r in await conn.fetch(
                     "SELECT DISTINCT ON (e.id) e.endpoint, e.webhook_id, d.id, d.status"
                     " FROM events e JOIN deliveries d ON d.event_id = e.id"
@@ -305,14 +309,11 @@ class PostgresStore(AsyncStore):
                     existing[(r["endpoint"], r["webhook_id"])] = Ingested(
                         r["id"], _status(r["status"]), duplicate=True
                     )
-            if "pending" in statuses.values():
-                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         out: list[Ingested] = []
         for i, k in enumerate(keys):
-            if first.get(k) == i:
-                out.append(Ingested(delivery_of[new_event[k]], statuses[i], duplicate=False))
-            elif k in first:  # stored earlier in this very batch
-                out.append(Ingested(delivery_of[new_event[k]], out[first[k]].status, True))
+            if k in made:
+                first, delivery_id, status = made[k]
+                out.append(Ingested(delivery_id, status, duplicate=i != first))
             else:
                 out.append(existing[k])
         return out
@@ -721,6 +722,19 @@ class PostgresStore(AsyncStore):
         """Drop every connection at once (outside the event loop); prefer :meth:`aclose`."""
         for pool in {self.pool, self.ingest_pool}:
             pool.terminate()
+
+
+def _ingest_columns(events: Sequence[NewEvent]) -> list[list[Any]]:
+    return [
+        [e.endpoint for e in events],
+        [e.webhook_id for e in events],
+        [e.event_type for e in events],
+        [e.body for e in events],
+        [dumps(dict(e.headers)) for e in events],
+        [e.received_at for e in events],
+        [e.ordering_key for e in events],
+        [e.filtered for e in events],
+    ]
 
 
 def _json(value: Any) -> str | None:
