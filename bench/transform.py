@@ -26,8 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dodo_transform import engine, samples  # noqa: E402
-from dodo_transform.sandbox import Limits, Sandbox, _Warm  # noqa: E402
+from dodo_transform import samples  # noqa: E402
+from dodo_transform.sandbox import Limits, Sandbox, engine  # noqa: E402
+from dodo_transform.sandbox.context import Warm  # noqa: E402
 from dodo_transform.transform import Handler, transform  # noqa: E402
 
 
@@ -69,18 +70,18 @@ def bench_steps(events: list[tuple[Handler, str]], n: int = 2000) -> list[tuple[
     for i in range(n):
         handler, text = events[i % len(events)]
         t0 = time.perf_counter()
-        bare = engine.Context()
+        bare = engine.new_context()
         t1 = time.perf_counter()
-        del bare
+        bare.close()
         t2 = time.perf_counter()
-        warm = _Warm(limits)  # a new context, the cold-path sources, the prelude
+        warm = Warm(limits)  # a new context, the cold-path sources, the prelude
         t3 = time.perf_counter()
         warm.prepare(("bench",), handler.source, None)  # clock + the handler's top level
         t4 = time.perf_counter()
         warm.ctx.set_time_limit(1.0)
         warm.runner(text, "payment.succeeded", "https://example.invalid/webhook", "{}")
         t5 = time.perf_counter()
-        del warm  # frees the runtime and context
+        warm.close()  # frees the runtime and context
         t6 = time.perf_counter()
         transform(handler, text, sandbox=_INLINE)
         t7 = time.perf_counter()
