@@ -5,74 +5,34 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto } = deps;
+  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
   const StringCtor = String;
   const RangeErrorCtor = RangeError;
   const InternalErrorCtor = globalThis.InternalError;
-  const ErrorCtor = Error;
-  const isNaNFn = isNaN;
-  const toISOString = (d) => reflectApply(originals.toISOString, d, []);
 
-  // --- console: roughly Node's util.format / util.inspect, on one line -----------------------
-  function inspect(v, depth, seen) {
-    switch (typeof v) {
-      case "string": return depth === 0 ? v : "'" + v + "'";
-      case "function": return "[Function: " + (v.name || "(anonymous)") + "]";
-      case "bigint": return StringCtor(v) + "n";
-      case "symbol": case "number": case "boolean": case "undefined": return StringCtor(v);
-    }
-    if (v === null) return "null";
-    if (seen.indexOf(v) >= 0) return "[Circular *1]";
-    if (v instanceof ErrorCtor) return v.name + ": " + v.message + (typeof v.stack === "string" ? "\n" + v.stack.replace(/\n$/, "") : "");
-    if (v instanceof RealDate) return isNaNFn(v) ? "Invalid Date" : toISOString(v);
-    if (depth > 2) return isArray(v) ? "[Array]" : "[Object]";
-    seen.push(v);
-    const parts = [];
-    if (isArray(v)) {
-      for (let i = 0; i < v.length; i++) parts.push(inspect(v[i], depth + 1, seen));
-      seen.pop();
-      return parts.length ? "[ " + parts.join(", ") + " ]" : "[]";
-    }
-    const keys = objectKeys(v);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : "'" + k + "'";
-      parts.push(key + ": " + inspect(v[k], depth + 1, seen));
-    }
-    seen.pop();
-    return parts.length ? "{ " + parts.join(", ") + " }" : "{}";
+  // --- console: Node's util.format; anything but plain text goes to inspect.js ----------------
+  let inspector = null;
+  function inspectModule() {
+    if (inspector === null) inspector = compiled("inspect")(deps);
+    return inspector;
   }
-
+  function inspect(value) {
+    return inspectModule().inspect(value);
+  }
   function format(args) {
-    try {
-      let out = "";
-      let i = 0;
-      if (typeof args[0] === "string" && args.length > 1) {
-        i = 1;
-        out = args[0].replace(/%([sdifjoOc%])/g, function (m, f) {
-          if (f === "%") return "%";
-          if (i >= args.length) return m;
-          const a = args[i++];
-          switch (f) {
-            case "s": return typeof a === "string" ? a : inspect(a, 1, []);
-            case "d": case "i": return typeof a === "object" ? "NaN" : StringCtor(f === "i" ? parseInt(a) : Number(a));
-            case "f": return StringCtor(parseFloat(a));
-            case "j": try { return stringify(a); } catch (e) { return "[Circular]"; }
-            case "c": return "";
-            default: return inspect(a, 1, []);
-          }
-        });
-      }
-      for (let first = i === 0; i < args.length; i++, first = false) {
-        out += (first ? "" : " ") + inspect(args[i], 0, []);
+    const first = args[0];
+    if (typeof first === "string" && first.indexOf("%") < 0) {
+      let out = first;
+      for (let i = 1; i < args.length; i++) {
+        if (typeof args[i] !== "string") return inspectModule().format(args);
+        out += " " + args[i];
       }
       return out;
-    } catch (e) {
-      return "[dodo-transform: console argument could not be printed: " + e + "]";
     }
+    return inspectModule().format(args);
   }
 
   // --- V8 fidelity (en-US, UTC) behind the prelude's stubs, called as impl.call(date, stub, args)
@@ -131,7 +91,7 @@
     if (e !== null && typeof e === "object" && "message" in e) {
       try { return StringCtor(e.name) + ": " + StringCtor(e.message); } catch (x) { /* fall through */ }
     }
-    try { return "a non-Error value was thrown: " + (typeof e === "string" ? stringify(e) : inspect(e, 1, [])); }
+    try { return "a non-Error value was thrown: " + (typeof e === "string" ? stringify(e) : inspect(e)); }
     catch (x) { return "an unprintable value was thrown"; }
   }
 
