@@ -1510,17 +1510,48 @@
   }
   // The rest of V8's Intl exists, so that `typeof` and feature tests see it, but throws with
   // its name: a handler must never get a silently different string.
-  const UNSUPPORTED = ["Collator", "DisplayNames", "ListFormat", "Locale", "PluralRules", "RelativeTimeFormat", "Segmenter", "supportedValuesOf"];
-  for (let i = 0; i < UNSUPPORTED.length; i++) {
-    const name = UNSUPPORTED[i];
-    const fn = {
-      [name]: function () {  // not method syntax: `new Intl.PluralRules()` must reach the throw
-        const error = new P.TypeError(`Intl.${name} is not available in the dodo-transform sandbox, which implements Intl.NumberFormat and Intl.DateTimeFormat (en-US)`);
-        P.ErrorCaptureStackTrace(error, fn);
-        throw error;
-      },
-    }[name];
+  // Their prototypes list V8's members (Node 20's), each throwing the same way.
+  // [name, methods, getters]; supportedValuesOf is a plain function.
+  const UNSUPPORTED_MEMBERS = [
+    ["Collator", ["compare", "resolvedOptions"], []],
+    ["DisplayNames", ["of", "resolvedOptions"], []],
+    ["ListFormat", ["format", "formatToParts", "resolvedOptions"], []],
+    ["Locale", ["maximize", "minimize", "toString"], ["baseName", "calendar", "calendars", "caseFirst", "collation",
+      "collations", "hourCycle", "hourCycles", "language", "numberingSystem", "numberingSystems", "numeric", "region",
+      "script", "textInfo", "timeZones", "weekInfo"]],
+    ["PluralRules", ["resolvedOptions", "select", "selectRange"], []],
+    ["RelativeTimeFormat", ["format", "formatToParts", "resolvedOptions"], []],
+    ["Segmenter", ["resolvedOptions", "segment"], []],
+    ["supportedValuesOf", null, null],
+  ];
+  const UNSUPPORTED = [];
+  function unavailable(name, caller) {
+    const error = new P.TypeError(`Intl.${name} is not available in the dodo-transform sandbox, which implements Intl.NumberFormat and Intl.DateTimeFormat (en-US)`);
+    P.ErrorCaptureStackTrace(error, caller);
+    throw error;
+  }
+  function unavailableMember(prototype, ctorName, key, isGetter) {
+    const what = `${ctorName}.prototype.${key}`;
+    const method = { [key]() { unavailable(what, method); } }[key];
+    ObjectDefineProperty(prototype, key, isGetter
+      ? { __proto__: null, get: method, configurable: true }
+      : { __proto__: null, value: method, writable: true, configurable: true });
+  }
+  for (let i = 0; i < UNSUPPORTED_MEMBERS.length; i++) {
+    const name = UNSUPPORTED_MEMBERS[i][0], methods = UNSUPPORTED_MEMBERS[i][1], getters = UNSUPPORTED_MEMBERS[i][2];
+    UNSUPPORTED[i] = name;
+    // Constructors are not method syntax: `new Intl.PluralRules()` must reach the throw.
+    const fn = methods === null
+      ? { [name]() { unavailable(name, fn); } }[name]
+      : { [name]: function () { unavailable(name, fn); } }[name];
     Intl[name] = fn;
+    if (methods === null) continue;
+    for (let j = 0; j < methods.length; j++) unavailableMember(fn.prototype, name, methods[j], false);
+    for (let j = 0; j < getters.length; j++) unavailableMember(fn.prototype, name, getters[j], true);
+    setToStringTag(fn.prototype, "Intl." + name);
+    if (name !== "Locale") {
+      ObjectDefineProperty(fn, "supportedLocalesOf", { __proto__: null, value: supportedLocalesOf, writable: true, configurable: true });
+    }
   }
   hide(Intl, ["getCanonicalLocales", "DateTimeFormat", "NumberFormat"]);
   hide(Intl, UNSUPPORTED);

@@ -5,13 +5,12 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto } = deps;
+  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto, InternalErrorCtor } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
   const StringCtor = String;
   const RangeErrorCtor = RangeError;
-  const InternalErrorCtor = globalThis.InternalError;
 
   // --- console: Node's util.format; anything but plain text goes to inspect.js ----------------
   let inspector = null;
