@@ -66,6 +66,71 @@
     };
   }
 
+  // --- locale-aware case mapping: V8 (ICU) special-cases Turkish, Azeri and Lithuanian ------
+  function caller(stub, Ctor, message) {
+    const error = new Ctor(message);
+    if (captureStackTrace) captureStackTrace(error, stub);
+    return error;
+  }
+  // The language of the first requested locale, as CanonicalizeLocaleList reads it.
+  function languageOf(locales, stub) {
+    if (locales === undefined) return "en";
+    if (locales === null) throw caller(stub, TypeError, "Cannot convert undefined or null to object");
+    const first = typeof locales === "string" ? locales : Object(locales).length > 0 ? Object(locales)[0] : undefined;
+    if (first === undefined) return "en";
+    if (typeof first !== "string" && (typeof first !== "object" || first === null)) {
+      throw caller(stub, TypeError, "Language ID should be string or object.");
+    }
+    const tag = StringCtor(first);
+    if (!/^(?:[a-z]{2,3}|[a-z]{5,8})(?:-[a-z0-9]{1,8})*$/i.test(tag) || /-$|--/.test(tag)) {
+      throw caller(stub, RangeErrorCtor, "Incorrect locale information provided");
+    }
+    return tag.split("-")[0].toLowerCase();
+  }
+  // Combining marks above (canonical combining class 230) that Latin text uses.
+  const ABOVE = "[\u0300-\u0314\u033d-\u0344\u0346\u034a-\u034c\u0350-\u0352\u0357\u035b\u0363-\u036f]";
+  const LT_MORE_ABOVE = new RegExp("([IJ\u012e])(?=" + ABOVE + ")", "g");
+  const LT_ACCENTED = { __proto__: null, "\u00cc": "i\u0307\u0300", "\u00cd": "i\u0307\u0301", "\u0128": "i\u0307\u0303" };
+  const LT_DOTTED = { __proto__: null, I: "i\u0307", J: "j\u0307", "\u012e": "\u012f\u0307" };
+  function caseMap(stub, args, self, upper) {
+    if (self === null || self === undefined) {
+      throw caller(stub, TypeError, `String.prototype.toLocale${upper ? "Upper" : "Lower"}Case called on null or undefined`);
+    }
+    let s = StringCtor(self);
+    const language = languageOf(args[0], stub);
+    if (language === "tr" || language === "az") {
+      s = upper ? s.replace(/i/g, "\u0130") : s.replace(/I\u0307/g, "i").replace(/I/g, "\u0131").replace(/\u0130/g, "i");
+    } else if (language === "lt") {
+      s = upper
+        ? s.replace(/([ij\u012f\u0268\u0456\u0458\u1e2d\u1ecb])\u0307/g, "$1")
+        : s.replace(LT_MORE_ABOVE, (m) => LT_DOTTED[m]).replace(/[\u00cc\u00cd\u0128]/g, (m) => LT_ACCENTED[m]);
+    }
+    return reflectApply(upper ? originals.toUpperCase : originals.toLowerCase, s, []);
+  }
+
+  // --- Array#toLocaleString hands its arguments to each element, as ECMA-402 says ----------
+  const joining = [];
+  function arrayToLocaleString(stub, args) {
+    if (this === null || this === undefined) {
+      throw caller(stub, TypeError, "Array.prototype.toLocaleString called on null or undefined");
+    }
+    const array = Object(this);
+    if (joining.indexOf(array) >= 0) return "";  // a cycle prints empty, as in V8's join
+    joining.push(array);
+    try {
+      const length = Math.min(Math.max(Math.trunc(Number(array.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
+      let out = "";
+      for (let i = 0; i < length; i++) {
+        if (i > 0) out += ",";
+        const element = array[i];
+        if (element !== undefined && element !== null) out += StringCtor(element.toLocaleString(args[0], args[1]));
+      }
+      return out;
+    } finally {
+      joining.pop();
+    }
+  }
+
   // --- reports: each returns the runner's JSON answer --------------------------------------
   // Answers are prototype-free (see the prelude): a patched toJSON cannot rewrite them.
   function report(kind, message, error) {
@@ -156,6 +221,9 @@
     dateToLocaleTimeString: viaIntl("dateToLocaleTimeString"),
     numberToLocaleString: viaIntl("numberToLocaleString"),
     bigintToLocaleString: viaIntl("bigintToLocaleString"),
+    stringToLocaleUpperCase(stub, args) { return caseMap(stub, args, this, true); },
+    stringToLocaleLowerCase(stub, args) { return caseMap(stub, args, this, false); },
+    arrayToLocaleString,
     stringLocaleCompare(stub, args) {
       if (collate === null) collate = compiled("collate")(P);
       return reflectApply(collate, this, [stub, args]);

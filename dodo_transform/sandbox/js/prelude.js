@@ -31,7 +31,11 @@
     return typeof source === "function" ? source : indirectEval(source);
   }
   const dateProto = RealDate.prototype;
-  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
+  const stringProto = String.prototype;
+  const originals = {
+    toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString,
+    toUpperCase: stringProto.toUpperCase, toLowerCase: stringProto.toLowerCase,
+  };
   let lib = null;
   function load() {
     if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, InternalErrorCtor });
@@ -64,7 +68,10 @@
   stub(RealDate.prototype, "toLocaleTimeString", "dateToLocaleTimeString");
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
   stub(BigInt.prototype, "toLocaleString", "bigintToLocaleString");
-  stub(String.prototype, "localeCompare", "stringLocaleCompare");
+  stub(stringProto, "localeCompare", "stringLocaleCompare");
+  stub(stringProto, "toLocaleUpperCase", "stringToLocaleUpperCase");
+  stub(stringProto, "toLocaleLowerCase", "stringToLocaleLowerCase");
+  stub(Array.prototype, "toLocaleString", "arrayToLocaleString");
   lazyGlobal("Intl", () => load().Intl());
 
   // Built-ins that came after Node 20 (V8 11.3): a handler must not find here what throws on
