@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INSPECT", "INTL", "LIB", "PRELUDE", "SOURCES"]
+__all__ = ["BUNDLE", "CLOCK", "COLLATE", "CONSOLE", "INSPECT", "INTL", "LIB", "PRELUDE", "SOURCES"]
 
 
 def _js(name: str) -> str:
@@ -24,12 +24,6 @@ def _js_escape(m: re.Match[str]) -> str:
     return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
 
 
-def _load_prelude() -> str:
-    primordials = _js("primordials.js").strip().rstrip(";")
-    return _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
-
-
-PRELUDE = _load_prelude()
 LIB = _js("lib.js")
 INTL = _js("intl.js")
 CLOCK = _js("clock.js")
@@ -45,3 +39,24 @@ SOURCES = {
     "collate": COLLATE,
     "inspect": INSPECT,
 }
+# They enter every context as one string: each string handed in costs about a microsecond
+# besides its copy. The prelude cuts a source out of it, at offsets baked into its text, only
+# when a run needs that source.
+BUNDLE = "".join(SOURCES.values())
+
+
+def _offsets() -> str:
+    out, start = [], 0
+    for name, text in SOURCES.items():
+        out.append(f"{name}: [{start}, {start + len(text)}]")
+        start += len(text)
+    return "{ __proto__: null, " + ", ".join(out) + " }"
+
+
+def _load_prelude() -> str:
+    primordials = _js("primordials.js").strip().rstrip(";")
+    prelude = _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
+    return prelude.replace("/*@SOURCE_OFFSETS@*/", _offsets())
+
+
+PRELUDE = _load_prelude()

@@ -2,11 +2,11 @@
 // run: read back from bytecode (engine.py), or compiled each time on the binding fallback
 // (QuickJS compiles roughly 25 bytes of source per microsecond). Only the hot path lives here.
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
-// first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
+// first use (console.js, lib.js, inspect.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, inspectSource, P) {
+(function (bundle, P, offsets) {
   "use strict";
-  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate, delete globalThis.__dodo_inspect;
+  delete globalThis.__dodo_sources;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -22,13 +22,15 @@
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
-  // The cold-path sources by name: text compiled here on first use, or a function the host
-  // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, inspect: inspectSource };
+  // The cold-path sources by name: a function the host read from bytecode ahead of the run
+  // ("provide"), else their text, cut out of the bundle and compiled here on first use.
+  const sources = { __proto__: null };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
-    return typeof source === "function" ? source : indirectEval(source);
+    if (typeof source === "function") return source;
+    const at = offsets[name];
+    return indirectEval(reflectApply(P.StringPrototypeSlice, bundle, [at[0], at[1]]));
   }
   const dateProto = RealDate.prototype;
   const stringProto = String.prototype;
@@ -76,7 +78,8 @@
 
   // Built-ins that came after Node 20 (V8 11.3): a handler must not find here what throws on
   // Dodo (tests/test_builtin_surface.py compares every intrinsic's keys with Node 20's).
-  // Plain deletes, about 70 of them: a few microseconds per context.
+  // Plain deletes, about 65 of them: a few microseconds per context (capi.py starts QuickJS's
+  // first garbage collection late enough that they do not set one off).
   function trimToNode20() {
     const S = Symbol, iteratorProto = Object.getPrototypeOf(Object.getPrototypeOf([][S.iterator]()));
     const asyncIteratorProto = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
@@ -142,4 +145,4 @@
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_inspect, /*@PRIMORDIALS@*/)
+})(__dodo_sources, /*@PRIMORDIALS@*/, /*@SOURCE_OFFSETS@*/)
