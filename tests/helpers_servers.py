@@ -139,6 +139,7 @@ def write_config(
     retry_schedule: str | None = "[0.2, 0.2, 0.2]",
     allow_hosts: str = '["127.0.0.1"]',
     admin_token: str | None = "admin-token",
+    headers: str = 'Authorization = "Bearer target-key"',
 ) -> Path:
     """A config with one endpoint posting to ``target_url`` (loopback allowed)."""
     (tmp / "handler.js").write_text(handler)
@@ -161,7 +162,7 @@ allow_hosts = {allow_hosts}
 {"" if retry_schedule is None else f"retry_schedule = {retry_schedule}"}
 {extra_endpoint}
 [endpoints.headers]
-Authorization = "Bearer target-key"
+{headers}
 """
     )
     return path

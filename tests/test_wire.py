@@ -1,0 +1,284 @@
+"""What a target receives around the handler's request: the event's id and time, an
+Idempotency-Key stable across retries and replays, the relay's own signature, and the
+endpoint's credentials only where they may go. A real target, SQLite file and QuickJS."""
+
+import asyncio
+import base64
+import json
+import time
+
+import pytest
+from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
+from standardwebhooks.webhooks import Webhook
+from test_dispatcher import Rig, envelope
+
+from dodo_transform.clock import FakeClock
+from dodo_transform.relay.config import ConfigError, load_config
+from dodo_transform.relay.wire import idempotency_key
+
+T_EVENT = "1754285445"  # the webhook-timestamp Dodo sent
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def target():
+    with Target() as t:
+        yield t
+
+
+async def ingest(rig: Rig, webhook_id: str = "msg_abc") -> int:
+    headers = {"webhook-id": webhook_id, "webhook-timestamp": T_EVENT}
+    result = await rig.store.ingest(
+        "test", webhook_id, "payment.succeeded", envelope(), headers, webhook_id, False, 1.0
+    )
+    return result.delivery_id
+
+
+def to_handler(url: str, headers: str = "{}") -> str:
+    return (
+        "function handler(webhook) {\n"
+        f"  webhook.url = {json.dumps(url)};\n"
+        f"  webhook.headers = {headers};\n"
+        "  return webhook;\n}\n"
+    )
+
+
+def test_retries_and_a_replay_carry_the_same_event_id_time_and_idempotency_key(
+    tmp_path, target
+) -> None:
+    async def go() -> None:
+        target.script = [Reply(500), Reply(200)]
+        async with Rig(tmp_path, target.url, retry_schedule="[1]") as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            rig.clock.advance(2)
+            await rig.dispatcher.run_once()
+            await rig.store.replay(d, rig.clock.now())
+            await rig.dispatcher.run_once()
+            assert (await rig.row(d)).attempt_count == 3
+            attempts = await rig.attempts(d)
+
+        sent = [r.headers for r in target.received]
+        assert len(sent) == 3
+        key = idempotency_key("test", "msg_abc")
+        for h in sent:
+            assert (h["webhook-id"], h["webhook-timestamp"]) == ("msg_abc", T_EVENT)
+            assert h["idempotency-key"] == key
+            assert "webhook-signature" not in h  # no signing_secret configured
+        # The record shows the same headers as were sent.
+        assert {a.request["headers"]["Idempotency-Key"] for a in attempts} == {key}
+
+    run(go())
+
+
+def test_the_key_is_one_per_endpoint_and_event() -> None:
+    keys = {
+        idempotency_key("a", "msg_1"),
+        idempotency_key("b", "msg_1"),
+        idempotency_key("a", "msg_2"),
+        idempotency_key("a", "msg_1", 1),
+    }
+    assert len(keys) == 4
+    assert idempotency_key("a", "msg_1") == idempotency_key("a", "msg_1")
+    assert all(k.isascii() and len(k) == 43 for k in keys)
+
+
+def test_a_signing_secret_signs_what_is_sent_and_a_generic_receiver_verifies_it(
+    tmp_path, target
+) -> None:
+    async def go() -> None:
+        handler = to_handler(target.url + "/hook", '{"X-Trace": "t1"}')
+        extra = f'signing_secret = "{SECRET_2}"'
+        rig = Rig(tmp_path, target.url, handler=handler, extra_endpoint=extra)
+        rig.clock = FakeClock(time.time())  # a receiver checks the timestamp against its clock
+        async with rig:
+            await ingest(rig)
+            await rig.dispatcher.run_once()
+            now = rig.clock.now()
+
+        (got,) = target.received
+        h = got.headers
+        assert h["webhook-id"] == "msg_abc"
+        # Signed with this attempt's time: a retry hours later still verifies.
+        assert h["webhook-timestamp"] == str(int(now))
+        wanted = {k: h[k] for k in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        assert Webhook(SECRET_2).verify(got.body, wanted) == json.loads(got.body)
+        with pytest.raises(Exception, match="signature"):
+            Webhook(SECRET).verify(got.body, wanted)  # Dodo's secret is not the relay's
+
+    run(go())
+
+
+def test_handler_set_idempotency_key_is_replaced_and_the_delivery_says_so(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = to_handler(target.url + "/hook", '{"idempotency-key": "mine"}')
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        assert target.received[0].headers["idempotency-key"] == idempotency_key("test", "msg_abc")
+        assert [w["code"] for w in row.transform["warnings"]] == ["idempotency_key_replaced"]
+
+    run(go())
+
+
+def test_handler_cannot_forge_webhook_headers(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = to_handler(target.url + "/hook", '{"webhook-id": "forged"}')
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        assert row.transform["error"]["kind"] == "forbidden_header"
+        assert target.received == []
+
+    run(go())
+
+
+ELSEWHERE = '["127.0.0.1", "localhost"]'  # both loopback names reach the target
+
+
+def test_credentials_are_not_sent_to_a_host_outside_the_scope(tmp_path, target) -> None:
+    async def go() -> None:
+        # The configured url is 127.0.0.1; the handler picks another host name.
+        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
+        async with Rig(tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        (got,) = target.received
+        assert "authorization" not in got.headers
+        assert got.headers["idempotency-key"]  # the relay's headers still go
+        assert row.status == "succeeded"
+        (warning,) = row.transform["warnings"]
+        assert warning["code"] == "credentials_dropped"
+        assert (
+            "localhost is outside the endpoint's credential scope (127.0.0.1)"
+            in (warning["message"])
+        )
+        assert "Authorization" in warning["message"]
+
+    run(go())
+
+
+def test_credential_hosts_widen_the_scope(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
+        extra = 'credential_hosts = ["LocalHost"]'
+        async with Rig(
+            tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE, extra_endpoint=extra
+        ) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        assert target.received[0].headers["authorization"] == "Bearer target-key"
+        assert row.transform["warnings"] == []
+
+    run(go())
+
+
+def test_off_scope_credentials_error_fails_closed(tmp_path, target) -> None:
+    async def go() -> None:
+        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
+        extra = 'off_scope_credentials = "error"'
+        async with Rig(
+            tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE, extra_endpoint=extra
+        ) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        assert target.received == []
+        assert row.status == "transform_failed"
+        assert row.transform["error"]["kind"] == "credential_scope"
+        assert row.last_error.startswith("credential_scope: localhost is outside")
+
+    run(go())
+
+
+def test_url_userinfo_is_basic_auth_in_scope_and_redacted_everywhere(tmp_path, target) -> None:
+    async def go() -> None:
+        url = target.url.replace("://", "://ann:s3cret-pw@") + "/hook"
+        async with Rig(tmp_path, target.url, handler=to_handler(url)) as rig:
+            # The endpoint's Bearer header is configured: userinfo loses to it, with a warning.
+            d1 = await ingest(rig, "msg_1")
+            await rig.dispatcher.run_once()
+            rig.config.endpoints["test"].headers.clear()  # now the userinfo is the credential
+            d2 = await ingest(rig, "msg_2")
+            await rig.dispatcher.run_once()
+            rows = [await rig.row(d1), await rig.row(d2)]
+            attempts = [*(await rig.attempts(d1)), *(await rig.attempts(d2))]
+        first, second = target.received
+        assert first.headers["authorization"] == "Bearer target-key"
+        assert rows[0].transform["warnings"][0]["code"] == "credentials_dropped"
+        basic = base64.b64encode(b"ann:s3cret-pw").decode()
+        assert second.headers["authorization"] == f"Basic {basic}"
+        assert rows[1].transform["warnings"] == []
+        for row in rows:
+            assert row.transform["request"]["url"].startswith("http://***@127.0.0.1:")
+        assert all("@" not in a.request["url"] for a in attempts)
+        stored = (tmp_path / "store.db").read_bytes()
+        assert b"s3cret-pw" not in stored and basic.encode() not in stored
+
+    run(go())
+
+
+def test_url_userinfo_is_not_sent_to_a_host_outside_the_scope(tmp_path, target) -> None:
+    async def go() -> None:
+        url = target.url.replace("://127.0.0.1", "://ann:pw@localhost") + "/x"
+        rig_options = dict(handler=to_handler(url), allow_hosts=ELSEWHERE, headers="")
+        async with Rig(tmp_path, target.url, **rig_options) as rig:
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        assert "authorization" not in target.received[0].headers
+        assert "the URL's user:password" in row.transform["warnings"][0]["message"]
+
+    run(go())
+
+
+def test_config_url_userinfo_becomes_a_scoped_header_the_handler_never_sees(
+    tmp_path, target
+) -> None:
+    async def go() -> None:
+        handler = "function handler(w) { console.log(w.url); return w; }\n"
+        url = target.url.replace("://", "://ann:pw@")
+        path = write_config(tmp_path, url, handler=handler)
+        with pytest.raises(ConfigError, match="user:password@ and headers.Authorization"):
+            load_config(path)  # two credentials for one endpoint: keep one
+        async with Rig(tmp_path, url, handler=handler, headers="") as rig:
+            ep = rig.config.endpoints["test"]
+            d = await ingest(rig)
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+        basic = "Basic " + base64.b64encode(b"ann:pw").decode()
+        assert ep.url == target.url + "/hook" and ep.headers["Authorization"] == basic
+        assert row.transform["logs"] == [{"level": "log", "message": target.url + "/hook"}]
+        assert target.received[0].headers["authorization"] == basic
+
+    run(go())
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('signing_secret = "nope"', "signing_secret: not a signing secret: whsec_ followed"),
+        ('signing_secret = "whsec_c2hvcnQ="', "signing_secret: not a signing secret"),
+        ('off_scope_credentials = "warn"', "off_scope_credentials: 'warn': one of drop, error"),
+        ("credential_hosts = [1]", "credential_hosts[0]: must be a string"),
+    ],
+)
+def test_bad_wire_keys_are_one_line_errors(tmp_path, line, problem) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=line)
+    with pytest.raises(ConfigError, match=problem.replace("[", r"\[")):
+        load_config(path)
+
+
+def test_signing_secret_comes_from_the_environment(tmp_path) -> None:
+    path = write_config(
+        tmp_path, "http://127.0.0.1:9", extra_endpoint='signing_secret = "${RELAY_SECRET}"'
+    )
+    config = load_config(path, environ={"RELAY_SECRET": SECRET_2})
+    assert config.endpoints["test"].signing_secret == SECRET_2
