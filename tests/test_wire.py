@@ -7,6 +7,7 @@ import base64
 import json
 import time
 
+import httpx
 import pytest
 from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
 from standardwebhooks.webhooks import Webhook
@@ -282,3 +283,41 @@ def test_signing_secret_comes_from_the_environment(tmp_path) -> None:
     )
     config = load_config(path, environ={"RELAY_SECRET": SECRET_2})
     assert config.endpoints["test"].signing_secret == SECRET_2
+
+
+def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
+    tmp_path, target, capsys
+) -> None:
+    from dodo_transform.cli import main
+    from dodo_transform.console import mount_console
+    from dodo_transform.relay.server import create_app
+    from dodo_transform.relay.signing import sign
+    from dodo_transform.serving import ServerThread
+
+    url = target.url.replace("://127.0.0.1", "://ann:s3cret-pw@localhost") + "/x"
+    path = write_config(tmp_path, target.url, handler=to_handler(url), allow_hosts=ELSEWHERE)
+    app = create_app(load_config(path))
+    mount_console(app)
+    with ServerThread(app) as server:
+        body = envelope()
+        r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+        d = r.json()["delivery_id"]
+        admin = {"Authorization": "Bearer admin-token"}
+        deadline = time.monotonic() + 30
+        while (detail := httpx.get(f"{server.url}/deliveries/{d}", headers=admin).json())[
+            "status"
+        ] != "succeeded":
+            assert time.monotonic() < deadline, detail
+            time.sleep(0.05)
+        page = httpx.get(f"{server.url}/ui/deliveries/{d}", headers=admin).text
+        assert main(["deliveries", "show", str(d), "--config", str(path), "--url", server.url]) == 0
+    shown = capsys.readouterr().out
+    assert "authorization" not in target.received[0].headers
+    (warning,) = detail["transform"]["warnings"]
+    assert warning["code"] == "credentials_dropped"
+    assert "Authorization, the URL's user:password" in warning["message"]
+    assert "warning [credentials_dropped] localhost is outside" in shown
+    assert "credentials_dropped" in page and "localhost is outside" in page
+    for text in (json.dumps(detail), shown, page):
+        assert "s3cret-pw" not in text
+    assert "http://***@localhost:" in json.dumps(detail["transform"]["request"])

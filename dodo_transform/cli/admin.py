@@ -306,6 +306,8 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
             )
             print(f"  error  {error['kind']}: {error['message']}{where}")
+        for w in transform.get("warnings") or []:
+            print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
     for a in d.get("attempts") or []:
