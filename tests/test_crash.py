@@ -88,9 +88,12 @@ def _wait_until_all_finished(tmp_path, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def test_sigterm_returns_an_attempt_still_in_flight_after_the_grace_to_pending(tmp_path) -> None:
+def test_sigterm_records_attempts_cut_short_and_the_restart_sends_them_with_their_keys(
+    tmp_path,
+) -> None:
     import time
 
+    events = 10
     with Target() as target:
         target.default = Reply(200, delay=4)  # longer than shutdown_grace = 0.5
         path = write_config(tmp_path, target.url)
@@ -98,19 +101,38 @@ def test_sigterm_returns_an_attempt_still_in_flight_after_the_grace_to_pending(t
         server = ServeProcess(path, free_port())
         try:
             server.start()
-            body = json.dumps({"type": "payment.succeeded", "data": {}})
-            r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
-            assert r.status_code == 202
-            deadline = time.monotonic() + 10
-            while not target.received:
-                assert time.monotonic() < deadline
+            for i in range(events):
+                body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
+                r = httpx.post(
+                    f"{server.url}/webhooks/test",
+                    content=body,
+                    headers=sign(SECRET, body, msg_id=f"msg_{i}"),
+                )
+                assert r.status_code == 202
+            deadline = time.monotonic() + 30
+            while len(target.received) < events:
+                assert time.monotonic() < deadline, f"{len(target.received)} sent"
                 time.sleep(0.02)
             server.terminate()
+            store = SqliteStore(tmp_path / "store.db")
+            try:
+                rows = store.list_deliveries()
+                attempts = [a for d in rows for a in store.attempts(d.id)]
+            finally:
+                store.close()
+            # Every attempt cut short is in the record, and its delivery is due again.
+            assert {(d.status, d.attempt_count) for d in rows} == {("pending", 1)}
+            assert {a.error for a in attempts} == {
+                "interrupted: server shut down after 0.5 s grace"
+            }
+            assert "10 attempts interrupted by the shutdown" in server.stderr_text()
+
+            target.default = Reply(200)
+            server.start()  # the restart sends them again, with the same keys
+            _wait_until_all_finished(tmp_path)
         finally:
             server.stop()
-        store = SqliteStore(tmp_path / "store.db")
-        try:
-            (delivery,) = store.list_deliveries()
-            assert (delivery.status, delivery.attempt_count) == ("pending", 0)
-        finally:
-            store.close()
+    keys = [r.headers["idempotency-key"] for r in target.received]
+    assert len(keys) == 2 * events
+    assert all(keys.count(k) == 2 for k in keys)
+    assert {a.request["headers"]["Idempotency-Key"] for a in attempts} == set(keys)
