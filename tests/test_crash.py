@@ -1,14 +1,26 @@
-"""kill -9 while 200 events are being ingested and delivered: nothing acknowledged is lost."""
+"""kill -9 while events are being ingested and delivered: nothing acknowledged is lost, and a
+target that dedupes on the relay's headers applies each event once; SIGTERM records what it
+cuts short."""
 
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from helpers_servers import SECRET, Reply, ServeProcess, Target, free_port, write_config
+from helpers_servers import (
+    SECRET,
+    SECRET_2,
+    Received,
+    Reply,
+    ServeProcess,
+    Target,
+    free_port,
+    write_config,
+)
 
 from dodo_transform.relay.signing import sign
 from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.relay.wire import idempotency_key
 
 TOTAL = 200
 
@@ -58,6 +70,126 @@ def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_pa
     assert acked <= delivered, f"lost: {sorted(acked - delivered)}"
     assert in_flight_at_kill > 0  # the kill really interrupted deliveries
     assert _counts(tmp_path) == {"succeeded": len(_all_events(tmp_path))}
+
+
+EVENTS = 1000
+KILLS = (250, 500, 750)  # kill -9 once this many events have been applied at the target
+
+
+class DedupingTarget:
+    """What a careful receiver does: verify the relay's signature, apply each
+    Idempotency-Key once, answer 2xx to a repeat. Counts what reached it twice."""
+
+    def __init__(self, target: Target, secret: str) -> None:
+        from standardwebhooks import Webhook
+
+        self.verifier = Webhook(secret)
+        self.applied: dict[str, Received] = {}  # Idempotency-Key -> the request applied
+        self.duplicates: list[Received] = []
+        self.unverified: list[Received] = []
+        target.responder = self.receive  # called under the target's lock
+
+    def receive(self, got: Received) -> Reply | None:
+        try:
+            self.verifier.verify(got.body, got.headers)
+        except Exception:
+            self.unverified.append(got)
+            return Reply(401)
+        key = got.headers["idempotency-key"]
+        if key in self.applied:
+            self.duplicates.append(got)
+        else:
+            self.applied[key] = got
+        return None  # the target's default reply
+
+
+def test_three_kill_9s_while_delivering_1000_events_each_applied_once_at_a_deduping_target(
+    tmp_path,
+) -> None:
+    """The issue's crash test: every acknowledged event applied exactly once, every
+    duplicate on the wire recognisable by its key."""
+    import time
+
+    with Target() as target:
+        target.default = Reply(200, delay=0.05)
+        receiver = DedupingTarget(target, SECRET_2)
+        config = write_config(
+            tmp_path,
+            target.url,
+            extra_server="concurrency = 16",
+            extra_endpoint=f'signing_secret = "{SECRET_2}"',
+        )
+        server = ServeProcess(config, free_port())
+        acked: set[int] = set()
+        lock = threading.Lock()
+
+        def send(i: int) -> None:
+            # As Dodo does: post until acknowledged, also across the server's restarts.
+            body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    r = httpx.post(
+                        f"{server.url}/webhooks/test",
+                        content=body,
+                        headers=sign(SECRET, body, msg_id=f"msg_{i}"),
+                        timeout=10,
+                    )
+                    if r.status_code in (200, 202):
+                        with lock:
+                            acked.add(i)
+                        return
+                except httpx.HTTPError:
+                    pass  # the server is down or died under this request
+                time.sleep(0.05)
+
+        def applied() -> int:
+            return len(receiver.applied)  # a dict's len is atomic: no lock needed
+
+        def kill_while_delivering(threshold: int) -> None:
+            deadline = time.monotonic() + 60
+            while applied() < threshold:
+                assert time.monotonic() < deadline, f"{applied()} applied"
+                time.sleep(0.01)
+            # Hold the target's answers so that attempts are surely on the wire at the kill.
+            target.holding = True
+            while target.in_flight == 0:
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+            server.kill9()
+            target.holding = False
+            server.start()
+
+        try:
+            server.start()
+            with ThreadPoolExecutor(8) as pool:
+                sent = pool.map(send, range(EVENTS))
+                for threshold in KILLS:
+                    kill_while_delivering(threshold)
+                list(sent)
+            _wait_until_all_finished(tmp_path, timeout=90)
+        finally:
+            server.stop()
+
+        on_wire = len(target.received)
+        applied_ids = sorted(json.loads(r.body)["data"]["i"] for r in receiver.applied.values())
+    assert acked == set(range(EVENTS))  # Dodo's retries got every event acknowledged
+    assert applied_ids == list(range(EVENTS))  # each applied exactly once
+    assert receiver.unverified == []
+    for key, got in receiver.applied.items():
+        assert key == idempotency_key("test", got.headers["webhook-id"])
+    # Each kill cut attempts short: they were sent again, and each repeat carries the key
+    # (and the webhook-id and body) of a delivery already applied.
+    assert len(receiver.duplicates) >= len(KILLS)
+    for dup in receiver.duplicates:
+        first = receiver.applied[dup.headers["idempotency-key"]]
+        assert (dup.headers["webhook-id"], dup.body) == (first.headers["webhook-id"], first.body)
+    assert on_wire == EVENTS + len(receiver.duplicates)
+    print(
+        f"\n{EVENTS} events, {len(KILLS)} kill -9s: {on_wire} requests on the wire, "
+        f"{len(receiver.duplicates)} duplicates, all recognised by their key"
+    )
+    assert _counts(tmp_path) == {"succeeded": EVENTS}
 
 
 def _counts(tmp_path) -> dict[str, int]:
