@@ -16,6 +16,7 @@ from test_dispatcher import Rig, envelope
 from dodo_transform.clock import FakeClock
 from dodo_transform.relay.config import ConfigError, load_config
 from dodo_transform.relay.wire import idempotency_key
+from dodo_transform.transform import redact_userinfo
 
 T_EVENT = "1754285445"  # the webhook-timestamp Dodo sent
 
@@ -321,3 +322,30 @@ def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
     for text in (json.dumps(detail), shown, page):
         assert "s3cret-pw" not in text
     assert "http://***@localhost:" in json.dumps(detail["transform"]["request"])
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://ann:pw@crm.example/v1?x=1", "https://***@crm.example/v1?x=1"),
+        ("https://token@crm.example:8443", "https://***@crm.example:8443"),
+        ("http://a@b@crm.example/p@q", "http://***@crm.example/p@q"),
+        (
+            "https://crm.example/?email=jane@example.com",
+            "https://crm.example/?email=jane@example.com",
+        ),
+        ("https://crm.example/#a@b", "https://crm.example/#a@b"),
+    ],
+)
+def test_userinfo_is_redacted_and_nothing_else(url, shown) -> None:
+    assert redact_userinfo(url) == shown
+
+
+def test_dodo_transform_test_prints_a_handler_url_without_its_password(capsys, tmp_path) -> None:
+    from dodo_transform.cli import main
+
+    handler = tmp_path / "h.js"
+    handler.write_text(to_handler("https://ann:s3cret-pw@crm.example/v1"))
+    assert main(["test", str(handler), "--event", "payment.succeeded"]) == 0
+    out = capsys.readouterr().out
+    assert "POST https://***@crm.example/v1" in out and "s3cret-pw" not in out

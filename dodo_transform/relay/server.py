@@ -36,7 +36,7 @@ from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
 from ..sandbox import Sandbox
-from ..transform import redact_headers, transform_async
+from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
 from .alerts import Alerts
@@ -216,7 +216,7 @@ class App:
             "started: endpoints %s; store %s; alerts %s",
             ", ".join(self.config.endpoints),
             describe_store(self.config),
-            self.config.alerts.url if self.config.alerts else "off",
+            redact_userinfo(self.config.alerts.url) if self.config.alerts else "off",
         )
         try:
             yield
