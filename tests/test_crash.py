@@ -25,6 +25,18 @@ from dodo_transform.relay.wire import idempotency_key
 TOTAL = 200
 
 
+def post_event(server: ServeProcess, i: int) -> httpx.Response:
+    """Event ``i`` (webhook-id ``msg_i``), signed as Dodo signs it; raises when the server
+    is down or dies under the request."""
+    body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
+    return httpx.post(
+        f"{server.url}/webhooks/test",
+        content=body,
+        headers=sign(SECRET, body, msg_id=f"msg_{i}"),
+        timeout=10,
+    )
+
+
 def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_path) -> None:
     with Target() as target:
         target.default = Reply(200, delay=0.02)  # keep deliveries in flight when we kill
@@ -37,14 +49,8 @@ def test_kill_9_mid_flight_then_restart_delivers_every_acknowledged_event(tmp_pa
             server.start()
 
             def send(i: int) -> None:
-                body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
                 try:
-                    r = httpx.post(
-                        f"{server.url}/webhooks/test",
-                        content=body,
-                        headers=sign(SECRET, body, msg_id=f"msg_{i}"),
-                        timeout=10,
-                    )
+                    r = post_event(server, i)
                 except httpx.HTTPError:
                     return  # the server died under this request: not acknowledged
                 if r.status_code in (200, 202):
@@ -125,16 +131,10 @@ def test_three_kill_9s_while_delivering_1000_events_each_applied_once_at_a_dedup
 
         def send(i: int) -> None:
             # As Dodo does: post until acknowledged, also across the server's restarts.
-            body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 try:
-                    r = httpx.post(
-                        f"{server.url}/webhooks/test",
-                        content=body,
-                        headers=sign(SECRET, body, msg_id=f"msg_{i}"),
-                        timeout=10,
-                    )
+                    r = post_event(server, i)
                     if r.status_code in (200, 202):
                         with lock:
                             acked.add(i)
@@ -234,13 +234,7 @@ def test_sigterm_records_attempts_cut_short_and_the_restart_sends_them_with_thei
         try:
             server.start()
             for i in range(events):
-                body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
-                r = httpx.post(
-                    f"{server.url}/webhooks/test",
-                    content=body,
-                    headers=sign(SECRET, body, msg_id=f"msg_{i}"),
-                )
-                assert r.status_code == 202
+                assert post_event(server, i).status_code == 202
             deadline = time.monotonic() + 30
             while len(target.received) < events:
                 assert time.monotonic() < deadline, f"{len(target.received)} sent"

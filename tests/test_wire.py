@@ -2,7 +2,6 @@
 Idempotency-Key stable across retries and replays, the relay's own signature, and the
 endpoint's credentials only where they may go. A real target, SQLite file and QuickJS."""
 
-import asyncio
 import base64
 import json
 import time
@@ -11,7 +10,7 @@ import httpx
 import pytest
 from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
 from standardwebhooks.webhooks import Webhook
-from test_dispatcher import Rig, envelope
+from test_dispatcher import Rig, envelope, run
 
 from dodo_transform.clock import FakeClock
 from dodo_transform.relay.config import ConfigError, load_config
@@ -19,10 +18,6 @@ from dodo_transform.relay.wire import idempotency_key
 from dodo_transform.transform import redact_userinfo
 
 T_EVENT = "1754285445"  # the webhook-timestamp Dodo sent
-
-
-def run(coro):
-    return asyncio.run(coro)
 
 
 @pytest.fixture
@@ -114,90 +109,62 @@ def test_a_signing_secret_signs_what_is_sent_and_a_generic_receiver_verifies_it(
     run(go())
 
 
-def test_handler_set_idempotency_key_is_replaced_and_the_delivery_says_so(tmp_path, target) -> None:
-    async def go() -> None:
-        handler = to_handler(target.url + "/hook", '{"idempotency-key": "mine"}')
-        async with Rig(tmp_path, target.url, handler=handler) as rig:
-            d = await ingest(rig)
-            await rig.dispatcher.run_once()
-            row = await rig.row(d)
-        assert target.received[0].headers["idempotency-key"] == idempotency_key("test", "msg_abc")
-        assert [w["code"] for w in row.transform["warnings"]] == ["idempotency_key_replaced"]
+async def deliver_one(tmp_path, target: Target, handler: str, **options: str):
+    """One event through ``handler``, one attempt; returns its delivery row."""
+    async with Rig(tmp_path, target.url, handler=handler, **options) as rig:
+        d = await ingest(rig)
+        await rig.dispatcher.run_once()
+        return await rig.row(d)
 
-    run(go())
+
+def test_handler_set_idempotency_key_is_replaced_and_the_delivery_says_so(tmp_path, target) -> None:
+    handler = to_handler(target.url + "/hook", '{"idempotency-key": "mine"}')
+    row = run(deliver_one(tmp_path, target, handler))
+    assert target.received[0].headers["idempotency-key"] == idempotency_key("test", "msg_abc")
+    assert [w["code"] for w in row.transform["warnings"]] == ["idempotency_key_replaced"]
 
 
 def test_handler_cannot_forge_webhook_headers(tmp_path, target) -> None:
-    async def go() -> None:
-        handler = to_handler(target.url + "/hook", '{"webhook-id": "forged"}')
-        async with Rig(tmp_path, target.url, handler=handler) as rig:
-            d = await ingest(rig)
-            await rig.dispatcher.run_once()
-            row = await rig.row(d)
-        assert row.transform["error"]["kind"] == "forbidden_header"
-        assert target.received == []
-
-    run(go())
+    handler = to_handler(target.url + "/hook", '{"webhook-id": "forged"}')
+    row = run(deliver_one(tmp_path, target, handler))
+    assert row.transform["error"]["kind"] == "forbidden_header"
+    assert target.received == []
 
 
 ELSEWHERE = '["127.0.0.1", "localhost"]'  # both loopback names reach the target
 
 
-def test_credentials_are_not_sent_to_a_host_outside_the_scope(tmp_path, target) -> None:
-    async def go() -> None:
-        # The configured url is 127.0.0.1; the handler picks another host name.
-        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
-        async with Rig(tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE) as rig:
-            d = await ingest(rig)
-            await rig.dispatcher.run_once()
-            row = await rig.row(d)
-        (got,) = target.received
-        assert "authorization" not in got.headers
-        assert got.headers["idempotency-key"]  # the relay's headers still go
-        assert row.status == "succeeded"
-        (warning,) = row.transform["warnings"]
-        assert warning["code"] == "credentials_dropped"
-        assert (
-            "localhost is outside the endpoint's credential scope (127.0.0.1)"
-            in (warning["message"])
-        )
-        assert "Authorization" in warning["message"]
+async def deliver_elsewhere(tmp_path, target: Target, extra: str = ""):
+    """One event whose handler sends to localhost, while the configured url is 127.0.0.1
+    (both reach the target); returns its delivery row."""
+    handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
+    return await deliver_one(tmp_path, target, handler, allow_hosts=ELSEWHERE, extra_endpoint=extra)
 
-    run(go())
+
+def test_credentials_are_not_sent_to_a_host_outside_the_scope(tmp_path, target) -> None:
+    row = run(deliver_elsewhere(tmp_path, target))
+    (got,) = target.received
+    assert "authorization" not in got.headers
+    assert got.headers["idempotency-key"]  # the relay's headers still go
+    assert row.status == "succeeded"
+    (warning,) = row.transform["warnings"]
+    assert warning["code"] == "credentials_dropped"
+    scope = "localhost is outside the endpoint's credential scope (127.0.0.1)"
+    assert scope in warning["message"] and "Authorization" in warning["message"]
 
 
 def test_credential_hosts_widen_the_scope(tmp_path, target) -> None:
-    async def go() -> None:
-        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
-        extra = 'credential_hosts = ["LocalHost"]'
-        async with Rig(
-            tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE, extra_endpoint=extra
-        ) as rig:
-            d = await ingest(rig)
-            await rig.dispatcher.run_once()
-            row = await rig.row(d)
-        assert target.received[0].headers["authorization"] == "Bearer target-key"
-        assert row.transform["warnings"] == []
-
-    run(go())
+    row = run(deliver_elsewhere(tmp_path, target, 'credential_hosts = ["LocalHost"]'))
+    assert target.received[0].headers["authorization"] == "Bearer target-key"
+    assert row.transform["warnings"] == []
 
 
 def test_off_scope_credentials_error_fails_closed(tmp_path, target) -> None:
-    async def go() -> None:
-        handler = to_handler(target.url.replace("127.0.0.1", "localhost") + "/elsewhere")
-        extra = 'off_scope_credentials = "error"'
-        async with Rig(
-            tmp_path, target.url, handler=handler, allow_hosts=ELSEWHERE, extra_endpoint=extra
-        ) as rig:
-            d = await ingest(rig)
-            await rig.dispatcher.run_once()
-            row = await rig.row(d)
-        assert target.received == []
-        assert row.status == "transform_failed"
-        assert row.transform["error"]["kind"] == "credential_scope"
-        assert row.last_error.startswith("credential_scope: localhost is outside")
-
-    run(go())
+    row = run(deliver_elsewhere(tmp_path, target, 'off_scope_credentials = "error"'))
+    assert target.received == []
+    assert row.status == "transform_failed"
+    assert row.transform["error"]["kind"] == "credential_scope"
+    assert row.last_error.startswith("credential_scope: localhost is outside")
 
 
 def test_url_userinfo_is_basic_auth_in_scope_and_redacted_everywhere(tmp_path, target) -> None:
