@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from .. import samples
 from ..sandbox import Limits
@@ -26,6 +26,7 @@ from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
 from .store import DEFAULT_LEASE
+from .wire import strip_userinfo
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -426,18 +427,15 @@ def _userinfo_to_header(path: Path, key: str, url: str, headers: dict[str, str])
     """``url`` without its ``user:password@``, which becomes the endpoint's Basic
     ``Authorization`` header: a credential like the others, scoped and redacted, and never
     shown to the handler in ``webhook.url``."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    bare, basic = strip_userinfo(url)
+    if basic is None:
         return url
     if any(h.lower() == "authorization" for h in headers):
         raise ConfigError(
             path, key, "has user:password@ and headers.Authorization is set too: keep one"
         )
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user, _, password = userinfo.partition(":")
-    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
-    headers["Authorization"] = f"Basic {token}"
-    return parts._replace(netloc=host).geturl()
+    headers["Authorization"] = basic
+    return bare
 
 
 def _check_event_type(path: Path, key: str, event: str) -> None:

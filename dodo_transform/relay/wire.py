@@ -26,12 +26,15 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ..transform import Request
-from .config import EndpointConfig
 from .signing import sign
 from .store import Event
+
+if TYPE_CHECKING:  # config reads URLs with strip_userinfo
+    from .config import EndpointConfig
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Every header the relay stamps; a handler's own of the same name (any case) is replaced.
@@ -58,6 +61,18 @@ def idempotency_key(endpoint: str, webhook_id: str, index: int = 0) -> str:
     return f"dt_{digest[:40]}"
 
 
+def strip_userinfo(url: str) -> tuple[str, str | None]:
+    """``url`` without its ``user:password@``, and that as the value of a Basic
+    ``Authorization`` header (None when the URL has none), as an HTTP client would send it."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    token = base64.b64encode(f"{unquote(user)}:{unquote(password)}".encode()).decode("ascii")
+    return parts._replace(netloc=hostport).geturl(), f"Basic {token}"
+
+
 def scope_credentials(request: Request, ep: EndpointConfig) -> Scoped:
     """``request`` with the endpoint's credentials only where they may go, and no userinfo
     in its URL (in scope, it is sent as Basic ``Authorization``, as a client would)."""
@@ -72,14 +87,10 @@ def scope_credentials(request: Request, ep: EndpointConfig) -> Scoped:
             for k in [k for k, v in headers.items() if k.lower() == name.lower() and v == value]:
                 del headers[k]
                 dropped.append(k)
-    url = request.url
-    if "@" in parts.netloc:
-        userinfo, _, hostport = parts.netloc.rpartition("@")
-        url = parts._replace(netloc=hostport).geturl()
+    url, basic = strip_userinfo(request.url)
+    if basic is not None:
         if in_scope and not any(k.lower() == "authorization" for k in headers):
-            user, _, password = userinfo.partition(":")
-            token = f"{unquote(user)}:{unquote(password)}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
+            headers["Authorization"] = basic
         else:
             dropped.append("the URL's user:password")
     if not dropped:
