@@ -237,6 +237,10 @@ def test_config_url_userinfo_becomes_a_scoped_header_the_handler_never_sees(
         ('signing_secret = "whsec_c2hvcnQ="', "signing_secret: not a signing secret"),
         ('off_scope_credentials = "warn"', "off_scope_credentials: 'warn': one of drop, error"),
         ("credential_hosts = [1]", "credential_hosts[0]: must be a string"),
+        (
+            'credential_hosts = ["ok.example", "https://crm.example/"]',
+            "credential_hosts[1]: 'https://crm.example/' is not a host name; write it as",
+        ),
     ],
 )
 def test_bad_wire_keys_are_one_line_errors(tmp_path, line, problem) -> None:

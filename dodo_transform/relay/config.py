@@ -418,7 +418,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
         limits=Limits(time_ms=time_limit_ms, memory_bytes=memory_limit_mib * _MiB),
         signing_secret=signing_secret,
-        credential_hosts=frozenset(h.lower() for h in r.list(t, k, "credential_hosts", str, [])),
+        credential_hosts=_hosts(r, t, k, "credential_hosts"),
         off_scope_credentials=off_scope,
     )
 
@@ -461,6 +461,19 @@ def _check_secret(path: Path, key: str, secret: str) -> None:
         Webhook(secret)
     except Exception:
         raise ConfigError(path, key, "not a webhook secret (whsec_ followed by base64)") from None
+
+
+def _hosts(r: _Reader, t: Mapping[str, Any], prefix: str, key: str) -> frozenset[str]:
+    """Host names as a URL has them (lower case), not URLs: a URL would never match."""
+    hosts = r.list(t, prefix, key, str, [])
+    for i, host in enumerate(hosts):
+        if not host or re.search(r"[/@\s]", host):
+            raise ConfigError(
+                r.path,
+                f"{prefix}{key}[{i}]",
+                f"{host!r} is not a host name; write it as in a URL's host, e.g. 'api.example.com'",
+            )
+    return frozenset(h.lower() for h in hosts)
 
 
 def _check_signing_secret(path: Path, key: str, secret: str) -> None:
