@@ -320,3 +320,30 @@ def test_dodo_transform_test_prints_a_handler_url_without_its_password(capsys, t
     assert main(["test", str(handler), "--event", "payment.succeeded"]) == 0
     out = capsys.readouterr().out
     assert "POST https://***@crm.example/v1" in out and "s3cret-pw" not in out
+
+
+def test_simulate_shows_the_credentials_a_request_would_go_without(tmp_path, target) -> None:
+    from dodo_transform.relay.server import create_app
+    from dodo_transform.serving import ServerThread
+
+    def simulate(extra: str) -> dict:
+        config = load_config(write_config(tmp_path, target.url, extra_endpoint=extra))
+        with ServerThread(create_app(config)) as server:
+            r = httpx.post(
+                f"{server.url}/endpoints/test/simulate",
+                headers={"Authorization": "Bearer admin-token"},
+                json={
+                    "payload": json.loads(envelope()),
+                    "code": to_handler("https://crm.example/"),
+                },
+            )
+        assert r.status_code == 200
+        return r.json()
+
+    dropped = simulate("")
+    assert "Authorization" not in dropped["request"]["headers"]
+    assert [w["code"] for w in dropped["warnings"]] == ["credentials_dropped"]
+    refused = simulate('off_scope_credentials = "error"')
+    assert (refused["status"], refused["request"]) == ("error", None)
+    assert refused["error"]["kind"] == "credential_scope"
+    assert target.received == []

@@ -55,6 +55,7 @@ from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .wire import scope_decision
 
 log = logging.getLogger("dodo_transform.server")
 Role = Literal["all", "ingest", "worker"]
@@ -453,9 +454,11 @@ class App:
         except ValueError as e:
             return error(400, f"now: {e}")
         event_type = body["payload"].get("type")
+        decision = scope_decision(decision, ep)  # without the credentials it would not send
         if decision.request is not None:  # as `dodo-transform test` does
             r = decision.request
-            decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
+            lint = lint_request(r.method, r.url, r.body)
+            decision = decision.with_warnings([*decision.warnings, *lint])
         return JSONResponse(json_record(decision, None, event_type))
 
 

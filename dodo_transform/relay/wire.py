@@ -29,7 +29,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from ..transform import Request
+from ..sandbox import TransformError
+from ..transform import Decision, Request
 from .signing import sign
 from .store import Event
 
@@ -107,6 +108,19 @@ def scope_credentials(request: Request, ep: EndpointConfig) -> Scoped:
             raise CredentialScopeError(message)
     warning = {"code": "credentials_dropped", "message": message, "path": "url"}
     return Scoped(replace(request, url=url, headers=headers), (warning,))
+
+
+def scope_decision(decision: Decision, ep: EndpointConfig) -> Decision:
+    """``decision`` as the dispatcher would send it, for a simulation: its request scoped,
+    with the warnings, or the ``credential_scope`` error."""
+    if decision.request is None:
+        return decision
+    try:
+        scoped = scope_credentials(decision.request, ep)
+    except CredentialScopeError as e:
+        error = TransformError("credential_scope", str(e))
+        return replace(decision, status="error", request=None, error=error)
+    return replace(decision, request=scoped.request, warnings=decision.warnings + scoped.warnings)
 
 
 def stamp(request: Request, ep: EndpointConfig, event: Event, now: float) -> Scoped:
