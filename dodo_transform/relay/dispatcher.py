@@ -49,7 +49,7 @@ from .store import (
     Status,
     truncate_body,
 )
-from .wire import CredentialScopeError, scope_credentials, stamp
+from .wire import scope_decision, stamp
 
 T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
@@ -416,6 +416,8 @@ class Dispatcher:
             event_type=event.event_type or "",
             limits=ep.limits,
         )
+        # The endpoint's credentials only where they may go (or the credential_scope error).
+        decision = scope_decision(decision, ep)
         record = decision.to_dict()
         record["handler_version"] = loaded.version  # which code produced this transform
         if decision.status == "cancelled":
@@ -428,17 +430,7 @@ class Dispatcher:
                 d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )
             return
-        try:
-            scoped = scope_credentials(decision.request, ep)
-        except CredentialScopeError as e:
-            await self._refuse(d, record, "credential_scope", str(e))
-            return
-        except ValueError as e:  # a URL the contract checks let through but cannot be split
-            await self._refuse(d, record, "invalid_url", str(e))
-            return
-        if scoped.warnings:
-            record["warnings"] = [*record.get("warnings", []), *scoped.warnings]
-        request = scoped.request
+        request = decision.request
         target = ep.rewrite(request.url)
         if target != request.url:
             request = replace(request, url=target)

@@ -111,8 +111,8 @@ def scope_credentials(request: Request, ep: EndpointConfig) -> Scoped:
 
 
 def scope_decision(decision: Decision, ep: EndpointConfig) -> Decision:
-    """``decision`` as the dispatcher would send it, for a simulation: its request scoped,
-    with the warnings, or the ``credential_scope`` error."""
+    """``decision`` as it may be sent: its request scoped, with the warnings, or the
+    ``credential_scope`` error. The dispatcher and the admin API's simulate use it."""
     if decision.request is None:
         return decision
     try:
@@ -120,6 +120,10 @@ def scope_decision(decision: Decision, ep: EndpointConfig) -> Decision:
     except CredentialScopeError as e:
         error = TransformError("credential_scope", str(e))
         return replace(decision, status="error", request=None, error=error)
+    except ValueError as e:  # a URL the contract checks let through but that cannot be split
+        return replace(
+            decision, status="error", request=None, error=TransformError("invalid_url", str(e))
+        )
     return replace(decision, request=scoped.request, warnings=decision.warnings + scoped.warnings)
 
 
