@@ -273,7 +273,11 @@ def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
     mount_console(app)
     with ServerThread(app) as server:
         body = envelope()
-        r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+        r = httpx.post(
+            f"{server.url}/webhooks/test",
+            content=body,
+            headers=sign(SECRET, body, msg_id="msg_abc"),
+        )
         d = r.json()["delivery_id"]
         admin = {"Authorization": "Bearer admin-token"}
         deadline = time.monotonic() + 30
@@ -290,6 +294,7 @@ def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
     assert warning["code"] == "credentials_dropped"
     assert "Authorization, the URL's user:password" in warning["message"]
     assert "warning [credentials_dropped] localhost is outside" in shown
+    assert f"  key       {idempotency_key('test', 'msg_abc')}" in shown
     assert "credentials_dropped" in page and "localhost is outside" in page
     for text in (json.dumps(detail), shown, page):
         assert "s3cret-pw" not in text

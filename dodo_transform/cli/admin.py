@@ -316,6 +316,9 @@ def _print_detail(d: dict[str, Any]) -> None:
         request = a.get("request") or {}
         if request:
             print(f"  {request.get('method')} {request.get('url')}")
+            key = (request.get("headers") or {}).get("Idempotency-Key")
+            if key:  # what the target dedupes on (docs/delivery.md)
+                print(f"  key       {key}")
         if a.get("error"):
             print(f"  error     {a['error']}")
         if a.get("response_body"):
