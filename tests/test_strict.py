@@ -14,6 +14,7 @@ import httpx
 import pytest
 from helpers_servers import SECRET, Target, write_config
 
+from dodo_transform import transform
 from dodo_transform.relay.config import load_config
 from dodo_transform.relay.server import create_app
 from dodo_transform.relay.signing import sign
@@ -49,6 +50,13 @@ def stored(tmp_path: Path) -> dict[str, int]:
 
 def post_signed(server: ServerThread, body: bytes) -> httpx.Response:
     return httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+
+
+def wait_for(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -130,3 +138,80 @@ def test_non_canonical_timestamps_are_refused(server, tmp_path, form) -> None:
     assert r.status_code == 401, r.text
     assert "is not a Unix timestamp in seconds (plain decimal digits" in r.json()["error"]
     assert stored(tmp_path) == {}
+
+
+# -- 3. A handler URL that does not parse is an invalid_url transform error -------------------
+
+UNBALANCED = ["http://[::1", "http://[::1/x", "https://api.example.com]/x", "http://[zz]/"]
+
+
+@pytest.mark.parametrize("url", UNBALANCED)
+def test_a_handler_url_that_does_not_parse_is_an_invalid_url_error(url) -> None:
+    handler = f"function handler(webhook) {{ webhook.url = {url!r}; return webhook; }}"
+    d = transform(handler, ENVELOPE % 1)
+    assert d.status == "error" and d.error is not None and d.request is None
+    assert d.error.kind == "invalid_url"
+    assert d.error.message.startswith("webhook.url does not parse as a URL (")
+    assert d.error.message.endswith(f"got {url!r}")
+
+
+def test_the_cli_reports_an_unparsable_handler_url_without_a_traceback(tmp_path) -> None:
+    handler = tmp_path / "bad_url.js"
+    handler.write_text('function handler(webhook) { webhook.url = "http://[::1"; return webhook; }')
+    r = cli("test", str(handler), "--event", "payment.succeeded")
+    assert "Traceback" not in r.stderr and "ValueError" not in r.stdout + r.stderr
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "invalid_url" in r.stdout and "does not parse as a URL" in r.stdout
+
+
+def test_serve_records_an_unparsable_handler_url_as_a_transform_error(tmp_path, target) -> None:
+    handler = 'function handler(webhook) { webhook.url = "http://[::1"; return webhook; }\n'
+    config = load_config(write_config(tmp_path, target.url, handler=handler))
+    with ServerThread(create_app(config)) as srv:
+        r = post_signed(srv, (ENVELOPE % 1).encode())
+        delivery = r.json()["delivery_id"]
+
+        def detail() -> dict:
+            return httpx.get(f"{srv.url}/deliveries/{delivery}", headers=ADMIN).json()
+
+        wait_for(lambda: detail()["status"] != "pending")
+        d = detail()
+    assert d["status"] == "transform_failed", d
+    assert d["last_error"].startswith("invalid_url: webhook.url does not parse as a URL")
+    assert d["attempt_count"] == 0 and target.received == []  # not retried, nothing sent
+
+
+# -- 4. A config URL that does not parse is one line naming the key ---------------------------
+
+
+@pytest.mark.parametrize(
+    "key, where, value",
+    [
+        ("endpoints[0].url", "endpoint", "http://[::1"),
+        ("alerts.url", "alerts", "http://[::1"),
+        ("endpoints[0].rewrite_urls.https://x/", "rewrite", "http://[::1"),
+        ("server.database", "database", "postgresql://u:secret@[::1/db"),
+    ],
+)
+def test_a_config_url_that_does_not_parse_is_one_line_naming_the_key(
+    tmp_path, key, where, value
+) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    text = path.read_text()
+    if where == "endpoint":
+        text = text.replace('url = "http://127.0.0.1:9/hook"', f'url = "{value}"')
+    elif where == "database":
+        text = text.replace('database = "store.db"', f'database = "{value}"')
+    elif where == "rewrite":
+        text = text.replace(
+            "[endpoints.headers]",
+            f'rewrite_urls = {{ "https://x/" = "{value}" }}\n[endpoints.headers]',
+        )
+    else:
+        text += f'\n[alerts]\nurl = "{value}"\nsecret = "{SECRET}"\n'
+    path.write_text(text)
+    r = cli("serve", "--config", str(path), "--port", "0")
+    assert r.returncode == 2, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"{path}: {key}: " in r.stderr and "Invalid IPv6 URL" in r.stderr
+    assert "secret@" not in r.stderr  # the password stays hidden even in a broken URL
