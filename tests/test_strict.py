@@ -15,6 +15,7 @@ import pytest
 from helpers_servers import SECRET, Target, write_config
 
 from dodo_transform import transform
+from dodo_transform.console import mount_console
 from dodo_transform.relay.config import load_config
 from dodo_transform.relay.server import create_app
 from dodo_transform.relay.signing import sign
@@ -36,7 +37,9 @@ def target():
 @pytest.fixture
 def server(tmp_path, target):
     config = load_config(write_config(tmp_path, target.url))
-    with ServerThread(create_app(config)) as srv:
+    app = create_app(config)
+    mount_console(app)  # as `serve` does: its id routes and its sign-in are checked too
+    with ServerThread(app) as srv:
         yield srv
 
 
@@ -215,3 +218,76 @@ def test_a_config_url_that_does_not_parse_is_one_line_naming_the_key(
     assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
     assert f"{path}: {key}: " in r.stderr and "Invalid IPv6 URL" in r.stderr
     assert "secret@" not in r.stderr  # the password stays hidden even in a broken URL
+
+
+# -- 5. Ids outside the store's range are 404, and the connection stays usable ----------------
+
+BAD_IDS = ["1" + "0" * 39, "9" * 19, "-1", "-" + "9" * 40, "1e3", "0x10", "%201", "%D9%A3"]
+ID_ROUTES = [
+    ("GET", "/deliveries/{}"),
+    ("POST", "/deliveries/{}/replay"),
+    ("POST", "/deliveries/{}/cancel"),
+    ("GET", "/replays/{}"),
+]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_ids_outside_the_store_are_404_and_keep_the_connection(server, bad) -> None:
+    delivery = post_signed(server, (ENVELOPE % 1).encode()).json()["delivery_id"]
+    # One connection for everything: a 500 here used to leave it unusable.
+    with httpx.Client(
+        base_url=server.url, headers=ADMIN, limits=httpx.Limits(max_connections=1)
+    ) as c:
+        first = c.get(f"/deliveries/{delivery}")
+        assert first.status_code == 200
+        stream = first.extensions["network_stream"]
+        for method, route in ID_ROUTES:
+            r = c.request(method, route.format(bad))
+            assert r.status_code == 404, (route, r.text)
+            assert r.json()["error"].startswith("no ")
+            assert r.extensions["network_stream"] is stream  # still the same connection
+            again = c.get(f"/deliveries/{delivery}")
+            assert again.status_code == 200 and again.json()["id"] == delivery
+            assert again.extensions["network_stream"] is stream
+        for page in ("/ui/deliveries/{}", "/ui/replays/{}"):
+            assert c.get(page.format(bad)).status_code == 404
+        r = c.get("/deliveries", params={"cursor": bad})
+        assert r.status_code == 400 and "cursor" in r.json()["error"]
+
+
+def test_the_cli_refuses_an_id_outside_the_store_in_one_message(tmp_path) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    SqliteStore(tmp_path / "store.db").close()
+    r = cli("deliveries", "--config", str(path), "show", "1" + "0" * 39)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "is not a delivery id" in r.stderr
+
+
+# -- 6. The bearer scheme is case-insensitive -------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
+def test_the_bearer_scheme_is_case_insensitive(server, scheme) -> None:
+    auth = {"Authorization": f"{scheme} admin-token"}
+    assert httpx.get(f"{server.url}/deliveries", headers=auth).status_code == 200
+    assert httpx.get(f"{server.url}/ui/deliveries", headers=auth).status_code == 200
+    assert "deliveries" in httpx.get(f"{server.url}/healthz", headers=auth).json()
+    wrong = {"Authorization": f"{scheme} admin-tokem"}
+    assert httpx.get(f"{server.url}/deliveries", headers=wrong).status_code == 401
+    for other in ("Basic admin-token", "admin-token", "Bearer"):
+        r = httpx.get(f"{server.url}/deliveries", headers={"Authorization": other})
+        assert r.status_code == 401, other
+
+
+# -- 7. /healthz is readiness for anyone, details behind the admin token ----------------------
+
+
+def test_healthz_shows_no_counts_publicly(server) -> None:
+    post_signed(server, (ENVELOPE % 1).encode())
+    r = httpx.get(f"{server.url}/healthz")
+    assert (r.status_code, r.json()) == (200, {"status": "ok"})
+    r = httpx.get(f"{server.url}/healthz", headers={"Authorization": "Bearer wrong"})
+    assert r.json() == {"status": "ok"}
+    detail = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
+    assert detail["backend"].startswith("SQLite ") and detail["role"] == "all"
+    assert sum(detail["deliveries"].values()) == 1

@@ -377,9 +377,16 @@ class App:
         return None
 
     def is_admin(self, authorization: str) -> bool:
+        """Whether an ``Authorization`` header carries the admin token. The scheme is
+        case-insensitive (RFC 9110 §11.1: ``bearer`` and ``BEARER`` are ``Bearer``)."""
         token = self.config.server.admin_token
-        return bool(token) and hmac.compare_digest(
-            authorization.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()
+        scheme, _, given = authorization.partition(" ")
+        return (
+            bool(token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(
+                given.lstrip(" ").encode("utf-8", "surrogateescape"), str(token).encode()
+            )
         )
 
     async def metrics(self, request: Request) -> Response:
