@@ -20,6 +20,7 @@ from dodo_transform.relay.config import load_config
 from dodo_transform.relay.server import create_app
 from dodo_transform.relay.signing import sign
 from dodo_transform.relay.sqlite_store import SqliteStore
+from dodo_transform.sandbox import Limits
 from dodo_transform.serving import ServerThread
 from dodo_transform.testing import PayloadError, payloads
 
@@ -291,3 +292,54 @@ def test_healthz_shows_no_counts_publicly(server) -> None:
     detail = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
     assert detail["backend"].startswith("SQLite ") and detail["role"] == "all"
     assert sum(detail["deliveries"].values()) == 1
+
+
+# -- 8. The console keeps its first lines, even when the run dies of memory -------------------
+
+LOG_600_x_100KB = 'const line = "x".repeat(100 * 1024); for (let i = 0; i < 600; i++) console.log(i + ":" + line);'
+CAP = Limits().max_log_bytes
+
+
+def _kept(d) -> tuple[list[str], str]:
+    *lines, note = [log.message for log in d.logs]
+    return lines, note
+
+
+def test_logging_600_lines_of_100_kb_keeps_the_first_up_to_the_cap() -> None:
+    d = transform(f"function handler(webhook) {{ {LOG_600_x_100KB} return webhook; }}", "{}")
+    assert d.status == "ok", d.error  # the log alone no longer exhausts the heap
+    lines, note = _kept(d)
+    assert lines == ["0:" + "x" * (CAP - 2)]  # the first line, cut at the cap
+    assert note.startswith("[dodo-transform] 599 more console line(s) dropped (the last one")
+
+
+# Big arrays freed when the throw unwinds; big arrays kept in a global; a global packed
+# with small ones, which leaves the heap full when the host asks for the log.
+HOARDS = [
+    "const hoard = []; for (;;) hoard.push(new Array(1e6).fill(1));",
+    "globalThis.hoard = []; for (;;) hoard.push(new Array(1e6).fill(1));",
+    "globalThis.hoard = []; for (let i = 0; ; i++) hoard.push([i]);",
+]
+
+
+@pytest.mark.parametrize("hoard", HOARDS, ids=["local", "global", "global-packed"])
+def test_a_run_that_dies_of_memory_keeps_its_first_console_lines(hoard) -> None:
+    code = f"""function handler(webhook) {{
+        console.log("started");
+        {LOG_600_x_100KB}
+        {hoard}
+    }}"""
+    d = transform(code, "{}")
+    assert d.status == "error" and d.error.kind == "memory_limit", d.error
+    lines, note = _kept(d)
+    assert lines == ["started", "0:" + "x" * (CAP - len("started") - 2)]
+    assert "599 more console line(s) dropped" in note
+
+
+def test_the_caps_are_the_limits_given() -> None:
+    code = (
+        'function handler(w) { for (let i = 0; i < 50; i++) console.log("line " + i); return w; }'
+    )
+    d = transform(code, "{}", limits=Limits(max_log_lines=3))
+    assert [log.message for log in d.logs][:3] == ["line 0", "line 1", "line 2"]
+    assert d.logs[3].message.startswith("[dodo-transform] 47 more console line(s) dropped:")

@@ -75,7 +75,8 @@ class Warm:
             try:
                 for name in sorted(loads):
                     self.host("provide", name, self.ctx.eval(SOURCES[name]))
-                self.runner = self.host("start", now_ms)
+                lines, chars = self.limits.max_log_lines, self.limits.max_log_bytes
+                self.runner = self.host("start", now_ms, lines, chars)
                 if "intl" in loads:
                     self.host("intl")
             except (JSException, StackOverflow):
@@ -93,8 +94,12 @@ class Warm:
         self.ctx.close()
 
     def logs_so_far(self, filename: str) -> list[tuple[str, str]]:
+        """What the console kept before a limit stopped the run. The context is spent, so
+        it gets the room to serialise the (capped) log even when its heap is still full."""
         try:
             self.ctx.set_time_limit(0.05)
+            room = 16 * self.limits.max_log_bytes + 4 * 1024 * 1024  # JSON escapes, UTF-16
+            self.ctx.set_memory_limit(self.limits.memory_bytes + room)
             return captured_logs(json.loads(self.host("logs")), self.limits, filename)
         except JSException:
-            return []  # e.g. out of memory: the context cannot even serialise its log
+            return []

@@ -19,7 +19,8 @@
   // handler's next event). Everything the host reads is built without prototypes, so a
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
-  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // max and room (entries and characters the console may still keep) are set by "start".
+  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, cut: false, max: 0, room: 0, now: null, loaded: { __proto__: null } };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
   const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
@@ -96,10 +97,12 @@
     return record.body === undefined ? load().unserializable(payload, null) : stringify(record);
   }
 
-  return function host(op, arg, value) {
+  return function host(op, arg, value, more) {
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
+    // "start": arg is the frozen instant or null; value and more the console's caps.
+    logs.max = 2 * value, logs.room = more;
     if (arg !== null) {
       logs.now = arg;
       compiled("clock")(RealDate, method, arg);
