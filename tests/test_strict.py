@@ -343,3 +343,45 @@ def test_the_caps_are_the_limits_given() -> None:
     d = transform(code, "{}", limits=Limits(max_log_lines=3))
     assert [log.message for log in d.logs][:3] == ["line 0", "line 1", "line 2"]
     assert d.logs[3].message.startswith("[dodo-transform] 47 more console line(s) dropped:")
+
+
+# -- 9. A damaged store stops start-up -----------------------------------------------------------
+
+
+def _store_with_events(path: Path, n: int = 2000) -> int:
+    store = SqliteStore(path)
+    for i in range(n):
+        body = (ENVELOPE % i).encode() * 4
+        store.ingest("test", f"msg_{i}", "payment.succeeded", body, {}, f"k{i}", False, 0.0)
+    store.close()
+    return path.stat().st_size
+
+
+@pytest.mark.parametrize("where", ["middle pages", "header"])
+def test_a_damaged_sqlite_store_stops_serve_with_one_line(tmp_path, where) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    db = tmp_path / "store.db"
+    size = _store_with_events(db)
+    page = 4096
+    with db.open("r+b") as f:
+        if where == "header":
+            f.write(b"\0" * 100)
+        else:  # five pages of the b-trees overwritten with noise
+            f.seek((size // page // 2) * page)
+            f.write(bytes((i * 7919 + 13) % 256 for i in range(5 * page)))
+    r = cli("serve", "--config", str(config), "--port", "0")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert f"server.database: {db} is damaged (" in r.stderr
+    assert "restore it from a backup, or move it aside" in r.stderr
+    assert "serving" not in r.stdout  # it never listened
+
+
+def test_a_sound_store_passes_the_check(tmp_path) -> None:
+    db = tmp_path / "store.db"
+    _store_with_events(db, 50)
+    store = SqliteStore(db)
+    try:
+        assert store.damage() is None
+    finally:
+        store.close()

@@ -19,8 +19,9 @@
   // handler's next event). Everything the host reads is built without prototypes, so a
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
-  // max and room (entries and characters the console may still keep) are set by "start".
-  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, cut: false, max: 0, room: 0, now: null, loaded: { __proto__: null } };
+  const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // What the console may still keep (entries, characters), set by "start"; not in the answer.
+  const cap = { __proto__: null, max: 0, room: 0 };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
   const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
@@ -55,7 +56,7 @@
     method(obj, name, fn);
   }
   // console is built on first use (console.js): most production handlers never log.
-  lazyGlobal("console", () => compiled("console")(method, logs, load));
+  lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -102,7 +103,7 @@
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
     // "start": arg is the frozen instant or null; value and more the console's caps.
-    logs.max = 2 * value, logs.room = more;
+    cap.max = 2 * value, cap.room = more;
     if (arg !== null) {
       logs.now = arg;
       compiled("clock")(RealDate, method, arg);
