@@ -166,6 +166,7 @@ def test_the_cli_reports_an_unparsable_handler_url_without_a_traceback(tmp_path)
     assert "Traceback" not in r.stderr and "ValueError" not in r.stdout + r.stderr
     assert r.returncode == 1, r.stdout + r.stderr
     assert "invalid_url" in r.stdout and "does not parse as a URL" in r.stdout
+    assert "A literal IPv6 host needs both brackets" in r.stdout  # the hint
 
 
 def test_serve_records_an_unparsable_handler_url_as_a_transform_error(tmp_path, target) -> None:
