@@ -5,6 +5,7 @@ Real servers on 127.0.0.1, a real SQLite file, the real CLI in a subprocess.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -344,6 +345,16 @@ def test_the_caps_are_the_limits_given() -> None:
     d = transform(code, "{}", limits=Limits(max_log_lines=3))
     assert [log.message for log in d.logs][:3] == ["line 0", "line 1", "line 2"]
     assert d.logs[3].message.startswith("[dodo-transform] 47 more console line(s) dropped:")
+    d = transform(code, "{}", limits=Limits(max_log_bytes=10))
+    assert [log.message for log in d.logs][:2] == ["line 0", "line"]
+    assert "48 more console line(s) dropped (the last one kept is cut short)" in d.logs[2].message
+
+
+def test_the_console_starts_with_the_default_caps_of_limits() -> None:
+    # prelude.js holds them so that a run with default limits pays no call to set them.
+    prelude = (ROOT / "dodo_transform" / "sandbox" / "js" / "prelude.js").read_text()
+    m = re.search(r"max: 2 \* (\d+), room: (\d+) \* 1024", prelude)
+    assert m and (int(m[1]), int(m[2]) * 1024) == (Limits.max_log_lines, Limits.max_log_bytes)
 
 
 # -- 9. A damaged store stops start-up -----------------------------------------------------------

@@ -16,6 +16,9 @@ from .sources import CLOCK, COLLATE, CONSOLE, INTL, LIB, PRELUDE, SOURCES
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
 
+_DEFAULT_CAPS = (Limits.max_log_lines, Limits.max_log_bytes)
+
+
 class PreloadFailed(Exception):
     """Handing a context its cold-path sources failed; the handler's code has not run."""
 
@@ -75,8 +78,10 @@ class Warm:
             try:
                 for name in sorted(loads):
                     self.host("provide", name, self.ctx.eval(SOURCES[name]))
-                lines, chars = self.limits.max_log_lines, self.limits.max_log_bytes
-                self.runner = self.host("start", now_ms, lines, chars)
+                caps = (self.limits.max_log_lines, self.limits.max_log_bytes)
+                if caps != _DEFAULT_CAPS:  # prelude.js starts with the defaults
+                    self.host("caps", *caps)
+                self.runner = self.host("start", now_ms)
                 if "intl" in loads:
                     self.host("intl")
             except (JSException, StackOverflow):

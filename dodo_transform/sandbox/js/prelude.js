@@ -20,8 +20,9 @@
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
-  // What the console may still keep (entries, characters), set by "start"; not in the answer.
-  const cap = { __proto__: null, max: 0, room: 0 };
+  // What the console may still keep (entries, characters); not in the answer. Limits'
+  // defaults (job.py), so the common run pays no call to set them; "caps" sets others.
+  const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
   const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
@@ -98,12 +99,11 @@
     return record.body === undefined ? load().unserializable(payload, null) : stringify(record);
   }
 
-  return function host(op, arg, value, more) {
+  return function host(op, arg, value) {
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
-    // "start": arg is the frozen instant or null; value and more the console's caps.
-    cap.max = 2 * value, cap.room = more;
+    if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
     if (arg !== null) {
       logs.now = arg;
       compiled("clock")(RealDate, method, arg);
