@@ -6,14 +6,14 @@ Real servers on 127.0.0.1, a real SQLite file, the real CLI in a subprocess.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 from helpers_servers import SECRET, Target, write_config
+from test_cli import cli
+from test_server import stored, wait_for
 
 from dodo_transform import transform
 from dodo_transform.console import mount_console
@@ -45,33 +45,8 @@ def server(tmp_path, target):
         yield srv
 
 
-def stored(tmp_path: Path) -> dict[str, int]:
-    store = SqliteStore(tmp_path / "store.db")
-    try:
-        return store.counts()
-    finally:
-        store.close()
-
-
 def post_signed(server: ServerThread, body: bytes) -> httpx.Response:
     return httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
-
-
-def wait_for(predicate, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "dodo_transform", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
 
 
 # -- 1. RFC 8259 JSON only -------------------------------------------------------------------
@@ -180,7 +155,7 @@ def test_serve_records_an_unparsable_handler_url_as_a_transform_error(tmp_path, 
         def detail() -> dict:
             return httpx.get(f"{srv.url}/deliveries/{delivery}", headers=ADMIN).json()
 
-        wait_for(lambda: detail()["status"] != "pending")
+        wait_for(lambda: detail()["status"] != "pending", timeout=60)
         d = detail()
     assert d["status"] == "transform_failed", d
     assert d["last_error"].startswith("invalid_url: webhook.url does not parse as a URL")
