@@ -535,7 +535,7 @@ class SqliteStore(Store):
 
     def damage(self) -> str | None:
         """What ``PRAGMA quick_check`` finds wrong with the file (its first finding), or None
-        when the file is sound. It reads every page: seconds for a store of gigabytes."""
+        when the file is sound. It reads every page (0.16 s for 205 MB in the page cache)."""
         try:
             rows = self._db.execute("PRAGMA quick_check").fetchall()
         except sqlite3.DatabaseError as e:
