@@ -353,3 +353,10 @@ def test_simulate_shows_the_credentials_a_request_would_go_without(tmp_path, tar
     assert (refused["status"], refused["request"]) == ("error", None)
     assert refused["error"]["kind"] == "credential_scope"
     assert target.received == []
+
+
+def test_a_config_url_that_does_not_parse_is_reported_without_its_password(tmp_path) -> None:
+    path = write_config(tmp_path, "http://ann:s3cret-pw@[::1")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert "s3cret-pw" not in str(e.value) and "'http://***@[::1/hook'" in str(e.value)

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from .. import samples
 from ..sandbox import Limits
-from ..transform import HEADER_NAME, Handler, url_problem
+from ..transform import HEADER_NAME, Handler, redact_userinfo, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
@@ -312,7 +312,8 @@ def _not_a_url(url: str) -> str:
         why = ""
     except ValueError as e:
         why = f" ({e})"
-    return f"{url!r} is not an absolute http(s) URL{why}; write one like https://host/path"
+    shown = redact_userinfo(url)  # a user:password@ in it is a credential
+    return f"{shown!r} is not an absolute http(s) URL{why}; write one like https://host/path"
 
 
 def redact_url(url: str) -> str:
