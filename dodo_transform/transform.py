@@ -55,6 +55,7 @@ SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|passw
 _SPACE = re.compile(r"\s")
 # What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
 _HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
+_AUTHORITY_END = re.compile(r"[/?#]")
 # An HTTP field name (RFC 9110 token).
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -71,7 +72,9 @@ class Request:
     body: str
 
     def redacted(self) -> Request:
-        return Request(self.method, self.url, redact_headers(self.headers), self.body)
+        return Request(
+            self.method, redact_userinfo(self.url), redact_headers(self.headers), self.body
+        )
 
     def json(self) -> Any:
         """The body parsed back, for assertions in tests."""
@@ -330,6 +333,16 @@ def header_problem(name: str, value: str) -> tuple[ErrorKind, str] | None:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers safe to print or store: secret-bearing values are replaced."""
     return {k: ("[redacted]" if SECRET_HEADER.search(k) else v) for k, v in headers.items()}
+
+
+def redact_userinfo(url: str) -> str:
+    """``url`` safe to print or store: a ``user:password@`` in it becomes ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    end = _AUTHORITY_END.search(rest)
+    authority = rest[: end.start()] if end else rest
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 def parse_now(now: datetime | str) -> datetime:

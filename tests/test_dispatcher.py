@@ -285,7 +285,9 @@ def test_same_subscriber_keeps_its_order_while_others_proceed(tmp_path, target) 
     run(go())
 
 
-def test_stop_returns_unfinished_attempts_to_pending(tmp_path, target) -> None:
+def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
+    tmp_path, target
+) -> None:
     async def go() -> None:
         target.script = [Reply(200, delay=2)]
         async with Rig(tmp_path, target.url) as rig:
@@ -297,8 +299,13 @@ def test_stop_returns_unfinished_attempts_to_pending(tmp_path, target) -> None:
             await rig.dispatcher.stop(grace=0.1)
             await worker
             row = await rig.row(d)
-            assert row.status == "pending" and row.attempt_count == 0
-            assert await rig.attempts(d) == []
+            assert (row.status, row.attempt_count) == ("pending", 1)
+            assert row.next_attempt_at <= rig.clock.now()
+            (attempt,) = await rig.attempts(d)
+            assert attempt.status_code is None
+            assert attempt.error == "interrupted: server shut down after 0.1 s grace"
+            sent = target.received[0].headers["idempotency-key"]
+            assert attempt.request["headers"]["Idempotency-Key"] == sent
 
     run(go())
 

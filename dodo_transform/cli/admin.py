@@ -315,6 +315,8 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
             )
             print(f"  error  {error['kind']}: {error['message']}{where}")
+        for w in transform.get("warnings") or []:
+            print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
     for a in d.get("attempts") or []:
@@ -323,6 +325,9 @@ def _print_detail(d: dict[str, Any]) -> None:
         request = a.get("request") or {}
         if request:
             print(f"  {request.get('method')} {request.get('url')}")
+            key = (request.get("headers") or {}).get("Idempotency-Key")
+            if key:  # what the target dedupes on (docs/delivery.md)
+                print(f"  key       {key}")
         if a.get("error"):
             print(f"  error     {a['error']}")
         if a.get("response_body"):

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
-from ..sandbox import Sandbox
+from ..sandbox import ErrorKind, Sandbox, TransformError
 from ..transform import Request, transform_async
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
@@ -49,6 +49,7 @@ from .store import (
     Status,
     truncate_body,
 )
+from .wire import scope_decision, stamp
 
 T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
@@ -114,6 +115,8 @@ class Dispatcher:
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
+        # Attempts on the wire: delivery id -> (delivery, request as sent, started, perf t0).
+        self._sending: dict[int, tuple[Delivery, Request, float, float]] = {}
         self._recorder = GroupCommit(self._record)
         self.store_error: str | None = None  # the last store failure, until a call succeeds
         # How many webhooks the server is receiving right now (it sets this).
@@ -207,9 +210,11 @@ class Dispatcher:
             await self._loop_exited.wait()
         if self._tasks:
             _, late = await asyncio.wait(list(self._tasks.values()), timeout=grace)
+            cut_short = list(self._sending.values())
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            await self._record_interrupted(cut_short, grace)
         # Whatever was cut short goes back to pending: it will be retried (at-least-once). If
         # the store is unreachable now, the leases run out and another instance (or this
         # one, restarted) takes them over.
@@ -219,6 +224,46 @@ class Dispatcher:
             log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
         if self._own_sandbox:
             await asyncio.to_thread(self.sandbox.close)
+
+    async def _record_interrupted(
+        self, cut_short: Sequence[tuple[Delivery, Request, float, float]], grace: float
+    ) -> None:
+        """Attempts still on the wire when the grace ran out: recorded, due again at once.
+
+        The target may have received the request: the history says so, and the attempt sent
+        again after the restart carries the same Idempotency-Key for the target to dedupe on.
+        """
+        if not cut_short:
+            return
+        now = self.clock.now()
+        error = f"interrupted: server shut down after {grace:g} s grace"
+        outcomes = [
+            Outcome(
+                d.id,
+                "pending",
+                now,
+                self.owner,
+                Attempt(
+                    d.id,
+                    0,
+                    started,
+                    asdict(request.redacted()),
+                    None,
+                    None,
+                    round((time.perf_counter() - t0) * 1000, 3),
+                    error,
+                ),
+                next_attempt_at=now,
+                last_error=f"{error}; sent again on restart",
+            )
+            for d, request, started, t0 in cut_short
+        ]
+        try:
+            await self.store.finish_many(outcomes, handoff=False, lease=self.lease)
+        except Exception as e:  # recover() below (or the next start) still requeues them
+            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), e)
+            return
+        log.warning("%d attempts interrupted by the shutdown; recorded, due again", len(outcomes))
 
     def _yielding(self) -> bool:
         return self.receiving() >= INGEST_PRESSURE
@@ -371,6 +416,8 @@ class Dispatcher:
             event_type=event.event_type or "",
             limits=ep.limits,
         )
+        # The endpoint's credentials only where they may go (or the credential_scope error).
+        decision = scope_decision(decision, ep)
         record = decision.to_dict()
         record["handler_version"] = loaded.version  # which code produced this transform
         if decision.status == "cancelled":
@@ -390,22 +437,8 @@ class Dispatcher:
         try:
             await check_url(request.url, ep.allow_hosts, self.resolve)
         except (EgressDenied, ValueError) as e:
-            kind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
-            record["status"] = "error"
-            record["error"] = {
-                "kind": kind,
-                "message": str(e),
-                "line": None,
-                "column": None,
-                "stack": None,
-            }
-            await self._finish(
-                d,
-                "transform_failed",
-                now=self.clock.now(),
-                last_error=f"{kind}: {e}",
-                transform=record,
-            )
+            kind: ErrorKind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
+            await self._refuse(d, record, kind, str(e))
             return
         except ResolveError as e:
             attempt = Attempt(
@@ -415,10 +448,29 @@ class Dispatcher:
             return
         # The limiter belongs to the API the handler addressed, also when it is rewritten to
         # a local emulator: MailerLite's 120/minute still applies.
-        await self._send(d, ep, request, record, urlsplit(decision.request.url).hostname or "")
+        host = urlsplit(decision.request.url).hostname or ""
+        await self._send(d, ep, event, request, record, host)
+
+    async def _refuse(self, d: Delivery, record: dict[str, Any], kind: ErrorKind, msg: str) -> None:
+        """The dispatcher's own transform error: nothing is sent."""
+        record["status"] = "error"
+        record["error"] = asdict(TransformError(kind, msg))
+        await self._finish(
+            d,
+            "transform_failed",
+            now=self.clock.now(),
+            last_error=f"{kind}: {msg}",
+            transform=record,
+        )
 
     async def _send(
-        self, d: Delivery, ep: EndpointConfig, request: Request, record: dict[str, Any], host: str
+        self,
+        d: Delivery,
+        ep: EndpointConfig,
+        event: Event,
+        request: Request,
+        record: dict[str, Any],
+        host: str,
     ) -> None:
         rate = ep.rate_for(host)
         key = limiter_key(host, request.headers)
@@ -429,7 +481,13 @@ class Dispatcher:
             if (waited := self.clock.now() - before) > 0:
                 self.events.rate_limited(host, waited)
         started = self.clock.now()
+        # Signed now, after any rate-limit wait: the signature's timestamp is this attempt's.
+        stamped = stamp(request, ep, event, started)
+        request = stamped.request
+        if stamped.warnings:
+            record["warnings"] = [*record.get("warnings", []), *stamped.warnings]
         t0 = time.perf_counter()
+        self._sending[d.id] = (d, request, started, t0)
         status: int | None = None
         body: str | None = None
         error: str | None = None
@@ -449,6 +507,7 @@ class Dispatcher:
         except SendFailed as e:  # a failed attempt, never a crash
             error, timed_out = e.message, e.timed_out
         finally:
+            self._sending.pop(d.id, None)
             if permit is not None:
                 await self.limiter.finished(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000

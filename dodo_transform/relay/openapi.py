@@ -143,7 +143,12 @@ def _schemas() -> dict[str, Any]:
                 {
                     "type": "object",
                     "properties": {
-                        "transform": {"type": ["object", "null"]},
+                        "transform": {
+                            "type": ["object", "null"],
+                            "description": "The last transform: status, request, logs, "
+                            "warnings (credentials_dropped, idempotency_key_replaced, …), "
+                            "error, duration_ms, handler_version",
+                        },
                         "event": {"type": "object"},
                         "attempts": {
                             "type": "array",

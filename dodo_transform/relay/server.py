@@ -37,7 +37,7 @@ from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
 from ..sandbox import Sandbox
-from ..transform import redact_headers, transform_async
+from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
 from .alerts import Alerts
@@ -56,6 +56,7 @@ from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .wire import scope_decision
 
 log = logging.getLogger("dodo_transform.server")
 Role = Literal["all", "ingest", "worker"]
@@ -217,7 +218,7 @@ class App:
             "started: endpoints %s; store %s; alerts %s",
             ", ".join(self.config.endpoints),
             describe_store(self.config),
-            self.config.alerts.url if self.config.alerts else "off",
+            redact_userinfo(self.config.alerts.url) if self.config.alerts else "off",
         )
         try:
             yield
@@ -461,9 +462,11 @@ class App:
         except ValueError as e:
             return error(400, f"now: {e}")
         event_type = body["payload"].get("type")
+        decision = scope_decision(decision, ep)  # without the credentials it would not send
         if decision.request is not None:  # as `dodo-transform test` does
             r = decision.request
-            decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
+            lint = lint_request(r.method, r.url, r.body)
+            decision = decision.with_warnings([*decision.warnings, *lint])
         return JSONResponse(json_record(decision, None, event_type))
 
 
