@@ -61,6 +61,11 @@ class EndpointConfig:
     timeout: float = 15.0
     rewrite_urls: tuple[tuple[str, str], ...] = ()
     limits: Limits = field(default_factory=Limits)  # the handler's sandbox limits
+    # Its share of the transform stage when endpoints compete for the sandbox threads: the
+    # relative sandbox time it gets, and the most runs it may have at once (None: one
+    # thread fewer than there are).
+    transform_weight: float = 1.0
+    max_concurrent_transforms: int | None = None
 
     def accepts(self, event_type: str | None) -> bool:
         return self.events is None or event_type in self.events
@@ -87,6 +92,8 @@ class ServerConfig:
     admin_token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
+    # Threads running handlers (a QuickJS sandbox each); None: one per CPU.
+    sandbox_threads: int | None = None
     shutdown_grace: float = 10.0
     # How long a claimed delivery stays with its instance unless renewed: after a crash,
     # another instance (PostgreSQL) takes it over once this has passed.
@@ -230,6 +237,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "admin_token",
             "max_body_bytes",
             "concurrency",
+            "sandbox_threads",
             "shutdown_grace",
             "lease",
             "allow_fallback_engine",
@@ -258,6 +266,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         admin_token=token or None,  # "" (e.g. "${TOKEN:-}") disables the admin API
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
+        sandbox_threads=r.positive(t, k, "sandbox_threads", int, None),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
         lease=r.positive(t, k, "lease", float, d.lease),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
@@ -319,6 +328,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "rewrite_urls",
             "time_limit_ms",
             "memory_limit_mib",
+            "transform_weight",
+            "max_concurrent_transforms",
         },
     )
     name = r.get(t, k, "name", str)
@@ -390,6 +401,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         timeout=r.positive(t, k, "timeout", float, 15.0),
         rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
         limits=Limits(time_ms=time_limit_ms, memory_bytes=memory_limit_mib * _MiB),
+        transform_weight=r.positive(t, k, "transform_weight", float, 1.0),
+        max_concurrent_transforms=r.positive(t, k, "max_concurrent_transforms", int, None),
     )
 
 
@@ -482,6 +495,8 @@ class _Reader:
 
     def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
+        if value is None:  # absent, and None is its default
+            return None
         if not value > 0:  # also nan
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
         if not math.isfinite(value):

@@ -49,6 +49,7 @@ from .store import (
     Status,
     truncate_body,
 )
+from .transformer import TransformStage, share_of
 
 T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
@@ -80,6 +81,7 @@ class Dispatcher:
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
+        stage: TransformStage | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
         health: EndpointHealth | None = None,
@@ -87,9 +89,14 @@ class Dispatcher:
         lease: float | None = None,
     ) -> None:
         self.config = config
-        # QuickJS runs on the sandbox's own thread; the event loop awaits it.
-        self._own_sandbox = sandbox is None
-        self.sandbox = sandbox or Sandbox()
+        # QuickJS runs on the stage's sandbox threads, shared fairly between endpoints; the
+        # event loop awaits it. A given ``sandbox`` makes a stage of one thread.
+        self._own_stage = stage is None
+        self.stage = stage or TransformStage(
+            config.server.sandbox_threads,
+            sandboxes=None if sandbox is None else [sandbox],
+            share=lambda name: share_of(self.config.endpoints.get(name)),
+        )
         self.handlers = handlers or Handlers(config.endpoints)
         self.events = events or Observer()
         self.store = store
@@ -217,8 +224,8 @@ class Dispatcher:
             await self.store.recover(self.clock.now(), self.owner)
         except Exception as e:
             log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
-        if self._own_sandbox:
-            await asyncio.to_thread(self.sandbox.close)
+        if self._own_stage:
+            await asyncio.to_thread(self.stage.close)
 
     def _yielding(self) -> bool:
         return self.receiving() >= INGEST_PRESSURE
@@ -364,7 +371,7 @@ class Dispatcher:
         decision = await transform_async(
             loaded.handler,
             event.body,
-            sandbox=self.sandbox,
+            sandbox=self.stage.lane(ep.name),
             url=ep.url,
             env=ep.env,
             headers=ep.headers,
