@@ -8,11 +8,18 @@ out is what the test reads. Assertions are about order and counts, never duratio
 import concurrent.futures
 import json
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import httpx
 import pytest
+from helpers_servers import SECRET, ServeProcess, Target, free_port, write_config
+from prometheus_client.parser import text_string_to_metric_families
 
-from dodo_transform.relay.transformer import Share, TransformStage
+from dodo_transform.relay.config import ConfigError, load_config
+from dodo_transform.relay.signing import sign
+from dodo_transform.relay.transformer import Share, TransformStage, share_of
 from dodo_transform.sandbox import Job, Sandbox
 from dodo_transform.transform import decide
 
@@ -20,7 +27,7 @@ from dodo_transform.transform import decide
 SPIN = """
 function handler(webhook) {
   let x = 0;
-  for (let i = 0; i < 2000000; i++) x = (x + i) % 1000003;
+  for (let i = 0; i < 600000; i++) x = (x + i) % 1000003;
   webhook.payload.spun = x;
   return webhook;
 }
@@ -207,3 +214,140 @@ def test_close_cancels_what_is_still_queued(rig: Rig):
     assert first.result(timeout=60).error is None
     with pytest.raises(RuntimeError, match="closed"):
         rig.submit(stage, "A", QUICK, 3)
+
+
+# -- the config's shares ---------------------------------------------------------------------
+
+OTHER = f"""
+[[endpoints]]
+name = "other"
+secrets = ["{SECRET}"]
+handler = "handler.js"
+url = "https://example.invalid/"
+"""
+
+
+def test_the_default_cap_keeps_a_thread_for_the_other_endpoints(tmp_path: Path):
+    alone = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
+    assert share_of(alone.endpoints, "test", 4) == Share(1.0, 4)  # no one to keep it for
+    two = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=OTHER))
+    assert share_of(two.endpoints, "test", 4) == Share(1.0, 3)
+    assert share_of(two.endpoints, "test", 1) == Share(1.0, 1)
+    set_ = "transform_weight = 2.5\nmax_concurrent_transforms = 4\n" + OTHER
+    given = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=set_))
+    assert share_of(given.endpoints, "test", 2) == Share(2.5, 4)
+    assert share_of(given.endpoints, "removed-by-a-reload", 2) == Share()
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("max_concurrent_transforms = 0", "max_concurrent_transforms: must be greater than 0"),
+        ("transform_weight = -1", "transform_weight: must be greater than 0"),
+        ('transform_weight = "heavy"', "transform_weight: must be a number"),
+    ],
+)
+def test_a_bad_share_is_one_line_naming_the_key(tmp_path: Path, line: str, problem: str):
+    with pytest.raises(ConfigError, match=problem):
+        load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=line))
+
+
+def test_sandbox_threads_comes_from_the_config(tmp_path: Path):
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_server=""))
+    assert config.server.sandbox_threads is None  # serve then runs one per CPU
+    config = load_config(
+        write_config(tmp_path, "http://127.0.0.1:9", extra_server="sandbox_threads = 3")
+    )
+    assert config.server.sandbox_threads == 3
+    with pytest.raises(ConfigError, match="server.sandbox_threads: must be greater than 0"):
+        load_config(
+            write_config(tmp_path, "http://127.0.0.1:9", extra_server="sandbox_threads = 0")
+        )
+
+
+# -- serve: a spinning endpoint beside a pass-through one ----------------------------------
+
+# ~200 ms of CPU per event on this kind of machine.
+SPIN_200MS = """
+function handler(webhook) {
+  let x = 0;
+  for (let i = 0; i < 2500000; i++) x = (x + i) % 1000003;
+  webhook.payload.data.spun = x;
+  return webhook;
+}
+"""
+ADMIN = {"Authorization": "Bearer admin-token"}
+
+
+def test_serve_delivers_a_pass_through_endpoint_beside_a_spinning_one(tmp_path: Path):
+    (tmp_path / "spin.js").write_text(SPIN_200MS)
+    with Target() as target:
+        config = write_config(
+            tmp_path,
+            target.url,
+            name="quick",
+            extra_server="sandbox_threads = 2",
+            extra_endpoint=f"""
+[[endpoints]]
+name = "spin"
+secrets = ["{SECRET}"]
+handler = "spin.js"
+url = "{target.url}/spin"
+allow_hosts = ["127.0.0.1"]
+time_limit_ms = 30000
+""",
+        )
+        server = ServeProcess(config, free_port())
+        try:
+            server.start()
+
+            def post(endpoint: str, n: int) -> None:
+                # A customer each: no ordering chain holds either endpoint's events back.
+                body = json.dumps(
+                    {
+                        "business_id": "bus_1",
+                        "type": "payment.succeeded",
+                        "timestamp": "2025-08-04T05:30:45Z",
+                        "data": {"n": n, "customer": {"email": f"{endpoint}{n}@example.com"}},
+                    }
+                )
+                r = httpx.post(
+                    f"{server.url}/webhooks/{endpoint}", content=body, headers=sign(SECRET, body)
+                )
+                assert r.status_code == 202, r.text
+
+            for n in range(10):  # the spinning endpoint's events arrive first
+                post("spin", n)
+            for n in range(10):
+                post("quick", n)
+            deadline = time.monotonic() + 120
+            while len(target.received) < 20 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            order = ["spin" if r.path == "/spin" else "quick" for r in target.received]
+            assert order.count("spin") == 10 and order.count("quick") == 10, order
+            # One queue for both would deliver every pass-through event after all ten
+            # spinning ones; the fair stage delivers them beside the first few.
+            last_quick = max(i for i, e in enumerate(order) if e == "quick")
+            assert order[:last_quick].count("spin") <= 5, order
+
+            endpoints = {
+                e["name"]: e["transform"]
+                for e in httpx.get(f"{server.url}/endpoints", headers=ADMIN).json()["endpoints"]
+            }
+            assert endpoints["spin"]["runs"] == endpoints["quick"]["runs"] == 10
+            assert endpoints["spin"]["peak_running"] == 1  # the default cap on 2 threads
+            assert endpoints["spin"]["cap"] == endpoints["quick"]["cap"] == 1
+            assert endpoints["spin"]["cpu_seconds"] > 10 * endpoints["quick"]["cpu_seconds"]
+            metrics = {
+                (s.name, s.labels.get("endpoint")): s.value
+                for family in text_string_to_metric_families(
+                    httpx.get(f"{server.url}/metrics").text
+                )
+                for s in family.samples
+            }
+            assert metrics[("dodo_transform_sandbox_threads", None)] == 2
+            spun = metrics[("dodo_transform_sandbox_cpu_seconds_total", "spin")]
+            assert spun == pytest.approx(endpoints["spin"]["cpu_seconds"], rel=1e-3)
+            assert metrics[("dodo_transform_sandbox_wait_seconds_count", "quick")] == 10
+        finally:
+            server.stop()

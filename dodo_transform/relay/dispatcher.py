@@ -95,7 +95,7 @@ class Dispatcher:
         self.stage = stage or TransformStage(
             config.server.sandbox_threads,
             sandboxes=None if sandbox is None else [sandbox],
-            share=lambda name: share_of(self.config.endpoints.get(name)),
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
         )
         self.handlers = handlers or Handlers(config.endpoints)
         self.events = events or Observer()

@@ -191,7 +191,7 @@ class App:
         self.stage = TransformStage(
             self.config.server.sandbox_threads,
             sandboxes=None if given is None else [given],
-            share=lambda name: share_of(self.config.endpoints.get(name)),
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
             observe=self.prometheus.transformed,
         )
         # The workbench's test API (admin only) runs on the first thread, outside the lanes.

@@ -5,7 +5,8 @@ from the lane that has used the least sandbox CPU time so far, relative to its w
 (start-time fair queuing over measured run time): a handler that spins for 200 ms per event
 is charged 200 ms, so a pass-through endpoint beside it gets the next free thread after at
 most one of its runs, not after all of them. A lane runs at most ``cap`` runs at once
-(default ``threads - 1``, at least 1), so one endpoint can never occupy every thread.
+(serve's default: one thread fewer than there are, at least 1, unless the endpoint is the
+only one), so one endpoint can never occupy every thread.
 
 A lane that was idle starts again at the current virtual time: being quiet for an hour earns
 no credit to monopolise the threads afterwards.
@@ -29,7 +30,7 @@ import os
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -67,9 +68,16 @@ class Share:
     cap: int | None = None
 
 
-def share_of(ep: EndpointConfig | None) -> Share:
-    """An endpoint's share as its config says (an endpoint removed by a reload: the default)."""
-    return Share() if ep is None else Share(ep.transform_weight, ep.max_concurrent_transforms)
+def share_of(endpoints: Mapping[str, EndpointConfig], name: str, threads: int) -> Share:
+    """An endpoint's share as the config says. Unless it sets ``max_concurrent_transforms``,
+    it may use one thread fewer than there are, keeping one for the others, or every thread
+    when it is the only endpoint (an endpoint a reload removed: the stage's default)."""
+    ep = endpoints.get(name)
+    if ep is None:
+        return Share()
+    alone = len(endpoints) == 1
+    cap = ep.max_concurrent_transforms or (threads if alone else max(1, threads - 1))
+    return Share(ep.transform_weight, cap)
 
 
 @dataclass(frozen=True)
