@@ -338,6 +338,8 @@ time_limit_ms = 30000
             assert endpoints["spin"]["peak_running"] == 1  # the default cap on 2 threads
             assert endpoints["spin"]["cap"] == endpoints["quick"]["cap"] == 1
             assert endpoints["spin"]["cpu_seconds"] > 10 * endpoints["quick"]["cpu_seconds"]
+            page = httpx.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
+            assert "10 handler runs since start" in page and "at most 1 at once" in page
             metrics = {
                 (s.name, s.labels.get("endpoint")): s.value
                 for family in text_string_to_metric_families(
