@@ -22,7 +22,6 @@ run's completion (on its sandbox thread) hands the thread straight to the next l
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import functools
 import logging
@@ -119,8 +118,9 @@ class _Queue:
 
 
 Observe = Callable[[str, float, float], None]
-# A run handed to a thread: (thread, lane, job, its future, how long it waited in the lane).
-_Start = tuple[int, _Queue, Job, concurrent.futures.Future[RawRun], float]
+# A run handed to a thread: (thread, lane, job, its future, how long it waited in the lane,
+# what the lane was charged for it in advance).
+_Start = tuple[int, _Queue, Job, concurrent.futures.Future[RawRun], float, float]
 
 
 class TransformStage:
@@ -173,9 +173,6 @@ class TransformStage:
             starts = self._schedule()
         self._start(starts)
         return future
-
-    async def run(self, endpoint: str, job: Job) -> RawRun:
-        return await asyncio.wrap_future(self.submit(endpoint, job))
 
     def lane(self, endpoint: str) -> Lane:
         """``endpoint``'s lane as a sandbox for :func:`~dodo_transform.transform_async`."""
@@ -231,7 +228,7 @@ class TransformStage:
             q.order = self._served
             # Charged now at the lane's usual cost, corrected when the run reports its own.
             q.vtime += q.estimate / self._weight(q.name)
-            starts.append((thread, q, job, future, waited))
+            starts.append((thread, q, job, future, waited, q.estimate))
         return starts
 
     def _next(self) -> _Queue | None:
@@ -268,7 +265,7 @@ class TransformStage:
     def _finished(
         self, start: _Start, began: float, raw: RawRun | None, error: BaseException | None
     ) -> None:
-        thread, q, _job, future, waited = start
+        thread, q, _job, future, waited, charged = start
         # The run's CPU time (with its top-level code): unlike wall time it does not grow
         # when the machine is busy. A run that failed in the host is charged its wall time.
         cost = raw.cpu_ms / 1000 if raw is not None else time.perf_counter() - began
@@ -276,7 +273,7 @@ class TransformStage:
             q.running -= 1
             q.done += 1
             q.seconds += cost
-            q.vtime += (cost - q.estimate) / self._weight(q.name)
+            q.vtime += (cost - charged) / self._weight(q.name)
             q.estimate += ESTIMATE_WEIGHT * (cost - q.estimate)
             self._free.append(thread)
             starts = [] if self._closed else self._schedule()
