@@ -300,6 +300,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     counts = [int(x) for x in args.threads.split(",")]
+    sys.setswitchinterval(0.0005)  # as serve sets it (cli/serve.py)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n")
 
