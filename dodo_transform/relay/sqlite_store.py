@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -128,6 +128,8 @@ _ELIGIBLE = """
     AND d.endpoint NOT IN (
         SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
 """
+# Endpoints the claiming worker skips (at their share of its slots), as a JSON array.
+_NOT_SKIPPED = "d.endpoint NOT IN (SELECT value FROM json_each(:skip))"
 # The filters of a DeliveryQuery, over deliveries d joined with their events e.
 _MATCHES = """
     (:status IS NULL OR d.status = :status)
@@ -253,23 +255,31 @@ class SqliteStore(Store):
             return cur.rowcount
 
     def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
         with self._tx():
-            args = {"now": now, "limit": limit}
+            skipped = json.dumps(sorted(skip))
+            args = {"now": now, "limit": limit, "skip": skipped}
             # Deliveries whose owner died first (they are the oldest of their chains), then
             # the due ones, earliest first.
             rows = self._db.execute(
                 f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= :now AND {_ELIGIBLE} ORDER BY d.id LIMIT :limit",
+                f" AND d.lease_until <= :now AND {_ELIGIBLE} AND {_NOT_SKIPPED}"
+                " ORDER BY d.id LIMIT :limit",
                 args,
             ).fetchall()
             if len(rows) < limit:
                 rows += self._db.execute(
                     f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'pending'"
-                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE}"
+                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE} AND {_NOT_SKIPPED}"
                     " ORDER BY d.next_attempt_at, d.id LIMIT :limit",
-                    {"now": now, "limit": limit - len(rows)},
+                    {"now": now, "limit": limit - len(rows), "skip": skipped},
                 ).fetchall()
             self._lease([r[0] for r in rows], now, owner, lease)
         return [_delivery(r, status="delivering") for r in rows]
