@@ -12,7 +12,8 @@ because the machine may be shared):
 * **fairness**: a real ``serve`` (a child process, SQLite) delivering to a local target that
   answers at once. Endpoint B (a pass-through handler) gets 10 events, posted one after the
   other: alone, and right after endpoint A (a handler spinning ~200 ms of CPU per event)
-  got 10. Reported: the time from B's first post to B's last delivery at the target.
+  got 10 (``--spinning``; more than serve's 32 slots makes a backlog). Reported: the time
+  from B's first post to B's last delivery at the target.
 
 ``--root PATH`` runs serve from another checkout (e.g. main before the stage; then the
 ``sandbox_threads`` key is left out of the config with ``--no-threads-key``).
@@ -215,7 +216,7 @@ watch_handlers = false
 
 
 def fairness_once(
-    root: Path, tmp: Path, target: int, threads: int | None, beside: bool
+    root: Path, tmp: Path, target: int, threads: int | None, beside: int
 ) -> tuple[float, float | None]:
     """(B's time from first post to last delivery, A's likewise or None), in seconds."""
     from dodo_transform.relay.signing import sign
@@ -264,12 +265,11 @@ def fairness_once(
                 time.sleep(0.01)
             client.post(f"http://127.0.0.1:{target}/__reset")
             posted.clear()
-            if beside:
-                for n in range(10):
-                    post("a", n)
+            for n in range(beside):
+                post("a", n)
             for n in range(10):
                 post("b", n)
-            want = 20 if beside else 10
+            want = 10 + beside
             deadline = time.monotonic() + 300
             seen: list = []
             while time.monotonic() < deadline:
@@ -297,6 +297,9 @@ def main() -> int:
     parser.add_argument("--no-threads-key", action="store_true")
     parser.add_argument(
         "--fair-threads", type=int, default=None, help="sandbox_threads for the fairness runs"
+    )
+    parser.add_argument(
+        "--spinning", type=int, default=10, help="A's events (over 32 makes a backlog)"
     )
     args = parser.parse_args()
     counts = [int(x) for x in args.threads.split(",")]
@@ -343,8 +346,8 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             alone, beside, a_times = [], [], []
             for _ in range(args.repeat):
-                alone.append(fairness_once(args.root, Path(tmp), target, threads, False)[0])
-                b, a = fairness_once(args.root, Path(tmp), target, threads, True)
+                alone.append(fairness_once(args.root, Path(tmp), target, threads, 0)[0])
+                b, a = fairness_once(args.root, Path(tmp), target, threads, args.spinning)
                 beside.append(b)
                 a_times.append(a)
         server.should_exit = True
@@ -355,11 +358,11 @@ def main() -> int:
         med_alone, med_beside = statistics.median(alone), statistics.median(beside)
         print(f"| alone | {med_alone:.3f} s | {', '.join(f'{x:.3f}' for x in alone)} |")
         print(
-            f"| beside A's 10 spinning events | {med_beside:.3f} s "
+            f"| beside A's {args.spinning} spinning events | {med_beside:.3f} s "
             f"| {', '.join(f'{x:.3f}' for x in beside)} |"
         )
         print(
-            f"\nB beside A / B alone: {med_beside / med_alone:.2f}×; A's 10 events took "
+            f"\nB beside A / B alone: {med_beside / med_alone:.2f}×; A's events took "
             f"{statistics.median([x for x in a_times if x is not None]):.2f} s (median)"
         )
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
