@@ -10,7 +10,14 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers_servers import IDENTITY, SECRET, Reply, Target, bound_socket, write_config
+from helpers_servers import (
+    IDENTITY,
+    Reply,
+    Target,
+    another_endpoint,
+    bound_socket,
+    write_config,
+)
 
 from dodo_transform.clock import FakeClock
 from dodo_transform.relay.config import load_config
@@ -570,14 +577,7 @@ def test_the_worker_yields_to_a_burst_of_webhooks(tmp_path, target) -> None:
 def test_a_backlog_on_one_endpoint_leaves_slots_for_another(tmp_path, target) -> None:
     """Six deliveries of "slow" (its target takes 2 s) are due before two of "test", with 4
     slots: "slow" may hold 3, so "test"'s are claimed and delivered beside them."""
-    slow = f"""
-[[endpoints]]
-name = "slow"
-secrets = ["{SECRET}"]
-handler = "handler.js"
-url = "{target.url}/slow"
-allow_hosts = ["127.0.0.1"]
-"""
+    slow = another_endpoint("slow", f"{target.url}/slow")
     target.responder = lambda r: Reply(delay=2.0) if r.path == "/slow" else None
 
     async def go() -> None:

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import SECRET, ServeProcess, Target, free_port, write_config
+from helpers_servers import (
+    SECRET,
+    ServeProcess,
+    Target,
+    another_endpoint,
+    free_port,
+    write_config,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from dodo_transform.relay.config import ConfigError, load_config
@@ -218,13 +225,7 @@ def test_close_cancels_what_is_still_queued(rig: Rig):
 
 # -- the config's shares ---------------------------------------------------------------------
 
-OTHER = f"""
-[[endpoints]]
-name = "other"
-secrets = ["{SECRET}"]
-handler = "handler.js"
-url = "https://example.invalid/"
-"""
+OTHER = another_endpoint("other", "https://example.invalid/")
 
 
 def test_the_default_cap_keeps_a_thread_for_the_other_endpoints(tmp_path: Path):
@@ -287,15 +288,9 @@ def test_serve_delivers_a_pass_through_endpoint_beside_a_spinning_one(tmp_path: 
             target.url,
             name="quick",
             extra_server="sandbox_threads = 2",
-            extra_endpoint=f"""
-[[endpoints]]
-name = "spin"
-secrets = ["{SECRET}"]
-handler = "spin.js"
-url = "{target.url}/spin"
-allow_hosts = ["127.0.0.1"]
-time_limit_ms = 30000
-""",
+            extra_endpoint=another_endpoint(
+                "spin", f"{target.url}/spin", "spin.js", "time_limit_ms = 30000"
+            ),
         )
         server = ServeProcess(config, free_port())
         try:
