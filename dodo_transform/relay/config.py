@@ -63,7 +63,7 @@ class EndpointConfig:
     limits: Limits = field(default_factory=Limits)  # the handler's sandbox limits
     # Its share of the transform stage when endpoints compete for the sandbox threads: the
     # relative sandbox time it gets, and the most runs it may have at once (None: one
-    # thread fewer than there are).
+    # thread fewer than there are, or all of them for the only endpoint; see share_of).
     transform_weight: float = 1.0
     max_concurrent_transforms: int | None = None
 
