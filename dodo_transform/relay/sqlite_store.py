@@ -128,8 +128,6 @@ _ELIGIBLE = """
     AND d.endpoint NOT IN (
         SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
 """
-# Endpoints the claiming worker skips (at their share of its slots), as a JSON array.
-_NOT_SKIPPED = "d.endpoint NOT IN (SELECT value FROM json_each(:skip))"
 # The filters of a DeliveryQuery, over deliveries d joined with their events e.
 _MATCHES = """
     (:status IS NULL OR d.status = :status)
@@ -264,22 +262,24 @@ class SqliteStore(Store):
         skip: Collection[str] = (),
     ) -> list[Delivery]:
         with self._tx():
-            skipped = json.dumps(sorted(skip))
-            args = {"now": now, "limit": limit, "skip": skipped}
+            # Endpoints at their share of the claiming worker's slots.
+            skipped = {f"skip{i}": name for i, name in enumerate(sorted(skip))}
+            not_skipped = f"d.endpoint NOT IN ({', '.join(':' + k for k in skipped)})"
+            args = {"now": now, "limit": limit, **skipped}
             # Deliveries whose owner died first (they are the oldest of their chains), then
             # the due ones, earliest first.
             rows = self._db.execute(
                 f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= :now AND {_ELIGIBLE} AND {_NOT_SKIPPED}"
+                f" AND d.lease_until <= :now AND {_ELIGIBLE} AND {not_skipped}"
                 " ORDER BY d.id LIMIT :limit",
                 args,
             ).fetchall()
             if len(rows) < limit:
                 rows += self._db.execute(
                     f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'pending'"
-                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE} AND {_NOT_SKIPPED}"
+                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE} AND {not_skipped}"
                     " ORDER BY d.next_attempt_at, d.id LIMIT :limit",
-                    {"now": now, "limit": limit - len(rows), "skip": skipped},
+                    {**args, "limit": limit - len(rows)},
                 ).fetchall()
             self._lease([r[0] for r in rows], now, owner, lease)
         return [_delivery(r, status="delivering") for r in rows]
