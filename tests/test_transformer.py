@@ -176,7 +176,7 @@ def test_one_endpoint_never_takes_every_thread(rig: Rig):
             assert running <= 1
 
 
-def test_a_cap_is_the_endpoints_to_raise(rig: Rig):
+def test_a_raised_cap_lets_an_endpoint_use_every_thread(rig: Rig):
     stage = rig.stage(threads=2, shares={"A": Share(cap=2)})
     spin = [rig.submit(stage, "A", SPIN, n) for n in range(1, 4)]
     assert stage.stats()["A"].running == 2
