@@ -158,6 +158,22 @@ def test_weight_gives_an_endpoint_a_larger_share(rig: Rig):
     assert first.count("A") >= 5 and first.count("B") >= 1, rig.starts()
 
 
+def test_an_idle_endpoint_earns_no_credit(rig: Rig):
+    stage = rig.stage(threads=1)
+    rig.gate.set()
+    rig.submit(stage, "A", QUICK, 1).result(timeout=60)  # A, then quiet while B works
+    for f in [rig.submit(stage, "B", SPIN, n) for n in range(1, 6)]:
+        f.result(timeout=60)
+    rig.gate.clear()
+    later = [rig.submit(stage, lane, SPIN, n) for lane in "AB" for n in range(6, 10)]
+    rig.gate.set()
+    for f in later:
+        f.result(timeout=60)
+    # Had A kept the credit of its quiet time (B used five spinning runs meanwhile), all
+    # four of A's would run before B's next one; it starts level with B instead.
+    assert [tag[0] for tag in rig.starts()[6:10]].count("B") >= 1, rig.starts()
+
+
 def test_one_endpoint_never_takes_every_thread(rig: Rig):
     stage = rig.stage(threads=2)
     assert stage.default_cap() == 1
