@@ -8,12 +8,13 @@ decides, fail-closed, whether there is a request to send.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from .sandbox import ErrorKind, Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
@@ -32,6 +33,14 @@ __all__ = [
     "ALLOWED_METHODS",
     "FORBIDDEN_HEADERS",
 ]
+
+
+class Submits(Protocol):
+    """Where ``transform_async`` runs a job: a ``Sandbox(thread=True)``, or one endpoint's
+    lane of serve's transform stage."""
+
+    def submit(self, job: Job) -> concurrent.futures.Future[RawRun]: ...
+
 
 ALLOWED_METHODS = ("POST", "PUT", "PATCH")
 FORBIDDEN_HEADERS = frozenset(
@@ -187,7 +196,7 @@ async def transform_async(
     handler: Handler | str,
     payload: str | bytes | Mapping[str, Any],
     *,
-    sandbox: Sandbox,
+    sandbox: Submits,
     url: str = "https://example.invalid/webhook",
     env: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -196,7 +205,8 @@ async def transform_async(
     event_type: str | None = None,
 ) -> Decision:
     """:func:`transform` for asyncio code: the run happens on ``sandbox``'s own thread
-    (a ``Sandbox(thread=True)``) while the event loop carries on."""
+    (a ``Sandbox(thread=True)``, or a lane of serve's transform stage) while the event loop
+    carries on."""
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job

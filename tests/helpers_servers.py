@@ -177,6 +177,19 @@ allow_hosts = {allow_hosts}
     return path
 
 
+def another_endpoint(name: str, url: str, handler: str = "handler.js", extra: str = "") -> str:
+    """A second ``[[endpoints]]`` table for ``write_config(extra_endpoint=...)``."""
+    return f"""
+[[endpoints]]
+name = "{name}"
+secrets = ["{SECRET}"]
+handler = "{handler}"
+url = "{url}"
+allow_hosts = ["127.0.0.1"]
+{extra}
+"""
+
+
 class ServeProcess:
     """``dodo-transform serve`` as a child process (what an operator runs)."""
 

@@ -458,13 +458,18 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(endpoints, indent=2))
         return 0
-    print(f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6}  last error")
+    print(
+        f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
+        f"{'cpu s':>8}  last error"
+    )
     for e in endpoints:
         rate = e["last_hour"]["success_rate"]
+        cpu = e.get("transform", {}).get("cpu_seconds")  # a server from before the stage: none
         print(
             f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
             f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
-            f"{'-' if rate is None else f'{rate:.0%}':>6}  {(e['last_error'] or '')[:60]}"
+            f"{'-' if rate is None else f'{rate:.0%}':>6} "
+            f"{'-' if cpu is None else f'{cpu:.2f}':>8}  {(e['last_error'] or '')[:60]}"
         )
         if e["handler"]["error"]:
             print(f"{'':<24} handler file refused: {e['handler']['error']}")

@@ -72,6 +72,11 @@ class EndpointConfig:
     credential_hosts: frozenset[str] = frozenset()
     # A handler sending elsewhere: "drop" the credentials and warn, or "error" (fail closed).
     off_scope_credentials: OffScope = "drop"
+    # Its share of the transform stage when endpoints compete for the sandbox threads: the
+    # relative sandbox time it gets, and the most runs it may have at once (None: one
+    # thread fewer than there are, or all of them for the only endpoint; see share_of).
+    transform_weight: float = 1.0
+    max_concurrent_transforms: int | None = None
 
     @property
     def credential_scope(self) -> frozenset[str]:
@@ -103,6 +108,8 @@ class ServerConfig:
     admin_token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
+    # Threads running handlers (a QuickJS sandbox each); None: one per CPU.
+    sandbox_threads: int | None = None
     shutdown_grace: float = 10.0
     # How long a claimed delivery stays with its instance unless renewed: after a crash,
     # another instance (PostgreSQL) takes it over once this has passed.
@@ -246,6 +253,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "admin_token",
             "max_body_bytes",
             "concurrency",
+            "sandbox_threads",
             "shutdown_grace",
             "lease",
             "allow_fallback_engine",
@@ -274,6 +282,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         admin_token=token or None,  # "" (e.g. "${TOKEN:-}") disables the admin API
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
+        sandbox_threads=r.positive(t, k, "sandbox_threads", int, None),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
         lease=r.positive(t, k, "lease", float, d.lease),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
@@ -355,6 +364,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "signing_secret",
             "credential_hosts",
             "off_scope_credentials",
+            "transform_weight",
+            "max_concurrent_transforms",
         },
     )
     name = r.get(t, k, "name", str)
@@ -438,6 +449,8 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         signing_secret=signing_secret,
         credential_hosts=_hosts(r, t, k, "credential_hosts"),
         off_scope_credentials=off_scope,
+        transform_weight=r.positive(t, k, "transform_weight", float, 1.0),
+        max_concurrent_transforms=r.positive(t, k, "max_concurrent_transforms", int, None),
     )
 
 
@@ -572,6 +585,8 @@ class _Reader:
 
     def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
+        if value is None:  # absent, and None is its default
+            return None
         if not value > 0:  # also nan
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
         if not math.isfinite(value):

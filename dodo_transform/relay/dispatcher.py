@@ -3,7 +3,12 @@
 One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one HTTP
 client (:class:`~.sender.Sender`). The loop sleeps until new work is signalled (:meth:`kick`,
 called by the receiver, or a shared store's notification) or the next delivery falls due; it
-never polls.
+polls only, once a second, while an endpoint at its share of the slots has due work.
+
+With several endpoints, one holds at most three quarters of the slots (its *share*): a
+backlog on one endpoint, behind a slow handler or a slow target, leaves slots for the
+others' deliveries, whose handlers then run in their own queues of the transform stage
+(:mod:`~.transformer`).
 
 Store calls are batched: one claim takes every free slot's delivery (and one read their
 events), and outcomes are group-committed (:class:`~.batching.GroupCommit`). Recording an
@@ -21,6 +26,7 @@ import functools
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any, TypeVar
@@ -49,11 +55,13 @@ from .store import (
     Status,
     truncate_body,
 )
+from .transformer import TransformStage, share_of
 from .wire import scope_decision, stamp
 
 T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
+SKIPPED_WAKE = 1.0  # ... and this often while an endpoint at its share of slots has due work
 # While the store is unreachable: first retry after this long, doubling up to the cap.
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # While this many webhooks are being received at once, the worker yields the CPU to them: it
@@ -81,6 +89,7 @@ class Dispatcher:
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
+        stage: TransformStage | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
         health: EndpointHealth | None = None,
@@ -88,9 +97,14 @@ class Dispatcher:
         lease: float | None = None,
     ) -> None:
         self.config = config
-        # QuickJS runs on the sandbox's own thread; the event loop awaits it.
-        self._own_sandbox = sandbox is None
-        self.sandbox = sandbox or Sandbox()
+        # QuickJS runs on the stage's sandbox threads, shared fairly between endpoints; the
+        # event loop awaits it. A given ``sandbox`` makes a stage of one thread.
+        self._own_stage = stage is None
+        self.stage = stage or TransformStage(
+            config.server.sandbox_threads,
+            sandboxes=None if sandbox is None else [sandbox],
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
+        )
         self.handlers = handlers or Handlers(config.endpoints)
         self.events = events or Observer()
         self.store = store
@@ -109,6 +123,7 @@ class Dispatcher:
         self.lease = lease or config.server.lease
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._slots: Counter[str] = Counter()  # tasks (delivery chains) per endpoint
         self._stopping = False
         self._loop_running = False
         self._loop_exited = asyncio.Event()
@@ -222,8 +237,8 @@ class Dispatcher:
             await self.store.recover(self.clock.now(), self.owner)
         except Exception as e:
             log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
-        if self._own_sandbox:
-            await asyncio.to_thread(self.sandbox.close)
+        if self._own_stage:
+            await asyncio.to_thread(self.stage.close)
 
     async def _record_interrupted(
         self, cut_short: Sequence[tuple[Delivery, Request, float, float]], grace: float
@@ -271,25 +286,49 @@ class Dispatcher:
     def _limit(self) -> int:
         return max(1, self.concurrency // 8) if self._yielding() else self.concurrency
 
-    async def _fill(self) -> int:
-        free = self._limit() - len(self._tasks)
-        if free <= 0 or self._stopping:
-            return 0
-        claimed = await self.store.claim(self.clock.now(), free, owner=self.owner, lease=self.lease)
-        if claimed:
-            try:
-                self._events.update(await self.store.get_events([d.event_id for d in claimed]))
-            except Exception as e:  # deliver() reads each event itself then
-                self._store_failed("reading claimed events", e)
-        for d in claimed:
-            task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
-            self._tasks[d.id] = task
-            task.add_done_callback(functools.partial(self._done, d.id))
-        return len(claimed)
+    def _share(self, limit: int) -> int:
+        """The most slots one endpoint may hold: with several endpoints, a quarter of them
+        (at least one) stays for the others, so a backlog on one endpoint (a slow handler,
+        a slow target) never keeps another's deliveries from being claimed."""
+        if len(self.config.endpoints) <= 1:
+            return limit
+        return max(1, limit - max(1, limit // 4))
 
-    def _done(self, delivery_id: int, _task: asyncio.Task[None]) -> None:
+    async def _fill(self) -> int:
+        total = 0
+        while not self._stopping:
+            limit = self._limit()
+            free = limit - len(self._tasks)
+            if free <= 0:
+                break
+            share = self._share(limit)
+            skip = {ep for ep, n in self._slots.items() if n >= share}
+            # No endpoint passes its share with this claim, whatever it brings.
+            room = min([free, share] + [share - n for ep, n in self._slots.items() if n < share])
+            claimed = await self.store.claim(
+                self.clock.now(), room, owner=self.owner, lease=self.lease, skip=skip
+            )
+            if claimed:
+                try:
+                    self._events.update(await self.store.get_events([d.event_id for d in claimed]))
+                except Exception as e:  # deliver() reads each event itself then
+                    self._store_failed("reading claimed events", e)
+            for d in claimed:
+                task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
+                self._tasks[d.id] = task
+                self._slots[d.endpoint] += 1
+                task.add_done_callback(functools.partial(self._done, d.id, d.endpoint))
+            total += len(claimed)
+            if len(claimed) < room:
+                break
+        return total
+
+    def _done(self, delivery_id: int, endpoint: str, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(delivery_id, None)
         self._event_of.pop(delivery_id, None)
+        self._slots[endpoint] -= 1
+        if not self._slots[endpoint]:
+            del self._slots[endpoint]
         self.kick()
 
     async def _chain(self, d: Delivery) -> None:
@@ -311,6 +350,12 @@ class Dispatcher:
         due = await self.store.next_due()
         if due is None:
             return IDLE_WAKE
+        if due <= self.clock.now() and max(self._slots.values(), default=0) >= self._share(
+            self._limit()
+        ):
+            # Likely the due work of an endpoint at its share: one of its tasks finishing
+            # kicks us. Look again now and then in case it was someone else's.
+            return SKIPPED_WAKE
         # A due delivery we could not claim (race with a finishing one): look again soon.
         return min(IDLE_WAKE, max(0.05, due - self.clock.now()))
 
@@ -409,7 +454,7 @@ class Dispatcher:
         decision = await transform_async(
             loaded.handler,
             event.body,
-            sandbox=self.sandbox,
+            sandbox=self.stage.lane(ep.name),
             url=ep.url,
             env=ep.env,
             headers=ep.headers,
