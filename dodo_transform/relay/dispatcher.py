@@ -47,7 +47,9 @@ from .store import (
     Event,
     Outcome,
     Status,
+    bound_body,
     truncate_body,
+    without_body,
 )
 
 T = TypeVar("T")
@@ -373,6 +375,9 @@ class Dispatcher:
         )
         record = decision.to_dict()
         record["handler_version"] = loaded.version  # which code produced this transform
+        # The body is the attempts' to keep (cut at max_stored_body_bytes): the delivery's
+        # record of the transform keeps its length and hash, whatever the handler returned.
+        record["request"] = without_body(record["request"])
         if decision.status == "cancelled":
             await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
@@ -409,7 +414,7 @@ class Dispatcher:
             return
         except ResolveError as e:
             attempt = Attempt(
-                d.id, 0, self.clock.now(), asdict(request.redacted()), None, None, 0.0, str(e)
+                d.id, 0, self.clock.now(), self._stored(request), None, None, 0.0, str(e)
             )
             await self._after_failure(d, ep, attempt, record, None, False, None)
             return
@@ -453,7 +458,7 @@ class Dispatcher:
                 await self.limiter.finished(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
-            d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error
+            d.id, 0, started, self._stored(request), status, body, round(duration_ms, 3), error
         )
         if is_success(status):
             await self._finish(
@@ -469,6 +474,10 @@ class Dispatcher:
             else None
         )
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
+
+    def _stored(self, request: Request) -> dict[str, Any]:
+        """The request as an attempt records it: secrets redacted, the body bounded."""
+        return bound_body(asdict(request.redacted()), self.config.server.max_stored_body_bytes)
 
     async def _after_failure(
         self,

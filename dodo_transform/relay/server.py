@@ -51,6 +51,8 @@ from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
 from .ratelimit import Limiter, RateLimiter
+from .retention import EVERY as RETENTION_EVERY
+from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
@@ -132,6 +134,7 @@ class App:
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
         role: Role = "all",
+        retention_every: float = RETENTION_EVERY,
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
@@ -154,6 +157,8 @@ class App:
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._retention_every = retention_every
+        self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
         self._receiving = 0
 
@@ -202,9 +207,19 @@ class App:
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
+        pruning: asyncio.Task[None] | None = None
         self.dispatcher.receiving = lambda: self._receiving
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+            # Where deliveries are made, old ones are deleted (every instance may: the
+            # store's batches skip rows another holds).
+            self.retention = Retention(
+                self.store,
+                self.clock,
+                self.config.server.retention_days,
+                every=self._retention_every,
+            )
+            pruning = asyncio.create_task(self.retention.run(), name="retention")
         self._stop_watching = asyncio.Event()
         if self.config.server.watch_handlers:
             tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
@@ -224,6 +239,9 @@ class App:
             log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
             if on_hup is not None:
                 on_hup()
+            if pruning is not None:  # a batch is one transaction: it commits or is undone whole
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
             self._stop_watching.set()
             if self._worker is not None:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
