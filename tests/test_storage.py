@@ -192,3 +192,51 @@ def test_retention_deletes_what_is_older_than_the_window_while_the_server_runs(
         assert store.attempts(old_done) == [] and len(store.attempts(recent)) == 1
     finally:
         store.close()
+
+
+def test_the_detail_route_answers_the_latest_attempts_with_bodies_cut(tmp_path: Path) -> None:
+    handler = """function handler(webhook) {
+  webhook.payload = { pad: "y".repeat(300 * 1024) };
+  return webhook;
+}
+"""
+    with Target() as target:
+        target.default = Reply(500, '{"error":"down"}')
+        config = load_config(
+            write_config(tmp_path, target.url, handler=handler, retry_schedule=json.dumps([0] * 14))
+        )
+        server = ServerThread(create_app(config)).start()
+        try:
+            d = post(server, event(1))
+            url = f"{server.url}/deliveries/{d}"
+            wait_for(lambda: httpx.get(url, headers=ADMIN).json()["status"] == "failed")
+            r = httpx.get(url, headers=ADMIN)
+            page = r.json()
+            assert len(r.content) < 400_000  # 15 attempts of a 300 KiB request
+            assert page["attempt_count"] == 15
+            assert [a["n"] for a in page["attempts"]] == list(range(6, 16))
+            assert page["attempts_cursor"] == "6"
+            sent = target.received[-1].body
+            request = page["attempts"][-1]["request"]
+            assert len(request["body"].encode()) == 16 * 1024 and request["body_truncated"]
+            assert request["body_bytes"] == len(sent)
+            assert request["body_sha256"] == hashlib.sha256(sent).hexdigest()
+            older = httpx.get(url, params={"attempts": 4, "attempts_cursor": "6"}, headers=ADMIN)
+            assert [a["n"] for a in older.json()["attempts"]] == [2, 3, 4, 5]
+            first = httpx.get(url, params={"attempts_cursor": "2"}, headers=ADMIN).json()
+            assert ([a["n"] for a in first["attempts"]], first["attempts_cursor"]) == ([1], None)
+            # More of a body on request, up to what the store kept (64 KiB by default).
+            wide = httpx.get(url, params={"attempts": 1, "body_limit": 1048576}, headers=ADMIN)
+            kept = wide.json()["attempts"][0]["request"]
+            assert len(kept["body"].encode()) == 64 * 1024
+            assert kept["body_sha256"] == request["body_sha256"]
+            assert wide.json()["event"].get("body_truncated") is None  # the event is small
+            for params, problem in [
+                ({"attempts": "0"}, "attempts must be an integer 1..100"),
+                ({"body_limit": "lots"}, "body_limit must be an integer 1..1,048,576"),
+                ({"attempts_cursor": "x"}, "attempts_cursor: 'x' is not a cursor"),
+            ]:
+                bad = httpx.get(url, params=params, headers=ADMIN)
+                assert (bad.status_code, problem in bad.json()["error"]) == (400, True)
+        finally:
+            server.stop()

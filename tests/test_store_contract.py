@@ -666,3 +666,20 @@ def test_prune_deletes_only_finished_deliveries_older_than_the_cutoff(check) -> 
         assert sorted((await store.counts()).items()) == [("delivering", 1), ("pending", 1)]
 
     check(body)
+
+
+def test_attempts_page_backwards_from_the_latest(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        d = (await ingest(store, "many")).delivery_id
+        for i in range(7):
+            await store.claim(T0 + i, 1)
+            await store.finish(
+                d, "pending", now=T0 + i, attempt=attempt(d, 500, T0 + i), next_attempt_at=T0 + i
+            )
+        assert [a.n for a in await store.attempts(d)] == [1, 2, 3, 4, 5, 6, 7]
+        assert [a.n for a in await store.attempts(d, limit=3)] == [5, 6, 7]
+        assert [a.n for a in await store.attempts(d, limit=3, before=5)] == [2, 3, 4]
+        assert [a.n for a in await store.attempts(d, limit=3, before=2)] == [1]
+        assert [a.n for a in await store.attempts(d, before=3)] == [1, 2]
+
+    check(body)

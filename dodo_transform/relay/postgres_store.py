@@ -546,14 +546,20 @@ class PostgresStore(AsyncStore):
         row = await self.pool.fetchrow(f"SELECT {_COLS} FROM deliveries WHERE id = $1", delivery_id)
         return _delivery(row) if row is not None else None
 
-    async def attempts(self, delivery_id: int) -> list[Attempt]:
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
         rows = await self.pool.fetch(
             "SELECT a.delivery_id, a.n, a.started_at, a.request, b.stored, a.status_code,"
             " a.response_body, a.duration_ms, a.error FROM attempts a"
             " LEFT JOIN request_bodies b ON b.key = a.body_key"
-            " WHERE a.delivery_id = $1 ORDER BY a.n",
+            " WHERE a.delivery_id = $1 AND ($2::bigint IS NULL OR a.n < $2)"
+            " ORDER BY a.n DESC LIMIT $3",
             delivery_id,
+            before,
+            limit,
         )
+        rows.reverse()
         return [
             Attempt(
                 r["delivery_id"],

@@ -365,14 +365,17 @@ class SqliteStore(Store):
         ).fetchone()
         return _delivery(r) if r else None
 
-    def attempts(self, delivery_id: int) -> list[Attempt]:
+    def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
         rows = self._db.execute(
             "SELECT a.delivery_id, a.n, a.started_at, a.request, b.stored, a.status_code,"
             " a.response_body, a.duration_ms, a.error FROM attempts a"
             " LEFT JOIN request_bodies b ON b.key = a.body_key"
-            " WHERE a.delivery_id = ? ORDER BY a.n",
-            (delivery_id,),
+            " WHERE a.delivery_id = ? AND (? IS NULL OR a.n < ?) ORDER BY a.n DESC LIMIT ?",
+            (delivery_id, before, before, -1 if limit is None else limit),
         ).fetchall()
+        rows.reverse()
         return [
             Attempt(r[0], r[1], r[2], unpack_request(r[3], r[4]), r[5], r[6], r[7], r[8])
             for r in rows

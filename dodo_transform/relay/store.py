@@ -277,7 +277,11 @@ class Store(abc.ABC):
     def get_delivery(self, delivery_id: int) -> Delivery | None: ...
 
     @abc.abstractmethod
-    def attempts(self, delivery_id: int) -> list[Attempt]: ...
+    def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
+        """A delivery's attempts in order; with ``limit``, only the latest ``limit`` of those
+        numbered below ``before`` (a page of a long history)."""
 
     @abc.abstractmethod
     def list_deliveries(
@@ -423,7 +427,9 @@ class AsyncStore(abc.ABC):
     async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
 
     @abc.abstractmethod
-    async def attempts(self, delivery_id: int) -> list[Attempt]: ...
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]: ...
 
     @abc.abstractmethod
     async def list_deliveries(
@@ -575,8 +581,10 @@ class ThreadedStore(AsyncStore):
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
         return await self._call(self._store.get_delivery, delivery_id)
 
-    async def attempts(self, delivery_id: int) -> list[Attempt]:
-        return await self._call(self._store.attempts, delivery_id)
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
+        return await self._call(self._store.attempts, delivery_id, limit=limit, before=before)
 
     async def list_deliveries(
         self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
@@ -638,15 +646,16 @@ def bound_body(request: Mapping[str, Any], limit: int) -> dict[str, Any]:
     body = request.get("body")
     if not isinstance(body, str):
         return dict(request)
-    data = body.encode("utf-8")
+    data = body.encode("utf-8", errors="surrogatepass")
     if len(data) <= limit:
         return dict(request)
+    # A body cut before (in the store) keeps the length and hash of the whole one.
     return {
         **request,
         "body": data[:limit].decode("utf-8", errors="ignore"),
         "body_truncated": True,
-        "body_bytes": len(data),
-        "body_sha256": hashlib.sha256(data).hexdigest(),
+        "body_bytes": request.get("body_bytes", len(data)),
+        "body_sha256": request.get("body_sha256", hashlib.sha256(data).hexdigest()),
     }
 
 
@@ -655,7 +664,7 @@ def without_body(request: Mapping[str, Any] | None) -> dict[str, Any] | None:
     instead (a delivery's transform record then costs the same whatever the handler returns)."""
     if request is None or not isinstance(request.get("body"), str):
         return dict(request) if request is not None else None
-    data = request["body"].encode("utf-8")
+    data = request["body"].encode("utf-8", errors="surrogatepass")
     out = {k: v for k, v in request.items() if k != "body"}
     return {**out, "body_bytes": len(data), "body_sha256": hashlib.sha256(data).hexdigest()}
 
@@ -677,7 +686,7 @@ def pack_request(request: Mapping[str, Any] | None) -> PackedRequest:
     body = request.get("body")
     if not isinstance(body, str):
         return PackedRequest(dumps(dict(request)))
-    data = body.encode("utf-8")
+    data = body.encode("utf-8", errors="surrogatepass")
     record = dumps({k: v for k, v in request.items() if k != "body"})
     return PackedRequest(record, hashlib.sha256(data).hexdigest(), zlib.compress(data))
 
@@ -692,7 +701,8 @@ def unpack_request(record: str | None, stored: bytes | None) -> dict[str, Any] |
         return request
     head = {k: v for k, v in request.items() if k not in BODY_MARKERS}
     tail = {k: v for k, v in request.items() if k in BODY_MARKERS}
-    return {**head, "body": zlib.decompress(stored).decode("utf-8"), **tail}
+    text = zlib.decompress(stored).decode("utf-8", errors="surrogatepass")
+    return {**head, "body": text, **tail}
 
 
 def dumps(value: Any) -> str:
