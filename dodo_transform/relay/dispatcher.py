@@ -48,6 +48,7 @@ from .store import (
     Outcome,
     Status,
     bound_body,
+    cap_text,
     truncate_body,
     without_body,
 )
@@ -378,12 +379,16 @@ class Dispatcher:
         # The body is the attempts' to keep (cut at max_stored_body_bytes): the delivery's
         # record of the transform keeps its length and hash, whatever the handler returned.
         record["request"] = without_body(record["request"])
+        if record["error"] is not None:  # a handler may throw a message of megabytes
+            record["error"] = {
+                k: cap_text(v) if isinstance(v, str) else v for k, v in record["error"].items()
+            }
         if decision.status == "cancelled":
             await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
         if decision.status == "error" or decision.request is None:
             err = decision.error
-            msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
+            msg = cap_text(f"{err.kind}: {err.message}") if err else "transform produced no request"
             await self._finish(
                 d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )
