@@ -183,6 +183,11 @@ def test_retention_deletes_what_is_older_than_the_window_while_the_server_runs(
             assert status(old_pending) == "pending"  # never deleted, whatever its age
             assert status(recent) == "succeeded"
             assert len(target.received) == 3  # nothing was sent again
+            # A reload (POST /reload, SIGHUP) changes the window at once: 0 keeps everything.
+            text = config.path.read_text().replace("retention_days = 30", "retention_days = 0")
+            config.path.write_text(text)
+            assert httpx.post(f"{server.url}/reload", headers=ADMIN).status_code == 200
+            assert retention.days == 0
         finally:
             server.stop()
     store = SqliteStore(config.server.database)

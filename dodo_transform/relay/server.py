@@ -431,6 +431,8 @@ class App:
         self.dispatcher.config = new
         self.handlers.replace(new.endpoints)
         self.health.disable_after = new.server.disable_endpoint_after
+        if self.retention is not None:
+            self.retention.days = new.server.retention_days
         if self.alerts is not None:
             self.alerts.configure(new.alerts)
         log.warning("config %s reloaded: endpoints %s", new.path, ", ".join(new.endpoints))
