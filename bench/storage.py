@@ -7,12 +7,16 @@ the stored-body limit matters. Webhooks are posted, signed, at ``--rate`` per se
 ``--minutes``; every ``--sample`` seconds the file's size (main file and WAL), the rows kept
 and the free pages are printed.
 
+Then retention's batches alone: how long a prune of 50 deliveries (each with two
+attempts of a 64 KiB body of random hex, which compresses to about half) holds SQLite's
+write lock, which is the longest a webhook being received waits for it.
+
 Run twice: with retention on a small window (``--window`` seconds: `retention_days` is
 window / 86400, checked every 2 s), and with ``--window 0`` (retention off: what the file
 did before), to compare.
 
 Usage: .venv/bin/python bench/storage.py [--minutes 3] [--rate 40] [--window 45]
-       [--fail-every 10] [--sample 15]
+       [--fail-every 10] [--sample 15] [--no-soak]
 """
 
 from __future__ import annotations
@@ -168,6 +172,40 @@ def soak(minutes: float, rate: float, window: float, fail_every: int, sample: fl
         print(f"after stop: file {main / 1e6:.1f} MB, {posted[0]:,} webhooks posted")
 
 
+def batch_time(deliveries: int = 1000) -> None:
+    import os
+    import statistics
+
+    from dodo_transform.relay.sqlite_store import SqliteStore
+    from dodo_transform.relay.store import PRUNE_BATCH, Attempt, bound_body
+
+    batch = PRUNE_BATCH
+    with tempfile.TemporaryDirectory() as tmp_name:
+        store = SqliteStore(Path(tmp_name) / "batch.db")
+        t0 = 1_700_000_000.0
+        for i in range(deliveries):
+            d = store.ingest("ep", f"m{i}", "t", b"{}" * 500, {}, f"k{i}", False, t0).delivery_id
+            for n in range(2):
+                store.claim(t0, 1)
+                body = {"method": "POST", "url": "http://t/", "body": os.urandom(50_000).hex()}
+                a = Attempt(d, 0, t0, bound_body(body, 64 * 1024), 500, "{}", 1.0, None)
+                store.finish(d, "failed" if n else "pending", now=t0, attempt=a, next_attempt_at=t0)
+        size = store.path.stat().st_size
+        times = []
+        while True:
+            start = time.perf_counter()
+            n = store.prune(t0 + 1, batch)
+            times.append((time.perf_counter() - start) * 1000)
+            if n < batch:
+                break
+        store.close()
+        print(
+            f"\nretention batches of {batch} ({deliveries:,} deliveries, {size / 1e6:.0f} MB):"
+            f" median {statistics.median(times):.0f} ms, max {max(times):.0f} ms per batch"
+            f" (prune and incremental vacuum); file after: {store.path.stat().st_size / 1e6:.1f} MB"
+        )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--minutes", type=float, default=3.0)
@@ -175,8 +213,11 @@ def main() -> None:
     p.add_argument("--window", type=float, default=45.0, help="retention, seconds (0: off)")
     p.add_argument("--fail-every", type=int, default=10)
     p.add_argument("--sample", type=float, default=15.0, help="seconds between rows")
+    p.add_argument("--no-soak", action="store_true", help="only the batch timing")
     args = p.parse_args()
-    soak(args.minutes, args.rate, args.window, args.fail_every, args.sample)
+    if not args.no_soak:
+        soak(args.minutes, args.rate, args.window, args.fail_every, args.sample)
+    batch_time()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ BODY_MARKERS = ("body_truncated", "body_bytes", "body_sha256")
 ERROR_MAX = 4096
 # Finished deliveries whose last change is older than the retention window are deleted this
 # many at a time: one short transaction each, so ingest never waits long for the write lock.
-PRUNE_BATCH = 200
+PRUNE_BATCH = 50
 # The owner of every claim in an embedded (one-process) store.
 LOCAL_OWNER = "local"
 # How long a claim lasts unless renewed: an instance that dies holds its deliveries this long.
