@@ -1,0 +1,89 @@
+"""Array.prototype.sort and toSorted: V8's TimSort, the same result and the same comparator calls
+as Node 20 for any comparator, consistent or not (sandbox/js/sort.js)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dodo_transform import Limits
+from dodo_transform.transform import transform
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "sort_cases.json"
+GENERATOR = ROOT / "tests" / "tools" / "gen_sort_cases.js"
+RUNNER = (ROOT / "tests" / "tools" / "sort_runner.js").read_text(encoding="utf-8")
+REFERENCE = json.loads(DATA.read_text(encoding="utf-8"))
+
+
+def run_cases(cases: list[dict]) -> list[dict]:
+    handler = (
+        RUNNER + "\nfunction handler(w) { w.payload = w.payload.data.map(runSortCase); return w }"
+    )
+    d = transform(
+        handler,
+        json.dumps(
+            {"type": "x", "data": [{k: c[k] for k in ("input", "cmp", "method")} for c in cases]}
+        ),
+        limits=Limits(time_ms=60_000, memory_bytes=256 << 20),
+    )
+    assert d.status == "ok", d.error
+    return d.request.json()
+
+
+def test_random_arrays_and_comparators_sort_as_in_node():
+    cases = REFERENCE["cases"]
+    got = run_cases(cases)
+    wrong = [(c, g) for c, g in zip(cases, got, strict=True) if c["expected"] != g]
+    assert not wrong, f"{len(wrong)} of {len(cases)} differ, e.g. {wrong[:2]}"
+
+
+def run(expr: str) -> object:
+    d = transform(f"function handler(w) {{\n  w.payload = {expr};\n  return w }}", '{"type": "x"}')
+    assert d.status == "ok", d.error
+    return d.request.json()
+
+
+@pytest.mark.parametrize(
+    "expr,node",
+    [
+        # The issue's example: a boolean comparator is not an order; V8 leaves this as it is.
+        ("[3, 1, 2].sort((a, b) => a > b)", [3, 1, 2]),
+        ("[5, 1, 4, 2, 3].sort(() => -1)", [3, 2, 4, 1, 5]),
+        ("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].sort(() => 1)", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
+        ("[10, 9, 1, 100, undefined, , 'b', 'B'].sort()", [1, 10, 100, 9, "B", "b", None, None]),
+        ("[3, 1, 2].toSorted((a, b) => a > b ? 1 : -1)", [1, 2, 3]),
+    ],
+)
+def test_minimal_examples_give_node_results(expr, node):
+    assert run(expr) == node
+
+
+def test_a_throwing_comparator_leaves_the_array_as_it_was():
+    got = run(
+        "(() => { const a = [3, 1, 2]; let e; try { a.sort(() => { throw new Error('no'); }); }"
+        " catch (x) { e = x.message; } return [a, e]; })()"
+    )
+    assert got == [[3, 1, 2], "no"]
+
+
+def test_a_non_function_comparator_is_v8s_type_error():
+    d = transform("function handler(w) { [1, 2].sort(1); return w }", '{"type": "x"}')
+    assert d.error.kind == "exception"
+    assert d.error.message == (
+        "TypeError: The comparison function must be either a function or undefined"
+    )
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
+def test_reference_matches_node_today():
+    out = subprocess.run(
+        ["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout)["cases"] == REFERENCE["cases"], (
+        "regenerate: node tests/tools/gen_sort_cases.js > tests/data/sort_cases.json"
+    )
