@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "PRELUDE", "SORT", "SOURCES"]
+__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "MATH", "PRELUDE", "SORT", "SOURCES"]
 
 
 def _js(name: str) -> str:
@@ -36,6 +36,7 @@ CLOCK = _js("clock.js")
 CONSOLE = _js("console.js")
 COLLATE = _js("collate.js")
 SORT = _js("sort.js")
+MATH = _js("math.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -44,4 +45,5 @@ SOURCES = {
     "console": CONSOLE,
     "collate": COLLATE,
     "sort": SORT,
+    "math": MATH,
 }
