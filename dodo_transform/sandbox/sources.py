@@ -6,7 +6,18 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "MATH", "PRELUDE", "SORT", "SOURCES"]
+__all__ = [
+    "CLOCK",
+    "COLLATE",
+    "CONSOLE",
+    "INTL",
+    "LIB",
+    "MATH",
+    "PRELUDE",
+    "RADIX",
+    "SORT",
+    "SOURCES",
+]
 
 
 def _js(name: str) -> str:
@@ -37,6 +48,7 @@ CONSOLE = _js("console.js")
 COLLATE = _js("collate.js")
 SORT = _js("sort.js")
 MATH = _js("math.js")
+RADIX = _js("radix.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -46,4 +58,5 @@ SOURCES = {
     "collate": COLLATE,
     "sort": SORT,
     "math": MATH,
+    "radix": RADIX,
 }

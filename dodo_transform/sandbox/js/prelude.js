@@ -4,10 +4,10 @@
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
 // first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, sortSource, mathSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, sortSource, mathSource, radixSource, P) {
   "use strict";
   delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
-  delete globalThis.__dodo_sort, delete globalThis.__dodo_math;
+  delete globalThis.__dodo_sort, delete globalThis.__dodo_math, delete globalThis.__dodo_radix;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -23,7 +23,7 @@
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, sort: sortSource, math: mathSource };
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, sort: sortSource, math: mathSource, radix: radixSource };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
@@ -54,14 +54,31 @@
     const fn = { [name]() { return reflectApply(load()[key], this, [fn, arguments]); } }[name];
     method(obj, name, fn);
   }
-  // Built-ins V8 computes differently (sort.js): the stub compiles its source on first call.
+  // Built-ins V8 computes differently (sort.js, radix.js): a stub compiles its source on first
+  // call; numbers in radix 10 never need it.
   const cold = { __proto__: null };
+  const numberToString = Number.prototype.toString, realParseInt = parseInt;
+  function coldLoad(source) {
+    return cold[source] || (cold[source] = compiled(source)({
+      __proto__: null, numberToString, numberValueOf: P.NumberPrototypeValueOf, parseIntOriginal: realParseInt, reflectApply,
+    }));
+  }
   function coldStub(obj, name, source) {
-    const fn = { [name]() { return reflectApply((cold[source] || (cold[source] = compiled(source)()))[name], this, arguments); } }[name];
+    const fn = { [name]() { return reflectApply(coldLoad(source)[name], this, arguments); } }[name];
     method(obj, name, fn);
   }
   coldStub(Array.prototype, "sort", "sort");
   coldStub(Array.prototype, "toSorted", "sort");
+  method(Number.prototype, "toString", { toString(radix) {
+    if (radix === undefined || radix === 10) return reflectApply(numberToString, this, []);
+    return reflectApply(coldLoad("radix").toString, this, arguments);
+  } }.toString);
+  const parseIntStub = { parseInt(string, radix) {
+    if (radix === undefined || radix === 10 || radix === 16) return realParseInt(string, radix);
+    return coldLoad("radix").parseInt(string, radix);
+  } }.parseInt;
+  method(globalThis, "parseInt", parseIntStub);
+  method(Number, "parseInt", parseIntStub);
   // Math gets V8's algorithms (math.js) the first time a handler touches it.
   const RealMath = Math;
   lazyGlobal("Math", () => compiled("math")(RealMath, method));
@@ -118,4 +135,4 @@
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_sort, __dodo_math, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_sort, __dodo_math, __dodo_radix, /*@PRIMORDIALS@*/)
