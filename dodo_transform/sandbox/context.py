@@ -11,7 +11,7 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import CLOCK, COLLATE, CONSOLE, INTL, LIB, MATH, PRELUDE, RADIX, SORT, SOURCES
+from .sources import CLOCK, COLLATE, CONSOLE, DATES, INTL, LIB, MATH, PRELUDE, RADIX, SORT, SOURCES
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -57,6 +57,7 @@ class Warm:
         self.ctx.set("__dodo_sort", SORT)
         self.ctx.set("__dodo_math", MATH)
         self.ctx.set("__dodo_radix", RADIX)
+        self.ctx.set("__dodo_dates", DATES)
         self.host = self.ctx.eval(PRELUDE)
 
     def prepare(

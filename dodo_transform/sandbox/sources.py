@@ -49,6 +49,7 @@ COLLATE = _js("collate.js")
 SORT = _js("sort.js")
 MATH = _js("math.js")
 RADIX = _js("radix.js")
+DATES = _js("dates.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -59,4 +60,5 @@ SOURCES = {
     "sort": SORT,
     "math": MATH,
     "radix": RADIX,
+    "dates": DATES,
 }

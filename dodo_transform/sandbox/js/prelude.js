@@ -4,10 +4,10 @@
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
 // first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, sortSource, mathSource, radixSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, sortSource, mathSource, radixSource, datesSource, P) {
   "use strict";
   delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
-  delete globalThis.__dodo_sort, delete globalThis.__dodo_math, delete globalThis.__dodo_radix;
+  delete globalThis.__dodo_sort, delete globalThis.__dodo_math, delete globalThis.__dodo_radix, delete globalThis.__dodo_dates;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -23,7 +23,7 @@
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, sort: sortSource, math: mathSource, radix: radixSource };
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, sort: sortSource, math: mathSource, radix: radixSource, dates: datesSource };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
@@ -79,6 +79,23 @@
   } }.parseInt;
   method(globalThis, "parseInt", parseIntStub);
   method(Number, "parseInt", parseIntStub);
+  // Date reads text as V8 does (dates.js); a plain ISO timestamp, where QuickJS agrees, stays fast.
+  const reflectConstruct = Reflect.construct, regexpExec = RegExp.prototype.exec, dateParse = RealDate.parse;
+  const PLAIN_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?Z)?$/;
+  function parseDate(text) {
+    return reflectApply(regexpExec, PLAIN_ISO, [text]) !== null ? dateParse(text) : coldLoad("dates")(text);
+  }
+  const DateCtor = function Date(year, monthIndex, day, hours, minutes, seconds, ms) {
+    if (new.target === undefined) return RealDate();
+    if (arguments.length === 1 && typeof year === "string") return reflectConstruct(RealDate, [parseDate(year)], new.target);
+    return reflectConstruct(RealDate, arguments, new.target);
+  };
+  defineProperty(DateCtor, "prototype", { __proto__: null, value: dateProto, writable: false, enumerable: false, configurable: false });
+  method(dateProto, "constructor", DateCtor);
+  method(DateCtor, "now", RealDate.now);
+  method(DateCtor, "parse", { parse(text) { return parseDate(`${text}`); } }.parse);
+  method(DateCtor, "UTC", RealDate.UTC);
+  method(globalThis, "Date", DateCtor);
   // Math gets V8's algorithms (math.js) the first time a handler touches it.
   const RealMath = Math;
   lazyGlobal("Math", () => compiled("math")(RealMath, method));
@@ -131,8 +148,8 @@
     if (op === "intl") return void load().loadIntl();
     if (arg !== null) {
       logs.now = arg;
-      compiled("clock")(RealDate, method, arg);
+      compiled("clock")(DateCtor, method, arg);
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_sort, __dodo_math, __dodo_radix, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_sort, __dodo_math, __dodo_radix, __dodo_dates, /*@PRIMORDIALS@*/)
