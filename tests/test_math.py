@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dodo_transform import Limits
+from dodo_transform.sandbox.sources import v8_builtins
 from dodo_transform.transform import transform
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,3 +94,20 @@ def test_reference_matches_node_today():
     assert json.loads(out.stdout)["outputs"] == REFERENCE["outputs"], (
         "regenerate: node tests/tools/gen_math_cases.js > tests/data/math_cases.json"
     )
+
+
+@pytest.mark.parametrize(
+    "text,installed",
+    [
+        ("Math.pow(10, -5)", ("math",)),
+        ("const { pow } = Math", ("math",)),
+        ("Math.round(Math.max(a, b) * 100) / 100", ()),  # exact in both engines
+        ("tags.sort()", ("sort",)),
+        ("n.toString(16) + parseInt(s)", ("radix",)),
+        ("n.toString()", ()),
+        ("new Date(webhook.payload.timestamp)", ("dates",)),
+        ("new Date().toISOString() + Date.now()", ()),  # never reads text
+    ],
+)
+def test_v8_builtins_are_installed_for_handlers_that_name_them(text, installed):
+    assert v8_builtins(text) == installed

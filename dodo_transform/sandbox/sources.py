@@ -3,21 +3,11 @@ sources it compiles on first use (see ``js/prelude.js``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 
-__all__ = [
-    "CLOCK",
-    "COLLATE",
-    "CONSOLE",
-    "INTL",
-    "LIB",
-    "MATH",
-    "PRELUDE",
-    "RADIX",
-    "SORT",
-    "SOURCES",
-]
+__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "PRELUDE", "SOURCES", "V8", "v8_builtins"]
 
 
 def _js(name: str) -> str:
@@ -35,6 +25,12 @@ def _js_escape(m: re.Match[str]) -> str:
     return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
 
 
+def _js_lean(name: str) -> str:
+    # These travel as compiled bytecode that keeps its source text: whole-line comments,
+    # which are for the reader, are left out of what every such context reads.
+    return "\n".join(ln for ln in _js(name).split("\n") if not ln.lstrip().startswith("//"))
+
+
 def _load_prelude() -> str:
     primordials = _js("primordials.js").strip().rstrip(";")
     return _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
@@ -46,10 +42,6 @@ INTL = _js("intl.js")
 CLOCK = _js("clock.js")
 CONSOLE = _js("console.js")
 COLLATE = _js("collate.js")
-SORT = _js("sort.js")
-MATH = _js("math.js")
-RADIX = _js("radix.js")
-DATES = _js("dates.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -57,8 +49,35 @@ SOURCES = {
     "clock": CLOCK,
     "console": CONSOLE,
     "collate": COLLATE,
-    "sort": SORT,
-    "math": MATH,
-    "radix": RADIX,
-    "dates": DATES,
+    "dates": _js_lean("dates.js"),
 }
+
+
+# V8's versions of built-ins that QuickJS computes differently, and what in a handler's text
+# names them. The host installs them before the handler's code (context.py), compiled, for the
+# handlers that name them; date.js's parser, dates.js, goes in as text, compiled only when a Date
+# meets text that is not a plain ISO timestamp. A built-in reached without its name in the text
+# (`[]["so" + "rt"]`) keeps QuickJS's behaviour.
+V8 = {
+    "sort": _js_lean("sort.js"),
+    "math": _js_lean("math.js"),
+    "radix": _js_lean("radix.js"),
+    "dates": _js_lean("date.js"),
+}
+_NAMES = {
+    "sort": re.compile(r"\bsort\b|\btoSorted\b"),
+    # Math's members that are exact in both engines do not count.
+    "math": re.compile(
+        r"\bMath\b(?!\s*\.\s*(?:abs|ceil|clz32|floor|fround|imul|max|min|random|round|sign|sqrt"
+        r"|trunc|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
+    ),
+    "radix": re.compile(r"\bparseInt\b|\btoString\s*\(\s*[^\s)]"),
+    # `new Date()`, `Date.now()` and `Date.UTC(...)` never read text.
+    "dates": re.compile(r"\bDate\b(?!\s*\(\s*\)|\s*\.\s*(?:now|UTC)\b)"),
+}
+
+
+@functools.lru_cache(maxsize=512)
+def v8_builtins(handler_source: str) -> tuple[str, ...]:
+    """The V8 built-ins (keys of ``V8``) a handler's text names."""
+    return tuple(name for name, pattern in _NAMES.items() if pattern.search(handler_source))

@@ -3,7 +3,8 @@
 // Safari"): month names, RFC 2822, toString() output, US dates, AM/PM, zone names, a no-break
 // space or a trailing newline, a lower-case "t"/"z"; and V8's refusals ("+00" offsets,
 // "2025-216"). Time without a zone is local time, which in the sandbox is UTC.
-// Compiled on first use (prelude.js's Date); returns parse(text) -> time value or NaN.
+// Compiled the first time a handler's Date meets such text (prelude.js's v8); returns
+// parse(text) -> time value or NaN.
 (function () {
   "use strict";
   const NONE = 2147483647;  // kNone

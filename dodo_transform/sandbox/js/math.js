@@ -3,9 +3,11 @@
 // QuickJS calls the C library, whose results differ in the last bit for a few percent of
 // inputs. These are the same algorithms on the same IEEE doubles, reading and writing the
 // two 32-bit halves of a double through a typed-array view where fdlibm does.
-// Compiled on first use of `Math` (prelude.js), then installed over Math's functions.
-(function (MathObject, method) {
+// Installed over Math's functions before the handler's code by the host, for handlers that name
+// Math (prelude.js's v8).
+(function (deps) {
   "use strict";
+  const MathObject = Math, method = deps.method;
   const sqrt = MathObject.sqrt, floor = MathObject.floor;
   const view = new Float64Array(1), words = new Int32Array(view.buffer);  // little-endian
   const NaN_ = 0 / 0, INF = 1 / 0;
@@ -1125,5 +1127,4 @@
   method(MathObject, "atan2", { atan2(yv, x) { yv = +yv; return atan2(yv, +x); } }.atan2);
   method(MathObject, "pow", { pow(x, yv) { x = +x; return pow(x, +yv); } }.pow);
   method(MathObject, "hypot", hypot);
-  return MathObject;
 })

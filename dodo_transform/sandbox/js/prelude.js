@@ -4,10 +4,9 @@
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
 // first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, sortSource, mathSource, radixSource, datesSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
   "use strict";
   delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
-  delete globalThis.__dodo_sort, delete globalThis.__dodo_math, delete globalThis.__dodo_radix, delete globalThis.__dodo_dates;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -23,7 +22,7 @@
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, sort: sortSource, math: mathSource, radix: radixSource, dates: datesSource };
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
@@ -54,53 +53,17 @@
     const fn = { [name]() { return reflectApply(load()[key], this, [fn, arguments]); } }[name];
     method(obj, name, fn);
   }
-  // Built-ins V8 computes differently (sort.js, radix.js): a stub compiles its source on first
-  // call; numbers in radix 10 never need it.
-  const cold = { __proto__: null };
-  const numberToString = Number.prototype.toString, realParseInt = parseInt;
-  function coldLoad(source) {
-    return cold[source] || (cold[source] = compiled(source)({
-      __proto__: null, numberToString, numberValueOf: P.NumberPrototypeValueOf, parseIntOriginal: realParseInt, reflectApply,
-    }));
-  }
-  function coldStub(obj, name, source) {
-    const fn = { [name]() { return reflectApply(coldLoad(source)[name], this, arguments); } }[name];
-    method(obj, name, fn);
-  }
-  coldStub(Array.prototype, "sort", "sort");
-  coldStub(Array.prototype, "toSorted", "sort");
-  method(Number.prototype, "toString", { toString(radix) {
-    if (radix === undefined || radix === 10) return reflectApply(numberToString, this, []);
-    return reflectApply(coldLoad("radix").toString, this, arguments);
-  } }.toString);
-  const parseIntStub = { parseInt(string, radix) {
-    if (radix === undefined || radix === 10 || radix === 16) return realParseInt(string, radix);
-    return coldLoad("radix").parseInt(string, radix);
-  } }.parseInt;
-  method(globalThis, "parseInt", parseIntStub);
-  method(Number, "parseInt", parseIntStub);
-  // Date reads text as V8 does (dates.js); a plain ISO timestamp, where QuickJS agrees, stays fast.
-  const reflectConstruct = Reflect.construct, regexpExec = RegExp.prototype.exec, dateParse = RealDate.parse;
-  const PLAIN_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])(?:T(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?Z)?$/;
-  function parseDate(text) {
-    return reflectApply(regexpExec, PLAIN_ISO, [text]) !== null ? dateParse(text) : coldLoad("dates")(text);
-  }
-  const DateCtor = function Date(year, monthIndex, day, hours, minutes, seconds, ms) {
-    if (new.target === undefined) return RealDate();
-    if (arguments.length === 1 && typeof year === "string") return reflectConstruct(RealDate, [parseDate(year)], new.target);
-    return reflectConstruct(RealDate, arguments, new.target);
-  };
-  defineProperty(DateCtor, "prototype", { __proto__: null, value: dateProto, writable: false, enumerable: false, configurable: false });
-  method(dateProto, "constructor", DateCtor);
-  method(DateCtor, "now", RealDate.now);
-  method(DateCtor, "parse", { parse(text) { return parseDate(`${text}`); } }.parse);
-  method(DateCtor, "UTC", RealDate.UTC);
-  method(globalThis, "Date", DateCtor);
-  // Math gets V8's algorithms (math.js) the first time a handler touches it.
-  const RealMath = Math;
-  lazyGlobal("Math", () => compiled("math")(RealMath, method));
   // console is built on first use (console.js): most production handlers never log.
   lazyGlobal("console", () => compiled("console")(method, logs, load));
+  // V8's versions of the built-ins QuickJS computes differently (sort.js, math.js, radix.js,
+  // date.js), installed by the host before the handler's code, only for handlers whose text
+  // names them (sources.py): other handlers pay nothing for them.
+  let clockDate = RealDate;
+  function v8(install, datesText) {
+    if (datesText !== null) sources.dates = datesText;  // date.js's parser, compiled if needed
+    const date = install({ __proto__: null, method, reflectApply, defineProperty, compiled, RealDate, NumberPrototypeValueOf: P.NumberPrototypeValueOf });
+    if (date !== undefined) clockDate = date;
+  }
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -146,10 +109,11 @@
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
+    if (op === "v8") return void v8(arg, value);
     if (arg !== null) {
       logs.now = arg;
-      compiled("clock")(DateCtor, method, arg);
+      compiled("clock")(clockDate, method, arg);
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_sort, __dodo_math, __dodo_radix, __dodo_dates, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, /*@PRIMORDIALS@*/)

@@ -4,10 +4,12 @@
 // even; integer digits past 2^53 written as zeros) and its parseInt for radixes that are
 // neither 10 nor a power of two (32-bit chunks, so the rounding error accumulates as in V8).
 // Radix 10 and the powers of two are exact in both engines and stay QuickJS's.
-// Compiled on first use (prelude.js's stubs).
+// Installed before the handler's code by the host, for handlers that name parseInt or call
+// toString with an argument (prelude.js's v8).
 (function (deps) {
   "use strict";
-  const { numberToString, numberValueOf, parseIntOriginal, reflectApply } = deps;
+  const { method, reflectApply } = deps, numberValueOf = deps.NumberPrototypeValueOf;
+  const numberToString = Number.prototype.toString, parseIntOriginal = parseInt;
   const floor = (x) => x - (x % 1);  // x >= 0 here; Math may be a handler's by now
   const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz";
   const view = new Float64Array(1), words = new Uint32Array(view.buffer);
@@ -98,7 +100,7 @@
     }
   }
 
-  return {
+  const impl = {
     toString(radix) {
       const x = reflectApply(numberValueOf, this, []);
       const n = radix === undefined ? 10 : +radix;
@@ -127,4 +129,7 @@
       return negative ? -result : result;
     },
   };
+  method(Number.prototype, "toString", impl.toString);
+  method(globalThis, "parseInt", impl.parseInt);
+  method(Number, "parseInt", impl.parseInt);
 })

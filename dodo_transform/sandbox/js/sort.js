@@ -3,8 +3,8 @@
 // which only shows with a comparator that is not a consistent order (`(a, b) => a > b`, one
 // that never returns 0, one with side effects): then the result depends on which pairs are
 // compared in which order, so this file makes the same calls in the same order as V8.
-// Compiled on first use (prelude.js's coldStub).
-(function () {
+// Installed before the handler's code by the host, for handlers that name sort (prelude.js's v8).
+(function (deps) {
   "use strict";
   const TypeErrorCtor = TypeError, RangeErrorCtor = RangeError, ObjectCtor = Object;
   const ArrayCtor = Array, setProto = Object.setPrototypeOf, apply = Reflect.apply;
@@ -383,7 +383,7 @@
     return n < 9007199254740991 ? n - (n % 1) : 9007199254740991;
   }
 
-  return {
+  const impl = {
     sort(comparefn) {
       checkComparator(comparefn);
       const obj = toObject(this);
@@ -425,4 +425,6 @@
       return out;
     },
   };
+  deps.method(Array.prototype, "sort", impl.sort);
+  deps.method(Array.prototype, "toSorted", impl.toSorted);
 })
