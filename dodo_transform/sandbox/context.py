@@ -16,6 +16,9 @@ from .sources import CLOCK, COLLATE, CONSOLE, INTL, LIB, PRELUDE, SOURCES, V8, v
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
 
+_DEFAULT_CAPS = (Limits.max_log_lines, Limits.max_log_bytes)
+
+
 class PreloadFailed(Exception):
     """Handing a context its cold-path sources failed; the handler's code has not run."""
 
@@ -82,6 +85,9 @@ class Warm:
                     # date.js's parser goes in as text (rarely compiled), unless provided above.
                     text = SOURCES["dates"] if name == "dates" and "dates" not in loads else None
                     self.host("v8", self.ctx.eval(V8[name]), text)
+                caps = (self.limits.max_log_lines, self.limits.max_log_bytes)
+                if caps != _DEFAULT_CAPS:  # prelude.js starts with the defaults
+                    self.host("caps", *caps)
                 self.runner = self.host("start", now_ms)
                 if "intl" in loads:
                     self.host("intl")
@@ -102,8 +108,12 @@ class Warm:
         self.ctx.close()
 
     def logs_so_far(self, filename: str) -> list[tuple[str, str]]:
+        """What the console kept before a limit stopped the run. The context is spent, so
+        it gets the room to serialise the (capped) log even when its heap is still full."""
         try:
             self.ctx.set_time_limit(0.05)
+            room = 16 * self.limits.max_log_bytes + 4 * 1024 * 1024  # JSON escapes, UTF-16
+            self.ctx.set_memory_limit(self.limits.memory_bytes + room)
             return captured_logs(json.loads(self.host("logs")), self.limits, filename)
         except JSException:
-            return []  # e.g. out of memory: the context cannot even serialise its log
+            return []

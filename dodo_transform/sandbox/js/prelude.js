@@ -20,6 +20,9 @@
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // What the console may still keep (entries, characters); not in the answer. Limits'
+  // defaults (job.py), so the common run pays no call to set them; "caps" sets others.
+  const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
   const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
@@ -54,7 +57,7 @@
     method(obj, name, fn);
   }
   // console is built on first use (console.js): most production handlers never log.
-  lazyGlobal("console", () => compiled("console")(method, logs, load));
+  lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
   // V8's versions of the built-ins QuickJS computes differently (sort.js, math.js, radix.js,
   // date.js), installed by the host before the handler's code, only for handlers whose text
   // names them (sources.py): other handlers pay nothing for them.
@@ -110,6 +113,7 @@
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
     if (op === "v8") return void v8(arg, value);
+    if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
     if (arg !== null) {
       logs.now = arg;
       compiled("clock")(clockDate, method, arg);
