@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
+from node_reference import Reference
 
-from dodo_transform import Limits
-from dodo_transform.transform import transform
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "date_cases.json"
-GENERATOR = ROOT / "tests" / "tools" / "gen_date_cases.js"
-RUNNER = (ROOT / "tests" / "tools" / "date_runner.js").read_text(encoding="utf-8")
-REFERENCE = json.loads(DATA.read_text(encoding="utf-8"))
+REF = Reference("date")
+REFERENCE = REF.data
 
 
 def run(expr: str, now: str | None = None) -> object:
-    d = transform(
-        RUNNER + f"\nfunction handler(w) {{ w.payload = {expr}; return w }}",
-        '{"type": "x"}',
-        now=now,
-        limits=Limits(time_ms=60_000, memory_bytes=256 << 20),
-    )
-    assert d.status == "ok", d.error
-    return d.request.json()
+    return REF.run(expr, now=now)
 
 
 def test_date_texts_parse_to_nodes_time_values():
@@ -87,14 +73,4 @@ def test_the_frozen_clock_keeps_v8s_parsing():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    out = subprocess.run(
-        ["node", str(GENERATOR)],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={"TZ": "UTC", "PATH": "/usr/bin:/bin:/usr/local/bin"},
-    )
-    assert json.loads(out.stdout)["results"] == REFERENCE["results"], (
-        "regenerate: TZ=UTC node tests/tools/gen_date_cases.js > tests/data/date_cases.json"
-    )
+    assert REF.regenerated()["results"] == REFERENCE["results"], REF.stale()

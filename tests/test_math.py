@@ -4,23 +4,16 @@ checked on ~33,000 inputs against Node 20's results (tests/data/math_cases.json)
 from __future__ import annotations
 
 import base64
-import json
 import shutil
 import struct
-import subprocess
-from pathlib import Path
 
 import pytest
+from node_reference import Reference
 
-from dodo_transform import Limits
 from dodo_transform.sandbox.sources import v8_builtins
-from dodo_transform.transform import transform
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "math_cases.json"
-GENERATOR = ROOT / "tests" / "tools" / "gen_math_cases.js"
-RUNNER = (ROOT / "tests" / "tools" / "math_runner.js").read_text(encoding="utf-8")
-REFERENCE = json.loads(DATA.read_text(encoding="utf-8"))
+REF = Reference("math")
+REFERENCE = REF.data
 
 
 def doubles(b64: str) -> list[float]:
@@ -33,19 +26,9 @@ def bits(b64: str) -> list[bytes]:
     return [raw[i : i + 8] for i in range(0, len(raw), 8)]
 
 
-def sandbox_run(expr: str) -> dict:
-    d = transform(
-        RUNNER + f"\nfunction handler(w) {{ w.payload = {expr}; return w }}",
-        '{"type": "x"}',
-        limits=Limits(time_ms=60_000, memory_bytes=256 << 20),
-    )
-    assert d.status == "ok", d.error
-    return d.request.json()
-
-
 @pytest.fixture(scope="module")
 def ours() -> dict:
-    return sandbox_run("mathRun(MATH_FUNCTIONS)")
+    return REF.run("mathRun(MATH_FUNCTIONS)")
 
 
 @pytest.mark.parametrize("fn", list(REFERENCE["outputs"]))
@@ -83,17 +66,12 @@ def test_results_are_v8s_bit_for_bit(ours, fn):
     ],
 )
 def test_minimal_examples_print_what_node_prints(expr, node):
-    assert sandbox_run(expr) == node
+    assert REF.run(expr) == node
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    out = subprocess.run(
-        ["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(out.stdout)["outputs"] == REFERENCE["outputs"], (
-        "regenerate: node tests/tools/gen_math_cases.js > tests/data/math_cases.json"
-    )
+    assert REF.regenerated()["outputs"] == REFERENCE["outputs"], REF.stale()
 
 
 @pytest.mark.parametrize(

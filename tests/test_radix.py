@@ -4,31 +4,19 @@ already equal, is checked with them."""
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
+from node_reference import Reference
 
-from dodo_transform import Limits
 from dodo_transform.transform import transform
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "radix_cases.json"
-GENERATOR = ROOT / "tests" / "tools" / "gen_radix_cases.js"
-RUNNER = (ROOT / "tests" / "tools" / "radix_runner.js").read_text(encoding="utf-8")
-REFERENCE = json.loads(DATA.read_text(encoding="utf-8"))
+REF = Reference("radix")
+REFERENCE = REF.data
 
 
 def run(expr: str) -> object:
-    d = transform(
-        RUNNER + f"\nfunction handler(w) {{ w.payload = {expr}; return w }}",
-        '{"type": "x"}',
-        limits=Limits(time_ms=60_000, memory_bytes=256 << 20),
-    )
-    assert d.status == "ok", d.error
-    return d.request.json()
+    return REF.run(expr)
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +63,4 @@ def test_a_bad_radix_is_still_a_range_error():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    out = subprocess.run(
-        ["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(out.stdout)["results"] == REFERENCE["results"], (
-        "regenerate: node tests/tools/gen_radix_cases.js > tests/data/radix_cases.json"
-    )
+    assert REF.regenerated()["results"] == REFERENCE["results"], REF.stale()

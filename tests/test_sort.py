@@ -5,24 +5,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
+from node_reference import Reference
 
 from dodo_transform import Limits
 from dodo_transform.transform import transform
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "tests" / "data" / "sort_cases.json"
-GENERATOR = ROOT / "tests" / "tools" / "gen_sort_cases.js"
-RUNNER = (ROOT / "tests" / "tools" / "sort_runner.js").read_text(encoding="utf-8")
-REFERENCE = json.loads(DATA.read_text(encoding="utf-8"))
+REF = Reference("sort")
+REFERENCE = REF.data
 
 
 def run_cases(cases: list[dict]) -> list[dict]:
     handler = (
-        RUNNER + "\nfunction handler(w) { w.payload = w.payload.data.map(runSortCase); return w }"
+        REF.runner
+        + "\nfunction handler(w) { w.payload = w.payload.data.map(runSortCase); return w }"
     )
     d = transform(
         handler,
@@ -43,9 +40,7 @@ def test_random_arrays_and_comparators_sort_as_in_node():
 
 
 def run(expr: str) -> object:
-    d = transform(f"function handler(w) {{\n  w.payload = {expr};\n  return w }}", '{"type": "x"}')
-    assert d.status == "ok", d.error
-    return d.request.json()
+    return REF.run(expr)
 
 
 @pytest.mark.parametrize(
@@ -81,9 +76,4 @@ def test_a_non_function_comparator_is_v8s_type_error():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    out = subprocess.run(
-        ["node", str(GENERATOR)], capture_output=True, text=True, check=True, timeout=120
-    )
-    assert json.loads(out.stdout)["cases"] == REFERENCE["cases"], (
-        "regenerate: node tests/tools/gen_sort_cases.js > tests/data/sort_cases.json"
-    )
+    assert REF.regenerated()["cases"] == REFERENCE["cases"], REF.stale()
