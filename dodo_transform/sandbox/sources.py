@@ -60,17 +60,20 @@ SOURCES = {
 # (`[]["so" + "rt"]`) keeps QuickJS's behaviour.
 V8 = {
     "sort": _js_lean("sort.js"),
-    "math": _js_lean("math.js"),
+    "pow": _js_lean("pow.js"),
+    "math": _js_lean("math.js"),  # after pow.js, whose helpers it uses
     "radix": _js_lean("radix.js"),
     "dates": _js_lean("date.js"),
 }
+# Math's members that are exact in both engines do not count; nor, for math.js, does pow.
+_MATH = (
+    r"\bMath\b(?!\s*\.\s*(?:abs|ceil|clz32|floor|fround|imul|max|min|random|round|sign|sqrt|trunc"
+)
+_MATH_CONSTANTS = r"|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
 _NAMES = {
     "sort": re.compile(r"\bsort\b|\btoSorted\b"),
-    # Math's members that are exact in both engines do not count.
-    "math": re.compile(
-        r"\bMath\b(?!\s*\.\s*(?:abs|ceil|clz32|floor|fround|imul|max|min|random|round|sign|sqrt"
-        r"|trunc|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
-    ),
+    "pow": re.compile(_MATH + _MATH_CONSTANTS),
+    "math": re.compile(_MATH + "|pow" + _MATH_CONSTANTS),
     "radix": re.compile(r"\bparseInt\b|\btoString\s*\(\s*[^\s)]"),
     # `new Date()`, `Date.now()` and `Date.UTC(...)` never read text.
     "dates": re.compile(r"\bDate\b(?!\s*\(\s*\)|\s*\.\s*(?:now|UTC)\b)"),
