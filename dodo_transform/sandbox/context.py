@@ -92,9 +92,8 @@ class Warm:
                 if "intl" in loads:
                     self.host("intl")
             except (JSException, StackOverflow):
-                if (
-                    loads or builtins
-                ):  # ours, not the handler's: e.g. Intl does not fit a small limit
+                # Ours, not the handler's: e.g. Intl does not fit a small memory limit.
+                if loads or builtins:
                     raise PreloadFailed from None
                 raise
             began = time.perf_counter()  # the handler's own time starts here

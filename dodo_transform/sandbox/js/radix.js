@@ -1,16 +1,17 @@
-// Number#toString(radix) and parseInt(text, radix) as V8 computes them, for the radixes where
-// the result is not exactly defined and QuickJS answers otherwise: V8's DoubleToRadixCString
-// (src/numbers/conversions.cc: fraction digits only up to the double's precision, rounded to
+// Number#toString(radix) and parseInt(text, radix) as V8 computes them, where the result is not
+// exactly defined and QuickJS answers otherwise: V8's DoubleToRadixCString for every radix but
+// 10 (src/numbers/conversions.cc: fraction digits only up to the double's precision, rounded to
 // even; integer digits past 2^53 written as zeros) and its parseInt for radixes that are
 // neither 10 nor a power of two (32-bit chunks, so the rounding error accumulates as in V8).
-// Radix 10 and the powers of two are exact in both engines and stay QuickJS's.
+// Radix 10 (both), and the powers of two for parseInt, are exact in both engines and stay
+// QuickJS's.
 // Installed before the handler's code by the host, for handlers that name parseInt or call
 // toString with an argument (prelude.js's v8).
 (function (deps) {
   "use strict";
   const { method, reflectApply } = deps, numberValueOf = deps.NumberPrototypeValueOf;
   const numberToString = Number.prototype.toString, parseIntOriginal = parseInt;
-  const floor = (x) => x - (x % 1);  // x >= 0 here; Math may be a handler's by now
+  const floor = (x) => x - (x % 1);  // x >= 0 here
   const DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz";
   const view = new Float64Array(1), words = new Uint32Array(view.buffer);
   const LEADING_SPACE = /^[\s\uFEFF\xA0]+/;
