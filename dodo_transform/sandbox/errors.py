@@ -36,6 +36,7 @@ ErrorKind = Literal[
     "memory_limit",
     "stack_limit",
     "egress_denied",
+    "credential_scope",
     "internal",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
@@ -46,10 +47,10 @@ MiB = 1024 * 1024
 class TransformError:
     """Why no request was produced.
 
-    ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` by
-    the dispatcher). ``line``/``column`` point into the handler's own file. ``hint`` is
-    what to do about it, added by the workbench (:mod:`dodo_transform.hints`); the message
-    itself never changes.
+    ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` and
+    ``credential_scope`` by the dispatcher). ``line``/``column`` point into the handler's own
+    file. ``hint`` is what to do about it, added by the workbench
+    (:mod:`dodo_transform.hints`); the message itself never changes.
     """
 
     kind: ErrorKind
