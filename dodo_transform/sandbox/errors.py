@@ -93,6 +93,9 @@ def host_error(
 def _exhausted(ctx: Context) -> bool:
     try:
         ctx.eval("[1, 2, 3].map(String).join()")
+        # The first probe may live on the few bytes that unwinding the exception freed: a
+        # second, bigger one (64 KB, no built-in a handler could have patched) tells.
+        ctx.eval("(function () { let s = 'x'; for (let i = 0; i < 16; i++) s += s; })()")
         return False
     except JSException:
         return True
