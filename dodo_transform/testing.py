@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import analysis, hints, samples
+from . import analysis, hints, samples, strictjson
 from .mailerlite.lint import lint_request
 from .report import json_record
 from .sandbox import Limits, Sandbox
@@ -95,18 +95,24 @@ def _from_path(given: str) -> list[Payload]:
 
 def _read_envelope(name: str, path: Path) -> Payload:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise PayloadError(f"{name}: cannot read: {getattr(e, 'strerror', None) or e}") from None
+        raw = path.read_bytes()
+    except OSError as e:
+        raise PayloadError(f"{name}: cannot read: {e.strerror or e}") from None
+    return envelope_from_bytes(name, raw)
+
+
+def envelope_from_bytes(name: str | None, raw: bytes) -> Payload:
+    """A user's envelope read from its bytes, by the rule ``serve`` applies at its door (so
+    one that passes here passes there); :class:`PayloadError` says what is wrong."""
+    shown = name or "payload"
     try:
-        envelope = json.loads(text)
-    except ValueError as e:
-        raise PayloadError(f"{name}: invalid JSON: {e}") from None
-    except RecursionError:
-        raise PayloadError(f"{name}: JSON nested too deeply to read") from None
+        envelope = strictjson.loads(raw)
+    except strictjson.NotJSON as e:
+        raise PayloadError(f"{shown}: not RFC 8259 JSON: {e}") from None
+    text = raw.decode("utf-8")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("type"), str):
         raise PayloadError(
-            f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
+            f'{shown}: not a Dodo webhook envelope: expected an object with a string "type" '
             "(and business_id, timestamp, data)"
         )
     return envelope_payload(name, envelope["type"], text)

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..relay.config import ConfigError, ServerConfig, load_server_config
+from ..relay.query import parse_id
 from ..relay.store import FINISHED
 from .base import CliError, UsageError, add_config_option, load
 
@@ -45,7 +46,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     sub = p.add_subparsers(dest="action", metavar="show ID")
     show = sub.add_parser("show", help="one delivery: event, transform, every attempt")
     _inherited_options(show)
-    show.add_argument("id", type=int, help="delivery id (see `deliveries`)")
+    show.add_argument("id", type=_delivery_id, help="delivery id (see `deliveries`)")
     show.set_defaults(func=cmd_show)
 
     p = subparsers.add_parser(
@@ -56,7 +57,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     add_config_option(p)
     _url_option(p)
-    p.add_argument("id", type=int, nargs="?", help="delivery id (see `deliveries`)")
+    p.add_argument("id", type=_delivery_id, nargs="?", help="delivery id (see `deliveries`)")
     _filter_options(p)
     p.add_argument("--wait", action="store_true", help="wait for the outcome and print it")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds --wait waits at most")
@@ -66,7 +67,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser("cancel", help="cancel a pending delivery (it is never sent)")
     add_config_option(p)
     _url_option(p)
-    p.add_argument("id", type=int, help="delivery id")
+    p.add_argument("id", type=_delivery_id, help="delivery id")
     p.set_defaults(func=cmd_cancel)
 
     p = subparsers.add_parser(
@@ -98,6 +99,14 @@ def _inherited_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=argparse.SUPPRESS, help="as for the parent command")
     p.add_argument("--url", default=argparse.SUPPRESS, help="as for the parent command")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+
+
+def _delivery_id(text: str) -> int:
+    """A delivery id as the store holds them (a 40-digit number would overflow SQLite)."""
+    value = parse_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a delivery id (digits, e.g. 42)")
+    return value
 
 
 def _url_option(p: argparse.ArgumentParser) -> None:
@@ -263,6 +272,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
+    from ..relay.operations import DETAIL_ATTEMPTS
     from ..transform import redact_headers
 
     d = store.get_delivery(delivery_id)
@@ -281,7 +291,10 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
             "headers": redact_headers(event.headers),
             "body": event.body.decode("utf-8", errors="replace"),
         }
-    out["attempts"] = [a.to_dict() for a in store.attempts(d.id)]
+    # As the admin API answers it: the latest attempts (see relay/operations.py).
+    rows = store.attempts(d.id, limit=DETAIL_ATTEMPTS)
+    out["attempts"] = [a.to_dict() for a in rows]
+    out["attempts_cursor"] = str(rows[0].n) if rows and rows[0].n > 1 else None
     return out
 
 
@@ -306,14 +319,25 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
             )
             print(f"  error  {error['kind']}: {error['message']}{where}")
+        for w in transform.get("warnings") or []:
+            print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
-    for a in d.get("attempts") or []:
+    shown = d.get("attempts") or []
+    if d.get("attempts_cursor"):
+        print(
+            f"(the latest {len(shown)} of {d['attempt_count']} attempts; the older ones: "
+            f"GET /deliveries/{d['id']}?attempts_cursor={d['attempts_cursor']})"
+        )
+    for a in shown:
         status = f"HTTP {a['status_code']}" if a["status_code"] is not None else "no answer"
         print(f"attempt {a['n']}  {_when(a['started_at'])}  {status}  {a['duration_ms']:.1f} ms")
         request = a.get("request") or {}
         if request:
             print(f"  {request.get('method')} {request.get('url')}")
+            key = (request.get("headers") or {}).get("Idempotency-Key")
+            if key:  # what the target dedupes on (docs/delivery.md)
+                print(f"  key       {key}")
         if a.get("error"):
             print(f"  error     {a['error']}")
         if a.get("response_body"):
@@ -444,13 +468,18 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(endpoints, indent=2))
         return 0
-    print(f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6}  last error")
+    print(
+        f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
+        f"{'cpu s':>8}  last error"
+    )
     for e in endpoints:
         rate = e["last_hour"]["success_rate"]
+        cpu = e.get("transform", {}).get("cpu_seconds")  # a server from before the stage: none
         print(
             f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
             f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
-            f"{'-' if rate is None else f'{rate:.0%}':>6}  {(e['last_error'] or '')[:60]}"
+            f"{'-' if rate is None else f'{rate:.0%}':>6} "
+            f"{'-' if cpu is None else f'{cpu:.2f}':>8}  {(e['last_error'] or '')[:60]}"
         )
         if e["handler"]["error"]:
             print(f"{'':<24} handler file refused: {e['handler']['error']}")

@@ -2,9 +2,10 @@
 ``/openapi.json`` beside it.
 
 Receive path, in this order: endpoint known (404) → body within the limit (413) → signature
-valid (401) → JSON (400) → event and delivery committed (deduplicated by ``webhook-id``) →
-2xx; a store that cannot commit answers 503 (nothing acknowledged, Dodo retries).
-Transformation and delivery happen after the acknowledgement, in the worker.
+valid (401) → RFC 8259 JSON: UTF-8, no ``NaN`` (400) → event and delivery committed
+(deduplicated by ``webhook-id``) → 2xx; a store that cannot commit answers 503 (nothing
+acknowledged, Dodo retries). Transformation and delivery happen after the acknowledgement,
+in the worker.
 
 Roles: ``all`` receives and delivers; ``ingest`` only receives (another instance's worker,
 woken by the shared store, delivers); ``worker`` only delivers (its ``/webhooks`` answer 503).
@@ -16,7 +17,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -32,11 +32,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import strictjson
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
 from ..sandbox import Sandbox
-from ..transform import redact_headers, transform_async
+from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
 from .alerts import Alerts
@@ -51,10 +52,14 @@ from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
 from .ratelimit import Limiter, RateLimiter
+from .retention import EVERY as RETENTION_EVERY
+from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .transformer import TransformStage, share_of
+from .wire import scope_decision
 
 log = logging.getLogger("dodo_transform.server")
 Role = Literal["all", "ingest", "worker"]
@@ -132,6 +137,7 @@ class App:
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
         role: Role = "all",
+        retention_every: float = RETENTION_EVERY,
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
@@ -150,10 +156,13 @@ class App:
         for watcher in (self.operations, self.prometheus, self.live, self.alerts, LogObserver()):
             self.events.add(watcher)
         self.store: AsyncStore
+        self.stage: TransformStage
         self.sandbox: Sandbox
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._retention_every = retention_every
+        self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
         self._receiving = 0
 
@@ -183,9 +192,17 @@ class App:
             limiter = RateLimiter(self.clock)
         self._dispatcher_options.setdefault("limiter", limiter)
         client = self._client or new_client()
-        # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
+        # QuickJS runs on the transform stage's threads, shared fairly between endpoints:
+        # transforms never block the event loop. A given sandbox is a stage of one thread.
         given = self._dispatcher_options.pop("sandbox", None)
-        self.sandbox = given or Sandbox()
+        self.stage = TransformStage(
+            self.config.server.sandbox_threads,
+            sandboxes=None if given is None else [given],
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
+            observe=self.prometheus.transformed,
+        )
+        # The workbench's test API (admin only) runs on the first thread, outside the lanes.
+        self.sandbox = self.stage.sandboxes[0]
         self.health = EndpointHealth(
             self.store, self.clock, self.events, self.config.server.disable_endpoint_after
         )
@@ -194,7 +211,7 @@ class App:
             self.store,
             client,
             clock=self.clock,
-            sandbox=self.sandbox,
+            stage=self.stage,
             handlers=self.handlers,
             events=self.events,
             health=self.health,
@@ -202,9 +219,19 @@ class App:
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
+        pruning: asyncio.Task[None] | None = None
         self.dispatcher.receiving = lambda: self._receiving
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+            # Where deliveries are made, old ones are deleted (every instance may: the
+            # store's batches skip rows another holds).
+            self.retention = Retention(
+                self.store,
+                self.clock,
+                self.config.server.retention_days,
+                every=self._retention_every,
+            )
+            pruning = asyncio.create_task(self.retention.run(), name="retention")
         self._stop_watching = asyncio.Event()
         if self.config.server.watch_handlers:
             tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
@@ -216,7 +243,7 @@ class App:
             "started: endpoints %s; store %s; alerts %s",
             ", ".join(self.config.endpoints),
             describe_store(self.config),
-            self.config.alerts.url if self.config.alerts else "off",
+            redact_userinfo(self.config.alerts.url) if self.config.alerts else "off",
         )
         try:
             yield
@@ -224,6 +251,9 @@ class App:
             log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
             if on_hup is not None:
                 on_hup()
+            if pruning is not None:  # a batch is one transaction: it commits or is undone whole
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
             self._stop_watching.set()
             if self._worker is not None:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
@@ -236,8 +266,7 @@ class App:
             self.live.close()
             if self._client is None:
                 await client.aclose()
-            if given is None:
-                await asyncio.to_thread(self.sandbox.close)
+            await asyncio.to_thread(self.stage.close)
             await self.store.aclose()
             log.info("stopped")
 
@@ -287,10 +316,10 @@ class App:
             self.events.received(name, "unauthorized")
             return error(401, f"invalid webhook signature: {e}")
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            payload = strictjson.loads(body)
+        except strictjson.NotJSON as e:
             self.events.received(name, "invalid", webhook_id=request.headers["webhook-id"])
-            return error(400, f"body is not valid JSON: {e}")
+            return error(400, f"body is not RFC 8259 JSON: {e}")
         return await self._store_event(ep, request, body, payload)
 
     async def _store_event(
@@ -376,9 +405,16 @@ class App:
         return None
 
     def is_admin(self, authorization: str) -> bool:
+        """Whether an ``Authorization`` header carries the admin token. The scheme is
+        case-insensitive (RFC 9110 §11.1: ``bearer`` and ``BEARER`` are ``Bearer``)."""
         token = self.config.server.admin_token
-        return bool(token) and hmac.compare_digest(
-            authorization.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()
+        scheme, _, given = authorization.partition(" ")
+        return (
+            bool(token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(
+                given.lstrip(" ").encode("utf-8", "surrogateescape"), str(token).encode()
+            )
         )
 
     async def metrics(self, request: Request) -> Response:
@@ -392,9 +428,9 @@ class App:
 
     async def reload_config(self) -> str | None:
         """Read the config file again (what ``SIGHUP`` does): endpoints, handlers, alerts
-        and the admin token change at once; ``[server]`` keys that need a new socket or
-        store (host, port, database) are kept and named in the log. None on success, else
-        the problem (the running config stays)."""
+        and the admin token change at once; ``[server]`` keys that need a new socket, store
+        or threads (host, port, database, sandbox_threads) are kept and named in the log.
+        None on success, else the problem (the running config stays)."""
         try:
             new = await asyncio.to_thread(load_config, self.config.path)
         except ConfigError as e:
@@ -402,7 +438,9 @@ class App:
             return str(e)
         old = self.config.server
         kept = [
-            k for k in ("host", "port", "database") if getattr(new.server, k) != getattr(old, k)
+            k
+            for k in ("host", "port", "database", "sandbox_threads")
+            if getattr(new.server, k) != getattr(old, k)
         ]
         if kept:
             log.warning("config reloaded; %s take effect after a restart", ", ".join(kept))
@@ -413,6 +451,8 @@ class App:
         self.dispatcher.config = new
         self.handlers.replace(new.endpoints)
         self.health.disable_after = new.server.disable_endpoint_after
+        if self.retention is not None:
+            self.retention.days = new.server.retention_days
         if self.alerts is not None:
             self.alerts.configure(new.alerts)
         log.warning("config %s reloaded: endpoints %s", new.path, ", ".join(new.endpoints))
@@ -426,11 +466,11 @@ class App:
         if ep is None:
             return error(404, f"no endpoint {request.path_params['name']!r}")
         try:
-            body = json.loads(await read_body(request, self.config.server.max_body_bytes))
+            body = strictjson.loads(await read_body(request, self.config.server.max_body_bytes))
         except TooLarge:
             return error(413, "request body too large")
-        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
-            return error(400, f"body is not valid JSON: {e}")
+        except strictjson.NotJSON as e:
+            return error(400, f"body is not RFC 8259 JSON: {e}")
         if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
             return error(400, 'send {"payload": {...Dodo envelope...}, "code"?: str, "now"?: str}')
         code, now = body.get("code"), body.get("now")
@@ -443,7 +483,7 @@ class App:
             decision = await transform_async(
                 handler,
                 body["payload"],
-                sandbox=self.sandbox,
+                sandbox=self.stage.lane(ep.name),
                 url=ep.url,
                 env=ep.env,
                 headers=ep.headers,
@@ -453,9 +493,11 @@ class App:
         except ValueError as e:
             return error(400, f"now: {e}")
         event_type = body["payload"].get("type")
+        decision = scope_decision(decision, ep)  # without the credentials it would not send
         if decision.request is not None:  # as `dodo-transform test` does
             r = decision.request
-            decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
+            lint = lint_request(r.method, r.url, r.body)
+            decision = decision.with_warnings([*decision.warnings, *lint])
         return JSONResponse(json_record(decision, None, event_type))
 
 

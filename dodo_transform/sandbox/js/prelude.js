@@ -22,15 +22,22 @@
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // What the console may still keep (entries, characters); not in the answer. Limits'
+  // defaults (job.py), so the common run pays no call to set them; "caps" sets others.
+  const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: a function the host read from bytecode ahead of the run
-  // ("provide"), else their text, cut out of the bundle and compiled here on first use.
+  // ("provide") or text it handed in; else their text is cut out of the bundle. Text is
+  // compiled here on first use.
   const sources = { __proto__: null };
   function compiled(name) {
-    const source = sources[name];
+    let source = sources[name];
     logs.loaded[name] = true;
     if (typeof source === "function") return source;
-    const at = offsets[name];
-    return indirectEval(reflectApply(P.StringPrototypeSlice, bundle, [at[0], at[1]]));
+    if (source === undefined) {
+      const at = offsets[name];
+      source = reflectApply(P.StringPrototypeSlice, bundle, [at[0], at[1]]);
+    }
+    return indirectEval(source);
   }
   const dateProto = RealDate.prototype;
   const stringProto = String.prototype;
@@ -62,7 +69,18 @@
     method(obj, name, fn);
   }
   // console is built on first use (console.js): most production handlers never log.
-  lazyGlobal("console", () => compiled("console")(method, logs, load));
+  lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
+  // V8's versions of the built-ins QuickJS computes differently (sort.js, pow.js, math.js,
+  // radix.js, date.js), installed by the host before the handler's code, only for handlers
+  // whose text names them (sources.py): other handlers pay nothing for them. One deps object
+  // per context: pow.js leaves its helpers there for math.js.
+  let clockDate = RealDate, v8deps = null;
+  function v8(install, datesText) {
+    if (datesText !== null) sources.dates = datesText;  // date.js's parser, compiled if needed
+    v8deps = v8deps || { __proto__: null, method, reflectApply, defineProperty, compiled, RealDate, NumberPrototypeValueOf: P.NumberPrototypeValueOf };
+    const date = install(v8deps);
+    if (date !== undefined) clockDate = date;
+  }
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -139,9 +157,11 @@
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
+    if (op === "v8") return void v8(arg, value);
+    if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
     if (arg !== null) {
       logs.now = arg;
-      compiled("clock")(RealDate, method, arg);
+      compiled("clock")(clockDate, method, arg);
     }
     return __dodo_run__;
   };
