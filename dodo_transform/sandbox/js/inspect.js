@@ -30,7 +30,6 @@
   const dataViewByteLength = getter(DataView.prototype, "byteLength");
   const regExpSource = getter(RegExp.prototype, "source");
   const weakMapHas = WeakMap.prototype.has, weakSetHas = WeakSet.prototype.has;
-  const promiseThen = PromiseCtor.prototype.then;
   const Uint8ArrayCtor = Uint8Array;
 
   // Brand checks without an engine hook: a built-in method that throws on anything else.
@@ -47,7 +46,8 @@
   const isDate = (v) => brand(P.DatePrototypeValueOf, v);
   const isWeakMap = (v) => brand(weakMapHas, v, v);
   const isWeakSet = (v) => brand(weakSetHas, v, v);
-  const isPromise = (v) => v instanceof PromiseCtor && brand(promiseThen, v);
+  // (No brand check: Promise's own methods would subscribe to it.)
+  const isPromise = (v) => v instanceof PromiseCtor;
   const isError = (v) => v instanceof ErrorCtor || objectTag(v) === "[object Error]";
   const isArguments = (v) => objectTag(v) === "[object Arguments]";
   const BOXED = [
