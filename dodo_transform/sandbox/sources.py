@@ -43,12 +43,20 @@ def _js_lean(name: str) -> str:
     return "\n".join(ln for ln in _js(name).split("\n") if not ln.lstrip().startswith("//"))
 
 
-LIB = _js("lib.js")
-INTL = _js("intl.js")
-CLOCK = _js("clock.js")
-CONSOLE = _js("console.js")
-COLLATE = _js("collate.js")
-INSPECT = _js("inspect.js")
+def _js_compact(name: str) -> str:
+    # Every context copies these (and reads the prelude's bytecode, which keeps its text):
+    # whole-line comments and indentation are for the reader. None of them has a string or
+    # template literal spanning lines, which this would change.
+    lines = (ln.strip() for ln in _js(name).split("\n"))
+    return "\n".join(ln for ln in lines if ln and not ln.startswith("//"))
+
+
+LIB = _js_compact("lib.js")
+INTL = _js_compact("intl.js")
+CLOCK = _js_compact("clock.js")
+CONSOLE = _js_compact("console.js")
+COLLATE = _js_compact("collate.js")
+INSPECT = _js_compact("inspect.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -76,7 +84,7 @@ def _offsets() -> str:
 
 def _load_prelude() -> str:
     primordials = _js("primordials.js").strip().rstrip(";")
-    prelude = _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
+    prelude = _js_compact("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
     return prelude.replace("/*@SOURCE_OFFSETS@*/", _offsets())
 
 
