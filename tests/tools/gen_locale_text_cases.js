@@ -67,6 +67,13 @@ cases.push(
   `[1, 2].toLocaleString("de-DE")`,
   `[{}].toLocaleString()`,
   `[Symbol("s")].toLocaleString()`,
+  // %TypedArray%#toLocaleString too.
+  `new Float64Array([1234.5, 2]).toLocaleString("en-US", {style: "currency", currency: "EUR"})`,
+  `new Uint8Array([1, 200]).toLocaleString()`,
+  `new BigInt64Array([12345n, -2n]).toLocaleString("en-US", {minimumFractionDigits: 1})`,
+  `new Float32Array(0).toLocaleString("en-US")`,
+  `Uint8Array.prototype.toLocaleString.call([1])`,
+  `String([Object.getPrototypeOf(Uint8Array.prototype).toLocaleString.length, Object.getPrototypeOf(Uint8Array.prototype).toLocaleString.name])`,
   // localeCompare: locale tags are case-insensitive.
   `String("a".localeCompare("b", "en-us"))`,
   `String("b".localeCompare("a", "EN-US"))`,

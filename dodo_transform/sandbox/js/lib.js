@@ -110,15 +110,26 @@
 
   // --- Array#toLocaleString hands its arguments to each element, as ECMA-402 says ----------
   const joining = [];
+  const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+  const typedArrayTag = Object.getOwnPropertyDescriptor(typedArrayProto, Symbol.toStringTag).get;
+  const typedArrayLength = Object.getOwnPropertyDescriptor(typedArrayProto, "length").get;
+  function typedArrayToLocaleString(stub, args) {
+    if (reflectApply(typedArrayTag, this, []) === undefined) {
+      throw caller(stub, TypeError, `Method %TypedArray%.prototype.toLocaleString called on incompatible receiver ${tag(this)}`);
+    }
+    return joinLocale(this, reflectApply(typedArrayLength, this, []), args);
+  }
   function arrayToLocaleString(stub, args) {
     if (this === null || this === undefined) {
       throw caller(stub, TypeError, "Array.prototype.toLocaleString called on null or undefined");
     }
     const array = Object(this);
+    return joinLocale(array, Math.min(Math.max(Math.trunc(Number(array.length)) || 0, 0), Number.MAX_SAFE_INTEGER), args);
+  }
+  function joinLocale(array, length, args) {
     if (joining.indexOf(array) >= 0) return "";  // a cycle prints empty, as in V8's join
     joining.push(array);
     try {
-      const length = Math.min(Math.max(Math.trunc(Number(array.length)) || 0, 0), Number.MAX_SAFE_INTEGER);
       let out = "";
       for (let i = 0; i < length; i++) {
         if (i > 0) out += ",";
@@ -224,6 +235,7 @@
     stringToLocaleUpperCase(stub, args) { return caseMap(stub, args, this, true); },
     stringToLocaleLowerCase(stub, args) { return caseMap(stub, args, this, false); },
     arrayToLocaleString,
+    typedArrayToLocaleString,
     stringLocaleCompare(stub, args) {
       if (collate === null) collate = compiled("collate")(P);
       return reflectApply(collate, this, [stub, args]);

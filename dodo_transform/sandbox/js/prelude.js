@@ -92,6 +92,7 @@
   stub(stringProto, "toLocaleUpperCase", "stringToLocaleUpperCase");
   stub(stringProto, "toLocaleLowerCase", "stringToLocaleLowerCase");
   stub(Array.prototype, "toLocaleString", "arrayToLocaleString");
+  stub(Object.getPrototypeOf(Uint8Array.prototype), "toLocaleString", "typedArrayToLocaleString");
   lazyGlobal("Intl", () => load().Intl());
 
   // Built-ins that came after Node 20 (V8 11.3): a handler must not find here what throws on
