@@ -23,6 +23,15 @@ def test_random_arrays_and_comparators_sort_as_in_node():
         raise AssertionError(f"{len(wrong)} of {len(want)} differ (case, ours, node): {examples}")
 
 
+def test_typed_arrays_with_a_comparator_merge_sort_as_in_node():
+    got, want = REF.run("typedSortRun()"), REFERENCE["typed"]
+    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
+    if wrong:
+        cases = REF.run("typedSortCases()")
+        examples = [(cases[i], got[i], want[i]) for i in wrong[:2]]
+        raise AssertionError(f"{len(wrong)} of {len(want)} differ (case, ours, node): {examples}")
+
+
 def run(expr: str) -> object:
     return REF.run(expr)
 
@@ -36,6 +45,7 @@ def run(expr: str) -> object:
         ("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].sort(() => 1)", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
         ("[10, 9, 1, 100, undefined, , 'b', 'B'].sort()", [1, 10, 100, 9, "B", "b", None, None]),
         ("[3, 1, 2].toSorted((a, b) => a > b ? 1 : -1)", [1, 2, 3]),
+        ("Array.from(new Int16Array([3, 1, 2]).sort((a, b) => a > b))", [1, 2, 3]),
     ],
 )
 def test_minimal_examples_give_node_results(expr, node):
@@ -60,4 +70,7 @@ def test_a_non_function_comparator_is_v8s_type_error():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    assert REF.regenerated()["results"] == REFERENCE["results"], REF.stale()
+    fresh = REF.regenerated()
+    assert (fresh["results"], fresh["typed"]) == (REFERENCE["results"], REFERENCE["typed"]), (
+        REF.stale()
+    )

@@ -427,4 +427,64 @@
   };
   deps.method(Array.prototype, "sort", impl.sort);
   deps.method(Array.prototype, "toSorted", impl.toSorted);
+
+  // Typed arrays with a comparator: V8's top-down merge sort over two copies of the elements
+  // (typed-array-sort.tq), written back at the end. Without one, both engines sort numerically.
+  const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
+  const typedSort = TypedArrayPrototype.sort;
+  const typedLength = Object.getOwnPropertyDescriptor(TypedArrayPrototype, "length").get;
+  const typedTag = Object.getOwnPropertyDescriptor(TypedArrayPrototype, Symbol.toStringTag).get;
+  const TYPED = {
+    __proto__: null, Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array,
+    Uint32Array, Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+  };
+
+  function typedMergeSort(array, len, comparefn) {
+    const sorter = new Sorter(comparefn, null);
+    const work1 = setProto([], null), work2 = setProto([], null);
+    for (let i = 0; i < len; i++) work1[i] = work2[i] = array[i];
+    // Each level merges from one work array into the other, so no range is ever copied.
+    function merge(source, from, middle, to, target) {
+      let left = from, right = middle;
+      for (let t = from; t < to; ++t) {
+        if (left < middle && right >= to) {
+          target[t] = source[left++];
+        } else if (left < middle) {
+          const l = source[left], r = source[right];
+          if (sorter.compare(l, r) <= 0) { target[t] = l; left++; } else { target[t] = r; right++; }
+        } else {
+          target[t] = source[right++];
+        }
+      }
+    }
+    function mergeSort(source, from, to, target) {
+      const middle = from + ((to - from) >>> 1);
+      if (middle - from > 1) mergeSort(target, from, middle, source);
+      if (to - middle > 1) mergeSort(target, middle, to, source);
+      merge(source, from, middle, to, target);
+    }
+    mergeSort(work2, 0, len, work1);
+    for (let i = 0; i < len; i++) array[i] = work1[i];
+  }
+
+  const typed = {
+    sort(comparefn) {
+      checkComparator(comparefn);
+      const len = apply(typedLength, this, []);  // a TypeError for anything else
+      if (comparefn === undefined) return apply(typedSort, this, []);
+      if (len >= 2) typedMergeSort(this, len, comparefn);
+      return this;
+    },
+    toSorted(comparefn) {
+      checkComparator(comparefn);
+      const len = apply(typedLength, this, []);
+      const out = new TYPED[apply(typedTag, this, [])](len);
+      for (let i = 0; i < len; i++) out[i] = this[i];
+      if (comparefn === undefined) return apply(typedSort, out, []);
+      if (len >= 2) typedMergeSort(out, len, comparefn);
+      return out;
+    },
+  };
+  deps.method(TypedArrayPrototype, "sort", typed.sort);
+  deps.method(TypedArrayPrototype, "toSorted", typed.toSorted);
 })
