@@ -8,12 +8,13 @@ decides, fail-closed, whether there is a request to send.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from .sandbox import ErrorKind, Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
@@ -32,6 +33,17 @@ __all__ = [
     "ALLOWED_METHODS",
     "FORBIDDEN_HEADERS",
 ]
+
+
+class Submits(Protocol):
+    """Where ``transform_async`` runs a job: a ``Sandbox(thread=True)``, or one endpoint's
+    lane of serve's transform stage."""
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def submit(self, job: Job) -> concurrent.futures.Future[RawRun]: ...
+
 
 ALLOWED_METHODS = ("POST", "PUT", "PATCH")
 FORBIDDEN_HEADERS = frozenset(
@@ -55,6 +67,7 @@ SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|passw
 _SPACE = re.compile(r"\s")
 # What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
 _HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
+_AUTHORITY_END = re.compile(r"[/?#]")
 # An HTTP field name (RFC 9110 token).
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -71,7 +84,9 @@ class Request:
     body: str
 
     def redacted(self) -> Request:
-        return Request(self.method, self.url, redact_headers(self.headers), self.body)
+        return Request(
+            self.method, redact_userinfo(self.url), redact_headers(self.headers), self.body
+        )
 
     def json(self) -> Any:
         """The body parsed back, for assertions in tests."""
@@ -186,7 +201,7 @@ async def transform_async(
     handler: Handler | str,
     payload: str | bytes | Mapping[str, Any],
     *,
-    sandbox: Sandbox,
+    sandbox: Submits,
     url: str = "https://example.invalid/webhook",
     env: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -195,7 +210,8 @@ async def transform_async(
     event_type: str | None = None,
 ) -> Decision:
     """:func:`transform` for asyncio code: the run happens on ``sandbox``'s own thread
-    (a ``Sandbox(thread=True)``) while the event loop carries on."""
+    (a ``Sandbox(thread=True)``, or a lane of serve's transform stage) while the event loop
+    carries on."""
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
@@ -356,6 +372,16 @@ def header_problem(name: str, value: str) -> tuple[ErrorKind, str] | None:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers safe to print or store: secret-bearing values are replaced."""
     return {k: ("[redacted]" if SECRET_HEADER.search(k) else v) for k, v in headers.items()}
+
+
+def redact_userinfo(url: str) -> str:
+    """``url`` safe to print or store: a ``user:password@`` in it becomes ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    end = _AUTHORITY_END.search(rest)
+    authority = rest[: end.start()] if end else rest
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 def parse_now(now: datetime | str) -> datetime:

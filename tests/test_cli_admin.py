@@ -5,6 +5,7 @@ without the endpoints' secrets in the environment."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def test_cancel_and_endpoints(rig, capsys, monkeypatch: pytest.MonkeyPatch) -> N
     code, out, err = run(capsys, config, server, "endpoints")
     assert code == 0, err
     assert out.splitlines()[1].split()[:2] == ["test", "enabled"]
+    assert "cpu s" in out.splitlines()[0]
+    # One handler run so far: its sandbox CPU seconds, a number (two decimals) in its column.
+    assert re.fullmatch(r"\d+\.\d\d", out.splitlines()[1].split()[5])
     code, out, _ = run(capsys, config, server, "endpoints", "enable", "test")
     assert out == "endpoint test: was not disabled\n"
     code, _, err = run(capsys, config, server, "endpoints", "enable", "nope")

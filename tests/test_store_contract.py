@@ -186,6 +186,25 @@ def test_claim_respects_the_limit_and_due_order(check) -> None:
     check(body)
 
 
+def test_claim_skips_the_endpoints_it_is_told_to(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        async def on(endpoint: str, wid: str, now: float) -> int:
+            r = await store.ingest(endpoint, wid, None, b"{}", {}, wid, False, now)
+            return r.delivery_id
+
+        a1, a2 = await on("a", "a1", T0), await on("a", "a2", T0 + 1)
+        b1 = await on("b", "b1", T0 + 2)
+        # The worker's slots for "a" are full: the newer "b" is claimed, "a" stays pending.
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip={"a"})] == [b1]
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip=["a", "b"])] == []
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip=())] == [a1, a2]
+        # An expired lease of a skipped endpoint is not taken over either, until asked.
+        assert await store.claim(T0 + 500, 10, skip={"a", "b"}) == []
+        assert {d.id for d in await store.claim(T0 + 500, 10, skip={"b"})} == {a1, a2}
+
+    check(body)
+
+
 def test_nothing_of_a_key_is_claimed_while_one_of_it_is_in_flight(check) -> None:
     async def body(store: AsyncStore) -> None:
         a = (await ingest(store, "a", key="alice")).delivery_id

@@ -319,6 +319,8 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
             )
             print(f"  error  {error['kind']}: {error['message']}{where}")
+        for w in transform.get("warnings") or []:
+            print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
     shown = d.get("attempts") or []
@@ -333,6 +335,9 @@ def _print_detail(d: dict[str, Any]) -> None:
         request = a.get("request") or {}
         if request:
             print(f"  {request.get('method')} {request.get('url')}")
+            key = (request.get("headers") or {}).get("Idempotency-Key")
+            if key:  # what the target dedupes on (docs/delivery.md)
+                print(f"  key       {key}")
         if a.get("error"):
             print(f"  error     {a['error']}")
         if a.get("response_body"):
@@ -463,13 +468,18 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(endpoints, indent=2))
         return 0
-    print(f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6}  last error")
+    print(
+        f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
+        f"{'cpu s':>8}  last error"
+    )
     for e in endpoints:
         rate = e["last_hour"]["success_rate"]
+        cpu = e.get("transform", {}).get("cpu_seconds")  # a server from before the stage: none
         print(
             f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
             f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
-            f"{'-' if rate is None else f'{rate:.0%}':>6}  {(e['last_error'] or '')[:60]}"
+            f"{'-' if rate is None else f'{rate:.0%}':>6} "
+            f"{'-' if cpu is None else f'{cpu:.2f}':>8}  {(e['last_error'] or '')[:60]}"
         )
         if e["handler"]["error"]:
             print(f"{'':<24} handler file refused: {e['handler']['error']}")

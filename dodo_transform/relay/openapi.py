@@ -144,7 +144,12 @@ def _schemas() -> dict[str, Any]:
                 {
                     "type": "object",
                     "properties": {
-                        "transform": {"type": ["object", "null"]},
+                        "transform": {
+                            "type": ["object", "null"],
+                            "description": "The last transform: status, request, logs, "
+                            "warnings (credentials_dropped, idempotency_key_replaced, …), "
+                            "error, duration_ms, handler_version",
+                        },
                         "event": {"type": "object"},
                         "attempts": {
                             "type": "array",
@@ -204,7 +209,28 @@ def _schemas() -> dict[str, Any]:
             "required": ["count"],
             "properties": {"count": {"type": "integer"}, "cursor": _NULLABLE_STR},
         },
-        "Endpoint": {"type": "object", "required": ["name"]},
+        "Endpoint": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "transform": {
+                    "type": "object",
+                    "description": "The endpoint's use of the transform stage since start: "
+                    "handler runs, their sandbox CPU time, mean CPU and queue wait per run, "
+                    "runs queued and running now, the most at once, its weight and cap",
+                    "properties": {
+                        **{
+                            k: {"type": "integer"}
+                            for k in ("runs", "queued", "running", "peak_running", "cap")
+                        },
+                        **{
+                            k: {"type": "number"}
+                            for k in ("cpu_seconds", "mean_cpu_ms", "mean_wait_ms", "weight")
+                        },
+                    },
+                }
+            },
+        },
         "Alert": {
             "type": "object",
             "properties": {

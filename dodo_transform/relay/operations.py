@@ -28,6 +28,7 @@ from .store import (
     Status,
     bound_body,
 )
+from .transformer import LaneStats, share_of
 
 if TYPE_CHECKING:
     from .server import App
@@ -152,6 +153,7 @@ class Operations(Observer):
         day = await self.app.store.endpoint_stats(now - 86400)
         states = await self.app.health.states()
         failures = self.app.handlers.failures()
+        stage, threads = self.app.stage.stats(), self.app.stage.threads
         out = []
         for name, ep in self.app.config.endpoints.items():
             loaded = self.app.handlers.get(name)
@@ -190,6 +192,11 @@ class Operations(Observer):
                         if stats_day.oldest_queued_at is not None
                         else None
                     ),
+                    "transform": {
+                        **stage.get(name, LaneStats()).to_dict(),
+                        "weight": ep.transform_weight,
+                        "cap": share_of(self.app.config.endpoints, name, threads).cap,
+                    },
                 }
             )
         return out

@@ -27,7 +27,7 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 import asyncpg
@@ -360,13 +360,20 @@ class PostgresStore(AsyncStore):
             return n
 
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
+        skipped = sorted(skip)  # endpoints at their share of this worker's slots
         async with self._worker_tx() as conn:
             # Deliveries of a dead instance first (each the oldest of its chain), then due ones.
             rows = await conn.fetch(
                 f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= $1 AND {_ELIGIBLE}"
+                f" AND d.lease_until <= $1 AND {_ELIGIBLE} AND d.endpoint <> ALL($5::text[])"
                 " ORDER BY d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
                 " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
                 " updated_at = $1 FROM c WHERE deliveries.id = c.id"
@@ -376,11 +383,13 @@ class PostgresStore(AsyncStore):
                 limit,
                 owner,
                 now + lease,
+                skipped,
             )
             if len(rows) < limit:
                 rows += await conn.fetch(
                     f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'pending'"
                     f" AND d.next_attempt_at <= $1 AND {_ELIGIBLE}"
+                    " AND d.endpoint <> ALL($5::text[])"
                     " ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
                     " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
                     " updated_at = $1 FROM c WHERE deliveries.id = c.id"
@@ -390,6 +399,7 @@ class PostgresStore(AsyncStore):
                     limit - len(rows),
                     owner,
                     now + lease,
+                    skipped,
                 )
         claimed = [_delivery(r) for r in rows]
         claimed.sort(key=lambda d: (d.next_attempt_at or 0.0, d.id))

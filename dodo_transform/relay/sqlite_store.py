@@ -16,7 +16,7 @@ import json
 import logging
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -286,23 +286,33 @@ class SqliteStore(Store):
             return cur.rowcount
 
     def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
         with self._tx():
-            args = {"now": now, "limit": limit}
+            # Endpoints at their share of the claiming worker's slots.
+            skipped = {f"skip{i}": name for i, name in enumerate(sorted(skip))}
+            not_skipped = f"d.endpoint NOT IN ({', '.join(':' + k for k in skipped)})"
+            args = {"now": now, "limit": limit, **skipped}
             # Deliveries whose owner died first (they are the oldest of their chains), then
             # the due ones, earliest first.
             rows = self._db.execute(
                 f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= :now AND {_ELIGIBLE} ORDER BY d.id LIMIT :limit",
+                f" AND d.lease_until <= :now AND {_ELIGIBLE} AND {not_skipped}"
+                " ORDER BY d.id LIMIT :limit",
                 args,
             ).fetchall()
             if len(rows) < limit:
                 rows += self._db.execute(
                     f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'pending'"
-                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE}"
+                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE} AND {not_skipped}"
                     " ORDER BY d.next_attempt_at, d.id LIMIT :limit",
-                    {"now": now, "limit": limit - len(rows)},
+                    {**args, "limit": limit - len(rows)},
                 ).fetchall()
             self._lease([r[0] for r in rows], now, owner, lease)
         return [_delivery(r, status="delivering") for r in rows]

@@ -18,7 +18,7 @@ import queue
 import sys
 import threading
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar, get_args
@@ -253,12 +253,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
         """Mark up to ``limit`` due deliveries ``delivering`` for ``owner`` until ``now +
         lease``: per ordering key only the oldest unfinished one, and none while another of
         the key is in flight; never one of a disabled endpoint (see
-        :meth:`set_endpoint_state`). A delivery whose lease expired is taken over."""
+        :meth:`set_endpoint_state`) or of an endpoint in ``skip`` (the worker's endpoints at
+        their share of its slots). A delivery whose lease expired is taken over."""
 
     @abc.abstractmethod
     def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
@@ -410,7 +417,13 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
@@ -564,9 +577,15 @@ class ThreadedStore(AsyncStore):
         return await self._call(self._store.recover, now, owner)
 
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
-        return await self._call(self._store.claim, now, limit, owner=owner, lease=lease)
+        return await self._call(self._store.claim, now, limit, owner=owner, lease=lease, skip=skip)
 
     async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
         return await self._call(self._store.renew, now, ids, owner=owner, lease=lease)

@@ -64,3 +64,6 @@ class RawRun:
     error: TransformError | None
     logs: list[tuple[str, str]] = field(default_factory=list)
     duration_ms: float = 0.0
+    # CPU time of the sandbox thread for this run: what serve's transform stage charges the
+    # endpoint (unlike the wall time, it does not grow when the machine is busy).
+    cpu_ms: float = 0.0
