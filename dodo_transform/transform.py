@@ -39,6 +39,9 @@ class Submits(Protocol):
     """Where ``transform_async`` runs a job: a ``Sandbox(thread=True)``, or one endpoint's
     lane of serve's transform stage."""
 
+    @property
+    def limits(self) -> Limits: ...
+
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]: ...
 
 
@@ -189,7 +192,9 @@ def transform(
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
-    return decide((sandbox or default_sandbox()).run(job), headers or {})
+    sandbox = sandbox or default_sandbox()
+    cap = (limits or sandbox.limits).max_request_bytes
+    return decide(sandbox.run(job), headers or {}, max_request_bytes=cap)
 
 
 async def transform_async(
@@ -210,7 +215,10 @@ async def transform_async(
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
-    return decide(await asyncio.wrap_future(sandbox.submit(job)), headers or {})
+    cap = (limits or sandbox.limits).max_request_bytes
+    return decide(
+        await asyncio.wrap_future(sandbox.submit(job)), headers or {}, max_request_bytes=cap
+    )
 
 
 def _job(
@@ -253,7 +261,12 @@ def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> Transform
     return (sandbox or default_sandbox()).check(handler.source, handler.filename)
 
 
-def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
+def decide(
+    run: RawRun,
+    endpoint_headers: Mapping[str, str],
+    *,
+    max_request_bytes: int = Limits.max_request_bytes,
+) -> Decision:
     """Validate what the handler returned, fail-closed, and merge the headers."""
     logs = tuple(LogLine(level, message) for level, message in run.logs)  # type: ignore[arg-type]
 
@@ -300,7 +313,23 @@ def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
     if not isinstance(body, str):
         return fail("internal", f"internal error: the request body is {type(body).__name__}")
     assert isinstance(url, str)  # url_problem accepted it
-    return Decision("ok", Request(method, url, merged, body), logs, None, run.duration_ms)
+    request = Request(method, url, merged, body)
+    size = request_size(request)
+    if size > max_request_bytes:
+        return fail(
+            "request_too_large",
+            f"the handler returned a request of {size:,} bytes (method, URL, headers and "
+            f"body); the limit is {max_request_bytes:,} bytes: send less (an id instead of "
+            "the whole object), or raise the endpoint's max_request_bytes",
+        )
+    return Decision("ok", request, logs, None, run.duration_ms)
+
+
+def request_size(request: Request) -> int:
+    """The request's size as the limit counts it: method, URL, header names and values, and
+    body, in UTF-8 bytes (what goes on the wire, less HTTP's own framing)."""
+    parts = [request.method, request.url, request.body, *request.headers, *request.headers.values()]
+    return sum(len(p.encode("utf-8", errors="surrogatepass")) for p in parts)
 
 
 def url_problem(url: Any) -> str | None:

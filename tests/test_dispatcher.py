@@ -236,6 +236,30 @@ def test_cancel_sends_nothing_and_ends_cancelled(tmp_path, target) -> None:
     run(go())
 
 
+def test_a_huge_thrown_message_and_a_too_large_request_are_recorded_bounded(
+    tmp_path, target
+) -> None:
+    async def go() -> None:
+        handler = (
+            "function handler(w) {\n  if (w.payload.data.n === 1) throw new Error('x'.repeat(3e6));"
+            "\n  w.payload = 'y'.repeat(2 * 1024 * 1024);\n  return w;\n}\n"
+        )
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            thrown, large = await rig.ingest(), await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(thrown)
+            assert row.status == "transform_failed" and len(row.last_error) < 5000
+            assert row.last_error.endswith("[cut: 3,000,018 characters in all]")  # with "kind: "
+            assert len(row.transform["error"]["message"]) < 5000
+            assert len(row.transform["error"]["stack"]) < 5000
+            row = await rig.row(large)
+            assert row.status == "transform_failed"
+            assert row.last_error.startswith("request_too_large: the handler returned a request")
+            assert target.received == []
+
+    run(go())
+
+
 def test_transform_error_is_recorded_and_nothing_is_sent(tmp_path, target) -> None:
     async def go() -> None:
         handler = "function handler(w) {\n  throw new Error('no email');\n}\n"
@@ -297,7 +321,9 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
 ) -> None:
     async def go() -> None:
         target.script = [Reply(200, delay=2)]
-        async with Rig(tmp_path, target.url) as rig:
+        big = "function handler(w) { w.payload.pad = 'x'.repeat(5000); return w; }\n"
+        limit = "max_stored_body_bytes = 1024"
+        async with Rig(tmp_path, target.url, handler=big, extra_server=limit) as rig:
             d = await rig.ingest()
             worker = asyncio.create_task(rig.dispatcher.run())
             rig.dispatcher.kick()
@@ -313,6 +339,9 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
             assert attempt.error == "interrupted: server shut down after 0.1 s grace"
             sent = target.received[0].headers["idempotency-key"]
             assert attempt.request["headers"]["Idempotency-Key"] == sent
+            # Kept as any attempt's request is: the body cut at max_stored_body_bytes.
+            assert attempt.request["body_truncated"] and len(attempt.request["body"]) == 1024
+            assert attempt.request["body_bytes"] == len(target.received[0].body)
 
     run(go())
 

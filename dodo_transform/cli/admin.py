@@ -272,6 +272,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
+    from ..relay.operations import DETAIL_ATTEMPTS
     from ..transform import redact_headers
 
     d = store.get_delivery(delivery_id)
@@ -290,7 +291,10 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
             "headers": redact_headers(event.headers),
             "body": event.body.decode("utf-8", errors="replace"),
         }
-    out["attempts"] = [a.to_dict() for a in store.attempts(d.id)]
+    # As the admin API answers it: the latest attempts (see relay/operations.py).
+    rows = store.attempts(d.id, limit=DETAIL_ATTEMPTS)
+    out["attempts"] = [a.to_dict() for a in rows]
+    out["attempts_cursor"] = str(rows[0].n) if rows and rows[0].n > 1 else None
     return out
 
 
@@ -319,7 +323,13 @@ def _print_detail(d: dict[str, Any]) -> None:
             print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
-    for a in d.get("attempts") or []:
+    shown = d.get("attempts") or []
+    if d.get("attempts_cursor"):
+        print(
+            f"(the latest {len(shown)} of {d['attempt_count']} attempts; the older ones: "
+            f"GET /deliveries/{d['id']}?attempts_cursor={d['attempts_cursor']})"
+        )
+    for a in shown:
         status = f"HTTP {a['status_code']}" if a["status_code"] is not None else "no answer"
         print(f"attempt {a['n']}  {_when(a['started_at'])}  {status}  {a['duration_ms']:.1f} ms")
         request = a.get("request") or {}

@@ -10,6 +10,7 @@ from types import FrameType
 
 from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging
+from ..relay.transformer import default_threads
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
@@ -75,7 +76,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{describe_store(config)}; role {args.role}",
         flush=True,
     )
-    print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
+    threads = config.server.sandbox_threads or default_threads()
+    print(
+        f"dodo-transform: sandbox engine: {engine.describe()}; {threads} sandbox "
+        f"thread{'s' if threads != 1 else ''}",
+        flush=True,
+    )
     if config.server.admin_token:
         print(
             f"dodo-transform: console http://{shown}:{port}/ui/ (sign in with the admin token)",

@@ -25,7 +25,7 @@ from ..transform import HEADER_NAME, Handler, redact_userinfo, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
-from .store import DEFAULT_LEASE
+from .store import DEFAULT_LEASE, STORED_BODY_MAX
 from .wire import strip_userinfo
 
 if sys.version_info >= (3, 11):
@@ -122,6 +122,11 @@ class ServerConfig:
     watch_handlers: bool = True
     # /metrics answers only with the admin token.
     protect_metrics: bool = False
+    # A request body longer than this is kept cut, with its length and SHA-256.
+    max_stored_body_bytes: int = STORED_BODY_MAX
+    # Finished deliveries (with their events and attempts) are deleted this many days after
+    # their last change; 0 keeps everything.
+    retention_days: float = 30.0
 
 
 # Svix's operational webhook event types, the names existing receivers know.
@@ -260,6 +265,8 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "disable_endpoint_after",
             "watch_handlers",
             "protect_metrics",
+            "max_stored_body_bytes",
+            "retention_days",
         },
     )
     d = ServerConfig()
@@ -291,6 +298,10 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         ),
         watch_handlers=r.get(t, k, "watch_handlers", bool, d.watch_handlers),
         protect_metrics=r.get(t, k, "protect_metrics", bool, d.protect_metrics),
+        max_stored_body_bytes=r.positive(
+            t, k, "max_stored_body_bytes", int, d.max_stored_body_bytes
+        ),
+        retention_days=r.non_negative(t, k, "retention_days", float, d.retention_days),
     )
 
 
@@ -366,6 +377,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "off_scope_credentials",
             "transform_weight",
             "max_concurrent_transforms",
+            "max_request_bytes",
         },
     )
     name = r.get(t, k, "name", str)
@@ -445,7 +457,11 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         retry_on_4xx=frozenset(retry_on_4xx),
         timeout=r.positive(t, k, "timeout", float, 15.0),
         rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
-        limits=Limits(time_ms=time_limit_ms, memory_bytes=memory_limit_mib * _MiB),
+        limits=Limits(
+            time_ms=time_limit_ms,
+            memory_bytes=memory_limit_mib * _MiB,
+            max_request_bytes=r.positive(t, k, "max_request_bytes", int, Limits.max_request_bytes),
+        ),
         signing_secret=signing_secret,
         credential_hosts=_hosts(r, t, k, "credential_hosts"),
         off_scope_credentials=off_scope,

@@ -53,7 +53,10 @@ from .store import (
     Event,
     Outcome,
     Status,
+    bound_body,
+    cap_text,
     truncate_body,
+    without_body,
 )
 from .transformer import TransformStage, share_of
 from .wire import scope_decision, stamp
@@ -262,7 +265,7 @@ class Dispatcher:
                     d.id,
                     0,
                     started,
-                    asdict(request.redacted()),
+                    self._stored(request),
                     None,
                     None,
                     round((time.perf_counter() - t0) * 1000, 3),
@@ -465,12 +468,19 @@ class Dispatcher:
         decision = scope_decision(decision, ep)
         record = decision.to_dict()
         record["handler_version"] = loaded.version  # which code produced this transform
+        # The body is the attempts' to keep (cut at max_stored_body_bytes): the delivery's
+        # record of the transform keeps its length and hash, whatever the handler returned.
+        record["request"] = without_body(record["request"])
+        if record["error"] is not None:  # a handler may throw a message of megabytes
+            record["error"] = {
+                k: cap_text(v) if isinstance(v, str) else v for k, v in record["error"].items()
+            }
         if decision.status == "cancelled":
             await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
         if decision.status == "error" or decision.request is None:
             err = decision.error
-            msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
+            msg = cap_text(f"{err.kind}: {err.message}") if err else "transform produced no request"
             await self._finish(
                 d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )
@@ -487,7 +497,7 @@ class Dispatcher:
             return
         except ResolveError as e:
             attempt = Attempt(
-                d.id, 0, self.clock.now(), asdict(request.redacted()), None, None, 0.0, str(e)
+                d.id, 0, self.clock.now(), self._stored(request), None, None, 0.0, str(e)
             )
             await self._after_failure(d, ep, attempt, record, None, False, None)
             return
@@ -557,7 +567,7 @@ class Dispatcher:
                 await self.limiter.finished(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
-            d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error
+            d.id, 0, started, self._stored(request), status, body, round(duration_ms, 3), error
         )
         if is_success(status):
             await self._finish(
@@ -573,6 +583,10 @@ class Dispatcher:
             else None
         )
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
+
+    def _stored(self, request: Request) -> dict[str, Any]:
+        """The request as an attempt records it: secrets redacted, the body bounded."""
+        return bound_body(asdict(request.redacted()), self.config.server.max_stored_body_bytes)
 
     async def _after_failure(
         self,

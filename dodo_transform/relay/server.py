@@ -52,6 +52,8 @@ from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
 from .ratelimit import Limiter, RateLimiter
+from .retention import EVERY as RETENTION_EVERY
+from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
@@ -135,6 +137,7 @@ class App:
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
         role: Role = "all",
+        retention_every: float = RETENTION_EVERY,
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
@@ -158,6 +161,8 @@ class App:
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._retention_every = retention_every
+        self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
         self._receiving = 0
 
@@ -214,9 +219,20 @@ class App:
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
+        pruning: asyncio.Task[None] | None = None
         self.dispatcher.receiving = lambda: self._receiving
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+            # Where deliveries are made, old ones are deleted (every instance may: the
+            # store's batches skip rows another holds).
+            self.retention = Retention(
+                self.store,
+                self.clock,
+                self.config.server.retention_days,
+                every=self._retention_every,
+                on_deleted=self.prometheus.retention_deleted.inc,
+            )
+            pruning = asyncio.create_task(self.retention.run(), name="retention")
         self._stop_watching = asyncio.Event()
         if self.config.server.watch_handlers:
             tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
@@ -236,6 +252,9 @@ class App:
             log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
             if on_hup is not None:
                 on_hup()
+            if pruning is not None:  # a batch is one transaction: it commits or is undone whole
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
             self._stop_watching.set()
             if self._worker is not None:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
@@ -433,6 +452,8 @@ class App:
         self.dispatcher.config = new
         self.handlers.replace(new.endpoints)
         self.health.disable_after = new.server.disable_endpoint_after
+        if self.retention is not None:
+            self.retention.days = new.server.retention_days
         if self.alerts is not None:
             self.alerts.configure(new.alerts)
         log.warning("config %s reloaded: endpoints %s", new.path, ", ".join(new.endpoints))

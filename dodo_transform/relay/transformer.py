@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..sandbox import Sandbox
-from ..sandbox.job import Job, RawRun
+from ..sandbox.job import Job, Limits, RawRun
 
 if TYPE_CHECKING:
     from .config import EndpointConfig
@@ -295,6 +295,11 @@ class Lane:
 
     def __init__(self, stage: TransformStage, endpoint: str) -> None:
         self.stage, self.endpoint = stage, endpoint
+
+    @property
+    def limits(self) -> Limits:
+        """The limits of a job that names none (the stage's sandboxes all have the same)."""
+        return self.stage.sandboxes[0].limits
 
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
         return self.stage.submit(self.endpoint, job)

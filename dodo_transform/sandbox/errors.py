@@ -32,6 +32,7 @@ ErrorKind = Literal[
     "invalid_headers",
     "forbidden_header",
     "unserializable_payload",
+    "request_too_large",
     "time_limit",
     "memory_limit",
     "stack_limit",
