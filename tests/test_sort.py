@@ -14,22 +14,21 @@ REF = Reference("sort")
 REFERENCE = REF.data
 
 
-def test_random_arrays_and_comparators_sort_as_in_node():
-    got, want = REF.run("sortRun()"), REFERENCE["results"]
+def assert_as_in_node(run: str, cases: str, key: str) -> None:
+    got, want = REF.run(run), REFERENCE[key]
     wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
     if wrong:
-        cases = REF.run("sortCases()")
-        examples = [(cases[i], got[i], want[i]) for i in wrong[:2]]
+        inputs = REF.run(cases)
+        examples = [(inputs[i], got[i], want[i]) for i in wrong[:2]]
         raise AssertionError(f"{len(wrong)} of {len(want)} differ (case, ours, node): {examples}")
+
+
+def test_random_arrays_and_comparators_sort_as_in_node():
+    assert_as_in_node("sortRun()", "sortCases()", "results")
 
 
 def test_typed_arrays_with_a_comparator_merge_sort_as_in_node():
-    got, want = REF.run("typedSortRun()"), REFERENCE["typed"]
-    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
-    if wrong:
-        cases = REF.run("typedSortCases()")
-        examples = [(cases[i], got[i], want[i]) for i in wrong[:2]]
-        raise AssertionError(f"{len(wrong)} of {len(want)} differ (case, ours, node): {examples}")
+    assert_as_in_node("typedSortRun()", "typedSortCases()", "typed")
 
 
 def run(expr: str) -> object:
