@@ -60,6 +60,7 @@ SOURCES = {
 # (`[]["so" + "rt"]`) keeps QuickJS's behaviour.
 V8 = {
     "sort": _js_lean("sort.js"),
+    "typedsort": _js_lean("typedsort.js"),
     "pow": _js_lean("pow.js"),
     "math": _js_lean("math.js"),  # after pow.js, whose helpers it uses
     "radix": _js_lean("radix.js"),
@@ -72,6 +73,10 @@ _MATH = (
 _MATH_CONSTANTS = r"|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
 _NAMES = {
     "sort": re.compile(r"\bsort\b|\btoSorted\b"),
+    "typedsort": re.compile(
+        r"(?s)^(?=.*\b(?:sort|toSorted)\b)(?=.*\b(?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32"
+        r"|Float32|Float64|BigInt64|BigUint64)Array\b)"
+    ),
     "pow": re.compile(_MATH + _MATH_CONSTANTS),
     "math": re.compile(_MATH + "|pow" + _MATH_CONSTANTS),
     "radix": re.compile(r"\bparseInt\b|\btoString\s*\(\s*[^\s)]"),

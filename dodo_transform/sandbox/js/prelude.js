@@ -58,10 +58,10 @@
   }
   // console is built on first use (console.js): most production handlers never log.
   lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
-  // V8's versions of the built-ins QuickJS computes differently (sort.js, pow.js, math.js,
-  // radix.js, date.js), installed by the host before the handler's code, only for handlers
-  // whose text names them (sources.py): other handlers pay nothing for them. One deps object
-  // per context: pow.js leaves its helpers there for math.js.
+  // V8's versions of the built-ins QuickJS computes differently (sort.js, typedsort.js,
+  // pow.js, math.js, radix.js, date.js), installed by the host before the handler's code, only
+  // for handlers whose text names them (sources.py): other handlers pay nothing for them. One
+  // deps object per context: pow.js leaves its helpers there for math.js.
   let clockDate = RealDate, v8deps = null;
   function v8(install, datesText) {
     if (datesText !== null) sources.dates = datesText;  // date.js's parser, compiled if needed
