@@ -171,8 +171,9 @@ def minimise(node: Node, program: Program, first: Difference) -> Finding:
     """Drop statements while the same aspect still differs on the same envelope."""
     keep = ddmin(
         list(range(len(program.statements))),
-        lambda subset: _differs(node, program.source(subset), first.envelope, first.aspect)
-        is not None,
+        lambda subset: (
+            _differs(node, program.source(subset), first.envelope, first.aspect) is not None
+        ),
     )
     source = program.source(keep)
     final = _differs(node, source, first.envelope, first.aspect) or first
@@ -196,7 +197,9 @@ def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResu
     codes = warned(source)
     theirs = node.decisions(source, ENVELOPES)
     ours = run_here(source, ENVELOPES)
-    diffs = [d for i, (a, b) in enumerate(zip(theirs, ours)) if (d := compare(a, b, i))]
+    diffs = [
+        d for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if (d := compare(a, b, i))
+    ]
     n = len(ENVELOPES)
     if codes:
         return ProgramResult(program.seed, n, 0, n, codes, None, time.perf_counter() - started)
@@ -207,7 +210,9 @@ def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResu
         else:
             d = diffs[0]
             tags = sorted(program.tags - _GENERIC_TAGS)
-            finding = Finding(program.seed, ENVELOPE_NAMES[d.envelope], d.aspect, d.node, d.here, source, tags, 0)
+            finding = Finding(
+                program.seed, ENVELOPE_NAMES[d.envelope], d.aspect, d.node, d.here, source, tags, 0
+            )
         finding.runs = len(diffs)
     return ProgramResult(program.seed, n, len(diffs), 0, [], finding, time.perf_counter() - started)
 

@@ -63,7 +63,13 @@ class Node:
 
     def run(self, source: str, envelopes: tuple[str, ...]) -> list[dict[str, Any]]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        request = {"source": source, "events": list(envelopes), "url": URL, "now": NOW_MS, "env": ENV}
+        request = {
+            "source": source,
+            "events": list(envelopes),
+            "url": URL,
+            "now": NOW_MS,
+            "env": ENV,
+        }
         self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()
         line = self._proc.stdout.readline()

@@ -58,11 +58,16 @@ def render(statements: list[str], helpers: str = "") -> str:
 REGEXES = ["/[aeiou]/g", "/@.*$/", "/(\\w+)\\s(\\w+)/", "/\\s+/g", "/^./"]
 SEPARATORS = ['" "', '"-"', '": "']
 SPLIT_TAILS = ['reverse().join("")', 'join("|")', 'slice(0, 2).join(" ")', "length.toString()"]
-PLURAL_OPTS = ['', ', { type: "ordinal" }']
-COLLATOR_OPTS = ['', ', { sensitivity: "base" }', ', { numeric: true }']
-FILTERS = ['x', 'x != null', 'typeof x === "number"', 'Boolean(x)']
-CMP_LOCALE_ARGS = ['', ', "en"', ', "en", { numeric: true }', ', undefined, { sensitivity: "base" }']
-STRING_SPREADS = ['"abc"', 'd.currency', 'String(d.status)']
+PLURAL_OPTS = ["", ', { type: "ordinal" }']
+COLLATOR_OPTS = ["", ', { sensitivity: "base" }', ", { numeric: true }"]
+FILTERS = ["x", "x != null", 'typeof x === "number"', "Boolean(x)"]
+CMP_LOCALE_ARGS = [
+    "",
+    ', "en"',
+    ', "en", { numeric: true }',
+    ', undefined, { sensitivity: "base" }',
+]
+STRING_SPREADS = ['"abc"', "d.currency", "String(d.status)"]
 SENSITIVITY_BASE = ', { sensitivity: "base" }'
 STRING_FIELDS = [
     "d.customer?.email",
@@ -126,7 +131,7 @@ WORDS = [
     "İstanbul",
     "a\tb",
     "line\nbreak",
-    "quote\"d",
+    'quote"d',
     "😀 emoji",
     "$id",
     "price",
@@ -221,7 +226,9 @@ class _Gen:
         if depth > 1 or r < 0.3:
             f = self.pick(STRING_FIELDS)
             self.tag("payload")
-            return self.pick([f, f"({f} ?? {self.word()})", f"({f} || {self.word()})", f"String({f})"])
+            return self.pick(
+                [f, f"({f} ?? {self.word()})", f"({f} || {self.word()})", f"String({f})"]
+            )
         if r < 0.4:
             return self.word()
         if r < 0.5:
@@ -229,30 +236,118 @@ class _Gen:
             return f"`${{{self.string(depth + 1)}}} / ${{{self.number(depth + 1)}}}`"
         ops = [
             ("string.case", lambda s: f"String({s}).{self.pick(['toUpperCase', 'toLowerCase'])}()"),
-            ("string.locale_case", lambda s: f"String({s}).{self.pick(['toLocaleUpperCase', 'toLocaleLowerCase'])}({self.lit(self.pick(LOCALES))})"),
-            ("string.pad", lambda s: f"String({s}).{self.pick(['padStart', 'padEnd'])}({self.rng.randint(0, 20)}, {self.lit(self.pick(['0', ' ', '*', 'ab']))})"),
-            ("string.trim", lambda s: f"String({s}).{self.pick(['trim', 'trimStart', 'trimEnd'])}()"),
-            ("string.slice", lambda s: f"String({s}).{self.pick(['slice', 'substring', 'substr'])}({self.rng.randint(-5, 5)}, {self.rng.randint(-3, 12)})"),
-            ("string.replace", lambda s: f"String({s}).replace({self.pick(REGEXES)}, {self.lit(self.pick(['*', '$2 $1', '$&$&', '-', '']))})"),
-            ("string.replace_all", lambda s: f"String({s}).replaceAll({self.lit(self.pick(['a', '.', '_', ' ']))}, {self.lit(self.pick(['-', '', 'X']))})"),
-            ("string.split_join", lambda s: f"String({s}).split({self.lit(self.pick(['', ' ', '@', '.', '_']))}).{self.pick(SPLIT_TAILS)}"),
-            ("string.normalize", lambda s: f"String({s}).normalize({self.lit(self.pick(['NFC', 'NFD', 'NFKC', 'NFKD']))})"),
-            ("string.at", lambda s: f"String(String({s}).{self.pick(['at(-1)', 'charAt(0)', 'charCodeAt(0)', 'codePointAt(0)'])})"),
-            ("string.encode", lambda s: f"{self.pick(['encodeURIComponent', 'encodeURI', 'escape'])}(String({s}))"),
+            (
+                "string.locale_case",
+                lambda s: (
+                    f"String({s}).{self.pick(['toLocaleUpperCase', 'toLocaleLowerCase'])}({self.lit(self.pick(LOCALES))})"
+                ),
+            ),
+            (
+                "string.pad",
+                lambda s: (
+                    f"String({s}).{self.pick(['padStart', 'padEnd'])}({self.rng.randint(0, 20)}, {self.lit(self.pick(['0', ' ', '*', 'ab']))})"
+                ),
+            ),
+            (
+                "string.trim",
+                lambda s: f"String({s}).{self.pick(['trim', 'trimStart', 'trimEnd'])}()",
+            ),
+            (
+                "string.slice",
+                lambda s: (
+                    f"String({s}).{self.pick(['slice', 'substring', 'substr'])}({self.rng.randint(-5, 5)}, {self.rng.randint(-3, 12)})"
+                ),
+            ),
+            (
+                "string.replace",
+                lambda s: (
+                    f"String({s}).replace({self.pick(REGEXES)}, {self.lit(self.pick(['*', '$2 $1', '$&$&', '-', '']))})"
+                ),
+            ),
+            (
+                "string.replace_all",
+                lambda s: (
+                    f"String({s}).replaceAll({self.lit(self.pick(['a', '.', '_', ' ']))}, {self.lit(self.pick(['-', '', 'X']))})"
+                ),
+            ),
+            (
+                "string.split_join",
+                lambda s: (
+                    f"String({s}).split({self.lit(self.pick(['', ' ', '@', '.', '_']))}).{self.pick(SPLIT_TAILS)}"
+                ),
+            ),
+            (
+                "string.normalize",
+                lambda s: (
+                    f"String({s}).normalize({self.lit(self.pick(['NFC', 'NFD', 'NFKC', 'NFKD']))})"
+                ),
+            ),
+            (
+                "string.at",
+                lambda s: (
+                    f"String(String({s}).{self.pick(['at(-1)', 'charAt(0)', 'charCodeAt(0)', 'codePointAt(0)'])})"
+                ),
+            ),
+            (
+                "string.encode",
+                lambda s: (
+                    f"{self.pick(['encodeURIComponent', 'encodeURI', 'escape'])}(String({s}))"
+                ),
+            ),
             ("string.repeat", lambda s: f"String({s}).repeat({self.rng.randint(0, 3)})"),
-            ("string.match", lambda s: f"String((String({s}).match(/[A-Z][a-z]+/g) || []).join(','))"),
-            ("string.search", lambda s: f"String(String({s}).{self.pick(['indexOf', 'lastIndexOf', 'includes', 'startsWith', 'endsWith'])}({self.word()}))"),
-            ("string.concat", lambda s: f"{s} + {self.pick(SEPARATORS)} + {self.string(depth + 1)}"),
-            ("number.to_string", lambda s: f"{self.number(depth + 1)}.toString({self.pick(['', '2', '16', '36', '8', '3'])})"),
-            ("number.to_fixed", lambda s: f"({self.number(depth + 1)}).{self.pick(['toFixed', 'toPrecision'])}({self.rng.randint(1, 8)})"),
-            ("number.to_exponential", lambda s: f"({self.number(depth + 1)}).toExponential({self.rng.randint(0, 6)})"),
-            ("number.locale", lambda s: f"({self.number(depth + 1)}).toLocaleString({self.locale_args()})"),
+            (
+                "string.match",
+                lambda s: f"String((String({s}).match(/[A-Z][a-z]+/g) || []).join(','))",
+            ),
+            (
+                "string.search",
+                lambda s: (
+                    f"String(String({s}).{self.pick(['indexOf', 'lastIndexOf', 'includes', 'startsWith', 'endsWith'])}({self.word()}))"
+                ),
+            ),
+            (
+                "string.concat",
+                lambda s: f"{s} + {self.pick(SEPARATORS)} + {self.string(depth + 1)}",
+            ),
+            (
+                "number.to_string",
+                lambda s: (
+                    f"{self.number(depth + 1)}.toString({self.pick(['', '2', '16', '36', '8', '3'])})"
+                ),
+            ),
+            (
+                "number.to_fixed",
+                lambda s: (
+                    f"({self.number(depth + 1)}).{self.pick(['toFixed', 'toPrecision'])}({self.rng.randint(1, 8)})"
+                ),
+            ),
+            (
+                "number.to_exponential",
+                lambda s: f"({self.number(depth + 1)}).toExponential({self.rng.randint(0, 6)})",
+            ),
+            (
+                "number.locale",
+                lambda s: f"({self.number(depth + 1)}).toLocaleString({self.locale_args()})",
+            ),
             ("date.string", lambda s: self.date_string(depth + 1)),
             ("intl.number", lambda s: self.number_format(depth + 1)),
             ("json.stringify", lambda s: f"JSON.stringify({self.value(depth + 1)})"),
-            ("array.join", lambda s: f"{self.array(depth + 1)}.join({self.lit(self.pick([',', ', ', ' | ', '']))})"),
-            ("array.locale", lambda s: f"{self.array(depth + 1)}.toLocaleString({self.locale_args()})"),
-            ("string.from", lambda s: f"String.fromCharCode({self.rng.randint(32, 500)}, {self.rng.randint(32, 0x2fff)})"),
+            (
+                "array.join",
+                lambda s: (
+                    f"{self.array(depth + 1)}.join({self.lit(self.pick([',', ', ', ' | ', '']))})"
+                ),
+            ),
+            (
+                "array.locale",
+                lambda s: f"{self.array(depth + 1)}.toLocaleString({self.locale_args()})",
+            ),
+            (
+                "string.from",
+                lambda s: (
+                    f"String.fromCharCode({self.rng.randint(32, 500)}, {self.rng.randint(32, 0x2FFF)})"
+                ),
+            ),
             ("string.raw", lambda s: "String.raw`a\\n${1 + 1}b`"),
         ]
         name, make = self.rng.choice(ops)
@@ -269,14 +364,14 @@ class _Gen:
         opts = self.pick(
             [
                 '{ style: "currency", currency: "USD" }',
-                '{ minimumFractionDigits: 2, maximumFractionDigits: 2 }',
-                '{ maximumFractionDigits: 0 }',
+                "{ minimumFractionDigits: 2, maximumFractionDigits: 2 }",
+                "{ maximumFractionDigits: 0 }",
                 '{ style: "percent" }',
-                '{ useGrouping: false }',
-                '{ maximumSignificantDigits: 3 }',
+                "{ useGrouping: false }",
+                "{ maximumSignificantDigits: 3 }",
                 '{ style: "currency", currency: "EUR", currencyDisplay: "code" }',
                 '{ notation: "compact" }',
-                '{ roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 2 }',
+                "{ roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 2 }",
                 '{ year: "numeric", month: "short", day: "numeric" }',
             ]
         )
@@ -292,20 +387,72 @@ class _Gen:
             return self.number_literal()
         ops = [
             ("money.cents", lambda: f"Math.round({self.number(depth + 1)} * 100) / 100"),
-            ("money.divide", lambda: f"({self.number(depth + 1)} / {self.pick(['100', '1000', '3', '7', '12'])})"),
+            (
+                "money.divide",
+                lambda: (
+                    f"({self.number(depth + 1)} / {self.pick(['100', '1000', '3', '7', '12'])})"
+                ),
+            ),
             ("math.pow", lambda: self.power(depth + 1)),
-            ("math.fn", lambda: f"Math.{self.pick(['exp', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'atan', 'asin', 'acos', 'sinh', 'cosh', 'tanh', 'cbrt', 'sqrt', 'expm1', 'log1p', 'asinh', 'acosh', 'atanh'])}({self.number(depth + 1)})"),
-            ("math.two", lambda: f"Math.{self.pick(['atan2', 'hypot', 'max', 'min', 'pow'])}({self.number(depth + 1)}, {self.number(depth + 1)})"),
-            ("math.round", lambda: f"Math.{self.pick(['round', 'floor', 'ceil', 'trunc', 'sign', 'abs', 'fround'])}({self.number(depth + 1)})"),
-            ("number.parse", lambda: f"{self.pick(['parseInt', 'parseFloat', 'Number'])}({self.numeric_text()})"),
-            ("number.parse_radix", lambda: f"parseInt({self.numeric_text()}, {self.pick(['2', '8', '10', '16', '36', '0', '37'])})"),
-            ("number.arith", lambda: f"({self.number(depth + 1)} {self.pick(['+', '-', '*', '/', '%'])} {self.number(depth + 1)})"),
-            ("number.fixed_back", lambda: f"Number(({self.number(depth + 1)}).toFixed({self.rng.randint(0, 4)}))"),
-            ("date.getter", lambda: f"{self.date(depth + 1)}.{self.pick(['getTime', 'getFullYear', 'getMonth', 'getDate', 'getDay', 'getHours', 'getUTCHours', 'getMinutes', 'getTimezoneOffset', 'valueOf', 'getMilliseconds'])}()"),
-            ("date.utc", lambda: f"Date.UTC({self.rng.randint(1969, 2030)}, {self.rng.randint(-1, 13)}, {self.rng.randint(0, 32)}{self.pick(['', ', 12', ', 25, 61'])})"),
-            ("date.diff", lambda: f"Math.floor(({self.date(depth + 1)} - {self.date(depth + 1)}) / 86400000)"),
+            (
+                "math.fn",
+                lambda: (
+                    f"Math.{self.pick(['exp', 'log', 'log2', 'log10', 'sin', 'cos', 'tan', 'atan', 'asin', 'acos', 'sinh', 'cosh', 'tanh', 'cbrt', 'sqrt', 'expm1', 'log1p', 'asinh', 'acosh', 'atanh'])}({self.number(depth + 1)})"
+                ),
+            ),
+            (
+                "math.two",
+                lambda: (
+                    f"Math.{self.pick(['atan2', 'hypot', 'max', 'min', 'pow'])}({self.number(depth + 1)}, {self.number(depth + 1)})"
+                ),
+            ),
+            (
+                "math.round",
+                lambda: (
+                    f"Math.{self.pick(['round', 'floor', 'ceil', 'trunc', 'sign', 'abs', 'fround'])}({self.number(depth + 1)})"
+                ),
+            ),
+            (
+                "number.parse",
+                lambda: f"{self.pick(['parseInt', 'parseFloat', 'Number'])}({self.numeric_text()})",
+            ),
+            (
+                "number.parse_radix",
+                lambda: (
+                    f"parseInt({self.numeric_text()}, {self.pick(['2', '8', '10', '16', '36', '0', '37'])})"
+                ),
+            ),
+            (
+                "number.arith",
+                lambda: (
+                    f"({self.number(depth + 1)} {self.pick(['+', '-', '*', '/', '%'])} {self.number(depth + 1)})"
+                ),
+            ),
+            (
+                "number.fixed_back",
+                lambda: f"Number(({self.number(depth + 1)}).toFixed({self.rng.randint(0, 4)}))",
+            ),
+            (
+                "date.getter",
+                lambda: (
+                    f"{self.date(depth + 1)}.{self.pick(['getTime', 'getFullYear', 'getMonth', 'getDate', 'getDay', 'getHours', 'getUTCHours', 'getMinutes', 'getTimezoneOffset', 'valueOf', 'getMilliseconds'])}()"
+                ),
+            ),
+            (
+                "date.utc",
+                lambda: (
+                    f"Date.UTC({self.rng.randint(1969, 2030)}, {self.rng.randint(-1, 13)}, {self.rng.randint(0, 32)}{self.pick(['', ', 12', ', 25, 61'])})"
+                ),
+            ),
+            (
+                "date.diff",
+                lambda: f"Math.floor(({self.date(depth + 1)} - {self.date(depth + 1)}) / 86400000)",
+            ),
             ("date.parse", lambda: f"Date.parse({self.lit(self.pick(DATE_TEXTS))})"),
-            ("array.reduce", lambda: f"{self.array(depth + 1)}.reduce((s, x) => s + (Number(x) || 0), 0)"),
+            (
+                "array.reduce",
+                lambda: f"{self.array(depth + 1)}.reduce((s, x) => s + (Number(x) || 0), 0)",
+            ),
             ("array.length", lambda: f"{self.array(depth + 1)}.length"),
             ("string.length", lambda: f"String({self.string(depth + 1)}).length"),
         ]
@@ -314,7 +461,10 @@ class _Gen:
         return make()
 
     def power(self, depth: int) -> str:
-        base, exponent = self.number(depth), self.pick(["2", "0.5", "-5", "3", "1 / 3", "-2", "10", "-0.5"])
+        base, exponent = (
+            self.number(depth),
+            self.pick(["2", "0.5", "-5", "3", "1 / 3", "-2", "10", "-0.5"]),
+        )
         return f"Math.pow({base}, {exponent})" if self.chance(0.5) else f"({base}) ** ({exponent})"
 
     def numeric_text(self) -> str:
@@ -323,7 +473,26 @@ class _Gen:
             [
                 'd.amount ?? "0"',
                 "String(d.total_amount)",
-                self.lit(self.pick(["42px", "0x1F", "1e3", " 12.50 ", "-0", "08", "1_000", "3.14abc", "", "Infinity", "zz", "12345678901234567890", "0b101", "z1p2q3r4s5t6u7v8w9"])),
+                self.lit(
+                    self.pick(
+                        [
+                            "42px",
+                            "0x1F",
+                            "1e3",
+                            " 12.50 ",
+                            "-0",
+                            "08",
+                            "1_000",
+                            "3.14abc",
+                            "",
+                            "Infinity",
+                            "zz",
+                            "12345678901234567890",
+                            "0b101",
+                            "z1p2q3r4s5t6u7v8w9",
+                        ]
+                    )
+                ),
                 "d.metadata?.order_ref",
                 "d.card_last_four",
             ]
@@ -414,14 +583,52 @@ class _Gen:
     def intl_other(self) -> str:
         loc = self.lit(self.pick(LOCALES))
         options = [
-            ("intl.PluralRules", lambda: f"new Intl.PluralRules({loc}{self.pick(PLURAL_OPTS)}).select({self.number(2)})"),
-            ("intl.RelativeTimeFormat", lambda: f"new Intl.RelativeTimeFormat({loc}, {{ numeric: {self.lit(self.pick(['auto', 'always']))} }}).format({self.rng.randint(-3, 3)}, {self.lit(self.pick(['day', 'month', 'year', 'hour']))})"),
-            ("intl.Collator", lambda: f"[{self.word()}, {self.word()}, {self.word()}].sort(new Intl.Collator({loc}{self.pick(COLLATOR_OPTS)}).compare).join()"),
-            ("intl.ListFormat", lambda: f"new Intl.ListFormat({loc}, {{ type: {self.lit(self.pick(['conjunction', 'disjunction']))} }}).format([{self.word()}, {self.word()}])"),
-            ("intl.DateTimeFormat", lambda: f"new Intl.DateTimeFormat({loc}, {self.date_options()}).format({self.date(2)})"),
-            ("intl.DateTimeFormat.formatRange", lambda: f"new Intl.DateTimeFormat({loc}, {self.date_options()}).formatRange({self.date(2)}, {self.date(2)})"),
-            ("intl.resolvedOptions", lambda: f"JSON.stringify(new Intl.NumberFormat({loc}).resolvedOptions())"),
-            ("string.localeCompare", lambda: f"String({self.string(2)}.localeCompare({self.string(2)}{self.pick(['', ', ' + loc, ', ' + loc + SENSITIVITY_BASE])}))"),
+            (
+                "intl.PluralRules",
+                lambda: (
+                    f"new Intl.PluralRules({loc}{self.pick(PLURAL_OPTS)}).select({self.number(2)})"
+                ),
+            ),
+            (
+                "intl.RelativeTimeFormat",
+                lambda: (
+                    f"new Intl.RelativeTimeFormat({loc}, {{ numeric: {self.lit(self.pick(['auto', 'always']))} }}).format({self.rng.randint(-3, 3)}, {self.lit(self.pick(['day', 'month', 'year', 'hour']))})"
+                ),
+            ),
+            (
+                "intl.Collator",
+                lambda: (
+                    f"[{self.word()}, {self.word()}, {self.word()}].sort(new Intl.Collator({loc}{self.pick(COLLATOR_OPTS)}).compare).join()"
+                ),
+            ),
+            (
+                "intl.ListFormat",
+                lambda: (
+                    f"new Intl.ListFormat({loc}, {{ type: {self.lit(self.pick(['conjunction', 'disjunction']))} }}).format([{self.word()}, {self.word()}])"
+                ),
+            ),
+            (
+                "intl.DateTimeFormat",
+                lambda: (
+                    f"new Intl.DateTimeFormat({loc}, {self.date_options()}).format({self.date(2)})"
+                ),
+            ),
+            (
+                "intl.DateTimeFormat.formatRange",
+                lambda: (
+                    f"new Intl.DateTimeFormat({loc}, {self.date_options()}).formatRange({self.date(2)}, {self.date(2)})"
+                ),
+            ),
+            (
+                "intl.resolvedOptions",
+                lambda: f"JSON.stringify(new Intl.NumberFormat({loc}).resolvedOptions())",
+            ),
+            (
+                "string.localeCompare",
+                lambda: (
+                    f"String({self.string(2)}.localeCompare({self.string(2)}{self.pick(['', ', ' + loc, ', ' + loc + SENSITIVITY_BASE])}))"
+                ),
+            ),
         ]
         name, make = self.rng.choice(options)
         self.tag(name)
@@ -434,10 +641,18 @@ class _Gen:
             return f"({self.pick(ARRAY_FIELDS)} || [])"
         if r < 0.45:
             n = self.rng.randint(0, 9)
-            elems = [self.pick([self.number_literal(), self.word(), "null", "undefined"]) for _ in range(n)]
+            elems = [
+                self.pick([self.number_literal(), self.word(), "null", "undefined"])
+                for _ in range(n)
+            ]
             return "[" + ", ".join(elems) + "]"
         ops = [
-            ("array.map", lambda a: f"{a}.map((x, i) => {self.pick(['i', 'String(x)', 'typeof x', 'x ?? i'])})"),
+            (
+                "array.map",
+                lambda a: (
+                    f"{a}.map((x, i) => {self.pick(['i', 'String(x)', 'typeof x', 'x ?? i'])})"
+                ),
+            ),
             ("array.filter", lambda a: f"{a}.filter((x) => {self.pick(FILTERS)})"),
             ("array.sort", lambda a: f"[...{a}].sort()"),
             ("array.sort_cmp", lambda a: f"[...{a}].sort((a, b) => {self.comparator()})"),
@@ -445,14 +660,40 @@ class _Gen:
             ("array.flat", lambda a: f"[{a}, [{a}]].flat({self.pick(['', '2', 'Infinity'])})"),
             ("array.slice", lambda a: f"{a}.slice({self.rng.randint(-3, 3)})"),
             ("array.reverse", lambda a: f"[...{a}].reverse()"),
-            ("array.keys", lambda a: f"Object.{self.pick(['keys', 'values'])}({self.obj(depth + 1)})"),
-            ("array.entries", lambda a: f"Object.entries({self.obj(depth + 1)}).map(([k, v]) => k + '=' + v)"),
-            ("array.from", lambda a: f"Array.from({{ length: {self.rng.randint(0, 8)} }}, (_, i) => i * {self.number_literal()})"),
-            ("array.find", lambda a: f"[{a}.find((x) => x != null) ?? null, {a}.findLast((x) => x != null) ?? null, {a}.includes(null), {a}.indexOf(undefined)]"),
+            (
+                "array.keys",
+                lambda a: f"Object.{self.pick(['keys', 'values'])}({self.obj(depth + 1)})",
+            ),
+            (
+                "array.entries",
+                lambda a: f"Object.entries({self.obj(depth + 1)}).map(([k, v]) => k + '=' + v)",
+            ),
+            (
+                "array.from",
+                lambda a: (
+                    f"Array.from({{ length: {self.rng.randint(0, 8)} }}, (_, i) => i * {self.number_literal()})"
+                ),
+            ),
+            (
+                "array.find",
+                lambda a: (
+                    f"[{a}.find((x) => x != null) ?? null, {a}.findLast((x) => x != null) ?? null, {a}.includes(null), {a}.indexOf(undefined)]"
+                ),
+            ),
             ("array.concat", lambda a: f"{a}.concat({self.array(depth + 1)})"),
-            ("array.split", lambda a: f"String({self.string(depth + 1)}).split({self.lit(self.pick([' ', '', ',', '@']))})"),
+            (
+                "array.split",
+                lambda a: (
+                    f"String({self.string(depth + 1)}).split({self.lit(self.pick([' ', '', ',', '@']))})"
+                ),
+            ),
             ("array.set", lambda a: f"[...new Set({a})]"),
-            ("array.holes", lambda a: self.pick(["[1, , 3]", "new Array(3)", "[, 'a', , ]", "Array(2).concat([1])"])),
+            (
+                "array.holes",
+                lambda a: self.pick(
+                    ["[1, , 3]", "new Array(3)", "[, 'a', , ]", "Array(2).concat([1])"]
+                ),
+            ),
             ("array.fill", lambda a: f"new Array({self.rng.randint(0, 5)}).fill({self.word()})"),
             ("array.with", lambda a: f"{a}.with(0, 'x')"),
             ("array.at", lambda a: f"[{a}.at(-1) ?? null]"),
@@ -465,11 +706,30 @@ class _Gen:
         r = self.rng.random()
         if r < 0.35:
             self.tag("sort.inconsistent")
-            return self.pick(["a > b", "a < b", "String(a) > String(b) ? 1 : -1", "(a ?? 0) > (b ?? 0) ? -1 : 1", "Math.random() - 2", "0", "1", "-1", "true"])
+            return self.pick(
+                [
+                    "a > b",
+                    "a < b",
+                    "String(a) > String(b) ? 1 : -1",
+                    "(a ?? 0) > (b ?? 0) ? -1 : 1",
+                    "Math.random() - 2",
+                    "0",
+                    "1",
+                    "-1",
+                    "true",
+                ]
+            )
         if r < 0.55:
             self.tag("sort.localeCompare")
             return f"String(a).localeCompare(String(b){self.pick(CMP_LOCALE_ARGS)})"
-        return self.pick(["a - b", "b - a", "(Number(a) || 0) - (Number(b) || 0)", "String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0"])
+        return self.pick(
+            [
+                "a - b",
+                "b - a",
+                "(Number(a) || 0) - (Number(b) || 0)",
+                "String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0",
+            ]
+        )
 
     def obj(self, depth: int = 0) -> str:
         r = self.rng.random()
@@ -479,23 +739,71 @@ class _Gen:
             return f"({f} || {{}})"
         if r < 0.55:
             n = self.rng.randint(0, 4)
-            keys = [self.pick(["id", "email", "amount", "status", "$id", "with-dash", "a b", "1", "__proto__x", "Ünïcode", "constructor"]) for _ in range(n)]
-            return "{ " + ", ".join(f"{json.dumps(k)}: {self.value(depth + 1)}" for k in keys) + " }"
+            keys = [
+                self.pick(
+                    [
+                        "id",
+                        "email",
+                        "amount",
+                        "status",
+                        "$id",
+                        "with-dash",
+                        "a b",
+                        "1",
+                        "__proto__x",
+                        "Ünïcode",
+                        "constructor",
+                    ]
+                )
+                for _ in range(n)
+            ]
+            return (
+                "{ " + ", ".join(f"{json.dumps(k)}: {self.value(depth + 1)}" for k in keys) + " }"
+            )
         ops = [
             ("object.spread", lambda: f"{{ ...{self.obj(depth + 1)}, source: 'dodo' }}"),
-            ("object.spread_override", lambda: f"{{ ...{self.obj(depth + 1)}, ...{self.obj(depth + 1)} }}"),
-            ("object.assign", lambda: f"Object.assign({{}}, {self.obj(depth + 1)}, {{ at: {self.string(depth + 1)} }})"),
-            ("object.fromEntries", lambda: f"Object.fromEntries(Object.entries({self.obj(depth + 1)}).filter(([k, v]) => v != null).map(([k, v]) => [k.toUpperCase(), v]))"),
+            (
+                "object.spread_override",
+                lambda: f"{{ ...{self.obj(depth + 1)}, ...{self.obj(depth + 1)} }}",
+            ),
+            (
+                "object.assign",
+                lambda: (
+                    f"Object.assign({{}}, {self.obj(depth + 1)}, {{ at: {self.string(depth + 1)} }})"
+                ),
+            ),
+            (
+                "object.fromEntries",
+                lambda: (
+                    f"Object.fromEntries(Object.entries({self.obj(depth + 1)}).filter(([k, v]) => v != null).map(([k, v]) => [k.toUpperCase(), v]))"
+                ),
+            ),
             ("object.json_roundtrip", lambda: f"JSON.parse(JSON.stringify({self.obj(depth + 1)}))"),
-            ("object.pick", lambda: f"(({{ {self.pick(['email, name', 'country, city', 'id', 'status'])} }}) => ({{ {self.pick(['email, name', 'country, city', 'id', 'status'])} }}))({self.obj(depth + 1)})".replace("({ id }) => ({ id })", "({ id }) => ({ id })")),
-            ("object.numeric_keys", lambda: "{ b: 1, 2: 'two', a: 3, 1: 'one', '-1': 'neg', '01': 'lead' }"),
+            (
+                "object.pick",
+                lambda: (
+                    f"(({{ {self.pick(['email, name', 'country, city', 'id', 'status'])} }}) => ({{ {self.pick(['email, name', 'country, city', 'id', 'status'])} }}))({self.obj(depth + 1)})".replace(
+                        "({ id }) => ({ id })", "({ id }) => ({ id })"
+                    )
+                ),
+            ),
+            (
+                "object.numeric_keys",
+                lambda: "{ b: 1, 2: 'two', a: 3, 1: 'one', '-1': 'neg', '01': 'lead' }",
+            ),
         ]
         name, make = self.rng.choice(ops)
         self.tag(name)
         return make()
 
     def value(self, depth: int = 0) -> str:
-        kinds = [self.string, self.number, self.array, self.obj, lambda d: self.pick(["null", "undefined", "true", "false"])]
+        kinds = [
+            self.string,
+            self.number,
+            self.array,
+            self.obj,
+            lambda d: self.pick(["null", "undefined", "true", "false"]),
+        ]
         if depth < 2:
             kinds += [self.date_string, lambda d: self.intl_other()]
         return self.rng.choice(kinds)(depth)
@@ -510,27 +818,87 @@ class _Gen:
             ("log.invalid_date", lambda: "new Date('x')"),
             ("log.map", lambda: f"new Map([[{self.word()}, {self.number(2)}], ['k', {{ n: 1 }}]])"),
             ("log.set", lambda: f"new Set([{self.word()}, 1, 1, null])"),
-            ("log.class", lambda: "new (class Order { constructor() { this.id = d.payment_id ?? 1; this.total = d.total_amount; } })()"),
+            (
+                "log.class",
+                lambda: (
+                    "new (class Order { constructor() { this.id = d.payment_id ?? 1; this.total = d.total_amount; } })()"
+                ),
+            ),
             ("log.null_proto", lambda: "Object.assign(Object.create(null), { a: 1 })"),
-            ("log.boxed", lambda: self.pick(["new Number(5)", "new String('s')", "new Boolean(false)", "Object(1n)"])),
-            ("log.function", lambda: self.pick(["function named() {}", "() => 1", "class Foo {}", "Math.max", "async function af() {}"])),
+            (
+                "log.boxed",
+                lambda: self.pick(
+                    ["new Number(5)", "new String('s')", "new Boolean(false)", "Object(1n)"]
+                ),
+            ),
+            (
+                "log.function",
+                lambda: self.pick(
+                    [
+                        "function named() {}",
+                        "() => 1",
+                        "class Foo {}",
+                        "Math.max",
+                        "async function af() {}",
+                    ]
+                ),
+            ),
             ("log.regexp", lambda: self.pick(["/a+b/gi", "new RegExp('x.y', 'm')"])),
-            ("log.symbol", lambda: self.pick(["Symbol('s')", "{ [Symbol('k')]: 1, a: 2 }", "Symbol.iterator"])),
+            (
+                "log.symbol",
+                lambda: self.pick(["Symbol('s')", "{ [Symbol('k')]: 1, a: 2 }", "Symbol.iterator"]),
+            ),
             ("log.bigint", lambda: self.pick(["10n", "-(2n ** 70n)", "{ big: 1n }"])),
             ("log.neg_zero", lambda: self.pick(["-0", "[-0, 0]", "{ z: -0 }"])),
             ("log.holes", lambda: self.pick(["[1, , 3]", "new Array(5)", "[, , 1, , ]"])),
-            ("log.nested", lambda: "{ a: { b: { c: { d: { e: 1 } } } }, arr: [[1, [2, [3, [4]]]]] }"),
-            ("log.long_array", lambda: f"Array.from({{ length: {self.rng.randint(5, 120)} }}, (_, i) => {self.pick(['i', 'i * 1.5', 'String(i)', '{ i }'])})"),
+            (
+                "log.nested",
+                lambda: "{ a: { b: { c: { d: { e: 1 } } } }, arr: [[1, [2, [3, [4]]]]] }",
+            ),
+            (
+                "log.long_array",
+                lambda: (
+                    f"Array.from({{ length: {self.rng.randint(5, 120)} }}, (_, i) => {self.pick(['i', 'i * 1.5', 'String(i)', '{ i }'])})"
+                ),
+            ),
             ("log.long_string", lambda: "'x'.repeat(" + str(self.rng.randint(10, 200)) + ")"),
             ("log.getter", lambda: "{ get total() { return 1; }, set total(v) {}, plain: 2 }"),
-            ("log.typed", lambda: self.pick(["new Uint8Array([1, 2, 3])", "new Float64Array(2)", "new ArrayBuffer(4)"])),
-            ("log.circular", lambda: "(() => { const o = { name: 'o' }; o.self = o; return o; })()"),
+            (
+                "log.typed",
+                lambda: self.pick(
+                    ["new Uint8Array([1, 2, 3])", "new Float64Array(2)", "new ArrayBuffer(4)"]
+                ),
+            ),
+            (
+                "log.circular",
+                lambda: "(() => { const o = { name: 'o' }; o.self = o; return o; })()",
+            ),
             ("log.payload", lambda: self.pick(["d", "p", "d.customer", "webhook"])),
-            ("log.quotes", lambda: self.pick(["{ s: \"it's\" }", "[\"a'b\", 'c\"d', `e'f\"g`]", "{ nl: 'a\\nb', tab: 'a\\tb' }", "'it\\'s'"])),
+            (
+                "log.quotes",
+                lambda: self.pick(
+                    [
+                        '{ s: "it\'s" }',
+                        "[\"a'b\", 'c\"d', `e'f\"g`]",
+                        "{ nl: 'a\\nb', tab: 'a\\tb' }",
+                        "'it\\'s'",
+                    ]
+                ),
+            ),
             ("log.error_fields", lambda: "{ name: 'Err', message: 'boom', code: 42 }"),
-            ("log.weird_keys", lambda: "{ '$id': 1, 'a-b': 2, 'a b': 3, '1x': 4, _ok: 5, 'ünï': 6 }"),
+            (
+                "log.weird_keys",
+                lambda: "{ '$id': 1, 'a-b': 2, 'a b': 3, '1x': 4, _ok: 5, 'ünï': 6 }",
+            ),
             ("log.undefined_values", lambda: "{ a: undefined, b: [undefined, null], c: NaN }"),
-            ("log.wide_object", lambda: "Object.fromEntries(Array.from({ length: " + str(self.rng.randint(3, 30)) + " }, (_, i) => ['key' + i, i % 3 ? 'v' + i : i]))"),
+            (
+                "log.wide_object",
+                lambda: (
+                    "Object.fromEntries(Array.from({ length: "
+                    + str(self.rng.randint(3, 30))
+                    + " }, (_, i) => ['key' + i, i % 3 ? 'v' + i : i]))"
+                ),
+            ),
         ]
         name, make = self.rng.choice(special)
         self.tag(name)
@@ -598,7 +966,9 @@ class _Gen:
         k = self.key_name()
         thrower = self.pick_lazy(
             [
-                lambda: f"if (!d.customer?.email) throw new Error('missing email for ' + {self.string(1)});",
+                lambda: (
+                    f"if (!d.customer?.email) throw new Error('missing email for ' + {self.string(1)});"
+                ),
                 "JSON.parse(d.metadata?.order_ref ?? '{');",
                 "null.x;",
                 "d.no_such_field.value;",
@@ -731,7 +1101,14 @@ class _Gen:
         )
         cmp = self.comparator()
         if data.startswith("[{"):
-            cmp = self.pick(["a.v - b.v", "a.v > b.v", "b.v - a.v || a.n.localeCompare(b.n)", "a.v < b.v ? -1 : 1"])
+            cmp = self.pick(
+                [
+                    "a.v - b.v",
+                    "a.v > b.v",
+                    "b.v - a.v || a.n.localeCompare(b.n)",
+                    "a.v < b.v ? -1 : 1",
+                ]
+            )
             self.tag("sort.inconsistent" if ">" in cmp or "?" in cmp else "sort.objects")
         how = self.pick(["sort", "sort", "toSorted"])
         return f"out.{k} = {data}.{how}((a, b) => {cmp});"
@@ -756,7 +1133,15 @@ class _Gen:
     def s_money(self) -> str:
         self.tag("stmt.money")
         k = self.key_name()
-        amt = self.pick(["d.total_amount", "d.amount", "d.recurring_pre_tax_amount", "d.tax", "d.settlement_amount"])
+        amt = self.pick(
+            [
+                "d.total_amount",
+                "d.amount",
+                "d.recurring_pre_tax_amount",
+                "d.tax",
+                "d.settlement_amount",
+            ]
+        )
         self.tag("payload")
         style = self.pick(
             [
@@ -790,7 +1175,13 @@ class _Gen:
                     self.rng.randint(1, 3),
                 )
             )
-            base = self.pick(["https://api.crm.example/v3/contacts", "https://hooks.example.com/in?src=dodo", "https://connect.mailerlite.com/api/subscribers/"])
+            base = self.pick(
+                [
+                    "https://api.crm.example/v3/contacts",
+                    "https://hooks.example.com/in?src=dodo",
+                    "https://connect.mailerlite.com/api/subscribers/",
+                ]
+            )
             sep = "&" if "?" in base else "?"
             return f"webhook.url = '{base}{sep}' + {qs};"
         if r < 0.5:
@@ -807,10 +1198,17 @@ class _Gen:
                 ("X-Customer", lambda: "String(d.customer?.customer_id ?? 'none')"),
                 ("x-lower", lambda: "'yes'"),
                 ("X-Date", lambda: f"{self.date(2)}.toUTCString()"),
-                ("X-Idempotency-Key", lambda: "String(d.payment_id ?? d.subscription_id ?? p.timestamp)"),
+                (
+                    "X-Idempotency-Key",
+                    lambda: "String(d.payment_id ?? d.subscription_id ?? p.timestamp)",
+                ),
             ]
             chosen = self.rng.sample(hs, self.rng.randint(1, 4))
-            return "webhook.headers = { " + ", ".join(f"{json.dumps(n)}: {v()}" for n, v in chosen) + " };"
+            return (
+                "webhook.headers = { "
+                + ", ".join(f"{json.dumps(n)}: {v()}" for n, v in chosen)
+                + " };"
+            )
         self.tag("request.payload_shape")
         return self.pick(
             [
@@ -844,7 +1242,9 @@ class _Gen:
         return self.pick_lazy(
             [
                 f"{{\n  const {{ email = 'none', name: fullName = '' }} = d.customer || {{}};\n  out.{k} = {{ email, first: fullName.split(' ')[0] }};\n}}",
-                lambda: f"{{\n  const [first, ...rest] = {self.array(1)};\n  out.{k} = {{ first: first ?? null, rest }};\n}}",
+                lambda: (
+                    f"{{\n  const [first, ...rest] = {self.array(1)};\n  out.{k} = {{ first: first ?? null, rest }};\n}}"
+                ),
                 f"{{\n  const {{ customer, ...others }} = d;\n  out.{k} = Object.keys(others).length;\n}}",
             ]
         )
@@ -855,11 +1255,15 @@ class _Gen:
         return self.pick_lazy(
             [
                 f"out.{k} = /^[^@\\s]+@[^@\\s]+\\.[a-z]{{2,}}$/i.test(d.customer?.email ?? '');",
-                lambda: f"out.{k} = (String({self.string(1)}).match(/(?<word>\\p{{L}}+)/u)?.groups?.word) ?? null;",
+                lambda: (
+                    f"out.{k} = (String({self.string(1)}).match(/(?<word>\\p{{L}}+)/u)?.groups?.word) ?? null;"
+                ),
                 f"out.{k} = [...String(p.timestamp).matchAll(/\\d+/g)].map((m) => m[0]);",
                 lambda: f"out.{k} = String({self.string(1)}).split(/[\\s,]+/).filter(Boolean);",
                 f"out.{k} = String(d.customer?.email ?? '').replace(/^(.).*(@.*)$/, '$1***$2');",
-                lambda: f"out.{k} = String({self.string(1)}).replace(/[^\\w]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());",
+                lambda: (
+                    f"out.{k} = String({self.string(1)}).replace(/[^\\w]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());"
+                ),
             ]
         )
 
