@@ -17,7 +17,7 @@ from typing import Any
 from dodo_transform import analysis
 
 from .differential import ENVELOPE_NAMES, ENVELOPES, Difference, Node, compare, run_here
-from .generator import Program, generate, render
+from .generator import Program, Statement, generate, render
 
 __all__ = ["Finding", "Report", "check", "ddmin", "run_campaign", "seed_of"]
 
@@ -168,16 +168,27 @@ def _differs(node: Node, source: str, envelope: int, aspect: str) -> Difference 
 
 
 def minimise(node: Node, program: Program, first: Difference) -> Finding:
-    """Drop statements while the same aspect still differs on the same envelope."""
+    """Drop statements while the same aspect still differs on the same envelope (ddmin), then
+    replace each statement left by the smallest of its sub-expressions that still shows it."""
+
+    def differs(statements: list[Statement]) -> bool:
+        source = render([s.code for s in statements], program.helpers)
+        return _differs(node, source, first.envelope, first.aspect) is not None
+
     keep = ddmin(
         list(range(len(program.statements))),
-        lambda subset: (
-            _differs(node, program.source(subset), first.envelope, first.aspect) is not None
-        ),
+        lambda subset: differs([program.statements[i] for i in subset]),
     )
-    source = program.source(keep)
+    statements = [program.statements[i] for i in keep]
+    for n, statement in enumerate(statements):
+        for candidate in _smaller(statement, first.aspect):
+            trial = statements[:n] + [candidate] + statements[n + 1 :]
+            if differs(trial):
+                statements = trial
+                break
+    source = render([s.code for s in statements], program.helpers)
     final = _differs(node, source, first.envelope, first.aspect) or first
-    tags = sorted(set().union(*(program.statements[i].tags for i in keep)) - _GENERIC_TAGS)
+    tags = sorted(set().union(*(s.tags for s in statements)) - _GENERIC_TAGS)
     return Finding(
         seed=program.seed,
         envelope=ENVELOPE_NAMES[first.envelope],
@@ -188,6 +199,18 @@ def minimise(node: Node, program: Program, first: Difference) -> Finding:
         tags=tags,
         runs=0,
     )
+
+
+def _smaller(statement: Statement, aspect: str) -> list[Statement]:
+    """One-expression statements built from ``statement``'s sub-expressions, smallest first."""
+    template = (
+        "console.log({});" if aspect == "console" else "out.min = {};\nwebhook.payload = out;"
+    )
+    out = []
+    for code, tags in sorted(set(statement.subs), key=lambda sub: len(sub[0])):
+        if len(code) < len(statement.code):
+            out.append(Statement(template.format(code), tags))
+    return out
 
 
 def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResult:

@@ -13,6 +13,7 @@ mistakes (a comparator that never returns 0, ``parseInt`` without a radix).
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Callable
@@ -25,6 +26,9 @@ __all__ = ["Program", "Statement", "generate", "render"]
 class Statement:
     code: str
     tags: frozenset[str]
+    # Every sub-expression the statement was built from, with its own tags: the minimiser
+    # tries each alone (``out.x = sub;``, ``console.log(sub);``) to name the root cause.
+    subs: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,10 +183,26 @@ LOCALES = ["en-US", "en-us", "en", "en-GB", "de-DE", "fr-FR", "ja-JP", "tr-TR", 
 CURRENCIES = ["USD", "EUR", "JPY", "GBP", "INR", "KWD", "d.currency"]
 
 
+def _expression(method: Callable[..., str]) -> Callable[..., str]:
+    """Record what ``method`` generated, and the tags it used, as a sub-expression."""
+
+    @functools.wraps(method)
+    def wrapper(self: _Gen, *args: int) -> str:
+        saved, self.tags = self.tags, set()
+        code = method(self, *args)
+        mine = self.tags
+        self.tags = saved | mine
+        self.subs.append((code, frozenset(mine)))
+        return code
+
+    return wrapper
+
+
 @dataclass
 class _Gen:
     rng: random.Random
     tags: set[str] = field(default_factory=set)
+    subs: list[tuple[str, frozenset[str]]] = field(default_factory=list)
     key: int = 0
 
     # --- helpers -----------------------------------------------------------------------
@@ -221,6 +241,7 @@ class _Gen:
         return repr(self.rng.uniform(0, 1000))
 
     # --- typed expressions ---------------------------------------------------------------
+    @_expression
     def string(self, depth: int = 0) -> str:
         r = self.rng.random()
         if depth > 1 or r < 0.3:
@@ -377,6 +398,7 @@ class _Gen:
         )
         return f"{loc}, {opts}"
 
+    @_expression
     def number(self, depth: int = 0) -> str:
         r = self.rng.random()
         if depth > 1 or r < 0.3:
@@ -498,6 +520,7 @@ class _Gen:
             ]
         )
 
+    @_expression
     def date(self, depth: int = 0) -> str:
         r = self.rng.random()
         self.tag("date")
@@ -513,6 +536,7 @@ class _Gen:
             return f"new Date({self.rng.randint(2000, 2030)}, {self.rng.randint(0, 11)}, {self.rng.randint(1, 31)})"
         return f"new Date(Date.UTC({self.rng.randint(2000, 2030)}, {self.rng.randint(0, 11)}, {self.rng.randint(1, 31)}, {self.rng.randint(0, 23)}))"
 
+    @_expression
     def date_string(self, depth: int) -> str:
         dt = self.date(depth)
         m = self.pick(
@@ -554,6 +578,7 @@ class _Gen:
             ]
         )
 
+    @_expression
     def number_format(self, depth: int) -> str:
         cur = self.pick(CURRENCIES)
         cur_expr = cur if cur.startswith("d.") else self.lit(cur)
@@ -580,6 +605,7 @@ class _Gen:
             return f"{nf}.formatToParts({n}).map((x) => x.type + '=' + x.value).join(';')"
         return f"{nf}.format({n})"
 
+    @_expression
     def intl_other(self) -> str:
         loc = self.lit(self.pick(LOCALES))
         options = [
@@ -634,6 +660,7 @@ class _Gen:
         self.tag(name)
         return make()
 
+    @_expression
     def array(self, depth: int = 0) -> str:
         r = self.rng.random()
         if depth > 1 or r < 0.25:
@@ -731,6 +758,7 @@ class _Gen:
             ]
         )
 
+    @_expression
     def obj(self, depth: int = 0) -> str:
         r = self.rng.random()
         if depth > 1 or r < 0.35:
@@ -808,6 +836,7 @@ class _Gen:
             kinds += [self.date_string, lambda d: self.intl_other()]
         return self.rng.choice(kinds)(depth)
 
+    @_expression
     def loggable(self) -> str:
         """Any value a handler might log, including the ones only the console shows."""
         r = self.rng.random()
@@ -1284,9 +1313,9 @@ def generate(seed: int, size: int | None = None) -> Program:
     statements = []
     n = size if size is not None else rng.randint(3, 12)
     for _ in range(n):
-        gen.tags = set()
+        gen.tags, gen.subs = set(), []
         code = gen.statement()
-        statements.append(Statement(code, frozenset(gen.tags)))
+        statements.append(Statement(code, frozenset(gen.tags), tuple(gen.subs)))
     # Most handlers end by reshaping the payload.
     if rng.random() < 0.7:
         gen.tags = {"request.payload_shape"}
