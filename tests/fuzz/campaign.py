@@ -1,23 +1,29 @@
 """A fuzzing campaign: generate programs, run each on the seven envelopes here and in Node,
 minimise every difference to a reproducer and group the reproducers by root cause.
 
-A run whose program contains a construct the source analysis warns about (``V8_WARNINGS``:
-what QuickJS compiles differently and the sandbox cannot change) is counted apart.
+Two kinds of statement are taken out of a program before it is compared, and counted apart:
+- a construct the source analysis warns about (``V8_WARNINGS``: what QuickJS compiles
+  differently and the sandbox cannot change);
+- a statement the sandbox refuses with its clear "not supported" error where V8 runs it
+  (another locale than en-US, another time zone than UTC, a character collation does not
+  know: the decisions listed in docs/handlers.md), found by the error's line.
+The rest of the program is then compared, so one such statement does not hide the others.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dodo_transform import analysis
+from dodo_transform import Decision, analysis
 
 from .differential import ENVELOPE_NAMES, ENVELOPES, Difference, Node, compare, run_here
-from .generator import Program, Statement, generate, render
+from .generator import Program, Statement, generate, render, statement_at
 
 __all__ = ["Finding", "Report", "check", "ddmin", "run_campaign", "seed_of"]
 
@@ -59,10 +65,11 @@ class ProgramResult:
     seed: int
     runs: int
     differing_runs: int
-    warned_runs: int
+    warned_runs: int  # runs of the program before its warned statements were taken out
     warned_codes: list[str]
     finding: Finding | None
     seconds: float
+    unsupported: list[str] = field(default_factory=list)  # the sandbox's refusals, shortened
 
 
 @dataclass
@@ -74,6 +81,8 @@ class Report:
     warned_runs: int = 0
     warned_programs: int = 0
     warned_codes: dict[str, int] = field(default_factory=dict)
+    unsupported_programs: int = 0
+    unsupported: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     groups: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -86,6 +95,10 @@ class Report:
             self.warned_programs += 1
             for code in r.warned_codes:
                 self.warned_codes[code] = self.warned_codes.get(code, 0) + r.warned_runs
+        if r.unsupported:
+            self.unsupported_programs += 1
+            for reason in r.unsupported:
+                self.unsupported[reason] = self.unsupported.get(reason, 0) + 1
         f = r.finding
         if f is None:
             return
@@ -113,7 +126,11 @@ class Report:
                 if self.warned_codes
                 else ""
             ),
+            f"programs with a statement the sandbox refuses with a clear error where V8 runs it "
+            f"(taken out, the rest compared): {self.unsupported_programs:,}",
         ]
+        for reason, n in sorted(self.unsupported.items(), key=lambda kv: -kv[1])[:12]:
+            lines.append(f"  {n:6,}  {reason}")
         ranked = sorted(self.groups.items(), key=lambda kv: -kv[1]["programs"])
         for signature, g in ranked:
             ex = g["example"]
@@ -214,30 +231,72 @@ def _smaller(statement: Statement, aspect: str) -> list[Statement]:
 
 
 def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResult:
-    """Run ``program`` on the seven envelopes on both sides; minimise its first difference."""
+    """Run ``program`` on the seven envelopes on both sides, without its warned and refused
+    statements; minimise its first difference."""
     started = time.perf_counter()
-    source = program.source()
-    codes = warned(source)
-    theirs = node.decisions(source, ENVELOPES)
-    ours = run_here(source, ENVELOPES)
+    n = len(ENVELOPES)
+    statements = list(program.statements)
+    codes = warned(program.source())
+    if codes:
+        lines = {_line(w["path"]) for w in analysis.source_warnings(program.source())}
+        drop = {statement_at([s.code for s in statements], line) for line in lines}
+        statements = [s for i, s in enumerate(statements) if i not in drop]
+    unsupported: list[str] = []
+    for _ in range(len(program.statements) + 1):
+        source = render([s.code for s in statements], program.helpers)
+        theirs = node.decisions(source, ENVELOPES)
+        ours = run_here(source, ENVELOPES)
+        refused = next((b.error for a, b in zip(theirs, ours, strict=True) if _refused(a, b)), None)
+        if refused is None:
+            break
+        unsupported.append(_reason(refused.message))
+        where = statement_at([s.code for s in statements], refused.line or 0, program.helpers)
+        if where is None:
+            break
+        del statements[where]
     diffs = [
         d for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if (d := compare(a, b, i))
     ]
-    n = len(ENVELOPES)
-    if codes:
-        return ProgramResult(program.seed, n, 0, n, codes, None, time.perf_counter() - started)
     finding = None
     if diffs:
+        rest = Program(program.seed, tuple(statements), program.helpers)
         if minimize:
-            finding = minimise(node, program, diffs[0])
+            finding = minimise(node, rest, diffs[0])
         else:
             d = diffs[0]
-            tags = sorted(program.tags - _GENERIC_TAGS)
+            tags = sorted(rest.tags - _GENERIC_TAGS)
             finding = Finding(
-                program.seed, ENVELOPE_NAMES[d.envelope], d.aspect, d.node, d.here, source, tags, 0
+                rest.seed, ENVELOPE_NAMES[d.envelope], d.aspect, d.node, d.here, source, tags, 0
             )
         finding.runs = len(diffs)
-    return ProgramResult(program.seed, n, len(diffs), 0, [], finding, time.perf_counter() - started)
+    return ProgramResult(
+        program.seed,
+        n,
+        len(diffs),
+        n if codes else 0,
+        codes,
+        finding,
+        time.perf_counter() - started,
+        unsupported,
+    )
+
+
+def _line(path: str) -> int:
+    return int(path.rsplit(":", 2)[1])
+
+
+def _refused(node: Decision, here: Decision) -> bool:
+    """The sandbox refused, with its clear error, what V8 ran."""
+    return (
+        node.status != "error"
+        and here.error is not None
+        and "dodo-transform sandbox" in here.error.message
+    )
+
+
+def _reason(message: str) -> str:
+    """The refusal without its particulars (a locale, a character), to count alike ones."""
+    return re.sub(r'"[^"]*"', '"…"', message.split(": ", 1)[-1])[:110]
 
 
 _worker_node: Node | None = None

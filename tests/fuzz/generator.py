@@ -19,7 +19,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["Program", "Statement", "generate", "render"]
+__all__ = ["Program", "Statement", "generate", "render", "statement_at"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,17 @@ PREAMBLE = (
     "  const d = p.data || {};\n"
     "  const out = {};\n"
 )
+
+
+def statement_at(statements: list[str], line: int, helpers: str = "") -> int | None:
+    """The index of the statement that holds ``line`` of :func:`render`'s source, or None."""
+    first = helpers.count("\n") + PREAMBLE.count("\n") + 1
+    for i, code in enumerate(statements):
+        last = first + code.count("\n")
+        if first <= line <= last:
+            return i
+        first = last + 1
+    return None
 
 
 def render(statements: list[str], helpers: str = "") -> str:
