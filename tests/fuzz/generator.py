@@ -84,7 +84,12 @@ CMP_LOCALE_ARGS = [
 ]
 # Only spreads the source analysis can see are strings: `{...text}` of a variable is not
 # caught (documented in docs/conformance.md).
-STRING_SPREADS = ['"abc"', "String(d.status)", '(d.currency ?? "").toLowerCase()', "`${d.currency}`"]
+STRING_SPREADS = [
+    '"abc"',
+    "String(d.status)",
+    '(d.currency ?? "").toLowerCase()',
+    "`${d.currency}`",
+]
 SENSITIVITY_BASE = ', { sensitivity: "base" }'
 STRING_FIELDS = [
     "d.customer?.email",
