@@ -90,6 +90,12 @@ STRING_SPREADS = [
     '(d.currency ?? "").toLowerCase()',
     "`${d.currency}`",
 ]
+SWITCH_DEFAULTS = ["null", "webhook.eventType", "'other'"]
+UTC_DATE_OPTIONS = [
+    "month: '2-digit', day: '2-digit', year: 'numeric'",
+    "weekday: 'long'",
+    "month: 'short', year: 'numeric'",
+]
 SENSITIVITY_BASE = ', { sensitivity: "base" }'
 STRING_FIELDS = [
     "d.customer?.email",
@@ -489,6 +495,25 @@ class _Gen:
                 lambda: f"Math.floor(({self.date(depth + 1)} - {self.date(depth + 1)}) / 86400000)",
             ),
             ("date.parse", lambda: f"Date.parse({self.lit(self.pick(DATE_TEXTS))})"),
+            (
+                "number.predicate",
+                lambda: (
+                    f"Number({self.pick(['Number.isInteger', 'Number.isSafeInteger', 'Number.isFinite', 'isNaN', 'isFinite'])}({self.number(depth + 1)}))"
+                ),
+            ),
+            ("number.parse_float", lambda: f"Number.parseFloat({self.numeric_text()})"),
+            (
+                "number.clamp",
+                lambda: (
+                    f"Math.min(Math.max({self.number(depth + 1)}, 0), {self.rng.randint(1, 10000)})"
+                ),
+            ),
+            (
+                "date.setters",
+                lambda: (
+                    f"(() => {{ const t = {self.date(depth + 1)}; t.{self.pick(['setUTCDate(t.getUTCDate() + 30)', 'setMonth(t.getMonth() + 1)', 'setUTCHours(0, 0, 0, 0)', 'setFullYear(2030)', 'setDate(0)'])}; return t.getTime(); }})()"
+                ),
+            ),
             (
                 "array.reduce",
                 lambda: f"{self.array(depth + 1)}.reduce((s, x) => s + (Number(x) || 0), 0)",
@@ -975,6 +1000,12 @@ class _Gen:
             (1, self.s_destructure),
             (1, self.s_regex),
             (1, self.s_closure),
+            (2, self.s_switch),
+            (2, self.s_date_math),
+            (2, self.s_collection),
+            (1, self.s_coercion),
+            (1, self.s_bigint),
+            (1, self.s_object_api),
         ]
         total = sum(w for w, _ in makers)
         r = self.rng.uniform(0, total)
@@ -983,6 +1014,153 @@ class _Gen:
             if r <= 0:
                 return make()
         return makers[0][1]()
+
+    def s_switch(self) -> str:
+        self.tag("stmt.switch")
+        k = self.key_name()
+        cases = self.rng.sample(
+            [
+                "payment.succeeded",
+                "payment.failed",
+                "subscription.active",
+                "subscription.cancelled",
+                "refund.succeeded",
+                "dispute.opened",
+                "license_key.created",
+            ],
+            self.rng.randint(1, 4),
+        )
+        body = "".join(
+            f"  case {json.dumps(c)}:\n    out.{k} = {self.value(1)};\n"
+            + ("    break;\n" if self.chance(0.85) else "")
+            for c in cases
+        )
+        default = (
+            f"  default:\n    out.{k} = {self.pick(SWITCH_DEFAULTS)};\n" if self.chance(0.7) else ""
+        )
+        return f"switch ({self.pick(['webhook.eventType', 'p.type'])}) {{\n{body}{default}}}"
+
+    def s_date_math(self) -> str:
+        self.tag("stmt.date_math")
+        k = self.key_name()
+        return self.pick_lazy(
+            [
+                lambda: (
+                    f"{{\n  const start = new Date({self.pick(DATE_FIELDS)} ?? p.timestamp);\n  const end = new Date(start);\n  end.setUTCDate(end.getUTCDate() + {self.rng.randint(1, 400)});\n  out.{k} = end.toISOString().slice(0, 10);\n}}"
+                ),
+                lambda: (
+                    f"{{\n  const t = new Date({self.pick(DATE_FIELDS)} ?? p.timestamp);\n  out.{k} = `${{t.getUTCFullYear()}}-${{String(t.getUTCMonth() + 1).padStart(2, '0')}}-${{String(t.getUTCDate()).padStart(2, '0')}}`;\n}}"
+                ),
+                lambda: (
+                    f"{{\n  const days = Math.round((new Date({self.pick(DATE_FIELDS)} ?? p.timestamp) - new Date(p.timestamp)) / 86400000);\n  out.{k} = days === 1 ? '1 day' : days + ' days';\n}}"
+                ),
+                lambda: (
+                    f"out.{k} = Math.floor(new Date({self.pick(DATE_FIELDS)} ?? 0).getTime() / 1000);"
+                ),
+                lambda: (
+                    f"out.{k} = new Date(Date.now() - {self.rng.randint(0, 10**10)}).toISOString();"
+                ),
+                lambda: (
+                    f"out.{k} = {self.date(1)}.toLocaleDateString('en-US', {{ timeZone: 'UTC', {self.pick(UTC_DATE_OPTIONS)} }});"
+                ),
+            ]
+        )
+
+    def s_collection(self) -> str:
+        self.tag("stmt.collection")
+        k = self.key_name()
+        a = self.array(1)
+        op = self.pick(
+            [
+                f"{a}.some((x) => x == null)",
+                f"{a}.every((x) => typeof x === 'string')",
+                f"{a}.findIndex((x) => x === {self.word()})",
+                f"{a}.flatMap((x) => [x, typeof x])",
+                f"(() => {{ const c = [...{a}]; c.splice(1, 1, 'x', 'y'); return c; }})()",
+                f"(() => {{ const c = [...{a}]; c.push(c.length); c.unshift('first'); c.pop(); return c; }})()",
+                f"{a}.lastIndexOf(null)",
+                f"Array.isArray({a}) && {a}.length",
+                f"[...{a}.entries()].map(([i, x]) => i + ':' + x)",
+                f"{a}.map((x) => x?.product_id ?? x).filter(Boolean).join(', ')",
+                f"{a}.reduce((acc, x) => ({{ ...acc, [String(x?.product_id ?? x)]: (acc[String(x?.product_id ?? x)] ?? 0) + 1 }}), {{}})",
+                f"{a}.includes({self.word()})",
+            ]
+        )
+        return f"out.{k} = {op};"
+
+    def s_coercion(self) -> str:
+        self.tag("stmt.coercion")
+        k = self.key_name()
+        return (
+            f"out.{k} = "
+            + self.pick(
+                [
+                    "'' + d.customer",
+                    "`${d.product_cart}`",
+                    "String([1, [2, 3], null, undefined])",
+                    "[] + {}",
+                    "1 + '1' - 1",
+                    "+new Date(p.timestamp)",
+                    "String(Symbol('x').description)",
+                    "`${new Date(p.timestamp)}`",
+                    "String(new Date(p.timestamp))",
+                    "Date()",
+                    "JSON.stringify({ when: new Date(p.timestamp), n: NaN, i: -Infinity, z: -0 })",
+                    "d.total_amount + d.tax + ''",
+                    "!!d.metadata && Object.keys(d.metadata).length > 0",
+                    "typeof d.amount",
+                    "String(0.1 + 0.2)",
+                    "String(123456789 * 987654321)",
+                    "String(2 ** 64 - 1 === 2 ** 64)",
+                    "(25).toString(36) + (255).toString(16)",
+                    "String(Number.MAX_VALUE) + String(Number.MIN_VALUE)",
+                    "String(1e21) + String(1e-7) + String(123e-20)",
+                ]
+            )
+            + ";"
+        )
+
+    def s_bigint(self) -> str:
+        self.tag("stmt.bigint")
+        k = self.key_name()
+        return (
+            f"out.{k} = "
+            + self.pick(
+                [
+                    "String(BigInt(d.total_amount ?? 0) * 10n ** 18n)",
+                    "(BigInt(Number(d.amount ?? 0)) / 3n).toString()",
+                    "BigInt.asUintN(64, -1n).toString(16)",
+                    "String(2n ** 70n % 1000003n)",
+                    "(123456789012345678901234567890n).toLocaleString('en-US')",
+                ]
+            )
+            + ";"
+        )
+
+    def s_object_api(self) -> str:
+        self.tag("stmt.object_api")
+        k = self.key_name()
+        return self.pick_lazy(
+            [
+                lambda: (
+                    f"{{\n  const o = Object.freeze({{ a: 1 }});\n  o.a = 2;\n  o.b = 3;\n  out.{k} = [o.a, o.b, Object.isFrozen(o)];\n}}"
+                ),
+                lambda: f"out.{k} = Object.prototype.hasOwnProperty.call({self.obj(1)}, 'email');",
+                lambda: f"out.{k} = Object.hasOwn({self.obj(1)}, 'id');",
+                lambda: (
+                    f"out.{k} = JSON.parse(JSON.stringify(p), (key, v) => (typeof v === 'number' ? v / 100 : v)).data?.total_amount ?? null;"
+                ),
+                lambda: f"out.{k} = Object.getOwnPropertyNames({self.obj(1)}).length;",
+                lambda: (
+                    f"{{\n  const o = {{ first: d.customer?.name?.split(' ')[0] ?? '', get full() {{ return this.first + '!'; }} }};\n  out.{k} = {{ ...o }};\n}}"
+                ),
+                lambda: f"out.{k} = d.customer?.getName?.() ?? 'none';",
+                lambda: (
+                    f"out.{k} = Object.entries({self.obj(1)}).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key]) => key).join();"
+                ),
+                lambda: f"{{\n  const copy = typeof structuredClone;\n  out.{k} = copy;\n}}",
+            ]
+        )
 
     def s_assign(self) -> str:
         self.tag("stmt.assign")
