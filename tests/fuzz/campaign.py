@@ -305,9 +305,18 @@ def _init_worker() -> None:
 
 
 def _work(args: tuple[int, bool]) -> ProgramResult:
+    global _worker_node
     seed, minimize = args
     assert _worker_node is not None
-    return check(_worker_node, generate(seed), minimize=minimize)
+    program = generate(seed)
+    try:
+        return check(_worker_node, program, minimize=minimize)
+    except Exception as e:  # noqa: BLE001 - one program's failure must not end a campaign
+        # Node may have died (memory): the next program gets a fresh one.
+        _worker_node.close()
+        _worker_node = Node()
+        finding = Finding(seed, "-", "harness", repr(e), "", program.source(), ["harness"], 1)
+        return ProgramResult(seed, len(ENVELOPES), 0, 0, [], finding, 0.0)
 
 
 def run_campaign(
