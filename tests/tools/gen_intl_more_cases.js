@@ -35,6 +35,16 @@ for (const style of [undefined, "long", "short", "narrow"]) for (const numeric o
   }
   exprs.push(`${rtf}.formatToParts(-1234.5, 'days')`, `${rtf}.formatToParts(1, 'day')`, `${rtf}.formatToParts(3, 'hours')`);
 }
+const words = "['b', 'a', 'B', 'á', 'A', 'Zoë', 'zoe', 'Émile', 'emile', 'a b', 'a-b', 'ab', '10', '9', '']";
+for (const loc of ["", "'en'", "'en-US'", "undefined"]) for (const o of ["", "{ sensitivity: 'base' }", "{ sensitivity: 'accent' }",
+  "{ sensitivity: 'case' }", "{ usage: 'search', sensitivity: 'variant' }"]) {
+  const c = `new Intl.Collator(${loc}${o ? (loc ? ", " : "undefined, ") + o : ""})`;
+  exprs.push(`${c}.resolvedOptions()`, `${words}.sort(${c}.compare)`, `${c}.compare('a', 'A')`, `${c}.compare('a', 'á')`,
+    `${c}.compare('Zoë', 'zoe')`, `[${c}.compare.name, ${c}.compare.length]`);
+}
+exprs.push("Intl.Collator('en').compare('a', 'b')", "(() => { const c = new Intl.Collator(); return c.compare === c.compare; })()",
+  "Object.getOwnPropertyNames(Intl.Collator.prototype)", "new Intl.Collator('en', { numeric: false, caseFirst: 'false' }).compare('a', 'b')",
+  "new Intl.Collator('en', { sensitivity: 'tiny' })");
 exprs.push("Intl.PluralRules()", "new Intl.PluralRules('en', { type: 'x' })", "new Intl.ListFormat('en', { style: 'tiny' })",
   "Intl.PluralRules.supportedLocalesOf('en-US')", "Object.prototype.toString.call(new Intl.ListFormat())",
   "Object.getOwnPropertyNames(Intl.RelativeTimeFormat.prototype)", "new Intl.PluralRules() instanceof Intl.PluralRules",

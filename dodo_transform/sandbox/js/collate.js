@@ -26,7 +26,9 @@
   // The collation elements of `text`, level by level (zero weights dropped, as ICU does).
   function keys(text, caller) {
     const n = P.ReflectApply(P.StringPrototypeNormalize, text, ["NFD"]);
-    const primary = [], secondary = [], tertiary = [];
+    // `cases`: the case weights of the letters alone, what sensitivity "case" compares (ICU's
+    // case level: accents have no case).
+    const primary = [], secondary = [], tertiary = [], cases = [];
     for (let i = 0; i < n.length; i++) {
       const c = charCodeAt(n, i);
       if (c < 128) {
@@ -34,6 +36,7 @@
         primary[primary.length] = PRIMARY[c];
         secondary[secondary.length] = 1;
         tertiary[tertiary.length] = TERTIARY[c];
+        cases[cases.length] = TERTIARY[c];
       } else if (c >= 0x300 && c <= 0x362) {
         if (c === 0x34f) continue;
         secondary[secondary.length] = charCodeAt(MARKS, c - 0x300) - 48;
@@ -44,7 +47,7 @@
         throw error;
       }
     }
-    return [primary, secondary, tertiary];
+    return [primary, secondary, tertiary, cases];
   }
 
   function compare(a, b) {
@@ -85,7 +88,8 @@
     const a = keys(`${this}`, stub), b = keys(`${args[0]}`, stub);
     let order = compare(a[0], b[0]);
     if (order !== 0 || level === 1) return order;
-    if (level !== 3) order = compare(a[1], b[1]);
+    if (level === 3) return compare(a[3], b[3]);
+    order = compare(a[1], b[1]);
     if (order !== 0 || level === 2) return order;
     return compare(a[2], b[2]);
   };

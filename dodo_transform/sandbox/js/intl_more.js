@@ -1,15 +1,15 @@
 /*
- * Intl.PluralRules, Intl.ListFormat and Intl.RelativeTimeFormat for en / en-US, printing what
- * Node 20 prints (ICU's en data, copied from Node's output: tests/tools/gen_intl_more_cases.js
+ * Intl.PluralRules, Intl.ListFormat, Intl.RelativeTimeFormat and Intl.Collator for en / en-US,
+ * printing what Node 20 prints (ICU's en data, copied from Node's output: tests/tools/gen_intl_more_cases.js
  * re-derives and checks it). Other locales, and the options ICU's en data alone cannot answer,
  * throw a RangeError naming them, as intl.js does.
  *
- * Shape and rules as intl.js: one expression, a function of P (primordials.js) and of
+ * Shape and rules as intl.js: one expression, a function of P (primordials.js), of
  * `canonicalLocale` (intl.js's reading of a locales argument: the en tag to report, or a
- * thrown RangeError). Evaluated lazily, after user code may have patched built-ins: only
+ * thrown RangeError) and of `collate` (collate.js's String#localeCompare, for Collator). Evaluated lazily, after user code may have patched built-ins: only
  * operators, index access, .length, literals, `for` loops and what P captured.
  */
-(function (P, canonicalLocale) {
+(function (P, canonicalLocale, collate) {
   "use strict";
   const ReflectApply = P.ReflectApply, ObjectDefineProperty = P.ObjectDefineProperty;
   const slice = (s, start, end) => ReflectApply(P.StringPrototypeSlice, s, [start, end]);
@@ -406,10 +406,58 @@
     },
   };
 
+  // --- Intl.Collator: collate.js's en collation behind V8's shape -------------------------------
+
+  const CollatorSlots = slots();
+
+  function Collator(locales, options) {
+    const self = new.target === undefined ? { __proto__: CollatorPrototype } : this;
+    return run(Collator, () => {
+      const locale = canonicalLocale(locales, "Intl.Collator");
+      const o = toObjectOptions(options);
+      const usage = stringOption(o, "usage", ["sort", "search"], "sort", "Intl.Collator");
+      const sensitivity = stringOption(o, "sensitivity", ["base", "accent", "case", "variant"], "variant", "Intl.Collator");
+      const keys = ["numeric", "ignorePunctuation", "caseFirst", "collation"];
+      for (let i = 0; i < keys.length; i++) {
+        const v = o[keys[i]];
+        if (v !== undefined && v !== false && !(keys[i] === "caseFirst" && `${v}` === "false") && !(keys[i] === "collation" && `${v}` === "default")) {
+          fail(P.RangeError, `Unsupported Intl.Collator option ${keys[i]}: ${v} (the dodo-transform sandbox collates with usage and sensitivity only)`);
+        }
+      }
+      new CollatorSlots(self, { locale, usage, sensitivity, bound: undefined });
+      return self;
+    });
+  }
+
+  function collatorSlot(self, method) {
+    const slot = CollatorSlots.read(self);
+    if (slot === undefined) fail(P.TypeError, `Method Intl.Collator.prototype.${method} called on incompatible receiver ${typeof self === "object" ? "#<Object>" : `${self}`}`);
+    return slot;
+  }
+
+  const CollatorPrototype = {
+    constructor: undefined,
+    resolvedOptions() {
+      const slot = collatorSlot(this, "resolvedOptions");
+      return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: false, collation: "default", numeric: false, caseFirst: "false" };
+    },
+    get compare() {
+      const slot = collatorSlot(this, "compare");
+      if (slot.bound === undefined) {
+        const options = { __proto__: null, sensitivity: slot.sensitivity };
+        // V8's bound compare: anonymous, two parameters, the same function every time.
+        const compare = (x, y) => ReflectApply(collate, `${x}`, [compare, [`${y}`, undefined, options]]);
+        ObjectDefineProperty(compare, "name", { __proto__: null, value: "" });
+        slot.bound = compare;
+      }
+      return slot.bound;
+    },
+  };
+
   // --- the constructors, shaped as V8's ------------------------------------------------------
 
   function install(ctor, prototype, tag) {
-    const names = ["resolvedOptions", "select", "selectRange", "format", "formatToParts"];
+    const names = ["resolvedOptions", "select", "selectRange", "format", "formatToParts", "compare"];
     for (let i = 0; i < names.length; i++) {
       if (names[i] in prototype) ObjectDefineProperty(prototype, names[i], { __proto__: null, enumerable: false });
     }
@@ -433,5 +481,6 @@
     PluralRules: install(PluralRules, PluralRulesPrototype, "Intl.PluralRules"),
     ListFormat: install(ListFormat, ListFormatPrototype, "Intl.ListFormat"),
     RelativeTimeFormat: install(RelativeTimeFormat, RelativeTimeFormatPrototype, "Intl.RelativeTimeFormat"),
+    Collator: install(Collator, CollatorPrototype, "Intl.Collator"),
   };
 })
