@@ -14,6 +14,11 @@
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
   const setProto = Object.setPrototypeOf;
+  // The functions the sandbox installs (method() below): Function#toString prints them as V8
+  // prints its built-ins, not as their JavaScript source.
+  const ours = new WeakSet(), weakAdd = WeakSet.prototype.add, weakHas = WeakSet.prototype.has;
+  const isOurs = (fn) => reflectApply(weakHas, ours, [fn]);
+  const markOurs = (fn) => void reflectApply(weakAdd, ours, [fn]);
   // Per-run state, returned with every answer: console lines, the frozen instant, which
   // cold-path sources the run needed (the host then loads them, compiled, ahead of this
   // handler's next event). Everything the host reads is built without prototypes, so a
@@ -29,15 +34,16 @@
     return typeof source === "function" ? source : indirectEval(source);
   }
   const dateProto = RealDate.prototype;
-  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
+  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString, functionToString: Function.prototype.toString };
   let lib = null;
   function load() {
-    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto });
+    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
   // into accessors.
   function method(obj, name, fn) {
+    if (typeof fn === "function") markOurs(fn);
     defineProperty(obj, name, { __proto__: null, value: fn, writable: true, enumerable: false, configurable: true });
   }
   function lazyGlobal(name, make) {
@@ -63,6 +69,7 @@
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
   stub(BigInt.prototype, "toLocaleString", "bigintToLocaleString");
   stub(String.prototype, "localeCompare", "stringLocaleCompare");
+  stub(Function.prototype, "toString", "functionToString");
   lazyGlobal("Intl", () => load().Intl());
 
   function __dodo_run__(payloadJson, eventType, url, envJson) {
