@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "PRELUDE", "SOURCES"]
+__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "INTL_MORE", "LIB", "PRELUDE", "SOURCES"]
 
 
 def _js(name: str) -> str:
@@ -35,5 +35,13 @@ INTL = _js("intl.js")
 CLOCK = _js("clock.js")
 CONSOLE = _js("console.js")
 COLLATE = _js("collate.js")
+INTL_MORE = _js("intl_more.js")
 # prelude.js's names for the cold-path sources.
-SOURCES = {"lib": LIB, "intl": INTL, "clock": CLOCK, "console": CONSOLE, "collate": COLLATE}
+SOURCES = {
+    "lib": LIB,
+    "intl": INTL,
+    "clock": CLOCK,
+    "console": CONSOLE,
+    "collate": COLLATE,
+    "intl_more": INTL_MORE,
+}

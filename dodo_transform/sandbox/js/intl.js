@@ -1533,5 +1533,11 @@
     numberToLocaleString: numberToLocaleString,
     bigintToLocaleString: bigintToLocaleString,
     Intl: Intl,
+    // For intl_more.js: the locale a constructor reports for `locales`, or the RangeError.
+    canonicalLocale: function (locales) {
+      const resolved = resolveLocale(canonicalizeLocaleList(locales));
+      if (resolved.problem !== undefined) rangeError(resolved.problem);
+      return resolved.locale;
+    },
   };
 })

@@ -6,11 +6,21 @@
  *
  * Shape and rules as intl.js: one expression, a function of P (primordials.js), of
  * `canonicalLocale` (intl.js's reading of a locales argument: the en tag to report, or a
- * thrown RangeError) and of `collate` (collate.js's String#localeCompare, for Collator). Evaluated lazily, after user code may have patched built-ins: only
+ * thrown RangeError), of `collate` (collate.js's String#localeCompare, for Collator) and of
+ * `markOurs` (lib.js: a function Function#toString prints as a built-in). Evaluated lazily, after user code may have patched built-ins: only
  * operators, index access, .length, literals, `for` loops and what P captured.
  */
-(function (P, canonicalLocale, collate) {
+(function (P, readLocale, collate, markOurs) {
   "use strict";
+  // intl.js's errors start their stacks at our frames: restart them at the user's call.
+  function canonicalLocale(locales) {
+    try {
+      return readLocale(locales);
+    } catch (e) {
+      if (e !== null && typeof e === "object" && entryPoint !== undefined) P.ErrorCaptureStackTrace(e, entryPoint);
+      throw e;
+    }
+  }
   const ReflectApply = P.ReflectApply, ObjectDefineProperty = P.ObjectDefineProperty;
   const slice = (s, start, end) => ReflectApply(P.StringPrototypeSlice, s, [start, end]);
   const indexOf = (s, search) => ReflectApply(P.StringPrototypeIndexOf, s, [search]);
@@ -448,6 +458,7 @@
         // V8's bound compare: anonymous, two parameters, the same function every time.
         const compare = (x, y) => ReflectApply(collate, `${x}`, [compare, [`${y}`, undefined, options]]);
         ObjectDefineProperty(compare, "name", { __proto__: null, value: "" });
+        markOurs(compare);
         slot.bound = compare;
       }
       return slot.bound;

@@ -84,8 +84,36 @@
   function loadIntl() {
     if (intl === null) {
       intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now));
+      for (let i = 0; i < MORE.length; i++) lazyMore(intl.Intl, MORE[i]);
     }
     return intl;
+  }
+  // Intl.PluralRules, ListFormat, RelativeTimeFormat and Collator (intl_more.js) are compiled
+  // the first time a handler reaches one of them; until then Intl holds an accessor that
+  // turns itself into the data property V8 has.
+  const MORE = ["Collator", "ListFormat", "PluralRules", "RelativeTimeFormat"];
+  let more = null;
+  function defineMore(I, name, value) {
+    P.ObjectDefineProperty(I, name, { __proto__: null, value: value, writable: true, enumerable: false, configurable: true });
+  }
+  function lazyMore(I, name) {
+    P.ObjectDefineProperty(I, name, {
+      __proto__: null,
+      enumerable: false,
+      configurable: true,
+      get() {
+        if (more === null) {
+          if (collate === null) collate = compiled("collate")(P);
+          more = compiled("intl_more")(P, intl.canonicalLocale, collate, markOurs);
+          for (let i = 0; i < MORE.length; i++) {
+            defineMore(I, MORE[i], more[MORE[i]]);
+            markAll(more[MORE[i]]);
+          }
+        }
+        return more[name];
+      },
+      set(value) { defineMore(I, name, value); },
+    });
   }
   // With a frozen clock, `new Intl.DateTimeFormat().format()` (no date) formats that instant.
   function withClock(primordials, nowMs) {
@@ -111,6 +139,10 @@
   // sandbox's too (intl.js): marked once, when a run first reaches Intl.
   function markAll(root) {
     const objects = [root];
+    if (typeof root === "function") {
+      markOurs(root);
+      if (root.prototype !== undefined && root.prototype !== null) objects[1] = root.prototype;
+    }
     for (let i = 0; i < objects.length && i < 200; i++) {
       const o = objects[i], names = P.ReflectApply(Object.getOwnPropertyNames, Object, [o]);
       for (let j = 0; j < names.length; j++) {

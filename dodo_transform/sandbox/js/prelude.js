@@ -4,9 +4,9 @@
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
 // first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, intlMoreSource, P) {
   "use strict";
-  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
+  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate, delete globalThis.__dodo_intl_more;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -27,7 +27,7 @@
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, intl_more: intlMoreSource };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
@@ -113,4 +113,4 @@
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_intl_more, /*@PRIMORDIALS@*/)
