@@ -2,7 +2,7 @@
 // run: read back from bytecode (engine.py), or compiled each time on the binding fallback
 // (QuickJS compiles roughly 25 bytes of source per microsecond). Only the hot path lives here.
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
-// first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
+// first use (console.js, lib.js, clock.js, intl.js, intl_more.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
 (function (libSource, intlSource, clockSource, consoleSource, collateSource, intlMoreSource, P) {
   "use strict";
