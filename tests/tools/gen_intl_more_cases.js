@@ -35,9 +35,9 @@ for (const style of [undefined, "long", "short", "narrow"]) for (const numeric o
   }
   exprs.push(`${rtf}.formatToParts(-1234.5, 'days')`, `${rtf}.formatToParts(1, 'day')`, `${rtf}.formatToParts(3, 'hours')`);
 }
-const words = "['b', 'a', 'B', 'á', 'A', 'Zoë', 'zoe', 'Émile', 'emile', 'a b', 'a-b', 'ab', '10', '9', '']";
+const words = "['b', 'a', 'B', 'á', 'A', 'Zoë', 'zoe', 'Émile', 'emile', 'a b', 'a-b', 'ab', '10', '9', '', 'item 10', 'item 2', 'Item 1', 'item 01', 'a1', 'a01', '0', '00', '1.5', '1.10', 'x9', 'x_']";
 for (const loc of ["", "'en'", "'en-US'", "undefined"]) for (const o of ["", "{ sensitivity: 'base' }", "{ sensitivity: 'accent' }",
-  "{ sensitivity: 'case' }", "{ usage: 'search', sensitivity: 'variant' }"]) {
+  "{ sensitivity: 'case' }", "{ usage: 'search', sensitivity: 'variant' }", "{ numeric: true }", "{ numeric: true, sensitivity: 'base' }"]) {
   const c = `new Intl.Collator(${loc}${o ? (loc ? ", " : "undefined, ") + o : ""})`;
   exprs.push(`${c}.resolvedOptions()`, `${words}.sort(${c}.compare)`, `${c}.compare('a', 'A')`, `${c}.compare('a', 'á')`,
     `${c}.compare('Zoë', 'zoe')`, `[${c}.compare.name, ${c}.compare.length]`);

@@ -427,14 +427,15 @@
       const o = toObjectOptions(options);
       const usage = stringOption(o, "usage", ["sort", "search"], "sort", "Intl.Collator");
       const sensitivity = stringOption(o, "sensitivity", ["base", "accent", "case", "variant"], "variant", "Intl.Collator");
-      const keys = ["numeric", "ignorePunctuation", "caseFirst", "collation"];
+      const numeric = o.numeric === undefined ? false : !!o.numeric;
+      const keys = ["ignorePunctuation", "caseFirst", "collation"];
       for (let i = 0; i < keys.length; i++) {
         const v = o[keys[i]];
         if (v !== undefined && v !== false && !(keys[i] === "caseFirst" && `${v}` === "false") && !(keys[i] === "collation" && `${v}` === "default")) {
-          fail(P.RangeError, `Unsupported Intl.Collator option ${keys[i]}: ${v} (the dodo-transform sandbox collates with usage and sensitivity only)`);
+          fail(P.RangeError, `Unsupported Intl.Collator option ${keys[i]}: ${v} (the dodo-transform sandbox collates with usage, sensitivity and numeric only)`);
         }
       }
-      new CollatorSlots(self, { locale, usage, sensitivity, bound: undefined });
+      new CollatorSlots(self, { locale, usage, sensitivity, numeric, bound: undefined });
       return self;
     });
   }
@@ -449,12 +450,12 @@
     constructor: undefined,
     resolvedOptions() {
       const slot = collatorSlot(this, "resolvedOptions");
-      return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: false, collation: "default", numeric: false, caseFirst: "false" };
+      return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: false, collation: "default", numeric: slot.numeric, caseFirst: "false" };
     },
     get compare() {
       const slot = collatorSlot(this, "compare");
       if (slot.bound === undefined) {
-        const options = { __proto__: null, sensitivity: slot.sensitivity };
+        const options = { __proto__: null, sensitivity: slot.sensitivity, numeric: slot.numeric };
         // V8's bound compare: anonymous, two parameters, the same function every time.
         const compare = (x, y) => ReflectApply(collate, `${x}`, [compare, [`${y}`, undefined, options]]);
         ObjectDefineProperty(compare, "name", { __proto__: null, value: "" });
