@@ -257,6 +257,11 @@ def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResu
     diffs = [
         d for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if (d := compare(a, b, i))
     ]
+    # The handler caught the sandbox's refusal and sent or logged its text: a refusal too.
+    caught = [d for d in diffs if "dodo-transform sandbox" in d.here]
+    if caught and len(caught) == len(diffs):
+        unsupported.append("caught by the handler: " + _reason(_refusal_text(caught[0].here)))
+        diffs = []
     finding = None
     if diffs:
         rest = Program(program.seed, tuple(statements), program.helpers)
@@ -289,6 +294,12 @@ def _refused(node: Decision, here: Decision) -> bool:
     """The sandbox refused, with its clear error, a statement (V8 ran it, or failed later or
     otherwise: V8 never says "dodo-transform sandbox")."""
     return here.error is not None and "dodo-transform sandbox" in here.error.message
+
+
+def _refusal_text(text: str) -> str:
+    """The sandbox's message inside a body or a console line that carries it."""
+    start = text.rfind("Error: ", 0, text.index("dodo-transform sandbox"))
+    return text[start + 7 :] if start >= 0 else text
 
 
 def _reason(message: str) -> str:
