@@ -87,6 +87,11 @@ _SIGNATURE = (
     "webhook-* headers are reserved for the Standard Webhooks signature (webhook-id, "
     "webhook-timestamp, webhook-signature); the handler cannot set them. Use another name."
 )
+_UNPARSABLE_URL = (
+    "Build the URL from parts you control and encode what comes from the event: "
+    "`https://host/path/${encodeURIComponent(value)}`. A literal IPv6 host needs both "
+    "brackets, as in http://[::1]:8080/."
+)
 _REFERENCE = re.compile(r"^ReferenceError: '?([\w$]+)'? is not defined")
 _FORBIDDEN = re.compile(r"^webhook\.headers sets '([^']+)', a forbidden header")
 _IMPORT = re.compile(r"^\s*(?:import\s*[\w${*'\"]|export\s)", re.M)
@@ -108,6 +113,8 @@ def error_hint(error: TransformError, source: str = "") -> str | None:
         return _HEADER_HINTS.get(name, _HOP_BY_HOP)
     if error.kind == "syntax_error" and _IMPORT.search(source):
         return _NO_MODULES
+    if error.kind == "invalid_url" and error.message.startswith("webhook.url does not parse"):
+        return _UNPARSABLE_URL
     return None
 
 

@@ -294,8 +294,12 @@ def url_problem(url: Any) -> str | None:
     """Why ``url`` is not an absolute http(s) URL, or None when it is."""
     if not isinstance(url, str):
         return f"webhook.url must be a string; the handler set {_js_repr(url)}"
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:  # urllib raises on what it cannot split: "http://[::1", a port of 99999
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port
+    except ValueError as e:
+        return f"webhook.url does not parse as a URL ({e}); got {url!r}"
+    if parts.scheme not in ("http", "https") or not host:
         return f"webhook.url must be an absolute http(s) URL; got {url!r}"
     if _SPACE.search(url):
         return f"webhook.url must not contain whitespace; got {url!r}"

@@ -143,6 +143,12 @@ def test_mistakes_get_a_clear_one_line_error(server, body, status, message):
     assert message in r.json()["error"]
 
 
+def test_a_payload_with_nan_is_refused_as_serve_refuses_it(server):
+    body = b'{"code": "function handler(w) { return w }", "payload": {"type": "x", "n": NaN}}'
+    r = httpx.post(f"{server.url}/api/test", content=body, headers=ADMIN, timeout=60)
+    assert r.status_code == 400 and "payload holds NaN or Infinity" in r.json()["error"]
+
+
 def test_a_body_that_is_not_json_or_too_large(server):
     r = httpx.post(f"{server.url}/api/test", content=b"{", headers=ADMIN)
     assert r.status_code == 400 and r.json()["error"].startswith("body is not valid JSON")

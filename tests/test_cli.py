@@ -158,7 +158,7 @@ def test_invalid_payload_files_are_usage_errors(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     r = cli("test", ADD_CUSTOMER, "--payload", str(bad))
-    assert r.returncode == 2 and "invalid JSON" in r.stderr and str(bad) in r.stderr
+    assert r.returncode == 2 and "not RFC 8259 JSON" in r.stderr and str(bad) in r.stderr
     bad.write_text('{"no": "type"}')
     r = cli("test", ADD_CUSTOMER, "--payload", str(bad))
     assert r.returncode == 2 and "not a Dodo webhook envelope" in r.stderr

@@ -100,7 +100,7 @@ def test_invalid_json_is_400_after_verification(make_server, tmp_path) -> None:
     server = make_server()
     body = b'{"type": "payment.succeeded",'
     r = post(server, body, sign(SECRET, body))
-    assert r.status_code == 400 and "not valid JSON" in r.json()["error"]
+    assert r.status_code == 400 and "not RFC 8259 JSON" in r.json()["error"]
     assert post(server, body, sign(SECRET_2, body)).status_code == 401  # verified first
     deep = b"[" * 100_000 + b"]" * 100_000
     assert post(server, deep, sign(SECRET, deep)).status_code == 400

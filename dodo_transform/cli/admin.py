@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from ..relay.config import ConfigError, ServerConfig, load_server_config
+from ..relay.query import parse_id
 from ..relay.store import FINISHED
 from .base import CliError, UsageError, add_config_option, load
 
@@ -45,7 +46,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     sub = p.add_subparsers(dest="action", metavar="show ID")
     show = sub.add_parser("show", help="one delivery: event, transform, every attempt")
     _inherited_options(show)
-    show.add_argument("id", type=int, help="delivery id (see `deliveries`)")
+    show.add_argument("id", type=_delivery_id, help="delivery id (see `deliveries`)")
     show.set_defaults(func=cmd_show)
 
     p = subparsers.add_parser(
@@ -56,7 +57,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     )
     add_config_option(p)
     _url_option(p)
-    p.add_argument("id", type=int, nargs="?", help="delivery id (see `deliveries`)")
+    p.add_argument("id", type=_delivery_id, nargs="?", help="delivery id (see `deliveries`)")
     _filter_options(p)
     p.add_argument("--wait", action="store_true", help="wait for the outcome and print it")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds --wait waits at most")
@@ -66,7 +67,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
     p = subparsers.add_parser("cancel", help="cancel a pending delivery (it is never sent)")
     add_config_option(p)
     _url_option(p)
-    p.add_argument("id", type=int, help="delivery id")
+    p.add_argument("id", type=_delivery_id, help="delivery id")
     p.set_defaults(func=cmd_cancel)
 
     p = subparsers.add_parser(
@@ -98,6 +99,14 @@ def _inherited_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=argparse.SUPPRESS, help="as for the parent command")
     p.add_argument("--url", default=argparse.SUPPRESS, help="as for the parent command")
     p.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="JSON output")
+
+
+def _delivery_id(text: str) -> int:
+    """A delivery id as the store holds them (a 40-digit number would overflow SQLite)."""
+    value = parse_id(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a delivery id (digits, e.g. 42)")
+    return value
 
 
 def _url_option(p: argparse.ArgumentParser) -> None:

@@ -124,8 +124,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _check_store(config: Config) -> None:
-    """Open (and create or migrate) the store now, so a bad path or an unreachable database
-    is one line and exit 2, not a traceback from the server's start-up."""
+    """Open (and create or migrate) the store now, so a bad path, an unreachable database or
+    a damaged SQLite file (``PRAGMA quick_check``) is one line and exit 2, not a traceback
+    from the server's start-up."""
     if config.server.database_url:
         from ..relay.config import redact_url
         from ..relay.postgres_store import PostgresStore, StoreUnavailable
@@ -141,9 +142,25 @@ def _check_store(config: Config) -> None:
                 f"{config.path}: server.database: {redact_url(config.server.database_url)}: {e}"
             ) from None
         return
-    from ..relay.sqlite_store import SqliteStore
+    from ..relay.sqlite_store import SqliteStore, is_damage
 
+    path = config.server.database
     try:
-        SqliteStore(config.server.database).close()
-    except (sqlite3.Error, RuntimeError) as e:
-        raise UsageError(f"{config.path}: server.database: {config.server.database}: {e}") from None
+        store = SqliteStore(path)
+        try:
+            damage = store.damage()
+        finally:
+            store.close()
+    except sqlite3.Error as e:
+        if not is_damage(e):
+            raise UsageError(f"{config.path}: server.database: {path}: {e}") from None
+        damage = str(e)
+    except RuntimeError as e:
+        raise UsageError(f"{config.path}: server.database: {path}: {e}") from None
+    if damage is not None:
+        # Serving on it would acknowledge webhooks into a file that may lose them.
+        raise UsageError(
+            f"{config.path}: server.database: {path} is damaged ({damage}); restore it from "
+            f"a backup, or move it aside (mv {path} {path}.damaged) to start with an empty "
+            "store and recover rows from the old file with sqlite3's .recover"
+        )

@@ -36,6 +36,7 @@ MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's 
 _MiB = 1024 * 1024
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")  # "//user:secret@" of a URL
 
 
 class ConfigError(Exception):
@@ -190,7 +191,7 @@ def _alerts(r: _Reader, t: dict[str, Any]) -> AlertsConfig:
     r.keys(t, k, {"url", "secret", "events", "retry_schedule", "timeout", "headers"})
     url = r.get(t, k, "url", str)
     if url_problem(url):
-        raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
+        raise ConfigError(r.path, k + "url", _not_a_url(url))
     secret = r.get(t, k, "secret", str)
     _check_secret(r.path, k + "secret", secret)
     events = r.list(t, k, "events", str, list(ALERT_TYPES))
@@ -271,8 +272,11 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
 
 def postgres_url_problem(url: str) -> str | None:
     """Why ``url`` is not a PostgreSQL URL we can connect with, or None."""
-    parts = urlsplit(url)
     shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as e:  # an unbalanced "[", say
+        return f"{shown}: {e}; write postgresql://user@host:port/database"
     if parts.scheme not in ("postgresql", "postgres"):
         return (
             f"{shown}: a URL must be postgresql://user@host:port/database (a path selects SQLite)"
@@ -286,9 +290,22 @@ def postgres_url_problem(url: str) -> str | None:
     return None
 
 
+def _not_a_url(url: str) -> str:
+    """What the config says of a URL :func:`url_problem` refused: why, and what to write."""
+    try:
+        urlsplit(url).port  # noqa: B018 - raises on an unbalanced "[" or a bad port
+        why = ""
+    except ValueError as e:
+        why = f" ({e})"
+    return f"{url!r} is not an absolute http(s) URL{why}; write one like https://host/path"
+
+
 def redact_url(url: str) -> str:
     """``url`` with its password replaced by ``***``, for messages and logs."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not splittable, so hide whatever sits where a password would
+        return _PASSWORD.sub(r"\1***@", url)
     if parts.password is None:
         return url
     netloc = parts.netloc.rsplit("@", 1)
@@ -331,7 +348,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         _check_secret(r.path, f"{k}secrets[{i}]", s)
     url = r.get(t, k, "url", str)
     if url_problem(url):
-        raise ConfigError(r.path, k + "url", f"{url!r} is not an absolute http(s) URL")
+        raise ConfigError(r.path, k + "url", _not_a_url(url))
     headers = r.str_map(t, k, "headers")
     for h in headers:
         if not HEADER_NAME.match(h):
@@ -370,7 +387,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
                 raise ConfigError(
                     r.path,
                     f"{k}rewrite_urls.{prefix}",
-                    f"{what} {value!r} is not an absolute http(s) URL",
+                    f"{what} {_not_a_url(value)}",
                 )
     handler_rel = r.get(t, k, "handler", str)
     handler_path = base / handler_rel

@@ -38,6 +38,20 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 
 _ADMIN = (401, 403)
+# /healthz: the first two for anyone, the rest only with the admin token.
+_HEALTH = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["ok", "unavailable"]},
+        "reason": {"type": "string"},
+        "backend": {"type": "string"},
+        "role": {"type": "string", "enum": ["all", "ingest", "worker"]},
+        "in_flight": {"type": "integer"},
+        "store_error": _NULLABLE_STR,
+        "deliveries": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
 _FILTER_PARAMS: list[dict[str, Any]] = [
     {
         "name": "status",
@@ -66,7 +80,7 @@ _ID = {
     "name": "id",
     "in": "path",
     "required": True,
-    "schema": {"type": "integer", "minimum": 1},
+    "schema": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1},  # what parse_id reads
     "example": 1,
 }
 
@@ -517,9 +531,13 @@ def openapi_document(config: Config) -> dict[str, Any]:
                 "summary": "Readiness: the store answers and the worker runs (details with"
                 " the admin token)",
                 "operationId": "health",
+                "description": "Public: only `status` (and `reason` when not serving). With "
+                "the admin token also `backend`, `role`, `in_flight`, `store_error` and "
+                "`deliveries` (counts by state).",
+                "security": [{}, {"adminToken": []}],
                 "responses": {
-                    "200": _json({"type": "object"}, "Serving"),
-                    "503": _json({"type": "object"}, "Not serving"),
+                    "200": _json(_HEALTH, "Serving"),
+                    "503": _json(_HEALTH, "Not serving"),
                 },
             }
         },

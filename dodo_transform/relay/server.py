@@ -2,9 +2,10 @@
 ``/openapi.json`` beside it.
 
 Receive path, in this order: endpoint known (404) → body within the limit (413) → signature
-valid (401) → JSON (400) → event and delivery committed (deduplicated by ``webhook-id``) →
-2xx; a store that cannot commit answers 503 (nothing acknowledged, Dodo retries).
-Transformation and delivery happen after the acknowledgement, in the worker.
+valid (401) → RFC 8259 JSON: UTF-8, no ``NaN`` (400) → event and delivery committed
+(deduplicated by ``webhook-id``) → 2xx; a store that cannot commit answers 503 (nothing
+acknowledged, Dodo retries). Transformation and delivery happen after the acknowledgement,
+in the worker.
 
 Roles: ``all`` receives and delivers; ``ingest`` only receives (another instance's worker,
 woken by the shared store, delivers); ``worker`` only delivers (its ``/webhooks`` answer 503).
@@ -16,7 +17,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -32,6 +32,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .. import strictjson
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
@@ -287,10 +288,10 @@ class App:
             self.events.received(name, "unauthorized")
             return error(401, f"invalid webhook signature: {e}")
         try:
-            payload = json.loads(body)
-        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
+            payload = strictjson.loads(body)
+        except strictjson.NotJSON as e:
             self.events.received(name, "invalid", webhook_id=request.headers["webhook-id"])
-            return error(400, f"body is not valid JSON: {e}")
+            return error(400, f"body is not RFC 8259 JSON: {e}")
         return await self._store_event(ep, request, body, payload)
 
     async def _store_event(
@@ -376,9 +377,16 @@ class App:
         return None
 
     def is_admin(self, authorization: str) -> bool:
+        """Whether an ``Authorization`` header carries the admin token. The scheme is
+        case-insensitive (RFC 9110 §11.1: ``bearer`` and ``BEARER`` are ``Bearer``)."""
         token = self.config.server.admin_token
-        return bool(token) and hmac.compare_digest(
-            authorization.encode("utf-8", "surrogateescape"), f"Bearer {token}".encode()
+        scheme, _, given = authorization.partition(" ")
+        return (
+            bool(token)
+            and scheme.lower() == "bearer"
+            and hmac.compare_digest(
+                given.lstrip(" ").encode("utf-8", "surrogateescape"), str(token).encode()
+            )
         )
 
     async def metrics(self, request: Request) -> Response:
@@ -426,11 +434,11 @@ class App:
         if ep is None:
             return error(404, f"no endpoint {request.path_params['name']!r}")
         try:
-            body = json.loads(await read_body(request, self.config.server.max_body_bytes))
+            body = strictjson.loads(await read_body(request, self.config.server.max_body_bytes))
         except TooLarge:
             return error(413, "request body too large")
-        except (ValueError, RecursionError) as e:  # RecursionError: absurdly deep nesting
-            return error(400, f"body is not valid JSON: {e}")
+        except strictjson.NotJSON as e:
+            return error(400, f"body is not RFC 8259 JSON: {e}")
         if not isinstance(body, dict) or not isinstance(body.get("payload"), dict):
             return error(400, 'send {"payload": {...Dodo envelope...}, "code"?: str, "now"?: str}')
         code, now = body.get("code"), body.get("now")

@@ -533,8 +533,28 @@ class SqliteStore(Store):
     def ping(self) -> None:
         self._db.execute("SELECT 1").fetchone()
 
+    def damage(self) -> str | None:
+        """What ``PRAGMA quick_check`` finds wrong with the file (its first finding), or None
+        when the file is sound. It reads every page (0.16 s for 205 MB in the page cache)."""
+        try:
+            rows = self._db.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as e:
+            return str(e)
+        findings = [str(r[0]) for r in rows if r[0] != "ok"]
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        return f"{findings[0]}{more}" if findings else None
+
     def close(self) -> None:
         self._db.close()
+
+
+def is_damage(e: sqlite3.Error) -> bool:
+    """Whether ``e`` says the file is damaged or not a database at all (not, say, a path
+    that cannot be opened, which is an ``OperationalError``)."""
+    name = getattr(e, "sqlite_errorname", None)  # Python 3.11+
+    if name is not None:
+        return name in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+    return type(e) is sqlite3.DatabaseError
 
 
 class _Tx:

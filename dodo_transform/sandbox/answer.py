@@ -58,12 +58,13 @@ def captured_logs(captured: dict[str, Any], limits: Limits, filename: str) -> li
             break
         size += len(message)
         out.append((flat[i], message))
-    if dropped:
+    cut = " (the last one kept is cut short)" if captured.get("cut") else ""
+    if dropped or cut:
         out.append(
             (
                 "warn",
-                f"[dodo-transform] {dropped} more console line(s) dropped: a run keeps at most "
-                f"{limits.max_log_lines} lines / {limits.max_log_bytes:,} characters",
+                f"[dodo-transform] {dropped} more console line(s) dropped{cut}: a run keeps "
+                f"at most {limits.max_log_lines} lines / {limits.max_log_bytes:,} characters",
             )
         )
     return out

@@ -16,6 +16,9 @@ from .sources import CLOCK, COLLATE, CONSOLE, INTL, INTL_MORE, LIB, PRELUDE, SOU
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
 
+_DEFAULT_CAPS = (Limits.max_log_lines, Limits.max_log_bytes)
+
+
 class PreloadFailed(Exception):
     """Handing a context its cold-path sources failed; the handler's code has not run."""
 
@@ -76,6 +79,9 @@ class Warm:
             try:
                 for name in sorted(loads):
                     self.host("provide", name, self.ctx.eval(SOURCES[name]))
+                caps = (self.limits.max_log_lines, self.limits.max_log_bytes)
+                if caps != _DEFAULT_CAPS:  # prelude.js starts with the defaults
+                    self.host("caps", *caps)
                 self.runner = self.host("start", now_ms)
                 if "intl" in loads:
                     self.host("intl")
@@ -94,8 +100,12 @@ class Warm:
         self.ctx.close()
 
     def logs_so_far(self, filename: str) -> list[tuple[str, str]]:
+        """What the console kept before a limit stopped the run. The context is spent, so
+        it gets the room to serialise the (capped) log even when its heap is still full."""
         try:
             self.ctx.set_time_limit(0.05)
+            room = 16 * self.limits.max_log_bytes + 4 * 1024 * 1024  # JSON escapes, UTF-16
+            self.ctx.set_memory_limit(self.limits.memory_bytes + room)
             return captured_logs(json.loads(self.host("logs")), self.limits, filename)
         except JSException:
-            return []  # e.g. out of memory: the context cannot even serialise its log
+            return []

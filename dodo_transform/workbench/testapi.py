@@ -99,7 +99,12 @@ def parse(body: Any) -> TestRequest:
                 'payload must be a Dodo webhook envelope: an object with a string "type" '
                 "(and business_id, timestamp, data)"
             )
-        text = json.dumps(payload, ensure_ascii=False)
+        try:  # as serve's door: an envelope with NaN would only fail later, as the handler's
+            text = json.dumps(payload, ensure_ascii=False, allow_nan=False)
+        except ValueError:
+            raise TestRequestError(
+                "payload holds NaN or Infinity, which RFC 8259 JSON (and Dodo) never has"
+            ) from None
         inputs = [testing.envelope_payload(None, payload["type"], text)]
     else:
         inputs = testing.payloads()

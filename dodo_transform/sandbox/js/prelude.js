@@ -26,6 +26,9 @@
   // handler's `Object.prototype.toJSON` or `Array.prototype.toJSON` cannot rewrite the answer
   // (only the body, as in V8).
   const logs = { __proto__: null, lines: setProto([], null), dropped: 0, now: null, loaded: { __proto__: null } };
+  // What the console may still keep (entries, characters); not in the answer. Limits'
+  // defaults (job.py), so the common run pays no call to set them; "caps" sets others.
+  const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
   const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, intl_more: intlMoreSource };
@@ -61,7 +64,7 @@
     method(obj, name, fn);
   }
   // console is built on first use (console.js): most production handlers never log.
-  lazyGlobal("console", () => compiled("console")(method, logs, load));
+  lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -108,6 +111,7 @@
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
+    if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
     if (arg !== null) {
       logs.now = arg;
       compiled("clock")(RealDate, method, arg);

@@ -68,8 +68,10 @@ def token_auth(token: str) -> Auth:
         return given is not None and hmac.compare_digest(given.encode(), expected)
 
     async def check(request: Request) -> Response | None:
-        bearer = request.headers.get("authorization", "")
-        if matches(request.cookies.get(COOKIE)) or matches(bearer.removeprefix("Bearer ")):
+        scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 9110 §11.1)
+            bearer = ""
+        if matches(request.cookies.get(COOKIE)) or (bearer and matches(bearer.lstrip(" "))):
             return None
         if request.method == "GET" and matches(request.query_params.get("token")):
             rest = {k: v for k, v in request.query_params.items() if k != "token"}
