@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from dodo_transform import Decision, analysis
+from dodo_transform import Decision, TransformError, analysis
 
 from .differential import ENVELOPE_NAMES, ENVELOPES, Difference, Node, compare, run_here
 from .generator import Program, Statement, generate, render, statement_at
@@ -250,7 +250,7 @@ def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResu
         if refused is None:
             break
         unsupported.append(_reason(refused.message))
-        where = statement_at([s.code for s in statements], refused.line or 0, program.helpers)
+        where = statement_at([s.code for s in statements], _handler_line(refused), program.helpers)
         if where is None:
             break
         del statements[where]
@@ -284,6 +284,14 @@ def check(node: Node, program: Program, *, minimize: bool = True) -> ProgramResu
         time.perf_counter() - started,
         unsupported,
     )
+
+
+def _handler_line(error: TransformError) -> int:
+    """The line of the generated handler's statement that raised ``error``: its own frame
+    (``at handler (handler.js:L:C)``), since sandbox code called back from it (a sort's
+    comparator) may show frames of its own first."""
+    m = re.search(r"at handler \(handler\.js:(\d+):", error.stack or "")
+    return int(m.group(1)) if m else error.line or 0
 
 
 def _line(path: str) -> int:
