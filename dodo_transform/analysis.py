@@ -415,18 +415,14 @@ def _spread_key_order(elements: list[list[Token]], filename: str) -> list[dict[s
     # getter and a setter of one key too: the pair is defined where its last half is).
     keys = [_key(e) if e[0].text not in ("...", "[") else None for e in elements]
     static_end = next((i for i in range(1, len(elements)) if keys[i] is None), len(elements))
-
-    def same(j: int, name: str) -> bool:
-        return keys[j] == name
-
     warnings = []
     for i in range(1, static_end):
         name = keys[i]
         if name is None or (name == "__proto__" and elements[i][1].text == ":"):
             continue  # `__proto__: x` sets the prototype, it is no property
-        later = [j for j in range(i + 1, len(elements)) if same(j, name)]
+        later = [j for j in range(i + 1, len(elements)) if keys[j] == name]
         # Nothing else defined in between: the order comes out the same.
-        if not later or all(same(j, name) for j in range(i + 1, later[-1])):
+        if not later or all(keys[j] == name for j in range(i + 1, later[-1])):
             continue
         t = elements[i][0]
         nxt = keys[i + 1]
