@@ -2,7 +2,7 @@
 // Node 20's side of the differential fuzzer: runs a handler the way the contract says V8 runs
 // it, one fresh `vm` context per event, TZ=UTC, the clock frozen at the same instant as ours,
 // console captured with Node's own util.format.
-// Protocol: one JSON request per stdin line,
+// As a script, one JSON request per stdin line,
 //   {"source": "...", "events": ["<envelope JSON>", ...], "url": "...", "now": <ms>, "env": {}}
 // and one JSON answer per stdout line, {"runs": [run, ...]}, where each run has the shape of
 // the sandbox's raw answer (dodo_transform.sandbox.RawRun):
@@ -109,9 +109,13 @@ function runOne(source, envelope, request) {
   }
 }
 
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on("line", (line) => {
-  const request = JSON.parse(line);
-  const runs = request.events.map((envelope) => runOne(request.source, envelope, request));
-  process.stdout.write(JSON.stringify({ runs }) + "\n");
-});
+if (require.main === module) {
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  rl.on("line", (line) => {
+    const request = JSON.parse(line);
+    const runs = request.events.map((envelope) => runOne(request.source, envelope, request));
+    process.stdout.write(JSON.stringify({ runs }) + "\n");
+  });
+}
+// tests/tools/gen_v8_cases.js runs its cases the same way.
+module.exports = { runOne };

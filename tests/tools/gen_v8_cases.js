@@ -7,46 +7,18 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const util = require("util");
-const vm = require("vm");
+const { runOne } = require("../fuzz/node_runner.js"); // the fuzzer's Node side: checks TZ=UTC
 
-if (process.env.TZ !== "UTC") {
-  console.error("run with TZ=UTC (the sandbox's time zone)");
-  process.exit(2);
-}
 const ROOT = path.resolve(__dirname, "..", "..");
 const cases = JSON.parse(fs.readFileSync(path.join(ROOT, "tests", "data", "v8_cases_input.json"), "utf8"));
-const NOW = Date.parse(cases.now);
 const envelope = fs.readFileSync(path.join(ROOT, "dodo_transform", "samples", "payment.succeeded.json"), "utf8");
-const FREEZE = `(function (RealDate, nowMs) {
-  function Date(...args) {
-    if (!new.target) return new RealDate(nowMs).toString();
-    return Reflect.construct(RealDate, args.length === 0 ? [nowMs] : args, new.target);
-  }
-  Date.prototype = RealDate.prototype;
-  RealDate.prototype.constructor = Date;
-  Date.now = () => nowMs;
-  Date.parse = RealDate.parse;
-  Date.UTC = RealDate.UTC;
-  globalThis.Date = Date;
-})(Date, ${NOW});`;
+const request = { url: cases.url, now: Date.parse(cases.now), env: {} };
 
 function run(body) {
-  const logs = [];
-  const console = {};
-  for (const level of ["log", "info", "warn", "error", "debug"]) console[level] = (...a) => logs.push([level, util.format(...a)]);
-  const context = vm.createContext({ console });
-  vm.runInContext(FREEZE, context);
-  vm.runInContext(`function handler(webhook) {\n${body}\nreturn webhook;\n}`, context);
-  context.__input = envelope;
-  try {
-    const out = vm.runInContext(`(() => { const payload = JSON.parse(__input);
-      const w = handler({ method: "POST", url: ${JSON.stringify(cases.url)}, payload, eventType: payload.type, cancel: false, env: {} });
-      return JSON.stringify(w.payload); })()`, context);
-    return { body: out, logs };
-  } catch (e) {
-    return { error: String(e && e.name), logs };
-  }
+  const answer = runOne(`function handler(webhook) {\n${body}\nreturn webhook;\n}`, envelope, request);
+  const logs = answer.logs;
+  if (answer.error) return { error: answer.error.message.split(":")[0], logs };
+  return { body: answer.result.body, logs };
 }
 
 const out = { node: process.version, now: cases.now, url: cases.url, cases: {} };

@@ -49,15 +49,17 @@
       return o;
     }
   }
-  function slots() {
+  function slots(ctorName) {
     return class Slots extends Base {
       #slot;
       constructor(o, value) {
         super(o);
         this.#slot = value;
       }
-      static read(o) {
-        return o !== null && typeof o === "object" && #slot in o ? o.#slot : undefined;
+      // The receiver's slot, or V8's TypeError for a method called on something else.
+      static read(o, method) {
+        if (o !== null && typeof o === "object" && #slot in o) return o.#slot;
+        fail(P.TypeError, `Method ${ctorName}.prototype.${method} called on incompatible receiver ${typeof o === "object" ? "#<Object>" : `${o}`}`);
       }
     };
   }
@@ -181,7 +183,7 @@
   }
 
   const PLURAL_UNSUPPORTED = ["minimumSignificantDigits", "maximumSignificantDigits", "roundingIncrement", "roundingPriority"];
-  const PluralSlots = slots();
+  const PluralSlots = slots("Intl.PluralRules");
 
   function PluralRules(locales, options) {
     if (new.target === undefined) return run(PluralRules, () => fail(P.TypeError, "Constructor Intl.PluralRules requires 'new'"));
@@ -203,12 +205,6 @@
     });
   }
 
-  function pluralSlot(self, method) {
-    const slot = PluralSlots.read(self);
-    if (slot === undefined) fail(P.TypeError, `Method Intl.PluralRules.prototype.${method} called on incompatible receiver ${typeof self === "object" ? "#<Object>" : `${self}`}`);
-    return slot;
-  }
-
   function category(slot, n) {
     const x = +n;
     if (!(x - x === 0)) return "other";
@@ -219,7 +215,7 @@
   const PluralRulesPrototype = {
     constructor: undefined,
     resolvedOptions() {
-      const slot = pluralSlot(this, "resolvedOptions");
+      const slot = PluralSlots.read(this, "resolvedOptions");
       return {
         locale: slot.locale,
         type: slot.type,
@@ -230,11 +226,11 @@
       };
     },
     select(n) {
-      return run(PluralRulesPrototype.select, () => category(pluralSlot(this, "select"), n));
+      return run(PluralRulesPrototype.select, () => category(PluralSlots.read(this, "select"), n));
     },
     selectRange(start, end) {
       return run(PluralRulesPrototype.selectRange, () => {
-        const slot = pluralSlot(this, "selectRange");
+        const slot = PluralSlots.read(this, "selectRange");
         if (start === undefined || end === undefined) fail(P.TypeError, "start or end is undefined");
         const x = +start, y = +end;
         if (x !== x || y !== y) fail(P.RangeError, "Invalid start or end");
@@ -258,7 +254,7 @@
     "narrow/disjunction": [", ", " or ", ", or "],
     "narrow/unit": [" ", " ", " "],
   };
-  const ListSlots = slots();
+  const ListSlots = slots("Intl.ListFormat");
 
   function ListFormat(locales, options) {
     if (new.target === undefined) return run(ListFormat, () => fail(P.TypeError, "Constructor Intl.ListFormat requires 'new'"));
@@ -284,12 +280,6 @@
     return out;
   }
 
-  function listSlot(self, method) {
-    const slot = ListSlots.read(self);
-    if (slot === undefined) fail(P.TypeError, `Method Intl.ListFormat.prototype.${method} called on incompatible receiver ${typeof self === "object" ? "#<Object>" : `${self}`}`);
-    return slot;
-  }
-
   function listParts(slot, list) {
     if (list === undefined) return [];
     if (typeof list === "string") list = codePoints(list);
@@ -313,19 +303,19 @@
   const ListFormatPrototype = {
     constructor: undefined,
     resolvedOptions() {
-      const slot = listSlot(this, "resolvedOptions");
+      const slot = ListSlots.read(this, "resolvedOptions");
       return { locale: slot.locale, type: slot.type, style: slot.style };
     },
     format(list) {
       return run(ListFormatPrototype.format, () => {
-        const parts = listParts(listSlot(this, "format"), list);
+        const parts = listParts(ListSlots.read(this, "format"), list);
         let out = "";
         for (let i = 0; i < parts.length; i++) out += parts[i].value;
         return out;
       });
     },
     formatToParts(list) {
-      return run(ListFormatPrototype.formatToParts, () => listParts(listSlot(this, "formatToParts"), list));
+      return run(ListFormatPrototype.formatToParts, () => listParts(ListSlots.read(this, "formatToParts"), list));
     },
   };
 
@@ -343,7 +333,7 @@
   // numeric: "auto": [-1, 0, 1] by unit (seconds and minutes and hours have only 0).
   const LONG_AUTO = [[undefined, "now", undefined], [undefined, "this minute", undefined], [undefined, "this hour", undefined], ["yesterday", "today", "tomorrow"], ["last week", "this week", "next week"], ["last month", "this month", "next month"], ["last quarter", "this quarter", "next quarter"], ["last year", "this year", "next year"]];
   const SHORT_AUTO = [LONG_AUTO[0], LONG_AUTO[1], LONG_AUTO[2], LONG_AUTO[3], ["last wk.", "this wk.", "next wk."], ["last mo.", "this mo.", "next mo."], ["last qtr.", "this qtr.", "next qtr."], ["last yr.", "this yr.", "next yr."]];
-  const RtfSlots = slots();
+  const RtfSlots = slots("Intl.RelativeTimeFormat");
 
   function RelativeTimeFormat(locales, options) {
     if (new.target === undefined) return run(RelativeTimeFormat, () => fail(P.TypeError, "Constructor Intl.RelativeTimeFormat requires 'new'"));
@@ -359,12 +349,6 @@
       new RtfSlots(this, { locale, style, numeric });
       return this;
     });
-  }
-
-  function rtfSlot(self, method) {
-    const slot = RtfSlots.read(self);
-    if (slot === undefined) fail(P.TypeError, `Method Intl.RelativeTimeFormat.prototype.${method} called on incompatible receiver ${typeof self === "object" ? "#<Object>" : `${self}`}`);
-    return slot;
   }
 
   function rtfParts(slot, value, unit, method) {
@@ -400,25 +384,25 @@
   const RelativeTimeFormatPrototype = {
     constructor: undefined,
     resolvedOptions() {
-      const slot = rtfSlot(this, "resolvedOptions");
+      const slot = RtfSlots.read(this, "resolvedOptions");
       return { locale: slot.locale, style: slot.style, numeric: slot.numeric, numberingSystem: "latn" };
     },
     format(value, unit) {
       return run(RelativeTimeFormatPrototype.format, () => {
-        const parts = rtfParts(rtfSlot(this, "format"), value, unit, "format");
+        const parts = rtfParts(RtfSlots.read(this, "format"), value, unit, "format");
         let out = "";
         for (let i = 0; i < parts.length; i++) out += parts[i].value;
         return out;
       });
     },
     formatToParts(value, unit) {
-      return run(RelativeTimeFormatPrototype.formatToParts, () => rtfParts(rtfSlot(this, "formatToParts"), value, unit, "formatToParts"));
+      return run(RelativeTimeFormatPrototype.formatToParts, () => rtfParts(RtfSlots.read(this, "formatToParts"), value, unit, "formatToParts"));
     },
   };
 
   // --- Intl.Collator: collate.js's en collation behind V8's shape -------------------------------
 
-  const CollatorSlots = slots();
+  const CollatorSlots = slots("Intl.Collator");
 
   function Collator(locales, options) {
     const self = new.target === undefined ? { __proto__: CollatorPrototype } : this;
@@ -440,20 +424,14 @@
     });
   }
 
-  function collatorSlot(self, method) {
-    const slot = CollatorSlots.read(self);
-    if (slot === undefined) fail(P.TypeError, `Method Intl.Collator.prototype.${method} called on incompatible receiver ${typeof self === "object" ? "#<Object>" : `${self}`}`);
-    return slot;
-  }
-
   const CollatorPrototype = {
     constructor: undefined,
     resolvedOptions() {
-      const slot = collatorSlot(this, "resolvedOptions");
+      const slot = CollatorSlots.read(this, "resolvedOptions");
       return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: false, collation: "default", numeric: slot.numeric, caseFirst: "false" };
     },
     get compare() {
-      const slot = collatorSlot(this, "compare");
+      const slot = CollatorSlots.read(this, "compare");
       if (slot.bound === undefined) {
         const options = { __proto__: null, sensitivity: slot.sensitivity, numeric: slot.numeric };
         // V8's bound compare: anonymous, two parameters, the same function every time.
