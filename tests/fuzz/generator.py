@@ -203,7 +203,13 @@ DATE_TEXTS = [
     "2025-08-04T24:00:00Z",
     "Tuesday, August 5, 2025 at 3:00 PM",
 ]
-LOCALES = ["en-US", "en-us", "en", "en-GB", "de-DE", "fr-FR", "ja-JP", "tr-TR", "undefined"]
+# Weighted as merchants write them: mostly en-US; the others reach the sandbox's refusals (and
+# the locales V8 special-cases, tr/az/lt, reach toLocaleUpperCase).
+LOCALES = (
+    ["en-US"] * 6
+    + ["en"] * 2
+    + ["en-us", "en-GB", "de-DE", "fr-FR", "ja-JP", "tr-TR", "lt", "undefined"]
+)
 CURRENCIES = ["USD", "EUR", "JPY", "GBP", "INR", "KWD", "d.currency"]
 
 
