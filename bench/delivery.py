@@ -35,12 +35,12 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from dodo_transform.relay.transformer import default_threads  # noqa: E402
+
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 SAMPLE = (ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text()
 IDENTITY = "function handler(webhook) { return webhook; }\n"
-# serve's worker runs every transform on one sandbox thread (a configurable count comes with
-# the transform stage of issue 12; this benchmark then reports the count it ran with).
-SANDBOX_THREADS = 1
+SANDBOX_THREADS = default_threads()  # what serve runs with by default
 
 
 def target_app():  # answers at once and counts what it received, with the first/last times
@@ -167,12 +167,14 @@ def cleanup(server: str | None, database: str) -> None:
 
 
 def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
-    """Sustained events/s of the sandbox serve's worker uses, back to back."""
-    from dodo_transform.sandbox import Sandbox
+    """Sustained events/s of serve's transform stage (its default thread count, one endpoint
+    that may use them all), back to back."""
+    from dodo_transform.relay.transformer import Share, TransformStage
     from dodo_transform.transform import transform_async
 
     async def go() -> float:
-        sandbox = Sandbox()
+        stage = TransformStage(SANDBOX_THREADS, share=lambda _n: Share(cap=SANDBOX_THREADS))
+        sandbox = stage.lane("bench")
         try:
             for _ in range(200):
                 await transform_async(IDENTITY, SAMPLE, sandbox=sandbox)
@@ -187,7 +189,7 @@ def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
             await asyncio.gather(*(worker() for _ in range(in_flight)))
             return n / (time.perf_counter() - began)
         finally:
-            sandbox.close()
+            stage.close()
 
     return asyncio.run(go())
 
@@ -287,7 +289,7 @@ def main() -> int:
         f"\nDelivery to a local target that answers at once, {store}, {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]}\n"
     )
-    print(f"transform stage alone ({SANDBOX_THREADS} sandbox thread): {stage:,.0f} events/s\n")
+    print(f"transform stage alone ({SANDBOX_THREADS} sandbox threads): {stage:,.0f} events/s\n")
     print("| backlog | deliveries/s | % of the transform stage | drained in s |")
     print("|---|---:|---:|---:|")
     for name, rate, span in rows:

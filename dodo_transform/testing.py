@@ -98,14 +98,21 @@ def _read_envelope(name: str, path: Path) -> Payload:
         raw = path.read_bytes()
     except OSError as e:
         raise PayloadError(f"{name}: cannot read: {e.strerror or e}") from None
-    try:  # the rule `serve` applies at its door, so a file that passes here passes there
+    return envelope_from_bytes(name, raw)
+
+
+def envelope_from_bytes(name: str | None, raw: bytes) -> Payload:
+    """A user's envelope read from its bytes, by the rule ``serve`` applies at its door (so
+    one that passes here passes there); :class:`PayloadError` says what is wrong."""
+    shown = name or "payload"
+    try:
         envelope = strictjson.loads(raw)
     except strictjson.NotJSON as e:
-        raise PayloadError(f"{name}: not RFC 8259 JSON: {e}") from None
+        raise PayloadError(f"{shown}: not RFC 8259 JSON: {e}") from None
     text = raw.decode("utf-8")
     if not isinstance(envelope, dict) or not isinstance(envelope.get("type"), str):
         raise PayloadError(
-            f'{name}: not a Dodo webhook envelope: expected an object with a string "type" '
+            f'{shown}: not a Dodo webhook envelope: expected an object with a string "type" '
             "(and business_id, timestamp, data)"
         )
     return envelope_payload(name, envelope["type"], text)

@@ -8,12 +8,13 @@ decides, fail-closed, whether there is a request to send.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
 from .sandbox import ErrorKind, Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
@@ -32,6 +33,17 @@ __all__ = [
     "ALLOWED_METHODS",
     "FORBIDDEN_HEADERS",
 ]
+
+
+class Submits(Protocol):
+    """Where ``transform_async`` runs a job: a ``Sandbox(thread=True)``, or one endpoint's
+    lane of serve's transform stage."""
+
+    @property
+    def limits(self) -> Limits: ...
+
+    def submit(self, job: Job) -> concurrent.futures.Future[RawRun]: ...
+
 
 ALLOWED_METHODS = ("POST", "PUT", "PATCH")
 FORBIDDEN_HEADERS = frozenset(
@@ -55,6 +67,7 @@ SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|passw
 _SPACE = re.compile(r"\s")
 # What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
 _HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
+_AUTHORITY_END = re.compile(r"[/?#]")
 # An HTTP field name (RFC 9110 token).
 HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -71,7 +84,9 @@ class Request:
     body: str
 
     def redacted(self) -> Request:
-        return Request(self.method, self.url, redact_headers(self.headers), self.body)
+        return Request(
+            self.method, redact_userinfo(self.url), redact_headers(self.headers), self.body
+        )
 
     def json(self) -> Any:
         """The body parsed back, for assertions in tests."""
@@ -177,14 +192,16 @@ def transform(
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
-    return decide((sandbox or default_sandbox()).run(job), headers or {})
+    sandbox = sandbox or default_sandbox()
+    cap = (limits or sandbox.limits).max_request_bytes
+    return decide(sandbox.run(job), headers or {}, max_request_bytes=cap)
 
 
 async def transform_async(
     handler: Handler | str,
     payload: str | bytes | Mapping[str, Any],
     *,
-    sandbox: Sandbox,
+    sandbox: Submits,
     url: str = "https://example.invalid/webhook",
     env: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
@@ -193,11 +210,15 @@ async def transform_async(
     event_type: str | None = None,
 ) -> Decision:
     """:func:`transform` for asyncio code: the run happens on ``sandbox``'s own thread
-    (a ``Sandbox(thread=True)``) while the event loop carries on."""
+    (a ``Sandbox(thread=True)``, or a lane of serve's transform stage) while the event loop
+    carries on."""
     job = _job(handler, payload, url, env, now, limits, event_type)
     if isinstance(job, Decision):
         return job
-    return decide(await asyncio.wrap_future(sandbox.submit(job)), headers or {})
+    cap = (limits or sandbox.limits).max_request_bytes
+    return decide(
+        await asyncio.wrap_future(sandbox.submit(job)), headers or {}, max_request_bytes=cap
+    )
 
 
 def _job(
@@ -240,7 +261,12 @@ def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> Transform
     return (sandbox or default_sandbox()).check(handler.source, handler.filename)
 
 
-def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
+def decide(
+    run: RawRun,
+    endpoint_headers: Mapping[str, str],
+    *,
+    max_request_bytes: int = Limits.max_request_bytes,
+) -> Decision:
     """Validate what the handler returned, fail-closed, and merge the headers."""
     logs = tuple(LogLine(level, message) for level, message in run.logs)  # type: ignore[arg-type]
 
@@ -287,7 +313,23 @@ def decide(run: RawRun, endpoint_headers: Mapping[str, str]) -> Decision:
     if not isinstance(body, str):
         return fail("internal", f"internal error: the request body is {type(body).__name__}")
     assert isinstance(url, str)  # url_problem accepted it
-    return Decision("ok", Request(method, url, merged, body), logs, None, run.duration_ms)
+    request = Request(method, url, merged, body)
+    size = request_size(request)
+    if size > max_request_bytes:
+        return fail(
+            "request_too_large",
+            f"the handler returned a request of {size:,} bytes (method, URL, headers and "
+            f"body); the limit is {max_request_bytes:,} bytes: send less (an id instead of "
+            "the whole object), or raise the endpoint's max_request_bytes",
+        )
+    return Decision("ok", request, logs, None, run.duration_ms)
+
+
+def request_size(request: Request) -> int:
+    """The request's size as the limit counts it: method, URL, header names and values, and
+    body, in UTF-8 bytes (what goes on the wire, less HTTP's own framing)."""
+    parts = [request.method, request.url, request.body, *request.headers, *request.headers.values()]
+    return sum(len(p.encode("utf-8", errors="surrogatepass")) for p in parts)
 
 
 def url_problem(url: Any) -> str | None:
@@ -330,6 +372,16 @@ def header_problem(name: str, value: str) -> tuple[ErrorKind, str] | None:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Headers safe to print or store: secret-bearing values are replaced."""
     return {k: ("[redacted]" if SECRET_HEADER.search(k) else v) for k, v in headers.items()}
+
+
+def redact_userinfo(url: str) -> str:
+    """``url`` safe to print or store: a ``user:password@`` in it becomes ``***@``."""
+    scheme, sep, rest = url.partition("://")
+    end = _AUTHORITY_END.search(rest)
+    authority = rest[: end.start()] if end else rest
+    if not sep or "@" not in authority:
+        return url
+    return f"{scheme}://***@{authority.rpartition('@')[2]}{rest[len(authority) :]}"
 
 
 def parse_now(now: datetime | str) -> datetime:

@@ -67,6 +67,8 @@ class Target:
         self.responder: Callable[[Received], Reply | None] | None = None
         self.window_limit = window_limit
         self.too_many = 0
+        self.in_flight = 0  # requests received and not answered yet
+        self.holding = False  # True: answer nothing until it is False again
         self._window: tuple[int, int] = (-1, 0)
         self._lock = threading.Lock()
         self.app = Starlette(
@@ -97,8 +99,15 @@ class Target:
                 reply = self.responder(got) if self.responder else None
                 if reply is None:
                     reply = self.script.pop(0) if self.script else self.default
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+            self.in_flight += 1
+        try:
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+            while self.holding:
+                await asyncio.sleep(0.01)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         return Response(
             reply.body,
             status_code=reply.status,
@@ -139,6 +148,7 @@ def write_config(
     retry_schedule: str | None = "[0.2, 0.2, 0.2]",
     allow_hosts: str = '["127.0.0.1"]',
     admin_token: str | None = "admin-token",
+    headers: str = 'Authorization = "Bearer target-key"',
 ) -> Path:
     """A config with one endpoint posting to ``target_url`` (loopback allowed)."""
     (tmp / "handler.js").write_text(handler)
@@ -161,10 +171,23 @@ allow_hosts = {allow_hosts}
 {"" if retry_schedule is None else f"retry_schedule = {retry_schedule}"}
 {extra_endpoint}
 [endpoints.headers]
-Authorization = "Bearer target-key"
+{headers}
 """
     )
     return path
+
+
+def another_endpoint(name: str, url: str, handler: str = "handler.js", extra: str = "") -> str:
+    """A second ``[[endpoints]]`` table for ``write_config(extra_endpoint=...)``."""
+    return f"""
+[[endpoints]]
+name = "{name}"
+secrets = ["{SECRET}"]
+handler = "{handler}"
+url = "{url}"
+allow_hosts = ["127.0.0.1"]
+{extra}
+"""
 
 
 class ServeProcess:

@@ -235,3 +235,24 @@ def test_absurdly_deep_json_is_handled_everywhere(tmp_path):
     except RecursionError:
         lint = "body_too_deep"
     assert f"warning [{lint}]" in r.stdout
+
+
+def test_max_request_bytes_is_the_same_limit_as_serve(tmp_path: Path) -> None:
+    handler = tmp_path / "big.js"
+    handler.write_text("function handler(w) { w.payload = 'z'.repeat(5000); return w; }\n")
+    r = cli(
+        "test",
+        str(handler),
+        "--event",
+        "payment.succeeded",
+        "--json",
+        "--max-request-bytes",
+        "4000",
+    )
+    [record] = lines(r.stdout)
+    assert record["status"] == "error" and record["error"]["kind"] == "request_too_large"
+    assert "the limit is 4,000 bytes" in record["error"]["message"]
+    r = cli("test", str(handler), "--event", "payment.succeeded", "--json")
+    assert lines(r.stdout)[0]["status"] == "ok"
+    r = cli("test", str(handler), "--max-request-bytes", "0")
+    assert r.returncode == 2 and "at least 1 byte" in r.stderr and "Traceback" not in r.stderr

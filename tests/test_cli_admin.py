@@ -5,6 +5,7 @@ without the endpoints' secrets in the environment."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -160,6 +161,9 @@ def test_cancel_and_endpoints(rig, capsys, monkeypatch: pytest.MonkeyPatch) -> N
     code, out, err = run(capsys, config, server, "endpoints")
     assert code == 0, err
     assert out.splitlines()[1].split()[:2] == ["test", "enabled"]
+    assert "cpu s" in out.splitlines()[0]
+    # One handler run so far: its sandbox CPU seconds, a number (two decimals) in its column.
+    assert re.fullmatch(r"\d+\.\d\d", out.splitlines()[1].split()[5])
     code, out, _ = run(capsys, config, server, "endpoints", "enable", "test")
     assert out == "endpoint test: was not disabled\n"
     code, _, err = run(capsys, config, server, "endpoints", "enable", "nope")
@@ -172,3 +176,24 @@ def test_send_sample_alone_needs_the_secret(rig, capsys) -> None:
         capsys, config, server, "send-sample", "payment.succeeded", "--endpoint", "test"
     )
     assert code == 2 and f"environment variable {SECRET_VAR} is not set" in err
+
+
+def test_deliveries_show_tells_when_it_shows_only_the_latest_attempts(tmp_path, capsys) -> None:
+    with Target() as target:
+        target.default = Reply(500, '{"error":"down"}')
+        path = write_config(tmp_path, target.url, retry_schedule=json.dumps([0] * 11))
+        server = ServerThread(create_app(load_config(path))).start()
+        try:
+            d = post(server)
+            wait_for(lambda: len(target.received) == 12)
+            wait_for(lambda: "failed" in run(capsys, path, server, "deliveries", "show", str(d))[1])
+            code, online, err = run(capsys, path, server, "deliveries", "show", str(d))
+        finally:
+            server.stop()
+    note = f"(the latest 10 of 12 attempts; the older ones: GET /deliveries/{d}?attempts_cursor=3)"
+    assert code == 0 and note in online, err
+    assert "attempt 3 " in online and "attempt 2 " not in online
+    # The server is down: the CLI reads the store itself, and shows the same page.
+    code, offline, err = run(capsys, path, server, "deliveries", "show", str(d))
+    assert code == 0 and note in offline, err
+    assert "attempt 12 " in offline and "attempt 2 " not in offline

@@ -205,6 +205,26 @@ def test_sandbox_limits_are_per_endpoint(tmp_path: Path) -> None:
     )
     ep = load_config(path).endpoints["test"]
     assert (ep.limits.time_ms, ep.limits.memory_bytes) == (250, 16 * 1024 * 1024)
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint="max_request_bytes = 9000")
+    assert load_config(path).endpoints["test"].limits.max_request_bytes == 9000
+
+
+def test_storage_keys_have_defaults_and_are_checked(tmp_path: Path) -> None:
+    server = load_config(write_config(tmp_path, "http://127.0.0.1:9")).server
+    assert (server.max_stored_body_bytes, server.retention_days) == (65536, 30.0)
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    text = path.read_text()
+    path.write_text(
+        text.replace(
+            "[server]\n", "[server]\nmax_stored_body_bytes = 1024\nretention_days = 0\n", 1
+        )
+    )
+    server = load_config(path).server
+    assert (server.max_stored_body_bytes, server.retention_days) == (1024, 0.0)
+    path.write_text(text.replace("[server]\n", "[server]\nretention_days = -1\n", 1))
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert e.value.key == "server.retention_days" and ">= 0" in e.value.problem
 
 
 @pytest.mark.parametrize(
@@ -217,6 +237,7 @@ def test_sandbox_limits_are_per_endpoint(tmp_path: Path) -> None:
         ('time_limit_ms = "fast"', "time_limit_ms", "must be a number"),
         ("memory_limit_mib = 3", "memory_limit_mib", "at least 4"),
         ("memory_limit_mib = 8.5", "memory_limit_mib", "must be an integer"),
+        ("max_request_bytes = 0", "max_request_bytes", "greater than 0"),
     ],
 )
 def test_sandbox_limits_are_checked(tmp_path: Path, line: str, key: str, problem: str) -> None:

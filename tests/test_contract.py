@@ -264,3 +264,22 @@ def test_method_or_url_with_tojson_is_still_not_a_string():
     assert d.error.kind == "invalid_method" and "an object" in d.error.message
     d = run("webhook.url = {toJSON() { return 'https://x.example/' }}; return webhook;")
     assert d.error.kind == "invalid_url" and "an object" in d.error.message
+
+
+def test_a_request_above_max_request_bytes_is_a_request_too_large_error():
+    from dodo_transform import Limits
+
+    big = "webhook.payload = {pad: 'x'.repeat(2 * 1024 * 1024)}; return webhook;"
+    d = run(big)
+    assert (d.status, d.request, d.error.kind) == ("error", None, "request_too_large")
+    assert (
+        "request of 2,097,2" in d.error.message
+        and "the limit is 1,048,576 bytes" in d.error.message
+    )
+    assert "max_request_bytes" in d.error.message  # what to do about it
+    assert run(big, limits=Limits(max_request_bytes=3 * 1024 * 1024)).status == "ok"
+    # Headers and the URL count too, not the body alone.
+    small = "webhook.payload = 1; webhook.headers = {'X-Pad': 'y'.repeat(600)}; return webhook;"
+    assert run(small, limits=Limits(max_request_bytes=500)).error.kind == "request_too_large"
+    with pytest.raises(ValueError, match="at least 1 byte"):
+        Limits(max_request_bytes=0)

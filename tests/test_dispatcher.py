@@ -10,7 +10,14 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers_servers import IDENTITY, Reply, Target, bound_socket, write_config
+from helpers_servers import (
+    IDENTITY,
+    Reply,
+    Target,
+    another_endpoint,
+    bound_socket,
+    write_config,
+)
 
 from dodo_transform.clock import FakeClock
 from dodo_transform.relay.config import load_config
@@ -229,6 +236,30 @@ def test_cancel_sends_nothing_and_ends_cancelled(tmp_path, target) -> None:
     run(go())
 
 
+def test_a_huge_thrown_message_and_a_too_large_request_are_recorded_bounded(
+    tmp_path, target
+) -> None:
+    async def go() -> None:
+        handler = (
+            "function handler(w) {\n  if (w.payload.data.n === 1) throw new Error('x'.repeat(3e6));"
+            "\n  w.payload = 'y'.repeat(2 * 1024 * 1024);\n  return w;\n}\n"
+        )
+        async with Rig(tmp_path, target.url, handler=handler) as rig:
+            thrown, large = await rig.ingest(), await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(thrown)
+            assert row.status == "transform_failed" and len(row.last_error) < 5000
+            assert row.last_error.endswith("[cut: 3,000,018 characters in all]")  # with "kind: "
+            assert len(row.transform["error"]["message"]) < 5000
+            assert len(row.transform["error"]["stack"]) < 5000
+            row = await rig.row(large)
+            assert row.status == "transform_failed"
+            assert row.last_error.startswith("request_too_large: the handler returned a request")
+            assert target.received == []
+
+    run(go())
+
+
 def test_transform_error_is_recorded_and_nothing_is_sent(tmp_path, target) -> None:
     async def go() -> None:
         handler = "function handler(w) {\n  throw new Error('no email');\n}\n"
@@ -285,7 +316,9 @@ def test_same_subscriber_keeps_its_order_while_others_proceed(tmp_path, target) 
     run(go())
 
 
-def test_stop_returns_unfinished_attempts_to_pending(tmp_path, target) -> None:
+def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
+    tmp_path, target
+) -> None:
     async def go() -> None:
         target.script = [Reply(200, delay=2)]
         async with Rig(tmp_path, target.url) as rig:
@@ -297,8 +330,13 @@ def test_stop_returns_unfinished_attempts_to_pending(tmp_path, target) -> None:
             await rig.dispatcher.stop(grace=0.1)
             await worker
             row = await rig.row(d)
-            assert row.status == "pending" and row.attempt_count == 0
-            assert await rig.attempts(d) == []
+            assert (row.status, row.attempt_count) == ("pending", 1)
+            assert row.next_attempt_at <= rig.clock.now()
+            (attempt,) = await rig.attempts(d)
+            assert attempt.status_code is None
+            assert attempt.error == "interrupted: server shut down after 0.1 s grace"
+            sent = target.received[0].headers["idempotency-key"]
+            assert attempt.request["headers"]["Idempotency-Key"] == sent
 
     run(go())
 
@@ -563,5 +601,44 @@ def test_the_worker_yields_to_a_burst_of_webhooks(tmp_path, target) -> None:
             rig.dispatcher.receiving = lambda: 0  # the burst is over: full speed again
             await task
             assert len(target.received) == 12
+
+    run(go())
+
+
+def test_a_backlog_on_one_endpoint_leaves_slots_for_another(tmp_path, target) -> None:
+    """Six deliveries of "slow" (its target takes 2 s) are due before two of "test", with 4
+    slots: "slow" may hold 3, so "test"'s are claimed and delivered beside them."""
+    slow = another_endpoint("slow", f"{target.url}/slow")
+    target.responder = lambda r: Reply(delay=2.0) if r.path == "/slow" else None
+
+    async def go() -> None:
+        config = load_config(write_config(tmp_path, target.url, extra_endpoint=slow))
+        store = ThreadedStore(lambda: SqliteStore(tmp_path / "store.db"))
+        client = new_client()
+        dispatcher = Dispatcher(config, store, client, clock=FakeClock(T0), concurrency=4)
+        try:
+            for n in range(8):  # oldest first: the six of "slow", then the two of "test"
+                endpoint = "slow" if n < 6 else "test"
+                body = envelope(f"c{n}@example.com", n)
+                key = f"{endpoint}\nc{n}"
+                await store.ingest(
+                    endpoint, f"msg_{n}", "payment.succeeded", body, {}, key, False, T0 - 8 + n
+                )
+            worker = asyncio.create_task(dispatcher.run())
+            for _ in range(600):
+                if len(target.received) == 8:
+                    break
+                await asyncio.sleep(0.1)
+            await dispatcher.stop(5)
+            await worker
+            order = [r.path for r in target.received]
+            assert sorted(order) == ["/hook"] * 2 + ["/slow"] * 6, order
+            # One claim for everything due would have given "slow" all four slots, and
+            # "test" would have waited for two rounds of its 2-second answers.
+            assert order.index("/slow") < order.index("/hook")  # "slow" came first ...
+            assert order[:5].count("/hook") == 2, order  # ... and "test" beside its first 3
+        finally:
+            await client.aclose()
+            store.close()
 
     run(go())

@@ -58,6 +58,7 @@ handler = "handler.js"
 url = "https://connect.mailerlite.com/api/subscribers"
 events = ["payment.succeeded"]
 allow_hosts = ["127.0.0.1"]
+credential_hosts = ["127.0.0.1"]  # the handler sends to the local target, key and all
 [endpoints.headers]
 Authorization = "Bearer ${{E2E_ML_KEY}}"
 """)
@@ -104,6 +105,9 @@ def test_signed_sample_reaches_the_target_exactly_as_transformed(flow) -> None:
     assert replayed.returncode == 0 and "delivery 1: pending" in replayed.stdout
     wait_for(lambda: len(target.received) == 2)
     assert target.received[1].body == got.body
+    # The replay is the same delivery: the same event id and Idempotency-Key.
+    for header in ("webhook-id", "webhook-timestamp", "idempotency-key"):
+        assert target.received[1].headers[header] == got.headers[header]
 
 
 def test_filtered_event_and_duplicate_webhook_id_deliver_nothing(flow) -> None:

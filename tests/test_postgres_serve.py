@@ -206,3 +206,34 @@ def test_deliveries_reads_postgresql_when_the_server_is_down(tmp_path, fresh_pg_
     assert r.returncode == 0, r.stderr
     assert "server not reachable; reading postgresql://postgres@127.0.0.1" in r.stderr
     assert "succeeded" in r.stdout
+
+
+def test_sigterm_records_an_attempt_cut_short_on_postgresql(tmp_path, fresh_pg_database) -> None:
+    from helpers_servers import ServeProcess
+
+    with Target() as target:
+        target.default = Reply(200, delay=4)  # longer than shutdown_grace = 0.5
+        path = write_config(tmp_path, target.url, database=fresh_pg_database)
+        path.write_text(path.read_text().replace("shutdown_grace = 2", "shutdown_grace = 0.5"))
+        server = ServeProcess(path, free_port())
+        try:
+            server.start()
+            assert post(server.url, 1).status_code == 202
+            wait_for(lambda: len(target.received) == 1)
+            server.terminate()
+        finally:
+            server.stop()
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "deliveries", "show", "1", "--json"]
+        + ["--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 0, r.stderr
+    shown = json.loads(r.stdout)
+    assert (shown["status"], shown["attempt_count"]) == ("pending", 1)
+    (attempt,) = shown["attempts"]
+    assert attempt["error"] == "interrupted: server shut down after 0.5 s grace"
+    sent = target.received[0].headers["idempotency-key"]
+    assert attempt["request"]["headers"]["Idempotency-Key"] == sent

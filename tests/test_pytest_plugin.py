@@ -63,11 +63,19 @@ def test_the_fixture_runs_lints_and_lists_samples(project):
 
         def test_samples(dodo):
             assert "subscription.cancelled" in {s.event_type for s in dodo.samples}
+
+        def test_payloads_follow_the_doors_rule(dodo):
+            import pytest
+            from dodo_transform.testing import PayloadError
+            with pytest.raises(PayloadError, match="NaN or Infinity"):
+                dodo.run("handlers/cancelled.js", payload={"type": "x", "amount": float("nan")})
+            with pytest.raises(PayloadError, match="payload: not RFC 8259 JSON: NaN at byte 24"):
+                dodo.run("handlers/cancelled.js", payload='{"type": "x", "amount": NaN}')
         """,
     )
     r = pytest_in(project)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "4 passed" in r.stdout
+    assert "5 passed" in r.stdout
 
 
 def test_a_wrong_expectation_fails_with_a_readable_assertion(project):

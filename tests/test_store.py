@@ -3,12 +3,14 @@
 Everything every store does is in test_store_contract.py, run on SQLite and PostgreSQL.
 """
 
+import os
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from dodo_transform.relay.sqlite_store import SCHEMA_VERSION, SqliteStore
+from dodo_transform.relay.store import Attempt
 
 T0 = 1_700_000_000.0
 
@@ -150,3 +152,49 @@ def _eligible() -> str:
     from dodo_transform.relay.sqlite_store import _ELIGIBLE
 
     return _ELIGIBLE
+
+
+def test_a_version_4_store_switches_to_incremental_vacuum_and_keeps_inline_bodies(
+    tmp_path: Path,
+) -> None:
+    from dodo_transform.relay.sqlite_store import MIGRATIONS
+
+    path = tmp_path / "v4.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        "".join(MIGRATIONS[:4])
+        + """
+        CREATE TABLE schema_version (version INTEGER); INSERT INTO schema_version VALUES (4);
+        INSERT INTO events VALUES (1, 'ep', 'a', NULL, x'7b7d', '{}', 0);
+        INSERT INTO deliveries (id, event_id, endpoint, status, attempt_count, ordering_key,
+            created_at, updated_at) VALUES (1, 1, 'ep', 'failed', 1, 'k', 0, 0);
+        INSERT INTO attempts (delivery_id, n, started_at, request, duration_ms) VALUES
+            (1, 1, 0, '{"method":"POST","url":"http://t/","body":"inline"}', 1);
+    """
+    )
+    db.close()
+    assert sqlite3.connect(path).execute("PRAGMA auto_vacuum").fetchone()[0] == 0
+    s = SqliteStore(path)
+    assert s.schema_version() == SCHEMA_VERSION
+    assert s._db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # INCREMENTAL, after a VACUUM
+    assert s.attempts(1)[0].request == {"method": "POST", "url": "http://t/", "body": "inline"}
+    assert s.prune(1.0) == 1  # and retention removes it like any other
+    assert s.attempts(1) == []
+    s.close()
+
+
+def test_a_pruned_sqlite_file_gives_its_pages_back(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    s = SqliteStore(path)
+    for i in range(50):
+        d = ingest(s, f"m{i}").delivery_id
+        s.claim(T0, 1)
+        body = {"method": "POST", "url": "http://t/", "body": os.urandom(30_000).hex()}
+        s.finish(d, "failed", now=T0, attempt=Attempt(d, 0, T0, body, 500, "", 1.0, None))
+    s._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = path.stat().st_size
+    while s.prune(T0 + 1):
+        pass
+    s._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert path.stat().st_size < full / 5  # the file itself shrank, not only its free list
+    s.close()

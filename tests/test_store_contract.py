@@ -186,6 +186,25 @@ def test_claim_respects_the_limit_and_due_order(check) -> None:
     check(body)
 
 
+def test_claim_skips_the_endpoints_it_is_told_to(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        async def on(endpoint: str, wid: str, now: float) -> int:
+            r = await store.ingest(endpoint, wid, None, b"{}", {}, wid, False, now)
+            return r.delivery_id
+
+        a1, a2 = await on("a", "a1", T0), await on("a", "a2", T0 + 1)
+        b1 = await on("b", "b1", T0 + 2)
+        # The worker's slots for "a" are full: the newer "b" is claimed, "a" stays pending.
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip={"a"})] == [b1]
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip=["a", "b"])] == []
+        assert [d.id for d in await store.claim(T0 + 5, 10, skip=())] == [a1, a2]
+        # An expired lease of a skipped endpoint is not taken over either, until asked.
+        assert await store.claim(T0 + 500, 10, skip={"a", "b"}) == []
+        assert {d.id for d in await store.claim(T0 + 500, 10, skip={"b"})} == {a1, a2}
+
+    check(body)
+
+
 def test_nothing_of_a_key_is_claimed_while_one_of_it_is_in_flight(check) -> None:
     async def body(store: AsyncStore) -> None:
         a = (await ingest(store, "a", key="alice")).delivery_id
@@ -568,5 +587,118 @@ def test_a_disabled_endpoint_keeps_its_deliveries_waiting(check) -> None:
         await store.set_endpoint_state("ep", EndpointState())  # enabled again: the row goes
         assert await store.endpoint_states() == {}
         assert [d.id for d in await store.claim(T0, 10, owner="w")] == [a2]
+
+    check(body)
+
+
+# -- bounded storage and retention -----------------------------------------------------------
+
+
+def test_a_retried_body_is_stored_once_and_read_back_with_each_attempt(check) -> None:
+    from dodo_transform.relay.store import bound_body
+
+    async def body(store: AsyncStore) -> None:
+        d = (await ingest(store, "big")).delivery_id
+        full = "é" + "x" * 200_000  # a 2-byte character first: the cut falls on a boundary
+        request = bound_body({"method": "POST", "url": "http://t/", "body": full}, 1001)
+        assert request["body"] == "é" + "x" * 999
+        for i in range(3):
+            await store.claim(T0 + i, 1)
+            fail = Attempt(d, 0, T0 + i, request, 500, "no", 1.0, None)
+            await store.finish(d, "pending", now=T0 + i, attempt=fail, next_attempt_at=T0 + i + 1)
+        got = await store.attempts(d)
+        assert [a.request for a in got] == [request] * 3
+        assert list(got[0].request) == [
+            "method",
+            "url",
+            "body",
+            "body_truncated",
+            "body_bytes",
+            "body_sha256",
+        ]
+        assert (got[0].request["body_bytes"], got[0].request["body_sha256"]) == (
+            len(full.encode()),
+            __import__("hashlib").sha256(full.encode()).hexdigest(),
+        )
+        assert await _rows(store, "request_bodies") == 1  # three attempts, one copy
+
+    check(body)
+
+
+async def _rows(store: AsyncStore, table: str) -> int:
+    """How many rows ``table`` holds, read beside the store's own API (a test's view)."""
+    if isinstance(store, PostgresStore):
+        return int(await store.pool.fetchval(f"SELECT COUNT(*) FROM {table}"))
+    assert isinstance(store, ThreadedStore)
+    inner = store._store
+    assert isinstance(inner, SqliteStore)
+    return int(
+        await store._call(lambda: inner._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    )
+
+
+def test_prune_deletes_only_finished_deliveries_older_than_the_cutoff(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        day = 86_400.0
+        old_done = (await ingest(store, "old-done", key="a", now=T0)).delivery_id
+        old_failed = (await ingest(store, "old-failed", key="b", now=T0)).delivery_id
+        old_pending = (await ingest(store, "old-pending", key="c", now=T0)).delivery_id
+        old_flight = (await ingest(store, "old-flight", key="d", now=T0)).delivery_id
+        old_filtered = (await ingest(store, "old-filtered", key="e", filtered=True)).delivery_id
+        replayed = (await ingest(store, "replayed", key="f", now=T0)).delivery_id
+        new_done = (await ingest(store, "new-done", key="g", now=T0 + 40 * day)).delivery_id
+        shared = {"method": "POST", "url": "http://t/", "body": "same body"}
+        assert len(await store.claim(T0, 10)) == 5  # all but new_done, due later
+
+        def tried(d: int, code: int, at: float = T0) -> Attempt:
+            return Attempt(d, 0, at, shared, code, "", 1.0, None)
+
+        await store.finish(old_done, "succeeded", now=T0, attempt=tried(old_done, 200))
+        await store.finish(old_failed, "failed", now=T0, attempt=tried(old_failed, 500))
+        await store.finish(replayed, "failed", now=T0, attempt=tried(replayed, 500))
+        await store.finish(old_pending, "pending", now=T0, next_attempt_at=T0 + 90 * day)
+        await store.replay(replayed, T0 + 35 * day)  # touched recently: its age starts again
+        await store.claim(T0 + 35 * day, 10)
+        await store.finish(replayed, "failed", now=T0 + 35 * day)
+        await store.claim(T0 + 40 * day, 10)
+        await store.finish(
+            new_done, "succeeded", now=T0 + 40 * day, attempt=tried(new_done, 200, T0 + 40 * day)
+        )
+
+        pruned = 0
+        while n := await store.prune(T0 + 30 * day, limit=1):  # one per batch
+            pruned += n
+        assert pruned == 3  # old_done, old_failed, old_filtered
+        for gone in (old_done, old_failed, old_filtered):
+            assert await store.get_delivery(gone) is None
+            assert await store.attempts(gone) == []
+        kept = [old_pending, old_flight, replayed, new_done]
+        assert [(await store.get_delivery(d)) is not None for d in kept] == [True] * 4
+        assert await _rows(store, "events") == 4
+        # The body old attempts shared with a kept one stays; the rest is gone.
+        assert (await store.attempts(new_done))[0].request == shared
+        assert await _rows(store, "request_bodies") == 1
+        assert await store.prune(T0 + 30 * day) == 0
+        # A later cutoff takes the rest that is finished, and the last body with it.
+        assert await store.prune(T0 + 50 * day) == 2
+        assert await _rows(store, "request_bodies") == 0
+        assert sorted((await store.counts()).items()) == [("delivering", 1), ("pending", 1)]
+
+    check(body)
+
+
+def test_attempts_page_backwards_from_the_latest(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        d = (await ingest(store, "many")).delivery_id
+        for i in range(7):
+            await store.claim(T0 + i, 1)
+            await store.finish(
+                d, "pending", now=T0 + i, attempt=attempt(d, 500, T0 + i), next_attempt_at=T0 + i
+            )
+        assert [a.n for a in await store.attempts(d)] == [1, 2, 3, 4, 5, 6, 7]
+        assert [a.n for a in await store.attempts(d, limit=3)] == [5, 6, 7]
+        assert [a.n for a in await store.attempts(d, limit=3, before=5)] == [2, 3, 4]
+        assert [a.n for a in await store.attempts(d, limit=3, before=2)] == [1]
+        assert [a.n for a in await store.attempts(d, before=3)] == [1, 2]
 
     check(body)

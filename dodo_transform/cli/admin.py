@@ -272,6 +272,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
+    from ..relay.operations import DETAIL_ATTEMPTS
     from ..transform import redact_headers
 
     d = store.get_delivery(delivery_id)
@@ -290,7 +291,10 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
             "headers": redact_headers(event.headers),
             "body": event.body.decode("utf-8", errors="replace"),
         }
-    out["attempts"] = [a.to_dict() for a in store.attempts(d.id)]
+    # As the admin API answers it: the latest attempts (see relay/operations.py).
+    rows = store.attempts(d.id, limit=DETAIL_ATTEMPTS)
+    out["attempts"] = [a.to_dict() for a in rows]
+    out["attempts_cursor"] = str(rows[0].n) if rows and rows[0].n > 1 else None
     return out
 
 
@@ -315,14 +319,25 @@ def _print_detail(d: dict[str, Any]) -> None:
                 f" (line {error['line']}, column {error['column']})" if error.get("line") else ""
             )
             print(f"  error  {error['kind']}: {error['message']}{where}")
+        for w in transform.get("warnings") or []:
+            print(f"  warning [{w.get('code')}] {w.get('message')}")
         for line in transform.get("logs") or []:
             print(f"  console.{line['level']}: {line['message']}")
-    for a in d.get("attempts") or []:
+    shown = d.get("attempts") or []
+    if d.get("attempts_cursor"):
+        print(
+            f"(the latest {len(shown)} of {d['attempt_count']} attempts; the older ones: "
+            f"GET /deliveries/{d['id']}?attempts_cursor={d['attempts_cursor']})"
+        )
+    for a in shown:
         status = f"HTTP {a['status_code']}" if a["status_code"] is not None else "no answer"
         print(f"attempt {a['n']}  {_when(a['started_at'])}  {status}  {a['duration_ms']:.1f} ms")
         request = a.get("request") or {}
         if request:
             print(f"  {request.get('method')} {request.get('url')}")
+            key = (request.get("headers") or {}).get("Idempotency-Key")
+            if key:  # what the target dedupes on (docs/delivery.md)
+                print(f"  key       {key}")
         if a.get("error"):
             print(f"  error     {a['error']}")
         if a.get("response_body"):
@@ -453,13 +468,18 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(endpoints, indent=2))
         return 0
-    print(f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6}  last error")
+    print(
+        f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
+        f"{'cpu s':>8}  last error"
+    )
     for e in endpoints:
         rate = e["last_hour"]["success_rate"]
+        cpu = e.get("transform", {}).get("cpu_seconds")  # a server from before the stage: none
         print(
             f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
             f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
-            f"{'-' if rate is None else f'{rate:.0%}':>6}  {(e['last_error'] or '')[:60]}"
+            f"{'-' if rate is None else f'{rate:.0%}':>6} "
+            f"{'-' if cpu is None else f'{cpu:.2f}':>8}  {(e['last_error'] or '')[:60]}"
         )
         if e["handler"]["error"]:
             print(f"{'':<24} handler file refused: {e['handler']['error']}")

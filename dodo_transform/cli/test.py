@@ -113,6 +113,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     p.add_argument("--time-limit-ms", type=float, default=Limits.time_ms)
     p.add_argument("--memory-limit-mib", type=float, default=Limits.memory_bytes / 2**20)
+    p.add_argument("--max-request-bytes", type=int, default=Limits.max_request_bytes)
     p.add_argument(
         "--mailerlite-account",
         metavar="FILE",
@@ -188,7 +189,11 @@ def _test_once(args: argparse.Namespace) -> int:
     if not Path(args.handler).is_file():
         raise UsageError(f"{args.handler}: no such file")
     try:
-        limits = Limits(time_ms=args.time_limit_ms, memory_bytes=int(args.memory_limit_mib * 2**20))
+        limits = Limits(
+            time_ms=args.time_limit_ms,
+            memory_bytes=int(args.memory_limit_mib * 2**20),
+            max_request_bytes=args.max_request_bytes,
+        )
     except ValueError as e:
         raise UsageError(str(e)) from None
     try:

@@ -15,8 +15,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .operations import OperationError, listed_dict
-from .query import FILTERS, QueryError, parse_id, parse_query
+from .operations import (
+    DETAIL_ATTEMPTS,
+    DETAIL_ATTEMPTS_MAX,
+    DETAIL_BODY,
+    DETAIL_BODY_MAX,
+    OperationError,
+    listed_dict,
+)
+from .query import FILTERS, QueryError, parse_count, parse_id, parse_query
 
 if TYPE_CHECKING:
     from .server import App
@@ -82,7 +89,17 @@ def admin_routes(app: App) -> list[Route]:
         return {"deliveries": [listed_dict(r) for r in rows], "next_cursor": cursor}
 
     async def get_delivery(request: Request) -> dict[str, Any]:
-        return await ops.detail(delivery_id(request))
+        params = request.query_params
+        cursor = params.get("attempts_cursor")
+        before = parse_id(cursor) if cursor is not None else None
+        if cursor is not None and before is None:
+            raise QueryError(f"attempts_cursor: {cursor!r} is not a cursor (an attempts_cursor)")
+        return await ops.detail(
+            delivery_id(request),
+            attempts=parse_count(params, "attempts", DETAIL_ATTEMPTS, DETAIL_ATTEMPTS_MAX),
+            before=before,
+            body_limit=parse_count(params, "body_limit", DETAIL_BODY, DETAIL_BODY_MAX),
+        )
 
     async def replay(request: Request) -> dict[str, Any]:
         d = await ops.replay(delivery_id(request))

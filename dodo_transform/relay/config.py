@@ -7,6 +7,7 @@ failing every delivery later.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import math
 import os
@@ -15,22 +16,25 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from .. import samples
 from ..sandbox import Limits
-from ..transform import HEADER_NAME, Handler, url_problem
+from ..transform import HEADER_NAME, Handler, redact_userinfo, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
 from .retry import DEFAULT_RETRY_ON_4XX, DEFAULT_SCHEDULE
-from .store import DEFAULT_LEASE
+from .store import DEFAULT_LEASE, STORED_BODY_MAX
+from .wire import strip_userinfo
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
+OffScope = Literal["drop", "error"]
+OFF_SCOPE: tuple[OffScope, ...] = get_args(OffScope)
 DEFAULT_MAX_BODY = 1024 * 1024
 MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's context
 _MiB = 1024 * 1024
@@ -62,6 +66,22 @@ class EndpointConfig:
     timeout: float = 15.0
     rewrite_urls: tuple[tuple[str, str], ...] = ()
     limits: Limits = field(default_factory=Limits)  # the handler's sandbox limits
+    # Standard Webhooks secret the relay signs each outgoing request with (whsec_…), if any.
+    signing_secret: str | None = None
+    # Hosts besides the url's own that the endpoint's headers (its credentials) may go to.
+    credential_hosts: frozenset[str] = frozenset()
+    # A handler sending elsewhere: "drop" the credentials and warn, or "error" (fail closed).
+    off_scope_credentials: OffScope = "drop"
+    # Its share of the transform stage when endpoints compete for the sandbox threads: the
+    # relative sandbox time it gets, and the most runs it may have at once (None: one
+    # thread fewer than there are, or all of them for the only endpoint; see share_of).
+    transform_weight: float = 1.0
+    max_concurrent_transforms: int | None = None
+
+    @property
+    def credential_scope(self) -> frozenset[str]:
+        """The hosts this endpoint's configured headers are sent to."""
+        return self.credential_hosts | {(urlsplit(self.url).hostname or "").lower()}
 
     def accepts(self, event_type: str | None) -> bool:
         return self.events is None or event_type in self.events
@@ -88,6 +108,8 @@ class ServerConfig:
     admin_token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
+    # Threads running handlers (a QuickJS sandbox each); None: one per CPU.
+    sandbox_threads: int | None = None
     shutdown_grace: float = 10.0
     # How long a claimed delivery stays with its instance unless renewed: after a crash,
     # another instance (PostgreSQL) takes it over once this has passed.
@@ -100,6 +122,11 @@ class ServerConfig:
     watch_handlers: bool = True
     # /metrics answers only with the admin token.
     protect_metrics: bool = False
+    # A request body longer than this is kept cut, with its length and SHA-256.
+    max_stored_body_bytes: int = STORED_BODY_MAX
+    # Finished deliveries (with their events and attempts) are deleted this many days after
+    # their last change; 0 keeps everything.
+    retention_days: float = 30.0
 
 
 # Svix's operational webhook event types, the names existing receivers know.
@@ -231,12 +258,15 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "admin_token",
             "max_body_bytes",
             "concurrency",
+            "sandbox_threads",
             "shutdown_grace",
             "lease",
             "allow_fallback_engine",
             "disable_endpoint_after",
             "watch_handlers",
             "protect_metrics",
+            "max_stored_body_bytes",
+            "retention_days",
         },
     )
     d = ServerConfig()
@@ -259,6 +289,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         admin_token=token or None,  # "" (e.g. "${TOKEN:-}") disables the admin API
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
+        sandbox_threads=r.positive(t, k, "sandbox_threads", int, None),
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
         lease=r.positive(t, k, "lease", float, d.lease),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),
@@ -267,6 +298,10 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         ),
         watch_handlers=r.get(t, k, "watch_handlers", bool, d.watch_handlers),
         protect_metrics=r.get(t, k, "protect_metrics", bool, d.protect_metrics),
+        max_stored_body_bytes=r.positive(
+            t, k, "max_stored_body_bytes", int, d.max_stored_body_bytes
+        ),
+        retention_days=r.non_negative(t, k, "retention_days", float, d.retention_days),
     )
 
 
@@ -297,7 +332,8 @@ def _not_a_url(url: str) -> str:
         why = ""
     except ValueError as e:
         why = f" ({e})"
-    return f"{url!r} is not an absolute http(s) URL{why}; write one like https://host/path"
+    shown = redact_userinfo(url)  # a user:password@ in it is a credential
+    return f"{shown!r} is not an absolute http(s) URL{why}; write one like https://host/path"
 
 
 def redact_url(url: str) -> str:
@@ -336,6 +372,12 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "rewrite_urls",
             "time_limit_ms",
             "memory_limit_mib",
+            "signing_secret",
+            "credential_hosts",
+            "off_scope_credentials",
+            "transform_weight",
+            "max_concurrent_transforms",
+            "max_request_bytes",
         },
     )
     name = r.get(t, k, "name", str)
@@ -353,6 +395,15 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
     for h in headers:
         if not HEADER_NAME.match(h):
             raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
+    url = _userinfo_to_header(r.path, k + "url", url, headers)
+    signing_secret = r.get(t, k, "signing_secret", str, None)
+    if signing_secret is not None:
+        _check_signing_secret(r.path, k + "signing_secret", signing_secret)
+    off_scope = r.get(t, k, "off_scope_credentials", str, "drop")
+    if off_scope not in OFF_SCOPE:
+        raise ConfigError(
+            r.path, k + "off_scope_credentials", f"{off_scope!r}: one of {', '.join(OFF_SCOPE)}"
+        )
     events = r.list(t, k, "events", str, None)
     for i, event in enumerate(events or ()):
         _check_event_type(r.path, f"{k}events[{i}]", event)
@@ -406,8 +457,32 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
         retry_on_4xx=frozenset(retry_on_4xx),
         timeout=r.positive(t, k, "timeout", float, 15.0),
         rewrite_urls=tuple(sorted(rewrites.items(), key=lambda kv: -len(kv[0]))),
-        limits=Limits(time_ms=time_limit_ms, memory_bytes=memory_limit_mib * _MiB),
+        limits=Limits(
+            time_ms=time_limit_ms,
+            memory_bytes=memory_limit_mib * _MiB,
+            max_request_bytes=r.positive(t, k, "max_request_bytes", int, Limits.max_request_bytes),
+        ),
+        signing_secret=signing_secret,
+        credential_hosts=_hosts(r, t, k, "credential_hosts"),
+        off_scope_credentials=off_scope,
+        transform_weight=r.positive(t, k, "transform_weight", float, 1.0),
+        max_concurrent_transforms=r.positive(t, k, "max_concurrent_transforms", int, None),
     )
+
+
+def _userinfo_to_header(path: Path, key: str, url: str, headers: dict[str, str]) -> str:
+    """``url`` without its ``user:password@``, which becomes the endpoint's Basic
+    ``Authorization`` header: a credential like the others, scoped and redacted, and never
+    shown to the handler in ``webhook.url``."""
+    bare, basic = strip_userinfo(url)
+    if basic is None:
+        return url
+    if any(h.lower() == "authorization" for h in headers):
+        raise ConfigError(
+            path, key, "has user:password@ and headers.Authorization is set too: keep one"
+        )
+    headers["Authorization"] = basic
+    return bare
 
 
 def _check_event_type(path: Path, key: str, event: str) -> None:
@@ -433,6 +508,33 @@ def _check_secret(path: Path, key: str, secret: str) -> None:
         Webhook(secret)
     except Exception:
         raise ConfigError(path, key, "not a webhook secret (whsec_ followed by base64)") from None
+
+
+def _hosts(r: _Reader, t: Mapping[str, Any], prefix: str, key: str) -> frozenset[str]:
+    """Host names as a URL has them (lower case), not URLs: a URL would never match."""
+    hosts = r.list(t, prefix, key, str, [])
+    for i, host in enumerate(hosts):
+        if not host or re.search(r"[/@\s]", host):
+            raise ConfigError(
+                r.path,
+                f"{prefix}{key}[{i}]",
+                f"{host!r} is not a host name; write it as in a URL's host, e.g. 'api.example.com'",
+            )
+    return frozenset(h.lower() for h in hosts)
+
+
+def _check_signing_secret(path: Path, key: str, secret: str) -> None:
+    """Ours to choose, so a strong one: whsec_ and 24 to 64 random bytes, as Standard
+    Webhooks recommends (generate one with ``python -c "import secrets, base64;
+    print('whsec_' + base64.b64encode(secrets.token_bytes(32)).decode())"``)."""
+    try:
+        raw = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except ValueError:
+        raw = b""
+    if not secret.startswith("whsec_") or not 24 <= len(raw) <= 64:
+        raise ConfigError(
+            path, key, "not a signing secret: whsec_ followed by 24 to 64 bytes in base64"
+        )
 
 
 def _load_handler(path: Path, key: str, file: Path) -> Handler:
@@ -499,6 +601,8 @@ class _Reader:
 
     def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
+        if value is None:  # absent, and None is its default
+            return None
         if not value > 0:  # also nan
             raise ConfigError(self.path, prefix + key, "must be greater than 0")
         if not math.isfinite(value):

@@ -3,7 +3,12 @@
 One asyncio task per claimed delivery, at most ``concurrency`` at a time, sharing one HTTP
 client (:class:`~.sender.Sender`). The loop sleeps until new work is signalled (:meth:`kick`,
 called by the receiver, or a shared store's notification) or the next delivery falls due; it
-never polls.
+polls only, once a second, while an endpoint at its share of the slots has due work.
+
+With several endpoints, one holds at most three quarters of the slots (its *share*): a
+backlog on one endpoint, behind a slow handler or a slow target, leaves slots for the
+others' deliveries, whose handlers then run in their own queues of the transform stage
+(:mod:`~.transformer`).
 
 Store calls are batched: one claim takes every free slot's delivery (and one read their
 events), and outcomes are group-committed (:class:`~.batching.GroupCommit`). Recording an
@@ -21,13 +26,14 @@ import functools
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
-from ..sandbox import Sandbox
+from ..sandbox import ErrorKind, Sandbox, TransformError
 from ..transform import Request, transform_async
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
@@ -47,12 +53,18 @@ from .store import (
     Event,
     Outcome,
     Status,
+    bound_body,
+    cap_text,
     truncate_body,
+    without_body,
 )
+from .transformer import TransformStage, share_of
+from .wire import scope_decision, stamp
 
 T = TypeVar("T")
 log = logging.getLogger("dodo_transform.dispatcher")
 IDLE_WAKE = 30.0  # re-check the store at least this often, in case the clock jumped
+SKIPPED_WAKE = 1.0  # ... and this often while an endpoint at its share of slots has due work
 # While the store is unreachable: first retry after this long, doubling up to the cap.
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # While this many webhooks are being received at once, the worker yields the CPU to them: it
@@ -80,6 +92,7 @@ class Dispatcher:
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
         sandbox: Sandbox | None = None,
+        stage: TransformStage | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
         health: EndpointHealth | None = None,
@@ -87,9 +100,14 @@ class Dispatcher:
         lease: float | None = None,
     ) -> None:
         self.config = config
-        # QuickJS runs on the sandbox's own thread; the event loop awaits it.
-        self._own_sandbox = sandbox is None
-        self.sandbox = sandbox or Sandbox()
+        # QuickJS runs on the stage's sandbox threads, shared fairly between endpoints; the
+        # event loop awaits it. A given ``sandbox`` makes a stage of one thread.
+        self._own_stage = stage is None
+        self.stage = stage or TransformStage(
+            config.server.sandbox_threads,
+            sandboxes=None if sandbox is None else [sandbox],
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
+        )
         self.handlers = handlers or Handlers(config.endpoints)
         self.events = events or Observer()
         self.store = store
@@ -108,12 +126,15 @@ class Dispatcher:
         self.lease = lease or config.server.lease
         self._wake = asyncio.Event()
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._slots: Counter[str] = Counter()  # tasks (delivery chains) per endpoint
         self._stopping = False
         self._loop_running = False
         self._loop_exited = asyncio.Event()
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
+        # Attempts on the wire: delivery id -> (delivery, request as sent, started, perf t0).
+        self._sending: dict[int, tuple[Delivery, Request, float, float]] = {}
         self._recorder = GroupCommit(self._record)
         self.store_error: str | None = None  # the last store failure, until a call succeeds
         # How many webhooks the server is receiving right now (it sets this).
@@ -207,9 +228,11 @@ class Dispatcher:
             await self._loop_exited.wait()
         if self._tasks:
             _, late = await asyncio.wait(list(self._tasks.values()), timeout=grace)
+            cut_short = list(self._sending.values())
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+            await self._record_interrupted(cut_short, grace)
         # Whatever was cut short goes back to pending: it will be retried (at-least-once). If
         # the store is unreachable now, the leases run out and another instance (or this
         # one, restarted) takes them over.
@@ -217,8 +240,48 @@ class Dispatcher:
             await self.store.recover(self.clock.now(), self.owner)
         except Exception as e:
             log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
-        if self._own_sandbox:
-            await asyncio.to_thread(self.sandbox.close)
+        if self._own_stage:
+            await asyncio.to_thread(self.stage.close)
+
+    async def _record_interrupted(
+        self, cut_short: Sequence[tuple[Delivery, Request, float, float]], grace: float
+    ) -> None:
+        """Attempts still on the wire when the grace ran out: recorded, due again at once.
+
+        The target may have received the request: the history says so, and the attempt sent
+        again after the restart carries the same Idempotency-Key for the target to dedupe on.
+        """
+        if not cut_short:
+            return
+        now = self.clock.now()
+        error = f"interrupted: server shut down after {grace:g} s grace"
+        outcomes = [
+            Outcome(
+                d.id,
+                "pending",
+                now,
+                self.owner,
+                Attempt(
+                    d.id,
+                    0,
+                    started,
+                    asdict(request.redacted()),
+                    None,
+                    None,
+                    round((time.perf_counter() - t0) * 1000, 3),
+                    error,
+                ),
+                next_attempt_at=now,
+                last_error=f"{error}; sent again on restart",
+            )
+            for d, request, started, t0 in cut_short
+        ]
+        try:
+            await self.store.finish_many(outcomes, handoff=False, lease=self.lease)
+        except Exception as e:  # recover() below (or the next start) still requeues them
+            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), e)
+            return
+        log.warning("%d attempts interrupted by the shutdown; recorded, due again", len(outcomes))
 
     def _yielding(self) -> bool:
         return self.receiving() >= INGEST_PRESSURE
@@ -226,25 +289,49 @@ class Dispatcher:
     def _limit(self) -> int:
         return max(1, self.concurrency // 8) if self._yielding() else self.concurrency
 
-    async def _fill(self) -> int:
-        free = self._limit() - len(self._tasks)
-        if free <= 0 or self._stopping:
-            return 0
-        claimed = await self.store.claim(self.clock.now(), free, owner=self.owner, lease=self.lease)
-        if claimed:
-            try:
-                self._events.update(await self.store.get_events([d.event_id for d in claimed]))
-            except Exception as e:  # deliver() reads each event itself then
-                self._store_failed("reading claimed events", e)
-        for d in claimed:
-            task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
-            self._tasks[d.id] = task
-            task.add_done_callback(functools.partial(self._done, d.id))
-        return len(claimed)
+    def _share(self, limit: int) -> int:
+        """The most slots one endpoint may hold: with several endpoints, a quarter of them
+        (at least one) stays for the others, so a backlog on one endpoint (a slow handler,
+        a slow target) never keeps another's deliveries from being claimed."""
+        if len(self.config.endpoints) <= 1:
+            return limit
+        return max(1, limit - max(1, limit // 4))
 
-    def _done(self, delivery_id: int, _task: asyncio.Task[None]) -> None:
+    async def _fill(self) -> int:
+        total = 0
+        while not self._stopping:
+            limit = self._limit()
+            free = limit - len(self._tasks)
+            if free <= 0:
+                break
+            share = self._share(limit)
+            skip = {ep for ep, n in self._slots.items() if n >= share}
+            # No endpoint passes its share with this claim, whatever it brings.
+            room = min([free, share] + [share - n for ep, n in self._slots.items() if n < share])
+            claimed = await self.store.claim(
+                self.clock.now(), room, owner=self.owner, lease=self.lease, skip=skip
+            )
+            if claimed:
+                try:
+                    self._events.update(await self.store.get_events([d.event_id for d in claimed]))
+                except Exception as e:  # deliver() reads each event itself then
+                    self._store_failed("reading claimed events", e)
+            for d in claimed:
+                task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
+                self._tasks[d.id] = task
+                self._slots[d.endpoint] += 1
+                task.add_done_callback(functools.partial(self._done, d.id, d.endpoint))
+            total += len(claimed)
+            if len(claimed) < room:
+                break
+        return total
+
+    def _done(self, delivery_id: int, endpoint: str, _task: asyncio.Task[None]) -> None:
         self._tasks.pop(delivery_id, None)
         self._event_of.pop(delivery_id, None)
+        self._slots[endpoint] -= 1
+        if not self._slots[endpoint]:
+            del self._slots[endpoint]
         self.kick()
 
     async def _chain(self, d: Delivery) -> None:
@@ -266,6 +353,12 @@ class Dispatcher:
         due = await self.store.next_due()
         if due is None:
             return IDLE_WAKE
+        if due <= self.clock.now() and max(self._slots.values(), default=0) >= self._share(
+            self._limit()
+        ):
+            # Likely the due work of an endpoint at its share: one of its tasks finishing
+            # kicks us. Look again now and then in case it was someone else's.
+            return SKIPPED_WAKE
         # A due delivery we could not claim (race with a finishing one): look again soon.
         return min(IDLE_WAKE, max(0.05, due - self.clock.now()))
 
@@ -364,21 +457,30 @@ class Dispatcher:
         decision = await transform_async(
             loaded.handler,
             event.body,
-            sandbox=self.sandbox,
+            sandbox=self.stage.lane(ep.name),
             url=ep.url,
             env=ep.env,
             headers=ep.headers,
             event_type=event.event_type or "",
             limits=ep.limits,
         )
+        # The endpoint's credentials only where they may go (or the credential_scope error).
+        decision = scope_decision(decision, ep)
         record = decision.to_dict()
         record["handler_version"] = loaded.version  # which code produced this transform
+        # The body is the attempts' to keep (cut at max_stored_body_bytes): the delivery's
+        # record of the transform keeps its length and hash, whatever the handler returned.
+        record["request"] = without_body(record["request"])
+        if record["error"] is not None:  # a handler may throw a message of megabytes
+            record["error"] = {
+                k: cap_text(v) if isinstance(v, str) else v for k, v in record["error"].items()
+            }
         if decision.status == "cancelled":
             await self._finish(d, "cancelled", now=self.clock.now(), transform=record)
             return
         if decision.status == "error" or decision.request is None:
             err = decision.error
-            msg = f"{err.kind}: {err.message}" if err else "transform produced no request"
+            msg = cap_text(f"{err.kind}: {err.message}") if err else "transform produced no request"
             await self._finish(
                 d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )
@@ -390,35 +492,40 @@ class Dispatcher:
         try:
             await check_url(request.url, ep.allow_hosts, self.resolve)
         except (EgressDenied, ValueError) as e:
-            kind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
-            record["status"] = "error"
-            record["error"] = {
-                "kind": kind,
-                "message": str(e),
-                "line": None,
-                "column": None,
-                "stack": None,
-            }
-            await self._finish(
-                d,
-                "transform_failed",
-                now=self.clock.now(),
-                last_error=f"{kind}: {e}",
-                transform=record,
-            )
+            kind: ErrorKind = "egress_denied" if isinstance(e, EgressDenied) else "invalid_url"
+            await self._refuse(d, record, kind, str(e))
             return
         except ResolveError as e:
             attempt = Attempt(
-                d.id, 0, self.clock.now(), asdict(request.redacted()), None, None, 0.0, str(e)
+                d.id, 0, self.clock.now(), self._stored(request), None, None, 0.0, str(e)
             )
             await self._after_failure(d, ep, attempt, record, None, False, None)
             return
         # The limiter belongs to the API the handler addressed, also when it is rewritten to
         # a local emulator: MailerLite's 120/minute still applies.
-        await self._send(d, ep, request, record, urlsplit(decision.request.url).hostname or "")
+        host = urlsplit(decision.request.url).hostname or ""
+        await self._send(d, ep, event, request, record, host)
+
+    async def _refuse(self, d: Delivery, record: dict[str, Any], kind: ErrorKind, msg: str) -> None:
+        """The dispatcher's own transform error: nothing is sent."""
+        record["status"] = "error"
+        record["error"] = asdict(TransformError(kind, msg))
+        await self._finish(
+            d,
+            "transform_failed",
+            now=self.clock.now(),
+            last_error=f"{kind}: {msg}",
+            transform=record,
+        )
 
     async def _send(
-        self, d: Delivery, ep: EndpointConfig, request: Request, record: dict[str, Any], host: str
+        self,
+        d: Delivery,
+        ep: EndpointConfig,
+        event: Event,
+        request: Request,
+        record: dict[str, Any],
+        host: str,
     ) -> None:
         rate = ep.rate_for(host)
         key = limiter_key(host, request.headers)
@@ -429,7 +536,13 @@ class Dispatcher:
             if (waited := self.clock.now() - before) > 0:
                 self.events.rate_limited(host, waited)
         started = self.clock.now()
+        # Signed now, after any rate-limit wait: the signature's timestamp is this attempt's.
+        stamped = stamp(request, ep, event, started)
+        request = stamped.request
+        if stamped.warnings:
+            record["warnings"] = [*record.get("warnings", []), *stamped.warnings]
         t0 = time.perf_counter()
+        self._sending[d.id] = (d, request, started, t0)
         status: int | None = None
         body: str | None = None
         error: str | None = None
@@ -449,11 +562,12 @@ class Dispatcher:
         except SendFailed as e:  # a failed attempt, never a crash
             error, timed_out = e.message, e.timed_out
         finally:
+            self._sending.pop(d.id, None)
             if permit is not None:
                 await self.limiter.finished(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
-            d.id, 0, started, asdict(request.redacted()), status, body, round(duration_ms, 3), error
+            d.id, 0, started, self._stored(request), status, body, round(duration_ms, 3), error
         )
         if is_success(status):
             await self._finish(
@@ -469,6 +583,10 @@ class Dispatcher:
             else None
         )
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
+
+    def _stored(self, request: Request) -> dict[str, Any]:
+        """The request as an attempt records it: secrets redacted, the body bounded."""
+        return bound_body(asdict(request.redacted()), self.config.server.max_stored_body_bytes)
 
     async def _after_failure(
         self,

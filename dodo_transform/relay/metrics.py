@@ -69,6 +69,36 @@ class Metrics(Observer):
             buckets=TRANSFORM_BUCKETS,
             registry=r,
         )
+        # The transform stage (transformer.py): what each endpoint takes of the sandbox
+        # threads, and how long its runs wait for one.
+        self.sandbox_cpu = Counter(
+            PREFIX + "sandbox_cpu_seconds",
+            "Sandbox thread CPU time used by the endpoint's handler runs (its fair share).",
+            ["endpoint"],
+            registry=r,
+        )
+        self.sandbox_wait = Histogram(
+            PREFIX + "sandbox_wait_seconds",
+            "Time a handler run waited in its endpoint's queue for a sandbox thread.",
+            ["endpoint"],
+            buckets=TRANSFORM_BUCKETS,
+            registry=r,
+        )
+        self.sandbox_queued = Gauge(
+            PREFIX + "sandbox_queued",
+            "Handler runs waiting for a sandbox thread.",
+            ["endpoint"],
+            registry=r,
+        )
+        self.sandbox_running = Gauge(
+            PREFIX + "sandbox_running",
+            "Handler runs on a sandbox thread now.",
+            ["endpoint"],
+            registry=r,
+        )
+        self.sandbox_threads = Gauge(
+            PREFIX + "sandbox_threads", "Sandbox threads of the transform stage.", registry=r
+        )
         self.queue_depth = Gauge(
             PREFIX + "queue_depth",
             "Deliveries pending or in flight.",
@@ -97,6 +127,12 @@ class Metrics(Observer):
             self.queue_depth.labels(name).set(s.queued if s else 0)
             oldest = s.oldest_queued_at if s else None
             self.oldest_pending.labels(name).set(max(0.0, now - oldest) if oldest else 0)
+        stage = self.app.stage.stats()
+        for name in sorted(set(self.app.config.endpoints) | set(stage)):
+            lane = stage.get(name)
+            self.sandbox_queued.labels(name).set(lane.queued if lane else 0)
+            self.sandbox_running.labels(name).set(lane.running if lane else 0)
+        self.sandbox_threads.set(self.app.stage.threads)
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
     def received(self, endpoint: str, outcome: ReceiveOutcome, **_: Any) -> None:
@@ -123,6 +159,11 @@ class Metrics(Observer):
             self.attempt_seconds.labels(ep).observe(attempt.duration_ms / 1000)
         if isinstance(transform, dict) and isinstance(transform.get("duration_ms"), (int, float)):
             self.transform_seconds.labels(ep).observe(transform["duration_ms"] / 1000)
+
+    def transformed(self, endpoint: str, cpu_seconds: float, waited: float) -> None:
+        """A handler run finished on the transform stage (called on its sandbox thread)."""
+        self.sandbox_cpu.labels(endpoint).inc(cpu_seconds)
+        self.sandbox_wait.labels(endpoint).observe(waited)
 
     def rate_limited(self, target: str, waited: float) -> None:
         self.rate_limit_wait.labels(target).inc(waited)

@@ -10,6 +10,7 @@ from importlib import metadata
 from typing import Any
 
 from .config import Config
+from .operations import DETAIL_ATTEMPTS, DETAIL_ATTEMPTS_MAX, DETAIL_BODY, DETAIL_BODY_MAX
 from .query import FILTERS
 from .store import STATUSES
 
@@ -143,11 +144,25 @@ def _schemas() -> dict[str, Any]:
                 {
                     "type": "object",
                     "properties": {
-                        "transform": {"type": ["object", "null"]},
+                        "transform": {
+                            "type": ["object", "null"],
+                            "description": "The last transform: status, request, logs, "
+                            "warnings (credentials_dropped, idempotency_key_replaced, …), "
+                            "error, duration_ms, handler_version",
+                        },
                         "event": {"type": "object"},
                         "attempts": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Attempt"},
+                            "description": "The latest attempts (see the attempts parameter), "
+                            "oldest first. A body longer than body_limit (or than the store's "
+                            "max_stored_body_bytes) is cut and carries body_truncated, "
+                            "body_bytes and body_sha256 of the whole body.",
+                        },
+                        "attempts_cursor": {
+                            **_NULLABLE_STR,
+                            "description": "Pass as attempts_cursor for the older attempts; "
+                            "null when these are the first.",
                         },
                     },
                 },
@@ -194,7 +209,28 @@ def _schemas() -> dict[str, Any]:
             "required": ["count"],
             "properties": {"count": {"type": "integer"}, "cursor": _NULLABLE_STR},
         },
-        "Endpoint": {"type": "object", "required": ["name"]},
+        "Endpoint": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "transform": {
+                    "type": "object",
+                    "description": "The endpoint's use of the transform stage since start: "
+                    "handler runs, their sandbox CPU time, mean CPU and queue wait per run, "
+                    "runs queued and running now, the most at once, its weight and cap",
+                    "properties": {
+                        **{
+                            k: {"type": "integer"}
+                            for k in ("runs", "queued", "running", "peak_running", "cap")
+                        },
+                        **{
+                            k: {"type": "number"}
+                            for k in ("cpu_seconds", "mean_cpu_ms", "mean_wait_ms", "weight")
+                        },
+                    },
+                }
+            },
+        },
         "Alert": {
             "type": "object",
             "properties": {
@@ -307,10 +343,41 @@ def openapi_document(config: Config) -> dict[str, Any]:
                 "summary": "A delivery with its event (headers redacted), transform and attempts",
                 "operationId": "getDelivery",
                 "security": admin,
-                "parameters": [_ID],
+                "parameters": [
+                    _ID,
+                    {
+                        "name": "attempts",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": DETAIL_ATTEMPTS_MAX,
+                            "default": DETAIL_ATTEMPTS,
+                        },
+                        "description": "How many of the latest attempts to include.",
+                    },
+                    {
+                        "name": "attempts_cursor",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "The attempts_cursor of a previous answer: older ones.",
+                    },
+                    {
+                        "name": "body_limit",
+                        "in": "query",
+                        "schema": {
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": DETAIL_BODY_MAX,
+                            "default": DETAIL_BODY,
+                        },
+                        "description": "Bodies (event, requests) longer than this many bytes "
+                        "are cut, with their full length and SHA-256.",
+                    },
+                ],
                 "responses": {
                     "200": _json({"$ref": "#/components/schemas/DeliveryDetail"}, "The delivery"),
-                    **_errors(404, *_ADMIN),
+                    **_errors(400, 404, *_ADMIN),
                 },
             }
         },

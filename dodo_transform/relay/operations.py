@@ -19,13 +19,34 @@ from typing import TYPE_CHECKING, Any
 from ..transform import SECRET_HEADER, redact_headers
 from .events import Observer
 from .handlers import HandlerLoadError
-from .store import FINISHED, Delivery, DeliveryQuery, EndpointStats, Listed, Status
+from .store import (
+    FINISHED,
+    Delivery,
+    DeliveryQuery,
+    EndpointStats,
+    Listed,
+    Status,
+    bound_body,
+)
+from .transformer import LaneStats, share_of
 
 if TYPE_CHECKING:
     from .server import App
 
-__all__ = ["BULK_MAX", "BulkReplay", "OperationError", "Operations", "listed_dict"]
+__all__ = [
+    "BULK_MAX",
+    "DETAIL_ATTEMPTS",
+    "DETAIL_BODY",
+    "BulkReplay",
+    "OperationError",
+    "Operations",
+    "listed_dict",
+]
 
+# A delivery's detail answers its latest attempts and cuts every body, whatever the delivery
+# holds (retried for weeks, or a huge request): the defaults, and the most one may ask for.
+DETAIL_ATTEMPTS, DETAIL_ATTEMPTS_MAX = 10, 100
+DETAIL_BODY, DETAIL_BODY_MAX = 16 * 1024, 1024 * 1024
 # One bulk replay touches at most this many deliveries; repeat it for more (each run takes
 # the newest matching ones that are not yet pending).
 BULK_MAX = 10_000
@@ -85,24 +106,43 @@ class Operations(Observer):
             raise OperationError(404, f"no delivery {delivery_id}")
         return d
 
-    async def detail(self, delivery_id: int) -> dict[str, Any]:
-        """A delivery with its event (headers redacted) and every attempt."""
+    async def detail(
+        self,
+        delivery_id: int,
+        *,
+        attempts: int = DETAIL_ATTEMPTS,
+        before: int | None = None,
+        body_limit: int = DETAIL_BODY,
+    ) -> dict[str, Any]:
+        """A delivery with its event (headers redacted) and its latest ``attempts`` attempts
+        numbered below ``before``; ``attempts_cursor`` pages to older ones. Bodies longer
+        than ``body_limit`` bytes are cut, marked, with their full length and SHA-256."""
         d = await self.delivery(delivery_id)
         event = await self.app.store.get_event(d.event_id)
-        attempts = await self.app.store.attempts(d.id)
+        rows = await self.app.store.attempts(d.id, limit=attempts, before=before)
         out = d.to_dict()
         out["handler_version"] = (d.transform or {}).get("handler_version")
         out["event"] = None
         if event is not None:
-            out["event"] = {
-                "id": event.id,
-                "webhook_id": event.webhook_id,
-                "event_type": event.event_type,
-                "received_at": event.received_at,
-                "headers": redact_headers(event.headers),
-                "body": event.body.decode("utf-8", errors="replace"),
-            }
-        out["attempts"] = [a.to_dict() for a in attempts]
+            out["event"] = bound_body(
+                {
+                    "id": event.id,
+                    "webhook_id": event.webhook_id,
+                    "event_type": event.event_type,
+                    "received_at": event.received_at,
+                    "headers": redact_headers(event.headers),
+                    "body": event.body.decode("utf-8", errors="replace"),
+                },
+                body_limit,
+            )
+        out["attempts"] = []
+        for a in rows:
+            shown = a.to_dict()
+            if a.request is not None:
+                shown["request"] = bound_body(a.request, body_limit)
+            out["attempts"].append(shown)
+        # Attempts are numbered 1, 2, ... per delivery: below the first shown, there are more.
+        out["attempts_cursor"] = str(rows[0].n) if rows and rows[0].n > 1 else None
         return out
 
     async def endpoints(self) -> list[dict[str, Any]]:
@@ -113,6 +153,7 @@ class Operations(Observer):
         day = await self.app.store.endpoint_stats(now - 86400)
         states = await self.app.health.states()
         failures = self.app.handlers.failures()
+        stage, threads = self.app.stage.stats(), self.app.stage.threads
         out = []
         for name, ep in self.app.config.endpoints.items():
             loaded = self.app.handlers.get(name)
@@ -151,6 +192,11 @@ class Operations(Observer):
                         if stats_day.oldest_queued_at is not None
                         else None
                     ),
+                    "transform": {
+                        **stage.get(name, LaneStats()).to_dict(),
+                        "weight": ep.transform_weight,
+                        "cap": share_of(self.app.config.endpoints, name, threads).cap,
+                    },
                 }
             )
         return out

@@ -27,14 +27,16 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from typing import Any
 
 import asyncpg
 
 from .store import (
     DEFAULT_LEASE,
+    FINISHED,
     LOCAL_OWNER,
+    PRUNE_BATCH,
     STATUSES,
     AsyncStore,
     Attempt,
@@ -51,6 +53,8 @@ from .store import (
     Status,
     customer_key,
     dumps,
+    pack_request,
+    unpack_request,
 )
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore", "StoreUnavailable"]
@@ -130,6 +134,16 @@ MIGRATIONS: list[str] = [
     CREATE INDEX deliveries_created ON deliveries (created_at);
     CREATE INDEX events_type ON events (event_type);
     CREATE INDEX attempts_started ON attempts (started_at);
+    """,
+    # 2: bounded storage (see sqlite_store's migration 5): request bodies kept once per
+    # distinct text, compressed; older attempts keep theirs inline.
+    """
+    CREATE TABLE request_bodies (
+        key TEXT PRIMARY KEY,
+        stored BYTEA NOT NULL
+    );
+    ALTER TABLE attempts ADD COLUMN body_key TEXT REFERENCES request_bodies (key);
+    CREATE INDEX attempts_body ON attempts (body_key) WHERE body_key IS NOT NULL;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -346,13 +360,20 @@ class PostgresStore(AsyncStore):
             return n
 
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
+        skipped = sorted(skip)  # endpoints at their share of this worker's slots
         async with self._worker_tx() as conn:
             # Deliveries of a dead instance first (each the oldest of its chain), then due ones.
             rows = await conn.fetch(
                 f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= $1 AND {_ELIGIBLE}"
+                f" AND d.lease_until <= $1 AND {_ELIGIBLE} AND d.endpoint <> ALL($5::text[])"
                 " ORDER BY d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
                 " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
                 " updated_at = $1 FROM c WHERE deliveries.id = c.id"
@@ -362,11 +383,13 @@ class PostgresStore(AsyncStore):
                 limit,
                 owner,
                 now + lease,
+                skipped,
             )
             if len(rows) < limit:
                 rows += await conn.fetch(
                     f"WITH c AS (SELECT d.id FROM deliveries d WHERE d.status = 'pending'"
                     f" AND d.next_attempt_at <= $1 AND {_ELIGIBLE}"
+                    " AND d.endpoint <> ALL($5::text[])"
                     " ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE SKIP LOCKED)"
                     " UPDATE deliveries SET status = 'delivering', owner = $3, lease_until = $4,"
                     " updated_at = $1 FROM c WHERE deliveries.id = c.id"
@@ -376,6 +399,7 @@ class PostgresStore(AsyncStore):
                     limit - len(rows),
                     owner,
                     now + lease,
+                    skipped,
                 )
         claimed = [_delivery(r) for r in rows]
         claimed.sort(key=lambda d: (d.next_attempt_at or 0.0, d.id))
@@ -409,23 +433,33 @@ class PostgresStore(AsyncStore):
         handed: list[Delivery | None] = []
         freed = False
         tried = [o for o in outcomes if o.attempt is not None]
+        packed = [pack_request(o.attempt.request) for o in tried if o.attempt]
+        bodies = {p.key: p.stored for p in packed if p.key is not None}
         async with self._worker_tx() as conn:
-            # Two statements for the whole batch (one delivery appears once in a batch).
+            # Three statements for the whole batch (one delivery appears once in a batch).
+            if bodies:
+                await conn.execute(
+                    "INSERT INTO request_bodies (key, stored) SELECT * FROM"
+                    " unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO NOTHING",
+                    list(bodies),
+                    list(bodies.values()),
+                )
             if tried:
                 await conn.execute(
-                    "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
-                    " response_body, duration_ms, error) SELECT u.id, (SELECT COALESCE(MAX(n),"
-                    " 0) + 1 FROM attempts a WHERE a.delivery_id = u.id), u.at, u.req, u.code,"
-                    " u.body, u.ms, u.err FROM unnest($1::bigint[], $2::float8[], $3::text[],"
-                    " $4::int[], $5::text[], $6::float8[], $7::text[])"
-                    " AS u(id, at, req, code, body, ms, err)",
+                    "INSERT INTO attempts (delivery_id, n, started_at, request, body_key,"
+                    " status_code, response_body, duration_ms, error) SELECT u.id, (SELECT"
+                    " COALESCE(MAX(n), 0) + 1 FROM attempts a WHERE a.delivery_id = u.id), u.at,"
+                    " u.req, u.bkey, u.code, u.body, u.ms, u.err FROM unnest($1::bigint[],"
+                    " $2::float8[], $3::text[], $4::int[], $5::text[], $6::float8[], $7::text[],"
+                    " $8::text[]) AS u(id, at, req, code, body, ms, err, bkey)",
                     [o.delivery_id for o in tried],
                     [o.attempt.started_at for o in tried if o.attempt],
-                    [_json(o.attempt.request) for o in tried if o.attempt],
+                    [p.record for p in packed],
                     [o.attempt.status_code for o in tried if o.attempt],
                     [o.attempt.response_body for o in tried if o.attempt],
                     [o.attempt.duration_ms for o in tried if o.attempt],
                     [o.attempt.error for o in tried if o.attempt],
+                    [p.key for p in packed],
                 )
             rows = await conn.fetch(
                 "UPDATE deliveries d SET status = u.status, next_attempt_at = u.nxt,"
@@ -522,18 +556,26 @@ class PostgresStore(AsyncStore):
         row = await self.pool.fetchrow(f"SELECT {_COLS} FROM deliveries WHERE id = $1", delivery_id)
         return _delivery(row) if row is not None else None
 
-    async def attempts(self, delivery_id: int) -> list[Attempt]:
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
         rows = await self.pool.fetch(
-            "SELECT delivery_id, n, started_at, request, status_code, response_body,"
-            " duration_ms, error FROM attempts WHERE delivery_id = $1 ORDER BY n",
+            "SELECT a.delivery_id, a.n, a.started_at, a.request, b.stored, a.status_code,"
+            " a.response_body, a.duration_ms, a.error FROM attempts a"
+            " LEFT JOIN request_bodies b ON b.key = a.body_key"
+            " WHERE a.delivery_id = $1 AND ($2::bigint IS NULL OR a.n < $2)"
+            " ORDER BY a.n DESC LIMIT $3",
             delivery_id,
+            before,
+            limit,
         )
+        rows.reverse()
         return [
             Attempt(
                 r["delivery_id"],
                 r["n"],
                 r["started_at"],
-                json.loads(r["request"]) if r["request"] else None,
+                unpack_request(r["request"], r["stored"]),
                 r["status_code"],
                 r["response_body"],
                 r["duration_ms"],
@@ -663,6 +705,42 @@ class PostgresStore(AsyncStore):
 
     async def ping(self) -> None:
         await self.ingest_pool.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT)
+
+    async def prune(self, before: float, limit: int = PRUNE_BATCH) -> int:
+        async with self._worker_tx() as conn:
+            # SKIP LOCKED: a row a replay or a claim holds right now is left for next time;
+            # the lock re-checks `status` on the row's latest version.
+            rows = await conn.fetch(
+                "SELECT id, event_id FROM deliveries WHERE created_at < $1 AND updated_at < $1"
+                " AND status = ANY($2::text[]) ORDER BY created_at LIMIT $3"
+                " FOR UPDATE SKIP LOCKED",
+                before,
+                sorted(FINISHED),
+                limit,
+            )
+            if not rows:
+                return 0
+            ids = [r["id"] for r in rows]
+            keys = await conn.fetch(
+                "DELETE FROM attempts WHERE delivery_id = ANY($1::bigint[]) RETURNING body_key",
+                ids,
+            )
+            await conn.execute("DELETE FROM deliveries WHERE id = ANY($1::bigint[])", ids)
+            await conn.execute(
+                "DELETE FROM events WHERE id = ANY($1::bigint[]) AND NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)",
+                sorted({r["event_id"] for r in rows}),
+            )
+            unused = sorted({k["body_key"] for k in keys if k["body_key"] is not None})
+            if unused:
+                # An attempt committing the same body meanwhile is protected by its foreign
+                # key: this statement then fails, and the next round tries again.
+                await conn.execute(
+                    "DELETE FROM request_bodies WHERE key = ANY($1::text[]) AND NOT EXISTS"
+                    " (SELECT 1 FROM attempts a WHERE a.body_key = request_bodies.key)",
+                    unused,
+                )
+            return len(ids)
 
     # -- notifications ---------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from .store import STATUSES, DeliveryQuery
 
-__all__ = ["FILTERS", "QueryError", "parse_id", "parse_query", "parse_time"]
+__all__ = ["FILTERS", "QueryError", "parse_count", "parse_id", "parse_query", "parse_time"]
 
 # The filter parameters, in the order forms and documents list them.
 FILTERS = ("status", "endpoint", "event_type", "since", "until", "customer_email")
@@ -76,3 +76,13 @@ def parse_query(params: Mapping[str, str], now: float, *, cursor: bool = True) -
         customer_email=get("customer_email"),
         before=int(before) if before is not None else None,
     )
+
+
+def parse_count(params: Mapping[str, str], name: str, default: int, most: int) -> int:
+    """A whole number 1..``most`` from ``params[name]`` (``default`` when absent)."""
+    text = params.get(name)
+    if text is None:
+        return default
+    if not (text.isascii() and text.isdigit() and len(text) <= 9 and 1 <= int(text) <= most):
+        raise QueryError(f"{name} must be an integer 1..{most:,}, not {text!r}")
+    return int(text)

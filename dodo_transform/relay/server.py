@@ -37,7 +37,7 @@ from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
 from ..sandbox import Sandbox
-from ..transform import redact_headers, transform_async
+from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
 from .alerts import Alerts
@@ -52,10 +52,14 @@ from .metrics import Metrics
 from .openapi import openapi_document
 from .operations import Operations
 from .ratelimit import Limiter, RateLimiter
+from .retention import EVERY as RETENTION_EVERY
+from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .transformer import TransformStage, share_of
+from .wire import scope_decision
 
 log = logging.getLogger("dodo_transform.server")
 Role = Literal["all", "ingest", "worker"]
@@ -133,6 +137,7 @@ class App:
         run_worker: bool = True,
         observers: Iterable[Observer] = (),
         role: Role = "all",
+        retention_every: float = RETENTION_EVERY,
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
@@ -151,10 +156,13 @@ class App:
         for watcher in (self.operations, self.prometheus, self.live, self.alerts, LogObserver()):
             self.events.add(watcher)
         self.store: AsyncStore
+        self.stage: TransformStage
         self.sandbox: Sandbox
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._retention_every = retention_every
+        self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
         self._receiving = 0
 
@@ -184,9 +192,17 @@ class App:
             limiter = RateLimiter(self.clock)
         self._dispatcher_options.setdefault("limiter", limiter)
         client = self._client or new_client()
-        # QuickJS runs on the sandbox's own thread: transforms never block the event loop.
+        # QuickJS runs on the transform stage's threads, shared fairly between endpoints:
+        # transforms never block the event loop. A given sandbox is a stage of one thread.
         given = self._dispatcher_options.pop("sandbox", None)
-        self.sandbox = given or Sandbox()
+        self.stage = TransformStage(
+            self.config.server.sandbox_threads,
+            sandboxes=None if given is None else [given],
+            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
+            observe=self.prometheus.transformed,
+        )
+        # The workbench's test API (admin only) runs on the first thread, outside the lanes.
+        self.sandbox = self.stage.sandboxes[0]
         self.health = EndpointHealth(
             self.store, self.clock, self.events, self.config.server.disable_endpoint_after
         )
@@ -195,7 +211,7 @@ class App:
             self.store,
             client,
             clock=self.clock,
-            sandbox=self.sandbox,
+            stage=self.stage,
             handlers=self.handlers,
             events=self.events,
             health=self.health,
@@ -203,9 +219,19 @@ class App:
             **self._dispatcher_options,
         )
         tasks: list[asyncio.Task[None]] = []
+        pruning: asyncio.Task[None] | None = None
         self.dispatcher.receiving = lambda: self._receiving
         if self._run_worker:
             self._worker = asyncio.create_task(self.dispatcher.run(), name="dispatcher")
+            # Where deliveries are made, old ones are deleted (every instance may: the
+            # store's batches skip rows another holds).
+            self.retention = Retention(
+                self.store,
+                self.clock,
+                self.config.server.retention_days,
+                every=self._retention_every,
+            )
+            pruning = asyncio.create_task(self.retention.run(), name="retention")
         self._stop_watching = asyncio.Event()
         if self.config.server.watch_handlers:
             tasks.append(asyncio.create_task(self._watch(), name="handler-watch"))
@@ -217,7 +243,7 @@ class App:
             "started: endpoints %s; store %s; alerts %s",
             ", ".join(self.config.endpoints),
             describe_store(self.config),
-            self.config.alerts.url if self.config.alerts else "off",
+            redact_userinfo(self.config.alerts.url) if self.config.alerts else "off",
         )
         try:
             yield
@@ -225,6 +251,9 @@ class App:
             log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
             if on_hup is not None:
                 on_hup()
+            if pruning is not None:  # a batch is one transaction: it commits or is undone whole
+                pruning.cancel()
+                await asyncio.gather(pruning, return_exceptions=True)
             self._stop_watching.set()
             if self._worker is not None:
                 await self.dispatcher.stop(self.config.server.shutdown_grace)
@@ -237,8 +266,7 @@ class App:
             self.live.close()
             if self._client is None:
                 await client.aclose()
-            if given is None:
-                await asyncio.to_thread(self.sandbox.close)
+            await asyncio.to_thread(self.stage.close)
             await self.store.aclose()
             log.info("stopped")
 
@@ -400,9 +428,9 @@ class App:
 
     async def reload_config(self) -> str | None:
         """Read the config file again (what ``SIGHUP`` does): endpoints, handlers, alerts
-        and the admin token change at once; ``[server]`` keys that need a new socket or
-        store (host, port, database) are kept and named in the log. None on success, else
-        the problem (the running config stays)."""
+        and the admin token change at once; ``[server]`` keys that need a new socket, store
+        or threads (host, port, database, sandbox_threads) are kept and named in the log.
+        None on success, else the problem (the running config stays)."""
         try:
             new = await asyncio.to_thread(load_config, self.config.path)
         except ConfigError as e:
@@ -410,7 +438,9 @@ class App:
             return str(e)
         old = self.config.server
         kept = [
-            k for k in ("host", "port", "database") if getattr(new.server, k) != getattr(old, k)
+            k
+            for k in ("host", "port", "database", "sandbox_threads")
+            if getattr(new.server, k) != getattr(old, k)
         ]
         if kept:
             log.warning("config reloaded; %s take effect after a restart", ", ".join(kept))
@@ -421,6 +451,8 @@ class App:
         self.dispatcher.config = new
         self.handlers.replace(new.endpoints)
         self.health.disable_after = new.server.disable_endpoint_after
+        if self.retention is not None:
+            self.retention.days = new.server.retention_days
         if self.alerts is not None:
             self.alerts.configure(new.alerts)
         log.warning("config %s reloaded: endpoints %s", new.path, ", ".join(new.endpoints))
@@ -451,7 +483,7 @@ class App:
             decision = await transform_async(
                 handler,
                 body["payload"],
-                sandbox=self.sandbox,
+                sandbox=self.stage.lane(ep.name),
                 url=ep.url,
                 env=ep.env,
                 headers=ep.headers,
@@ -461,9 +493,11 @@ class App:
         except ValueError as e:
             return error(400, f"now: {e}")
         event_type = body["payload"].get("type")
+        decision = scope_decision(decision, ep)  # without the credentials it would not send
         if decision.request is not None:  # as `dodo-transform test` does
             r = decision.request
-            decision = decision.with_warnings(lint_request(r.method, r.url, r.body))
+            lint = lint_request(r.method, r.url, r.body)
+            decision = decision.with_warnings([*decision.warnings, *lint])
         return JSONResponse(json_record(decision, None, event_type))
 
 

@@ -13,16 +13,19 @@ power loss could undo there is a state change the worker redoes (at-least-once).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .store import (
     DEFAULT_LEASE,
+    FINISHED,
     LOCAL_OWNER,
+    PRUNE_BATCH,
     STATUSES,
     Attempt,
     Delivery,
@@ -39,7 +42,11 @@ from .store import (
     Store,
     customer_key,
     dumps,
+    pack_request,
+    unpack_request,
 )
+
+log = logging.getLogger("dodo_transform.sqlite")
 
 # Each entry migrates from version i to i + 1; append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -113,6 +120,18 @@ MIGRATIONS: list[str] = [
         WHERE status IN ('pending', 'delivering');
     CREATE INDEX deliveries_leased ON deliveries (lease_until) WHERE status = 'delivering';
     """,
+    # 5: bounded storage. An attempt's request body is kept once per distinct text (the
+    # attempts of a retried delivery share it), compressed, and cut at
+    # `max_stored_body_bytes` by the worker; older attempts keep theirs inline. The index
+    # lets retention find the bodies no attempt refers to any more.
+    """
+    CREATE TABLE request_bodies (
+        key TEXT PRIMARY KEY,
+        stored BLOB NOT NULL
+    );
+    ALTER TABLE attempts ADD COLUMN body_key TEXT REFERENCES request_bodies (key);
+    CREATE INDEX attempts_body ON attempts (body_key) WHERE body_key IS NOT NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -161,10 +180,24 @@ class SqliteStore(Store):
             return
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
         self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        # Pages freed by retention go back to the file system (prune() runs
+        # `incremental_vacuum`); this holds only when set before the first table is made.
+        self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self.migrate()
+        self._switch_to_incremental_vacuum()
+
+    def _switch_to_incremental_vacuum(self) -> None:
+        """A file made before auto-vacuum was set keeps its mode until rewritten: VACUUM it
+        once (it needs about the file's size again in free disk, for a moment)."""
+        if self._db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:  # 2: INCREMENTAL
+            return
+        log.warning(
+            "%s: rewriting the file once (VACUUM) so that retention can shrink it", self.path
+        )
+        self._db.execute("VACUUM")
 
     def _check_version(self) -> None:
         try:
@@ -253,23 +286,33 @@ class SqliteStore(Store):
             return cur.rowcount
 
     def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
         with self._tx():
-            args = {"now": now, "limit": limit}
+            # Endpoints at their share of the claiming worker's slots.
+            skipped = {f"skip{i}": name for i, name in enumerate(sorted(skip))}
+            not_skipped = f"d.endpoint NOT IN ({', '.join(':' + k for k in skipped)})"
+            args = {"now": now, "limit": limit, **skipped}
             # Deliveries whose owner died first (they are the oldest of their chains), then
             # the due ones, earliest first.
             rows = self._db.execute(
                 f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'delivering'"
-                f" AND d.lease_until <= :now AND {_ELIGIBLE} ORDER BY d.id LIMIT :limit",
+                f" AND d.lease_until <= :now AND {_ELIGIBLE} AND {not_skipped}"
+                " ORDER BY d.id LIMIT :limit",
                 args,
             ).fetchall()
             if len(rows) < limit:
                 rows += self._db.execute(
                     f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.status = 'pending'"
-                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE}"
+                    f" AND d.next_attempt_at <= :now AND {_ELIGIBLE} AND {not_skipped}"
                     " ORDER BY d.next_attempt_at, d.id LIMIT :limit",
-                    {"now": now, "limit": limit - len(rows)},
+                    {**args, "limit": limit - len(rows)},
                 ).fetchall()
             self._lease([r[0] for r in rows], now, owner, lease)
         return [_delivery(r, status="delivering") for r in rows]
@@ -332,14 +375,19 @@ class SqliteStore(Store):
         ).fetchone()
         return _delivery(r) if r else None
 
-    def attempts(self, delivery_id: int) -> list[Attempt]:
+    def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
         rows = self._db.execute(
-            "SELECT delivery_id, n, started_at, request, status_code, response_body,"
-            " duration_ms, error FROM attempts WHERE delivery_id = ? ORDER BY n",
-            (delivery_id,),
+            "SELECT a.delivery_id, a.n, a.started_at, a.request, b.stored, a.status_code,"
+            " a.response_body, a.duration_ms, a.error FROM attempts a"
+            " LEFT JOIN request_bodies b ON b.key = a.body_key"
+            " WHERE a.delivery_id = ? AND (? IS NULL OR a.n < ?) ORDER BY a.n DESC LIMIT ?",
+            (delivery_id, before, before, -1 if limit is None else limit),
         ).fetchall()
+        rows.reverse()
         return [
-            Attempt(r[0], r[1], r[2], json.loads(r[3]) if r[3] else None, r[4], r[5], r[6], r[7])
+            Attempt(r[0], r[1], r[2], unpack_request(r[3], r[4]), r[5], r[6], r[7], r[8])
             for r in rows
         ]
 
@@ -369,15 +417,24 @@ class SqliteStore(Store):
     def _finish_one(self, o: Outcome) -> bool:
         if o.attempt is not None:
             a = o.attempt
+            packed = pack_request(a.request)
+            if packed.key is not None:
+                self._db.execute(
+                    "INSERT INTO request_bodies (key, stored) VALUES (?, ?)"
+                    " ON CONFLICT (key) DO NOTHING",
+                    (packed.key, packed.stored),
+                )
             self._db.execute(
-                "INSERT INTO attempts (delivery_id, n, started_at, request, status_code,"
-                " response_body, duration_ms, error) VALUES (?, (SELECT COALESCE(MAX(n), 0)"
-                " + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO attempts (delivery_id, n, started_at, request, body_key,"
+                " status_code, response_body, duration_ms, error) VALUES (?, (SELECT"
+                " COALESCE(MAX(n), 0) + 1 FROM attempts WHERE delivery_id = ?), ?, ?, ?, ?,"
+                " ?, ?, ?)",
                 (
                     o.delivery_id,
                     o.delivery_id,
                     a.started_at,
-                    dumps(a.request) if a.request is not None else None,
+                    packed.record,
+                    packed.key,
                     a.status_code,
                     a.response_body,
                     a.duration_ms,
@@ -532,6 +589,49 @@ class SqliteStore(Store):
 
     def ping(self) -> None:
         self._db.execute("SELECT 1").fetchone()
+
+    def prune(self, before: float, limit: int = PRUNE_BATCH) -> int:
+        finished = sorted(FINISHED)
+        marks = ",".join("?" * len(finished))
+        limit = min(limit, 500)  # the ids become bound parameters (999 on old builds)
+        with self._tx():
+            # created_at <= updated_at: the index on created_at narrows the scan.
+            rows = self._db.execute(
+                "SELECT id, event_id FROM deliveries WHERE created_at < ? AND updated_at < ?"
+                f" AND status IN ({marks}) ORDER BY created_at LIMIT ?",
+                (before, before, *finished, limit),
+            ).fetchall()
+            if not rows:
+                return 0
+            ids = [r[0] for r in rows]
+            id_marks = ",".join("?" * len(ids))
+            keys = [
+                k
+                for (k,) in self._db.execute(
+                    f"SELECT DISTINCT body_key FROM attempts WHERE delivery_id IN ({id_marks})"
+                    " AND body_key IS NOT NULL",
+                    ids,
+                )
+            ]
+            self._db.execute(f"DELETE FROM attempts WHERE delivery_id IN ({id_marks})", ids)
+            self._db.execute(f"DELETE FROM deliveries WHERE id IN ({id_marks})", ids)
+            events = sorted({r[1] for r in rows})
+            self._db.execute(
+                f"DELETE FROM events WHERE id IN ({','.join('?' * len(events))}) AND NOT EXISTS"
+                " (SELECT 1 FROM deliveries d WHERE d.event_id = events.id)",
+                events,
+            )
+            if keys:
+                self._db.execute(
+                    f"DELETE FROM request_bodies WHERE key IN ({','.join('?' * len(keys))})"
+                    " AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.body_key ="
+                    " request_bodies.key)",
+                    keys,
+                )
+        # Give the freed pages back to the file system; a batch frees few, so this is short.
+        # executescript steps the pragma to its end (execute() frees a single page).
+        self._db.executescript("PRAGMA incremental_vacuum;")
+        return len(ids)
 
     def damage(self) -> str | None:
         """What ``PRAGMA quick_check`` finds wrong with the file (its first finding), or None

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import hashlib
 import itertools
 import json
 import queue
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import zlib
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar, get_args
@@ -32,6 +34,16 @@ FINISHED: frozenset[Status] = frozenset(
     {"succeeded", "failed", "cancelled", "filtered", "transform_failed"}
 )
 RESPONSE_MAX_BYTES = 20_000
+# The default of `[server] max_stored_body_bytes`: a request body kept in the record is cut
+# here (the target always gets the whole body).
+STORED_BODY_MAX = 64 * 1024
+# What a request record says about a body it does not hold in full.
+BODY_MARKERS = ("body_truncated", "body_bytes", "body_sha256")
+# A transform error's message or stack as a record keeps it (a handler may throw megabytes).
+ERROR_MAX = 4096
+# Finished deliveries whose last change is older than the retention window are deleted this
+# many at a time: one short transaction each, so ingest never waits long for the write lock.
+PRUNE_BATCH = 50
 # The owner of every claim in an embedded (one-process) store.
 LOCAL_OWNER = "local"
 # How long a claim lasts unless renewed: an instance that dies holds its deliveries this long.
@@ -241,12 +253,19 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
         """Mark up to ``limit`` due deliveries ``delivering`` for ``owner`` until ``now +
         lease``: per ordering key only the oldest unfinished one, and none while another of
         the key is in flight; never one of a disabled endpoint (see
-        :meth:`set_endpoint_state`). A delivery whose lease expired is taken over."""
+        :meth:`set_endpoint_state`) or of an endpoint in ``skip`` (the worker's endpoints at
+        their share of its slots). A delivery whose lease expired is taken over."""
 
     @abc.abstractmethod
     def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
@@ -267,7 +286,11 @@ class Store(abc.ABC):
     def get_delivery(self, delivery_id: int) -> Delivery | None: ...
 
     @abc.abstractmethod
-    def attempts(self, delivery_id: int) -> list[Attempt]: ...
+    def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
+        """A delivery's attempts in order; with ``limit``, only the latest ``limit`` of those
+        numbered below ``before`` (a page of a long history)."""
 
     @abc.abstractmethod
     def list_deliveries(
@@ -345,6 +368,13 @@ class Store(abc.ABC):
         """Raise if the store cannot be reached (a readiness check)."""
 
     @abc.abstractmethod
+    def prune(self, before: float, limit: int = PRUNE_BATCH) -> int:
+        """Delete up to ``limit`` finished deliveries whose last change (``updated_at``) is
+        older than ``before``, with their attempts, their events once no delivery is left,
+        and the request bodies no attempt refers to any more; returns how many deliveries.
+        A pending or in-flight delivery is never deleted, whatever its age."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
 
@@ -387,7 +417,13 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
@@ -406,7 +442,9 @@ class AsyncStore(abc.ABC):
     async def get_delivery(self, delivery_id: int) -> Delivery | None: ...
 
     @abc.abstractmethod
-    async def attempts(self, delivery_id: int) -> list[Attempt]: ...
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]: ...
 
     @abc.abstractmethod
     async def list_deliveries(
@@ -461,6 +499,9 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def ping(self) -> None: ...
+
+    @abc.abstractmethod
+    async def prune(self, before: float, limit: int = PRUNE_BATCH) -> int: ...
 
     @abc.abstractmethod
     async def listen(self, wake: Callable[[], None]) -> None:
@@ -536,9 +577,15 @@ class ThreadedStore(AsyncStore):
         return await self._call(self._store.recover, now, owner)
 
     async def claim(
-        self, now: float, limit: int, *, owner: str = LOCAL_OWNER, lease: float = DEFAULT_LEASE
+        self,
+        now: float,
+        limit: int,
+        *,
+        owner: str = LOCAL_OWNER,
+        lease: float = DEFAULT_LEASE,
+        skip: Collection[str] = (),
     ) -> list[Delivery]:
-        return await self._call(self._store.claim, now, limit, owner=owner, lease=lease)
+        return await self._call(self._store.claim, now, limit, owner=owner, lease=lease, skip=skip)
 
     async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
         return await self._call(self._store.renew, now, ids, owner=owner, lease=lease)
@@ -555,8 +602,10 @@ class ThreadedStore(AsyncStore):
     async def get_delivery(self, delivery_id: int) -> Delivery | None:
         return await self._call(self._store.get_delivery, delivery_id)
 
-    async def attempts(self, delivery_id: int) -> list[Attempt]:
-        return await self._call(self._store.attempts, delivery_id)
+    async def attempts(
+        self, delivery_id: int, *, limit: int | None = None, before: int | None = None
+    ) -> list[Attempt]:
+        return await self._call(self._store.attempts, delivery_id, limit=limit, before=before)
 
     async def list_deliveries(
         self, status: Status | None = None, endpoint: str | None = None, limit: int = 100
@@ -595,6 +644,9 @@ class ThreadedStore(AsyncStore):
     async def ping(self) -> None:
         await self._call(self._store.ping)
 
+    async def prune(self, before: float, limit: int = PRUNE_BATCH) -> int:
+        return await self._call(self._store.prune, before, limit)
+
     async def listen(self, wake: Callable[[], None]) -> None:
         """One process owns an embedded store: whatever adds work kicks the worker itself."""
 
@@ -606,6 +658,79 @@ class ThreadedStore(AsyncStore):
 def truncate_body(data: bytes) -> str:
     """A response body for the record: at most 20,000 bytes (as Svix), decoded leniently."""
     return data[:RESPONSE_MAX_BYTES].decode("utf-8", errors="replace")
+
+
+def bound_body(request: Mapping[str, Any], limit: int) -> dict[str, Any]:
+    """``request`` (with a text ``body``) as the record keeps it: a body longer than ``limit``
+    UTF-8 bytes is cut there (on a character boundary) and marked, with its full length and
+    SHA-256, so the record can still be matched to what the target received."""
+    body = request.get("body")
+    if not isinstance(body, str):
+        return dict(request)
+    data = body.encode("utf-8", errors="surrogatepass")
+    if len(data) <= limit:
+        return dict(request)
+    # A body cut before (in the store) keeps the length and hash of the whole one.
+    return {
+        **request,
+        "body": data[:limit].decode("utf-8", errors="ignore"),
+        "body_truncated": True,
+        "body_bytes": request.get("body_bytes", len(data)),
+        "body_sha256": request.get("body_sha256", hashlib.sha256(data).hexdigest()),
+    }
+
+
+def cap_text(text: str, limit: int = ERROR_MAX) -> str:
+    """``text`` cut at ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [cut: {len(text):,} characters in all]"
+
+
+def without_body(request: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A request record without its body, which the attempts keep: its length and SHA-256
+    instead (a delivery's transform record then costs the same whatever the handler returns)."""
+    if request is None or not isinstance(request.get("body"), str):
+        return dict(request) if request is not None else None
+    data = request["body"].encode("utf-8", errors="surrogatepass")
+    out = {k: v for k, v in request.items() if k != "body"}
+    return {**out, "body_bytes": len(data), "body_sha256": hashlib.sha256(data).hexdigest()}
+
+
+@dataclass(frozen=True)
+class PackedRequest:
+    """An attempt's request as the stores keep it: the record without its body (JSON), and
+    the body once per distinct text in ``request_bodies`` (``key``: its SHA-256; ``stored``:
+    zlib-compressed), so the attempts of a retried delivery share one copy."""
+
+    record: str | None
+    key: str | None = None
+    stored: bytes | None = None
+
+
+def pack_request(request: Mapping[str, Any] | None) -> PackedRequest:
+    if request is None:
+        return PackedRequest(None)
+    body = request.get("body")
+    if not isinstance(body, str):
+        return PackedRequest(dumps(dict(request)))
+    data = body.encode("utf-8", errors="surrogatepass")
+    record = dumps({k: v for k, v in request.items() if k != "body"})
+    return PackedRequest(record, hashlib.sha256(data).hexdigest(), zlib.compress(data))
+
+
+def unpack_request(record: str | None, stored: bytes | None) -> dict[str, Any] | None:
+    """The request of :func:`pack_request` again (rows written before bodies were kept apart
+    hold theirs inline: ``stored`` is None and the record is returned as it is)."""
+    if record is None:
+        return None
+    request: dict[str, Any] = json.loads(record)
+    if stored is None:
+        return request
+    head = {k: v for k, v in request.items() if k not in BODY_MARKERS}
+    tail = {k: v for k, v in request.items() if k in BODY_MARKERS}
+    text = zlib.decompress(stored).decode("utf-8", errors="surrogatepass")
+    return {**head, "body": text, **tail}
 
 
 def dumps(value: Any) -> str:

@@ -11,7 +11,18 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import CLOCK, COLLATE, CONSOLE, INTL, INTL_MORE, LIB, PRELUDE, SOURCES
+from .sources import (
+    CLOCK,
+    COLLATE,
+    CONSOLE,
+    INTL,
+    INTL_MORE,
+    LIB,
+    PRELUDE,
+    SOURCES,
+    V8,
+    v8_builtins,
+)
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -71,14 +82,21 @@ class Warm:
 
         ``loads``: the cold-path sources (``SOURCES``) the handler's earlier runs needed.
         They are handed in as functions read from bytecode, so the run does not compile them
-        from text (intl.js alone is 69 KB), and Intl is set up before the handler's code."""
+        from text (intl.js alone is 69 KB), and Intl is set up before the handler's code.
+        V8's versions of the built-ins the handler's text names (``v8_builtins``) are
+        installed here too, so that only handlers that use them pay for them."""
         self.key = key
         began = time.perf_counter()
         try:
             self.ctx.set_time_limit(self.limits.time_ms / 1000.0)
+            builtins = v8_builtins(source)
             try:
                 for name in sorted(loads):
                     self.host("provide", name, self.ctx.eval(SOURCES[name]))
+                for name in builtins:
+                    # date.js's parser goes in as text (rarely compiled), unless provided above.
+                    text = SOURCES["dates"] if name == "dates" and "dates" not in loads else None
+                    self.host("v8", self.ctx.eval(V8[name]), text)
                 caps = (self.limits.max_log_lines, self.limits.max_log_bytes)
                 if caps != _DEFAULT_CAPS:  # prelude.js starts with the defaults
                     self.host("caps", *caps)
@@ -86,7 +104,8 @@ class Warm:
                 if "intl" in loads:
                     self.host("intl")
             except (JSException, StackOverflow):
-                if loads:  # ours, not the handler's: e.g. Intl does not fit a small limit
+                # Ours, not the handler's: e.g. Intl does not fit a small memory limit.
+                if loads or builtins:
                     raise PreloadFailed from None
                 raise
             began = time.perf_counter()  # the handler's own time starts here

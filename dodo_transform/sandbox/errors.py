@@ -32,10 +32,12 @@ ErrorKind = Literal[
     "invalid_headers",
     "forbidden_header",
     "unserializable_payload",
+    "request_too_large",
     "time_limit",
     "memory_limit",
     "stack_limit",
     "egress_denied",
+    "credential_scope",
     "internal",
 ]
 ERROR_KINDS: tuple[ErrorKind, ...] = get_args(ErrorKind)
@@ -46,10 +48,10 @@ MiB = 1024 * 1024
 class TransformError:
     """Why no request was produced.
 
-    ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` by
-    the dispatcher). ``line``/``column`` point into the handler's own file. ``hint`` is
-    what to do about it, added by the workbench (:mod:`dodo_transform.hints`); the message
-    itself never changes.
+    ``kind`` is an :data:`ErrorKind`, decided where the error is made (``egress_denied`` and
+    ``credential_scope`` by the dispatcher). ``line``/``column`` point into the handler's own
+    file. ``hint`` is what to do about it, added by the workbench
+    (:mod:`dodo_transform.hints`); the message itself never changes.
     """
 
     kind: ErrorKind
@@ -91,6 +93,9 @@ def host_error(
 def _exhausted(ctx: Context) -> bool:
     try:
         ctx.eval("[1, 2, 3].map(String).join()")
+        # The first probe may live on the few bytes that unwinding the exception freed: a
+        # second, bigger one (64 KB, no built-in a handler could have patched) tells.
+        ctx.eval("(function () { let s = 'x'; for (let i = 0; i < 16; i++) s += s; })()")
         return False
     except JSException:
         return True

@@ -21,6 +21,9 @@ class Limits:
     stack_bytes: int = 1024 * 1024  # about V8's default: a 3,000-deep payload still serialises
     max_log_lines: int = 500
     max_log_bytes: int = 64 * 1024
+    # The request a handler returns (method, URL, headers and body, in UTF-8 bytes): above
+    # this it is a `request_too_large` error, not something to send, store and retry.
+    max_request_bytes: int = MiB
 
     def __post_init__(self) -> None:
         # QuickJS treats 0 and negative limits as "none": refuse them rather than run unbounded.
@@ -33,6 +36,10 @@ class Limits:
             )
         if self.stack_bytes < 64 * 1024:
             raise ValueError(f"stack limit must be at least 64 KiB, not {self.stack_bytes}")
+        if self.max_request_bytes < 1:
+            raise ValueError(
+                f"request size limit must be at least 1 byte, not {self.max_request_bytes}"
+            )
 
 
 @dataclass(frozen=True)
@@ -57,3 +64,6 @@ class RawRun:
     error: TransformError | None
     logs: list[tuple[str, str]] = field(default_factory=list)
     duration_ms: float = 0.0
+    # CPU time of the sandbox thread for this run: what serve's transform stage charges the
+    # endpoint (unlike the wall time, it does not grow when the machine is busy).
+    cpu_ms: float = 0.0

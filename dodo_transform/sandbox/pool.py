@@ -158,7 +158,7 @@ class Sandbox:
         limits = job.limits or self.limits
         key = (source, filename, now_ms, limits)
         warm = self._take(key)
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         if warm.key is None:
             warm = self._prepare(warm, key)
         ctx = warm.ctx
@@ -194,6 +194,7 @@ class Sandbox:
                 error = host_error(ctx, str(escaped), limits, source, filename)
             raw = RawRun(None, error, warm.logs_so_far(filename))
         raw.duration_ms = (time.perf_counter() - began + warm.top_level_s) * 1000.0
+        raw.cpu_ms = (time.thread_time() - began_cpu + warm.top_level_s) * 1000.0
         # The used context is freed by _fill, after the caller has its result. A handler
         # whose top-level code failed is not prepared again ahead of its next event.
         self._spent = warm

@@ -3,10 +3,22 @@ sources it compiles on first use (see ``js/prelude.js``)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "INTL_MORE", "LIB", "PRELUDE", "SOURCES"]
+__all__ = [
+    "CLOCK",
+    "COLLATE",
+    "CONSOLE",
+    "INTL",
+    "INTL_MORE",
+    "LIB",
+    "PRELUDE",
+    "SOURCES",
+    "V8",
+    "v8_builtins",
+]
 
 
 def _js(name: str) -> str:
@@ -22,6 +34,12 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 def _js_escape(m: re.Match[str]) -> str:
     units = m.group().encode("utf-16-be")
     return "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
+
+
+def _js_lean(name: str) -> str:
+    # These travel as compiled bytecode that keeps its source text: whole-line comments,
+    # which are for the reader, are left out of what every such context reads.
+    return "\n".join(ln for ln in _js(name).split("\n") if not ln.lstrip().startswith("//"))
 
 
 def _load_prelude() -> str:
@@ -44,4 +62,38 @@ SOURCES = {
     "console": CONSOLE,
     "collate": COLLATE,
     "intl_more": INTL_MORE,
+    "dates": _js_lean("dates.js"),
 }
+
+
+# V8's versions of built-ins that QuickJS computes differently, and what in a handler's text
+# names them. The host installs them before the handler's code (context.py), compiled, for the
+# handlers that name them; date.js's parser, dates.js, goes in as text, compiled only when a Date
+# meets text that is not a plain ISO timestamp. A built-in reached without its name in the text
+# (`[]["so" + "rt"]`) keeps QuickJS's behaviour.
+V8 = {
+    "sort": _js_lean("sort.js"),
+    "pow": _js_lean("pow.js"),
+    "math": _js_lean("math.js"),  # after pow.js, whose helpers it uses
+    "radix": _js_lean("radix.js"),
+    "dates": _js_lean("date.js"),
+}
+# Math's members that are exact in both engines do not count; nor, for math.js, does pow.
+_MATH = (
+    r"\bMath\b(?!\s*\.\s*(?:abs|ceil|clz32|floor|fround|imul|max|min|random|round|sign|sqrt|trunc"
+)
+_MATH_CONSTANTS = r"|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
+_NAMES = {
+    "sort": re.compile(r"\bsort\b|\btoSorted\b"),
+    "pow": re.compile(_MATH + _MATH_CONSTANTS),
+    "math": re.compile(_MATH + "|pow" + _MATH_CONSTANTS),
+    "radix": re.compile(r"\bparseInt\b|\btoString\s*\(\s*[^\s)]"),
+    # `new Date()`, `Date.now()` and `Date.UTC(...)` never read text.
+    "dates": re.compile(r"\bDate\b(?!\s*\(\s*\)|\s*\.\s*(?:now|UTC)\b)"),
+}
+
+
+@functools.lru_cache(maxsize=512)
+def v8_builtins(handler_source: str) -> tuple[str, ...]:
+    """The V8 built-ins (keys of ``V8``) a handler's text names."""
+    return tuple(name for name, pattern in _NAMES.items() if pattern.search(handler_source))

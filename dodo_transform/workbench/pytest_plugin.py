@@ -97,12 +97,13 @@ class Dodo:
             sample = _samples.get(event)
             given = testing.Payload(sample.name, sample.event_type, sample.text)
         else:
-            text = payload if isinstance(payload, str) else json.dumps(payload)
-            parsed = json.loads(text)
-            event_type = parsed.get("type") if isinstance(parsed, dict) else None
-            given = testing.envelope_payload(
-                None, event_type if isinstance(event_type, str) else "", text
-            )
+            try:  # NaN or Infinity would only fail later, as the handler's SyntaxError
+                text = payload if isinstance(payload, str) else json.dumps(payload, allow_nan=False)
+            except ValueError:
+                raise testing.PayloadError(
+                    "payload: holds NaN or Infinity, which RFC 8259 JSON (and Dodo) never has"
+                ) from None
+            given = testing.envelope_from_bytes(None, text.encode())
         return testing.decide(
             self.handler(path_or_code),
             given,

@@ -363,7 +363,7 @@ class _Gen:
             (
                 "number.to_string",
                 lambda s: (
-                    f"{self.number(depth + 1)}.toString({self.pick(['', '2', '16', '36', '8', '3'])})"
+                    f"({self.number(depth + 1)}).toString({self.pick(['', '2', '16', '36', '8', '3'])})"
                 ),
             ),
             (

@@ -65,6 +65,17 @@
   }
   // console is built on first use (console.js): most production handlers never log.
   lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
+  // V8's versions of the built-ins QuickJS computes differently (sort.js, pow.js, math.js,
+  // radix.js, date.js), installed by the host before the handler's code, only for handlers
+  // whose text names them (sources.py): other handlers pay nothing for them. One deps object
+  // per context: pow.js leaves its helpers there for math.js.
+  let clockDate = RealDate, v8deps = null;
+  function v8(install, datesText) {
+    if (datesText !== null) sources.dates = datesText;  // date.js's parser, compiled if needed
+    v8deps = v8deps || { __proto__: null, method, reflectApply, defineProperty, compiled, RealDate, NumberPrototypeValueOf: P.NumberPrototypeValueOf };
+    const date = install(v8deps);
+    if (date !== undefined) clockDate = date;
+  }
   stub(RealDate.prototype, "toString", "dateToString");
   stub(RealDate.prototype, "toTimeString", "dateToTimeString");
   stub(RealDate.prototype, "toLocaleString", "dateToLocaleString");
@@ -111,10 +122,11 @@
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
     if (op === "intl") return void load().loadIntl();
+    if (op === "v8") return void v8(arg, value);
     if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
     if (arg !== null) {
       logs.now = arg;
-      compiled("clock")(RealDate, method, arg);
+      compiled("clock")(clockDate, method, arg);
     }
     return __dodo_run__;
   };
