@@ -1195,10 +1195,12 @@ class _Gen:
     def s_try(self) -> str:
         self.tag("stmt.try")
         k = self.key_name()
+        # The message is a plain field: a sandbox refusal (another locale…) inside a caught
+        # expression would show only as `e.name`, which the campaign cannot tell from a difference.
         thrower = self.pick_lazy(
             [
                 lambda: (
-                    f"if (!d.customer?.email) throw new Error('missing email for ' + {self.string(1)});"
+                    f"if (!d.customer?.email) throw new Error('missing email for ' + {self.pick(STRING_FIELDS)});"
                 ),
                 "JSON.parse(d.metadata?.order_ref ?? '{');",
                 "null.x;",
