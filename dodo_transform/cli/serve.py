@@ -11,6 +11,7 @@ from types import FrameType
 from .. import analysis
 from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging
+from ..relay.transformer import default_threads
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
@@ -76,7 +77,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{describe_store(config)}; role {args.role}",
         flush=True,
     )
-    print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
+    threads = config.server.sandbox_threads or default_threads()
+    print(
+        f"dodo-transform: sandbox engine: {engine.describe()}; {threads} sandbox "
+        f"thread{'s' if threads != 1 else ''}",
+        flush=True,
+    )
     for name, ep in config.endpoints.items():
         # What the source alone tells (ids rounded at compile time, object literals V8 builds
         # differently): said once here, since no `test` run may ever show it.
