@@ -272,7 +272,7 @@
         typeError("Language ID should be string or object.");
       }
       const tag = canonicalizeTag(`${value}`);
-      if (tag === undefined) rangeError(`Incorrect locale information provided: ${quote(`${value}`)}`);
+      if (tag === undefined) rangeError("Incorrect locale information provided"); // V8's words exactly: handlers print e.message
       if (!contains(seen, tag)) seen[seen.length] = tag;
     }
     return seen;
