@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from types import FrameType
 
+from .. import analysis
 from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging
 from ..relay.transformer import default_threads
@@ -82,6 +83,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"thread{'s' if threads != 1 else ''}",
         flush=True,
     )
+    for name, ep in config.endpoints.items():
+        # What the source alone tells (ids rounded at compile time, object literals V8 builds
+        # differently): said once here, since no `test` run may ever show it.
+        for w in analysis.source_warnings(ep.handler.source, str(ep.handler_path)):
+            print(
+                f"dodo-transform: warning: endpoint {name}: [{w['code']}] {w['path']}: "
+                f"{w['message']}",
+                flush=True,
+            )
     if config.server.admin_token:
         print(
             f"dodo-transform: console http://{shown}:{port}/ui/ (sign in with the admin token)",

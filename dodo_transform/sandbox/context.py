@@ -11,7 +11,18 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import CLOCK, COLLATE, CONSOLE, INTL, LIB, PRELUDE, SOURCES, V8, v8_builtins
+from .sources import (
+    CLOCK,
+    COLLATE,
+    CONSOLE,
+    INTL,
+    INTL_MORE,
+    LIB,
+    PRELUDE,
+    SOURCES,
+    V8,
+    v8_builtins,
+)
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -57,6 +68,7 @@ class Warm:
         self.ctx.set("__dodo_clock", CLOCK)
         self.ctx.set("__dodo_console", CONSOLE)
         self.ctx.set("__dodo_collate", COLLATE)
+        self.ctx.set("__dodo_intl_more", INTL_MORE)
         self.host = self.ctx.eval(PRELUDE)
 
     def prepare(

@@ -7,7 +7,18 @@ import functools
 import re
 from importlib import resources
 
-__all__ = ["CLOCK", "COLLATE", "CONSOLE", "INTL", "LIB", "PRELUDE", "SOURCES", "V8", "v8_builtins"]
+__all__ = [
+    "CLOCK",
+    "COLLATE",
+    "CONSOLE",
+    "INTL",
+    "INTL_MORE",
+    "LIB",
+    "PRELUDE",
+    "SOURCES",
+    "V8",
+    "v8_builtins",
+]
 
 
 def _js(name: str) -> str:
@@ -42,6 +53,7 @@ INTL = _js("intl.js")
 CLOCK = _js("clock.js")
 CONSOLE = _js("console.js")
 COLLATE = _js("collate.js")
+INTL_MORE = _js("intl_more.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -49,6 +61,7 @@ SOURCES = {
     "clock": CLOCK,
     "console": CONSOLE,
     "collate": COLLATE,
+    "intl_more": INTL_MORE,
     "dates": _js_lean("dates.js"),
 }
 

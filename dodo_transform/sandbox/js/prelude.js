@@ -2,11 +2,11 @@
 // run: read back from bytecode (engine.py), or compiled each time on the binding fallback
 // (QuickJS compiles roughly 25 bytes of source per microsecond). Only the hot path lives here.
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
-// first use (console.js, lib.js, clock.js, intl.js, collate.js) behind stubs.
+// first use (console.js, lib.js, clock.js, intl.js, intl_more.js, collate.js) behind stubs.
 // Built-ins the runner needs are captured now, before user code can patch them.
-(function (libSource, intlSource, clockSource, consoleSource, collateSource, P) {
+(function (libSource, intlSource, clockSource, consoleSource, collateSource, intlMoreSource, P) {
   "use strict";
-  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate;
+  delete globalThis.__dodo_lib, delete globalThis.__dodo_intl, delete globalThis.__dodo_clock, delete globalThis.__dodo_console, delete globalThis.__dodo_collate, delete globalThis.__dodo_intl_more;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -14,6 +14,12 @@
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
   const setProto = Object.setPrototypeOf;
+  // The functions the sandbox installs (method() below): Function#toString prints them as V8
+  // prints its built-ins, not as their JavaScript source.
+  // (A prototype-free array: cheaper per run than a WeakSet, searched only by toString.)
+  const ours = setProto([], null);
+  const isOurs = (fn) => { for (let i = 0; i < ours.length; i++) if (ours[i] === fn) return true; return false; };
+  const markOurs = (fn) => { ours[ours.length] = fn; };
   // Per-run state, returned with every answer: console lines, the frozen instant, which
   // cold-path sources the run needed (the host then loads them, compiled, ahead of this
   // handler's next event). Everything the host reads is built without prototypes, so a
@@ -25,22 +31,23 @@
   const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: text compiled here on first use, or a function the host
   // read from bytecode ahead of the run ("provide").
-  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource };
+  const sources = { __proto__: null, lib: libSource, intl: intlSource, clock: clockSource, console: consoleSource, collate: collateSource, intl_more: intlMoreSource };
   function compiled(name) {
     const source = sources[name];
     logs.loaded[name] = true;
     return typeof source === "function" ? source : indirectEval(source);
   }
   const dateProto = RealDate.prototype;
-  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString };
+  const originals = { toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString, functionToString: Function.prototype.toString };
   let lib = null;
   function load() {
-    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto });
+    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
   // into accessors.
   function method(obj, name, fn) {
+    if (typeof fn === "function") markOurs(fn);
     defineProperty(obj, name, { __proto__: null, value: fn, writable: true, enumerable: false, configurable: true });
   }
   function lazyGlobal(name, make) {
@@ -77,6 +84,7 @@
   stub(Number.prototype, "toLocaleString", "numberToLocaleString");
   stub(BigInt.prototype, "toLocaleString", "bigintToLocaleString");
   stub(String.prototype, "localeCompare", "stringLocaleCompare");
+  stub(Function.prototype, "toString", "functionToString");
   lazyGlobal("Intl", () => load().Intl());
 
   function __dodo_run__(payloadJson, eventType, url, envJson) {
@@ -122,4 +130,4 @@
     }
     return __dodo_run__;
   };
-})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, /*@PRIMORDIALS@*/)
+})(__dodo_lib, __dodo_intl, __dodo_clock, __dodo_console, __dodo_collate, __dodo_intl_more, /*@PRIMORDIALS@*/)
