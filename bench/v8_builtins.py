@@ -24,6 +24,7 @@ from dodo_transform.sandbox.sources import SOURCES, V8, v8_builtins  # noqa: E40
 
 TEXTS = {
     "tags.sort()": "sort",
+    "new Float64Array(xs).sort(cmp)": "sort + typedsort",
     "Math.pow(10, digits)": "pow",
     "Math.exp(x)": "pow + math (any inexact member but pow)",
     "n.toString(16), parseInt(s, 36)": "radix",

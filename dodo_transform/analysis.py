@@ -1,10 +1,15 @@
 """What a handler's source alone tells: warnings found without running it.
 
-Today one check, ``unsafe_integer``: an integer literal beyond 2^53 (``groups:
-[165971156405323601]``) is rounded by JavaScript when the handler is compiled, in V8 as in
-QuickJS, and the request then carries a different id (``165971156405323620``). The fix is to
-quote it. Each warning has the shape of the lint's (``code``, ``message``, ``path``), with
-``path`` naming ``file:line:column`` in the handler.
+``unsafe_integer``: an integer literal beyond 2^53 (``groups: [165971156405323601]``) is
+rounded by JavaScript when the handler is compiled, in V8 as in QuickJS, and the request then
+carries a different id (``165971156405323620``). The fix is to quote it.
+
+``v8_spread_key_order``, ``v8_string_spread`` and ``v8_exponent_operator``: what QuickJS
+compiles differently from V8 (two object-literal shapes and the ``**`` operator), so the
+request differs from production (found by the differential fuzzer, ``tests/fuzz/``).
+Rewriting the source before compiling would not be sound (see docs/conformance.md), so the
+handler's author is told instead. Each warning has the shape of the lint's (``code``,
+``message``, ``path``), with ``path`` naming ``file:line:column``.
 
 The lexer below knows just enough JavaScript to tell a number from the same digits inside a
 string, a template, a comment or a regular expression.
@@ -18,7 +23,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-__all__ = ["Token", "explain_rounded", "source_warnings", "tokens", "unsafe_integers"]
+__all__ = [
+    "Token",
+    "explain_rounded",
+    "source_warnings",
+    "tokens",
+    "unsafe_integers",
+    "v8_exponent_operators",
+    "v8_object_literals",
+]
 
 MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -231,4 +244,197 @@ def source_warnings(source: str, filename: str = "handler.js") -> list[dict[str,
 @lru_cache(maxsize=32)
 def _source_warnings(source: str, filename: str) -> tuple[dict[str, str], ...]:
     # `test` over every sample asks about the same source 50 times.
-    return tuple(unsafe_integers(source, filename))
+    return tuple(
+        unsafe_integers(source, filename)
+        + v8_object_literals(source, filename)
+        + v8_exponent_operators(source, filename)
+    )
+
+
+def v8_exponent_operators(source: str, filename: str = "handler.js") -> list[dict[str, str]]:
+    """``v8_exponent_operator``: ``a ** b`` is compiled by QuickJS into its own ``pow`` (the C
+    library's), which V8's differs from in the last digit for about one result in twenty
+    (``10 ** -5`` is 0.00001 here, 0.000009999999999999999 in V8). ``Math.pow`` is V8's
+    algorithm in the sandbox. Two integer literals with an exponent of 0 or more are exact in
+    both and draw no warning."""
+    warnings = []
+    toks = list(tokens(source))
+    for i, t in enumerate(toks):
+        if t.kind != "punct" or t.text not in ("**", "**="):
+            continue
+        left = toks[i - 1] if i > 0 else None
+        right = toks[i + 1] if i + 1 < len(toks) else None
+        after = toks[i + 2].text if i + 2 < len(toks) else ";"
+        if (
+            t.text == "**"
+            and left is not None
+            and right is not None
+            and _integer_literal(left)
+            and _integer_literal(right)
+            and after not in (".", "(", "[", "**")
+            and (i < 2 or toks[i - 2].text not in (".", "-", "**"))
+        ):
+            continue
+        warnings.append(
+            {
+                "code": "v8_exponent_operator",
+                "path": f"{filename}:{t.line}:{t.column}",
+                "message": f"`{t.text}` is computed by QuickJS's own pow, which can differ from "
+                "V8's (Dodo's runtime) in the last digit (10 ** -5 is 0.00001 here, "
+                "0.000009999999999999999 in V8). Math.pow(a, b) computes what V8 computes",
+            }
+        )
+    return warnings
+
+
+def _integer_literal(t: Token) -> bool:
+    return t.kind == "number" and t.text.replace("_", "").isdigit()
+
+
+# --- object literals V8 compiles differently ------------------------------------------------
+
+_OPEN, _CLOSE = "([{", ")]}"
+# Methods whose result is a string: spreading one into an object literal is a string spread.
+_STRING_METHODS = frozenset(
+    {"toUpperCase", "toLowerCase", "toLocaleUpperCase", "toLocaleLowerCase", "trim"}
+    | {"trimStart", "trimEnd", "padStart", "padEnd", "join", "repeat", "normalize", "toFixed"}
+    | {"toISOString", "toLocaleString", "toLocaleDateString", "replace", "replaceAll"}
+    | {"substring", "toString", "charAt"}
+)
+
+
+def _braced_groups(source: str) -> Iterator[tuple[Token, list[list[Token]]]]:
+    """Every ``{...}`` of ``source`` as its opening token and its top-level elements (split at
+    top-level commas; a nested bracket's content is not in its parent's elements)."""
+    stack: list[tuple[Token, list[list[Token]]]] = []
+    for t in tokens(source):
+        if t.kind == "punct" and t.text in _OPEN:
+            if stack:
+                stack[-1][1][-1].append(t)
+            stack.append((t, [[]]))
+        elif t.kind == "punct" and t.text in _CLOSE:
+            if not stack:
+                continue
+            opened, elements = stack.pop()
+            if opened.text == "{":
+                yield opened, [e for e in elements if e]
+            if stack:
+                stack[-1][1][-1].append(t)
+        elif stack and t.kind == "punct" and t.text == ",":
+            stack[-1][1].append([])
+        elif stack:
+            stack[-1][1][-1].append(t)
+
+
+def _key(element: list[Token]) -> str | None:
+    """The static key of an object-literal element (``a: 1``, ``"a": 1``, ``a``, ``a() {}``,
+    ``get a() {}``); None for a spread, a computed key or something that is not a property."""
+    i = 0
+    if element[0].text in ("get", "set", "async", "*") and len(element) > 2:
+        if element[1].text not in ("(", ",", ":", "="):
+            i = 1 + (element[1].text == "*")
+    t = element[i]
+    if t.kind == "name":
+        return t.text
+    if t.kind == "string":
+        return _string_value(t.text)
+    if t.kind == "number":
+        try:
+            return js_number_text(int(t.text)) if t.text.isdigit() else repr(float(t.text))
+        except ValueError:
+            return None
+    return None
+
+
+def _string_value(literal: str) -> str:
+    body = literal[1:-1]
+    return (
+        body
+        if "\\" not in body
+        else body.encode("latin-1", "backslashreplace").decode("unicode_escape", "replace")
+    )
+
+
+def v8_object_literals(source: str, filename: str = "handler.js") -> list[dict[str, str]]:
+    """Warnings for the object literals QuickJS builds differently from V8:
+
+    - ``v8_spread_key_order``: a literal that starts with a spread and defines a key twice,
+      ``{...x, status: a, amount, status: b}``. V8 drops the first definition when it is among
+      the plain properties right after the spread, so ``status`` ends up after ``amount``;
+      QuickJS keeps it where it is first defined (as the specification says).
+    - ``v8_string_spread``: a string spread into an object, ``{..."abc"}``: V8 copies its
+      characters as keys "0", "1", …; QuickJS copies nothing.
+    """
+    warnings = []
+    for _, elements in _braced_groups(source):
+        for element in elements:
+            if element[0].text == "..." and _is_string(element[1:]):
+                t = element[0]
+                warnings.append(
+                    {
+                        "code": "v8_string_spread",
+                        "path": f"{filename}:{t.line}:{t.column}",
+                        "message": "a string spread into an object literal: V8 (Dodo's runtime) "
+                        'copies its characters as keys "0", "1", …, the sandbox copies none. '
+                        "Use Object.assign({}, text) (the same in both) or spread an object",
+                    }
+                )
+        if elements and elements[0][0].text == "...":
+            warnings += _spread_key_order(elements, filename)
+    return sorted(warnings, key=lambda w: _position(w["path"]))
+
+
+def _position(path: str) -> tuple[int, int]:
+    line, column = path.rsplit(":", 2)[1:]
+    return int(line), int(column)
+
+
+def _is_string(argument: list[Token]) -> bool:
+    """Whether a spread's argument is visibly a string: a literal, a template, ``String(x)``,
+    or a call of a string method (``x.toUpperCase()``, ``parts.join(", ")``)."""
+    if not argument:
+        return False
+    if argument[0].kind in ("string", "template") and argument[-1].kind in ("string", "template"):
+        return True
+    if argument[-1].text != ")":
+        return False
+    depth = 0
+    for i in range(len(argument) - 1, 0, -1):  # back to the "(" of the last call
+        depth += {")": 1, "(": -1}.get(argument[i].text, 0)
+        if depth == 0:
+            callee = argument[:i]
+            if len(callee) == 1:
+                return callee[0].text == "String"
+            return callee[-1].text in _STRING_METHODS and callee[-2].text in (".", "?.")
+    return False
+
+
+def _spread_key_order(elements: list[list[Token]], filename: str) -> list[dict[str, str]]:
+    # V8 compiles the plain properties between the leading spread and the first computed key
+    # or further spread without the stores a later definition of the same key overrides (a
+    # getter and a setter of one key too: the pair is defined where its last half is).
+    keys = [_key(e) if e[0].text not in ("...", "[") else None for e in elements]
+    static_end = next((i for i in range(1, len(elements)) if keys[i] is None), len(elements))
+    warnings = []
+    for i in range(1, static_end):
+        name = keys[i]
+        if name is None or (name == "__proto__" and elements[i][1].text == ":"):
+            continue  # `__proto__: x` sets the prototype, it is no property
+        later = [j for j in range(i + 1, len(elements)) if keys[j] == name]
+        # Nothing else defined in between: the order comes out the same.
+        if not later or all(keys[j] == name for j in range(i + 1, later[-1])):
+            continue
+        t = elements[i][0]
+        nxt = keys[i + 1]
+        after = f'"{nxt}"' if nxt is not None and nxt != name else "what follows"
+        warnings.append(
+            {
+                "code": "v8_spread_key_order",
+                "path": f"{filename}:{t.line}:{t.column}",
+                "message": f'an object literal that starts with a spread defines "{name}" '
+                f'twice: V8 (Dodo\'s runtime) skips this first definition, so "{name}" comes '
+                f"after {after} in the object and the JSON body, where the sandbox keeps it "
+                f'here. Define "{name}" once',
+            }
+        )
+    return warnings

@@ -321,7 +321,9 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
 ) -> None:
     async def go() -> None:
         target.script = [Reply(200, delay=2)]
-        async with Rig(tmp_path, target.url) as rig:
+        big = "function handler(w) { w.payload.pad = 'x'.repeat(5000); return w; }\n"
+        limit = "max_stored_body_bytes = 1024"
+        async with Rig(tmp_path, target.url, handler=big, extra_server=limit) as rig:
             d = await rig.ingest()
             worker = asyncio.create_task(rig.dispatcher.run())
             rig.dispatcher.kick()
@@ -337,6 +339,9 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
             assert attempt.error == "interrupted: server shut down after 0.1 s grace"
             sent = target.received[0].headers["idempotency-key"]
             assert attempt.request["headers"]["Idempotency-Key"] == sent
+            # Kept as any attempt's request is: the body cut at max_stored_body_bytes.
+            assert attempt.request["body_truncated"] and len(attempt.request["body"]) == 1024
+            assert attempt.request["body_bytes"] == len(target.received[0].body)
 
     run(go())
 

@@ -3,6 +3,7 @@ samples, the real MailerLite handler, and a local HTTP target standing in for Ma
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -283,6 +284,8 @@ def test_serve_names_the_engine_it_runs_handlers_on(tmp_path) -> None:
     server = ServeProcess(write_config(tmp_path, "http://127.0.0.1:9"), free_port())
     try:
         server.start()
-        assert "sandbox engine: QuickJS C API" in server.proc.stdout.readline()
+        line = server.proc.stdout.readline()
+        assert "sandbox engine: QuickJS C API" in line
+        assert re.search(r"; \d+ sandbox threads?$", line.rstrip("\n")), line
     finally:
         server.stop()

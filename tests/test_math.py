@@ -82,6 +82,7 @@ def test_reference_matches_node_today():
         ("const { pow } = Math", ("pow", "math")),
         ("Math.round(Math.max(a, b) * 100) / 100", ()),  # exact in both engines
         ("tags.sort()", ("sort",)),
+        ("new Float64Array(xs).sort((a, b) => b - a)", ("sort", "typedsort")),
         ("n.toString(16) + parseInt(s)", ("radix",)),
         ("n.toString()", ()),
         ("new Date(webhook.payload.timestamp)", ("dates",)),

@@ -14,13 +14,21 @@ REF = Reference("sort")
 REFERENCE = REF.data
 
 
-def test_random_arrays_and_comparators_sort_as_in_node():
-    got, want = REF.run("sortRun()"), REFERENCE["results"]
+def assert_as_in_node(run: str, cases: str, key: str) -> None:
+    got, want = REF.run(run), REFERENCE[key]
     wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
     if wrong:
-        cases = REF.run("sortCases()")
-        examples = [(cases[i], got[i], want[i]) for i in wrong[:2]]
+        inputs = REF.run(cases)
+        examples = [(inputs[i], got[i], want[i]) for i in wrong[:2]]
         raise AssertionError(f"{len(wrong)} of {len(want)} differ (case, ours, node): {examples}")
+
+
+def test_random_arrays_and_comparators_sort_as_in_node():
+    assert_as_in_node("sortRun()", "sortCases()", "results")
+
+
+def test_typed_arrays_with_a_comparator_merge_sort_as_in_node():
+    assert_as_in_node("typedSortRun()", "typedSortCases()", "typed")
 
 
 def run(expr: str) -> object:
@@ -36,6 +44,7 @@ def run(expr: str) -> object:
         ("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].sort(() => 1)", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]),
         ("[10, 9, 1, 100, undefined, , 'b', 'B'].sort()", [1, 10, 100, 9, "B", "b", None, None]),
         ("[3, 1, 2].toSorted((a, b) => a > b ? 1 : -1)", [1, 2, 3]),
+        ("Array.from(new Int16Array([3, 1, 2]).sort((a, b) => a > b))", [1, 2, 3]),
     ],
 )
 def test_minimal_examples_give_node_results(expr, node):
@@ -60,4 +69,7 @@ def test_a_non_function_comparator_is_v8s_type_error():
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not on PATH")
 def test_reference_matches_node_today():
-    assert REF.regenerated()["results"] == REFERENCE["results"], REF.stale()
+    fresh = REF.regenerated()
+    assert (fresh["results"], fresh["typed"]) == (REFERENCE["results"], REFERENCE["typed"]), (
+        REF.stale()
+    )

@@ -189,6 +189,8 @@ def test_retention_deletes_what_is_older_than_the_window_while_the_server_runs(
             listed = httpx.get(f"{server.url}/deliveries", headers=ADMIN).json()["deliveries"]
             assert [d["id"] for d in listed] == [recent, old_pending]
             assert len(target.received) == 3  # nothing was sent again
+            metrics = httpx.get(f"{server.url}/metrics").text
+            assert "dodo_transform_retention_deleted_total 1.0" in metrics
             # A reload (POST /reload, SIGHUP) changes the window at once: 0 keeps everything.
             text = config.path.read_text().replace("retention_days = 30", "retention_days = 0")
             config.path.write_text(text)

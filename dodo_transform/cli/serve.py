@@ -8,8 +8,10 @@ import sqlite3
 import sys
 from types import FrameType
 
+from .. import analysis
 from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging
+from ..relay.transformer import default_threads
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
@@ -75,7 +77,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{describe_store(config)}; role {args.role}",
         flush=True,
     )
-    print(f"dodo-transform: sandbox engine: {engine.describe()}", flush=True)
+    threads = config.server.sandbox_threads or default_threads()
+    print(
+        f"dodo-transform: sandbox engine: {engine.describe()}; {threads} sandbox "
+        f"thread{'s' if threads != 1 else ''}",
+        flush=True,
+    )
+    for name, ep in config.endpoints.items():
+        # What the source alone tells (ids rounded at compile time, object literals V8 builds
+        # differently): said once here, since no `test` run may ever show it.
+        for w in analysis.source_warnings(ep.handler.source, str(ep.handler_path)):
+            print(
+                f"dodo-transform: warning: endpoint {name}: [{w['code']}] {w['path']}: "
+                f"{w['message']}",
+                flush=True,
+            )
     if config.server.admin_token:
         print(
             f"dodo-transform: console http://{shown}:{port}/ui/ (sign in with the admin token)",

@@ -265,7 +265,7 @@ class Dispatcher:
                     d.id,
                     0,
                     started,
-                    asdict(request.redacted()),
+                    self._stored(request),
                     None,
                     None,
                     round((time.perf_counter() - t0) * 1000, 3),

@@ -111,6 +111,11 @@ class Metrics(Observer):
             ["endpoint"],
             registry=r,
         )
+        self.retention_deleted = Counter(
+            PREFIX + "retention_deleted",
+            "Finished deliveries deleted by retention, with their events and attempts.",
+            registry=r,
+        )
         self.rate_limit_wait = Counter(
             PREFIX + "rate_limit_wait_seconds",
             "Time sends waited for a target's rate limit.",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from ..clock import Clock
 from .store import PRUNE_BATCH, AsyncStore
@@ -36,6 +37,7 @@ class Retention:
         every: float = EVERY,
         batch: int = PRUNE_BATCH,
         pause: float = PAUSE,
+        on_deleted: Callable[[int], None] = lambda n: None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -43,6 +45,7 @@ class Retention:
         self.every = every
         self.batch = batch
         self.pause = pause
+        self.on_deleted = on_deleted  # told each batch's count (the metrics' counter)
         self.deleted = 0  # deliveries deleted since start
         self.rounds = 0  # rounds completed since start
 
@@ -56,6 +59,8 @@ class Retention:
             cutoff = self.clock.now() - self.days * DAY
             n = await self.store.prune(cutoff, self.batch)
             total += n
+            if n:
+                self.on_deleted(n)
             if n < self.batch:
                 break
             await asyncio.sleep(self.pause)

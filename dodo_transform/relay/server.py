@@ -230,6 +230,7 @@ class App:
                 self.clock,
                 self.config.server.retention_days,
                 every=self._retention_every,
+                on_deleted=self.prometheus.retention_deleted.inc,
             )
             pruning = asyncio.create_task(self.retention.run(), name="retention")
         self._stop_watching = asyncio.Event()

@@ -14,6 +14,7 @@ __all__ = [
     "CONSOLE",
     "INSPECT",
     "INTL",
+    "INTL_MORE",
     "LIB",
     "PRELUDE",
     "SOURCES",
@@ -57,6 +58,7 @@ CLOCK = _js_compact("clock.js")
 CONSOLE = _js_compact("console.js")
 COLLATE = _js_compact("collate.js")
 INSPECT = _js_compact("inspect.js")
+INTL_MORE = _js_compact("intl_more.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -65,12 +67,13 @@ SOURCES = {
     "console": CONSOLE,
     "collate": COLLATE,
     "inspect": INSPECT,
+    "intl_more": INTL_MORE,
     "dates": _js_lean("dates.js"),
 }
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect")
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 
@@ -98,6 +101,7 @@ PRELUDE = _load_prelude()
 # (`[]["so" + "rt"]`) keeps QuickJS's behaviour.
 V8 = {
     "sort": _js_lean("sort.js"),
+    "typedsort": _js_lean("typedsort.js"),
     "pow": _js_lean("pow.js"),
     "math": _js_lean("math.js"),  # after pow.js, whose helpers it uses
     "radix": _js_lean("radix.js"),
@@ -110,6 +114,10 @@ _MATH = (
 _MATH_CONSTANTS = r"|E|LN10|LN2|LOG10E|LOG2E|PI|SQRT1_2|SQRT2)\b)"
 _NAMES = {
     "sort": re.compile(r"\bsort\b|\btoSorted\b"),
+    "typedsort": re.compile(
+        r"(?s)^(?=.*\b(?:sort|toSorted)\b)(?=.*\b(?:Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32"
+        r"|Float32|Float64|BigInt64|BigUint64)Array\b)"
+    ),
     "pow": re.compile(_MATH + _MATH_CONSTANTS),
     "math": re.compile(_MATH + "|pow" + _MATH_CONSTANTS),
     "radix": re.compile(r"\bparseInt\b|\btoString\s*\(\s*[^\s)]"),

@@ -7,4 +7,5 @@ const fs = require("fs");
 const path = require("path");
 (0, eval)(fs.readFileSync(path.join(__dirname, "sort_runner.js"), "utf8"));
 const results = (0, eval)("sortRun()");
-process.stdout.write(JSON.stringify({ node: process.version, results }) + "\n");
+const typed = (0, eval)("typedSortRun()");
+process.stdout.write(JSON.stringify({ node: process.version, results, typed }) + "\n");

@@ -59,8 +59,55 @@ function sortCases() {
   }
   return cases;
 }
+// Every comparator call, in order, as one FNV-1a hash; long arrays as a hash of their JSON too.
+function sortHash(text) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+function sortBrief(a) {
+  return a !== null && typeof a === "object" && a.length > 40 ? "#" + sortHash(JSON.stringify(a)) : a;
+}
 function sortRun() {
   return sortCases().map(runSortCase);
+}
+// Typed arrays with a comparator (V8 merge-sorts them), and without one.
+function typedSortCases() {
+  let seed = 27127;
+  function random(n) {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  }
+  const types = ["Int8Array", "Uint8Array", "Int16Array", "Int32Array", "Float32Array", "Float64Array"];
+  const comparators = SORT_COMPARATORS.filter((c) => c === null || !/arr\.|localeCompare|String/.test(c));
+  const cases = [];
+  for (let n = 0; n < 400; n++) {
+    const length = random(8) === 0 ? 30 + random(200) : random(20);
+    const input = [];
+    for (let i = 0; i < length; i++) input.push(random(3) === 0 ? random(7) : random(200) - 100 + random(4) / 4);
+    cases.push({ type: types[random(types.length)], input, cmp: comparators[random(comparators.length)], method: random(4) === 0 ? "toSorted" : "sort" });
+  }
+  return cases;
+}
+function runTypedSortCase(c) {
+  const arr = new globalThis[c.type](c.input);
+  const calls = [];
+  const user = c.cmp === null ? undefined : (0, eval)("(function (arr, calls) { return " + c.cmp + "; })")(arr, calls);
+  const cmp = user === undefined ? undefined : function (a, b) {
+    calls.push(a + "," + b);
+    return user(a, b);
+  };
+  let ret = null, error = null;
+  try {
+    const r = c.method === "toSorted" ? arr.toSorted(cmp) : arr.sort(cmp);
+    ret = r === arr ? "<same>" : [Object.prototype.toString.call(r)].concat(Array.from(r));
+  } catch (e) {
+    error = String(e);
+  }
+  return { arr: sortBrief(Array.from(arr)), ret: sortBrief(ret), error, ncalls: calls.length, calls: sortHash(calls.join(" ")) };
+}
+function typedSortRun() {
+  return typedSortCases().map(runTypedSortCase);
 }
 function runSortCase(c) {
   const arr = [];
@@ -88,12 +135,5 @@ function runSortCase(c) {
   } catch (e) {
     error = String(e);
   }
-  // Every call, in order, as one FNV-1a hash; long arrays as a hash of their JSON too.
-  const hash = (text) => {
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-    return h;
-  };
-  const brief = (a) => (a !== null && typeof a === "object" && a.length > 40 ? "#" + hash(JSON.stringify(a)) : a);
-  return { arr: brief(dump(arr)), ret: brief(ret), error, ncalls: calls.length, calls: hash(calls.join(" ")) };
+  return { arr: sortBrief(dump(arr)), ret: sortBrief(ret), error, ncalls: calls.length, calls: sortHash(calls.join(" ")) };
 }

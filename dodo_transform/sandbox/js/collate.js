@@ -23,17 +23,37 @@
   }
   const SENSITIVITY = { __proto__: null, base: 1, accent: 2, case: 3, variant: 4 };
 
+  const DIGITS = PRIMARY[48];  // the primary weight of "0": where numbers sort
   // The collation elements of `text`, level by level (zero weights dropped, as ICU does).
-  function keys(text, caller) {
+  // With `numeric`, a run of digits is one element ordered by its value, leading zeros
+  // ignored: the digits' weight, the count of significant digits, then the digits.
+  function keys(text, caller, numeric) {
     const n = P.ReflectApply(P.StringPrototypeNormalize, text, ["NFD"]);
-    const primary = [], secondary = [], tertiary = [];
+    // `cases`: the case weights of the letters alone, what sensitivity "case" compares (ICU's
+    // case level: accents have no case).
+    const primary = [], secondary = [], tertiary = [], cases = [];
     for (let i = 0; i < n.length; i++) {
       const c = charCodeAt(n, i);
+      if (numeric && c >= 48 && c <= 57) {
+        let end = i;
+        while (end < n.length && charCodeAt(n, end) >= 48 && charCodeAt(n, end) <= 57) end++;
+        let first = i;
+        while (first < end && charCodeAt(n, first) === 48) first++;
+        primary[primary.length] = DIGITS;
+        primary[primary.length] = end - first;
+        for (let k = first; k < end; k++) primary[primary.length] = PRIMARY[charCodeAt(n, k)];
+        secondary[secondary.length] = 1;
+        tertiary[tertiary.length] = 1;
+        cases[cases.length] = 1;
+        i = end - 1;
+        continue;
+      }
       if (c < 128) {
         if (PRIMARY[c] === 0) continue;
         primary[primary.length] = PRIMARY[c];
         secondary[secondary.length] = 1;
         tertiary[tertiary.length] = TERTIARY[c];
+        cases[cases.length] = TERTIARY[c];
       } else if (c >= 0x300 && c <= 0x362) {
         if (c === 0x34f) continue;
         secondary[secondary.length] = charCodeAt(MARKS, c - 0x300) - 48;
@@ -44,7 +64,7 @@
         throw error;
       }
     }
-    return [primary, secondary, tertiary];
+    return [primary, secondary, tertiary, cases];
   }
 
   function compare(a, b) {
@@ -71,7 +91,7 @@
     if (options === undefined) return 4;
     if (options === null || typeof options !== "object") fail(caller, P.TypeError, "localeCompare: options must be an object");
     for (const key in options) {
-      if (key !== "sensitivity" && key !== "usage") fail(caller, P.RangeError, `localeCompare: unsupported option ${key}: the dodo-transform sandbox supports sensitivity only`);
+      if (key !== "sensitivity" && key !== "usage" && key !== "numeric") fail(caller, P.RangeError, `localeCompare: unsupported option ${key}: the dodo-transform sandbox supports sensitivity and numeric only`);
     }
     if (options.usage !== undefined && options.usage !== "sort") fail(caller, P.RangeError, `localeCompare: unsupported usage ${JSON.stringify(String(options.usage))}`);
     const s = options.sensitivity === undefined ? "variant" : String(options.sensitivity);
@@ -83,10 +103,12 @@
   return function localeCompare(stub, args) {
     if (this === null || this === undefined) fail(stub, P.TypeError, "String.prototype.localeCompare called on null or undefined");
     const level = sensitivityOf(args[1], args[2], stub);
-    const a = keys(`${this}`, stub), b = keys(`${args[0]}`, stub);
+    const numeric = args[2] !== undefined && !!args[2].numeric;
+    const a = keys(`${this}`, stub, numeric), b = keys(`${args[0]}`, stub, numeric);
     let order = compare(a[0], b[0]);
     if (order !== 0 || level === 1) return order;
-    if (level !== 3) order = compare(a[1], b[1]);
+    if (level === 3) return compare(a[3], b[3]);
+    order = compare(a[1], b[1]);
     if (order !== 0 || level === 2) return order;
     return compare(a[2], b[2]);
   };

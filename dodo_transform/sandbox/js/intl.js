@@ -272,7 +272,7 @@
         typeError("Language ID should be string or object.");
       }
       const tag = canonicalizeTag(`${value}`);
-      if (tag === undefined) rangeError(`Incorrect locale information provided: ${quote(`${value}`)}`);
+      if (tag === undefined) rangeError("Incorrect locale information provided"); // V8's words exactly: handlers print e.message
       if (!contains(seen, tag)) seen[seen.length] = tag;
     }
     return seen;
@@ -1915,5 +1915,11 @@
     numberToLocaleString: numberToLocaleString,
     bigintToLocaleString: bigintToLocaleString,
     Intl: Intl,
+    // For intl_more.js: the locale a constructor reports for `locales`, or the RangeError.
+    canonicalLocale: function (locales) {
+      const resolved = resolveLocale(canonicalizeLocaleList(locales));
+      if (resolved.problem !== undefined) rangeError(resolved.problem);
+      return resolved.locale;
+    },
   };
 })

@@ -5,7 +5,7 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto, InternalErrorCtor } = deps;
+  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
@@ -43,8 +43,36 @@
   function loadIntl() {
     if (intl === null) {
       intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now));
+      for (let i = 0; i < MORE.length; i++) lazyMore(intl.Intl, MORE[i]);
     }
     return intl;
+  }
+  // Intl.PluralRules, ListFormat, RelativeTimeFormat and Collator (intl_more.js) are compiled
+  // the first time a handler reaches one of them; until then Intl holds an accessor that
+  // turns itself into the data property V8 has.
+  const MORE = ["Collator", "ListFormat", "PluralRules", "RelativeTimeFormat"];
+  let more = null;
+  function defineMore(I, name, value) {
+    P.ObjectDefineProperty(I, name, { __proto__: null, value: value, writable: true, enumerable: false, configurable: true });
+  }
+  function lazyMore(I, name) {
+    P.ObjectDefineProperty(I, name, {
+      __proto__: null,
+      enumerable: false,
+      configurable: true,
+      get() {
+        if (more === null) {
+          if (collate === null) collate = compiled("collate")(P);
+          more = compiled("intl_more")(P, intl.canonicalLocale, collate, markOurs);
+          for (let i = 0; i < MORE.length; i++) {
+            defineMore(I, MORE[i], more[MORE[i]]);
+            markAll(more[MORE[i]]);
+          }
+        }
+        return more[name];
+      },
+      set(value) { defineMore(I, name, value); },
+    });
   }
   // With a frozen clock, `new Intl.DateTimeFormat().format()` (no date) formats that instant.
   function withClock(primordials, nowMs) {
@@ -140,6 +168,35 @@
     } finally {
       joining.pop();
     }
+  }
+
+  // Intl's constructors, their statics and their prototypes' methods and accessors are the
+  // sandbox's too (intl.js): marked once, when a run first reaches Intl.
+  function markAll(root) {
+    const objects = [root];
+    if (typeof root === "function") {
+      markOurs(root);
+      if (root.prototype !== undefined && root.prototype !== null) objects[1] = root.prototype;
+    }
+    for (let i = 0; i < objects.length && i < 200; i++) {
+      const o = objects[i], names = P.ReflectApply(Object.getOwnPropertyNames, Object, [o]);
+      for (let j = 0; j < names.length; j++) {
+        const d = Object.getOwnPropertyDescriptor(o, names[j]);
+        const values = [d.value, d.get, d.set];
+        for (let k = 0; k < 3; k++) {
+          const v = values[k];
+          if (typeof v !== "function" || isOurs(v)) continue;
+          markOurs(v);
+          if (v.prototype !== undefined && v.prototype !== null) objects[objects.length] = v.prototype;
+          objects[objects.length] = v;
+        }
+      }
+    }
+  }
+
+  function nameOf(fn) {
+    const d = Object.getOwnPropertyDescriptor(fn, "name");
+    return d !== undefined && typeof d.value === "string" ? d.value : "";
   }
 
   // --- reports: each returns the runner's JSON answer --------------------------------------
@@ -240,7 +297,22 @@
       if (collate === null) collate = compiled("collate")(P);
       return reflectApply(collate, this, [stub, args]);
     },
-    Intl() { return loadIntl().Intl; },
+    Intl() {
+      const I = loadIntl().Intl;
+      markAll(I);
+      return I;
+    },
+    functionToString(stub, args) {
+      if (isOurs(this)) return "function " + nameOf(this) + "() { [native code] }";
+      const text = reflectApply(originals.functionToString, this, []);
+      // QuickJS breaks a built-in's `[native code]` over three lines; V8 prints one, and a
+      // bound function without its name.
+      const native = "() {\n    [native code]\n}";
+      const at = text.length - native.length;
+      if (at < 9 || P.ReflectApply(P.StringPrototypeIndexOf, text, [native]) !== at || P.ReflectApply(P.StringPrototypeSlice, text, [0, 9]) !== "function ") return text;
+      const name = P.ReflectApply(P.StringPrototypeSlice, text, [9, at]);
+      return "function " + (P.ReflectApply(P.StringPrototypeSlice, name, [0, 6]) === "bound " ? "" : name) + "() { [native code] }";
+    },
     loadIntl,
   };
 })

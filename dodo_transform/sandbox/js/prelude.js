@@ -2,8 +2,8 @@
 // run: read back from bytecode (engine.py), or compiled each time on the binding fallback
 // (QuickJS compiles roughly 25 bytes of source per microsecond). Only the hot path lives here.
 // Console formatting, error reports, the frozen clock, Intl and collation are compiled on
-// first use (console.js, lib.js, inspect.js, clock.js, intl.js, collate.js) behind stubs.
-// Built-ins the runner needs are captured now, before user code can patch them.
+// first use (console.js, lib.js, inspect.js, clock.js, intl.js, intl_more.js, collate.js) behind
+// stubs. Built-ins the runner needs are captured now, before user code can patch them.
 (function (bundle, P, offsets) {
   "use strict";
   delete globalThis.__dodo_sources;
@@ -16,6 +16,12 @@
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
   const setProto = Object.setPrototypeOf;
+  // The functions the sandbox installs (method() below): Function#toString prints them as V8
+  // prints its built-ins, not as their JavaScript source.
+  // (A prototype-free array: cheaper per run than a WeakSet, searched only by toString.)
+  const ours = setProto([], null);
+  const isOurs = (fn) => { for (let i = 0; i < ours.length; i++) if (ours[i] === fn) return true; return false; };
+  const markOurs = (fn) => { ours[ours.length] = fn; };
   // Per-run state, returned with every answer: console lines, the frozen instant, which
   // cold-path sources the run needed (the host then loads them, compiled, ahead of this
   // handler's next event). Everything the host reads is built without prototypes, so a
@@ -43,16 +49,17 @@
   const stringProto = String.prototype;
   const originals = {
     toString: dateProto.toString, toTimeString: dateProto.toTimeString, toISOString: dateProto.toISOString,
-    toUpperCase: stringProto.toUpperCase, toLowerCase: stringProto.toLowerCase,
+    toUpperCase: stringProto.toUpperCase, toLowerCase: stringProto.toLowerCase, functionToString: Function.prototype.toString,
   };
   let lib = null;
   function load() {
-    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, InternalErrorCtor });
+    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
   // into accessors.
   function method(obj, name, fn) {
+    if (typeof fn === "function") markOurs(fn);
     defineProperty(obj, name, { __proto__: null, value: fn, writable: true, enumerable: false, configurable: true });
   }
   function lazyGlobal(name, make) {
@@ -70,10 +77,10 @@
   }
   // console is built on first use (console.js): most production handlers never log.
   lazyGlobal("console", () => compiled("console")(method, logs, load, cap));
-  // V8's versions of the built-ins QuickJS computes differently (sort.js, pow.js, math.js,
-  // radix.js, date.js), installed by the host before the handler's code, only for handlers
-  // whose text names them (sources.py): other handlers pay nothing for them. One deps object
-  // per context: pow.js leaves its helpers there for math.js.
+  // V8's versions of the built-ins QuickJS computes differently (sort.js, typedsort.js,
+  // pow.js, math.js, radix.js, date.js), installed by the host before the handler's code, only
+  // for handlers whose text names them (sources.py): other handlers pay nothing for them. One
+  // deps object per context: pow.js leaves its helpers there for math.js.
   let clockDate = RealDate, v8deps = null;
   function v8(install, datesText) {
     if (datesText !== null) sources.dates = datesText;  // date.js's parser, compiled if needed
@@ -93,6 +100,7 @@
   stub(stringProto, "toLocaleLowerCase", "stringToLocaleLowerCase");
   stub(Array.prototype, "toLocaleString", "arrayToLocaleString");
   stub(Object.getPrototypeOf(Uint8Array.prototype), "toLocaleString", "typedArrayToLocaleString");
+  stub(Function.prototype, "toString", "functionToString");
   lazyGlobal("Intl", () => load().Intl());
 
   // Built-ins that came after Node 20 (V8 11.3): a handler must not find here what throws on
