@@ -58,6 +58,9 @@ _NULL = _Value(0, _TAG_NULL)
 _UNDEFINED = _Value(0, _TAG_UNDEFINED)
 
 
+_FIRST_GC_BYTES = 2 * 1024 * 1024
+
+
 class _API:
     """The C functions, typed. Calls that run JavaScript or build a whole context release the
     GIL (other Python threads run meanwhile); the quick ones keep it, which avoids a GIL
@@ -79,6 +82,7 @@ class _API:
         self.NewContext = bind(slow, "JS_NewContext", vp, vp)
         self.FreeContext = bind(slow, "JS_FreeContext", None, vp)
         self.SetMemoryLimit = bind(quick, "JS_SetMemoryLimit", None, vp, sz)
+        self.SetGCThreshold = bind(quick, "JS_SetGCThreshold", None, vp, sz)
         self.SetMaxStackSize = bind(quick, "JS_SetMaxStackSize", None, vp, sz)
         self.UpdateStackTop = bind(quick, "JS_UpdateStackTop", None, vp)
         self.SetInterruptHandler = bind(quick, "JS_SetInterruptHandler", None, vp, vp, vp)
@@ -394,6 +398,10 @@ class CApiContext:
 
     def set_memory_limit(self, limit: int) -> None:
         self._api.SetMemoryLimit(self._rt, limit)
+        # QuickJS's first collection comes at 256 KiB, which a fresh context with the prelude
+        # is just under: any allocation then costs a whole-heap GC (~25 us) in a run whose
+        # heap is freed in one piece a moment later. Later collections adapt to the heap.
+        self._api.SetGCThreshold(self._rt, min(_FIRST_GC_BYTES, limit // 4))
 
     def set_max_stack_size(self, size: int) -> None:
         self._api.SetMaxStackSize(self._rt, size)

@@ -11,18 +11,7 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import (
-    CLOCK,
-    COLLATE,
-    CONSOLE,
-    INTL,
-    INTL_MORE,
-    LIB,
-    PRELUDE,
-    SOURCES,
-    V8,
-    v8_builtins,
-)
+from .sources import BUNDLE, PRELUDE, SOURCES, V8, v8_builtins
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -61,14 +50,9 @@ class Warm:
         self.ctx.set_memory_limit(limits.memory_bytes)
         self.ctx.set_max_stack_size(limits.stack_bytes)
         # QuickJS may not call back into Python while a time limit is set, so the cold-path
-        # sources travel in as strings (compiled only if a run needs them, unless prepare()
+        # sources travel in as one string (compiled only if a run needs them, unless prepare()
         # hands them in compiled) and console output is collected inside the context.
-        self.ctx.set("__dodo_lib", LIB)
-        self.ctx.set("__dodo_intl", INTL)
-        self.ctx.set("__dodo_clock", CLOCK)
-        self.ctx.set("__dodo_console", CONSOLE)
-        self.ctx.set("__dodo_collate", COLLATE)
-        self.ctx.set("__dodo_intl_more", INTL_MORE)
+        self.ctx.set("__dodo_sources", BUNDLE)
         self.host = self.ctx.eval(PRELUDE)
 
     def prepare(

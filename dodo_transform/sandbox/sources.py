@@ -8,9 +8,11 @@ import re
 from importlib import resources
 
 __all__ = [
+    "BUNDLE",
     "CLOCK",
     "COLLATE",
     "CONSOLE",
+    "INSPECT",
     "INTL",
     "INTL_MORE",
     "LIB",
@@ -42,18 +44,21 @@ def _js_lean(name: str) -> str:
     return "\n".join(ln for ln in _js(name).split("\n") if not ln.lstrip().startswith("//"))
 
 
-def _load_prelude() -> str:
-    primordials = _js("primordials.js").strip().rstrip(";")
-    return _js("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
+def _js_compact(name: str) -> str:
+    # Every context copies these (and reads the prelude's bytecode, which keeps its text):
+    # whole-line comments and indentation are for the reader. None of them has a string or
+    # template literal spanning lines, which this would change.
+    lines = (ln.strip() for ln in _js(name).split("\n"))
+    return "\n".join(ln for ln in lines if ln and not ln.startswith("//"))
 
 
-PRELUDE = _load_prelude()
-LIB = _js("lib.js")
-INTL = _js("intl.js")
-CLOCK = _js("clock.js")
-CONSOLE = _js("console.js")
-COLLATE = _js("collate.js")
-INTL_MORE = _js("intl_more.js")
+LIB = _js_compact("lib.js")
+INTL = _js_compact("intl.js")
+CLOCK = _js_compact("clock.js")
+CONSOLE = _js_compact("console.js")
+COLLATE = _js_compact("collate.js")
+INSPECT = _js_compact("inspect.js")
+INTL_MORE = _js_compact("intl_more.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -61,9 +66,32 @@ SOURCES = {
     "clock": CLOCK,
     "console": CONSOLE,
     "collate": COLLATE,
+    "inspect": INSPECT,
     "intl_more": INTL_MORE,
     "dates": _js_lean("dates.js"),
 }
+# Those every context gets enter it as one string: each string handed in costs about a
+# microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
+# text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
+BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
+
+
+def _offsets() -> str:
+    out, start = [], 0
+    for name in _BUNDLED:
+        out.append(f"{name}: [{start}, {start + len(SOURCES[name])}]")
+        start += len(SOURCES[name])
+    return "{ __proto__: null, " + ", ".join(out) + " }"
+
+
+def _load_prelude() -> str:
+    primordials = _js("primordials.js").strip().rstrip(";")
+    prelude = _js_compact("prelude.js").replace("/*@PRIMORDIALS@*/", primordials or "undefined")
+    return prelude.replace("/*@SOURCE_OFFSETS@*/", _offsets())
+
+
+PRELUDE = _load_prelude()
 
 
 # V8's versions of built-ins that QuickJS computes differently, and what in a handler's text

@@ -197,6 +197,54 @@ const intlCases = [
   `[1, 22.5, 333.75].map(new Intl.NumberFormat("en-US", {style: "currency", currency: "GBP"}).format).join(" | ")`,
 ];
 
+// formatRange / formatRangeToParts and roundingIncrement (issue #13).
+const rangeCases = [];
+{
+  const nf = {
+    decimal: {}, currency: {style: "currency", currency: "USD"}, code: {style: "currency", currency: "EUR", currencyDisplay: "code"},
+    name: {style: "currency", currency: "EUR", currencyDisplay: "name"}, percent: {style: "percent"},
+    accounting: {style: "currency", currency: "USD", currencySign: "accounting"}, always: {signDisplay: "always"},
+    jpy: {style: "currency", currency: "JPY"}, whole: {maximumFractionDigits: 0},
+  };
+  const pairs = [[3, 5], [3, 3], [-5, -3], [-3, 5], [3, -5], [2.9, 3.1], [1000, 1000000], [-0, 0], [1.001, 1.002], [0.5, 0.75], [1, "Infinity"], ['"1"', '"2"'], ["1n", "2n"]];
+  for (const [name, options] of Object.entries(nf)) {
+    for (const [a, b] of pairs) {
+      rangeCases.push(`new Intl.NumberFormat("en-US", ${JSON.stringify(options)}).formatRange(${a}, ${b})`);
+      if (name !== "code") rangeCases.push(`JSON.stringify(new Intl.NumberFormat("en-US", ${JSON.stringify(options)}).formatRangeToParts(${a}, ${b}))`);
+    }
+  }
+  const dtf = [undefined, {dateStyle: "medium"}, {dateStyle: "long"}, {dateStyle: "full"}, {dateStyle: "short"},
+    {month: "short", day: "numeric"}, {year: "numeric", month: "long", day: "numeric"}, {hour: "numeric", minute: "2-digit"},
+    {dateStyle: "medium", timeStyle: "short"}, {dateStyle: "long", timeStyle: "short"}, {timeStyle: "medium"},
+    {month: "long"}, {year: "numeric", month: "short"}, {weekday: "short", month: "short", day: "numeric"},
+    {hour: "2-digit", minute: "2-digit", hour12: false}, {month: "numeric", day: "numeric"}, {day: "numeric"}];
+  const at = (iso) => `new Date("${iso}")`;
+  const datePairs = [["2025-08-04T05:30:00Z", "2025-08-04T05:30:40Z"], ["2025-08-04T05:30:00Z", "2025-08-04T07:45:00Z"],
+    ["2025-08-04T05:30:00Z", "2025-08-04T17:45:00Z"], ["2025-08-04T05:30:00Z", "2025-08-09T07:45:00Z"],
+    ["2025-08-04T05:30:00Z", "2025-09-09T07:45:00Z"], ["2025-08-04T05:30:00Z", "2026-01-09T07:45:00Z"]];
+  for (const options of dtf) {
+    const f = `new Intl.DateTimeFormat("en-US"${options ? ", " + JSON.stringify(options) : ""})`;
+    for (const [a, b] of datePairs) {
+      rangeCases.push(`${f}.formatRange(${at(a)}, ${at(b)})`);
+      rangeCases.push(`JSON.stringify(${f}.formatRangeToParts(${at(a)}, ${at(b)}))`);
+    }
+  }
+  rangeCases.push(`new Intl.DateTimeFormat("en-US").formatRange(5, 1)`, `new Intl.DateTimeFormat("en-US").formatRange(${at("2025-08-04T05:30:00Z")}, 1e12)`);
+  for (const [inc, digits] of [[5, 2], [25, 2], [10, 2], [50, 2], [2, 1], [5, 0], [500, 0], [5000, 3], [250, 2], [1, 2]]) {
+    for (const mode of [undefined, "ceil", "floor", "expand", "trunc", "halfCeil", "halfFloor", "halfTrunc", "halfEven"]) {
+      const options = {roundingIncrement: inc, maximumFractionDigits: digits, minimumFractionDigits: digits};
+      if (mode) options.roundingMode = mode;
+      rangeCases.push(`[1.234, 1.225, 1.275, 0.025, -1.234, -1.225, 1234.5678, 0, 2.5, 0.125, 123456789.125].map(new Intl.NumberFormat("en-US", ${JSON.stringify(options)}).format).join(" | ")`);
+    }
+  }
+  rangeCases.push(
+    `new Intl.NumberFormat("en-US", {style: "currency", currency: "USD", roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 2}).format(12.34)`,
+    `JSON.stringify(new Intl.NumberFormat("en-US", {roundingIncrement: 25, maximumFractionDigits: 2, minimumFractionDigits: 2, roundingMode: "ceil", trailingZeroDisplay: "stripIfInteger"}).resolvedOptions())`,
+    `(1.234).toLocaleString("en-US", {roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 2})`,
+    `new Intl.NumberFormat("en-US", {maximumFractionDigits: 2, trailingZeroDisplay: "stripIfInteger"}).format(5.001)`,
+  );
+}
+
 // Must throw in the sandbox. Node agrees for most; for the rest it prints, and we refuse.
 const throwCases = [
   [`${D}.toLocaleDateString("de-DE")`, "RangeError"],
@@ -225,7 +273,6 @@ const throwCases = [
   [`new Intl.DateTimeFormat().format(new Date(NaN))`, "RangeError"],
   [`new Intl.DateTimeFormat().format(8.64e15 + 1)`, "RangeError"],
   [`Intl.DateTimeFormat.prototype.format`, "TypeError"],
-  [`new Intl.DateTimeFormat().formatRange(0, 1)`, "TypeError"],
   [`(1).toLocaleString("de-DE")`, "RangeError"],
   [`(1).toLocaleString("en-IN")`, "RangeError"],
   [`(1).toLocaleString("en-US", {style: "currency"})`, "TypeError"],
@@ -243,12 +290,20 @@ const throwCases = [
   [`(1).toLocaleString("en-US", {minimumSignificantDigits: 3, maximumSignificantDigits: 2})`, "RangeError"],
   [`(1).toLocaleString("en-US", {minimumIntegerDigits: 22})`, "RangeError"],
   [`(1).toLocaleString("en-US", {useGrouping: "sometimes"})`, "RangeError"],
-  [`(1).toLocaleString("en-US", {roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 2})`, "RangeError"],
   [`(1).toLocaleString("en-US", {style: "decimal", signDisplay: "maybe"})`, "RangeError"],
   [`Number.prototype.toLocaleString.call("1")`, "TypeError"],
   [`Intl.NumberFormat.prototype.resolvedOptions.call({})`, "TypeError"],
-  [`new Intl.NumberFormat().formatRange(1, 2)`, "TypeError"],
   [`Intl.getCanonicalLocales("en-US-")`, "RangeError"],
+  [`new Intl.NumberFormat().formatRange(NaN, 1)`, "RangeError"],
+  [`new Intl.NumberFormat().formatRange(1)`, "TypeError"],
+  [`new Intl.NumberFormat().formatRangeToParts()`, "TypeError"],
+  [`new Intl.DateTimeFormat().formatRange(0)`, "TypeError"],
+  [`new Intl.DateTimeFormat().formatRange(NaN, 1)`, "RangeError"],
+  [`new Intl.DateTimeFormat("en-US", {weekday: "short", hour: "numeric"}).formatRange(0, 7200000)`, "RangeError"],
+  [`new Intl.DateTimeFormat("en-US", {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"}).formatRange(0, 86400000)`, "RangeError"],
+  [`(1).toLocaleString("en-US", {roundingIncrement: 5, maximumFractionDigits: 2, minimumFractionDigits: 1})`, "RangeError"],
+  [`(1).toLocaleString("en-US", {roundingIncrement: 5, maximumSignificantDigits: 2})`, "TypeError"],
+  [`(1).toLocaleString("en-US", {roundingIncrement: 3, maximumFractionDigits: 2, minimumFractionDigits: 2})`, "RangeError"],
   [`Intl.getCanonicalLocales([5])`, "TypeError"],
   [`new Intl.DateTimeFormat.prototype.formatToParts()`, "TypeError"],
 ];
@@ -272,7 +327,7 @@ function buildCases() {
     seen.add(entry.expr);
     cases.push(entry);
   };
-  for (const expr of [...dateCases, ...numberCases, ...intlCases]) {
+  for (const expr of [...dateCases, ...numberCases, ...intlCases, ...rangeCases]) {
     const r = evaluate(expr);
     if ("error" in r) throw new Error(`Node threw ${r.error} for ${expr}: list it with the throwing cases`);
     if (typeof r.value !== "string") throw new Error(`not a string: ${expr} -> ${String(r.value)}`);

@@ -83,7 +83,8 @@
     if (locales !== undefined) {
       const list = typeof locales === "string" ? [locales] : locales;
       if (list === null || typeof list !== "object" || list.length === undefined) fail(caller, P.TypeError, "localeCompare: locales must be a string or an array of strings");
-      if (list.length > 0 && list[0] !== "en" && list[0] !== "en-US") {
+      // Tags are case-insensitive ("en-us", "EN-GB"); every English locale uses the root order.
+      if (list.length > 0 && !(typeof list[0] === "string" && /^en(?:-[a-z0-9]{1,8})*$/i.test(list[0]))) {
         fail(caller, P.RangeError, `localeCompare: unsupported locale ${JSON.stringify(String(list[0]))}: the dodo-transform sandbox collates en-US only`);
       }
     }

@@ -5,74 +5,33 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs } = deps;
+  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
   const StringCtor = String;
   const RangeErrorCtor = RangeError;
-  const InternalErrorCtor = globalThis.InternalError;
-  const ErrorCtor = Error;
-  const isNaNFn = isNaN;
-  const toISOString = (d) => reflectApply(originals.toISOString, d, []);
 
-  // --- console: roughly Node's util.format / util.inspect, on one line -----------------------
-  function inspect(v, depth, seen) {
-    switch (typeof v) {
-      case "string": return depth === 0 ? v : "'" + v + "'";
-      case "function": return "[Function: " + (v.name || "(anonymous)") + "]";
-      case "bigint": return StringCtor(v) + "n";
-      case "symbol": case "number": case "boolean": case "undefined": return StringCtor(v);
-    }
-    if (v === null) return "null";
-    if (seen.indexOf(v) >= 0) return "[Circular *1]";
-    if (v instanceof ErrorCtor) return v.name + ": " + v.message + (typeof v.stack === "string" ? "\n" + v.stack.replace(/\n$/, "") : "");
-    if (v instanceof RealDate) return isNaNFn(v) ? "Invalid Date" : toISOString(v);
-    if (depth > 2) return isArray(v) ? "[Array]" : "[Object]";
-    seen.push(v);
-    const parts = [];
-    if (isArray(v)) {
-      for (let i = 0; i < v.length; i++) parts.push(inspect(v[i], depth + 1, seen));
-      seen.pop();
-      return parts.length ? "[ " + parts.join(", ") + " ]" : "[]";
-    }
-    const keys = objectKeys(v);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i];
-      const key = /^[A-Za-z_$][\w$]*$/.test(k) ? k : "'" + k + "'";
-      parts.push(key + ": " + inspect(v[k], depth + 1, seen));
-    }
-    seen.pop();
-    return parts.length ? "{ " + parts.join(", ") + " }" : "{}";
+  // --- console: Node's util.format; anything but plain text goes to inspect.js ----------------
+  let inspector = null;
+  function inspectModule() {
+    if (inspector === null) inspector = compiled("inspect")(deps);
+    return inspector;
   }
-
+  function inspect(value) {
+    return inspectModule().inspect(value);
+  }
   function format(args) {
-    try {
-      let out = "";
-      let i = 0;
-      if (typeof args[0] === "string" && args.length > 1) {
-        i = 1;
-        out = args[0].replace(/%([sdifjoOc%])/g, function (m, f) {
-          if (f === "%") return "%";
-          if (i >= args.length) return m;
-          const a = args[i++];
-          switch (f) {
-            case "s": return typeof a === "string" ? a : inspect(a, 1, []);
-            case "d": case "i": return typeof a === "object" ? "NaN" : StringCtor(f === "i" ? parseInt(a) : Number(a));
-            case "f": return StringCtor(parseFloat(a));
-            case "j": try { return stringify(a); } catch (e) { return "[Circular]"; }
-            case "c": return "";
-            default: return inspect(a, 1, []);
-          }
-        });
-      }
-      for (let first = i === 0; i < args.length; i++, first = false) {
-        out += (first ? "" : " ") + inspect(args[i], 0, []);
+    const first = args[0];
+    if (typeof first === "string" && first.indexOf("%") < 0) {
+      let out = first;
+      for (let i = 1; i < args.length; i++) {
+        if (typeof args[i] !== "string") return inspectModule().format(args);
+        out += " " + args[i];
       }
       return out;
-    } catch (e) {
-      return "[dodo-transform: console argument could not be printed: " + e + "]";
     }
+    return inspectModule().format(args);
   }
 
   // --- V8 fidelity (en-US, UTC) behind the prelude's stubs, called as impl.call(date, stub, args)
@@ -135,6 +94,82 @@
     };
   }
 
+  // --- locale-aware case mapping: V8 (ICU) special-cases Turkish, Azeri and Lithuanian ------
+  function caller(stub, Ctor, message) {
+    const error = new Ctor(message);
+    if (captureStackTrace) captureStackTrace(error, stub);
+    return error;
+  }
+  // The language of the first requested locale, as CanonicalizeLocaleList reads it.
+  function languageOf(locales, stub) {
+    if (locales === undefined) return "en";
+    if (locales === null) throw caller(stub, TypeError, "Cannot convert undefined or null to object");
+    const first = typeof locales === "string" ? locales : Object(locales).length > 0 ? Object(locales)[0] : undefined;
+    if (first === undefined) return "en";
+    if (typeof first !== "string" && (typeof first !== "object" || first === null)) {
+      throw caller(stub, TypeError, "Language ID should be string or object.");
+    }
+    const tag = StringCtor(first);
+    if (!/^(?:[a-z]{2,3}|[a-z]{5,8})(?:-[a-z0-9]{1,8})*$/i.test(tag) || /-$|--/.test(tag)) {
+      throw caller(stub, RangeErrorCtor, "Incorrect locale information provided");
+    }
+    return tag.split("-")[0].toLowerCase();
+  }
+  // Combining marks above (canonical combining class 230) that Latin text uses.
+  const ABOVE = "[\u0300-\u0314\u033d-\u0344\u0346\u034a-\u034c\u0350-\u0352\u0357\u035b\u0363-\u036f]";
+  const LT_MORE_ABOVE = new RegExp("([IJ\u012e])(?=" + ABOVE + ")", "g");
+  const LT_ACCENTED = { __proto__: null, "\u00cc": "i\u0307\u0300", "\u00cd": "i\u0307\u0301", "\u0128": "i\u0307\u0303" };
+  const LT_DOTTED = { __proto__: null, I: "i\u0307", J: "j\u0307", "\u012e": "\u012f\u0307" };
+  function caseMap(stub, args, self, upper) {
+    if (self === null || self === undefined) {
+      throw caller(stub, TypeError, `String.prototype.toLocale${upper ? "Upper" : "Lower"}Case called on null or undefined`);
+    }
+    let s = StringCtor(self);
+    const language = languageOf(args[0], stub);
+    if (language === "tr" || language === "az") {
+      s = upper ? s.replace(/i/g, "\u0130") : s.replace(/I\u0307/g, "i").replace(/I/g, "\u0131").replace(/\u0130/g, "i");
+    } else if (language === "lt") {
+      s = upper
+        ? s.replace(/([ij\u012f\u0268\u0456\u0458\u1e2d\u1ecb])\u0307/g, "$1")
+        : s.replace(LT_MORE_ABOVE, (m) => LT_DOTTED[m]).replace(/[\u00cc\u00cd\u0128]/g, (m) => LT_ACCENTED[m]);
+    }
+    return reflectApply(upper ? originals.toUpperCase : originals.toLowerCase, s, []);
+  }
+
+  // --- Array#toLocaleString hands its arguments to each element, as ECMA-402 says ----------
+  const joining = [];
+  const typedArrayProto = Object.getPrototypeOf(Uint8Array.prototype);
+  const typedArrayTag = Object.getOwnPropertyDescriptor(typedArrayProto, Symbol.toStringTag).get;
+  const typedArrayLength = Object.getOwnPropertyDescriptor(typedArrayProto, "length").get;
+  function typedArrayToLocaleString(stub, args) {
+    if (reflectApply(typedArrayTag, this, []) === undefined) {
+      throw caller(stub, TypeError, `Method %TypedArray%.prototype.toLocaleString called on incompatible receiver ${tag(this)}`);
+    }
+    return joinLocale(this, reflectApply(typedArrayLength, this, []), args);
+  }
+  function arrayToLocaleString(stub, args) {
+    if (this === null || this === undefined) {
+      throw caller(stub, TypeError, "Array.prototype.toLocaleString called on null or undefined");
+    }
+    const array = Object(this);
+    return joinLocale(array, Math.min(Math.max(Math.trunc(Number(array.length)) || 0, 0), Number.MAX_SAFE_INTEGER), args);
+  }
+  function joinLocale(array, length, args) {
+    if (joining.indexOf(array) >= 0) return "";  // a cycle prints empty, as in V8's join
+    joining.push(array);
+    try {
+      let out = "";
+      for (let i = 0; i < length; i++) {
+        if (i > 0) out += ",";
+        const element = array[i];
+        if (element !== undefined && element !== null) out += StringCtor(element.toLocaleString(args[0], args[1]));
+      }
+      return out;
+    } finally {
+      joining.pop();
+    }
+  }
+
   // Intl's constructors, their statics and their prototypes' methods and accessors are the
   // sandbox's too (intl.js): marked once, when a run first reaches Intl.
   function markAll(root) {
@@ -188,7 +223,7 @@
     if (e !== null && typeof e === "object" && "message" in e) {
       try { return StringCtor(e.name) + ": " + StringCtor(e.message); } catch (x) { /* fall through */ }
     }
-    try { return "a non-Error value was thrown: " + (typeof e === "string" ? stringify(e) : inspect(e, 1, [])); }
+    try { return "a non-Error value was thrown: " + (typeof e === "string" ? stringify(e) : inspect(e)); }
     catch (x) { return "an unprintable value was thrown"; }
   }
 
@@ -254,6 +289,10 @@
     dateToLocaleTimeString: viaIntl("dateToLocaleTimeString"),
     numberToLocaleString: viaIntl("numberToLocaleString"),
     bigintToLocaleString: viaIntl("bigintToLocaleString"),
+    stringToLocaleUpperCase(stub, args) { return caseMap(stub, args, this, true); },
+    stringToLocaleLowerCase(stub, args) { return caseMap(stub, args, this, false); },
+    arrayToLocaleString,
+    typedArrayToLocaleString,
     stringLocaleCompare(stub, args) {
       if (collate === null) collate = compiled("collate")(P);
       return reflectApply(collate, this, [stub, args]);
