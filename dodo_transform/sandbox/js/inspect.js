@@ -691,6 +691,50 @@
   }
 
   // Arrays of more than 6 short entries are laid out in columns.
+  // Node's getStringWidth: the columns a string takes in a terminal. The code points whose width
+  // is not 1, printed by Node 20 (tests/tools/gen_string_widths.js): "start-count" in base 36,
+  // "z" when the width is 0 (marks, format characters), else 2 (wide, emoji).
+  const STRING_WIDTHS = "3j-wz,lc-33z,w3-6z,13l-18z,14vz,14x-1z,150-1z,153z,16o-5z,174-az,17gz,18r-kz,19sz,1cm-7z,1cv-5z,1d3-1z,1d6-3z,1e7z,1e9z,1f4-qz,1ie-az,1kb-8z,1ktz,1li-3z,1ln-8z,1lx-2z,1m1-4z,1nd-2z,1ow-1z,1p3-8z,1qi-1kz,1tmz,1toz,1tt-7z,1u5z,1u9-6z,1uq-1z,1vlz,1x8z,1xd-3z,1xpz,1ya-1z,1z2z,1z5-1z,20sz,20x-1z,213-1z,217-2z,21dz,228-1z,22dz,22p-1z,24cz,24h-4z,24n-1z,24tz,25e-1z,262-5z,269z,27wz,27zz,281-3z,28dz,28l-1z,28y-1z,29uz,2bkz,2bxz,2dcz,2dgz,2f0z,2f2-2z,2fa-2z,2fe-3z,2fp-1z,2g2-1z,2gxz,2ikz,2inz,2iuz,2j0-1z,2jm-1z,2kg-1z,2m3-1z,2m9-3z,2mlz,2n6-1z,2o1z,2q2z,2qa-2z,2qez,2sxz,2t0-6z,2tj-7z,2whz,2wk-8z,2x4-6z,2zc-1z,305z,307z,309z,31t-dz,328-4z,32e-1z,32l-az,32x-zz,346z,371-3z,376-5z,37d-1z,37h-1z,388-1z,38e-2z,38x-3z,39ez,39h-1z,39pz,3a5z,3cw-2n,3tp-2z,4k2-2z,4ky-1z,4lu-1z,4mq-1z,4ok-1z,4on-6z,4p2z,4p5-az,4ppz,4qz-4z,4ud-1z,4vdz,4yo-2z,4yv-1z,4z6z,4zd-2z,55j-1z,55nz,57az,57c-6z,57kz,57mz,57p-7z,583-9z,58fz,59s-19z,5b4-bz,5c0-3z,5dgz,5di-4z,5doz,5duz,5ez-8z,5fk-1z,5gi-3z,5go-1z,5gr-2z,5iez,5ig-1z,5ilz,5in-2z,5kc-7z,5km-1z,5ow-2z,5p0-cz,5pe-6z,5ppz,5pwz,5q0-1z,5vk-1rz,6bv-4z,6cq-4z,6e8-4z,6ee-9z,6hc-wz,6xm-1,6y1-1,73d-3,73k,73n,7i5-1,7is-1,7jk-7,7k8-b,7lr,7m2-5,7mb,7mp,7my-1,7nh-1,7no-1,7ny,7o4,7oq,7oy-1,7p1,7p6,7p9,7ph,7pm-1,7qg,7rg,7ri,7rn-2,7rr,7th-2,7u8,7un,8ij-1,8k0,8k5,8vj-2z,8zjz,928-vz,96o-p,97f-2g,9a8-5x,9gw-26,9j5-2d,9ll-2u,9ol-16,9pt-2l,9sg-2d,9v3-1b,9wg-13,9xs-mkc,wi8-1i,wvj-3z,wvo-9z,wwu-1z,wz4-1z,x6qz,x6uz,x6zz,x7p-1z,x7wz,xc4-1z,xcw-hz,xdrz,xeu-7z,xfr-az,xgg-s,xhc-2z,xirz,xiu-3z,xj0-1z,xk5z,xm1-5z,xm9-1z,xmd-1z,xmrz,xn0z,xocz,xpsz,xpu-2z,xpz-1z,xq6-1z,xq9z,xrg-1z,xrqz,xydz,xygz,xylz,xz4-8mb,1d6o-e7,1dlqz,1e68-fz,1e6o-9,1e74-fz,1e7k-y,1e8k-i,1e94-3,1edbz,1edd-2n,1ejk-6,1ek9-2z,1eylz,1f4wz,1f92-4z,1gjl-2z,1gjp-1z,1gjw-3z,1gl4-2z,1glbz,1gpx-1z,1h5w-3z,1h7t-4z,1hgr-1z,1hiy-5z,1hl2-az,1hmq-3z,1hq9z,1hrs-ez,1htcz,1htf-1z,1htr-2z,1hv7-3z,1hvd-1z,1hvhz,1hvmz,1hvxz,1hxc-2z,1hyf-4z,1hyl-7z,1i0jz,1i0w-1z,1i2e-8z,1i2x-3z,1i33z,1i5r-2z,1i5wz,1i5y-1z,1i66z,1i69z,1ianz,1iar-7z,1ibk-1z,1id7-1z,1idcz,1iee-6z,1ieo-4z,1igr-5z,1ihaz,1ihcz,1ihez,1iht-1z,1ik8-7z,1iki-2z,1ikmz,1ilaz,1inn-5z,1inuz,1inz-1z,1io2-1z,1iuq-3z,1iv0-1z,1iv3-1z,1ivw-1z,1iyb-7z,1iylz,1iyn-1z,1j1nz,1j1pz,1j1s-5z,1j1zz,1j4tz,1j4vz,1j4y-3z,1j53-4z,1jcf-8z,1jcp-1z,1jjv-1z,1jjyz,1jk3z,1jo4-3z,1joa-1z,1jogz,1jpd-9z,1jqr-5z,1jqz-3z,1jrbz,1jrl-5z,1jrt-2z,1jt6-cz,1jtk-1z,1jz4z,1jz6-2z,1jzaz,1k4w-6z,1k54-5z,1k5bz,1k7m-lz,1k8a-6z,1k8i-1z,1k8l-1z,1kc1-5z,1kcaz,1kcc-1z,1kcf-6z,1kcnz,1keo-1z,1ketz,1kevz,1koj-1z,1kow-1z,1kqe-4z,1kqoz,1kqqz,1krez,1ovk-gz,1ow7-ez,1xr2-bz,1xrh-2z,1zow-4z,1zqo-6z,20jzz,20lr-3z,20o0-4,20og-6,20ow-5p1,26f3-v,26io-36,2dbk-3,2dbp-6,2dbx-1,2dc0-82,2dki,2dlc-2,2dlh,2dlw-3,2dm8-az,2ftp-1z,2fts-3z,2jgg-19z,2jhs-mz,2jxa-1,2jxc-4,2jxj-2z,2jxv-fz,2jyd-6z,2jze-3z,2jzv-1,2jzx-3,2k3m-2z,2k8w-2e,2kbk-m,2lmo-1iz,2lob-1dz,2lpxz,2lqcz,2lqz-4z,2lr5-ez,2mtc-6z,2mtk-gz,2mu3-6z,2mub-1z,2mue-4z,2mxbz,2n1s-6z,2ncez,2ne4-3z,2nsc-3z,2nzi-1z,2o6bz,2o6ez,2o6m-1z,2o6tz,2ok0-6z,2on8-6z,2pz8,2q4v,2qa6,2qa9-9,2qcm-s,2qds-17,2qf4-8,2qfk-1,2qg0-5,2qkg-w,2qlp-8,2qlz-1x,2qny-l,2qow-16,2qq7-4,2qqo-g,2qr8,2qrc-1y,2qtc,2qte-56,2qyn-1q,2r0r-3,2r0w-n,2r22,2r2t-1,2r38,2r5n-2c,2r9c-1x,2rbg,2rbk-2,2rbp-3,2rbw-3,2rcb-1,2rck-8,2rj4-b,2rjk,2rrg-1a,2rss-9,2rt3-54,2s1c-c,2s1s-a,2s26-1k,2s3s,2s3x-f,2s4f-b,2s4v-9,2t4w-1ekd,47pc-1ekd,jny9z,jnz4-2nz,jo5c-6nz";
+  let widthRanges = null;
+  function codePointWidth(cp) {
+    if (widthRanges === null) {
+      widthRanges = [];
+      const items = STRING_WIDTHS.split(",");
+      for (let k = 0; k < items.length; k++) {
+        const item = items[k], zero = item.endsWith("z"), body = zero ? item.slice(0, -1) : item;
+        const dash = body.indexOf("-");
+        const start = parseInt(dash < 0 ? body : body.slice(0, dash), 36);
+        widthRanges.push([start, start + (dash < 0 ? 0 : parseInt(body.slice(dash + 1), 36)), zero ? 0 : 2]);
+      }
+    }
+    let lo = 0, hi = widthRanges.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1, r = widthRanges[mid];
+      if (cp < r[0]) hi = mid - 1;
+      else if (cp > r[1]) lo = mid + 1;
+      else return r[2];
+    }
+    return 1;
+  }
+  function getStringWidth(str) {
+    let width = 0;
+    for (let i = 0; i < str.length; i++) {
+      const code = str.charCodeAt(i);
+      if (code >= 127) {
+        // As Node: the rest of the string, in NFC, code point by code point.
+        const rest = str.slice(i).normalize("NFC");
+        for (let k = 0; k < rest.length; k++) {
+          const cp = rest.codePointAt(k);
+          if (cp > 0xffff) k++;
+          width += codePointWidth(cp);
+        }
+        break;
+      }
+      width += code >= 32 ? 1 : 0;
+    }
+    return width;
+  }
+
   function groupArrayElements(ctx, output, value) {
     let totalLength = 0, maxLength = 0, i = 0;
     let outputLength = output.length;
@@ -698,7 +742,7 @@
     const separatorSpace = 2;
     const dataLen = [];
     for (; i < outputLength; i++) {
-      const len = output[i].length;
+      const len = getStringWidth(output[i]);
       dataLen[i] = len;
       totalLength += len + separatorSpace;
       if (maxLength < len) maxLength = len;
@@ -735,10 +779,11 @@
         let str = "";
         let j = r;
         for (; j < max - 1; j++) {
-          const cell = output[j] + ", ";
-          str += padStart ? cell.padStart(maxLineLength[j - r], " ") : cell.padEnd(maxLineLength[j - r], " ");
+          // Padded by width, not length: "é" as e + U+0301 is two characters, one column.
+          const cell = output[j] + ", ", padding = maxLineLength[j - r] + output[j].length - dataLen[j];
+          str += padStart ? cell.padStart(padding, " ") : cell.padEnd(padding, " ");
         }
-        str += padStart ? output[j].padStart(maxLineLength[j - r] - separatorSpace, " ") : output[j];
+        str += padStart ? output[j].padStart(maxLineLength[j - r] + output[j].length - dataLen[j] - separatorSpace, " ") : output[j];
         tmp.push(str);
       }
       if (ctx.maxArrayLength < output.length) tmp.push(output[outputLength]);
