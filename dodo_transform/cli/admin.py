@@ -273,7 +273,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
     from ..relay.operations import DETAIL_ATTEMPTS
-    from ..transform import redact_headers
 
     d = store.get_delivery(delivery_id)
     if d is None:
@@ -283,14 +282,7 @@ def _detail(store: Any, delivery_id: int) -> dict[str, Any]:
     out["handler_version"] = (d.transform or {}).get("handler_version")
     out["event"] = None
     if event is not None:
-        out["event"] = {
-            "id": event.id,
-            "webhook_id": event.webhook_id,
-            "event_type": event.event_type,
-            "received_at": event.received_at,
-            "headers": redact_headers(event.headers),
-            "body": event.body.decode("utf-8", errors="replace"),
-        }
+        out["event"] = event.to_dict()
     # As the admin API answers it: the latest attempts (see relay/operations.py).
     rows = store.attempts(d.id, limit=DETAIL_ATTEMPTS)
     out["attempts"] = [a.to_dict() for a in rows]

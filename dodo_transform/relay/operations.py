@@ -124,17 +124,7 @@ class Operations(Observer):
         out["handler_version"] = (d.transform or {}).get("handler_version")
         out["event"] = None
         if event is not None:
-            out["event"] = bound_body(
-                {
-                    "id": event.id,
-                    "webhook_id": event.webhook_id,
-                    "event_type": event.event_type,
-                    "received_at": event.received_at,
-                    "headers": redact_headers(event.headers),
-                    "body": event.body.decode("utf-8", errors="replace"),
-                },
-                body_limit,
-            )
+            out["event"] = bound_body(event.to_dict(), body_limit)
         out["attempts"] = []
         for a in rows:
             shown = a.to_dict()

@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, TypeVar, get_args
 
+from ..transform import redact_headers
 from .batching import GroupCommit
 
 # A delivery's state. `pending` may be a retry waiting for `next_attempt_at`.
@@ -59,6 +60,17 @@ class Event:
     body: bytes
     headers: dict[str, str]
     received_at: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """As the admin API and ``deliveries show`` present it: secrets in headers redacted."""
+        return {
+            "id": self.id,
+            "webhook_id": self.webhook_id,
+            "event_type": self.event_type,
+            "received_at": self.received_at,
+            "headers": redact_headers(self.headers),
+            "body": self.body.decode("utf-8", errors="replace"),
+        }
 
 
 @dataclass(frozen=True)
