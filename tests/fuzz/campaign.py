@@ -368,6 +368,8 @@ def run_campaign(
         if jobs > 1:
             pool.close()
             pool.join()
+        elif _worker_node is not None:  # this process's own Node: not left running
+            _worker_node.close()
     report.seconds = time.perf_counter() - started
     return report
 
