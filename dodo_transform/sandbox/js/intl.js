@@ -377,7 +377,7 @@
     __proto__: null,
     y: "year", M: "month", L: "month", d: "day", E: "weekday", c: "weekday",
     h: "hour", H: "hour", k: "hour", K: "hour", m: "minute", s: "second",
-    a: "dayPeriod", z: "timeZoneName",
+    a: "dayPeriod", z: "timeZoneName", O: "timeZoneName", v: "timeZoneName",
   };
 
   const compiledPatterns = { __proto__: null };
@@ -439,6 +439,11 @@
         return f.hour < 12 ? "AM" : "PM";
       case "z":
         return width === 4 ? record.zoneLong : record.zoneShort;
+      case "O":
+        return width === 4 ? "GMT+00:00" : "GMT+0";
+      case "v": // ICU has a generic name for Greenwich only; UTC's falls back to the offset
+        if (record.zoneShort === "GMT") return width === 4 ? record.zoneLong : "GMT";
+        return width === 4 ? "GMT+00:00" : "GMT+0";
       default: {
         let n;
         if (letter === "h") n = f.hour % 12 === 0 ? 12 : f.hour % 12;
@@ -531,14 +536,35 @@
       : appendItem("s", "hour", hh);
   }
 
+  // ICU's pattern letters for each timeZoneName style.
+  const ZONE_LETTERS = {
+    __proto__: null,
+    short: "z", long: "zzzz", shortOffset: "O", longOffset: "OOOO", shortGeneric: "v", longGeneric: "vvvv",
+  };
+
+  // The zone goes after the time, before any "(name: value)" item ICU appended; a lone 24-hour
+  // hour gets ICU's "HH'h' z" form.
+  function timeWithZone(time, zone) {
+    const at = StringIndexOf(time, " ('");
+    const base = at === -1 ? time : StringSlice(time, 0, at);
+    const rest = at === -1 ? "" : StringSlice(time, at);
+    const glue = base === "HH" || base === "kk" ? "'h' " : " ";
+    return base + glue + zone + rest;
+  }
+
   function componentsPattern(o, hc) {
     const date = datePattern(o);
-    const time = timePattern(o, hc);
+    let time = timePattern(o, hc);
+    const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
+    if (zone !== "") {
+      if (time !== "") time = timeWithZone(time, zone);
+      else return date + (o.month === "long" ? " 'at' " : ", ") + zone;
+    }
     if (date === "" || time === "") return date + time;
     // en has "E h:mm a", "E h a", "E HH:mm" formats (no "E HH"): there a bare weekday joins
-    // the time with a space.
+    // the time with a space. None of them has a zone.
     const twelveHour = hc === "h11" || hc === "h12";
-    if (o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
+    if (zone === "" && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
         (o.minute !== undefined || (o.second === undefined && twelveHour))) {
       return date + " " + time;
     }
@@ -602,7 +628,8 @@
       ["KK", "2-digit"], ["K", "numeric"]]],
     ["minute", [["mm", "2-digit"], ["m", "numeric"]]],
     ["second", [["ss", "2-digit"], ["s", "numeric"]]],
-    ["timeZoneName", [["zzzz", "long"], ["z", "short"]]],
+    ["timeZoneName", [["zzzz", "long"], ["z", "short"], ["OOOO", "longOffset"], ["O", "shortOffset"], ["vvvv", "longGeneric"],
+      ["v", "shortGeneric"]]],
   ];
 
   // ECMA-402 (2022) ToDateTimeOptions + InitializeDateTimeFormat, as V8 11.3 implements them.
@@ -666,7 +693,7 @@
     if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const unsupported = ["era", "dayPeriod", "fractionalSecondDigits", "timeZoneName"];
+    const unsupported = ["era", "dayPeriod", "fractionalSecondDigits"];
     for (let i = 0; i < unsupported.length; i++) {
       if (o[unsupported[i]] !== undefined) unsupportedOption(DTF, unsupported[i], o[unsupported[i]], `not supported by ${SANDBOX}; use dateStyle/timeStyle or the other components`);
     }

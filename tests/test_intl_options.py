@@ -1,0 +1,42 @@
+"""Intl options the sandbox once refused (en, UTC/GMT: timeZoneName) against what Node 20
+printed for them (`tests/data/intl_options_cases.json`, from `tests/tools/gen_intl_options_cases.js`):
+each expression's value as JSON, or the name of the error it throws."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dodo_transform import Limits, transform
+
+CASES = json.loads(
+    (Path(__file__).resolve().parent / "data" / "intl_options_cases.json").read_text()
+)["cases"]
+CHUNK = 250  # expressions per handler: each handler stays under the 51,200-character limit
+
+
+def evaluate(expressions: list[str]) -> list[str]:
+    source = (
+        "function handler(webhook) {\n"
+        f"  const cases = {json.dumps(expressions)};\n"
+        "  webhook.payload = cases.map((e) => {\n"
+        "    try { return JSON.stringify((0, eval)(e)); } catch (err) { return '!' + err.name; }\n"
+        "  });\n"
+        "  return webhook;\n"
+        "}\n"
+    )
+    d = transform(source, "{}", limits=Limits(time_ms=30_000))
+    assert d.request is not None, d.error
+    return list(d.request.json())
+
+
+@pytest.mark.parametrize("start", range(0, len(CASES), CHUNK))
+def test_equal_to_node_20(start):
+    chunk = CASES[start : start + CHUNK]
+    got = evaluate([e for e, _ in chunk])
+    differing = [
+        (e, want, mine) for (e, want), mine in zip(chunk, got, strict=True) if want != mine
+    ]
+    assert differing == []

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
+// (timeZoneName) in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
+// Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
+// Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
+"use strict";
+const exprs = [];
+const dates = ["Date.UTC(2025, 0, 15, 9, 5, 7, 123)", "Date.UTC(2024, 11, 31, 0, 0, 0)", "Date.UTC(2025, 6, 4, 12, 30, 59, 999)",
+  "Date.UTC(1999, 1, 28, 23, 59, 1)"];
+const components = ["", "year: 'numeric'", "month: 'long'", "month: 'short', day: 'numeric'", "day: 'numeric'",
+  "year: '2-digit', day: 'numeric'", "month: 'long', year: 'numeric'", "month: 'long', day: 'numeric'",
+  "year: 'numeric', month: '2-digit', day: '2-digit'", "weekday: 'long', year: 'numeric', month: 'long', day: 'numeric'",
+  "weekday: 'short'", "weekday: 'short', month: 'short'", "weekday: 'short', hour: 'numeric'",
+  "weekday: 'long', hour: 'numeric', minute: '2-digit'", "weekday: 'long', hour: 'numeric', hour12: false",
+  "hour: 'numeric'", "hour: '2-digit'", "hour: 'numeric', minute: '2-digit'", "hour: '2-digit', minute: '2-digit', second: '2-digit'",
+  "hour: 'numeric', hour12: false", "hour: '2-digit', hourCycle: 'h23'", "hour: 'numeric', hourCycle: 'h11'",
+  "hour: 'numeric', minute: 'numeric', hourCycle: 'h23'", "hour: 'numeric', second: 'numeric'",
+  "hour: 'numeric', second: 'numeric', hourCycle: 'h23'", "minute: 'numeric'", "second: 'numeric'",
+  "minute: 'numeric', second: 'numeric'", "year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric'",
+  "month: 'long', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric'",
+  "year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', hour12: false",
+  "year: 'numeric', hour: 'numeric', hour12: false", "dateStyle: 'short'", "timeStyle: 'long'"];
+const styles = ["short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"];
+for (const tz of styles) {
+  for (const c of components) {
+    const opts = `{ ${c ? c + ", " : ""}timeZoneName: '${tz}' }`;
+    const f = `new Intl.DateTimeFormat('en-US', ${opts})`;
+    exprs.push(`${f}.resolvedOptions()`);
+    for (const d of dates.slice(0, 2)) exprs.push(`${f}.format(${d})`);
+    exprs.push(`${f}.formatToParts(${dates[2]})`);
+  }
+  for (const zone of ["UTC", "GMT", "Etc/GMT", "Etc/Greenwich", "greenwich", "Etc/UTC", "Zulu"]) {
+    const f = `new Intl.DateTimeFormat('en', { timeZone: '${zone}', timeZoneName: '${tz}', hour: 'numeric', minute: 'numeric' })`;
+    exprs.push(`${f}.format(${dates[3]})`, `${f}.formatToParts(${dates[0]})`, `${f}.resolvedOptions()`);
+  }
+  for (const d of dates) {
+    exprs.push(`new Date(${d}).toLocaleString('en-US', { timeZoneName: '${tz}' })`,
+      `new Date(${d}).toLocaleDateString('en-US', { timeZoneName: '${tz}' })`,
+      `new Date(${d}).toLocaleTimeString('en-US', { timeZoneName: '${tz}' })`,
+      `new Date(${d}).toLocaleTimeString(undefined, { timeZoneName: '${tz}', hour: '2-digit', minute: '2-digit' })`,
+      `new Date(${d}).toLocaleDateString('en', { timeZoneName: '${tz}', month: 'long', day: 'numeric' })`);
+  }
+}
+exprs.push("new Intl.DateTimeFormat('en', { timeZoneName: 'tiny' })", "new Intl.DateTimeFormat('en', { timeZoneName: 'Short' })",
+  "new Intl.DateTimeFormat('en', { timeZoneName: 'short', timeStyle: 'short' })",
+  "new Intl.DateTimeFormat('en', { timeZoneName: undefined }).format(0)",
+  "new Date(0).toLocaleDateString('en', { timeZoneName: 'short', timeStyle: 'short' })");
+const cases = exprs.map((e) => {
+  try {
+    return [e, JSON.stringify((0, eval)(e))];
+  } catch (err) {
+    return [e, "!" + err.name];
+  }
+});
+process.stdout.write(JSON.stringify({ node: process.version, cases }, null, 0).replace(/\],\[/g, "],\n[") + "\n");
