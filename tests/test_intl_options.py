@@ -40,3 +40,37 @@ def test_equal_to_node_20(start):
         (e, want, mine) for (e, want), mine in zip(chunk, got, strict=True) if want != mine
     ]
     assert differing == []
+
+
+def test_options_still_refused_name_the_option() -> None:
+    """What is not reproduced yet throws a RangeError naming the option, never a string that
+    differs from V8's."""
+    exprs = [
+        "new Intl.DateTimeFormat('en', { hour: 'numeric', second: 'numeric', "
+        "fractionalSecondDigits: 2 }).format(0)",
+        "new Date(0).toLocaleString('en-US', { era: 'short' })",
+        "new Date(0).toLocaleString('en-US', { dayPeriod: 'long' })",
+    ]
+    messages = [
+        m
+        for m in evaluate(
+            [
+                f"(() => {{ try {{ {e}; return 'no error'; }} catch (err) "
+                "{ return err.name + ': ' + err.message; } })()"
+                for e in exprs
+            ]
+        )
+    ]
+    assert messages[0].startswith('"RangeError: Unsupported Intl.DateTimeFormat option ')
+    assert "fractionalSecondDigits" in messages[0] and 'minute: \\"2-digit\\"' in messages[0]
+    assert "era" in messages[1] and messages[1].startswith('"RangeError')
+    assert "dayPeriod" in messages[2] and messages[2].startswith('"RangeError')
+
+
+def test_cases_cover_every_option_value() -> None:
+    text = "\n".join(e for e, _ in CASES)
+    for style in ("short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"):
+        assert f"timeZoneName: '{style}'" in text
+    for digits in (1, 2, 3):
+        assert f"fractionalSecondDigits: {digits}" in text
+    assert len(CASES) > 3000

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
-// (timeZoneName) in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
+// (timeZoneName, fractionalSecondDigits) in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
 // Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
 // Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
 "use strict";
@@ -41,6 +41,42 @@ for (const tz of styles) {
       `new Date(${d}).toLocaleDateString('en', { timeZoneName: '${tz}', month: 'long', day: 'numeric' })`);
   }
 }
+const fractionTimes = ["", "hour: 'numeric'", "hour: '2-digit'", "minute: 'numeric'", "second: 'numeric'", "second: '2-digit'",
+  "hour: 'numeric', minute: 'numeric'", "minute: 'numeric', second: 'numeric'",
+  "hour: '2-digit', minute: '2-digit', second: '2-digit'", "hour: 'numeric', minute: 'numeric', second: 'numeric'"];
+const fractionExtras = ["", "timeZoneName: 'short'", "timeZoneName: 'longOffset'", "year: 'numeric'", "weekday: 'short'",
+  "month: 'long', day: 'numeric'", "year: 'numeric', month: 'numeric', day: 'numeric'"];
+const fractionDates = ["Date.UTC(2025, 0, 15, 9, 5, 7, 123)", "Date.UTC(2024, 11, 31, 0, 0, 0, 5)", "Date.UTC(2025, 6, 4, 23, 30, 59, 999)",
+  "Date.UTC(1969, 11, 31, 23, 59, 59, 950)"];
+for (const cycle of ["", "hourCycle: 'h23'", "hour12: false", "hourCycle: 'h11'"]) for (const t of fractionTimes) {
+  for (const x of fractionExtras) {
+    const fsd = 1 + ((fractionTimes.indexOf(t) + fractionExtras.indexOf(x)) % 3);
+    const opts = [t, x, cycle, `fractionalSecondDigits: ${fsd}`].filter(Boolean).join(", ");
+    const f = `new Intl.DateTimeFormat('en-US', { ${opts} })`;
+    exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(${fractionDates[fsd - 1]})`);
+    for (const d of fractionDates) exprs.push(`${f}.format(${d})`);
+  }
+}
+// (An hour and a second without a minute: ICU's choice varies with widths and digits; the
+// sandbox refuses fractionalSecondDigits there, see test_intl_options.py.)
+for (const t of ["second: '2-digit'", "hour: '2-digit'", "hour: 'numeric'", "minute: '2-digit'"]) {
+  for (const x of ["", "timeZoneName: 'short'", "year: 'numeric'", "weekday: 'short'"]) {
+    for (const cycle of ["hourCycle: 'h23'", "hourCycle: 'h24'", "hourCycle: 'h12'"]) for (const fsd of [1, 2, 3]) {
+      const f = `new Intl.DateTimeFormat('en-US', { ${[t, x, cycle].filter(Boolean).join(", ")}, fractionalSecondDigits: ${fsd} })`;
+      exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(${fractionDates[0]})`);
+    }
+  }
+}
+for (const fsd of [1, 2, 3]) for (const d of fractionDates) {
+  exprs.push(`new Date(${d}).toLocaleTimeString('en-US', { fractionalSecondDigits: ${fsd} })`,
+    `new Date(${d}).toLocaleString('en-US', { hour: 'numeric', minute: 'numeric', fractionalSecondDigits: ${fsd} })`,
+    `new Date(${d}).toLocaleDateString('en-US', { fractionalSecondDigits: ${fsd} })`,
+    `new Date(${d}).toLocaleString(undefined, { fractionalSecondDigits: ${fsd} })`);
+}
+exprs.push("new Intl.DateTimeFormat('en', { fractionalSecondDigits: 0 })", "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 4 })",
+  "new Intl.DateTimeFormat('en', { fractionalSecondDigits: '2' }).format(1234)",
+  "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 2.9 }).resolvedOptions()",
+  "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 1, timeStyle: 'short' })");
 exprs.push("new Intl.DateTimeFormat('en', { timeZoneName: 'tiny' })", "new Intl.DateTimeFormat('en', { timeZoneName: 'Short' })",
   "new Intl.DateTimeFormat('en', { timeZoneName: 'short', timeStyle: 'short' })",
   "new Intl.DateTimeFormat('en', { timeZoneName: undefined }).format(0)",

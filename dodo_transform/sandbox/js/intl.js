@@ -363,6 +363,7 @@
       hour: hour,
       minute: minute,
       second: floor(ms / 1000),
+      millisecond: ms % 1000,
     };
   }
 
@@ -378,6 +379,7 @@
     y: "year", M: "month", L: "month", d: "day", E: "weekday", c: "weekday",
     h: "hour", H: "hour", k: "hour", K: "hour", m: "minute", s: "second",
     a: "dayPeriod", z: "timeZoneName", O: "timeZoneName", v: "timeZoneName",
+    S: "fractionalSecond",
   };
 
   const compiledPatterns = { __proto__: null };
@@ -439,6 +441,8 @@
         return f.hour < 12 ? "AM" : "PM";
       case "z":
         return width === 4 ? record.zoneLong : record.zoneShort;
+      case "S": // ICU truncates the milliseconds to the digits asked for
+        return StringSlice("" + (1000 + f.millisecond), 1, 1 + width);
       case "O":
         return width === 4 ? "GMT+00:00" : "GMT+0";
       case "v": // ICU has a generic name for Greenwich only; UTC's falls back to the offset
@@ -552,19 +556,59 @@
     return base + glue + zone + rest;
   }
 
+  // The time part with fractionalSecondDigits, as ICU's pattern generator builds it in en:
+  // a minute brings its second along, an hour with a minute too; an hour alone gets the
+  // fraction as an item ICU has no name for ("F14"); an hour with a second but no minute
+  // depends on widths and digits in ways not reproduced here, so it is refused. zone is the
+  // zone letters or "".
+  function fractionTimePattern(o, hc, zone) {
+    const S = repeat("S", o.fractionalSecondDigits);
+    const z = zone === "" ? "" : " " + zone;
+    // With one digit, ICU matches a two-digit second (no hour, no minute) or a two-digit
+    // 24-hour hour (no minute) to an entry without the fraction, and appends the field.
+    if (o.fractionalSecondDigits === 1 && o.minute === undefined) {
+      if (o.hour === undefined && o.second === "2-digit") return "S ('second': s)";
+      if (o.hour === "2-digit" && hc === "h23" && zone === "") return "S ('hour': HH)";
+    }
+    if (o.hour === undefined) return (o.minute !== undefined ? "mm:ss." : o.second !== undefined ? "s." : "") + S + z;
+    const twelveHour = hc === "h11" || hc === "h12";
+    let h;
+    if (twelveHour) h = (hc === "h11" ? "K" : "h") + (o.hour === "2-digit" ? (hc === "h11" ? "K" : "h") : "");
+    else h = hc === "h23" ? "HH" : "kk";
+    if (o.minute !== undefined) return h + ":mm:ss." + S + (twelveHour ? NNBSP + "a" : "") + z;
+    // An hour alone (with a second but no minute is refused: ICU's choice there varies).
+    if (hc === "h24" && zone === "") return S + " ('hour': " + h + ")";
+    return h + (twelveHour ? NNBSP + "a" + z : zone !== "" ? "'h'" + z : "") + " \u251cF14: " + S + "\u2524";
+  }
+
+  // The pattern text V8 finds the components in, where it is not the pattern itself: where
+  // ICU appends the second, its text has "second" unquoted (so V8 reports a day too); a
+  // 24-hour hour without a minute is reported "numeric".
+  function fractionSearchPattern(pattern, o, hc) {
+    let out = StringIndexOf(pattern, "'second'") !== -1 ? pattern + "d" : pattern;
+    const at = StringIndexOf(out, "kk");
+    if (hc === "h24" && o.minute === undefined && at !== -1) out = StringSlice(out, 0, at) + StringSlice(out, at + 1);
+    return out;
+  }
+
   function componentsPattern(o, hc) {
     const date = datePattern(o);
-    let time = timePattern(o, hc);
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
-    if (zone !== "") {
-      if (time !== "") time = timeWithZone(time, zone);
-      else return date + (o.month === "long" ? " 'at' " : ", ") + zone;
+    let time;
+    if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
+    else {
+      time = timePattern(o, hc);
+      if (zone !== "") {
+        if (time !== "") time = timeWithZone(time, zone);
+        else return date + (o.month === "long" ? " 'at' " : ", ") + zone;
+      }
     }
     if (date === "" || time === "") return date + time;
+    if (o.fractionalSecondDigits !== undefined && o.hour === undefined) return date + (o.month === "long" ? " 'at' " : ", ") + time;
     // en has "E h:mm a", "E h a", "E HH:mm" formats (no "E HH"): there a bare weekday joins
     // the time with a space. None of them has a zone.
     const twelveHour = hc === "h11" || hc === "h12";
-    if (zone === "" && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
+    if (zone === "" && o.fractionalSecondDigits === undefined && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
         (o.minute !== undefined || (o.second === undefined && twelveHour))) {
       return date + " " + time;
     }
@@ -628,6 +672,7 @@
       ["KK", "2-digit"], ["K", "numeric"]]],
     ["minute", [["mm", "2-digit"], ["m", "numeric"]]],
     ["second", [["ss", "2-digit"], ["s", "numeric"]]],
+    ["fractionalSecondDigits", [["SSS", 3], ["SS", 2], ["S", 1]]],
     ["timeZoneName", [["zzzz", "long"], ["z", "short"], ["OOOO", "longOffset"], ["O", "shortOffset"], ["vvvv", "longGeneric"],
       ["v", "shortGeneric"]]],
   ];
@@ -693,7 +738,10 @@
     if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const unsupported = ["era", "dayPeriod", "fractionalSecondDigits"];
+    const unsupported = ["era", "dayPeriod"];
+    if (o.fractionalSecondDigits !== undefined && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
+      unsupportedOption(DTF, "fractionalSecondDigits", o.fractionalSecondDigits, `not supported by ${SANDBOX} with an hour and a second but no minute; add minute: "2-digit"`);
+    }
     for (let i = 0; i < unsupported.length; i++) {
       if (o[unsupported[i]] !== undefined) unsupportedOption(DTF, unsupported[i], o[unsupported[i]], `not supported by ${SANDBOX}; use dateStyle/timeStyle or the other components`);
     }
@@ -714,6 +762,9 @@
       dateStyle: dateStyle,
       timeStyle: timeStyle,
       pattern: pattern,
+      // V8 finds the components in ICU's pattern text; where ICU drops the fraction (an hour
+      // and a second, no minute) that text has "second" unquoted, so V8 also reports a day.
+      searchPattern: o.fractionalSecondDigits === undefined ? pattern : fractionSearchPattern(pattern, o, hc),
       tokens: compilePattern(pattern),
       zoneShort: zone,
       zoneLong: zone === "UTC" ? "Coordinated Universal Time" : "Greenwich Mean Time",
@@ -731,7 +782,7 @@
       for (let i = 0; i < PATTERN_ITEMS.length; i++) {
         const pairs = PATTERN_ITEMS[i][1];
         for (let j = 0; j < pairs.length; j++) {
-          if (StringIndexOf(record.pattern, pairs[j][0]) !== -1) {
+          if (StringIndexOf(record.searchPattern, pairs[j][0]) !== -1) {
             out[PATTERN_ITEMS[i][0]] = pairs[j][1];
             break;
           }
