@@ -1,6 +1,7 @@
-"""Intl options the sandbox once refused (en, UTC/GMT: timeZoneName) against what Node 20
-printed for them (`tests/data/intl_options_cases.json`, from `tests/tools/gen_intl_options_cases.js`):
-each expression's value as JSON, or the name of the error it throws."""
+"""Intl options the sandbox once refused (en, UTC/GMT: timeZoneName, fractionalSecondDigits,
+notation "compact") against what Node 20 printed for them (`tests/data/intl_options_cases.json`,
+from `tests/tools/gen_intl_options_cases.js`): each expression's value as JSON, or the name of
+the error it throws."""
 
 from __future__ import annotations
 
@@ -73,4 +74,5 @@ def test_cases_cover_every_option_value() -> None:
         assert f"timeZoneName: '{style}'" in text
     for digits in (1, 2, 3):
         assert f"fractionalSecondDigits: {digits}" in text
-    assert len(CASES) > 3000
+    assert "notation: 'compact'" in text and "compactDisplay: 'long'" in text
+    assert len(CASES) > 4500

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
-// (timeZoneName, fractionalSecondDigits) in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
+// (timeZoneName, fractionalSecondDigits)
+// and Intl.NumberFormat options (notation: 'compact') in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
 // Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
 // Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
 "use strict";
@@ -77,6 +78,31 @@ exprs.push("new Intl.DateTimeFormat('en', { fractionalSecondDigits: 0 })", "new 
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: '2' }).format(1234)",
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 2.9 }).resolvedOptions()",
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 1, timeStyle: 'short' })");
+const numbers = ["0", "-0", "1", "1.5", "9.99", "12.345", "99.5", "999", "999.5", "999.95", "1000", "1234", "1500", "9999",
+  "12345", "99950", "123456", "999999", "1e6", "1234567", "-9876543.21", "1e9", "1.5e12", "999999999999999", "1e15",
+  "1.234e15", "1e16", "1e21", "-1234", "0.00123", "0.5", "0.0000005", "-5.55", "-999.9", "NaN", "-Infinity", "123456789012345678901234567890n",
+  "-1500n", "'12345.678'"];
+const compactOptions = ["", "compactDisplay: 'long'", "compactDisplay: 'short'", "style: 'percent'",
+  "style: 'percent', compactDisplay: 'long'", "style: 'currency', currency: 'USD'",
+  "style: 'currency', currency: 'EUR', compactDisplay: 'long'", "style: 'currency', currency: 'JPY'",
+  "style: 'currency', currency: 'USD', currencyDisplay: 'name'", "style: 'currency', currency: 'GBP', currencyDisplay: 'code'",
+  "style: 'currency', currency: 'USD', currencySign: 'accounting'", "maximumFractionDigits: 2", "minimumFractionDigits: 1",
+  "maximumSignificantDigits: 3", "minimumSignificantDigits: 3", "maximumFractionDigits: 0, compactDisplay: 'long'",
+  "signDisplay: 'always'", "signDisplay: 'exceptZero', compactDisplay: 'long'", "useGrouping: false", "useGrouping: 'always'",
+  "roundingMode: 'floor'", "roundingMode: 'ceil', maximumFractionDigits: 1", "minimumIntegerDigits: 3",
+  "roundingPriority: 'lessPrecision', maximumFractionDigits: 2, maximumSignificantDigits: 2", "trailingZeroDisplay: 'stripIfInteger', minimumFractionDigits: 2"];
+for (const loc of ["'en'", "'en-US'"]) for (const c of compactOptions) {
+  const f = `new Intl.NumberFormat(${loc}, { notation: 'compact'${c ? ", " + c : ""} })`;
+  if (loc === "'en'") exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(-1234.5)`, `${f}.formatToParts(1e15)`);
+  for (const n of numbers) if (loc === "'en'" || n.length < 6) exprs.push(`${f}.format(${n})`);
+}
+for (const n of ["1234", "-1500000", "0.5", "999999"]) {
+  exprs.push(`(${n}).toLocaleString('en-US', { notation: 'compact' })`,
+    `(${n}).toLocaleString(undefined, { notation: 'compact', compactDisplay: 'long' })`,
+    `BigInt(Math.round(${n})).toLocaleString('en', { notation: 'compact', style: 'currency', currency: 'USD' })`);
+}
+exprs.push("new Intl.NumberFormat('en', { notation: 'compact', compactDisplay: 'tiny' })",
+  "new Intl.NumberFormat('en', { notation: 'Compact' })", "new Intl.NumberFormat('en', { compactDisplay: 'long' }).resolvedOptions()");
 exprs.push("new Intl.DateTimeFormat('en', { timeZoneName: 'tiny' })", "new Intl.DateTimeFormat('en', { timeZoneName: 'Short' })",
   "new Intl.DateTimeFormat('en', { timeZoneName: 'short', timeStyle: 'short' })",
   "new Intl.DateTimeFormat('en', { timeZoneName: undefined }).format(0)",

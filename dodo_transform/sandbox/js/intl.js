@@ -1167,7 +1167,7 @@
   }
 
   // ECMA-402 SetNumberFormatDigitOptions (NumberFormat v3, as in V8 11.3).
-  function setDigitOptions(record, options, mnfdDefault, mxfdDefault) {
+  function setDigitOptions(record, options, mnfdDefault, mxfdDefault, notation) {
     const mnid = getNumberOption(options, "minimumIntegerDigits", 1, 21, 1);
     let mnfd = options.minimumFractionDigits;
     let mxfd = options.maximumFractionDigits;
@@ -1177,7 +1177,7 @@
     const increment = getNumberOption(options, "roundingIncrement", 1, 5000, 1);
     if (!contains(ROUNDING_INCREMENTS, increment)) rangeError("roundingIncrement value is out of range.");
     const mode = getStringOption(options, "roundingMode", ROUNDING_MODES, "halfExpand", NF);
-    const priority = getStringOption(options, "roundingPriority", ["auto", "morePrecision", "lessPrecision"], "auto", NF);
+    let priority = getStringOption(options, "roundingPriority", ["auto", "morePrecision", "lessPrecision"], "auto", NF);
     const trailing = getStringOption(options, "trailingZeroDisplay", ["auto", "stripIfInteger"], "auto", NF);
     if (increment !== 1) mxfdDefault = mnfdDefault;
     record.roundingIncrement = increment;
@@ -1188,7 +1188,7 @@
     let needSd = true, needFd = true;
     if (priority === "auto") {
       needSd = hasSd;
-      if (needSd) needFd = false;
+      if (needSd || (!hasFd && notation === "compact")) needFd = false;
     }
     if (needSd) {
       if (hasSd) {
@@ -1215,6 +1215,14 @@
       }
       record.minimumFractionDigits = mnfd;
       record.maximumFractionDigits = mxfd;
+    }
+    if (!needSd && !needFd) {
+      // Compact notation's own rounding: two significant digits, or the integer if longer.
+      record.minimumSignificantDigits = 1;
+      record.maximumSignificantDigits = 2;
+      record.minimumFractionDigits = 0;
+      record.maximumFractionDigits = 0;
+      priority = "morePrecision";
     }
     record.roundingType = priority === "auto" ? (needSd ? "significantDigits" : "fractionDigits") : priority;
     if (increment !== 1) {
@@ -1262,8 +1270,9 @@
     }
     const digits = info !== undefined ? info.digits : 2;
     const notation = getStringOption(options, "notation", ["standard", "scientific", "engineering", "compact"], "standard", NF);
-    setDigitOptions(record, options, style === "currency" ? digits : 0, style === "currency" ? digits : style === "percent" ? 0 : 3);
-    getStringOption(options, "compactDisplay", ["short", "long"], "short", NF);
+    setDigitOptions(record, options, style === "currency" ? digits : 0, style === "currency" ? digits : style === "percent" ? 0 : 3, notation);
+    record.notation = notation;
+    record.compactDisplay = getStringOption(options, "compactDisplay", ["short", "long"], "short", NF);
     record.useGrouping = getUseGrouping(options, notation === "compact" ? "min2" : "auto");
     record.signDisplay = getStringOption(options, "signDisplay", ["auto", "never", "always", "exceptZero", "negative"], "auto", NF);
 
@@ -1272,7 +1281,7 @@
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(NF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
     if (style === "unit") unsupportedOption(NF, "style", style, `${SANDBOX} supports decimal, percent and currency`);
     if (style === "currency" && info === undefined) unsupportedOption(NF, "currency", currency, `${SANDBOX} knows the currencies Intl.supportedValuesOf("currency") lists`);
-    if (notation !== "standard") unsupportedOption(NF, "notation", notation, `${SANDBOX} supports "standard" only`);
+    if (notation !== "standard" && notation !== "compact") unsupportedOption(NF, "notation", notation, `${SANDBOX} supports "standard" and "compact"`);
     return record;
   }
 
@@ -1307,7 +1316,8 @@
       out.maximumFractionDigits = r.maximumFractionDigits;
     }
     out.useGrouping = r.useGrouping;
-    out.notation = "standard";
+    out.notation = r.notation;
+    if (r.notation === "compact") out.compactDisplay = r.compactDisplay;
     out.signDisplay = r.signDisplay;
     out.roundingMode = r.roundingMode;
     out.roundingIncrement = r.roundingIncrement;
@@ -1387,12 +1397,35 @@
   }
 
   // The parts of a formatted number, as Intl.NumberFormat.prototype.formatToParts returns.
+  const COMPACT_SHORT = ["K", "M", "B", "T"];
+  const COMPACT_LONG = ["thousand", "million", "billion", "trillion"];
+
+  // The power of 1000 (0, 3, ... 12) en's compact notation uses for a decimal magnitude.
+  function compactExponent(magnitude) {
+    if (magnitude < 3) return 0;
+    return magnitude >= 12 ? 12 : magnitude - (magnitude % 3);
+  }
+
   function numberToParts(record, x, converted) {
     const m = converted !== undefined ? converted : toMathematicalValue(x);
-    let value = m.value, minFraction = 0, isZero = true;
+    let value = m.value, minFraction = 0, isZero = true, exponent = 0;
     if (m.kind === "finite") {
       if (record.style === "percent") value = { digits: value.digits, point: value.digits === "" ? 0 : value.point + 2 };
-      const rounded = roundNumber(record, value, m.negative);
+      let rounded;
+      if (record.notation === "compact") {
+        // ICU picks the power of 1000 from the value, rounds the scaled value, and picks
+        // again if rounding carried into the next power (999,999 -> "1M", not "1000K").
+        exponent = compactExponent(value.point - 1);
+        rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
+        const carried = compactExponent(rounded.value.point - 1 + exponent);
+        if (rounded.value.digits !== "" && carried !== exponent) {
+          exponent = carried;
+          rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
+        }
+        if (value.digits === "") exponent = 0;
+      } else {
+        rounded = roundNumber(record, value, m.negative);
+      }
       value = rounded.value;
       minFraction = rounded.minFraction;
       isZero = value.digits === "";
@@ -1409,7 +1442,9 @@
     const parts = [];
     const currency = record.style === "currency" ? record.currencyInfo : undefined;
     const display = record.currencyDisplay;
-    const accounting = currency !== undefined && record.currencySign === "accounting" && sign === "-" && display !== "name";
+    // ICU's compact patterns (K, M...) have no accounting form.
+    const accounting = currency !== undefined && record.currencySign === "accounting" && sign === "-" && display !== "name" &&
+      exponent === 0;
     if (accounting) pushPart(parts, "literal", "(");
     else if (sign !== "") pushPart(parts, sign === "-" ? "minusSign" : "plusSign", sign);
     if (currency !== undefined && display !== "name") {
@@ -1428,11 +1463,18 @@
         pushPart(parts, "decimal", ".");
         pushPart(parts, "fraction", shown.fraction);
       }
+      if (exponent !== 0) {
+        // en has no long compact names for currencies: they use K/M/B/T.
+        const long = record.compactDisplay === "long" && record.style !== "currency";
+        if (long) pushPart(parts, "literal", " ");
+        pushPart(parts, "compact", (long ? COMPACT_LONG : COMPACT_SHORT)[exponent / 3 - 1]);
+      }
     }
-    if (record.style === "percent") pushPart(parts, "percentSign", "%");
+    // V8 calls the percent sign of a compact number a "unit".
+    if (record.style === "percent") pushPart(parts, record.notation === "compact" ? "unit" : "percentSign", "%");
     if (currency !== undefined && display === "name") {
       // English plural rules: "one" is an integer 1 shown without fraction digits.
-      const one = m.kind === "finite" && value.digits === "1" && value.point === 1 && minFraction === 0;
+      const one = m.kind === "finite" && exponent === 0 && value.digits === "1" && value.point === 1 && minFraction === 0;
       pushPart(parts, "literal", " ");
       pushPart(parts, "currency", one ? currency.one : currency.other);
     }
@@ -1507,6 +1549,7 @@
     const m1 = toMathematicalValue(start), m2 = toMathematicalValue(end);
     if (m1.kind === "nan") rangeError("Invalid start : NaN");
     if (m2.kind === "nan") rangeError("Invalid end : NaN");
+    if (record.notation !== "standard") unsupportedOption(NF, "notation", record.notation, `${SANDBOX} formats ranges in "standard" notation only`);
     const p1 = numberToParts(record, start, m1), p2 = numberToParts(record, end, m2);
     const out = [];
     // Ends equal after rounding (ICU compares the rounded quantities, signs included).
