@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
-// (timeZoneName, fractionalSecondDigits)
+// (timeZoneName, fractionalSecondDigits, era)
 // and Intl.NumberFormat options (notation: 'compact') in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
 // Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
 // Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
@@ -78,6 +78,28 @@ exprs.push("new Intl.DateTimeFormat('en', { fractionalSecondDigits: 0 })", "new 
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: '2' }).format(1234)",
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 2.9 }).resolvedOptions()",
   "new Intl.DateTimeFormat('en', { fractionalSecondDigits: 1, timeStyle: 'short' })");
+const eraDates = ["Date.UTC(2025, 0, 15, 9, 5, 7)", "Date.UTC(-50, 5, 1, 15, 0, 0)", "Date.UTC(0, 11, 31, 23, 59, 59)",
+  "Date.UTC(1, 0, 1, 0, 0, 0)"];
+const eraComponents = ["", "year: 'numeric'", "year: '2-digit'", "year: 'numeric', month: 'long', day: 'numeric'",
+  "year: 'numeric', month: 'short', day: 'numeric'", "year: 'numeric', month: 'numeric', day: 'numeric'",
+  "year: 'numeric', month: '2-digit', day: '2-digit'", "month: 'numeric', day: 'numeric'", "month: 'short', day: 'numeric'",
+  "month: 'long', day: '2-digit'", "year: 'numeric', month: 'long'", "year: 'numeric', month: 'numeric'",
+  "year: 'numeric', day: 'numeric'", "weekday: 'long', year: 'numeric', month: 'long', day: 'numeric'",
+  "weekday: 'short', month: 'numeric', day: 'numeric'", "hour: 'numeric'",
+  "hour: 'numeric', minute: 'numeric'", "hour: '2-digit', minute: '2-digit', hour12: false", "minute: 'numeric', second: 'numeric'",
+  "year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric'",
+  "year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric'", "year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23'",
+  "year: 'numeric', timeZoneName: 'short'", "month: 'long', day: 'numeric', hour: 'numeric', minute: 'numeric', fractionalSecondDigits: 2"];
+for (const era of ["long", "short", "narrow"]) for (const c of eraComponents) {
+  const f = `new Intl.DateTimeFormat('en-US', { ${c ? c + ", " : ""}era: '${era}' })`;
+  exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(${eraDates[1]})`);
+  for (const d of eraDates) exprs.push(`${f}.format(${d})`);
+}
+for (const d of eraDates) {
+  exprs.push(`new Date(${d}).toLocaleDateString('en-US', { era: 'short' })`, `new Date(${d}).toLocaleString('en-US', { era: 'long' })`,
+    `new Date(${d}).toLocaleTimeString('en-US', { era: 'narrow' })`);
+}
+exprs.push("new Intl.DateTimeFormat('en', { era: 'tiny' })", "new Intl.DateTimeFormat('en', { era: 'short', dateStyle: 'long' })");
 const numbers = ["0", "-0", "1", "1.5", "9.99", "12.345", "99.5", "999", "999.5", "999.95", "1000", "1234", "1500", "9999",
   "12345", "99950", "123456", "999999", "1e6", "1234567", "-9876543.21", "1e9", "1.5e12", "999999999999999", "1e15",
   "1.234e15", "1e16", "1e21", "-1234", "0.00123", "0.5", "0.0000005", "-5.55", "-999.9", "NaN", "-Infinity", "123456789012345678901234567890n",

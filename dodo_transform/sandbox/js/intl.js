@@ -379,7 +379,7 @@
     y: "year", M: "month", L: "month", d: "day", E: "weekday", c: "weekday",
     h: "hour", H: "hour", k: "hour", K: "hour", m: "minute", s: "second",
     a: "dayPeriod", z: "timeZoneName", O: "timeZoneName", v: "timeZoneName",
-    S: "fractionalSecond",
+    S: "fractionalSecond", G: "era",
   };
 
   const compiledPatterns = { __proto__: null };
@@ -441,6 +441,9 @@
         return f.hour < 12 ? "AM" : "PM";
       case "z":
         return width === 4 ? record.zoneLong : record.zoneShort;
+      case "G":
+        if (f.year > 0) return width === 4 ? "Anno Domini" : width === 5 ? "A" : "AD";
+        return width === 4 ? "Before Christ" : width === 5 ? "B" : "BC";
       case "S": // ICU truncates the milliseconds to the digits asked for
         return StringSlice("" + (1000 + f.millisecond), 1, 1 + width);
       case "O":
@@ -591,8 +594,20 @@
     return out;
   }
 
+  const ERA_LETTERS = { __proto__: null, long: "GGGG", short: "GGG", narrow: "GGGGG" };
+
+  // ICU puts the era after a date with a month and a day, or with a year and no weekday
+  // (before an appended "(day: d)"), and alone before a time. Other dates with an era are
+  // refused (createDateTimeFormat): ICU's layout for them varies with the widths.
+  function eraDate(date, era) {
+    if (date === "") return era;
+    const at = StringIndexOf(date, " ('");
+    return at === -1 ? date + " " + era : StringSlice(date, 0, at) + " " + era + StringSlice(date, at);
+  }
+
   function componentsPattern(o, hc) {
-    const date = datePattern(o);
+    let date = datePattern(o);
+    if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
     let time;
     if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
@@ -608,7 +623,7 @@
     // en has "E h:mm a", "E h a", "E HH:mm" formats (no "E HH"): there a bare weekday joins
     // the time with a space. None of them has a zone.
     const twelveHour = hc === "h11" || hc === "h12";
-    if (zone === "" && o.fractionalSecondDigits === undefined && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
+    if (zone === "" && o.fractionalSecondDigits === undefined && o.era === undefined && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
         (o.minute !== undefined || (o.second === undefined && twelveHour))) {
       return date + " " + time;
     }
@@ -738,7 +753,11 @@
     if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const unsupported = ["era", "dayPeriod"];
+    const unsupported = ["dayPeriod"];
+    const monthDay = o.month !== undefined && o.day !== undefined;
+    if (o.era !== undefined && !monthDay && (o.weekday !== undefined || ((o.month !== undefined || o.day !== undefined) && o.year === undefined))) {
+      unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);
+    }
     if (o.fractionalSecondDigits !== undefined && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
       unsupportedOption(DTF, "fractionalSecondDigits", o.fractionalSecondDigits, `not supported by ${SANDBOX} with an hour and a second but no minute; add minute: "2-digit"`);
     }
