@@ -1,5 +1,5 @@
 """Intl options the sandbox once refused (en, UTC/GMT: timeZoneName, fractionalSecondDigits,
-era, notation "compact") against what Node 20 printed for them (`tests/data/intl_options_cases.json`,
+era, dayPeriod, notation "compact") against what Node 20 printed for them (`tests/data/intl_options_cases.json`,
 from `tests/tools/gen_intl_options_cases.js`): each expression's value as JSON, or the name of
 the error it throws."""
 
@@ -50,7 +50,7 @@ def test_options_still_refused_name_the_option() -> None:
         "new Intl.DateTimeFormat('en', { hour: 'numeric', second: 'numeric', "
         "fractionalSecondDigits: 2 }).format(0)",
         "new Date(0).toLocaleString('en-US', { era: 'short', weekday: 'long' })",
-        "new Date(0).toLocaleString('en-US', { dayPeriod: 'long' })",
+        "new Date(0).toLocaleString('en-US', { dayPeriod: 'long', minute: 'numeric' })",
     ]
     messages = [
         m
@@ -75,6 +75,6 @@ def test_cases_cover_every_option_value() -> None:
     for digits in (1, 2, 3):
         assert f"fractionalSecondDigits: {digits}" in text
     for width in ("long", "short", "narrow"):
-        assert f"era: '{width}'" in text
+        assert f"era: '{width}'" in text and f"dayPeriod: '{width}'" in text
     assert "notation: 'compact'" in text and "compactDisplay: 'long'" in text
     assert len(CASES) > 4500

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
-// (timeZoneName, fractionalSecondDigits, era)
+// (timeZoneName, fractionalSecondDigits, era,
+// dayPeriod)
 // and Intl.NumberFormat options (notation: 'compact') in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
 // Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
 // Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
@@ -100,6 +101,27 @@ for (const d of eraDates) {
     `new Date(${d}).toLocaleTimeString('en-US', { era: 'narrow' })`);
 }
 exprs.push("new Intl.DateTimeFormat('en', { era: 'tiny' })", "new Intl.DateTimeFormat('en', { era: 'short', dateStyle: 'long' })");
+const periodDates = [];
+for (const h of [0, 5, 6, 11, 12, 13, 17, 18, 20, 21, 23]) periodDates.push(`Date.UTC(2025, 0, 15, ${h}, 0, 0)`);
+periodDates.push("Date.UTC(2025, 0, 15, 12, 0, 30)", "Date.UTC(2025, 0, 15, 12, 30, 0)", "Date.UTC(2025, 0, 15, 9, 5, 7, 250)");
+const periodComponents = ["", "hour: 'numeric'", "hour: '2-digit'", "hour: 'numeric', minute: 'numeric'",
+  "hour: 'numeric', minute: '2-digit', second: '2-digit'", "hour: 'numeric', hourCycle: 'h11'", "hour: 'numeric', hour12: false",
+  "hour: 'numeric', minute: 'numeric', hourCycle: 'h23'", "hour: 'numeric', second: 'numeric'", "year: 'numeric', month: 'numeric', day: 'numeric'",
+  "month: 'long', day: 'numeric'", "weekday: 'short'", "year: 'numeric'", "weekday: 'long', hour: 'numeric'",
+  "weekday: 'long', hour: 'numeric', minute: 'numeric'", "year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: 'numeric'",
+  "month: 'short', day: 'numeric', hour: 'numeric'", "hour: 'numeric', timeZoneName: 'short'",
+  "hour: 'numeric', minute: 'numeric', timeZoneName: 'long'", "hour: 'numeric', era: 'short'", "hour: 'numeric', fractionalSecondDigits: 2",
+  "hour: 'numeric', minute: 'numeric', fractionalSecondDigits: 3", "year: 'numeric', era: 'long'"];
+for (const period of ["narrow", "short", "long"]) for (const c of periodComponents) {
+  const f = `new Intl.DateTimeFormat('en-US', { ${c ? c + ", " : ""}dayPeriod: '${period}' })`;
+  exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(${periodDates[2]})`);
+  for (const d of periodDates) exprs.push(`${f}.format(${d})`);
+}
+for (const d of periodDates.slice(0, 5)) {
+  exprs.push(`new Date(${d}).toLocaleTimeString('en-US', { dayPeriod: 'short' })`, `new Date(${d}).toLocaleString('en-US', { dayPeriod: 'long' })`,
+    `new Date(${d}).toLocaleDateString('en-US', { dayPeriod: 'narrow' })`);
+}
+exprs.push("new Intl.DateTimeFormat('en', { dayPeriod: 'tiny' })", "new Intl.DateTimeFormat('en', { dayPeriod: 'short', timeStyle: 'long' })");
 const numbers = ["0", "-0", "1", "1.5", "9.99", "12.345", "99.5", "999", "999.5", "999.95", "1000", "1234", "1500", "9999",
   "12345", "99950", "123456", "999999", "1e6", "1234567", "-9876543.21", "1e9", "1.5e12", "999999999999999", "1e15",
   "1.234e15", "1e16", "1e21", "-1234", "0.00123", "0.5", "0.0000005", "-5.55", "-999.9", "NaN", "-Infinity", "123456789012345678901234567890n",

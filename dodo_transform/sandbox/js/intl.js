@@ -379,7 +379,7 @@
     y: "year", M: "month", L: "month", d: "day", E: "weekday", c: "weekday",
     h: "hour", H: "hour", k: "hour", K: "hour", m: "minute", s: "second",
     a: "dayPeriod", z: "timeZoneName", O: "timeZoneName", v: "timeZoneName",
-    S: "fractionalSecond", G: "era",
+    S: "fractionalSecond", G: "era", B: "dayPeriod",
   };
 
   const compiledPatterns = { __proto__: null };
@@ -441,6 +441,12 @@
         return f.hour < 12 ? "AM" : "PM";
       case "z":
         return width === 4 ? record.zoneLong : record.zoneShort;
+      case "B": {
+        // en's flexible day periods; noon only when the minutes and seconds shown are zero.
+        const h = f.hour;
+        if (h === 12 && (!record.showsMinute || f.minute === 0) && (!record.showsSecond || f.second === 0)) return width === 5 ? "n" : "noon";
+        return h < 12 ? "in the morning" : h < 18 ? "in the afternoon" : h < 21 ? "in the evening" : "at night";
+      }
       case "G":
         if (f.year > 0) return width === 4 ? "Anno Domini" : width === 5 ? "A" : "AD";
         return width === 4 ? "Before Christ" : width === 5 ? "B" : "BC";
@@ -521,6 +527,15 @@
 
   const MONTH_WIDTH = { __proto__: null, numeric: "M", "2-digit": "MM", short: "MMM", long: "MMMM", narrow: "MMMMM" };
 
+  const DAY_PERIOD_LETTERS = { __proto__: null, narrow: "BBBBB", short: "B", long: "BBBB" };
+
+  // What follows a 12-hour hour: AM/PM, or the dayPeriod asked for (after a plain space, or
+  // after AM/PM's U+202F where ICU started from a pattern with a zone).
+  function meridiem(o) {
+    if (o.dayPeriod === undefined) return NNBSP + "a";
+    return (o.timeZoneName === undefined ? " " : NNBSP) + DAY_PERIOD_LETTERS[o.dayPeriod];
+  }
+
   // Hour/minute/second part, for hour cycle hc (h11/h12/h23/h24).
   function timePattern(o, hc) {
     const hasMinute = o.minute !== undefined, hasSecond = o.second !== undefined;
@@ -531,8 +546,9 @@
     if (hc === "h11" || hc === "h12") {
       const letter = hc === "h11" ? "K" : "h";
       const h = o.hour === "2-digit" ? letter + letter : letter;
-      if (hasMinute) return h + (hasSecond ? ":mm:ss" : ":mm") + NNBSP + "a";
-      return hasSecond ? appendItem(h + NNBSP + "a", "second", "s") : h + NNBSP + "a";
+      const a = meridiem(o);
+      if (hasMinute) return h + (hasSecond ? ":mm:ss" : ":mm") + a;
+      return hasSecond ? appendItem(h + a, "second", "s") : h + a;
     }
     // 24-hour cycles always come out two-digit in en-US.
     const hh = hc === "h23" ? "HH" : "kk";
@@ -578,10 +594,10 @@
     let h;
     if (twelveHour) h = (hc === "h11" ? "K" : "h") + (o.hour === "2-digit" ? (hc === "h11" ? "K" : "h") : "");
     else h = hc === "h23" ? "HH" : "kk";
-    if (o.minute !== undefined) return h + ":mm:ss." + S + (twelveHour ? NNBSP + "a" : "") + z;
+    if (o.minute !== undefined) return h + ":mm:ss." + S + (twelveHour ? meridiem(o) : "") + z;
     // An hour alone (with a second but no minute is refused: ICU's choice there varies).
     if (hc === "h24" && zone === "") return S + " ('hour': " + h + ")";
-    return h + (twelveHour ? NNBSP + "a" + z : zone !== "" ? "'h'" + z : "") + " \u251cF14: " + S + "\u2524";
+    return h + (twelveHour ? meridiem(o) + z : zone !== "" ? "'h'" + z : "") + " \u251cF14: " + S + "\u2524";
   }
 
   // The pattern text V8 finds the components in, where it is not the pattern itself: where
@@ -611,7 +627,11 @@
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
     let time;
     if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
-    else {
+    else if (o.dayPeriod !== undefined && o.hour === undefined) {
+      // A day period without an hour stands where the time would.
+      time = DAY_PERIOD_LETTERS[o.dayPeriod];
+      return date === "" ? time : date + (o.month === "long" ? " 'at' " : ", ") + time;
+    } else {
       time = timePattern(o, hc);
       if (zone !== "") {
         if (time !== "") time = timeWithZone(time, zone);
@@ -753,7 +773,10 @@
     if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const unsupported = ["dayPeriod"];
+    if (o.dayPeriod !== undefined && o.hour === undefined &&
+        (o.minute !== undefined || o.second !== undefined || o.fractionalSecondDigits !== undefined || o.timeZoneName !== undefined)) {
+      unsupportedOption(DTF, "dayPeriod", o.dayPeriod, `not supported by ${SANDBOX} with a minute, second or zone but no hour; add hour: "numeric"`);
+    }
     const monthDay = o.month !== undefined && o.day !== undefined;
     if (o.era !== undefined && !monthDay && (o.weekday !== undefined || ((o.month !== undefined || o.day !== undefined) && o.year === undefined))) {
       unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);
@@ -761,15 +784,13 @@
     if (o.fractionalSecondDigits !== undefined && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
       unsupportedOption(DTF, "fractionalSecondDigits", o.fractionalSecondDigits, `not supported by ${SANDBOX} with an hour and a second but no minute; add minute: "2-digit"`);
     }
-    for (let i = 0; i < unsupported.length; i++) {
-      if (o[unsupported[i]] !== undefined) unsupportedOption(DTF, unsupported[i], o[unsupported[i]], `not supported by ${SANDBOX}; use dateStyle/timeStyle or the other components`);
-    }
 
     // Hour cycle (only when an hour is shown). en-US defaults to h12; hour12:false means h24
     // under the spec V8 11.3 follows, so midnight prints as 24:00.
     let hc;
     if (o.hour !== undefined || timeStyle !== undefined) {
       hc = hour12 !== undefined ? (hour12 ? "h12" : "h24") : hourCycle !== undefined ? hourCycle : "h12";
+      if (hc === "h23" || hc === "h24") o.dayPeriod = undefined; // a 24-hour clock has no day period
     }
     const pattern = dateStyle !== undefined || timeStyle !== undefined
       ? stylePattern(dateStyle, timeStyle, hc)
@@ -781,6 +802,8 @@
       dateStyle: dateStyle,
       timeStyle: timeStyle,
       pattern: pattern,
+      showsMinute: o.minute !== undefined,
+      showsSecond: o.second !== undefined || (o.fractionalSecondDigits !== undefined && o.minute !== undefined),
       // V8 finds the components in ICU's pattern text; where ICU drops the fraction (an hour
       // and a second, no minute) that text has "second" unquoted, so V8 also reports a day.
       searchPattern: o.fractionalSecondDigits === undefined ? pattern : fractionSearchPattern(pattern, o, hc),
