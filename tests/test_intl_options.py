@@ -1,7 +1,7 @@
 """Intl options the sandbox once refused (en, UTC/GMT: timeZoneName, fractionalSecondDigits,
-era, dayPeriod, notation "compact") against what Node 20 printed for them (`tests/data/intl_options_cases.json`,
-from `tests/tools/gen_intl_options_cases.js`): each expression's value as JSON, or the name of
-the error it throws."""
+era, dayPeriod, notation "compact"/"scientific"/"engineering") against what Node 20 printed
+for them (`tests/data/intl_options_cases.json`, from `tests/tools/gen_intl_options_cases.js`):
+each expression's value as JSON, or the name of the error it throws."""
 
 from __future__ import annotations
 
@@ -76,5 +76,6 @@ def test_cases_cover_every_option_value() -> None:
         assert f"fractionalSecondDigits: {digits}" in text
     for width in ("long", "short", "narrow"):
         assert f"era: '{width}'" in text and f"dayPeriod: '{width}'" in text
-    assert "notation: 'compact'" in text and "compactDisplay: 'long'" in text
-    assert len(CASES) > 4500
+    for notation in ("compact", "scientific", "engineering"):
+        assert f"notation: '{notation}'" in text and "compactDisplay: 'long'" in text
+    assert len(CASES) > 7000

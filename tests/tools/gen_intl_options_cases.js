@@ -2,7 +2,7 @@
 // What Node 20 prints for the Intl.DateTimeFormat options the sandbox used to refuse
 // (timeZoneName, fractionalSecondDigits, era,
 // dayPeriod)
-// and Intl.NumberFormat options (notation: 'compact') in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
+// and Intl.NumberFormat options (notation: 'compact', 'scientific', 'engineering') in en / en-US, UTC/GMT: the reference for tests/test_intl_options.py.
 // Each case is an expression and its value as JSON, or "!" and the name of the error thrown.
 // Usage: TZ=UTC node tests/tools/gen_intl_options_cases.js > tests/data/intl_options_cases.json
 "use strict";
@@ -139,6 +139,24 @@ for (const loc of ["'en'", "'en-US'"]) for (const c of compactOptions) {
   const f = `new Intl.NumberFormat(${loc}, { notation: 'compact'${c ? ", " + c : ""} })`;
   if (loc === "'en'") exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(-1234.5)`, `${f}.formatToParts(1e15)`);
   for (const n of numbers) if (loc === "'en'" || n.length < 6) exprs.push(`${f}.format(${n})`);
+}
+const exponentialOptions = ["", "maximumFractionDigits: 1", "maximumSignificantDigits: 2", "minimumFractionDigits: 2",
+  "minimumSignificantDigits: 4", "style: 'percent'", "style: 'percent', maximumFractionDigits: 2", "style: 'currency', currency: 'USD'",
+  "style: 'currency', currency: 'JPY', currencyDisplay: 'name'", "style: 'currency', currency: 'USD', currencyDisplay: 'name'",
+  "style: 'currency', currency: 'EUR', currencySign: 'accounting'", "style: 'currency', currency: 'GBP', currencyDisplay: 'code'",
+  "signDisplay: 'always'", "signDisplay: 'exceptZero'", "minimumIntegerDigits: 3", "minimumIntegerDigits: 5, useGrouping: 'always'",
+  "roundingMode: 'trunc', maximumFractionDigits: 2", "roundingMode: 'ceil'", "trailingZeroDisplay: 'stripIfInteger', minimumFractionDigits: 2",
+  "roundingPriority: 'morePrecision', maximumSignificantDigits: 2, maximumFractionDigits: 1"];
+const exponentialNumbers = ["0", "-0", "1", "1.5", "12.345", "999.9995", "9.9995", "1000", "1234.5678", "-98765.4321", "1e21", "1.23e-7",
+  "0.000999", "123456789", "NaN", "Infinity", "5e-324", "1.7976931348623157e308", "100", "0.1", "0.01", "-0.000012", "12345678901234567890n",
+  "'1e400'"];
+for (const notation of ["scientific", "engineering"]) for (const c of exponentialOptions) {
+  const f = `new Intl.NumberFormat('en', { notation: '${notation}'${c ? ", " + c : ""} })`;
+  exprs.push(`${f}.resolvedOptions()`, `${f}.formatToParts(-1234.5)`, `${f}.formatToParts(0.00012)`);
+  for (const n of exponentialNumbers) exprs.push(`${f}.format(${n})`);
+}
+for (const n of ["1234", "-1500000", "0.5", "999999"]) {
+  exprs.push(`(${n}).toLocaleString('en-US', { notation: 'scientific' })`, `(${n}).toLocaleString(undefined, { notation: 'engineering' })`);
 }
 for (const n of ["1234", "-1500000", "0.5", "999999"]) {
   exprs.push(`(${n}).toLocaleString('en-US', { notation: 'compact' })`,

@@ -1323,7 +1323,6 @@
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(NF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
     if (style === "unit") unsupportedOption(NF, "style", style, `${SANDBOX} supports decimal, percent and currency`);
     if (style === "currency" && info === undefined) unsupportedOption(NF, "currency", currency, `${SANDBOX} knows the currencies Intl.supportedValuesOf("currency") lists`);
-    if (notation !== "standard" && notation !== "compact") unsupportedOption(NF, "notation", notation, `${SANDBOX} supports "standard" and "compact"`);
     return record;
   }
 
@@ -1442,8 +1441,11 @@
   const COMPACT_SHORT = ["K", "M", "B", "T"];
   const COMPACT_LONG = ["thousand", "million", "billion", "trillion"];
 
-  // The power of 1000 (0, 3, ... 12) en's compact notation uses for a decimal magnitude.
-  function compactExponent(magnitude) {
+  // The power of ten a notation shows a number of the given decimal magnitude with: for en's
+  // compact notation 0, 3, ... 12; for engineering a multiple of 3.
+  function notationExponent(notation, magnitude) {
+    if (notation === "scientific") return magnitude;
+    if (notation === "engineering") return magnitude - (((magnitude % 3) + 3) % 3);
     if (magnitude < 3) return 0;
     return magnitude >= 12 ? 12 : magnitude - (magnitude % 3);
   }
@@ -1454,17 +1456,16 @@
     if (m.kind === "finite") {
       if (record.style === "percent") value = { digits: value.digits, point: value.digits === "" ? 0 : value.point + 2 };
       let rounded;
-      if (record.notation === "compact") {
-        // ICU picks the power of 1000 from the value, rounds the scaled value, and picks
-        // again if rounding carried into the next power (999,999 -> "1M", not "1000K").
-        exponent = compactExponent(value.point - 1);
+      if (record.notation !== "standard" && value.digits !== "") {
+        // ICU picks the exponent from the value, rounds the scaled value, and picks again if
+        // rounding carried into the next exponent (999,999 -> "1M", not "1000K").
+        exponent = notationExponent(record.notation, value.point - 1);
         rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
-        const carried = compactExponent(rounded.value.point - 1 + exponent);
+        const carried = notationExponent(record.notation, rounded.value.point - 1 + exponent);
         if (rounded.value.digits !== "" && carried !== exponent) {
           exponent = carried;
           rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
         }
-        if (value.digits === "") exponent = 0;
       } else {
         rounded = roundNumber(record, value, m.negative);
       }
@@ -1486,7 +1487,7 @@
     const display = record.currencyDisplay;
     // ICU's compact patterns (K, M...) have no accounting form.
     const accounting = currency !== undefined && record.currencySign === "accounting" && sign === "-" && display !== "name" &&
-      exponent === 0;
+      (exponent === 0 || record.notation !== "compact");
     if (accounting) pushPart(parts, "literal", "(");
     else if (sign !== "") pushPart(parts, sign === "-" ? "minusSign" : "plusSign", sign);
     if (currency !== undefined && display !== "name") {
@@ -1500,12 +1501,17 @@
     else if (m.kind === "infinity") pushPart(parts, "infinity", "\u221e");
     else {
       const shown = splitDigits(value, record.minimumIntegerDigits, minFraction);
+      const exponential = record.notation === "scientific" || record.notation === "engineering";
       pushGroupedInteger(parts, shown.integer, record.useGrouping);
       if (shown.fraction !== "") {
         pushPart(parts, "decimal", ".");
         pushPart(parts, "fraction", shown.fraction);
       }
-      if (exponent !== 0) {
+      if (exponential) {
+        pushPart(parts, "exponentSeparator", "E");
+        if (exponent < 0) pushPart(parts, "exponentMinusSign", "-");
+        pushPart(parts, "exponentInteger", "" + (exponent < 0 ? -exponent : exponent));
+      } else if (exponent !== 0) {
         // en has no long compact names for currencies: they use K/M/B/T.
         const long = record.compactDisplay === "long" && record.style !== "currency";
         if (long) pushPart(parts, "literal", " ");
