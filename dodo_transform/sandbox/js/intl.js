@@ -11,12 +11,14 @@
  * captured. Internal lookup tables have a null prototype. It modifies no globals.
  *
  * Whatever we cannot print exactly as Node would (another locale, time zone, calendar,
- * numbering system, notation, unit, era...) throws a RangeError naming the option and value:
- * a handler never gets a different string than in Node without being told.
+ * numbering system, unit, the rare era/dayPeriod/fractionalSecondDigits layouts ICU varies...)
+ * throws a RangeError naming the option and value: a handler never gets a different string
+ * than in Node without being told.
  *
  * The conformance table tests/data/locale_cases.json is regenerated from Node by
  * tests/tools/gen_locale_cases.js; the date patterns below were also checked against Node for
- * every combination of the supported component options and hour cycles.
+ * every combination of the supported component options and hour cycles; timeZoneName, era,
+ * dayPeriod, fractionalSecondDigits and the notations by tests/tools/gen_intl_options_cases.js.
  */
 (function (P) {
   "use strict";
