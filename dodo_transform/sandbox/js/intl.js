@@ -806,8 +806,7 @@
       pattern: pattern,
       showsMinute: o.minute !== undefined,
       showsSecond: o.second !== undefined || (o.fractionalSecondDigits !== undefined && o.minute !== undefined),
-      // V8 finds the components in ICU's pattern text; where ICU drops the fraction (an hour
-      // and a second, no minute) that text has "second" unquoted, so V8 also reports a day.
+      // What resolvedOptions() searches for the components (see fractionSearchPattern).
       searchPattern: o.fractionalSecondDigits === undefined ? pattern : fractionSearchPattern(pattern, o, hc),
       tokens: compilePattern(pattern),
       zoneShort: zone,
@@ -1439,7 +1438,6 @@
     }
   }
 
-  // The parts of a formatted number, as Intl.NumberFormat.prototype.formatToParts returns.
   const COMPACT_SHORT = ["K", "M", "B", "T"];
   const COMPACT_LONG = ["thousand", "million", "billion", "trillion"];
 
@@ -1452,6 +1450,7 @@
     return magnitude >= 12 ? 12 : magnitude - (magnitude % 3);
   }
 
+  // The parts of a formatted number, as Intl.NumberFormat.prototype.formatToParts returns.
   function numberToParts(record, x, converted) {
     const m = converted !== undefined ? converted : toMathematicalValue(x);
     let value = m.value, minFraction = 0, isZero = true, exponent = 0;
