@@ -43,6 +43,25 @@ def test_equal_to_node_20(start):
     assert differing == []
 
 
+SWEEP = json.loads(
+    (Path(__file__).resolve().parent / "data" / "intl_options_cases.json").read_text()
+)["sweep"]
+
+
+@pytest.mark.parametrize("start", range(0, len(SWEEP), CHUNK))
+def test_random_combinations_equal_node_or_refused(start: int) -> None:
+    """A seeded sweep of random component combinations: each prints what Node 20 printed or
+    throws a RangeError (a layout not reproduced), never a different string."""
+    chunk = SWEEP[start : start + CHUNK]
+    got = evaluate([e for e, _ in chunk])
+    differing = [
+        (e, want, mine)
+        for (e, want), mine in zip(chunk, got, strict=True)
+        if want != mine and mine != "!RangeError"
+    ]
+    assert differing == []
+
+
 def test_options_still_refused_name_the_option() -> None:
     """What is not reproduced yet throws a RangeError naming the option, never a string that
     differs from V8's."""

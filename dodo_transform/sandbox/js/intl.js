@@ -780,8 +780,23 @@
       unsupportedOption(DTF, "dayPeriod", o.dayPeriod, `not supported by ${SANDBOX} with a minute, second or zone but no hour; add hour: "numeric"`);
     }
     const monthDay = o.month !== undefined && o.day !== undefined;
-    if (o.era !== undefined && !monthDay && (o.weekday !== undefined || ((o.month !== undefined || o.day !== undefined) && o.year === undefined))) {
+    if (o.era !== undefined && !monthDay && (o.weekday !== undefined || (o.day !== undefined && o.year !== "numeric") || (o.month !== undefined && o.year === undefined))) {
       unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);
+    }
+    // ICU's zone text and place vary with the layout for Greenwich's own names without an
+    // hour and minute (or with a fraction), for a generic name next to a time without an hour, and
+    // for a 24-hour hour with a second but no minute: those are refused.
+    const tzn = o.timeZoneName;
+    const generic = tzn === "shortGeneric" || tzn === "longGeneric";
+    const h24 = hour12 === false || (hour12 === undefined && hourCycle === "h24");
+    const hourMinute = o.hour !== undefined && o.minute !== undefined && o.fractionalSecondDigits === undefined;
+    if (tzn !== undefined && tzn !== "shortOffset" && tzn !== "longOffset" &&
+        ((zone === "GMT" && !hourMinute) ||
+         (generic && o.hour === undefined && (o.fractionalSecondDigits !== undefined || o.second !== undefined || o.minute !== undefined)))) {
+      unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} in this combination; use "shortOffset" or "longOffset", or add hour and minute`);
+    }
+    if (tzn !== undefined && h24 && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
+      unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} with a 24-hour hour and a second but no minute; add minute: "2-digit"`);
     }
     if (o.fractionalSecondDigits !== undefined && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
       unsupportedOption(DTF, "fractionalSecondDigits", o.fractionalSecondDigits, `not supported by ${SANDBOX} with an hour and a second but no minute; add minute: "2-digit"`);
