@@ -191,6 +191,23 @@ for (let i = 0; i < 3000; i++) {
   const f = `new Intl.DateTimeFormat('en-US', { ${opts.join(", ")} })`;
   sweep.push(`${f}.formatToParts(${choose(sweepDates)})`, `${f}.resolvedOptions()`);
 }
+// And random NumberFormat option combinations with each notation: all printed exactly.
+const numberOptions = { style: ["'decimal'", "'percent'", "'currency'"], currency: ["'USD'", "'EUR'", "'JPY'", "'GBP'", "'KWD'"],
+  currencyDisplay: ["'symbol'", "'code'", "'name'", "'narrowSymbol'"], currencySign: ["'accounting'"], compactDisplay: ["'short'", "'long'"],
+  minimumFractionDigits: [0, 1, 2, 3], maximumFractionDigits: [0, 1, 2, 5], minimumSignificantDigits: [1, 2, 4],
+  maximumSignificantDigits: [1, 3, 6], minimumIntegerDigits: [1, 2, 4], useGrouping: ["false", "'always'", "'min2'", "'auto'"],
+  signDisplay: ["'always'", "'never'", "'exceptZero'", "'negative'"],
+  roundingMode: ["'floor'", "'ceil'", "'trunc'", "'halfEven'", "'expand'", "'halfTrunc'"], roundingPriority: ["'morePrecision'", "'lessPrecision'"],
+  trailingZeroDisplay: ["'stripIfInteger'"] };
+const sweepNumbers = ["0", "-0", "1", "-1", "0.5", "1.005", "9.995", "99.95", "999.5", "1234.5", "-98765.4321", "999999.9", "1e6", "1.5e9",
+  "123456789012", "1e15", "9.99e14", "1e21", "1e-7", "0.000123", "NaN", "-Infinity", "12345678901234567890n", "-5n", "'1e3'"];
+for (let i = 0; i < 1500; i++) {
+  const opts = [`notation: ${choose(["'compact'", "'scientific'", "'engineering'"])}`];
+  for (const k of Object.keys(numberOptions)) if (random() < 0.2) opts.push(`${k}: ${choose(numberOptions[k])}`);
+  if (opts.includes("style: 'currency'") && !opts.some((o) => o.startsWith("currency:"))) opts.push("currency: 'USD'");
+  const f = `new Intl.NumberFormat('en', { ${opts.join(", ")} })`;
+  exprs.push(`${f}.formatToParts(${choose(sweepNumbers)})`, `${f}.format(${choose(sweepNumbers)})`, `${f}.resolvedOptions()`);
+}
 const run = (e) => {
   try {
     return [e, JSON.stringify((0, eval)(e))];

@@ -1379,7 +1379,10 @@
     out.roundingMode = r.roundingMode;
     out.roundingIncrement = r.roundingIncrement;
     out.trailingZeroDisplay = r.trailingZeroDisplay;
-    out.roundingPriority = r.roundingType === "significantDigits" || r.roundingType === "fractionDigits" ? "auto" : r.roundingType;
+    // V8 11.3 reads the priority back from ICU's settings, where stripIfInteger hides it.
+    out.roundingPriority = r.roundingType === "significantDigits" || r.roundingType === "fractionDigits" || r.trailingZeroDisplay === "stripIfInteger"
+      ? "auto"
+      : r.roundingType;
     return out;
   }
 
@@ -1518,7 +1521,9 @@
     else {
       const shown = splitDigits(value, record.minimumIntegerDigits, minFraction);
       const exponential = record.notation === "scientific" || record.notation === "engineering";
-      pushGroupedInteger(parts, shown.integer, record.useGrouping);
+      // ICU's compact patterns carry no grouping of their own: "auto" acts as "min2".
+      const grouping = record.notation === "compact" && record.useGrouping === "auto" ? "min2" : record.useGrouping;
+      pushGroupedInteger(parts, shown.integer, grouping);
       if (shown.fraction !== "") {
         pushPart(parts, "decimal", ".");
         pushPart(parts, "fraction", shown.fraction);
