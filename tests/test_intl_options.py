@@ -12,9 +12,11 @@ import pytest
 
 from dodo_transform import Limits, transform
 
-CASES = json.loads(
+DATA = json.loads(
     (Path(__file__).resolve().parent / "data" / "intl_options_cases.json").read_text()
-)["cases"]
+)
+CASES = DATA["cases"]
+SWEEP = DATA["sweep"]
 CHUNK = 250  # expressions per handler: each handler stays under the 51,200-character limit
 
 
@@ -34,18 +36,13 @@ def evaluate(expressions: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("start", range(0, len(CASES), CHUNK))
-def test_equal_to_node_20(start):
+def test_equal_to_node_20(start: int) -> None:
     chunk = CASES[start : start + CHUNK]
     got = evaluate([e for e, _ in chunk])
     differing = [
         (e, want, mine) for (e, want), mine in zip(chunk, got, strict=True) if want != mine
     ]
     assert differing == []
-
-
-SWEEP = json.loads(
-    (Path(__file__).resolve().parent / "data" / "intl_options_cases.json").read_text()
-)["sweep"]
 
 
 @pytest.mark.parametrize("start", range(0, len(SWEEP), CHUNK))
