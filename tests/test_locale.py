@@ -154,13 +154,13 @@ def test_unsupported_errors_name_the_problem() -> None:
     exprs = [
         'new Date(0).toLocaleString("de-DE")',
         'new Date(0).toLocaleString("en-US", {timeZone: "America/New_York"})',
-        '(1).toLocaleString("en-US", {notation: "compact"})',
+        '(1).toLocaleString("en-US", {style: "unit", unit: "meter"})',
         '(1).toLocaleString("en-US", {style: "currency", currency: "XYZ"})',
     ]
     messages = [r["message"] for r in evaluate_in_sandbox(exprs)]
     assert 'Unsupported locale "de-DE"' in messages[0]
     assert "timeZone" in messages[1] and "America/New_York" in messages[1]
-    assert "notation" in messages[2] and "compact" in messages[2]
+    assert "style" in messages[2] and "unit" in messages[2]
     assert "currency" in messages[3] and "XYZ" in messages[3]
 
 

@@ -11,12 +11,14 @@
  * captured. Internal lookup tables have a null prototype. It modifies no globals.
  *
  * Whatever we cannot print exactly as Node would (another locale, time zone, calendar,
- * numbering system, notation, unit, era...) throws a RangeError naming the option and value:
- * a handler never gets a different string than in Node without being told.
+ * numbering system, unit, the rare era/dayPeriod/fractionalSecondDigits layouts ICU varies...)
+ * throws a RangeError naming the option and value: a handler never gets a different string
+ * than in Node without being told.
  *
  * The conformance table tests/data/locale_cases.json is regenerated from Node by
  * tests/tools/gen_locale_cases.js; the date patterns below were also checked against Node for
- * every combination of the supported component options and hour cycles.
+ * every combination of the supported component options and hour cycles; timeZoneName, era,
+ * dayPeriod, fractionalSecondDigits and the notations by tests/tools/gen_intl_options_cases.js.
  */
 (function (P) {
   "use strict";
@@ -363,6 +365,7 @@
       hour: hour,
       minute: minute,
       second: floor(ms / 1000),
+      millisecond: ms % 1000,
     };
   }
 
@@ -377,7 +380,8 @@
     __proto__: null,
     y: "year", M: "month", L: "month", d: "day", E: "weekday", c: "weekday",
     h: "hour", H: "hour", k: "hour", K: "hour", m: "minute", s: "second",
-    a: "dayPeriod", z: "timeZoneName",
+    a: "dayPeriod", z: "timeZoneName", O: "timeZoneName", v: "timeZoneName",
+    S: "fractionalSecond", G: "era", B: "dayPeriod",
   };
 
   const compiledPatterns = { __proto__: null };
@@ -439,6 +443,22 @@
         return f.hour < 12 ? "AM" : "PM";
       case "z":
         return width === 4 ? record.zoneLong : record.zoneShort;
+      case "B": {
+        // en's flexible day periods; noon only when the minutes and seconds shown are zero.
+        const h = f.hour;
+        if (h === 12 && (!record.showsMinute || f.minute === 0) && (!record.showsSecond || f.second === 0)) return width === 5 ? "n" : "noon";
+        return h < 12 ? "in the morning" : h < 18 ? "in the afternoon" : h < 21 ? "in the evening" : "at night";
+      }
+      case "G":
+        if (f.year > 0) return width === 4 ? "Anno Domini" : width === 5 ? "A" : "AD";
+        return width === 4 ? "Before Christ" : width === 5 ? "B" : "BC";
+      case "S": // ICU truncates the milliseconds to the digits asked for
+        return StringSlice("" + (1000 + f.millisecond), 1, 1 + width);
+      case "O":
+        return width === 4 ? "GMT+00:00" : "GMT+0";
+      case "v": // ICU has a generic name for Greenwich only; UTC's falls back to the offset
+        if (record.zoneShort === "GMT") return width === 4 ? record.zoneLong : "GMT";
+        return width === 4 ? "GMT+00:00" : "GMT+0";
       default: {
         let n;
         if (letter === "h") n = f.hour % 12 === 0 ? 12 : f.hour % 12;
@@ -509,6 +529,15 @@
 
   const MONTH_WIDTH = { __proto__: null, numeric: "M", "2-digit": "MM", short: "MMM", long: "MMMM", narrow: "MMMMM" };
 
+  const DAY_PERIOD_LETTERS = { __proto__: null, narrow: "BBBBB", short: "B", long: "BBBB" };
+
+  // What follows a 12-hour hour: AM/PM, or the dayPeriod asked for (after a plain space, or
+  // after AM/PM's U+202F where ICU started from a pattern with a zone).
+  function meridiem(o) {
+    if (o.dayPeriod === undefined) return NNBSP + "a";
+    return (o.timeZoneName === undefined ? " " : NNBSP) + DAY_PERIOD_LETTERS[o.dayPeriod];
+  }
+
   // Hour/minute/second part, for hour cycle hc (h11/h12/h23/h24).
   function timePattern(o, hc) {
     const hasMinute = o.minute !== undefined, hasSecond = o.second !== undefined;
@@ -519,8 +548,9 @@
     if (hc === "h11" || hc === "h12") {
       const letter = hc === "h11" ? "K" : "h";
       const h = o.hour === "2-digit" ? letter + letter : letter;
-      if (hasMinute) return h + (hasSecond ? ":mm:ss" : ":mm") + NNBSP + "a";
-      return hasSecond ? appendItem(h + NNBSP + "a", "second", "s") : h + NNBSP + "a";
+      const a = meridiem(o);
+      if (hasMinute) return h + (hasSecond ? ":mm:ss" : ":mm") + a;
+      return hasSecond ? appendItem(h + a, "second", "s") : h + a;
     }
     // 24-hour cycles always come out two-digit in en-US.
     const hh = hc === "h23" ? "HH" : "kk";
@@ -531,14 +561,91 @@
       : appendItem("s", "hour", hh);
   }
 
-  function componentsPattern(o, hc) {
-    const date = datePattern(o);
-    const time = timePattern(o, hc);
-    if (date === "" || time === "") return date + time;
-    // en has "E h:mm a", "E h a", "E HH:mm" formats (no "E HH"): there a bare weekday joins
-    // the time with a space.
+  // ICU's pattern letters for each timeZoneName style.
+  const ZONE_LETTERS = {
+    __proto__: null,
+    short: "z", long: "zzzz", shortOffset: "O", longOffset: "OOOO", shortGeneric: "v", longGeneric: "vvvv",
+  };
+
+  // The zone goes after the time, before any "(name: value)" item ICU appended; a lone 24-hour
+  // hour gets ICU's "HH'h' z" form.
+  function timeWithZone(time, zone) {
+    const at = StringIndexOf(time, " ('");
+    const base = at === -1 ? time : StringSlice(time, 0, at);
+    const rest = at === -1 ? "" : StringSlice(time, at);
+    const glue = base === "HH" || base === "kk" ? "'h' " : " ";
+    return base + glue + zone + rest;
+  }
+
+  // The time part with fractionalSecondDigits, as ICU's pattern generator builds it in en:
+  // a minute brings its second along, an hour with a minute too; an hour alone gets the
+  // fraction as an item ICU has no name for ("F14"); an hour with a second but no minute
+  // depends on widths and digits in ways not reproduced here, so it is refused. zone is the
+  // zone letters or "".
+  function fractionTimePattern(o, hc, zone) {
+    const S = repeat("S", o.fractionalSecondDigits);
+    const z = zone === "" ? "" : " " + zone;
+    // With one digit, ICU matches a two-digit second (no hour, no minute) or a two-digit
+    // 24-hour hour (no minute) to an entry without the fraction, and appends the field.
+    if (o.fractionalSecondDigits === 1 && o.minute === undefined) {
+      if (o.hour === undefined && o.second === "2-digit") return "S ('second': s)";
+      if (o.hour === "2-digit" && hc === "h23" && zone === "") return "S ('hour': HH)";
+    }
+    if (o.hour === undefined) return (o.minute !== undefined ? "mm:ss." : o.second !== undefined ? "s." : "") + S + z;
     const twelveHour = hc === "h11" || hc === "h12";
-    if (o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
+    let h;
+    if (twelveHour) h = (hc === "h11" ? "K" : "h") + (o.hour === "2-digit" ? (hc === "h11" ? "K" : "h") : "");
+    else h = hc === "h23" ? "HH" : "kk";
+    if (o.minute !== undefined) return h + ":mm:ss." + S + (twelveHour ? meridiem(o) : "") + z;
+    // An hour alone (with a second but no minute is refused: ICU's choice there varies).
+    if (hc === "h24" && zone === "") return S + " ('hour': " + h + ")";
+    return h + (twelveHour ? meridiem(o) + z : zone !== "" ? "'h'" + z : "") + " \u251cF14: " + S + "\u2524";
+  }
+
+  // The pattern text V8 finds the components in, where it is not the pattern itself: where
+  // ICU appends the second, its text has "second" unquoted (so V8 reports a day too); a
+  // 24-hour hour without a minute is reported "numeric".
+  function fractionSearchPattern(pattern, o, hc) {
+    let out = StringIndexOf(pattern, "'second'") !== -1 ? pattern + "d" : pattern;
+    const at = StringIndexOf(out, "kk");
+    if (hc === "h24" && o.minute === undefined && at !== -1) out = StringSlice(out, 0, at) + StringSlice(out, at + 1);
+    return out;
+  }
+
+  const ERA_LETTERS = { __proto__: null, long: "GGGG", short: "GGG", narrow: "GGGGG" };
+
+  // ICU puts the era after a date with a month and a day, or with a year and no weekday
+  // (before an appended "(day: d)"), and alone before a time. Other dates with an era are
+  // refused (createDateTimeFormat): ICU's layout for them varies with the widths.
+  function eraDate(date, era) {
+    if (date === "") return era;
+    const at = StringIndexOf(date, " ('");
+    return at === -1 ? date + " " + era : StringSlice(date, 0, at) + " " + era + StringSlice(date, at);
+  }
+
+  function componentsPattern(o, hc) {
+    let date = datePattern(o);
+    if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
+    const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
+    let time;
+    if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
+    else if (o.dayPeriod !== undefined && o.hour === undefined) {
+      // A day period without an hour stands where the time would.
+      time = DAY_PERIOD_LETTERS[o.dayPeriod];
+      return date === "" ? time : date + (o.month === "long" ? " 'at' " : ", ") + time;
+    } else {
+      time = timePattern(o, hc);
+      if (zone !== "") {
+        if (time !== "") time = timeWithZone(time, zone);
+        else return date + (o.month === "long" ? " 'at' " : ", ") + zone;
+      }
+    }
+    if (date === "" || time === "") return date + time;
+    if (o.fractionalSecondDigits !== undefined && o.hour === undefined) return date + (o.month === "long" ? " 'at' " : ", ") + time;
+    // en has "E h:mm a", "E h a", "E HH:mm" formats (no "E HH"): there a bare weekday joins
+    // the time with a space. None of them has a zone.
+    const twelveHour = hc === "h11" || hc === "h12";
+    if (zone === "" && o.fractionalSecondDigits === undefined && o.era === undefined && o.year === undefined && o.month === undefined && o.day === undefined && o.hour !== undefined &&
         (o.minute !== undefined || (o.second === undefined && twelveHour))) {
       return date + " " + time;
     }
@@ -602,7 +709,9 @@
       ["KK", "2-digit"], ["K", "numeric"]]],
     ["minute", [["mm", "2-digit"], ["m", "numeric"]]],
     ["second", [["ss", "2-digit"], ["s", "numeric"]]],
-    ["timeZoneName", [["zzzz", "long"], ["z", "short"]]],
+    ["fractionalSecondDigits", [["SSS", 3], ["SS", 2], ["S", 1]]],
+    ["timeZoneName", [["zzzz", "long"], ["z", "short"], ["OOOO", "longOffset"], ["O", "shortOffset"], ["vvvv", "longGeneric"],
+      ["v", "shortGeneric"]]],
   ];
 
   // ECMA-402 (2022) ToDateTimeOptions + InitializeDateTimeFormat, as V8 11.3 implements them.
@@ -666,9 +775,31 @@
     if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const unsupported = ["era", "dayPeriod", "fractionalSecondDigits", "timeZoneName"];
-    for (let i = 0; i < unsupported.length; i++) {
-      if (o[unsupported[i]] !== undefined) unsupportedOption(DTF, unsupported[i], o[unsupported[i]], `not supported by ${SANDBOX}; use dateStyle/timeStyle or the other components`);
+    if (o.dayPeriod !== undefined && o.hour === undefined &&
+        (o.minute !== undefined || o.second !== undefined || o.fractionalSecondDigits !== undefined || o.timeZoneName !== undefined)) {
+      unsupportedOption(DTF, "dayPeriod", o.dayPeriod, `not supported by ${SANDBOX} with a minute, second or zone but no hour; add hour: "numeric"`);
+    }
+    const monthDay = o.month !== undefined && o.day !== undefined;
+    if (o.era !== undefined && !monthDay && (o.weekday !== undefined || (o.day !== undefined && o.year !== "numeric") || (o.month !== undefined && o.year === undefined))) {
+      unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);
+    }
+    // ICU's zone text and place vary with the layout for Greenwich's own names without an
+    // hour and minute (or with a fraction), for a generic name next to a time without an hour, and
+    // for a 24-hour hour with a second but no minute: those are refused.
+    const tzn = o.timeZoneName;
+    const generic = tzn === "shortGeneric" || tzn === "longGeneric";
+    const h24 = hour12 === false || (hour12 === undefined && hourCycle === "h24");
+    const hourMinute = o.hour !== undefined && o.minute !== undefined && o.fractionalSecondDigits === undefined;
+    if (tzn !== undefined && tzn !== "shortOffset" && tzn !== "longOffset" &&
+        ((zone === "GMT" && !hourMinute) ||
+         (generic && o.hour === undefined && (o.fractionalSecondDigits !== undefined || o.second !== undefined || o.minute !== undefined)))) {
+      unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} in this combination; use "shortOffset" or "longOffset", or add hour and minute`);
+    }
+    if (tzn !== undefined && h24 && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
+      unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} with a 24-hour hour and a second but no minute; add minute: "2-digit"`);
+    }
+    if (o.fractionalSecondDigits !== undefined && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
+      unsupportedOption(DTF, "fractionalSecondDigits", o.fractionalSecondDigits, `not supported by ${SANDBOX} with an hour and a second but no minute; add minute: "2-digit"`);
     }
 
     // Hour cycle (only when an hour is shown). en-US defaults to h12; hour12:false means h24
@@ -676,6 +807,7 @@
     let hc;
     if (o.hour !== undefined || timeStyle !== undefined) {
       hc = hour12 !== undefined ? (hour12 ? "h12" : "h24") : hourCycle !== undefined ? hourCycle : "h12";
+      if (hc === "h23" || hc === "h24") o.dayPeriod = undefined; // a 24-hour clock has no day period
     }
     const pattern = dateStyle !== undefined || timeStyle !== undefined
       ? stylePattern(dateStyle, timeStyle, hc)
@@ -687,6 +819,10 @@
       dateStyle: dateStyle,
       timeStyle: timeStyle,
       pattern: pattern,
+      showsMinute: o.minute !== undefined,
+      showsSecond: o.second !== undefined || (o.fractionalSecondDigits !== undefined && o.minute !== undefined),
+      // What resolvedOptions() searches for the components (see fractionSearchPattern).
+      searchPattern: o.fractionalSecondDigits === undefined ? pattern : fractionSearchPattern(pattern, o, hc),
       tokens: compilePattern(pattern),
       zoneShort: zone,
       zoneLong: zone === "UTC" ? "Coordinated Universal Time" : "Greenwich Mean Time",
@@ -704,7 +840,7 @@
       for (let i = 0; i < PATTERN_ITEMS.length; i++) {
         const pairs = PATTERN_ITEMS[i][1];
         for (let j = 0; j < pairs.length; j++) {
-          if (StringIndexOf(record.pattern, pairs[j][0]) !== -1) {
+          if (StringIndexOf(record.searchPattern, pairs[j][0]) !== -1) {
             out[PATTERN_ITEMS[i][0]] = pairs[j][1];
             break;
           }
@@ -1089,7 +1225,7 @@
   }
 
   // ECMA-402 SetNumberFormatDigitOptions (NumberFormat v3, as in V8 11.3).
-  function setDigitOptions(record, options, mnfdDefault, mxfdDefault) {
+  function setDigitOptions(record, options, mnfdDefault, mxfdDefault, notation) {
     const mnid = getNumberOption(options, "minimumIntegerDigits", 1, 21, 1);
     let mnfd = options.minimumFractionDigits;
     let mxfd = options.maximumFractionDigits;
@@ -1099,7 +1235,7 @@
     const increment = getNumberOption(options, "roundingIncrement", 1, 5000, 1);
     if (!contains(ROUNDING_INCREMENTS, increment)) rangeError("roundingIncrement value is out of range.");
     const mode = getStringOption(options, "roundingMode", ROUNDING_MODES, "halfExpand", NF);
-    const priority = getStringOption(options, "roundingPriority", ["auto", "morePrecision", "lessPrecision"], "auto", NF);
+    let priority = getStringOption(options, "roundingPriority", ["auto", "morePrecision", "lessPrecision"], "auto", NF);
     const trailing = getStringOption(options, "trailingZeroDisplay", ["auto", "stripIfInteger"], "auto", NF);
     if (increment !== 1) mxfdDefault = mnfdDefault;
     record.roundingIncrement = increment;
@@ -1110,7 +1246,7 @@
     let needSd = true, needFd = true;
     if (priority === "auto") {
       needSd = hasSd;
-      if (needSd) needFd = false;
+      if (needSd || (!hasFd && notation === "compact")) needFd = false;
     }
     if (needSd) {
       if (hasSd) {
@@ -1137,6 +1273,14 @@
       }
       record.minimumFractionDigits = mnfd;
       record.maximumFractionDigits = mxfd;
+    }
+    if (!needSd && !needFd) {
+      // Compact notation's own rounding: two significant digits, or the integer if longer.
+      record.minimumSignificantDigits = 1;
+      record.maximumSignificantDigits = 2;
+      record.minimumFractionDigits = 0;
+      record.maximumFractionDigits = 0;
+      priority = "morePrecision";
     }
     record.roundingType = priority === "auto" ? (needSd ? "significantDigits" : "fractionDigits") : priority;
     if (increment !== 1) {
@@ -1184,8 +1328,9 @@
     }
     const digits = info !== undefined ? info.digits : 2;
     const notation = getStringOption(options, "notation", ["standard", "scientific", "engineering", "compact"], "standard", NF);
-    setDigitOptions(record, options, style === "currency" ? digits : 0, style === "currency" ? digits : style === "percent" ? 0 : 3);
-    getStringOption(options, "compactDisplay", ["short", "long"], "short", NF);
+    setDigitOptions(record, options, style === "currency" ? digits : 0, style === "currency" ? digits : style === "percent" ? 0 : 3, notation);
+    record.notation = notation;
+    record.compactDisplay = getStringOption(options, "compactDisplay", ["short", "long"], "short", NF);
     record.useGrouping = getUseGrouping(options, notation === "compact" ? "min2" : "auto");
     record.signDisplay = getStringOption(options, "signDisplay", ["auto", "never", "always", "exceptZero", "negative"], "auto", NF);
 
@@ -1194,7 +1339,6 @@
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(NF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
     if (style === "unit") unsupportedOption(NF, "style", style, `${SANDBOX} supports decimal, percent and currency`);
     if (style === "currency" && info === undefined) unsupportedOption(NF, "currency", currency, `${SANDBOX} knows the currencies Intl.supportedValuesOf("currency") lists`);
-    if (notation !== "standard") unsupportedOption(NF, "notation", notation, `${SANDBOX} supports "standard" only`);
     return record;
   }
 
@@ -1229,12 +1373,16 @@
       out.maximumFractionDigits = r.maximumFractionDigits;
     }
     out.useGrouping = r.useGrouping;
-    out.notation = "standard";
+    out.notation = r.notation;
+    if (r.notation === "compact") out.compactDisplay = r.compactDisplay;
     out.signDisplay = r.signDisplay;
     out.roundingMode = r.roundingMode;
     out.roundingIncrement = r.roundingIncrement;
     out.trailingZeroDisplay = r.trailingZeroDisplay;
-    out.roundingPriority = r.roundingType === "significantDigits" || r.roundingType === "fractionDigits" ? "auto" : r.roundingType;
+    // V8 11.3 reads the priority back from ICU's settings, where stripIfInteger hides it.
+    out.roundingPriority = r.roundingType === "significantDigits" || r.roundingType === "fractionDigits" || r.trailingZeroDisplay === "stripIfInteger"
+      ? "auto"
+      : r.roundingType;
     return out;
   }
 
@@ -1308,13 +1456,38 @@
     }
   }
 
+  const COMPACT_SHORT = ["K", "M", "B", "T"];
+  const COMPACT_LONG = ["thousand", "million", "billion", "trillion"];
+
+  // The power of ten a notation shows a number of the given decimal magnitude with: for en's
+  // compact notation 0, 3, ... 12; for engineering a multiple of 3.
+  function notationExponent(notation, magnitude) {
+    if (notation === "scientific") return magnitude;
+    if (notation === "engineering") return magnitude - (((magnitude % 3) + 3) % 3);
+    if (magnitude < 3) return 0;
+    return magnitude >= 12 ? 12 : magnitude - (magnitude % 3);
+  }
+
   // The parts of a formatted number, as Intl.NumberFormat.prototype.formatToParts returns.
   function numberToParts(record, x, converted) {
     const m = converted !== undefined ? converted : toMathematicalValue(x);
-    let value = m.value, minFraction = 0, isZero = true;
+    let value = m.value, minFraction = 0, isZero = true, exponent = 0;
     if (m.kind === "finite") {
       if (record.style === "percent") value = { digits: value.digits, point: value.digits === "" ? 0 : value.point + 2 };
-      const rounded = roundNumber(record, value, m.negative);
+      let rounded;
+      if (record.notation !== "standard" && value.digits !== "") {
+        // ICU picks the exponent from the value, rounds the scaled value, and picks again if
+        // rounding carried into the next exponent (999,999 -> "1M", not "1000K").
+        exponent = notationExponent(record.notation, value.point - 1);
+        rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
+        const carried = notationExponent(record.notation, rounded.value.point - 1 + exponent);
+        if (rounded.value.digits !== "" && carried !== exponent) {
+          exponent = carried;
+          rounded = roundNumber(record, { digits: value.digits, point: value.point - exponent }, m.negative);
+        }
+      } else {
+        rounded = roundNumber(record, value, m.negative);
+      }
       value = rounded.value;
       minFraction = rounded.minFraction;
       isZero = value.digits === "";
@@ -1331,7 +1504,9 @@
     const parts = [];
     const currency = record.style === "currency" ? record.currencyInfo : undefined;
     const display = record.currencyDisplay;
-    const accounting = currency !== undefined && record.currencySign === "accounting" && sign === "-" && display !== "name";
+    // ICU's compact patterns (K, M...) have no accounting form.
+    const accounting = currency !== undefined && record.currencySign === "accounting" && sign === "-" && display !== "name" &&
+      (exponent === 0 || record.notation !== "compact");
     if (accounting) pushPart(parts, "literal", "(");
     else if (sign !== "") pushPart(parts, sign === "-" ? "minusSign" : "plusSign", sign);
     if (currency !== undefined && display !== "name") {
@@ -1345,16 +1520,30 @@
     else if (m.kind === "infinity") pushPart(parts, "infinity", "\u221e");
     else {
       const shown = splitDigits(value, record.minimumIntegerDigits, minFraction);
-      pushGroupedInteger(parts, shown.integer, record.useGrouping);
+      const exponential = record.notation === "scientific" || record.notation === "engineering";
+      // ICU's compact patterns carry no grouping of their own: "auto" acts as "min2".
+      const grouping = record.notation === "compact" && record.useGrouping === "auto" ? "min2" : record.useGrouping;
+      pushGroupedInteger(parts, shown.integer, grouping);
       if (shown.fraction !== "") {
         pushPart(parts, "decimal", ".");
         pushPart(parts, "fraction", shown.fraction);
       }
+      if (exponential) {
+        pushPart(parts, "exponentSeparator", "E");
+        if (exponent < 0) pushPart(parts, "exponentMinusSign", "-");
+        pushPart(parts, "exponentInteger", "" + (exponent < 0 ? -exponent : exponent));
+      } else if (exponent !== 0) {
+        // en has no long compact names for currencies: they use K/M/B/T.
+        const long = record.compactDisplay === "long" && record.style !== "currency";
+        if (long) pushPart(parts, "literal", " ");
+        pushPart(parts, "compact", (long ? COMPACT_LONG : COMPACT_SHORT)[exponent / 3 - 1]);
+      }
     }
-    if (record.style === "percent") pushPart(parts, "percentSign", "%");
+    // V8 calls the percent sign of a compact number a "unit".
+    if (record.style === "percent") pushPart(parts, record.notation === "compact" ? "unit" : "percentSign", "%");
     if (currency !== undefined && display === "name") {
       // English plural rules: "one" is an integer 1 shown without fraction digits.
-      const one = m.kind === "finite" && value.digits === "1" && value.point === 1 && minFraction === 0;
+      const one = m.kind === "finite" && exponent === 0 && value.digits === "1" && value.point === 1 && minFraction === 0;
       pushPart(parts, "literal", " ");
       pushPart(parts, "currency", one ? currency.one : currency.other);
     }
@@ -1429,6 +1618,7 @@
     const m1 = toMathematicalValue(start), m2 = toMathematicalValue(end);
     if (m1.kind === "nan") rangeError("Invalid start : NaN");
     if (m2.kind === "nan") rangeError("Invalid end : NaN");
+    if (record.notation !== "standard") unsupportedOption(NF, "notation", record.notation, `${SANDBOX} formats ranges in "standard" notation only`);
     const p1 = numberToParts(record, start, m1), p2 = numberToParts(record, end, m2);
     const out = [];
     // Ends equal after rounding (ICU compares the rounded quantities, signs included).
