@@ -48,3 +48,20 @@ class Reference:
 
     def stale(self) -> str:
         return f"regenerate: TZ=UTC node {self.generator.relative_to(ROOT)} > {self.data_file.relative_to(ROOT)}"
+
+
+def evaluate(expressions: list[str]) -> list[str]:
+    """Each expression's value as JSON text in one sandbox run (``!`` + the error's name when
+    it throws), as the Intl generators print them from Node."""
+    source = (
+        "function handler(webhook) {\n"
+        f"  const cases = {json.dumps(expressions)};\n"
+        "  webhook.payload = cases.map((e) => {\n"
+        "    try { return JSON.stringify((0, eval)(e)); } catch (err) { return '!' + err.name; }\n"
+        "  });\n"
+        "  return webhook;\n"
+        "}\n"
+    )
+    d = transform(source, "{}", limits=Limits(time_ms=30_000))
+    assert d.request is not None, d.error
+    return list(d.request.json())

@@ -8,28 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-
-from dodo_transform import Limits, transform
+from node_reference import evaluate
 
 CASES = json.loads((Path(__file__).resolve().parent / "data" / "intl_more_cases.json").read_text())[
     "cases"
 ]
 CHUNK = 250  # expressions per handler: each handler stays under the 51,200-character limit
-
-
-def evaluate(expressions: list[str]) -> list[str]:
-    source = (
-        "function handler(webhook) {\n"
-        f"  const cases = {json.dumps(expressions)};\n"
-        "  webhook.payload = cases.map((e) => {\n"
-        "    try { return JSON.stringify((0, eval)(e)); } catch (err) { return '!' + err.name; }\n"
-        "  });\n"
-        "  return webhook;\n"
-        "}\n"
-    )
-    d = transform(source, "{}", limits=Limits(time_ms=30_000))
-    assert d.request is not None, d.error
-    return list(d.request.json())
 
 
 @pytest.mark.parametrize("start", range(0, len(CASES), CHUNK))
