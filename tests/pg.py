@@ -64,26 +64,25 @@ def drop_database(url: str) -> None:
     asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture(scope="module")
-def pg_database() -> Iterator[str]:
-    """The URL of a database created for this test module (and dropped after it)."""
+def _temporary_database() -> Iterator[str]:
     require_postgres()
     url = create_database()
     try:
         yield url
     finally:
         drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def pg_database() -> Iterator[str]:
+    """The URL of a database created for this test module (and dropped after it)."""
+    yield from _temporary_database()
 
 
 @pytest.fixture
 def fresh_pg_database() -> Iterator[str]:
     """The URL of a database created for this one test."""
-    require_postgres()
-    url = create_database()
-    try:
-        yield url
-    finally:
-        drop_database(url)
+    yield from _temporary_database()
 
 
 async def truncate(url: str) -> None:
