@@ -23,8 +23,10 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the timed emulator is the scale-out test's
 
 from delivery import cleanup, free_port, fresh_database, spawn  # noqa: E402
+from helpers_servers import Timed  # noqa: E402
 
 from dodo_transform.mailerlite.emulator.app import create_app  # noqa: E402
 from dodo_transform.relay.signing import sign  # noqa: E402
@@ -40,27 +42,6 @@ function handler(webhook) {
   return webhook;
 }
 """
-
-
-class Timed:
-    """The emulator, recording when each API request arrived and its status."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.log: list[tuple[float, int]] = []
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
-            await self.app(scope, receive, send)
-            return
-        at = time.time()
-
-        async def record(message) -> None:
-            if message["type"] == "http.response.start":
-                self.log.append((at, message["status"]))
-            await send(message)
-
-        await self.app(scope, receive, record)
 
 
 def main() -> int:

@@ -273,3 +273,24 @@ class ServeProcess:
             self.proc.stdout.close()
         if self._log is not None:
             self._log.close()
+
+
+class Timed:
+    """The emulator, recording when each API request arrived and how it was answered."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.log: list[tuple[float, int]] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        at = time.time()
+
+        async def record(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                self.log.append((at, message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, record)

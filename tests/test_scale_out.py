@@ -19,7 +19,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
-from helpers_servers import SECRET, Reply, ServeProcess, Target, free_port, write_config
+from helpers_servers import (
+    SECRET,
+    Reply,
+    ServeProcess,
+    Target,
+    Timed,
+    free_port,
+    write_config,
+)
 
 from dodo_transform.mailerlite.emulator.app import create_app as emulator_app
 from dodo_transform.relay.signing import sign
@@ -130,27 +138,6 @@ def test_three_instances_two_killed_lose_nothing_and_keep_each_customers_order(
     # Only what a kill cut short may repeat: at most each killed instance's in-flight ones.
     print(f"\nchaos: {total} events, {len(received)} deliveries, {duplicates} duplicates")
     assert 0 <= duplicates <= 2 * CONCURRENCY
-
-
-class Timed:
-    """The emulator, recording when each API request arrived and how it was answered."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.log: list[tuple[float, int]] = []
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
-            await self.app(scope, receive, send)
-            return
-        at = time.time()
-
-        async def record(message) -> None:
-            if message["type"] == "http.response.start":
-                self.log.append((at, message["status"]))
-            await send(message)
-
-        await self.app(scope, receive, record)
 
 
 UPSERT = """
