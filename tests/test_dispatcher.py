@@ -22,6 +22,7 @@ from helpers_servers import (
 from dodo_transform.clock import FakeClock
 from dodo_transform.relay.config import load_config
 from dodo_transform.relay.dispatcher import Dispatcher, new_client
+from dodo_transform.relay.events import Observer
 from dodo_transform.relay.server import ordering_key
 from dodo_transform.relay.sqlite_store import SqliteStore
 from dodo_transform.relay.store import ThreadedStore
@@ -324,6 +325,13 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
         big = "function handler(w) { w.payload.pad = 'x'.repeat(5000); return w; }\n"
         limit = "max_stored_body_bytes = 1024"
         async with Rig(tmp_path, target.url, handler=big, extra_server=limit) as rig:
+            seen = []
+
+            class Watch(Observer):
+                def recorded(self, delivery, status, **details) -> None:
+                    seen.append((delivery.id, status, details))
+
+            rig.dispatcher.events = Watch()
             d = await rig.ingest()
             worker = asyncio.create_task(rig.dispatcher.run())
             rig.dispatcher.kick()
@@ -342,6 +350,12 @@ def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
             # Kept as any attempt's request is: the body cut at max_stored_body_bytes.
             assert attempt.request["body_truncated"] and len(attempt.request["body"]) == 1024
             assert attempt.request["body_bytes"] == len(target.received[0].body)
+            # The observers (logs, metrics, alerts) hear of it as of any failed attempt.
+            ((seen_id, status, details),) = seen
+            assert (seen_id, status) == (d, "pending")
+            assert details["attempt"].error == attempt.error
+            assert details["next_attempt_at"] == row.next_attempt_at
+            assert details["event"].webhook_id == "msg_1"
 
     run(go())
 

@@ -229,10 +229,12 @@ class Dispatcher:
         if self._tasks:
             _, late = await asyncio.wait(list(self._tasks.values()), timeout=grace)
             cut_short = list(self._sending.values())
+            # Their events, for the observers, before the cancelled tasks forget them.
+            events = {d.id: self._event_of.get(d.id) for d, *_ in cut_short}
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-            await self._record_interrupted(cut_short, grace)
+            await self._record_interrupted(cut_short, grace, events)
         # Whatever was cut short goes back to pending: it will be retried (at-least-once). If
         # the store is unreachable now, the leases run out and another instance (or this
         # one, restarted) takes them over.
@@ -244,7 +246,10 @@ class Dispatcher:
             await asyncio.to_thread(self.stage.close)
 
     async def _record_interrupted(
-        self, cut_short: Sequence[tuple[Delivery, Request, float, float]], grace: float
+        self,
+        cut_short: Sequence[tuple[Delivery, Request, float, float]],
+        grace: float,
+        events: Mapping[int, Event | None],
     ) -> None:
         """Attempts still on the wire when the grace ran out: recorded, due again at once.
 
@@ -282,6 +287,16 @@ class Dispatcher:
             log.error("recording %d interrupted attempts failed (%s)", len(outcomes), e)
             return
         log.warning("%d attempts interrupted by the shutdown; recorded, due again", len(outcomes))
+        # Failed attempts like any other for the logs, metrics and alerts.
+        for (d, *_), o in zip(cut_short, outcomes, strict=True):
+            self.events.recorded(
+                d,
+                "pending",
+                attempt=o.attempt,
+                last_error=o.last_error,
+                next_attempt_at=o.next_attempt_at,
+                event=events.get(d.id),
+            )
 
     def _yielding(self) -> bool:
         return self.receiving() >= INGEST_PRESSURE
