@@ -4,6 +4,7 @@ time-compressed retry schedule)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -36,6 +37,7 @@ class Receiver:
         self.ids: list[str] = []
         self.refuse = refuse
         self.bad_signatures = 0
+        self.authorization: list[str | None] = []
         self._lock = threading.Lock()
         app = Starlette(routes=[Route("/alerts", self.handle, methods=["POST"])])
         self.server = ServerThread(app, lifespan=False)
@@ -49,6 +51,7 @@ class Receiver:
             self.bad_signatures += 1
             return Response(status_code=401)
         with self._lock:
+            self.authorization.append(request.headers.get("authorization"))
             if self.refuse > 0:
                 self.refuse -= 1
                 return Response(status_code=503)
@@ -180,3 +183,21 @@ def test_alerts_config_is_checked(tmp_path) -> None:
         with pytest.raises(ConfigError) as e:
             load_config(path)
         assert e.value.key == key
+
+
+def test_a_password_in_the_alerts_url_goes_as_basic_authorization(tmp_path, target) -> None:
+    target.script = [Reply(500)] * 5
+    with Receiver() as receiver:
+        url = receiver.url.replace("://", "://ops:s3cret@")
+        path = write_config(tmp_path, target.url, retry_schedule="[0.1, 0.1, 0.1, 0.1, 0.1]")
+        path.write_text(
+            path.read_text() + f'\n[alerts]\nurl = "{url}"\nsecret = "{ALERT_SECRET}"\n'
+        )
+        config = load_config(path)
+        assert config.alerts is not None and config.alerts.url == receiver.url
+        basic = "Basic " + base64.b64encode(b"ops:s3cret").decode()
+        assert config.alerts.headers["Authorization"] == basic
+        with ServerThread(create_app(config)) as s:
+            post(s)
+            wait_for(lambda: receiver.types() == ["message.attempt.failing"])
+        assert receiver.authorization == [basic]

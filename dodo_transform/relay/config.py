@@ -236,6 +236,7 @@ def _alerts(r: _Reader, t: dict[str, Any]) -> AlertsConfig:
     for h in headers:
         if not HEADER_NAME.match(h):
             raise ConfigError(r.path, f"{k}headers.{h}", "not a valid HTTP header name")
+    url = _userinfo_to_header(r.path, k + "url", url, headers)
     return AlertsConfig(
         url=url,
         secret=secret,
@@ -471,9 +472,9 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
 
 
 def _userinfo_to_header(path: Path, key: str, url: str, headers: dict[str, str]) -> str:
-    """``url`` without its ``user:password@``, which becomes the endpoint's Basic
-    ``Authorization`` header: a credential like the others, scoped and redacted, and never
-    shown to the handler in ``webhook.url``."""
+    """``url`` without its ``user:password@``, which becomes a Basic ``Authorization`` header:
+    a credential like the others, scoped and redacted, never shown to a handler in
+    ``webhook.url`` nor in a URL the console or a log prints."""
     bare, basic = strip_userinfo(url)
     if basic is None:
         return url
