@@ -161,3 +161,18 @@ def test_serve_prints_the_warning_at_start_up(tmp_path):
     assert warning.startswith(
         f"dodo-transform: warning: endpoint test: [v8_spread_key_order] {tmp_path / 'handler.js'}:3:38: "
     )
+
+
+def test_a_live_reload_logs_the_new_handlers_warnings(tmp_path, caplog):
+    from helpers_servers import IDENTITY, write_config
+
+    from dodo_transform.relay.config import load_config
+    from dodo_transform.relay.handlers import Handlers
+
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9", handler=IDENTITY))
+    handlers = Handlers(config.endpoints)
+    (tmp_path / "handler.js").write_text(SPREAD_HANDLER)
+    with caplog.at_level("WARNING", logger="dodo_transform"):
+        handlers.reload("test")
+    (line,) = [r.getMessage() for r in caplog.records if "v8_spread_key_order" in r.getMessage()]
+    assert line.startswith(f"endpoint test: [v8_spread_key_order] {tmp_path / 'handler.js'}:3:38: ")

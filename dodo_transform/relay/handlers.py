@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import analysis
 from ..transform import Handler, HandlerError, check_handler
 from .events import Observer
 
@@ -141,6 +142,11 @@ class Handlers:
                 new.version,
                 old.version,
             )
+            # What `serve` prints at start-up for the file it loaded, said for the new one.
+            for w in analysis.source_warnings(new.handler.source, str(new.path)):
+                log.warning(
+                    "endpoint %s: [%s] %s: %s", endpoint, w["code"], w["path"], w["message"]
+                )
             self.events.handler_loaded(endpoint, new.version)
         return new
 
