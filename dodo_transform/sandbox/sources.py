@@ -57,6 +57,7 @@ INTL = _js_compact("intl.js")
 CLOCK = _js_compact("clock.js")
 CONSOLE = _js_compact("console.js")
 COLLATE = _js_compact("collate.js")
+COLLATION_TABLE = _js_compact("collation_table.js")
 INSPECT = _js_compact("inspect.js")
 INTL_MORE = _js_compact("intl_more.js")
 # prelude.js's names for the cold-path sources.
@@ -66,6 +67,7 @@ SOURCES = {
     "clock": CLOCK,
     "console": CONSOLE,
     "collate": COLLATE,
+    "collation_table": COLLATION_TABLE,
     "inspect": INSPECT,
     "intl_more": INTL_MORE,
     "dates": _js_lean("dates.js"),
@@ -73,7 +75,7 @@ SOURCES = {
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "collation_table", "inspect", "intl_more")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 

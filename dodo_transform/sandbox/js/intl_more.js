@@ -410,16 +410,15 @@
       const locale = canonicalLocale(locales, "Intl.Collator");
       const o = toObjectOptions(options);
       const usage = stringOption(o, "usage", ["sort", "search"], "sort", "Intl.Collator");
-      const sensitivity = stringOption(o, "sensitivity", ["base", "accent", "case", "variant"], "variant", "Intl.Collator");
-      const numeric = o.numeric === undefined ? false : !!o.numeric;
-      const keys = ["ignorePunctuation", "caseFirst", "collation"];
-      for (let i = 0; i < keys.length; i++) {
-        const v = o[keys[i]];
-        if (v !== undefined && v !== false && !(keys[i] === "caseFirst" && `${v}` === "false") && !(keys[i] === "collation" && `${v}` === "default")) {
-          fail(P.RangeError, `Unsupported Intl.Collator option ${keys[i]}: ${v} (the dodo-transform sandbox collates with usage, sensitivity and numeric only)`);
-        }
+      const collation = o.collation;
+      if (collation !== undefined && `${collation}` !== "default") {
+        fail(P.RangeError, `Unsupported Intl.Collator option collation: ${collation} (the dodo-transform sandbox collates with the default collation only)`);
       }
-      new CollatorSlots(self, { locale, usage, sensitivity, numeric, bound: undefined });
+      const numeric = o.numeric === undefined ? false : !!o.numeric;
+      const caseFirst = stringOption(o, "caseFirst", ["upper", "lower", "false"], "false", "Intl.Collator");
+      const sensitivity = stringOption(o, "sensitivity", ["base", "accent", "case", "variant"], "variant", "Intl.Collator");
+      const ignorePunctuation = o.ignorePunctuation === undefined ? false : !!o.ignorePunctuation;
+      new CollatorSlots(self, { locale, usage, sensitivity, numeric, caseFirst, ignorePunctuation, bound: undefined });
       return self;
     });
   }
@@ -428,12 +427,12 @@
     constructor: undefined,
     resolvedOptions() {
       const slot = CollatorSlots.read(this, "resolvedOptions");
-      return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: false, collation: "default", numeric: slot.numeric, caseFirst: "false" };
+      return { locale: slot.locale, usage: slot.usage, sensitivity: slot.sensitivity, ignorePunctuation: slot.ignorePunctuation, collation: "default", numeric: slot.numeric, caseFirst: slot.caseFirst };
     },
     get compare() {
       const slot = CollatorSlots.read(this, "compare");
       if (slot.bound === undefined) {
-        const options = { __proto__: null, sensitivity: slot.sensitivity, numeric: slot.numeric };
+        const options = { __proto__: null, sensitivity: slot.sensitivity, numeric: slot.numeric, caseFirst: slot.caseFirst, ignorePunctuation: slot.ignorePunctuation };
         // V8's bound compare: anonymous, two parameters, the same function every time.
         const compare = (x, y) => ReflectApply(collate, `${x}`, [compare, [`${y}`, undefined, options]]);
         ObjectDefineProperty(compare, "name", { __proto__: null, value: "" });

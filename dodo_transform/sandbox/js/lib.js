@@ -62,7 +62,7 @@
       configurable: true,
       get() {
         if (more === null) {
-          if (collate === null) collate = compiled("collate")(P);
+          if (collate === null) collate = compiled("collate")(P, () => compiled("collation_table")());
           more = compiled("intl_more")(P, intl.canonicalLocale, collate, markOurs);
           for (let i = 0; i < MORE.length; i++) {
             defineMore(I, MORE[i], more[MORE[i]]);
@@ -294,7 +294,7 @@
     arrayToLocaleString,
     typedArrayToLocaleString,
     stringLocaleCompare(stub, args) {
-      if (collate === null) collate = compiled("collate")(P);
+      if (collate === null) collate = compiled("collate")(P, () => compiled("collation_table")());
       return reflectApply(collate, this, [stub, args]);
     },
     Intl() {
