@@ -11,7 +11,7 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import BUNDLE, PRELUDE, SOURCES, V8, v8_builtins
+from .sources import BUNDLE, PRELUDE, SOURCES, V8, collates, v8_builtins
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -77,6 +77,9 @@ class Warm:
             try:
                 for name in sorted(loads):
                     self.host("provide", name, self.ctx.eval(SOURCES[name]))
+                if "collation_table" not in loads and collates(source):
+                    table = self.ctx.eval(SOURCES["collation_table"])
+                    self.host("provide", "collation_table", table)
                 for name in builtins:
                     # date.js's parser goes in as text (rarely compiled), unless provided above.
                     text = SOURCES["dates"] if name == "dates" and "dates" not in loads else None
@@ -89,7 +92,7 @@ class Warm:
                     self.host("intl")
             except (JSException, StackOverflow):
                 # Ours, not the handler's: e.g. Intl does not fit a small memory limit.
-                if loads or builtins:
+                if loads or builtins or collates(source):
                     raise PreloadFailed from None
                 raise
             began = time.perf_counter()  # the handler's own time starts here

@@ -19,6 +19,7 @@ __all__ = [
     "PRELUDE",
     "SOURCES",
     "V8",
+    "collates",
     "v8_builtins",
 ]
 
@@ -75,7 +76,9 @@ SOURCES = {
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "collation_table", "inspect", "intl_more")
+# collation_table.js (about 200 KB) is not bundled: QuickJS copies a string that long many
+# times slower than the bundle, so only handlers that collate get it (``collates``).
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 
@@ -126,6 +129,15 @@ _NAMES = {
     # `new Date()`, `Date.now()` and `Date.UTC(...)` never read text.
     "dates": re.compile(r"\bDate\b(?!\s*\(\s*\)|\s*\.\s*(?:now|UTC)\b)"),
 }
+
+
+_COLLATES = re.compile(r"\blocaleCompare\b|\bCollator\b")
+
+
+@functools.lru_cache(maxsize=512)
+def collates(handler_source: str) -> bool:
+    """Whether a handler's text names what compares strings (collate.js's table goes in)."""
+    return _COLLATES.search(handler_source) is not None
 
 
 @functools.lru_cache(maxsize=512)
