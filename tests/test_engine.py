@@ -4,6 +4,7 @@ manners; its self-test; the choice of engine."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -55,6 +56,44 @@ def test_values_cross_in_both_directions() -> None:
     assert ctx.eval("Symbol('s')") is None
     ctx.set("greeting", "héllo")
     assert ctx.eval("greeting.length") == 5
+
+
+def test_lent_bytes_are_shared_read_only_and_no_run_can_change_them() -> None:
+    data = bytes(range(48, 58)) * 3
+    first, second = engine.new_context(), engine.new_context()
+    first.lend("lent", data)
+    second.lend("lent", data)
+    # Both views stand on one read-only mapping, not on copies.
+    assert capi._LENT[data][1] is not None
+    writes = first.eval(
+        "(function () { 'use strict'; const out = [];"
+        "  try { lent[0] = 1; out.push('ignored ' + lent[0]); } catch (e) { out.push(e.name); }"
+        "  for (const write of [() => lent.fill(9), () => lent.set([1]), () => lent.copyWithin(0, 1),"
+        "    () => new DataView(lent.buffer).setUint8(0, 1), () => lent.buffer.transfer()]) {"
+        "    try { write(); out.push('wrote'); } catch (e) { out.push(e.name); } }"
+        "  return out.join(); })"
+    )()
+    assert writes == "ignored 48,TypeError,TypeError,TypeError,TypeError,TypeError"
+    assert second.eval("String.fromCharCode(...lent)") == data.decode()
+    assert first.eval("lent.buffer.immutable") is True
+    first.close()
+    assert second.eval("lent[29]") == 57  # closing one context frees nothing of the other's
+
+
+def test_what_immutability_misses_stops_the_process_rather_than_reach_another_run() -> None:
+    # QuickJS's Atomics.store writes through an immutable buffer: the mapping's protection
+    # stops it. (The sandbox never lets a handler reach the lent table; this is the backstop.)
+    script = (
+        "from dodo_transform.sandbox import engine\n"
+        "ctx = engine.new_context(); ctx.lend('lent', b'0123')\n"
+        "ctx.eval('Atomics.store(lent, 0, 7)')\n"
+        "print('wrote')\n"
+    )
+    no_core = lambda: resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # noqa: E731
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, preexec_fn=no_core
+    )
+    assert out.returncode != 0 and "wrote" not in out.stdout
 
 
 def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:

@@ -1,42 +1,56 @@
 #!/usr/bin/env python3
-"""Writes dodo_transform/sandbox/js/collation_table.js: ICU 78's root collation (CLDR root =
+"""Writes dodo_transform/sandbox/js/collation_table.txt: ICU 78's root collation (CLDR root =
 DUCET with CLDR's changes), what Node 20 / V8 (ICU 78.2) compare with for en / en-US.
 
 Where the data comes from: ICU4C 78 itself, read through its C API (ucol_openElements /
 ucol_next: the collation elements of every code point and of every contraction of the root).
 Debian's libicu is older (72: Unicode 15, no Unicode 16/17 letters), so the ICU 78 libraries
 come from the icu4py wheel, which bundles them; icu4py is used for nothing else and is no
-dependency of the product or the tests (tests/test_collation.py checks the result against
-Node). To regenerate:
+dependency of the product or the tests (tests/test_collation_order.py checks the result
+against Node). To regenerate:
 
     python3 -m venv /tmp/icu78 && /tmp/icu78/bin/pip install icu4py==1.2.0
     /tmp/icu78/bin/python tools/gen_collation_table.py \
-        > dodo_transform/sandbox/js/collation_table.js
+        > dodo_transform/sandbox/js/collation_table.txt
 
-What the table holds (collate.js decodes it, one block of 256 code points at a time):
+What the table holds:
 - primaries as ranks: ICU's 32-bit primary weights numbered in their order (only the order
   matters); unassigned code points (ICU's computed implicit weights, lead byte FE) are not
   listed: their rank is UNASSIGNED + code point, above every listed rank below FE;
 - the lower 32 bits of each collation element (secondary, case bits, tertiary) by index into
   LOW, as ICU has them (the case bits serve caseFirst and the case level);
 - code points whose NFD differs are not listed: collate.js compares the NFD (String#normalize,
-  whose data equals Node's: tests/test_collation.py), as ICU's canonical closure makes equal;
+  whose data equals Node's: tests/test_collation_order.py), as ICU's canonical closure makes
+  equal;
 - the contractions (Cyrillic й, Indic two-part vowels, Thai/Lao/Tai Viet/New Tai Lue
   prevowels, Tibetan, Arabic hamza, ...) and the one prefix rule of the root (L·);
 - the canonical combining classes of non-starters, for discontiguous contractions.
-Records in a block: varint gap, then head = 2k (a run of k code points with one CE each,
-consecutive ranks from r, lower index li: r as a zigzag delta from the previous rank, li) or
-2m+1 (one code point with m CEs: m times rank delta and li). Varints: digits in base 32 from
-"]" (0x5d) up, then a last digit in base 40 from "(" (0x28) up.
+
+How it is laid out. sources.py joins the sections into one ASCII byte string, which the C-API
+engine lends to every context (read-only, not copied) and collate.js reads in place, a code
+point at a time: nothing is decoded ahead of need. A CE is rank * 512 + LOW index.
+- Fixed-width numbers: 6 bits a character from "0" (0x30), high digits first. Varints: digits
+  in base 32 from "]" (0x5d) up, then a last digit in base 40 from "(" (0x28) up. A list of
+  CEs: varint 2m+1, then m times a rank (zigzag delta from the previous one) and LOW index.
+- LOW: 6 characters an entry. INDEX: 4 characters for each block of 256 code points: 0
+  (nothing listed), 2k+1 (the k-th block of DENSE) or 2(o+1) (RUNS at offset o).
+- DENSE: the blocks of HOT_BLOCKS and those with a special code point, 5 characters a code
+  point: 0 unlisted; 4c a single CE c; 4o+2 a list of CEs at EXPANSIONS offset o; 2o+1 a
+  special record at SPECIALS offset o (see main()).
+- RUNS: the other blocks, decoded whole when a text first needs one, each ended by "~".
+  Records: varint gap, then head = 2k (a run of k code points with one CE each, consecutive
+  ranks from r, lower index li: r as a zigzag delta from the previous rank, li) or 2m+1 (one
+  code point with m CEs: m times rank delta and li).
+- CCC (code point, count, class) and DIGITS (first code point, count): a count, then varints.
 """
 
 from __future__ import annotations
 
 import ctypes
 import glob
-import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 _ICU = None
 
@@ -202,9 +216,9 @@ def main() -> None:
             prev = rank[p]
         return out, prev
 
-    blocks: list[str] = []
     last_block = max(table) >> 8
-    for b in range(last_block + 1):
+
+    def runs_block(b: int) -> str:
         text, prev, at = "", 0, b << 8
         cp, end = at, at + 256
         while cp < end:
@@ -237,7 +251,7 @@ def main() -> None:
                 text += varint(gap) + record
                 cp += 1
             at = cp
-        blocks.append(text)
+        return text
 
     # Contractions by first code point: the logical-order exceptions (a Thai, Lao, Tai Viet or
     # New Tai Lue prevowel before a consonant: the consonant's CEs, then the prevowel's) as the
@@ -292,34 +306,151 @@ def main() -> None:
             n += 1
         ccc.extend([cp, n, c])
         cp += n
-    data = {
-        "UNASSIGNED": unassigned,
-        "VARIABLE_TOP": variable_top,
-        "MERGE": rank[0x02000000],
-        "NUMERIC": rank[numeric_primary],
-        "TOP": unassigned + 0x110000 + len(above),
-        "LOW": low_list,
-        "LOE": loe,
-        "CONTRACTIONS": others,
-        "PREFIXES": prefix_rules,
-        "CCC": ccc,
-        "DIGITS": digits,
-    }
-    out = sys.stdout
-    out.write(
-        f"// ICU {icu.version}'s root collation, generated by tools/gen_collation_table.py (which\n"
-        "// says how to regenerate it and how it is encoded); compiled only when a handler\n"
-        "// collates text.\n"
-        "(function () {\n"
-        '  "use strict";\n'
-        "  return {\n"
+    # A code point that starts a contraction, a logical-order exception or a prefix rule is
+    # "special". Its record: its own CEs (for when what follows matches nothing; varint 0 when
+    # unlisted: U+FDD1's implicit weight), then the contractions (suffix, CEs), the consonants
+    # it goes after (a logical-order exception) and the prefix rules (the code point before,
+    # CEs), each as a count and its items.
+    rules_of: dict[int, list[tuple[int, str]]] = {}
+    for i in range(0, len(prefix_rules), 3):
+        before, cp, record = prefix_rules[i : i + 3]
+        rules_of.setdefault(int(cp), []).append((int(before), str(record)))
+    special: dict[int, str] = {}
+    for cp in sorted(set(others) | set(loe) | set(rules_of)):
+        if cp not in table and icu.nfd_of(chr(cp)) != chr(cp):
+            continue  # decomposable (U+0387 is NFD U+00B7): collate.js never meets it
+        text = ce_list(table[cp], 0)[0] if cp in table else varint(0)
+        pairs = others.get(cp, [])
+        text += varint(len(pairs) // 2)
+        for i in range(0, len(pairs), 2):
+            suffix = [int(c) for c in pairs[i]]  # type: ignore[attr-defined]
+            text += varint(len(suffix)) + "".join(map(varint, suffix)) + str(pairs[i + 1])
+        followers = loe.get(cp, [])
+        text += varint(len(followers)) + "".join(map(varint, followers))
+        rules = rules_of.get(cp, [])
+        text += varint(len(rules)) + "".join(varint(b) + record for b, record in rules)
+        special[cp] = text
+    write(
+        sys.stdout,
+        icu.version,
+        {
+            "UNASSIGNED": unassigned,
+            "VARIABLE_TOP": variable_top,
+            "MERGE": rank[0x02000000],
+            "NUMERIC": rank[numeric_primary],
+            "TOP": unassigned + 0x110000 + len(above),
+        },
+        low_list,
+        {cp: [(rank[p], low_index[lo]) for p, lo in ces] for cp, ces in table.items()},
+        {b: runs_block(b) for b in range(last_block + 1)},
+        special,
+        ccc,
+        digits,
     )
-    for k, v in data.items():
-        out.write(f"    {k}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))},\n")
-    out.write("    BLOCKS: [\n")
-    for b in blocks:
-        out.write(f'      "{b}",\n' if b else "      0,\n")
-    out.write("    ],\n  };\n})\n")
+
+
+# Blocks of 256 code points most text meets (Latin, combining marks, Greek, Cyrillic, Hebrew,
+# Arabic, Devanagari, Thai, punctuation, symbols, kana, fullwidth forms, emoji): they are
+# written out code point by code point, for lookups in O(1) with no block to decode first.
+HOT_BLOCKS = frozenset(
+    [*range(0x00, 0x07), 0x09, 0x0E, 0x1E, 0x20, 0x21, 0x22, 0x25, 0x26, 0x27, 0x30, 0xFF]
+    + [0x1F1, 0x1F3, 0x1F4, 0x1F5, 0x1F6, 0x1F9, 0x1FA]
+)
+DIGIT0 = 0x30  # fixed-width numbers: 6 bits a character, "0" (0x30) to "o" (0x6f), high first
+LINE = 128  # sections are wrapped at this width in the file
+
+
+def fixed(v: int, width: int) -> str:
+    assert 0 <= v < 1 << (6 * width), v
+    return "".join(chr(DIGIT0 + (v >> (6 * (width - 1 - i)) & 63)) for i in range(width))
+
+
+def write(
+    out: TextIO,
+    version: str,
+    constants: dict[str, int],
+    low_list: list[int],
+    ces_of: dict[int, list[tuple[int, int]]],
+    runs: dict[int, str],
+    special: dict[int, str],
+    ccc: list[int],
+    digits: list[int],
+) -> None:
+    """The table as collate.js reads it (see the header written first)."""
+
+    def ce_list(ces: list[tuple[int, int]]) -> str:
+        text, prev = varint(len(ces) * 2 + 1), 0
+        for r, li in ces:
+            text += varint(zigzag(r - prev)) + varint(li)
+            prev = r
+        return text
+
+    expansions: list[str] = []
+    expansion_at: dict[str, int] = {}
+    specials: list[str] = []
+    special_at = 0
+
+    def expansion(record: str) -> int:
+        if record not in expansion_at:
+            expansion_at[record] = sum(len(e) for e in expansions)
+            expansions.append(record)
+        return expansion_at[record]
+
+    dense_blocks: list[str] = []
+    run_blocks: list[str] = []
+    runs_at = 0
+    index: list[str] = []
+    special_blocks = {cp >> 8 for cp in special}
+    for b in range(len(runs)):
+        if not runs[b]:
+            index.append(fixed(0, 4))
+        elif b in HOT_BLOCKS or b in special_blocks:
+            index.append(fixed(len(dense_blocks) << 1 | 1, 4))
+            entries = ""
+            for cp in range(b << 8, (b + 1) << 8):
+                ces = ces_of.get(cp)
+                if cp in special:
+                    record = special[cp]
+                    entries += fixed(special_at << 1 | 1, 5)
+                    specials.append(record)
+                    special_at += len(record)
+                elif ces is None:
+                    entries += fixed(0, 5)
+                elif len(ces) == 1 and 0 < ces[0][0] * 512 + ces[0][1] and ces[0][0] < 1 << 18:
+                    entries += fixed((ces[0][0] * 512 + ces[0][1]) << 2, 5)
+                else:
+                    entries += fixed(expansion(ce_list(ces)) << 2 | 2, 5)
+            dense_blocks.append(entries)
+        else:
+            index.append(fixed((runs_at + 1) << 1, 4))
+            run_blocks.append(runs[b] + "~")
+            runs_at += len(runs[b]) + 1
+    assert len(low_list) <= 512
+    sections = {
+        "LOW": "".join(fixed(lo, 6) for lo in low_list),
+        "INDEX": "".join(index),
+        "DENSE": "".join(dense_blocks),
+        "RUNS": "".join(run_blocks),
+        "SPECIALS": "".join(specials),
+        "EXPANSIONS": "".join(expansions),
+        "CCC": varint(len(ccc) // 3) + "".join(map(varint, ccc)),
+        "DIGITS": varint(len(digits) // 2) + "".join(map(varint, digits)),
+    }
+    out.write(HEADER.format(version=version))
+    for name, value in constants.items():
+        out.write(f"{name} {value}\n")
+    for name, text in sections.items():
+        assert "\n" not in text and text.isascii()
+        out.write(f"= {name}\n")
+        for i in range(0, len(text), LINE):
+            out.write(text[i : i + LINE] + "\n")
+
+
+HEADER = """\
+# ICU {version}'s root collation, for collate.js: generated by tools/gen_collation_table.py,
+# which says where it comes from, how to regenerate it and how it is encoded. Read by
+# sources.py: "NAME number" lines are constants, "= NAME" starts a section whose lines join.
+"""
 
 
 if __name__ == "__main__":

@@ -44,6 +44,10 @@ class BindingContext:
     def eval(self, source: str) -> Any:
         return self._open().eval(source)
 
+    def lend(self, name: str, data: bytes) -> None:
+        # The binding cannot lend memory: the context gets a copy, a string of the bytes.
+        self._open().set(name, data.decode("latin-1"))
+
     def close(self) -> None:
         # The binding frees a runtime with its last reference; this drops ours.
         self._ctx = None

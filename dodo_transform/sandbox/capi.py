@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import math
+import mmap
 import sys
 import threading
 import time
@@ -59,6 +60,30 @@ _UNDEFINED = _Value(0, _TAG_UNDEFINED)
 
 
 _FIRST_GC_BYTES = 2 * 1024 * 1024
+# What shared_bytes() lends to contexts: read-only mappings (held here, with the ctypes view
+# that pins each, for the life of the process) and their addresses.
+_LENT: dict[bytes, tuple[Any, int | None]] = {}
+_LENT_LOCK = threading.Lock()
+
+
+def _read_only(data: bytes) -> int | None:
+    """The address of a read-only mapping holding ``data`` (None where pages cannot be made
+    read-only: contexts then get copies)."""
+    with _LENT_LOCK:
+        if data not in _LENT:
+            region = mmap.mmap(-1, max(len(data), 1))
+            region.write(data)
+            pin = ctypes.c_char.from_buffer(region)  # the mapping cannot be closed under it
+            address = ctypes.addressof(pin)
+            try:
+                mprotect = ctypes.CDLL(None, use_errno=True).mprotect
+                mprotect.restype = ctypes.c_int
+                mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+                ok = mprotect(address, len(region), mmap.PROT_READ) == 0
+            except (AttributeError, OSError):
+                ok = False
+            _LENT[data] = ((region, pin), address if ok else None)
+        return _LENT[data][1]
 
 
 class _API:
@@ -108,6 +133,12 @@ class _API:
         self.ToCStringLen2 = bind(quick, "JS_ToCStringLen2", vp, vp, psz, val, ctypes.c_bool)
         self.FreeCString = bind(quick, "JS_FreeCString", None, vp, vp)
         self.free = bind(quick, "js_free", None, vp, vp)
+        self.NewUint8Array = bind(quick, "JS_NewUint8Array", val, vp, vp, sz, vp, vp, ctypes.c_bool)
+        self.NewUint8ArrayCopy = bind(quick, "JS_NewUint8ArrayCopy", val, vp, vp, sz)
+        self.GetTypedArrayBuffer = bind(quick, "JS_GetTypedArrayBuffer", val, vp, val, vp, vp, vp)
+        self.SetImmutableArrayBuffer = bind(
+            quick, "JS_SetImmutableArrayBuffer", int_, val, ctypes.c_bool
+        )
 
 
 class Layout(NamedTuple):
@@ -427,6 +458,34 @@ class CApiContext:
             if fn.tag == _TAG_EXCEPTION:
                 self._raise()
             return self._to_py(api.EvalFunction(self._ctx, fn))  # EvalFunction frees fn
+
+    def lend(self, name: str, data: bytes) -> None:
+        """Set the global ``name`` to a Uint8Array over one read-only copy of ``data`` that
+        every context of the process shares (JS_NewUint8Array with no free function), where
+        a string would be copied into each context.
+
+        Two locks keep a run from changing what another reads: the buffer is immutable (a
+        write throws or does nothing), and the memory under it is mapped read-only, which
+        QuickJS cannot get round (its Atomics.store ignores immutability): a write there
+        would stop the process rather than reach the next run. The prelude takes the array
+        off the global object before any other code runs, and only collate.js reads it."""
+        self._open()
+        api, ctx = self._api, self._ctx
+        address = _LENT[data][1] if data in _LENT else _read_only(data)
+        view = (
+            api.NewUint8Array(ctx, address, len(data), None, None, False)
+            if address is not None
+            else api.NewUint8ArrayCopy(ctx, data, len(data))
+        )
+        if view.tag == _TAG_EXCEPTION:
+            self._raise()
+        buffer = api.GetTypedArrayBuffer(ctx, view, None, None, None)
+        sealed = -1 if buffer.tag == _TAG_EXCEPTION else api.SetImmutableArrayBuffer(buffer, True)
+        api.FreeValue(ctx, buffer)
+        if sealed != 0:
+            api.FreeValue(ctx, view)
+            raise RuntimeError("QuickJS did not make a lent ArrayBuffer immutable")
+        api.SetPropertyStr(ctx, self._global, name.encode(), view)  # which takes the view
 
     # -- internals -------------------------------------------------------------------------
 

@@ -52,6 +52,11 @@ class Context(Protocol):
 
     def eval(self, source: str) -> Any: ...
 
+    def lend(self, name: str, data: bytes) -> None:
+        """Set the global ``name`` to a read-only view of ``data``: a Uint8Array over the
+        process's one copy (C API), or a string of the bytes copied in (the binding)."""
+        ...
+
     def close(self) -> None: ...
 
 

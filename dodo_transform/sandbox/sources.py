@@ -11,6 +11,7 @@ __all__ = [
     "BUNDLE",
     "CLOCK",
     "COLLATE",
+    "COLLATION_TABLE",
     "CONSOLE",
     "INSPECT",
     "INTL",
@@ -53,12 +54,36 @@ def _js_compact(name: str) -> str:
     return "\n".join(ln for ln in lines if ln and not ln.startswith("//"))
 
 
+def _collation_table() -> tuple[bytes, str]:
+    """collation_table.txt (tools/gen_collation_table.py) as one string, and collate.js's map
+    of it: the constants, and where each section starts (its end: the next one's start)."""
+    path = resources.files(__package__).joinpath("js").joinpath("collation_table.txt")
+    text = path.read_text(encoding="ascii")
+    layout: list[str] = []
+    parts: list[str] = []
+    at = 0
+    for line in text.split("\n"):
+        if not line or line.startswith("#"):
+            continue
+        if " " not in line:  # a section's lines, which hold no spaces
+            parts.append(line)
+            at += len(line)
+            continue
+        name, value = line.split(" ", 1)
+        layout.append(f"{value}: {at}" if name == "=" else f"{name}: {int(value)}")
+    layout.append(f"END: {at}")
+    return "".join(parts).encode("ascii"), "{ __proto__: null, " + ", ".join(layout) + " }"
+
+
+# The collation table is bytes that every context reads in place (``Context.shared_bytes``):
+# copying its 220 KB into each context, or building it there from bytecode, cost milliseconds.
+# collate.js has the table's layout baked into its text.
+COLLATION_TABLE, _COLLATION_LAYOUT = _collation_table()
 LIB = _js_compact("lib.js")
 INTL = _js_compact("intl.js")
 CLOCK = _js_compact("clock.js")
 CONSOLE = _js_compact("console.js")
-COLLATE = _js_compact("collate.js")
-COLLATION_TABLE = _js_compact("collation_table.js")
+COLLATE = _js_compact("collate.js").replace("/*@COLLATION_LAYOUT@*/", _COLLATION_LAYOUT)
 INSPECT = _js_compact("inspect.js")
 INTL_MORE = _js_compact("intl_more.js")
 # prelude.js's names for the cold-path sources.
@@ -68,7 +93,6 @@ SOURCES = {
     "clock": CLOCK,
     "console": CONSOLE,
     "collate": COLLATE,
-    "collation_table": COLLATION_TABLE,
     "inspect": INSPECT,
     "intl_more": INTL_MORE,
     "dates": _js_lean("dates.js"),
@@ -76,8 +100,6 @@ SOURCES = {
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-# collation_table.js (about 200 KB) is not bundled: QuickJS copies a string that long many
-# times slower than the bundle, so only handlers that collate get it (``collates``).
 _BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 

@@ -1,7 +1,7 @@
 // String#localeCompare and Intl.Collator's compare as V8 does them for en / en-US: ICU's root
 // collation (the Unicode Collation Algorithm over CLDR's root table), for any text. The table
-// is collation_table.js (ICU 78's data, tools/gen_collation_table.py), compiled and decoded
-// block by block only when text needs it. The comparison is ICU's ucol_strcoll
+// is collation_table.txt (ICU 78's data, tools/gen_collation_table.py), whose bytes every
+// context reads in place, a code point at a time. The comparison is ICU's ucol_strcoll
 // (collationcompare.cpp: primary, secondary, case level, tertiary; no identical level).
 // Compiled on first use; uses only the prelude's captures.
 (function (P, loadTable) {
@@ -9,95 +9,147 @@
   const charCodeAt = (s, i) => P.ReflectApply(P.StringPrototypeCharCodeAt, s, [i]);
   const SENSITIVITY = { __proto__: null, base: 1, accent: 2, case: 3, variant: 4 };
   const NO_CE_LOW = 0x01000100;  // ICU's NO_CE, which ends every text: p=1, the lowest weights
+  // collation_table.txt's constants and where its sections start (sources.py writes it in).
+  const L = /*@COLLATION_LAYOUT@*/;
 
-  let T = null;  // the table, once a comparison needs it
-  const blocks = [];  // decoded blocks of 256 code points: a CE (rank * 512 + LOW index) or a list
-  let contractions = null, prefixes = null, loe = null;
+  // The table's bytes (a Uint8Array the host lends every context, or on the binding engine a
+  // string), read in place: nothing is decoded ahead of need, and what a comparison decodes
+  // (a code point's elements, a block of runs, a LOW entry) is kept for the rest of the run.
+  // A collation element (CE) is a number, rank * 512 + LOW index.
+  let byte = null;
+  function open() {
+    const table = loadTable();
+    byte = typeof table === "string" ? (i) => charCodeAt(table, i) : (i) => table[i];
+  }
+  const UNLISTED = -1;  // an unassigned code point: ICU's implicit weight, rising with it
+  const entries = { __proto__: null };  // code point -> CE, CE list, special record or UNLISTED
+  const runBlocks = { __proto__: null };  // decoded blocks of runs: code point & 255 -> CE(s)
+  const lows = { __proto__: null };
+  let cccList = null, digitList = null;
 
-  function table() {
-    if (T !== null) return T;
-    T = loadTable();
-    contractions = { __proto__: null };
-    for (const k in T.CONTRACTIONS) contractions[k] = T.CONTRACTIONS[k];
-    loe = { __proto__: null };
-    for (const k in T.LOE) {
-      const set = { __proto__: null }, list = T.LOE[k];
-      for (let i = 0; i < list.length; i++) set[list[i]] = true;
-      loe[k] = set;
-    }
-    prefixes = { __proto__: null };
-    for (let i = 0; i < T.PREFIXES.length; i += 3) {
-      const rules = prefixes[T.PREFIXES[i + 1]] || (prefixes[T.PREFIXES[i + 1]] = { __proto__: null });
-      rules[T.PREFIXES[i]] = decodeList(T.PREFIXES[i + 2]);
-    }
-    return T;
+  // Fixed-width numbers: 6 bits a character from "0", high digits first (the generator's).
+  function fixed(from, width) {
+    let v = 0;
+    for (let k = 0; k < width; k++) v = v * 64 + (byte(from + k) - 0x30);
+    return v;
+  }
+  function low(i) {
+    const v = lows[i];
+    return v !== undefined ? v : (lows[i] = fixed(L.LOW + i * 6, 6));
   }
 
   // Varints: base-32 digits from "]" then a last base-40 digit from "(" (the generator's).
-  let text = "", at = 0;
+  let at = 0;
   function num() {
     let acc = 0;
     for (;;) {
-      const c = charCodeAt(text, at++);
+      const c = byte(at++);
       if (c >= 0x5d) acc = acc * 32 + (c - 0x5d);
       else return acc * 40 + (c - 0x28);
     }
   }
   const unzig = (v) => (v & 1 ? -(v + 1) / 2 : v / 2);
-  function decodeList(record) {
-    text = record; at = 0;
-    const m = (num() - 1) / 2, list = [];
+  // A list of CEs at `at`: its length, then rank deltas and LOW indexes.
+  function ceList() {
+    const m = (num() - 1) / 2, out = [];
     let prev = 0;
-    for (let k = 0; k < m; k++) { prev += unzig(num()); list[k] = prev * 512 + num(); }
-    return list;
+    for (let k = 0; k < m; k++) { prev += unzig(num()); out[k] = prev * 512 + num(); }
+    return out;
   }
-  function decodeBlock(b) {
+  function numbers(from) {
+    at = from;
     const out = [];
-    const s = b < T.BLOCKS.length ? T.BLOCKS[b] : 0;
-    blocks[b] = out;
-    if (!s) return out;
-    text = s; at = 0;
+    for (let k = 0, n = num(); k < n; k++) out[k] = num();
+    return out;
+  }
+  // A block of runs (blocks few texts meet): records up to "~", decoded whole on first use.
+  function decodeRuns(from) {
+    const out = { __proto__: null };
+    at = from;
     let cp = 0, prev = 0;
-    while (at < s.length) {
+    while (byte(at) !== 0x7e) {
       cp += num();
       const head = num();
       if (head & 1) {
-        const list = [];
-        for (let k = 0, m = (head - 1) / 2; k < m; k++) { prev += unzig(num()); list[k] = prev * 512 + num(); }
-        out[cp++] = list;
+        const ces = [];
+        for (let k = 0, m = (head - 1) / 2; k < m; k++) { prev += unzig(num()); ces[k] = prev * 512 + num(); }
+        out[cp++] = ces;
       } else {
         prev += unzig(num());
-        const low = num();
-        for (let k = 0; k < head / 2; k++) out[cp++] = (prev + k) * 512 + low;
+        const li = num();
+        for (let k = 0; k < head / 2; k++) out[cp++] = (prev + k) * 512 + li;
         prev += head / 2 - 1;
       }
     }
     return out;
   }
-  // A code point's collation elements: a number (one CE), a list, or undefined (unassigned:
-  // ICU's implicit weight, increasing with the code point).
+  // A code point that starts a contraction, a logical-order exception or a prefix rule: its
+  // own CEs, the contractions (suffix, CEs), the consonants it goes after, the prefix rules
+  // (the code point before, CEs).
+  function special(from) {
+    at = from;
+    let ces = UNLISTED;
+    if (byte(at) === 0x28) at++;  // varint 0: unlisted
+    else ces = ceList();
+    const contractions = [];
+    for (let k = 0, n = num(); k < n; k++) {
+      const suffix = [];
+      for (let j = 0, m = num(); j < m; j++) suffix[j] = num();
+      contractions[contractions.length] = suffix;
+      contractions[contractions.length] = ceList();
+    }
+    let loe = 0;
+    for (let k = 0, n = num(); k < n; k++) {
+      if (loe === 0) loe = { __proto__: null };
+      loe[num()] = true;
+    }
+    const prefix = [];
+    for (let k = 0, n = num(); k < n; k++) {
+      prefix[prefix.length] = num();
+      prefix[prefix.length] = ceList();
+    }
+    return { __proto__: null, ces, contractions: contractions.length ? contractions : 0, loe, prefix: prefix.length ? prefix : 0 };
+  }
+  // A code point's entry: a CE, a list of CEs, a special record (no length) or UNLISTED.
   function entry(cp) {
+    let e = entries[cp];
+    if (e !== undefined) return e;
     const b = cp >> 8;
-    const block = blocks[b] !== undefined ? blocks[b] : decodeBlock(b);
-    return block[cp & 255];
+    const v = b * 4 < L.DENSE - L.INDEX ? fixed(L.INDEX + b * 4, 4) : 0;
+    if (v === 0) {
+      e = UNLISTED;
+    } else if (v & 1) {  // written out: five characters a code point
+      const d = fixed(L.DENSE + (v - 1) / 2 * 1280 + (cp & 255) * 5, 5);
+      if (d === 0) e = UNLISTED;
+      else if (d & 1) e = special(L.SPECIALS + (d - 1) / 2);
+      else if (d & 2) { at = L.EXPANSIONS + (d - 2) / 4; e = ceList(); }
+      else e = d / 4;
+    } else {
+      let block = runBlocks[b];
+      if (block === undefined) block = runBlocks[b] = decodeRuns(L.RUNS + v / 2 - 1);
+      e = block[cp & 255];
+      if (e === undefined) e = UNLISTED;
+    }
+    return (entries[cp] = e);
   }
 
   function ccc(cp) {
-    const list = T.CCC;
-    let lo = 0, hi = list.length / 3 - 1;
+    const ranges = cccList !== null ? cccList : (cccList = numbers(L.CCC));
+    let lo = 0, hi = ranges.length / 3 - 1;
     while (lo <= hi) {
-      const mid = (lo + hi) >> 1, start = list[mid * 3];
+      const mid = (lo + hi) >> 1, start = ranges[mid * 3];
       if (cp < start) hi = mid - 1;
-      else if (cp >= start + list[mid * 3 + 1]) lo = mid + 1;
-      else return list[mid * 3 + 2];
+      else if (cp >= start + ranges[mid * 3 + 1]) lo = mid + 1;
+      else return ranges[mid * 3 + 2];
     }
     return 0;
   }
   function digitValue(cp) {
-    const list = T.DIGITS;
-    for (let i = 0; i < list.length; i += 2) {
-      if (cp >= list[i] && cp < list[i] + list[i + 1]) return cp - list[i];
-      if (cp < list[i]) return -1;
+    if (cp < 0x660) return cp >= 0x30 && cp <= 0x39 ? cp - 0x30 : -1;  // before Arabic-Indic
+    const runs = digitList !== null ? digitList : (digitList = numbers(L.DIGITS));
+    for (let i = 0; i < runs.length; i += 2) {
+      if (cp >= runs[i] && cp < runs[i] + runs[i + 1]) return cp - runs[i];
+      if (cp < runs[i]) return -1;
     }
     return -1;
   }
@@ -117,16 +169,15 @@
 
   // The collation elements of an NFD text into ps (primary ranks) and lows (lower 32 bits).
   function elements(cps, numeric, ps, lows) {
-    const LOW = T.LOW;
     function push(e) {
-      if (e === undefined) return;
-      if (typeof e === "number") { ps[ps.length] = (e - (e & 511)) / 512; lows[lows.length] = LOW[e & 511]; return; }
-      for (let k = 0; k < e.length; k++) { ps[ps.length] = (e[k] - (e[k] & 511)) / 512; lows[lows.length] = LOW[e[k] & 511]; }
+      if (typeof e === "number") { ps[ps.length] = (e - (e & 511)) / 512; lows[lows.length] = low(e & 511); return; }
+      for (let k = 0; k < e.length; k++) { ps[ps.length] = (e[k] - (e[k] & 511)) / 512; lows[lows.length] = low(e[k] & 511); }
     }
-    function pushCp(cp) {
-      const e = entry(cp);
-      if (e === undefined) { ps[ps.length] = T.UNASSIGNED + cp; lows[lows.length] = LOW[0]; } else push(e);
+    function pushEntry(cp, e) {
+      if (typeof e !== "number" && e.length === undefined) e = e.ces;  // a special's own CEs
+      if (e === UNLISTED) { ps[ps.length] = L.UNASSIGNED + cp; lows[lows.length] = low(0); } else push(e);
     }
+    const pushCp = (cp) => pushEntry(cp, entry(cp));
     const n = cps.length;
     for (let i = 0; i < n; i++) {
       const c = cps[i];
@@ -140,26 +191,31 @@
         do {
           while (pos < digits.length - 1 && digits[pos] === 0) pos++;
           const len = digits.length - pos > 254 ? 254 : digits.length - pos;
-          ps[ps.length] = T.NUMERIC; lows[lows.length] = LOW[0];
-          ps[ps.length] = T.TOP + 1 + len; lows[lows.length] = 0;
-          for (let k = 0; k < len; k++) { ps[ps.length] = T.TOP + 1 + digits[pos + k]; lows[lows.length] = 0; }
+          ps[ps.length] = L.NUMERIC; lows[lows.length] = low(0);
+          ps[ps.length] = L.TOP + 1 + len; lows[lows.length] = 0;
+          for (let k = 0; k < len; k++) { ps[ps.length] = L.TOP + 1 + digits[pos + k]; lows[lows.length] = 0; }
           pos += len;
         } while (pos < digits.length);
         i = end - 1;
         continue;
       }
-      const rules = prefixes[c];
-      if (rules !== undefined && i > 0 && rules[cps[i - 1]] !== undefined) { push(rules[cps[i - 1]]); continue; }
-      const prevowel = loe[c];
-      if (prevowel !== undefined && i + 1 < n && prevowel[cps[i + 1]]) {
-        pushCp(cps[i + 1]);
-        pushCp(c);
-        i++;
-        continue;
+      const e = entry(c);
+      if (typeof e !== "number" && e.length === undefined) {
+        const rules = e.prefix;
+        if (rules !== 0 && i > 0) {
+          let k = 0;
+          while (k < rules.length && rules[k] !== cps[i - 1]) k += 2;
+          if (k < rules.length) { push(rules[k + 1]); continue; }
+        }
+        if (e.loe !== 0 && i + 1 < n && e.loe[cps[i + 1]]) {
+          pushCp(cps[i + 1]);
+          pushEntry(c, e);
+          i++;
+          continue;
+        }
+        if (e.contractions !== 0) { i = contract(cps, i, e.contractions, push, pushCp); continue; }
       }
-      const list = contractions[c];
-      if (list !== undefined) { i = contract(cps, i, list, push, pushCp); continue; }
-      pushCp(c);
+      pushEntry(c, e);
     }
   }
 
@@ -211,15 +267,10 @@
       }
     }
     if (best === null) pushCp(cps[i]);
-    else push(decodeCached(best));
+    else push(best);
     for (let k = 0; k < skipped.length; k++) pushCp(skipped[k]);
     return end - 1;
   }
-  const decoded = { __proto__: null };
-  function decodeCached(record) {
-    return decoded[record] !== undefined ? decoded[record] : (decoded[record] = decodeList(record));
-  }
-
   function fail(caller, Ctor, message) {
     const error = new Ctor(message);
     P.ErrorCaptureStackTrace(error, caller);
@@ -260,7 +311,7 @@
   // ICU's CollationCompare::compareUpToQuaternary over the two texts' elements.
   function compare(a, b, settings) {
     if (a === b) return 0;
-    table();
+    if (byte === null) open();
     const pa = [], la = [], pb = [], lb = [];
     elements(codePoints(P.ReflectApply(P.StringPrototypeNormalize, a, ["NFD"])), settings.numeric, pa, la);
     elements(codePoints(P.ReflectApply(P.StringPrototypeNormalize, b, ["NFD"])), settings.numeric, pb, lb);
@@ -320,7 +371,7 @@
   // the primary-ignorable elements after it are ignored altogether.
   function shift(ps, lows) {
     for (let i = 0; i < ps.length; i++) {
-      if (ps[i] > T.MERGE && ps[i] <= T.VARIABLE_TOP) {
+      if (ps[i] > L.MERGE && ps[i] <= L.VARIABLE_TOP) {
         ps[i] = -1;  // skipped at the primary level
         lows[i] = 0;
         while (i + 1 < ps.length && ps[i + 1] === 0) { i++; lows[i] = 0; }

@@ -5,7 +5,7 @@
   "use strict";
   // Compiled after the handler may have patched built-ins: what the Intl path needs comes from
   // the prelude's captures (deps), the rest only shapes console and error text.
-  const { P, stringify, tag, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor } = deps;
+  const { P, stringify, tag, originals, logs, compiled, collation, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor } = deps;
   const objectKeys = Object.keys;
   const isArray = Array.isArray;
   const captureStackTrace = P.ErrorCaptureStackTrace;
@@ -40,14 +40,13 @@
     return s === "Invalid Date" ? s : s + " (Coordinated Universal Time)";
   }
   let intl = null, collate = null;
-  // The collation table goes into a context only for handlers whose text names localeCompare or
-  // Collator (sources.collates): one that reaches them otherwise is told so.
+  // The collation table is lent to every context, except on the binding engine, which copies
+  // it only into handlers whose text names localeCompare or Collator (sources.collates): one
+  // that reaches them otherwise is told so.
   const collationTable = () => {
-    try {
-      return compiled("collation_table")();
-    } catch (e) {
-      throw new P.RangeError("localeCompare: the dodo-transform sandbox loads its collation table for handlers whose text names localeCompare or Intl.Collator; write the name out");
-    }
+    const table = collation();
+    if (table === null) throw new P.RangeError("localeCompare: the dodo-transform sandbox loads its collation table for handlers whose text names localeCompare or Intl.Collator; write the name out");
+    return table;
   };
   function loadIntl() {
     if (intl === null) {

@@ -7,6 +7,10 @@
 (function (bundle, P, offsets) {
   "use strict";
   delete globalThis.__dodo_sources;
+  // The collation table's bytes, lent by the host (absent on the binding engine, whose host
+  // hands them in as text, "collation", only to handlers that collate).
+  let collationTable = globalThis.__dodo_collation === undefined ? null : globalThis.__dodo_collation;
+  delete globalThis.__dodo_collation;
   // The contract allows ECMAScript built-ins only; quickjs-ng adds these web APIs to every
   // context (and performance.now() is a clock that --now cannot freeze).
   delete globalThis.performance, delete globalThis.queueMicrotask, delete globalThis.DOMException, delete globalThis.atob, delete globalThis.btoa;
@@ -53,7 +57,7 @@
   };
   let lib = null;
   function load() {
-    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor });
+    if (lib === null) lib = compiled("lib")({ P, stringify, tag, RealDate, originals, logs, compiled, collation: () => collationTable, reflectApply, setProto, isOurs, markOurs, InternalErrorCtor });
     return lib;
   }
   // Descriptors have no prototype, so a handler's `Object.prototype.get = ...` cannot turn them
@@ -165,6 +169,7 @@
   return function host(op, arg, value) {
     if (op === "logs") return stringify(logs);  // what was captured before a limit stopped the run
     if (op === "provide") return void (sources[arg] = value);
+    if (op === "collation") return void (collationTable = arg);
     if (op === "intl") return void load().loadIntl();
     if (op === "v8") return void v8(arg, value);
     if (op === "caps") return void (cap.max = 2 * arg, cap.room = value);
