@@ -41,7 +41,8 @@ point at a time: nothing is decoded ahead of need. A CE is rank * 512 + LOW inde
   Records: varint gap, then head = 2k (a run of k code points with one CE each, consecutive
   ranks from r, lower index li: r as a zigzag delta from the previous rank, li) or 2m+1 (one
   code point with m CEs: m times rank delta and li).
-- CCC (code point, count, class) and DIGITS (first code point, count): a count, then varints.
+- CCC (code point, count, class), DIGITS (first code point, count) and SEARCH (first code
+  point, count: those usage "search" refuses): how many numbers, then the numbers.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ class ICU:
         self.usetItem = f(
             uc, "uset_getItem", i32, vp, i32, ctypes.POINTER(i32), ctypes.POINTER(i32), vp, i32, err
         )
+        self.tailored = f(i18n, "ucol_getTailoredSet", vp, vp, err)
         self.ccc = f(uc, "u_getCombiningClass", ctypes.c_uint8, i32)
         self.nfd = f(uc, "unorm2_getNFDInstance", vp, err)
         self.normalize = f(uc, "unorm2_normalize", i32, vp, vp, i32, vp, i32, err)
@@ -139,15 +141,29 @@ class ICU:
     def contractions(self, prefixes: bool) -> list[str]:
         c, x = self.usetOpen(1, 0), self.usetOpen(1, 0)
         self.getCAE(self.root, c, x, 1 if prefixes else 0, ctypes.byref(self.e))
+        out = self.items(c)
+        assert all(len(s) > 1 for s in out), "a contraction set holds strings only"
+        return out
+
+    def search_tailored(self) -> list[str]:
+        """What the root's search collation (usage "search") tailors: code points and strings
+        whose collation elements differ from the root's."""
+        return self.items(
+            self.tailored(self.open(b"und-u-co-search", ctypes.byref(self.e)), ctypes.byref(self.e))
+        )
+
+    def items(self, uset: int) -> list[str]:
         st, en = ctypes.c_int32(), ctypes.c_int32()
         sb = ctypes.create_string_buffer(512)
         out = []
-        for i in range(self.usetCount(c)):
+        for i in range(self.usetCount(uset)):
             n = self.usetItem(
-                c, i, ctypes.byref(st), ctypes.byref(en), sb, 256, ctypes.byref(self.e)
+                uset, i, ctypes.byref(st), ctypes.byref(en), sb, 256, ctypes.byref(self.e)
             )
-            assert n > 0, "a contraction set holds strings only"
-            out.append(sb.raw[: 2 * n].decode("utf-16-le", "surrogatepass"))
+            if n == 0:
+                out.extend(chr(cp) for cp in range(st.value, en.value + 1))
+            else:
+                out.append(sb.raw[: 2 * n].decode("utf-16-le", "surrogatepass"))
         return out
 
 
@@ -330,6 +346,16 @@ def main() -> None:
         rules = rules_of.get(cp, [])
         text += varint(len(rules)) + "".join(varint(b) + record for b, record in rules)
         special[cp] = text
+    # usage "search": collate.js refuses texts with a code point the search collation treats
+    # otherwise; of each tailored string (in NFD) the highest code point, which every text that
+    # holds the string holds too (tests/test_collation_order.py checks the rest against Node).
+    search = sorted({max(map(ord, icu.nfd_of(s))) for s in icu.search_tailored()})
+    search_runs: list[int] = []
+    for cp in search:
+        if search_runs and search_runs[-2] + search_runs[-1] == cp:
+            search_runs[-1] += 1
+        else:
+            search_runs.extend([cp, 1])
     write(
         sys.stdout,
         icu.version,
@@ -346,6 +372,7 @@ def main() -> None:
         special,
         ccc,
         digits,
+        search_runs,
     )
 
 
@@ -375,6 +402,7 @@ def write(
     special: dict[int, str],
     ccc: list[int],
     digits: list[int],
+    search: list[int],
 ) -> None:
     """The table as collate.js reads it (see the header written first)."""
 
@@ -433,8 +461,9 @@ def write(
         "RUNS": "".join(run_blocks),
         "SPECIALS": "".join(specials),
         "EXPANSIONS": "".join(expansions),
-        "CCC": varint(len(ccc) // 3) + "".join(map(varint, ccc)),
-        "DIGITS": varint(len(digits) // 2) + "".join(map(varint, digits)),
+        "CCC": varint(len(ccc)) + "".join(map(varint, ccc)),
+        "DIGITS": varint(len(digits)) + "".join(map(varint, digits)),
+        "SEARCH": varint(len(search)) + "".join(map(varint, search)),
     }
     out.write(HEADER.format(version=version))
     for name, value in constants.items():

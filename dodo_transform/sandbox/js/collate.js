@@ -277,25 +277,121 @@
     throw error;
   }
 
+  // --- Locales and options, read as V8 reads them for Intl.Collator -------------------------
+
+  const LOWER = "abcdefghijklmnopqrstuvwxyz";
+  // A tag's subtags in lower case (its characters are ASCII letters, digits and hyphens).
+  function subtagsOf(tag) {
+    const out = [];
+    let cur = "";
+    for (let i = 0; i < tag.length; i++) {
+      const c = charCodeAt(tag, i);
+      if (c === 0x2d) { out[out.length] = cur; cur = ""; } else cur += c >= 0x41 && c <= 0x5a ? LOWER[c - 0x41] : tag[i];
+    }
+    out[out.length] = cur;
+    return out;
+  }
+  function kind(s, min, max, digits, letters) {
+    if (s.length < min || s.length > max) return false;
+    for (let i = 0; i < s.length; i++) {
+      const c = charCodeAt(s, i);
+      if (!((digits && c >= 0x30 && c <= 0x39) || (letters && c >= 0x61 && c <= 0x7a))) return false;
+    }
+    return true;
+  }
+  const alnum = (s, min, max) => kind(s, min, max, true, true);
+  const unsupportedCollation = (caller, what) => fail(caller, P.RangeError, `Intl.Collator: unsupported ${what}: it selects another ordering than ICU's root collation, the only one the dodo-transform sandbox has (leave it out for the default order)`);
+  // An English tag as V8's Intl.Collator resolves it: the locale it reports (en-US for the US
+  // region, otherwise en) with the Unicode extension keywords it honours, kn (numeric) and kf
+  // (caseFirst), in V8's order; the collation keyword (co) counts only for the root's other
+  // collations, emoji and eor, which are refused, as is en-US-POSIX's order. Other keywords,
+  // and other extensions, drop out.
+  function resolveTag(tag, caller) {
+    const sub = subtagsOf(tag), n = sub.length;
+    const bad = () => fail(caller, P.RangeError, "Incorrect locale information provided");
+    let i = 1, script = "", region = "";
+    if (i < n && kind(sub[i], 4, 4, false, true)) script = sub[i++];
+    if (i < n && (kind(sub[i], 2, 2, false, true) || kind(sub[i], 3, 3, true, false))) region = sub[i++];
+    while (i < n && (alnum(sub[i], 5, 8) || (alnum(sub[i], 4, 4) && kind(sub[i][0], 1, 1, true, false)))) {
+      if (sub[i++] === "posix") unsupportedCollation(caller, `locale ${JSON.stringify(tag)} (en-US-POSIX)`);
+    }
+    let numeric, caseFirst, kn = "", kf = "";
+    const seen = { __proto__: null };
+    while (i < n) {
+      const singleton = sub[i++];
+      if (!alnum(singleton, 1, 1)) bad();
+      if (singleton === "x") break;  // private use: the rest of the tag
+      if (singleton !== "u") {
+        if (i >= n || sub[i].length < 2) bad();
+        while (i < n && sub[i].length > 1) if (!alnum(sub[i++], 2, 8)) bad();
+        continue;
+      }
+      if (i >= n || sub[i].length < 2) bad();
+      while (i < n && sub[i].length > 2) if (!alnum(sub[i++], 3, 8)) bad();  // attributes
+      while (i < n && sub[i].length === 2) {
+        const key = sub[i++];
+        if (!alnum(key, 2, 2) || !kind(key[1], 1, 1, false, true)) bad();
+        let value = "";
+        while (i < n && sub[i].length > 2) {
+          if (!alnum(sub[i], 3, 8)) bad();
+          value += (value === "" ? "" : "-") + sub[i++];
+        }
+        if (seen[key]) continue;  // the first of a key counts
+        seen[key] = true;
+        if (key === "kn") {
+          if (value === "" || value === "true" || value === "yes" || value === "no") { numeric = true; kn = "kn"; }
+          else if (value === "false") { numeric = false; kn = "kn-false"; }
+        } else if (key === "kf") {
+          if (value === "upper" || value === "lower" || value === "false") { caseFirst = value; kf = "kf-" + value; }
+        } else if (key === "co") {
+          if (value === "emoji" || value === "eor") unsupportedCollation(caller, `collation "${value}"`);
+        } else if (key === "va" && value === "posix") {
+          unsupportedCollation(caller, `locale ${JSON.stringify(tag)} (en-US-POSIX)`);
+        }
+      }
+      if (i < n && sub[i].length === 1) continue;
+      if (i < n) bad();
+    }
+    const keywords = kf !== "" && kn !== "" ? kf + "-" + kn : kf + kn;
+    const base = script === "" && region === "us" ? "en-US" : "en";
+    return { __proto__: null, locale: keywords === "" ? base : base + "-u-" + keywords, numeric, caseFirst };
+  }
+  // The collation option: V8 checks it is a Unicode type (3-8 letters or digits a subtag),
+  // then ignores the root's names it has no other order for; emoji and eor it honours.
+  function collationOption(value, caller) {
+    const c = `${value}`;
+    const sub = subtagsOf(c);
+    for (let i = 0; i < sub.length; i++) if (!alnum(sub[i], 3, 8)) fail(caller, P.RangeError, `Invalid collation : ${c}`);
+    if (sub.length === 1 && (sub[0] === "emoji" || sub[0] === "eor")) unsupportedCollation(caller, `collation "${sub[0]}"`);
+  }
+
+  const OPTIONS = { __proto__: null, sensitivity: true, usage: true, numeric: true, caseFirst: true, ignorePunctuation: true, collation: true };
   function settingsOf(locales, options, caller) {
+    let tag;
     if (locales !== undefined) {
       const list = typeof locales === "string" ? [locales] : locales;
       if (list === null || typeof list !== "object" || list.length === undefined) fail(caller, P.TypeError, "localeCompare: locales must be a string or an array of strings");
       // Tags are case-insensitive ("en-us", "EN-GB"); every English locale uses the root order.
       if (list.length > 0 && !(typeof list[0] === "string" && /^en(?:-[a-z0-9]{1,8})*$/i.test(list[0]))) {
-        fail(caller, P.RangeError, `localeCompare: unsupported locale ${JSON.stringify(String(list[0]))}: the dodo-transform sandbox collates en-US only`);
+        fail(caller, P.RangeError, `localeCompare: unsupported locale ${JSON.stringify(String(list[0]))}: the dodo-transform sandbox collates English only`);
       }
+      if (list.length > 0) tag = resolveTag(list[0], caller);
     }
-    const settings = { level: 4, numeric: false, caseFirst: "false", shifted: false };
+    const settings = { level: 4, numeric: false, caseFirst: "false", shifted: false, search: false };
+    if (tag !== undefined && tag.numeric !== undefined) settings.numeric = tag.numeric;
+    if (tag !== undefined && tag.caseFirst !== undefined) settings.caseFirst = tag.caseFirst;
     if (options === undefined) return settings;
     if (options === null || typeof options !== "object") fail(caller, P.TypeError, "localeCompare: options must be an object");
     for (const key in options) {
-      if (key !== "sensitivity" && key !== "usage" && key !== "numeric" && key !== "caseFirst" && key !== "ignorePunctuation") {
-        fail(caller, P.RangeError, `localeCompare: unsupported option ${key}: the dodo-transform sandbox supports sensitivity, numeric, caseFirst and ignorePunctuation only`);
-      }
+      if (!OPTIONS[key]) fail(caller, P.RangeError, `localeCompare: unsupported option ${key}: the dodo-transform sandbox supports usage, sensitivity, numeric, caseFirst, collation and ignorePunctuation only`);
     }
-    if (options.usage !== undefined && options.usage !== "sort") fail(caller, P.RangeError, `localeCompare: unsupported usage ${JSON.stringify(String(options.usage))}`);
-    settings.numeric = !!options.numeric;
+    if (options.usage !== undefined) {
+      const u = `${options.usage}`;
+      if (u !== "sort" && u !== "search") fail(caller, P.RangeError, `Value ${u} out of range for Intl.Collator options property usage`);
+      settings.search = u === "search";
+    }
+    if (options.collation !== undefined) collationOption(options.collation, caller);
+    if (options.numeric !== undefined) settings.numeric = !!options.numeric;
     if (options.caseFirst !== undefined) {
       const c = String(options.caseFirst);
       if (c !== "upper" && c !== "lower" && c !== "false") fail(caller, P.RangeError, `Value ${c} out of range for Intl.Collator options property caseFirst`);
@@ -308,13 +404,35 @@
     return settings;
   }
 
+  // usage "search": the root's search collation orders a few code points otherwise (Arabic
+  // hamza and alef forms, Thai and Lao prevowels, Hangul jamo, the tatweel, "≠"...). Texts
+  // without them compare as in the sort order; texts with them are refused.
+  let searchRuns = null;
+  function checkSearchable(cps, caller) {
+    const runs = searchRuns !== null ? searchRuns : (searchRuns = numbers(L.SEARCH));
+    for (let k = 0; k < cps.length; k++) {
+      const cp = cps[k];
+      if (cp < runs[0]) continue;
+      for (let i = 0; i < runs.length && cp >= runs[i]; i += 2) {
+        if (cp < runs[i] + runs[i + 1]) {
+          let hex = "";
+          for (let v = cp; v > 0 || hex.length < 4; v = (v - (v & 15)) / 16) hex = "0123456789ABCDEF"[v & 15] + hex;
+          fail(caller, P.RangeError, `localeCompare: usage "search" orders U+${hex} by the root search collation's own rules, which the dodo-transform sandbox does not have (use usage "sort": the same order for text without it)`);
+        }
+      }
+    }
+  }
+
   // ICU's CollationCompare::compareUpToQuaternary over the two texts' elements.
-  function compare(a, b, settings) {
+  function compare(a, b, settings, caller) {
     if (a === b) return 0;
     if (byte === null) open();
     const pa = [], la = [], pb = [], lb = [];
-    elements(codePoints(P.ReflectApply(P.StringPrototypeNormalize, a, ["NFD"])), settings.numeric, pa, la);
-    elements(codePoints(P.ReflectApply(P.StringPrototypeNormalize, b, ["NFD"])), settings.numeric, pb, lb);
+    const ca = codePoints(P.ReflectApply(P.StringPrototypeNormalize, a, ["NFD"]));
+    const cb = codePoints(P.ReflectApply(P.StringPrototypeNormalize, b, ["NFD"]));
+    if (settings.search) { checkSearchable(ca, caller); checkSearchable(cb, caller); }
+    elements(ca, settings.numeric, pa, la);
+    elements(cb, settings.numeric, pb, lb);
     pa[pa.length] = 1; la[la.length] = NO_CE_LOW;
     pb[pb.length] = 1; lb[lb.length] = NO_CE_LOW;
     if (settings.shifted) { shift(pa, la); shift(pb, lb); }
@@ -379,11 +497,17 @@
     }
   }
 
-  // Called as impl.call(string, stub, args) by the prelude's String#localeCompare stub, and by
-  // Intl.Collator's compare (intl_more.js) with its resolved settings as args[2].
-  return function localeCompare(stub, args) {
-    if (this === null || this === undefined) fail(stub, P.TypeError, "String.prototype.localeCompare called on null or undefined");
-    const settings = settingsOf(args[1], args[2], stub);
-    return compare(`${this}`, `${args[0]}`, settings);
+  // localeCompare is called as impl.call(string, stub, args) by the prelude's
+  // String#localeCompare stub, and by Intl.Collator's compare (intl_more.js) with its
+  // resolved settings as args[2]; resolveTag and collationOption serve Intl.Collator.
+  return {
+    __proto__: null,
+    localeCompare(stub, args) {
+      if (this === null || this === undefined) fail(stub, P.TypeError, "String.prototype.localeCompare called on null or undefined");
+      const settings = settingsOf(args[1], args[2], stub);
+      return compare(`${this}`, `${args[0]}`, settings, stub);
+    },
+    resolveTag,
+    collationOption,
   };
 })

@@ -2106,6 +2106,7 @@
     bigintToLocaleString: bigintToLocaleString,
     Intl: Intl,
     // For intl_more.js: the locale a constructor reports for `locales`, or the RangeError.
+    canonicalLocales: canonicalizeLocaleList,
     canonicalLocale: function (locales) {
       const resolved = resolveLocale(canonicalizeLocaleList(locales));
       if (resolved.problem !== undefined) rangeError(resolved.problem);

@@ -6,21 +6,23 @@
  *
  * Shape and rules as intl.js: one expression, a function of P (primordials.js), of
  * `canonicalLocale` (intl.js's reading of a locales argument: the en tag to report, or a
- * thrown RangeError), of `collate` (collate.js's String#localeCompare, for Collator) and of
- * `markOurs` (lib.js: a function Function#toString prints as a built-in). Evaluated lazily, after user code may have patched built-ins: only
+ * thrown RangeError), of `collate` (collate.js's String#localeCompare and its reading of a
+ * tag's collation keywords, for Collator), of `markOurs` (lib.js: a function Function#toString
+ * prints as a built-in) and of `canonicalLocales` (intl.js's CanonicalizeLocaleList). Evaluated lazily, after user code may have patched built-ins: only
  * operators, index access, .length, literals, `for` loops and what P captured.
  */
-(function (P, readLocale, collate, markOurs) {
+(function (P, readLocale, collate, markOurs, readLocales) {
   "use strict";
   // intl.js's errors start their stacks at our frames: restart them at the user's call.
-  function canonicalLocale(locales) {
+  function restarted(read, locales) {
     try {
-      return readLocale(locales);
+      return read(locales);
     } catch (e) {
       if (e !== null && typeof e === "object" && entryPoint !== undefined) P.ErrorCaptureStackTrace(e, entryPoint);
       throw e;
     }
   }
+  const canonicalLocale = (locales) => restarted(readLocale, locales);
   const ReflectApply = P.ReflectApply, ObjectDefineProperty = P.ObjectDefineProperty;
   const slice = (s, start, end) => ReflectApply(P.StringPrototypeSlice, s, [start, end]);
   const indexOf = (s, search) => ReflectApply(P.StringPrototypeIndexOf, s, [search]);
@@ -407,15 +409,18 @@
   function Collator(locales, options) {
     const self = new.target === undefined ? { __proto__: CollatorPrototype } : this;
     return run(Collator, () => {
-      const locale = canonicalLocale(locales, "Intl.Collator");
+      // Every English locale collates as the root: V8 reports en-US or en, with the extension
+      // keywords it honours (collate.js's resolveTag); others are refused as elsewhere.
+      const requested = restarted(readLocales, locales);
+      const first = requested.length === 0 ? "en-US" : requested[0];
+      const tag = first === "en" || slice(first, 0, 3) === "en-" ? collate.resolveTag(first, Collator) : undefined;
+      const locale = tag === undefined ? canonicalLocale(locales) : tag.locale;
       const o = toObjectOptions(options);
       const usage = stringOption(o, "usage", ["sort", "search"], "sort", "Intl.Collator");
-      const collation = o.collation;
-      if (collation !== undefined && `${collation}` !== "default") {
-        fail(P.RangeError, `Unsupported Intl.Collator option collation: ${collation} (the dodo-transform sandbox collates with the default collation only)`);
-      }
-      const numeric = o.numeric === undefined ? false : !!o.numeric;
-      const caseFirst = stringOption(o, "caseFirst", ["upper", "lower", "false"], "false", "Intl.Collator");
+      if (o.collation !== undefined) collate.collationOption(o.collation, Collator);
+      const numeric = o.numeric !== undefined ? !!o.numeric : tag !== undefined && tag.numeric === true;
+      const fromTag = tag !== undefined && tag.caseFirst !== undefined ? tag.caseFirst : "false";
+      const caseFirst = stringOption(o, "caseFirst", ["upper", "lower", "false"], fromTag, "Intl.Collator");
       const sensitivity = stringOption(o, "sensitivity", ["base", "accent", "case", "variant"], "variant", "Intl.Collator");
       const ignorePunctuation = o.ignorePunctuation === undefined ? false : !!o.ignorePunctuation;
       new CollatorSlots(self, { locale, usage, sensitivity, numeric, caseFirst, ignorePunctuation, bound: undefined });
@@ -432,9 +437,9 @@
     get compare() {
       const slot = CollatorSlots.read(this, "compare");
       if (slot.bound === undefined) {
-        const options = { __proto__: null, sensitivity: slot.sensitivity, numeric: slot.numeric, caseFirst: slot.caseFirst, ignorePunctuation: slot.ignorePunctuation };
+        const options = { __proto__: null, usage: slot.usage, sensitivity: slot.sensitivity, numeric: slot.numeric, caseFirst: slot.caseFirst, ignorePunctuation: slot.ignorePunctuation };
         // V8's bound compare: anonymous, two parameters, the same function every time.
-        const compare = (x, y) => ReflectApply(collate, `${x}`, [compare, [`${y}`, undefined, options]]);
+        const compare = (x, y) => ReflectApply(collate.localeCompare, `${x}`, [compare, [`${y}`, undefined, options]]);
         ObjectDefineProperty(compare, "name", { __proto__: null, value: "" });
         markOurs(compare);
         slot.bound = compare;

@@ -71,7 +71,7 @@
       get() {
         if (more === null) {
           if (collate === null) collate = compiled("collate")(P, collationTable);
-          more = compiled("intl_more")(P, intl.canonicalLocale, collate, markOurs);
+          more = compiled("intl_more")(P, intl.canonicalLocale, collate, markOurs, intl.canonicalLocales);
           for (let i = 0; i < MORE.length; i++) {
             defineMore(I, MORE[i], more[MORE[i]]);
             markAll(more[MORE[i]]);
@@ -303,7 +303,7 @@
     typedArrayToLocaleString,
     stringLocaleCompare(stub, args) {
       if (collate === null) collate = compiled("collate")(P, collationTable);
-      return reflectApply(collate, this, [stub, args]);
+      return reflectApply(collate.localeCompare, this, [stub, args]);
     },
     Intl() {
       const I = loadIntl().Intl;
