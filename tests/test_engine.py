@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from dodo_transform.sandbox import capi, engine
+from dodo_transform.sandbox.binding import BindingContext
 from dodo_transform.sandbox.engine import JSException, StackOverflow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,6 +79,10 @@ def test_lent_bytes_are_shared_read_only_and_no_run_can_change_them() -> None:
     assert first.eval("lent.buffer.immutable") is True
     first.close()
     assert second.eval("lent[29]") == 57  # closing one context frees nothing of the other's
+    # The binding cannot lend memory: its contexts get the bytes as a string.
+    fallback = BindingContext()
+    fallback.lend("lent", data)
+    assert fallback.eval("lent") == data.decode()
 
 
 def test_what_immutability_misses_stops_the_process_rather_than_reach_another_run() -> None:
