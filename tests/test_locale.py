@@ -67,11 +67,12 @@ def _evaluate_raw(exprs: list[str], prologue: str) -> list[dict]:
     ctx = quickjs.Context()
     ctx.eval(f"var P = {primordials};")
     ctx.set("__intl", (JS_DIR / "intl.js").read_text(encoding="utf-8"))
+    ctx.set("__tz", (JS_DIR / "tz.js").read_text(encoding="utf-8"))
     # Like the prelude: intl.js is compiled on first use, after the handler's own code ran.
     ctx.eval(
         """
         var impl;
-        function load() { return impl || (impl = (0, eval)(__intl)(P)); }
+        function load() { return impl || (impl = (0, eval)(__intl)(P, () => (0, eval)(__tz))); }
         function stub(obj, name, key) {
           var fn = function () { return P.ReflectApply(load()[key], this, arguments); };
           Object.defineProperty(obj, name, { value: fn, writable: true, configurable: true });
@@ -153,13 +154,13 @@ def test_table_in_a_bare_context() -> None:
 def test_unsupported_errors_name_the_problem() -> None:
     exprs = [
         'new Date(0).toLocaleString("de-DE")',
-        'new Date(0).toLocaleString("en-US", {timeZone: "America/New_York"})',
+        'new Date(0).toLocaleString("en-US", {timeZone: "Mars/Olympus_Mons"})',
         '(1).toLocaleString("en-US", {style: "unit", unit: "meter"})',
         '(1).toLocaleString("en-US", {style: "currency", currency: "XYZ"})',
     ]
     messages = [r["message"] for r in evaluate_in_sandbox(exprs)]
     assert 'Unsupported locale "de-DE"' in messages[0]
-    assert "timeZone" in messages[1] and "America/New_York" in messages[1]
+    assert messages[1] == "Invalid time zone specified: Mars/Olympus_Mons"
     assert "style" in messages[2] and "unit" in messages[2]
     assert "currency" in messages[3] and "XYZ" in messages[3]
 
@@ -218,6 +219,10 @@ PATCH_PROBES = [
     '.format("1234.56789012345678901234567890")',
     'JSON.stringify(new Intl.DateTimeFormat("en-US", {timeStyle: "medium"})'
     '.formatToParts(new Date("2025-08-04T05:30:45.182629Z")))',
+    'new Date("2025-08-04T05:30:45.182629Z").toLocaleString("en-US", '
+    '{timeZone: "asia/kolkata", timeZoneName: "long"})',
+    'new Date("2025-11-02T05:30:00Z").toLocaleString("en-US", '
+    '{timeZone: "US/Eastern", dateStyle: "full", timeStyle: "full"})',
 ]
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "LIB",
     "PRELUDE",
     "SOURCES",
+    "TZ",
     "V8",
     "collates",
     "v8_builtins",
@@ -86,6 +87,7 @@ CONSOLE = _js_compact("console.js")
 COLLATE = _js_compact("collate.js").replace("/*@COLLATION_LAYOUT@*/", _COLLATION_LAYOUT)
 INSPECT = _js_compact("inspect.js")
 INTL_MORE = _js_compact("intl_more.js")
+TZ = _js_compact("tz.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -95,12 +97,13 @@ SOURCES = {
     "collate": COLLATE,
     "inspect": INSPECT,
     "intl_more": INTL_MORE,
+    "tz": TZ,
     "dates": _js_lean("dates.js"),
 }
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more")
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "tz")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 

@@ -5,7 +5,7 @@ Two kinds of statement are taken out of a program before it is compared, and cou
 - a construct the source analysis warns about (``V8_WARNINGS``: what QuickJS compiles
   differently and the sandbox cannot change);
 - a statement the sandbox refuses with its clear "not supported" error where V8 runs it
-  (another locale than en-US, another time zone than UTC: the decisions listed in
+  (another locale than en-US: the decisions listed in
   docs/handlers.md), found by the error's line.
 The rest of the program is then compared, so one such statement does not hide the others.
 """

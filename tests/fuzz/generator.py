@@ -623,6 +623,8 @@ class _Gen:
                 '{ era: "short" }',
                 '{ fractionalSecondDigits: 3, second: "numeric" }',
                 '{ timeZone: "America/New_York" }',
+                '{ timeZone: "Europe/Berlin", timeZoneName: "short", hour: "numeric", minute: "2-digit" }',
+                '{ timeZone: "Asia/Kolkata", dateStyle: "long", timeStyle: "long" }',
                 "{}",
             ]
         )

@@ -20,7 +20,7 @@
  * every combination of the supported component options and hour cycles; timeZoneName, era,
  * dayPeriod, fractionalSecondDigits and the notations by tests/tools/gen_intl_options_cases.js.
  */
-(function (P) {
+(function (P, loadTz) {
   "use strict";
 
   // The few built-ins that cannot be written with operators, captured before user code ran
@@ -442,6 +442,7 @@
       case "a":
         return f.hour < 12 ? "AM" : "PM";
       case "z":
+        if (f.zone !== undefined) return width === 4 ? f.zone.long : f.zone.short;
         return width === 4 ? record.zoneLong : record.zoneShort;
       case "B": {
         // en's flexible day periods; noon only when the minutes and seconds shown are zero.
@@ -455,8 +456,17 @@
       case "S": // ICU truncates the milliseconds to the digits asked for
         return StringSlice("" + (1000 + f.millisecond), 1, 1 + width);
       case "O":
+        if (f.zone !== undefined) return width === 4 ? f.zone.longOffset : f.zone.shortOffset;
         return width === 4 ? "GMT+00:00" : "GMT+0";
       case "v": // ICU has a generic name for Greenwich only; UTC's falls back to the offset
+        if (f.zone !== undefined) {
+          const name = width === 4 ? f.zone.longGeneric : f.zone.shortGeneric;
+          if (name === undefined) {
+            unsupportedOption(DTF, "timeZoneName", width === 4 ? "longGeneric" : "shortGeneric",
+              `not supported by ${SANDBOX} for ${record.tz.id} after 2099, where ICU's generic name follows two zones' rules; use "short" or "long"`);
+          }
+          return name;
+        }
         if (record.zoneShort === "GMT") return width === 4 ? record.zoneLong : "GMT";
         return width === 4 ? "GMT+00:00" : "GMT+0";
       default: {
@@ -470,9 +480,19 @@
     }
   }
 
+  // The calendar fields shown for time value t: UTC's, or (an explicit zone, tz.js) the local
+  // time's, with the zone's period (offset and names) as f.zone.
+  function fieldsAt(record, t) {
+    if (record.tz === undefined) return utcFields(t);
+    const period = record.tz.period(t);
+    const f = utcFields(t + period.offset);
+    f.zone = period;
+    return f;
+  }
+
   // Formats time value t; also fills `parts` (formatToParts) when given one.
   function formatDate(record, t, parts) {
-    const f = utcFields(t);
+    const f = fieldsAt(record, t);
     const tokens = record.tokens;
     let out = "";
     for (let i = 0; i < tokens.length; i++) {
@@ -686,6 +706,13 @@
   const DATE_FIELDS = ["weekday", "year", "month", "day"];
   const TIME_FIELDS = ["dayPeriod", "hour", "minute", "second", "fractionalSecondDigits"];
 
+  // Zones other than UTC (tz.js, compiled on first use): the zone for a lower-cased id.
+  let zoneOf = null;
+  function findZone(lowerId) {
+    if (zoneOf === null) zoneOf = loadTz()(toLowerAscii);
+    return zoneOf(lowerId);
+  }
+
   // Zone names V8 accepts for UTC (case-insensitively); all resolve to "UTC", and a few
   // print as GMT.
   const UTC_ZONES = {
@@ -742,10 +769,15 @@
     const resolved = resolveLocale(requested);
 
     let timeZone = options.timeZone;
-    let zone = "UTC";
+    let zone = "UTC", tz;
     if (timeZone !== undefined) {
       timeZone = `${timeZone}`;
-      zone = UTC_ZONES[toLowerAscii(timeZone)];
+      const lower = toLowerAscii(timeZone);
+      zone = UTC_ZONES[lower];
+      if (zone === undefined) {
+        tz = findZone(lower);
+        if (tz === undefined) rangeError(`Invalid time zone specified: ${timeZone}`);
+      }
     }
 
     const o = { __proto__: null };
@@ -772,7 +804,6 @@
 
     // V8 has accepted everything; now refuse what we cannot print exactly as it would.
     if (resolved.problem !== undefined) rangeError(resolved.problem);
-    if (zone === undefined) unsupportedOption(DTF, "timeZone", timeZone, `${SANDBOX} formats in UTC only`);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
     if (o.dayPeriod !== undefined && o.hour === undefined &&
@@ -826,12 +857,13 @@
       tokens: compilePattern(pattern),
       zoneShort: zone,
       zoneLong: zone === "UTC" ? "Coordinated Universal Time" : "Greenwich Mean Time",
+      tz: tz,
       boundFormat: undefined,
     };
   }
 
   function resolvedDateTimeOptions(record) {
-    const out = { locale: record.locale, calendar: "gregory", numberingSystem: "latn", timeZone: "UTC" };
+    const out = { locale: record.locale, calendar: "gregory", numberingSystem: "latn", timeZone: record.tz === undefined ? "UTC" : record.tz.id };
     if (record.hourCycle !== undefined) {
       out.hourCycle = record.hourCycle;
       out.hour12 = record.hourCycle === "h11" || record.hourCycle === "h12";
@@ -1779,7 +1811,7 @@
   // Parts of `pattern` at time t; the fields from the first to the last get `source`.
   function pushPatternParts(out, record, pattern, t, source) {
     if (pattern === "") return;
-    const tokens = compilePattern(pattern), f = utcFields(t);
+    const tokens = compilePattern(pattern), f = fieldsAt(record, t);
     let firstField = -1, lastField = -1;
     for (let i = 0; i < tokens.length; i++) {
       if (tokens[i].field !== undefined) {
@@ -1798,7 +1830,7 @@
   function dateRangeToParts(record, startDate, endDate, asString) {
     if (startDate === undefined || endDate === undefined) typeError("Invalid time value");
     const t1 = toTimeValue(startDate), t2 = toTimeValue(endDate);
-    const g = greatestDifference(utcFields(t1), utcFields(t2));
+    const g = greatestDifference(fieldsAt(record, t1), fieldsAt(record, t2));
     let smallest = 0;
     const tokens = record.tokens;
     for (let i = 0; i < tokens.length; i++) {

@@ -50,7 +50,7 @@
   };
   function loadIntl() {
     if (intl === null) {
-      intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now));
+      intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now), () => compiled("tz"));
       for (let i = 0; i < MORE.length; i++) lazyMore(intl.Intl, MORE[i]);
     }
     return intl;
