@@ -1,0 +1,99 @@
+"""Intl.DateTimeFormat#formatRange / formatRangeToParts against what Node 20 printed
+(`tests/data/date_range_cases.json`, from `tests/tools/gen_date_range_cases.js`): every
+dateStyle x timeStyle x hour cycle, every date-component set, every time-component set and a
+seeded sample of the full option product, each ranging dates that differ in each calendar
+field (and equal dates). The data holds a short digest of each of Node's results (see the
+generator; `node tests/tools/gen_date_range_cases.js --show OPTIONS` prints them in full).
+A formatter prints exactly what Node printed, or its constructor throws a RangeError (options
+the sandbox refuses), or its formatRange throws a RangeError for the one range it refuses: a
+Greenwich zone name with a date before 1970."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from node_reference import evaluate
+
+DATA = json.loads((Path(__file__).resolve().parent / "data" / "date_range_cases.json").read_text())
+CASES: list[tuple[dict[str, Any], str]] = [(o, d) for o, d in DATA["cases"]]
+PAIRS: list[list[int]] = DATA["pairs"]
+REFUSED = "refused:RangeError"
+CHUNK = 40  # expressions per handler: each stays under the 51,200-character limit
+
+
+def _expression(options: dict[str, Any]) -> str:
+    template: str = DATA["expression"]
+    assert template.endswith("})({})")
+    return template[: -len("{})")] + json.dumps(options, separators=(",", ":")) + ")"
+
+
+def _digest(result: Any) -> str:
+    text = json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+def _digests(mine: str) -> list[str] | str:
+    """The sandbox's results as the generator stores Node's: a digest per pair."""
+    got = json.loads(mine)
+    if isinstance(got, str):
+        return got
+    return [_digest(r) for r in got]
+
+
+def _compare(options: dict[str, Any], want: str, mine: str) -> str:
+    """ "exact", "constructor" or "range" (an allowed refusal) or "different"."""
+    got = _digests(mine)
+    if got == REFUSED:
+        return "constructor"
+    if want == REFUSED:
+        return "different"
+    expected = [want[i : i + 6] for i in range(0, len(want), 6)]
+    if got == expected:
+        return "exact"
+    greenwich = options.get("timeZone") in ("GMT", "Etc/Greenwich")
+    refusal = _digest("!RangeError")
+    allowed = all(
+        g == e or (g == refusal and greenwich and min(PAIRS[i]) < 0)
+        for i, (g, e) in enumerate(zip(got, expected, strict=True))
+    )
+    return "range" if allowed else "different"
+
+
+def _outcomes(start: int) -> list[tuple[dict[str, Any], str]]:
+    chunk = CASES[start : start + CHUNK]
+    got = evaluate([_expression(o) for o, _ in chunk])
+    return [(o, _compare(o, want, mine)) for (o, want), mine in zip(chunk, got, strict=True)]
+
+
+@pytest.mark.parametrize("start", range(0, len(CASES), CHUNK))
+def test_ranges_equal_node_or_refused(start: int) -> None:
+    differing = [o for o, outcome in _outcomes(start) if outcome == "different"]
+    assert differing == [], "see: node tests/tools/gen_date_range_cases.js --show '<options>'"
+
+
+def test_refusals_stay_rare() -> None:
+    """Nearly all formatters' ranges equal Node's; formatRange refuses only the pre-1970
+    Greenwich names (the constructor's own refusals are counted apart)."""
+    counts = {"exact": 0, "constructor": 0, "range": 0, "different": 0}
+    for start in range(0, len(CASES), CHUNK):
+        for _, outcome in _outcomes(start):
+            counts[outcome] += 1
+    assert counts["different"] == 0
+    assert counts["range"] <= 20
+    assert counts["exact"] >= 0.9 * len(CASES)
+
+
+def test_refusal_names_what_to_do() -> None:
+    [message] = evaluate(
+        [
+            "(() => { try { new Intl.DateTimeFormat('en-US', { timeZone: 'Etc/Greenwich',"
+            " timeZoneName: 'short', hour: 'numeric', minute: '2-digit' })"
+            ".formatRange(-9e9, 9e9); return 'no error'; } catch (e) { return e.name + ': ' + e.message; } })()"
+        ]
+    )
+    assert "RangeError" in message and "formatRange" in message and "before 1970" in message
+    assert "shortOffset" in message
