@@ -88,6 +88,7 @@ COLLATE = _js_compact("collate.js").replace("/*@COLLATION_LAYOUT@*/", _COLLATION
 INSPECT = _js_compact("inspect.js")
 INTL_MORE = _js_compact("intl_more.js")
 TZ = _js_compact("tz.js")
+UNITS = _js_compact("units.js")
 # prelude.js's names for the cold-path sources.
 SOURCES = {
     "lib": LIB,
@@ -98,12 +99,13 @@ SOURCES = {
     "inspect": INSPECT,
     "intl_more": INTL_MORE,
     "tz": TZ,
+    "units": UNITS,
     "dates": _js_lean("dates.js"),
 }
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "tz")
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "tz", "units")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 

@@ -20,7 +20,7 @@
  * every combination of the supported component options and hour cycles; timeZoneName, era,
  * dayPeriod, fractionalSecondDigits and the notations by tests/tools/gen_intl_options_cases.js.
  */
-(function (P, loadTz) {
+(function (P, load) {
   "use strict";
 
   // The few built-ins that cannot be written with operators, captured before user code ran
@@ -709,7 +709,7 @@
   // Zones other than UTC (tz.js, compiled on first use): the zone for a lower-cased id.
   let zoneOf = null;
   function findZone(lowerId) {
-    if (zoneOf === null) zoneOf = loadTz()(toLowerAscii);
+    if (zoneOf === null) zoneOf = load("tz")(toLowerAscii);
     return zoneOf(lowerId);
   }
 
@@ -1347,8 +1347,14 @@
     } else if (!isWellFormedUnit(unit)) {
       rangeError(`Invalid unit argument for Intl.NumberFormat() '${unit}'`);
     }
-    getStringOption(options, "unitDisplay", ["short", "narrow", "long"], "short", NF);
+    const unitDisplay = getStringOption(options, "unitDisplay", ["short", "narrow", "long"], "short", NF);
     record.style = style;
+    if (style === "unit") {
+      record.unit = unit;
+      record.unitDisplay = unitDisplay;
+      // ICU lays a short or narrow percent out as the percent style's sign.
+      record.percentSign = unit === "percent" && unitDisplay !== "long";
+    }
     let info;
     if (style === "currency") {
       currency = toUpperAscii(currency);
@@ -1369,7 +1375,6 @@
     // V8 has accepted everything; now refuse what we cannot print exactly as it would.
     if (resolved.problem !== undefined) rangeError(resolved.problem);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(NF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    if (style === "unit") unsupportedOption(NF, "style", style, `${SANDBOX} supports decimal, percent and currency`);
     if (style === "currency" && info === undefined) unsupportedOption(NF, "currency", currency, `${SANDBOX} knows the currencies Intl.supportedValuesOf("currency") lists`);
     return record;
   }
@@ -1388,6 +1393,10 @@
 
   function resolvedNumberOptions(r) {
     const out = { locale: r.locale, numberingSystem: "latn", style: r.style };
+    if (r.style === "unit") {
+      out.unit = r.unit;
+      out.unitDisplay = r.unitDisplay;
+    }
     if (r.style === "currency") {
       out.currency = r.currency;
       out.currencyDisplay = r.currencyDisplay;
@@ -1501,7 +1510,7 @@
   }
 
   // The parts of a formatted number, as Intl.NumberFormat.prototype.formatToParts returns.
-  function numberToParts(record, x, converted) {
+  function numberToParts(record, x, converted, range) {
     const m = converted !== undefined ? converted : toMathematicalValue(x);
     let value = m.value, minFraction = 0, isZero = true, exponent = 0;
     if (m.kind === "finite") {
@@ -1573,14 +1582,25 @@
     }
     // V8 calls the percent sign of a compact number a "unit".
     if (record.style === "percent") pushPart(parts, record.notation === "compact" ? "unit" : "percentSign", "%");
+    // English plural rules: "one" is an integer 1 shown without fraction digits.
+    const one = m.kind === "finite" && exponent === 0 && value.digits === "1" && value.point === 1 && minFraction === 0;
     if (currency !== undefined && display === "name") {
-      // English plural rules: "one" is an integer 1 shown without fraction digits.
-      const one = m.kind === "finite" && exponent === 0 && value.digits === "1" && value.point === 1 && minFraction === 0;
       pushPart(parts, "literal", " ");
       pushPart(parts, "currency", one ? currency.one : currency.other);
     }
+    if (record.style === "unit") pushUnit(parts, record, one, range || record.notation === "compact");
     if (accounting) pushPart(parts, "literal", ")");
     return parts;
+  }
+
+  let unitSuffix;
+
+  // The unit after a number (units.js): its leading space is a literal, the rest the unit.
+  function pushUnit(parts, record, one, range) {
+    if (unitSuffix === undefined) unitSuffix = load("units")(StringIndexOf, StringSlice);
+    const suffix = unitSuffix(record.unit, record.unitDisplay, one, range);
+    if (suffix[0] === " ") pushPart(parts, "literal", " ");
+    pushPart(parts, "unit", suffix[0] === " " ? StringSlice(suffix, 1) : suffix);
   }
 
   // ---- Ranges (formatRange), as ICU lays them out for en ----------------------------------
@@ -1596,9 +1616,10 @@
   // currencyDisplay "name", its long name (the outer modifier).
   function affixes(record, parts) {
     let end = parts.length, outer = [];
-    if (record.style === "currency" && record.currencyDisplay === "name") {
-      end -= 2;
-      outer = [parts[end], parts[end + 1]];
+    if ((record.style === "currency" && record.currencyDisplay === "name") || (record.style === "unit" && !record.percentSign)) {
+      const n = parts[end - 1].type !== "literal" && end > 1 && parts[end - 2].type === "literal" && parts[end - 2].value === " " ? 2 : 1;
+      end -= n;
+      outer = n === 2 ? [parts[end], parts[end + 1]] : [parts[end]];
     }
     let first = 0;
     while (first < end && !(parts[first].type in NUMBER_BODY)) first++;
@@ -1651,7 +1672,7 @@
     if (m1.kind === "nan") rangeError("Invalid start : NaN");
     if (m2.kind === "nan") rangeError("Invalid end : NaN");
     if (record.notation !== "standard") unsupportedOption(NF, "notation", record.notation, `${SANDBOX} formats ranges in "standard" notation only`);
-    const p1 = numberToParts(record, start, m1), p2 = numberToParts(record, end, m2);
+    const p1 = numberToParts(record, start, m1, true), p2 = numberToParts(record, end, m2, true);
     const out = [];
     // Ends equal after rounding (ICU compares the rounded quantities, signs included).
     if ((m1.negative === m2.negative || (m1.kind === "finite" && showsZero(p1))) && joinParts(p1) === joinParts(p2)) {
@@ -1673,7 +1694,11 @@
     if (!collapseMiddle) pushAll(out, b.prefix, "endRange");
     pushAll(out, b.body, "endRange");
     pushAll(out, b.suffix, collapseMiddle ? "shared" : "endRange");
-    if (name) {
+    if (name && record.style === "unit") {
+      const other = [];
+      pushUnit(other, record, false, true);
+      pushAll(out, other, "shared");
+    } else if (name) {
       pushRangePart(out, "literal", " ", "shared");
       pushRangePart(out, "currency", record.currencyInfo.other, "shared");
     }
