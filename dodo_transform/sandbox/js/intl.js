@@ -1574,8 +1574,8 @@
         if (exponent < 0) pushPart(parts, "exponentMinusSign", "-");
         pushPart(parts, "exponentInteger", "" + (exponent < 0 ? -exponent : exponent));
       } else if (exponent !== 0) {
-        // en has no long compact names for currencies: they use K/M/B/T.
-        const long = record.compactDisplay === "long" && record.style !== "currency";
+        // en has no long compact names for currency symbols and codes: they use K/M/B/T.
+        const long = record.compactDisplay === "long" && (record.style !== "currency" || display === "name");
         if (long) pushPart(parts, "literal", " ");
         pushPart(parts, "compact", (long ? COMPACT_LONG : COMPACT_SHORT)[exponent / 3 - 1]);
       }
@@ -1604,7 +1604,12 @@
   }
 
   // ---- Ranges (formatRange), as ICU lays them out for en ----------------------------------
-  const NUMBER_BODY = { __proto__: null, integer: true, group: true, decimal: true, fraction: true, nan: true, infinity: true };
+  // A number's body; its exponent (ICU's inner modifier, never collapsed) goes with it. A
+  // compact suffix is part of the affixes (the middle modifier).
+  const NUMBER_BODY = {
+    __proto__: null, integer: true, group: true, decimal: true, fraction: true, nan: true, infinity: true,
+    exponentSeparator: true, exponentMinusSign: true, exponentInteger: true,
+  };
 
   function joinParts(parts) {
     let out = "";
@@ -1612,11 +1617,14 @@
     return out;
   }
 
-  // A formatted number's sign/currency/percent affixes (ICU's middle modifier) and, for
-  // currencyDisplay "name", its long name (the outer modifier).
+  // A formatted number's sign/currency/percent/compact affixes (ICU's middle modifier) and,
+  // for currencyDisplay "name", a unit, or a compact percent, what follows them (the outer
+  // modifier).
   function affixes(record, parts) {
     let end = parts.length, outer = [];
-    if ((record.style === "currency" && record.currencyDisplay === "name") || (record.style === "unit" && !record.percentSign)) {
+    if ((record.style === "currency" && record.currencyDisplay === "name") ||
+        (record.style === "unit" && (!record.percentSign || record.notation === "compact")) ||
+        (record.style === "percent" && record.notation === "compact")) {
       const n = parts[end - 1].type !== "literal" && end > 1 && parts[end - 2].type === "literal" && parts[end - 2].value === " " ? 2 : 1;
       end -= n;
       outer = n === 2 ? [parts[end], parts[end + 1]] : [parts[end]];
@@ -1631,7 +1639,8 @@
     for (let i = last; i < end; i++) suffix[suffix.length] = parts[i];
     // The currency spacing (U+00A0 before digits, not before "∞") is not part of the affix.
     const text = affixText(prefix) + "|" + affixText(suffix);
-    return { prefix: prefix, body: body, suffix: suffix, outer: outer, middle: text, middleLength: text.length - 1 };
+    const exponent = record.notation === "scientific" || record.notation === "engineering";
+    return { prefix: prefix, body: body, suffix: suffix, outer: outer, middle: text, middleLength: text.length - 1, inner: exponent && body.length > 1 };
   }
 
   function showsZero(parts) {
@@ -1671,7 +1680,6 @@
     const m1 = toMathematicalValue(start), m2 = toMathematicalValue(end);
     if (m1.kind === "nan") rangeError("Invalid start : NaN");
     if (m2.kind === "nan") rangeError("Invalid end : NaN");
-    if (record.notation !== "standard") unsupportedOption(NF, "notation", record.notation, `${SANDBOX} formats ranges in "standard" notation only`);
     const p1 = numberToParts(record, start, m1, true), p2 = numberToParts(record, end, m2, true);
     const out = [];
     // Ends equal after rounding (ICU compares the rounded quantities, signs included).
@@ -1685,7 +1693,8 @@
     // The long name takes the range's plural form, which is "other" in English.
     const name = a.outer.length !== 0;
     const collapseMiddle = a.middle === b.middle && a.middleLength > 1;
-    const separator = !collapseMiddle && a.middleLength > 0 ? " \u2013 " : "\u2013";
+    // ICU spaces the dash when an affix or exponent of the start is repeated.
+    const separator = (!collapseMiddle && a.middleLength > 0) || a.inner ? " \u2013 " : "\u2013";
     if (collapseMiddle) pushAll(out, a.prefix, "shared");
     else pushAll(out, a.prefix, "startRange");
     pushAll(out, a.body, "startRange");
@@ -1694,7 +1703,9 @@
     if (!collapseMiddle) pushAll(out, b.prefix, "endRange");
     pushAll(out, b.body, "endRange");
     pushAll(out, b.suffix, collapseMiddle ? "shared" : "endRange");
-    if (name && record.style === "unit") {
+    if (name && record.style === "percent") {
+      pushAll(out, a.outer, "shared");
+    } else if (name && record.style === "unit") {
       const other = [];
       pushUnit(other, record, false, true);
       pushAll(out, other, "shared");
@@ -1702,7 +1713,29 @@
       pushRangePart(out, "literal", " ", "shared");
       pushRangePart(out, "currency", record.currencyInfo.other, "shared");
     }
+    // ICU inserts a shared currency's spacing after it noted where the two numbers are: V8's
+    // spans then start one character early (and the last part of each number falls outside).
+    if (collapseMiddle && a.prefix.length !== 0 && a.prefix[a.prefix.length - 1].value === "\u00a0") shiftSpans(out);
     return out;
+  }
+
+  function shiftSpans(out) {
+    const spans = { __proto__: null };
+    let at = 0;
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i], span = spans[p.source];
+      if (span === undefined) spans[p.source] = { start: at, end: at + p.value.length };
+      else span.end = at + p.value.length;
+      p.start = at;
+      at += p.value.length;
+    }
+    for (let i = 0; i < out.length; i++) {
+      const p = out[i], end = p.start + p.value.length;
+      let source = "shared";
+      if (spans.startRange !== undefined && p.start >= spans.startRange.start - 1 && end <= spans.startRange.end - 1) source = "startRange";
+      else if (spans.endRange !== undefined && p.start >= spans.endRange.start - 1 && end <= spans.endRange.end - 1) source = "endRange";
+      out[i] = { type: p.type, value: p.value, source: source };
+    }
   }
 
   // DateTimeFormat ranges: ICU's DateIntervalFormat for en, as V8 drives it. V8 hands ICU the
