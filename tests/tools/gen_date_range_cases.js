@@ -95,7 +95,7 @@ for (const hour of NUMERIC) for (const minute of NUMERIC) for (const second of N
   for (const d of SOME_DATES) add({ ...d, hour, minute, second, ...c });
   add({ hour, minute, second, ...c, fractionalSecondDigits: pick(FRACTIONS), dayPeriod: pick(WIDTHS), timeZoneName: pick(ZONES) });
 }
-for (let i = 0; i < 600; i++) {
+for (let i = 0; i < 1200; i++) {
   add({
     weekday: pick(WIDTHS), era: random() < 0.2 ? pick(WIDTHS) : U, year: pick(NUMERIC), month: pick(MONTHS), day: pick(NUMERIC),
     dayPeriod: random() < 0.2 ? pick(WIDTHS) : U, hour: pick(NUMERIC), minute: pick(NUMERIC), second: pick(NUMERIC),

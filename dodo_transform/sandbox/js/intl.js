@@ -653,6 +653,9 @@
       // A day period without an hour stands where the time would.
       time = DAY_PERIOD_LETTERS[o.dayPeriod];
       return date === "" ? time : date + (o.month === "long" ? " 'at' " : ", ") + time;
+    } else if (zone !== "" && hc === "h23" && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
+      // en's "Hv" format ("HH'h' v") with the second appended.
+      time = appendItem("HH'h' " + zone, "second", "s");
     } else {
       time = timePattern(o, hc);
       if (zone !== "") {
@@ -1841,9 +1844,17 @@
     // The formatter's own pattern (ICU's createInstanceForSkeleton) lays "Hs" out as
     // "s (hour: HH)", which timePattern gives for these widths; the patterns ICU derives for
     // the fall-backs (a date before the time range, "yMd" before a time) keep "HH (second: s)".
-    if (hc === "h23" && c.s && !c.m && !c.z && !c.v && ownPattern) {
-      o.hour = "2-digit";
-      o.second = "numeric";
+    // With a zone it is en's "Hv" format with the second appended: "HH'h' z (second: s)".
+    let zoneSecond = "";
+    if (hc === "h23" && c.s && !c.m && ownPattern) {
+      if (o.timeZoneName !== undefined && !c.S) {
+        zoneSecond = appendItem("'h' " + ZONE_LETTERS[o.timeZoneName], "second", "s");
+        o.second = undefined;
+        o.timeZoneName = undefined;
+      } else {
+        o.hour = "2-digit";
+        o.second = "numeric";
+      }
     }
     // A weekday without a day (and without an era): ICU's pattern generator matches the other
     // date fields first and appends the weekday with en's "{0} {1}" ("MMMM EEE", "yy EEEE"),
@@ -1858,9 +1869,9 @@
         if (ch === "'") quoted = !quoted;
         else if (!quoted && (ch === "y" || ch === "M" || ch === "L")) at = i + 1;
       }
-      return StringSlice(pattern, 0, at) + " " + weekday + StringSlice(pattern, at);
+      return StringSlice(pattern, 0, at) + " " + weekday + StringSlice(pattern, at) + zoneSecond;
     }
-    return componentsPattern(o, hc);
+    return componentsPattern(o, hc) + zoneSecond;
   }
 
   // DateIntervalFormat::normalizeHourMetacharacters, for en: the hour letter stays, followed
@@ -2190,30 +2201,37 @@
     layOut(state, record, pattern, t2);
   }
 
-  // Before 1970 ICU has no metazone for Greenwich, so its names print as offsets ("GMT+0")
-  // there, which this file's zone names do not follow: such a range is refused.
-  function unsupportedRange(record) {
-    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (a Greenwich zone name for a date before 1970); use timeZoneName "shortOffset" or "longOffset", or format the two dates and join them`);
+  // What is refused: before 1970 ICU has no metazone for Greenwich, so its names print as
+  // offsets ("GMT+0") there, which this file's zone names do not follow; and ICU's own
+  // pattern for a date with "HH" and fractional seconds but no minute or second is "S (hour:
+  // HH)" or V8's "HH ├F14: S┤" depending on the date fields, in a way not worked out here.
+  function unsupportedRange(record, what) {
+    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (${what}); add minute: "2-digit", use timeZoneName "shortOffset" or "longOffset", or format the two dates and join them`);
   }
 
   function rangeRefused(record, t1, t2) {
-    if (record.zoneShort !== "GMT" || (t1 >= 0 && t2 >= 0)) return false;
     const c = countLetters(skeletonOf(record.pattern));
-    return c.z !== undefined || c.v !== undefined;
+    if (c.H && c.S && !c.s && !c.m && (c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
+      return "a date with fractional seconds beside a 24-hour hour, without minute and second";
+    }
+    if (record.zoneShort !== "GMT" || (t1 >= 0 && t2 >= 0)) return undefined;
+    return c.z !== undefined || c.v !== undefined ? "a Greenwich zone name for a date before 1970" : undefined;
   }
 
   function dateRangeToParts(record, startDate, endDate, asString) {
     if (startDate === undefined || endDate === undefined) typeError("Invalid time value");
     const t1 = toTimeValue(startDate), t2 = toTimeValue(endDate);
     const field = greatestDifference(fieldsAt(record, t1), fieldsAt(record, t2));
-    if (field >= 0 && rangeRefused(record, t1, t2)) unsupportedRange(record);
+    const refused = field >= 0 ? rangeRefused(record, t1, t2) : undefined;
+    if (refused !== undefined) unsupportedRange(record, refused);
     const layout = field < 0 ? undefined : rangeLayout(record);
     const c = countLetters(skeletonOf(record.pattern));
     // A day period without an hour is no field of ICU's interval layout: a difference from the
     // day period down shows the start alone, a date difference the two whole dates.
     if (field >= 0 && c.B && !c.h && !c.H && !c.k && !c.K) {
       const state = { text: "", fields: [] };
-      if (field >= AM_PM || fieldUnitIgnored(record.pattern, field)) layOut(state, record, record.pattern, t1);
+      const withoutPeriod = mapUnquoted(record.pattern, (ch) => (ch === "B" ? "" : ch));
+      if (field >= AM_PM || fieldUnitIgnored(withoutPeriod, field)) layOut(state, record, record.pattern, t1);
       else layOutRange(state, record, record.pattern, t1, t2);
       return rangeParts(state, asString);
     }
