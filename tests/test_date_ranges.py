@@ -108,3 +108,14 @@ def test_refusal_names_what_to_do() -> None:
     )
     assert "RangeError" in message and "formatRange" in message and "before 1970" in message
     assert "shortOffset" in message
+
+
+def test_a_range_reached_without_its_name_is_refused_clearly() -> None:
+    """ranges.js goes into a context only for handlers whose text names formatRange."""
+    [message] = evaluate(
+        [
+            "(() => { const f = new Intl.DateTimeFormat('en-US'); try { f['format' + 'Range'](0, 9e9);"
+            " return 'no error'; } catch (e) { return e.name + ': ' + e.message; } })()"
+        ]
+    )
+    assert "RangeError" in message and "write the name out" in message

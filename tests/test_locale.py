@@ -69,12 +69,13 @@ def _evaluate_raw(exprs: list[str], prologue: str) -> list[dict]:
     ctx.set("__intl", (JS_DIR / "intl.js").read_text(encoding="utf-8"))
     ctx.set("__tz", (JS_DIR / "tz.js").read_text(encoding="utf-8"))
     ctx.set("__units", (JS_DIR / "units.js").read_text(encoding="utf-8"))
+    ctx.set("__ranges", (JS_DIR / "ranges.js").read_text(encoding="utf-8"))
     # Like the prelude: intl.js is compiled on first use, after the handler's own code ran.
     ctx.eval(
         """
         var impl;
         function load() {
-          var sources = { tz: __tz, units: __units };
+          var sources = { tz: __tz, units: __units, ranges: __ranges };
           var load = function (name) { return (0, eval)(sources[name]); };
           return impl || (impl = (0, eval)(__intl)(P, load));
         }
@@ -226,6 +227,10 @@ PATCH_PROBES = [
     '{timeZone: "asia/kolkata", timeZoneName: "long"})',
     'new Date("2025-11-02T05:30:00Z").toLocaleString("en-US", '
     '{timeZone: "US/Eastern", dateStyle: "full", timeStyle: "full"})',
+    # The cold-path sources intl.js compiles on first use: units.js and ranges.js.
+    '(1).toLocaleString("en-US", {style: "unit", unit: "meter"})',
+    'JSON.stringify(new Intl.DateTimeFormat("en-US").formatRangeToParts('
+    'new Date("2025-08-04T05:30:00Z"), new Date("2025-08-09T07:45:00Z")))',
 ]
 
 

@@ -11,7 +11,16 @@ from . import engine
 from .answer import captured_logs
 from .engine import Context, JSException, StackOverflow
 from .job import Limits
-from .sources import BUNDLE, COLLATION_TABLE, PRELUDE, SOURCES, V8, collates, v8_builtins
+from .sources import (
+    BUNDLE,
+    COLLATION_TABLE,
+    PRELUDE,
+    SOURCES,
+    V8,
+    collates,
+    formats_ranges,
+    v8_builtins,
+)
 
 __all__ = ["PreloadFailed", "TopLevelFailed", "Warm"]
 
@@ -84,6 +93,8 @@ class Warm:
                     # The binding copies the table (220 KB) into the context: only for
                     # handlers whose text names what collates.
                     self.host("collation", COLLATION_TABLE.decode("ascii"))
+                if "ranges" not in loads and formats_ranges(source):
+                    self.host("provide", "ranges", self.ctx.eval(SOURCES["ranges"]))
                 for name in builtins:
                     # date.js's parser goes in as text (rarely compiled), unless provided above.
                     text = SOURCES["dates"] if name == "dates" and "dates" not in loads else None
@@ -96,7 +107,7 @@ class Warm:
                     self.host("intl")
             except (JSException, StackOverflow):
                 # Ours, not the handler's: e.g. Intl does not fit a small memory limit.
-                if loads or builtins or collates(source):
+                if loads or builtins or collates(source) or formats_ranges(source):
                     raise PreloadFailed from None
                 raise
             began = time.perf_counter()  # the handler's own time starts here

@@ -50,7 +50,8 @@
   };
   function loadIntl() {
     if (intl === null) {
-      // tz.js (zones) and units.js (unit names) are compiled when intl.js needs them.
+      // tz.js (zones), units.js (unit names) and ranges.js (date ranges) are compiled when
+      // intl.js needs them.
       intl = compiled("intl")(logs.now === null ? P : withClock(P, logs.now), compiled);
       for (let i = 0; i < MORE.length; i++) lazyMore(intl.Intl, MORE[i]);
     }
