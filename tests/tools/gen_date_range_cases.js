@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// What Node 20 prints for Intl.DateTimeFormat#formatRange / formatRangeToParts in en-US, UTC:
-// the reference for tests/test_date_ranges.py. Option combinations are enumerated
+// What Node 20 prints for Intl.DateTimeFormat#formatRange / formatRangeToParts in en-US (UTC
+// unless a formatter names a zone): the reference for tests/test_date_ranges.py. Option combinations are enumerated
 // systematically (every dateStyle x timeStyle x hour cycle; every date-component set with a few
 // times; every time-component set with a few dates) plus a seeded sample of the full product
-// (era, dayPeriod, fractionalSecondDigits, timeZoneName, weekday, hour cycles). Each formatter
-// ranges PAIRS: dates differing in the era, year, month, day, am/pm, hour, minute, second,
+// (era, dayPeriod, fractionalSecondDigits, timeZoneName, weekday, hour cycles), a day period
+// alone, and formatters in six IANA zones. Each formatter ranges PAIRS: dates differing in the era, year, month, day, am/pm, hour, minute, second,
 // millisecond, and equal dates.
 // Each pair's result is [formatRange, parts] where parts encodes formatRangeToParts compactly
 // (see encode); a TypeError/RangeError is "!" + its name. To keep the file small, each case is
@@ -94,6 +94,19 @@ const SOME_DATES = [{}, { month: "short", day: "numeric" }, { year: "numeric", m
 for (const hour of NUMERIC) for (const minute of NUMERIC) for (const second of NUMERIC) for (const c of CYCLES) {
   for (const d of SOME_DATES) add({ ...d, hour, minute, second, ...c });
   add({ hour, minute, second, ...c, fractionalSecondDigits: pick(FRACTIONS), dayPeriod: pick(WIDTHS), timeZoneName: pick(ZONES) });
+}
+// A day period without an hour, with and without date fields.
+for (const dayPeriod of ["narrow", "short", "long"]) for (const d of [{}, ...SOME_DATES, { era: "short" }]) add({ ...d, dayPeriod });
+// Ranges in other zones: local fields, daylight-saving changes, offsets of 30 and 45 minutes.
+const ZONES_IANA = ["America/New_York", "Asia/Kolkata", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu", "Africa/Cairo"];
+for (const timeZone of ZONES_IANA) {
+  for (const dateStyle of STYLES) for (const timeStyle of STYLES) add({ dateStyle, timeStyle, timeZone });
+  for (let i = 0; i < 40; i++) {
+    add({
+      weekday: pick(WIDTHS), year: pick(NUMERIC), month: pick(MONTHS), day: pick(NUMERIC), hour: pick(NUMERIC),
+      minute: pick(NUMERIC), timeZoneName: random() < 0.5 ? pick(ZONES) : U, ...pick(CYCLES), timeZone,
+    });
+  }
 }
 for (let i = 0; i < 1200; i++) {
   add({

@@ -516,7 +516,8 @@
     const c = countLetters(skeletonOf(record.pattern));
     // A day period without an hour is no field of ICU's interval layout: a difference from the
     // day period down shows the start alone, a date difference the two whole dates.
-    if (field >= 0 && c.B && !c.h && !c.H && !c.k && !c.K) {
+    // (Without a date field, a date difference takes the time-only fall-back, "M/d/y, B".)
+    if (field >= 0 && c.B && !c.h && !c.H && !c.k && !c.K && (field >= AM_PM || c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
       const state = { text: "", fields: [] };
       const withoutPeriod = mapUnquoted(record.pattern, (ch) => (ch === "B" ? "" : ch));
       if (field >= AM_PM || fieldUnitIgnored(withoutPeriod, field)) layOut(state, record, record.pattern, t1);
