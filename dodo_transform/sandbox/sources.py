@@ -109,9 +109,9 @@ SOURCES = {
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
 # ranges.js (DateTimeFormat#formatRange, 23 KB) is not bundled: only handlers naming
-# formatRange get it (``formats_ranges``). With it the bundle grew past the size at which
-# copying it into every context cost about 170 µs more per event on the document handlers
-# (glibc's allocator then maps and unmaps the copy each time).
+# formatRange get it (``formats_ranges``). Bundled, it once cost the document handlers about
+# 170 µs more per event (the bundle's copy into every context then fell on a slow path of the
+# allocator, which depends on its size), for code they never run.
 _BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "tz", "units")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
