@@ -9,15 +9,7 @@
 // 6 hex digits of its SHA-256 (`--show EXPRESSION` prints it in full).
 // Usage: node tests/tools/gen_number_range_cases.js > tests/data/number_range_cases.json
 "use strict";
-const crypto = require("crypto");
-const value = (expr) => {
-  try {
-    return JSON.stringify((0, eval)(expr));
-  } catch (e) {
-    return "!" + e.name;
-  }
-};
-const digest = (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex").slice(0, 6);
+const { value, digest } = require("./node_value.js");
 if (process.argv[2] === "--show") {
   console.log(value(process.argv[3]));
   process.exit(0);

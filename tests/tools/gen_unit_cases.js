@@ -10,17 +10,9 @@
 // builds the same expression.
 // Usage: node tests/tools/gen_unit_cases.js > tests/data/unit_cases.json
 "use strict";
-const crypto = require("crypto");
 const units = Intl.supportedValuesOf("unit");
 const WIDTHS = ["short", "long", "narrow"];
-const value = (expr) => {
-  try {
-    return JSON.stringify((0, eval)(expr));
-  } catch (e) {
-    return "!" + e.name;
-  }
-};
-const digest = (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex").slice(0, 6);
+const { value, digest } = require("./node_value.js");
 if (process.argv[2] === "--show") {
   console.log(value(process.argv[3]));
   process.exit(0);
