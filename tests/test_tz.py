@@ -82,3 +82,30 @@ def test_default_zone_stays_utc() -> None:
             "new Date(Date.UTC(2024, 6, 1, 12)).toLocaleString('en-US', { timeZone: 'Asia/Tokyo' })",
         ]
     ) == ['"7/1/2024, 12:00:00 PM"', '"UTC"', "12", '"7/1/2024, 9:00:00 PM"']
+
+
+def test_a_zone_reached_without_the_option_name_is_refused_the_same_on_every_event() -> None:
+    # tz.js goes in for handlers whose text names timeZone; one that builds the option's name
+    # is told to write it out, on its first event and every later one (it does not get the data
+    # from the second event on, as a learned cold-path source would).
+    from dodo_transform.sandbox import Sandbox
+    from dodo_transform.transform import transform
+
+    sandbox = Sandbox()
+    named = (
+        "function handler(w) { w.payload = new Date(0).toLocaleString('en-US',"
+        " { timeZone: 'Asia/Kolkata', timeZoneName: 'long' }); return w; }"
+    )
+    built = (
+        "function handler(w) { const o = {}; o['time' + 'Zone'] = 'Asia/Kolkata';"
+        " w.payload = new Date(0).toLocaleString('en-US', o); return w; }"
+    )
+    for _ in range(3):
+        ok = transform(named, {"a": 1}, sandbox=sandbox)
+        assert ok.request is not None
+        assert ok.request.body == '"1/1/1970, 5:30:00 AM India Standard Time"'  # Node 20's
+        refused = transform(built, {"a": 1}, sandbox=sandbox)
+        assert refused.error is not None and refused.request is None
+        assert "for handlers whose text names timeZone; write the option's name out" in (
+            refused.error.message
+        )

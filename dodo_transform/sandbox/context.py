@@ -18,7 +18,7 @@ from .sources import (
     SOURCES,
     V8,
     collates,
-    formats_ranges,
+    named_sources,
     v8_builtins,
 )
 
@@ -93,8 +93,9 @@ class Warm:
                     # The binding copies the table (220 KB) into the context: only for
                     # handlers whose text names what collates.
                     self.host("collation", COLLATION_TABLE.decode("ascii"))
-                if "ranges" not in loads and formats_ranges(source):
-                    self.host("provide", "ranges", self.ctx.eval(SOURCES["ranges"]))
+                for name in named_sources(source):
+                    if name not in loads:
+                        self.host("provide", name, self.ctx.eval(SOURCES[name]))
                 for name in builtins:
                     # date.js's parser goes in as text (rarely compiled), unless provided above.
                     text = SOURCES["dates"] if name == "dates" and "dates" not in loads else None
@@ -107,7 +108,7 @@ class Warm:
                     self.host("intl")
             except (JSException, StackOverflow):
                 # Ours, not the handler's: e.g. Intl does not fit a small memory limit.
-                if loads or builtins or collates(source) or formats_ranges(source):
+                if loads or builtins or collates(source) or named_sources(source):
                     raise PreloadFailed from None
                 raise
             began = time.perf_counter()  # the handler's own time starts here

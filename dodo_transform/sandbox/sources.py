@@ -22,7 +22,7 @@ __all__ = [
     "TZ",
     "V8",
     "collates",
-    "formats_ranges",
+    "named_sources",
     "v8_builtins",
 ]
 
@@ -108,11 +108,12 @@ SOURCES = {
 # Those every context gets enter it as one string: each string handed in costs about a
 # microsecond besides its copy. The prelude cuts a source out of it, at offsets baked into its
 # text, only when a run needs that source. (dates.js goes in only for handlers that name Date.)
-# ranges.js (DateTimeFormat#formatRange, 23 KB) is not bundled: only handlers naming
-# formatRange get it (``formats_ranges``). Bundled, it once cost the document handlers about
-# 170 µs more per event (the bundle's copy into every context then fell on a slow path of the
-# allocator, which depends on its size), for code they never run.
-_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "tz", "units")
+# ranges.js (DateTimeFormat#formatRange, 23 KB) and tz.js (every IANA zone, 230 KB) are not
+# bundled: only handlers naming what needs them get them (``named_sources``). Bundled, ranges.js
+# once cost the document handlers about 170 µs more per event (the bundle's copy into every
+# context then fell on a slow path of the allocator, which depends on its size), and tz.js
+# about 40 µs (creating and freeing each context), for code they never run.
+_BUNDLED = ("lib", "intl", "clock", "console", "collate", "inspect", "intl_more", "units")
 BUNDLE = "".join(SOURCES[name] for name in _BUNDLED)
 
 
@@ -174,13 +175,19 @@ def collates(handler_source: str) -> bool:
     return _COLLATES.search(handler_source) is not None
 
 
-_FORMATS_RANGES = re.compile(r"\bformatRange")
+# Cold-path sources too big to bundle, and what in a handler's text names what needs them: the
+# host hands them in, compiled, only to handlers that name it (``named_sources``); reached
+# without the name, they are refused with an error saying to write it out.
+_NAMED = {
+    "ranges": re.compile(r"\bformatRange"),  # formatRange, formatRangeToParts
+    "tz": re.compile(r"\btimeZone\b"),  # an explicit zone: the option's name
+}
 
 
 @functools.lru_cache(maxsize=512)
-def formats_ranges(handler_source: str) -> bool:
-    """Whether a handler's text names formatRange or formatRangeToParts (ranges.js goes in)."""
-    return _FORMATS_RANGES.search(handler_source) is not None
+def named_sources(handler_source: str) -> tuple[str, ...]:
+    """The unbundled cold-path sources (keys of ``SOURCES``) a handler's text names."""
+    return tuple(name for name, pattern in _NAMED.items() if pattern.search(handler_source))
 
 
 @functools.lru_cache(maxsize=512)

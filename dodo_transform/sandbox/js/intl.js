@@ -709,10 +709,19 @@
   const DATE_FIELDS = ["weekday", "year", "month", "day"];
   const TIME_FIELDS = ["dayPeriod", "hour", "minute", "second", "fractionalSecondDigits"];
 
-  // Zones other than UTC (tz.js, compiled on first use): the zone for a lower-cased id.
+  // Zones other than UTC (tz.js, compiled on first use): the zone for a lower-cased id. The
+  // host hands tz.js in for handlers whose text names timeZone (sources.named_sources).
   let zoneOf = null;
-  function findZone(lowerId) {
-    if (zoneOf === null) zoneOf = load("tz")(toLowerAscii);
+  function findZone(lowerId, id) {
+    if (zoneOf === null) {
+      let make;
+      try {
+        make = load("tz");
+      } catch (e) {
+        rangeError(`Intl.DateTimeFormat: ${SANDBOX} loads its time-zone data (for timeZone ${quote(id)}) for handlers whose text names timeZone; write the option's name out`);
+      }
+      zoneOf = make(toLowerAscii);
+    }
     return zoneOf(lowerId);
   }
 
@@ -778,7 +787,7 @@
       const lower = toLowerAscii(timeZone);
       zone = UTC_ZONES[lower];
       if (zone === undefined) {
-        tz = findZone(lower);
+        tz = findZone(lower, timeZone);
         if (tz === undefined) rangeError(`Invalid time zone specified: ${timeZone}`);
       }
     }
@@ -1743,7 +1752,7 @@
 
   // DateTimeFormat#formatRange's layout (ICU's DateIntervalFormat for en, with CLDR's
   // intervalFormats) is ranges.js, compiled the first time a handler formats a date range.
-  // The host hands it in for handlers whose text names formatRange (sources.formats_ranges).
+  // The host hands it in for handlers whose text names formatRange (sources.named_sources).
   let rangeModule;
 
   function loadRanges() {

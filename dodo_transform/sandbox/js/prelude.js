@@ -37,16 +37,19 @@
   const cap = { __proto__: null, max: 2 * 500, room: 64 * 1024 };
   // The cold-path sources by name: a function the host read from bytecode ahead of the run
   // ("provide") or text it handed in; else their text is cut out of the bundle. Text is
-  // compiled here on first use.
+  // compiled here on first use. One neither handed in nor bundled (ranges.js, tz.js: only for
+  // handlers that name what needs them) throws, and is not counted as loaded: the caller
+  // refuses, the same on every event.
   const sources = { __proto__: null };
   function compiled(name) {
     let source = sources[name];
-    logs.loaded[name] = true;
-    if (typeof source === "function") return source;
     if (source === undefined) {
       const at = offsets[name];
+      if (at === undefined) throw null;
       source = reflectApply(P.StringPrototypeSlice, bundle, [at[0], at[1]]);
     }
+    logs.loaded[name] = true;
+    if (typeof source === "function") return source;
     return indirectEval(source);
   }
   const dateProto = RealDate.prototype;
