@@ -480,10 +480,21 @@
     }
   }
 
+  const GMT_BEFORE_1970 = {
+    offset: 0, short: "GMT+0", long: "GMT+00:00", shortGeneric: "GMT+0", longGeneric: "GMT+00:00",
+    shortOffset: "GMT+0", longOffset: "GMT+00:00",
+  };
+
   // The calendar fields shown for time value t: UTC's, or (an explicit zone, tz.js) the local
   // time's, with the zone's period (offset and names) as f.zone.
   function fieldsAt(record, t) {
-    if (record.tz === undefined) return utcFields(t);
+    if (record.tz === undefined) {
+      const f = utcFields(t);
+      // ICU maps Greenwich to its metazone from 1970 on only: before, with no metazone, its
+      // specific and generic names fall back to the localized GMT format.
+      if (t < 0 && record.zoneShort === "GMT") f.zone = GMT_BEFORE_1970;
+      return f;
+    }
     const period = record.tz.period(t);
     const f = utcFields(t + period.offset);
     f.zone = period;

@@ -489,12 +489,11 @@
     layOut(state, record, pattern, t2);
   }
 
-  // What is refused: before 1970 ICU has no metazone for Greenwich, so its names print as
-  // offsets ("GMT+0") there, which this file's zone names do not follow; and ICU's own
-  // pattern for a date with "HH" and fractional seconds but no minute or second is "S (hour:
-  // HH)" or V8's "HH ├F14: S┤" depending on the date fields, in a way not worked out here.
+  // What is refused: ICU's own pattern for a date with "HH" and fractional seconds but no
+  // minute or second is "S (hour: HH)" or V8's "HH ├F14: S┤" depending on the date fields, in
+  // a way not worked out here.
   function unsupportedRange(record, what) {
-    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (${what}); add minute: "2-digit", use timeZoneName "shortOffset" or "longOffset", or format the two dates and join them`);
+    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (${what}); add minute: "2-digit", or format the two dates and join them`);
   }
 
   function rangeRefused(record, t1, t2) {
@@ -502,8 +501,7 @@
     if (c.H && c.S && !c.s && !c.m && (c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
       return "a date with fractional seconds beside a 24-hour hour, without minute and second";
     }
-    if (record.zoneShort !== "GMT" || (t1 >= 0 && t2 >= 0)) return undefined;
-    return c.z !== undefined || c.v !== undefined ? "a Greenwich zone name for a date before 1970" : undefined;
+    return undefined;
   }
 
   function dateRangeToParts(record, startDate, endDate, asString) {
