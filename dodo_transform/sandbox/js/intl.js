@@ -654,7 +654,37 @@
     return at === -1 ? date + " " + era : StringSlice(date, 0, at) + " " + era + StringSlice(date, at);
   }
 
+  // pattern with each unquoted `from` letter replaced by `to`.
+  function mapUnquotedLetter(pattern, from, to) {
+    let out = "", quoted = false;
+    for (let i = 0; i < pattern.length; i++) {
+      const ch = pattern[i];
+      if (ch === "'") quoted = !quoted;
+      out += !quoted && ch === from ? to : ch;
+    }
+    return out;
+  }
+
   function componentsPattern(o, hc) {
+    if (o.dayPeriod !== undefined && o.hour === undefined &&
+        (o.minute !== undefined || o.second !== undefined || o.fractionalSecondDigits !== undefined || o.timeZoneName !== undefined)) {
+      // ICU lays the rest out without the day period, which it then appends as a field it
+      // has no en append format for ("├AM/PM: …┤"), or drops where a zone follows a time.
+      const rest = { __proto__: null };
+      for (const key in o) rest[key] = o[key];
+      rest.dayPeriod = undefined;
+      let pattern = componentsPattern(rest, hc);
+      if (StringIndexOf(pattern, "('second'") !== -1 ||
+          (o.timeZoneName !== undefined && (o.minute !== undefined || o.second !== undefined || o.fractionalSecondDigits !== undefined))) {
+        return pattern;
+      }
+      // A month without a day or year is en's stand-alone "L" form (same text), so V8's
+      // search of the pattern for a month finds the "M" of "AM/PM" and reports it "numeric".
+      if (o.month !== undefined && o.day === undefined && o.year === undefined) {
+        pattern = mapUnquotedLetter(pattern, "M", "L");
+      }
+      return pattern + " \u251c'AM/PM': " + DAY_PERIOD_LETTERS[o.dayPeriod] + "\u2524";
+    }
     let date = datePattern(o);
     if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
@@ -671,7 +701,7 @@
       time = timePattern(o, hc);
       if (zone !== "") {
         if (time !== "") time = timeWithZone(time, zone);
-        else return date + (o.month === "long" ? " 'at' " : ", ") + zone;
+        else return date === "" ? zone : date + (o.month === "long" ? " 'at' " : ", ") + zone;
       }
     }
     if (date === "" || time === "") return date + time;
@@ -829,10 +859,6 @@
     if (resolved.problem !== undefined) rangeError(resolved.problem);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    if (o.dayPeriod !== undefined && o.hour === undefined &&
-        (o.minute !== undefined || o.second !== undefined || o.fractionalSecondDigits !== undefined || o.timeZoneName !== undefined)) {
-      unsupportedOption(DTF, "dayPeriod", o.dayPeriod, `not supported by ${SANDBOX} with a minute, second or zone but no hour; add hour: "numeric"`);
-    }
     const monthDay = o.month !== undefined && o.day !== undefined;
     if (o.era !== undefined && !monthDay && (o.weekday !== undefined || (o.day !== undefined && o.year !== "numeric") || (o.month !== undefined && o.year === undefined))) {
       unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);

@@ -510,16 +510,21 @@
     const field = greatestDifference(fieldsAt(record, t1), fieldsAt(record, t2));
     const refused = field >= 0 ? rangeRefused(record, t1, t2) : undefined;
     if (refused !== undefined) unsupportedRange(record, refused);
-    const layout = field < 0 ? undefined : rangeLayout(record);
     const c = countLetters(skeletonOf(record.pattern));
+    // A month alone with an offset zone ("O", which ICU's interval skeleton leaves out) falls
+    // back to the whole pattern twice, whatever the difference (as V8 prints it).
+    const monthOffset = c.O && (c.M || c.L) && !c.y && !c.d && !c.E && !c.c && !c.G && !c.h && !c.H && !c.k && !c.K && !c.m && !c.s && !c.S && !c.B;
+    const layout = field < 0 || monthOffset ? undefined : rangeLayout(record);
     // A day period without an hour is no field of ICU's interval layout: a difference from the
     // day period down shows the start alone, a date difference the two whole dates.
     // (Without a date field, a date difference takes the time-only fall-back, "M/d/y, B".)
-    if (field >= 0 && c.B && !c.h && !c.H && !c.k && !c.K && (field >= AM_PM || c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
+    const timed = c.m !== undefined || c.s !== undefined || c.S !== undefined;
+    if (field >= 0 && c.B && !timed && !c.h && !c.H && !c.k && !c.K && (field >= AM_PM || c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
       const state = { text: "", fields: [] };
       const withoutPeriod = mapUnquoted(record.pattern, (ch) => (ch === "B" ? "" : ch));
       if (field >= AM_PM || fieldUnitIgnored(withoutPeriod, field)) layOut(state, record, record.pattern, t1);
-      else layOutRange(state, record, record.pattern, t1, t2);
+      // The two whole dates take the layout of ICU's own pattern ("yy EEE, B" for a weekday without a day).
+      else layOutRange(state, record, c.E && !c.d ? bestPattern(skeletonOf(record.pattern), false) : record.pattern, t1, t2);
       return rangeParts(state, asString);
     }
     const state = { text: "", fields: [] };
@@ -537,7 +542,7 @@
       layOut(state, record, p.second, t2);
     } else {
       if (p !== undefined) pattern = p.second;
-      if (field >= AM_PM && layout.datePattern !== undefined && layout.timePattern !== undefined) {
+      if (field >= AM_PM && layout !== undefined && layout.datePattern !== undefined && layout.timePattern !== undefined) {
         layOut(state, record, layout.datePattern, t1);
         state.text += ", ";
         layOutRange(state, record, layout.timePattern, t1, t2);
