@@ -4,8 +4,9 @@
 // "options": every subset of the eleven components (weekday, era, year, month, day,
 // dayPeriod, hour, minute, second, fractionalSecondDigits, timeZoneName), each with seeded
 // random widths, hour cycle and time zone, and a further seeded sample of 1,500; per option
-// set (coded, see LETTERS), the first 8 hex digits of the SHA-256 of the JSON of what `expression` gives in Node
-// (format on five dates, formatToParts, resolvedOptions, formatRange of four pairs).
+// set (coded, see LETTERS), the first 8 hex digits of the SHA-256 of the two strings
+// `expression` gives in Node: the JSON of format on five dates, formatToParts and
+// resolvedOptions; and the JSON of formatRange on four pairs.
 // "greenwich": Greenwich's own ids (UTC to V8, "GMT" to ICU) and zones whose names change
 // where ICU's metazone mapping starts (1970 for Greenwich), with every zone-name style, on
 // dates before and after, through format, formatToParts, toLocale*String and formatRange.
@@ -82,14 +83,19 @@ const optionSets = [];
 for (let mask = 1; mask < 1 << NAMES.length; mask++) optionSets.push(optionSet(NAMES.filter((_, i) => mask & (1 << i))));
 for (let i = 0; i < 1500; i++) optionSets.push(optionSet(NAMES.filter(() => random() < 0.4)));
 const DATES = [-62198755200000, -1e10, 0, 1721049030123, 1735689599999];
-const expression = (o) => `((o) => { const f = new Intl.DateTimeFormat("en-US", o); return [${JSON.stringify(DATES)}.map((t) => f.format(t)), ` +
-  `f.formatToParts(1721049030123), f.resolvedOptions(), [[0, 1], [0, 61000], [1721049030123, 1721052630123], [-1e10, 1721049030123]].map(([a, b]) => f.formatRange(a, b))]; })(${JSON.stringify(o)})`;
+// The ranges apart: the sandbox may refuse a range layout (a RangeError) yet format the dates.
+const expression = (o) => `((o) => { const f = new Intl.DateTimeFormat("en-US", o); const r = [[0, 1], [0, 61000], [1721049030123, 1721052630123], [-1e10, 1721049030123]]; ` +
+  `return [JSON.stringify([${JSON.stringify(DATES)}.map((t) => f.format(t)), f.formatToParts(1721049030123), f.resolvedOptions()]), ` +
+  `(() => { try { return JSON.stringify(r.map(([a, b]) => f.formatRange(a, b))); } catch (e) { return "!" + e.name; } })()]; })(${JSON.stringify(o)})`;
 const digest = (text) => crypto.createHash("sha256").update(text, "utf8").digest("hex").slice(0, 8);
 
 const out = {
   greenwich: greenwich.map((e) => [e, evaluate(e)]),
   expression: expression({}),
   values: VALUES, letters: LETTERS, cycles: CYCLES, zones: ZONES.map((z) => (z === undefined ? null : z)),
-  options: optionSets.map((c) => c + " " + digest(evaluate(expression(decode(c))))),
+  options: optionSets.map((c) => {
+    const [formats, ranges] = eval(expression(decode(c)));
+    return c + " " + digest(formats) + " " + digest(ranges);
+  }),
 };
 console.log(JSON.stringify(out, null, 0).replace(/\],\[/g, "],\n["));

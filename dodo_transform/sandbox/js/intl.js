@@ -645,6 +645,51 @@
 
   const ERA_LETTERS = { __proto__: null, long: "GGGG", short: "GGG", narrow: "GGGGG" };
 
+  // ICU's date patterns for an era beside the date fields eraDate does not lay out (a
+  // weekday, a month without a day and a year, a day without a month and a numeric year):
+  // its pattern generator picks them by distances whose ties follow its table order, so they
+  // come from Node (`node tests/tools/gen_era_patterns.js` prints these two lines). Each field
+  // is one letter in a template, laid out at the width asked for.
+  // BEGIN ERA PATTERNS
+  const ERA_TEMPLATES = "d G|M G|G ('month': M)|y G ('day': d)|G E|d E G|y G E|y G ('day': d E)|M/y G E|M y G E|d E y G|E G|M E|E ('month': M)|G ('day': d)";
+  const ERA_TABLE = ".001..1..2..1..1.....................33...............4551..1..2..1..1..6778..8..9..9..9..6a78..8..9..9..9..b55c..d..b..c..d..6aa8..8..9..9..9..6aa8..8..9..9..9..b55c..c..b..c..c..6a78..8..9..9..9..6aa8..8..9..9..9...ee2..2..2..2..2.....................33...............4552..2..2..2..2..6778..8..9..9..9..6778..8..9..9..9..4552..4..4..2..4..6778..8..9..9..9..6a78..8..9..9..9..4552..2..4..2..2..6778..8..9..9..9..6778..8..9..9..9...0e1..2..2..1..2.....................33...............4551..2..2..1..2..6778..8..9..9..9..6778..8..9..9..9..b55c..b..b..c..b..6a78..8..9..9..9..6aa8..8..9..9..9..4551..2..4..1..2..6778..8..9..9..9..6a78..8..9..9..9..";
+  // END ERA PATTERNS
+  const ERA_WIDTHS = ["narrow", "short", "long"];
+  const OPTIONAL_WIDTHS = [undefined, "narrow", "short", "long"];
+  const OPTIONAL_NUMERIC = [undefined, "numeric", "2-digit"];
+  const OPTIONAL_MONTHS = [undefined, "numeric", "2-digit", "narrow", "short", "long"];
+  let eraTemplates;
+
+  function indexOf(list, value) {
+    for (let i = 0; i < list.length; i++) if (list[i] === value) return i;
+    return -1;
+  }
+
+  // The era date pattern from ERA_TABLE for o, or undefined where eraDate applies.
+  function eraTablePattern(o) {
+    const at = (((indexOf(ERA_WIDTHS, o.era) * 4 + indexOf(OPTIONAL_WIDTHS, o.weekday)) * 3 + indexOf(OPTIONAL_NUMERIC, o.year)) * 6 +
+      indexOf(OPTIONAL_MONTHS, o.month)) * 3 + indexOf(OPTIONAL_NUMERIC, o.day);
+    const code = ERA_TABLE[at];
+    if (code === ".") return undefined;
+    if (eraTemplates === undefined) eraTemplates = split(ERA_TEMPLATES, "|");
+    const template = eraTemplates[code <= "9" ? +code : 10 + StringIndexOf("abcdefghijklmnopqrstuvwxyz", code)];
+    const widths = {
+      __proto__: null,
+      G: ERA_LETTERS[o.era],
+      E: o.weekday === "short" ? "EEE" : o.weekday === "long" ? "EEEE" : "EEEEE",
+      y: o.year === "2-digit" ? "yy" : "y",
+      M: o.month === undefined ? "" : MONTH_WIDTH[o.month],
+      d: o.day === "2-digit" ? "dd" : "d",
+    };
+    let out = "", quoted = false;
+    for (let i = 0; i < template.length; i++) {
+      const ch = template[i];
+      if (ch === "'") quoted = !quoted;
+      out += !quoted && widths[ch] !== undefined ? widths[ch] : ch;
+    }
+    return out;
+  }
+
   // ICU puts the era after a date with a month and a day, or with a year and no weekday
   // (before an appended "(day: d)"), and alone before a time. Other dates with an era are
   // refused (createDateTimeFormat): ICU's layout for them varies with the widths.
@@ -685,8 +730,11 @@
       }
       return pattern + " \u251c'AM/PM': " + DAY_PERIOD_LETTERS[o.dayPeriod] + "\u2524";
     }
-    let date = datePattern(o);
-    if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
+    let date = o.era === undefined ? undefined : eraTablePattern(o);
+    if (date === undefined) {
+      date = datePattern(o);
+      if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
+    }
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
     let time;
     if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
@@ -859,10 +907,6 @@
     if (resolved.problem !== undefined) rangeError(resolved.problem);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    const monthDay = o.month !== undefined && o.day !== undefined;
-    if (o.era !== undefined && !monthDay && (o.weekday !== undefined || (o.day !== undefined && o.year !== "numeric") || (o.month !== undefined && o.year === undefined))) {
-      unsupportedOption(DTF, "era", o.era, `not supported by ${SANDBOX} with these date fields; use year, month and day`);
-    }
     // ICU's zone text and place vary with the layout for Greenwich's own names without an
     // hour and minute (or with a fraction), for a generic name next to a time without an hour, and
     // for a 24-hour hour with a second but no minute: those are refused.
@@ -907,6 +951,8 @@
       zoneShort: zone,
       zoneLong: zone === "UTC" ? "Coordinated Universal Time" : "Greenwich Mean Time",
       tz: tz,
+      // An era laid out from ERA_TABLE: ICU's interval layout for it is not worked out (ranges.js).
+      eraTable: dateStyle === undefined && timeStyle === undefined && o.era !== undefined && eraTablePattern(o) !== undefined,
       boundFormat: undefined,
     };
   }

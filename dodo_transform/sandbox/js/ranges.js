@@ -491,15 +491,17 @@
 
   // What is refused: ICU's own pattern for a date with "HH" and fractional seconds but no
   // minute or second is "S (hour: HH)" or V8's "HH ├F14: S┤" depending on the date fields, in
-  // a way not worked out here.
+  // a way not worked out here; and an era the formatter lays out from intl.js's ERA_TABLE,
+  // whose interval patterns ICU derives from other skeletons than the formatter's.
   function unsupportedRange(record, what) {
-    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (${what}); add minute: "2-digit", or format the two dates and join them`);
+    rangeError(`Intl.DateTimeFormat.prototype.formatRange: ${SANDBOX} cannot lay out a range for the pattern "${record.pattern}" as V8 would (${what[0]}); ${what[1]}, or format the two dates and join them`);
   }
 
   function rangeRefused(record, t1, t2) {
+    if (record.eraTable) return ["an era beside a weekday, or a month or day without a year", 'use year: "numeric", month and day'];
     const c = countLetters(skeletonOf(record.pattern));
     if (c.H && c.S && !c.s && !c.m && (c.y || c.M || c.L || c.d || c.E || c.c || c.G)) {
-      return "a date with fractional seconds beside a 24-hour hour, without minute and second";
+      return ["a date with fractional seconds beside a 24-hour hour, without minute and second", 'add minute: "2-digit"'];
     }
     return undefined;
   }
