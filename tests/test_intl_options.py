@@ -51,7 +51,8 @@ def test_options_still_refused_name_the_option() -> None:
         "fractionalSecondDigits: 2 }).format(0)",
         "new Date(0).toLocaleString('en-US', { timeZone: 'Etc/Greenwich', timeZoneName: 'short',"
         " hour: 'numeric' })",
-        "new Date(0).toLocaleString('en-US', { timeZoneName: 'shortGeneric', second: '2-digit' })",
+        "new Date(0).toLocaleString('en-US', { hour: 'numeric', second: 'numeric', hour12: false,"
+        " timeZoneName: 'short' })",
     ]
     messages = [
         m

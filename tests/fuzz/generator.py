@@ -96,6 +96,25 @@ UTC_DATE_OPTIONS = [
     "weekday: 'long'",
     "month: 'short', year: 'numeric'",
 ]
+# DateTimeFormat components for random option sets: name, values, chance of appearing.
+DATE_COMPONENTS: list[tuple[str, list[object], float]] = [
+    ("weekday", ["narrow", "short", "long"], 0.3),
+    ("era", ["narrow", "short", "long"], 0.15),
+    ("year", ["numeric", "2-digit"], 0.4),
+    ("month", ["numeric", "2-digit", "narrow", "short", "long"], 0.4),
+    ("day", ["numeric", "2-digit"], 0.4),
+    ("dayPeriod", ["narrow", "short", "long"], 0.15),
+    ("hour", ["numeric", "2-digit"], 0.4),
+    ("minute", ["numeric", "2-digit"], 0.35),
+    ("second", ["numeric", "2-digit"], 0.3),
+    ("fractionalSecondDigits", [1, 2, 3], 0.15),
+    (
+        "timeZoneName",
+        ["short", "long", "shortOffset", "longOffset", "shortGeneric", "longGeneric"],
+        0.2,
+    ),
+]
+DATE_ZONES = ["UTC", "Etc/Greenwich", "America/New_York", "Asia/Kolkata", "Europe/London"]
 SENSITIVITY_BASE = ', { sensitivity: "base" }'
 STRING_FIELDS = [
     "d.customer?.email",
@@ -609,6 +628,8 @@ class _Gen:
         return f"(isNaN({dt}) ? 'invalid' : {dt}.{m})" if guarded else f"{dt}.{m}"
 
     def date_options(self) -> str:
+        if self.chance(0.3):
+            return self.random_date_options()
         return self.pick(
             [
                 '{ year: "numeric", month: "long", day: "numeric" }',
@@ -628,6 +649,22 @@ class _Gen:
                 "{}",
             ]
         )
+
+    def random_date_options(self) -> str:
+        """A random DateTimeFormat option set: a few components at random widths, maybe an
+        era, day period, zone name, fraction, hour cycle and time zone."""
+        self.tag("intl.date_options")
+        parts = []
+        for name, values, p in DATE_COMPONENTS:
+            if self.chance(p):
+                parts.append(f"{name}: {self.lit(self.rng.choice(values))}")
+        if self.chance(0.3):
+            parts.append(
+                self.pick(["hour12: true", "hour12: false", 'hourCycle: "h23"', 'hourCycle: "h11"'])
+            )
+        if self.chance(0.25):
+            parts.append(f"timeZone: {self.lit(self.pick(DATE_ZONES))}")
+        return "{ " + ", ".join(parts) + " }" if parts else "{}"
 
     @_expression
     def number_format(self, depth: int) -> str:

@@ -633,6 +633,21 @@
     return h + (twelveHour ? meridiem(o) + z : zone !== "" ? "'h'" + z : "") + " \u251cF14: " + S + "\u2524";
   }
 
+  // A generic zone name beside a minute, second or fraction without an hour: where ICU's
+  // pattern generator finds en's "v" nearer than the time fields, it appends them to it
+  // (checked against Node for every such combination); undefined elsewhere, where the zone
+  // follows the time as a specific name does.
+  function genericTimePattern(o, zone) {
+    const m = o.minute, sec = o.second, f = o.fractionalSecondDigits;
+    if (m === undefined && sec === undefined && f !== undefined && (zone === "v" ? f >= 2 : f === 3)) {
+      return zone + " \u251c'F14': " + repeat("S", f) + "\u2524";
+    }
+    if (zone !== "v") return undefined;
+    if (m === undefined && sec === "2-digit") return f === 1 ? "S v" : appendItem("v", "second", "s");
+    if (m === "2-digit" && sec === undefined && f === undefined) return appendItem("v", "minute", "m");
+    return undefined;
+  }
+
   // The pattern text V8 finds the components in, where it is not the pattern itself: where
   // ICU appends the second, its text has "second" unquoted (so V8 reports a day too); a
   // 24-hour hour without a minute is reported "numeric".
@@ -736,8 +751,10 @@
       if (o.era !== undefined) date = eraDate(date, ERA_LETTERS[o.era]);
     }
     const zone = o.timeZoneName === undefined ? "" : ZONE_LETTERS[o.timeZoneName];
-    let time;
-    if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
+    let time = o.hour === undefined && zone[0] === "v" ? genericTimePattern(o, zone) : undefined;
+    if (time !== undefined) {
+      // (laid out by genericTimePattern)
+    } else if (o.fractionalSecondDigits !== undefined) time = fractionTimePattern(o, hc, zone);
     else if (o.dayPeriod !== undefined && o.hour === undefined) {
       // A day period without an hour stands where the time would.
       time = DAY_PERIOD_LETTERS[o.dayPeriod];
@@ -908,15 +925,12 @@
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
     // ICU's zone text and place vary with the layout for Greenwich's own names without an
-    // hour and minute (or with a fraction), for a generic name next to a time without an hour, and
-    // for a 24-hour hour with a second but no minute: those are refused.
+    // hour and minute (or with a fraction), and for a 24-hour hour with a second but no
+    // minute: those are refused.
     const tzn = o.timeZoneName;
-    const generic = tzn === "shortGeneric" || tzn === "longGeneric";
     const h24 = hour12 === false || (hour12 === undefined && hourCycle === "h24");
     const hourMinute = o.hour !== undefined && o.minute !== undefined && o.fractionalSecondDigits === undefined;
-    if (tzn !== undefined && tzn !== "shortOffset" && tzn !== "longOffset" &&
-        ((zone === "GMT" && !hourMinute) ||
-         (generic && o.hour === undefined && (o.fractionalSecondDigits !== undefined || o.second !== undefined || o.minute !== undefined)))) {
+    if (tzn !== undefined && tzn !== "shortOffset" && tzn !== "longOffset" && zone === "GMT" && !hourMinute) {
       unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} in this combination; use "shortOffset" or "longOffset", or add hour and minute`);
     }
     if (tzn !== undefined && h24 && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
