@@ -49,8 +49,8 @@ def test_options_still_refused_name_the_option() -> None:
     exprs = [
         "new Intl.DateTimeFormat('en', { hour: 'numeric', second: 'numeric', "
         "fractionalSecondDigits: 2 }).format(0)",
-        "new Date(0).toLocaleString('en-US', { timeZone: 'Etc/Greenwich', timeZoneName: 'short',"
-        " hour: 'numeric' })",
+        "new Date(0).toLocaleString('en-US', { hour: '2-digit', second: '2-digit', hour12: false,"
+        " timeZoneName: 'long' })",
         "new Date(0).toLocaleString('en-US', { hour: 'numeric', second: 'numeric', hour12: false,"
         " timeZoneName: 'short' })",
     ]

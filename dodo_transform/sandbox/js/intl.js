@@ -924,15 +924,10 @@
     if (resolved.problem !== undefined) rangeError(resolved.problem);
     if (calendar !== undefined && calendar !== "gregory") unsupportedOption(DTF, "calendar", calendar, `${SANDBOX} supports "gregory" only`);
     if (numberingSystem !== undefined && numberingSystem !== "latn") unsupportedOption(DTF, "numberingSystem", numberingSystem, `${SANDBOX} supports "latn" only`);
-    // ICU's zone text and place vary with the layout for Greenwich's own names without an
-    // hour and minute (or with a fraction), and for a 24-hour hour with a second but no
-    // minute: those are refused.
+    // ICU's zone text and place vary with the layout for a 24-hour hour with a second but no
+    // minute: refused.
     const tzn = o.timeZoneName;
     const h24 = hour12 === false || (hour12 === undefined && hourCycle === "h24");
-    const hourMinute = o.hour !== undefined && o.minute !== undefined && o.fractionalSecondDigits === undefined;
-    if (tzn !== undefined && tzn !== "shortOffset" && tzn !== "longOffset" && zone === "GMT" && !hourMinute) {
-      unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} in this combination; use "shortOffset" or "longOffset", or add hour and minute`);
-    }
     if (tzn !== undefined && h24 && o.hour !== undefined && o.minute === undefined && o.second !== undefined) {
       unsupportedOption(DTF, "timeZoneName", tzn, `not supported by ${SANDBOX} with a 24-hour hour and a second but no minute; add minute: "2-digit"`);
     }
