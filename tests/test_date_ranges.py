@@ -130,3 +130,32 @@ def test_a_range_reached_without_its_name_is_refused_clearly() -> None:
         ]
     )
     assert "RangeError" in message and "write the name out" in message
+
+
+# A change of era for a formatter with an era but no year (nor, here, month and day): ICU falls
+# back to the format's own pattern on both sides. Printed by Node 20 (TZ=UTC) for 31 Dec 1 BC
+# 23:00 – 1 Jan 1 AD 01:00; the sandbox once printed whole dates ("12/31/1 BC, 11 PM – …").
+ERA_CHANGES = {
+    '{ era: "short", hour: "numeric" }': "BC, 11\u202fPM\u2009–\u2009AD, 1\u202fAM",
+    '{ era: "long", hour: "numeric", minute: "2-digit" }': (
+        "Before Christ, 11:00\u202fPM\u2009–\u2009Anno Domini, 1:00\u202fAM"
+    ),
+    '{ era: "short", hour: "numeric", hour12: false }': "BC, 23\u2009–\u2009AD, 01",
+    '{ era: "narrow", minute: "2-digit", second: "2-digit" }': "B, 00:00\u2009–\u2009A, 00:00",
+    '{ era: "short", hour: "numeric", timeZoneName: "short" }': "BC, 11\u202fPM UTC\u2009–\u2009AD, 1\u202fAM UTC",
+    '{ era: "short", hour: "numeric", dayPeriod: "short" }': (
+        "BC, 11 at night\u2009–\u2009AD, 1 in the morning"
+    ),
+    '{ era: "short", year: "numeric", hour: "numeric" }': "1 BC, 11\u202fPM\u2009–\u20091 AD, 1\u202fAM",
+    '{ era: "short", month: "long", day: "numeric", hour: "numeric", minute: "numeric" }': (
+        "December 31 BC at 11:00\u202fPM\u2009–\u2009January 1 AD at 1:00\u202fAM"
+    ),
+}
+
+
+def test_a_change_of_era_without_a_year_shows_the_formats_own_pattern() -> None:
+    dates = "new Date(-62135600400000), new Date(-62135593200000)"
+    got = evaluate(
+        [f"new Intl.DateTimeFormat('en-US', {o}).formatRange({dates})" for o in ERA_CHANGES]
+    )
+    assert got == [json.dumps(v, ensure_ascii=False) for v in ERA_CHANGES.values()]

@@ -442,6 +442,9 @@
       if (StringIndexOf(parts.date, "M") < 0) setFallback(MONTH, bestPattern(sk = "M" + sk));
       if (StringIndexOf(parts.date, "y") < 0) setFallback(YEAR, bestPattern(sk = "y" + sk));
       if (StringIndexOf(parts.date, "G") < 0) setFallback(ERA, bestPattern(sk = "G" + sk));
+      // An era with no year, month or day: a change of era shows the two dates as the format
+      // prints them.
+      else if (!/[yMd]/.test(parts.date)) setFallback(ERA, record.pattern);
       const datePattern = bestPattern(parts.date);
       const fields = [AM_PM, HOUR, MINUTE];
       for (let i = 0; i < fields.length; i++) {
