@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,9 @@ def evaluate(expressions: list[str]) -> list[str]:
     d = transform(source, "{}", limits=Limits(time_ms=30_000))
     assert d.request is not None, d.error
     return list(d.request.json())
+
+
+def differing(cases: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """(expression, Node's value, the sandbox's) of each case whose values differ."""
+    got = evaluate([e for e, _ in cases])
+    return [(e, want, mine) for (e, want), mine in zip(cases, got, strict=True) if want != mine]
