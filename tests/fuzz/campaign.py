@@ -5,8 +5,8 @@ Two kinds of statement are taken out of a program before it is compared, and cou
 - a construct the source analysis warns about (``V8_WARNINGS``: what QuickJS compiles
   differently and the sandbox cannot change);
 - a statement the sandbox refuses with its clear "not supported" error where V8 runs it
-  (another locale than en-US: the decisions listed in
-  docs/handlers.md), found by the error's line.
+  (another locale than English, or one of the rare layouts listed under "Known differences"
+  in docs/handlers.md), found by the error's line.
 The rest of the program is then compared, so one such statement does not hide the others.
 """
 
