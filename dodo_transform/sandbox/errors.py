@@ -80,8 +80,11 @@ def host_error(
         return limit_error("memory_limit", text, limits, source, filename)
     if head.startswith("RangeError: Maximum call stack size exceeded"):
         return limit_error("stack_limit", text, limits, source, filename)
-    if head == "null" and _exhausted(ctx):
-        # QuickJS could not even allocate the error object.
+    if head == "InternalError" or (head == "null" and _exhausted(ctx)):
+        # QuickJS could not even allocate the error object, or its message: an InternalError
+        # without one is how running out of memory ends when the heap fills again while the
+        # prelude compiles a cold-path source (to report the first error, say). Handlers have
+        # no InternalError constructor of their own.
         return limit_error("memory_limit", text, limits, source, filename)
     line, column, stack = _locate(text, source, filename)
     if head.startswith("SyntaxError"):
