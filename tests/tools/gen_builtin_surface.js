@@ -13,9 +13,8 @@
  * not V8's inspector console.
  */
 "use strict";
+const { writeTable } = require("./case_file.js");
 
-const fs = require("fs");
-const path = require("path");
 const vm = require("vm");
 
 if (!process.versions.node.startsWith("20.")) {
@@ -85,12 +84,9 @@ const LISTER = String.raw`(function () {
 
 function main() {
   const args = process.argv.slice(2);
-  const outIndex = args.indexOf("--out");
-  const out = outIndex >= 0 ? args[outIndex + 1] : path.join(__dirname, "..", "data", "builtin_surface.json");
   const surface = JSON.parse(vm.runInNewContext(LISTER));
   const text = JSON.stringify({ lister: LISTER, surface }, null, 1) + "\n";
-  if (out === "-") process.stdout.write(text);
-  else fs.writeFileSync(out, text);
+  writeTable(args, "builtin_surface.json", text);
 }
 
 main();

@@ -12,9 +12,8 @@
  * "throws": "TypeError: ..." (what the handler's error message must be).
  */
 "use strict";
+const { writeTable } = require("./case_file.js");
 
-const fs = require("fs");
-const path = require("path");
 const util = require("util");
 const vm = require("vm");
 
@@ -311,11 +310,8 @@ function run(code) {
 
 function main() {
   const args = process.argv.slice(2);
-  const outIndex = args.indexOf("--out");
-  const out = outIndex >= 0 ? args[outIndex + 1] : path.join(__dirname, "..", "data", "console_cases.json");
   const text = JSON.stringify(CASES.map(run), null, 1) + "\n";
-  if (out === "-") process.stdout.write(text);
-  else fs.writeFileSync(out, text);
+  writeTable(args, "console_cases.json", text);
 }
 
 main();

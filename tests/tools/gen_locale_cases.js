@@ -16,17 +16,9 @@
  * throws rather than print a string that differs from Node's.
  */
 "use strict";
+const { inUtcEnUs, writeTable } = require("./case_file.js");
 
-const fs = require("fs");
-const path = require("path");
-const { spawnSync } = require("child_process");
-
-// The table is only meaningful in UTC with an en-US default locale: re-run ourselves so.
-if (process.env.TZ !== "UTC" || process.env.LC_ALL !== "en_US.UTF-8") {
-  const env = { ...process.env, TZ: "UTC", LC_ALL: "en_US.UTF-8", LANG: "en_US.UTF-8" };
-  const child = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], { env, stdio: "inherit" });
-  process.exit(child.status === null ? 1 : child.status);
-}
+inUtcEnUs(__filename);
 const defaults = new Intl.DateTimeFormat().resolvedOptions();
 if (defaults.timeZone !== "UTC" || defaults.locale !== "en-US") {
   console.error(`gen_locale_cases: need TZ=UTC and an en-US default locale, got ${defaults.timeZone} / ${defaults.locale}`);
@@ -385,11 +377,7 @@ function main(argv) {
     process.stdout.write(currencyData());
     return;
   }
-  const at = argv.indexOf("--out");
-  const out = at >= 0 ? argv[at + 1] : path.join(__dirname, "..", "data", "locale_cases.json");
-  const text = render(buildCases());
-  if (out === "-") process.stdout.write(text);
-  else fs.writeFileSync(out, text, "utf8");
+  writeTable(argv, "locale_cases.json", render(buildCases()));
 }
 
 main(process.argv.slice(2));

@@ -12,16 +12,9 @@
  * Entries: {"expr", "expected"} or {"expr", "throws": "RangeError"}.
  */
 "use strict";
+const { inUtcEnUs, writeTable } = require("./case_file.js");
 
-const fs = require("fs");
-const path = require("path");
-const { spawnSync } = require("child_process");
-
-if (process.env.TZ !== "UTC" || process.env.LC_ALL !== "en_US.UTF-8") {
-  const env = { ...process.env, TZ: "UTC", LC_ALL: "en_US.UTF-8", LANG: "en_US.UTF-8" };
-  const child = spawnSync(process.execPath, [__filename, ...process.argv.slice(2)], { env, stdio: "inherit" });
-  process.exit(child.status === null ? 1 : child.status);
-}
+inUtcEnUs(__filename);
 if (!process.versions.node.startsWith("20.")) {
   console.error(`gen_locale_text_cases: the sandbox targets Node 20, this is Node ${process.versions.node}`);
   process.exit(1);
@@ -114,9 +107,5 @@ function build() {
   return out;
 }
 
-const args = process.argv.slice(2);
-const at = args.indexOf("--out");
-const outFile = at >= 0 ? args[at + 1] : path.join(__dirname, "..", "data", "locale_text_cases.json");
 const text = "[\n" + build().map((c) => "  " + JSON.stringify(c)).join(",\n") + "\n]\n";
-if (outFile === "-") process.stdout.write(text);
-else fs.writeFileSync(outFile, text, "utf8");
+writeTable(process.argv.slice(2), "locale_text_cases.json", text);
