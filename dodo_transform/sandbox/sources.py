@@ -57,7 +57,7 @@ def _js_compact(name: str) -> str:
 
 
 def _collation_table() -> tuple[bytes, str]:
-    """collation_table.txt (tools/gen_collation_table.py) as one string, and collate.js's map
+    """collation_table.txt (tools/gen_collation_table.py) as one run of bytes, and collate.js's map
     of it: the constants, and where each section starts (its end: the next one's start)."""
     path = resources.files(__package__).joinpath("js").joinpath("collation_table.txt")
     text = path.read_text(encoding="ascii")
@@ -77,7 +77,7 @@ def _collation_table() -> tuple[bytes, str]:
     return "".join(parts).encode("ascii"), "{ __proto__: null, " + ", ".join(layout) + " }"
 
 
-# The collation table is bytes that every context reads in place (``Context.shared_bytes``):
+# The collation table is bytes that every context reads in place (``Context.lend``):
 # copying its 220 KB into each context, or building it there from bytecode, cost milliseconds.
 # collate.js has the table's layout baked into its text.
 COLLATION_TABLE, _COLLATION_LAYOUT = _collation_table()
