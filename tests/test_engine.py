@@ -8,7 +8,9 @@ import resource
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -257,3 +259,81 @@ def test_a_refused_engine_falls_back_to_the_binding_and_says_why() -> None:
     assert "binding (fallback: the self-test of the JSValue layout failed" in out.stdout
     assert out.stdout.rstrip().endswith('{"n":42}')
     assert "sandbox engine: the quickjs-ng binding (fallback)" in out.stderr
+
+
+T = TypeVar("T")
+_DEPTH = (
+    "(function () { let n = 0; function f() { n++; f(); } try { f(); } catch (e) {} return n; })()"
+)
+_ROOM = (
+    "(function () { const a = []; try { for (;;) a.push('x'.repeat(1000) + a.length); }"
+    " catch (e) { const n = a.length; a.length = 0; return n; } })()"
+)
+
+
+def _closed(source: str, *, limit: int | None = None) -> int:
+    """Run ``source`` in a new context, close it, and return the runtime it had."""
+    ctx = capi.CApiContext()
+    if limit is not None:
+        ctx.set_memory_limit(limit)
+    ctx.set_max_stack_size(256 * 1024)
+    ctx.set_time_limit(0.01)
+    with pytest.raises(JSException):
+        ctx.eval(source)
+    rt: int = ctx._rt
+    ctx.close()
+    return rt
+
+
+def _on_a_thread(fn: Callable[[], T]) -> T:
+    # QuickJS's stack limits need a thread with a known, ample stack.
+    out: list[T] = []
+    old = threading.stack_size(16 * 1024 * 1024)
+    try:
+        t = threading.Thread(target=lambda: out.append(fn()))
+        t.start()
+        t.join()
+    finally:
+        threading.stack_size(old)
+    return out[0]
+
+
+def test_a_closed_contexts_runtime_serves_the_next_one_as_if_new() -> None:
+    def run() -> tuple[Any, ...]:
+        new = capi.CApiContext()
+        depth, room = new.eval(_DEPTH), None
+        new.set_memory_limit(4 * 1024 * 1024)
+        room = new.eval(_ROOM)
+        new.close()
+        # A run that set every limit low, left globals and registered symbols, and was
+        # stopped by its time limit.
+        used = _closed(
+            "globalThis.left = 1; Symbol.for('kept').description; for (;;) {}", limit=8 << 20
+        )
+        after = capi.CApiContext()
+        assert after._rt == used  # the same runtime, reused
+        seen = after.eval("typeof left + ' ' + typeof globalThis.left")
+        free = after.eval(_DEPTH), after.eval("for (let i = 0; i < 3e6; i++) {} 'ran'")
+        big = after.eval("'x'.repeat(32 * 1024 * 1024).length")  # no memory limit any more
+        after.set_memory_limit(4 * 1024 * 1024)
+        again = after.eval(_ROOM)
+        after.close()
+        return seen, free, big, depth, room, again
+
+    seen, free, big, depth, room, again = _on_a_thread(run)
+    assert seen == "undefined undefined"
+    assert free == (depth, "ran")  # a new runtime's stack, and no time limit
+    assert big == 32 * 1024 * 1024
+    # The same room under the same limit: the kept tables only spare it a few resizes.
+    assert abs(again - room) <= room // 100
+
+
+def test_a_runtime_with_anything_left_in_it_is_freed_not_reused() -> None:
+    def run() -> tuple[bool, bool]:
+        # A pending job holds its context; a handler that grew the atom table holds memory.
+        pending = _closed("Promise.resolve().then(() => 1); for (;;) {}")
+        grown = _closed("var o = {}; for (let i = 0; i < 1e5; i++) o['p' + i] = i; for (;;) {}")
+        kept = [rt for rt, _ in capi._runtimes._idle]
+        return pending in kept, grown in kept
+
+    assert _on_a_thread(run) == (False, False)

@@ -10,7 +10,9 @@ through :mod:`ctypes`:
 
 - every source is compiled once per process and kept as bytecode (with its source text and
   line/column tables, so ``Function.prototype.toString`` and stacks are as if compiled);
-- a context is a new runtime and context, as in the binding: limits and garbage stay per run;
+- a context is a new context alone in its runtime, as in the binding: limits and garbage stay
+  per run. The runtime is reused once its last context has left nothing in it
+  (:class:`_Runtimes`);
 - the time limit counts the calling thread's CPU time, not the whole process's, and is kept
   by a watchdog thread, so JavaScript runs without the GIL and a busy Python thread cannot
   stretch it (see :class:`_Watchdog`).
@@ -106,6 +108,10 @@ class _API:
         self.FreeRuntime = bind(slow, "JS_FreeRuntime", None, vp)
         self.NewContext = bind(slow, "JS_NewContext", vp, vp)
         self.FreeContext = bind(slow, "JS_FreeContext", None, vp)
+        self.RunGC = bind(slow, "JS_RunGC", None, vp)
+        self.IsJobPending = bind(quick, "JS_IsJobPending", ctypes.c_bool, vp)
+        self.ComputeMemoryUsage = bind(quick, "JS_ComputeMemoryUsage", None, vp, vp)
+        self.GetGCThreshold = bind(quick, "JS_GetGCThreshold", sz, vp)
         self.SetMemoryLimit = bind(quick, "JS_SetMemoryLimit", None, vp, sz)
         self.SetGCThreshold = bind(quick, "JS_SetGCThreshold", None, vp, sz)
         self.SetMaxStackSize = bind(quick, "JS_SetMaxStackSize", None, vp, sz)
@@ -397,6 +403,79 @@ def _now(clock: int | None) -> float:
 _watchdog = _Watchdog()
 
 
+class _Usage(ctypes.Structure):
+    # quickjs.h's JSMemoryUsage: 26 int64 counters, malloc_size first, obj_count tenth.
+    _fields_ = [(f"n{i}", ctypes.c_int64) for i in range(26)]
+
+
+def _usage(api: _API, rt: int) -> tuple[int, int]:
+    """The bytes a runtime holds and how many objects are alive in it."""
+    usage = _Usage()
+    api.ComputeMemoryUsage(rt, ctypes.byref(usage))
+    return usage.n0, usage.n9
+
+
+# What a new runtime starts with (quickjs.h): no memory limit, the first collection at 256 KiB,
+# a 1 MiB stack. A reused runtime is set back to them.
+_NO_LIMIT, _GC_THRESHOLD, _STACK_BYTES = 0, 256 * 1024, 1024 * 1024
+# How much more than a new runtime an empty one may hold and still be reused: the tables that
+# grow and never shrink (atoms, shapes). A handler that grew them a lot frees its runtime.
+_REUSE_SLACK = 64 * 1024
+
+
+class _Runtimes:
+    """Empty runtimes, kept for the next context.
+
+    A context needs a runtime of its own (the memory limit, the garbage collector and the job
+    queue are per runtime), but not a new one: a new runtime, freed with its context, costs
+    about 60 µs more than a context in a runtime that is already there, whose memory the
+    allocator has just handed back. A closed context's runtime is kept only when nothing of
+    the context is left in it: no pending job (a job holds its context), and, after a full
+    collection, no object at all, so nothing a handler made can reach the next context. The
+    limits go back to a new runtime's, and the memory limit counts from where a new runtime
+    starts (``take`` says by how much the kept tables exceed that), so every handler has the
+    same room whatever ran before it.
+    """
+
+    def __init__(self, keep: int = 8) -> None:
+        self._keep = keep
+        self._idle: list[tuple[int, int]] = []  # (runtime, bytes above a new runtime's)
+        self._new_bytes: int | None = None
+        self._lock = threading.Lock()
+
+    def take(self, api: _API) -> tuple[int | None, int]:
+        """A runtime with no context, and the bytes it holds above a new one's."""
+        with self._lock:
+            reused = self._idle.pop() if self._idle else None
+        if reused is not None:
+            api.UpdateStackTop(reused[0])  # it may have served another thread
+            return reused
+        made: int | None = api.NewRuntime()
+        if made and self._new_bytes is None:
+            self._new_bytes = _usage(api, made)[0]
+        return made, 0
+
+    def give(self, api: _API, rt: int) -> None:
+        """Keep ``rt``, whose only context was just freed, or free it."""
+        if not api.IsJobPending(rt) and self._new_bytes is not None:
+            api.RunGC(rt)
+            held, objects = _usage(api, rt)
+            above = held - self._new_bytes
+            if objects == 0 and 0 <= above <= _REUSE_SLACK:
+                api.SetMemoryLimit(rt, _NO_LIMIT)
+                api.SetGCThreshold(rt, _GC_THRESHOLD)
+                api.SetMaxStackSize(rt, _STACK_BYTES)
+                api.SetInterruptHandler(rt, None, None)
+                with self._lock:
+                    if len(self._idle) < self._keep:
+                        self._idle.append((rt, above))
+                        return
+        api.FreeRuntime(rt)
+
+
+_runtimes = _Runtimes()
+
+
 class CApiContext:
     """A QuickJS runtime and context driven through the C API (see the module docstring)."""
 
@@ -407,12 +486,12 @@ class CApiContext:
         self._api = api
         self._budget = math.inf
         self._held: list[_Value] = []  # values handed to Python, freed with the context
-        self._rt = api.NewRuntime()
+        self._rt, self._above = _runtimes.take(api)
         if not self._rt:
             raise MemoryError("QuickJS could not create a runtime")
         self._ctx = api.NewContext(self._rt)
         if not self._ctx:
-            api.FreeRuntime(self._rt)
+            _runtimes.give(api, self._rt)
             self._rt = None
             raise MemoryError("QuickJS could not create a context")
         self._global = api.GetGlobalObject(self._ctx)
@@ -428,7 +507,7 @@ class CApiContext:
     # -- the part of quickjs.Context's interface the sandbox uses --------------------------
 
     def set_memory_limit(self, limit: int) -> None:
-        self._api.SetMemoryLimit(self._rt, limit)
+        self._api.SetMemoryLimit(self._rt, limit + self._above)
         # QuickJS's first collection comes at 256 KiB, which a fresh context with the prelude
         # is just under: any allocation then costs a whole-heap GC (~25 us) in a run whose
         # heap is freed in one piece a moment later. Later collections adapt to the heap.
@@ -662,7 +741,7 @@ class CApiContext:
         self._held.clear()
         api.FreeValue(ctx, self._global)
         api.FreeContext(ctx)
-        api.FreeRuntime(self._rt)
+        _runtimes.give(api, self._rt)
         self._rt = self._ctx = None
 
     def __del__(self) -> None:
