@@ -1,6 +1,6 @@
 """The QuickJS sandbox: a handler's source and one event in, what the handler returned out.
 
-Every run gets a fresh QuickJS runtime and context (nothing one event does is seen by the
+Every run gets a fresh QuickJS context, alone in its runtime (nothing one event does is seen by the
 next), with time, memory and stack limits and console capture. The public surface:
 
 - :class:`Sandbox` runs :class:`Job`\\ s and answers :class:`RawRun`\\ s (before the contract

@@ -36,7 +36,7 @@ EngineName = Literal["capi", "binding"]
 
 
 class Context(Protocol):
-    """A fresh QuickJS runtime and context, used by one thread at a time.
+    """A fresh QuickJS context alone in its runtime, used by one thread at a time.
 
     ``eval`` and calls of the JavaScript functions it returns raise :class:`JSException`
     (or :class:`StackOverflow`) for a thrown value, carrying its text and then its stack.
