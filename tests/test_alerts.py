@@ -199,5 +199,7 @@ def test_a_password_in_the_alerts_url_goes_as_basic_authorization(tmp_path, targ
         assert config.alerts.headers["Authorization"] == basic
         with ServerThread(create_app(config)) as s:
             post(s)
-            wait_for(lambda: receiver.types() == ["message.attempt.failing"])
-        assert receiver.authorization == [basic]
+            wait_for(lambda: "message.attempt.failing" in receiver.types())
+        # The sixth attempt succeeds, so a "recovered" alert may follow: each alert, however
+        # many arrived, carries the URL's credentials.
+        assert receiver.authorization and set(receiver.authorization) == {basic}
