@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, write_config
 
 from dodo_transform import samples
 from dodo_transform.relay.config import load_config
@@ -44,13 +44,13 @@ def rig(tmp_path: Path):
 
 
 def post(server, body: bytes) -> int:
-    r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+    r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
     assert r.status_code == 202, r.text
     return int(r.json()["delivery_id"])
 
 
 def get(server, path: str, **params) -> httpx.Response:
-    return httpx.get(f"{server.url}{path}", params=params, headers=ADMIN)
+    return HTTP.get(f"{server.url}{path}", params=params, headers=ADMIN)
 
 
 def status_of(server, delivery_id: int) -> str:
@@ -112,14 +112,12 @@ def test_cancel_a_retry_waiting_delivery_and_refuse_a_finished_one(tmp_path: Pat
             d = post(server, envelope("payment.succeeded", "a@example.com"))
             wait_for(lambda: get(server, f"/deliveries/{d}").json()["attempt_count"] == 1)
             assert status_of(server, d) == "pending"  # waiting an hour for its retry
-            r = httpx.post(f"{server.url}/deliveries/{d}/cancel", headers=ADMIN)
+            r = HTTP.post(f"{server.url}/deliveries/{d}/cancel", headers=ADMIN)
             assert r.status_code == 200 and r.json() == {"delivery_id": d, "status": "cancelled"}
-            r = httpx.post(f"{server.url}/deliveries/{d}/cancel", headers=ADMIN)
+            r = HTTP.post(f"{server.url}/deliveries/{d}/cancel", headers=ADMIN)
             assert r.status_code == 409 and "only a pending delivery" in r.json()["error"]
-            assert (
-                httpx.post(f"{server.url}/deliveries/99/cancel", headers=ADMIN).status_code == 404
-            )
-            assert httpx.post(f"{server.url}/deliveries/x/cancel", headers=ADMIN).status_code == 404
+            assert HTTP.post(f"{server.url}/deliveries/99/cancel", headers=ADMIN).status_code == 404
+            assert HTTP.post(f"{server.url}/deliveries/x/cancel", headers=ADMIN).status_code == 404
             assert len(target.received) == 1
 
 
@@ -130,12 +128,12 @@ def test_bulk_replay_counts_then_replays_what_was_counted(rig) -> None:
     for d in failed:
         wait_for(lambda d=d: status_of(server, d) == "failed")
     url = f"{server.url}/replays"
-    dry = httpx.post(url, headers=ADMIN, json={"status": "failed", "dry_run": True})
+    dry = HTTP.post(url, headers=ADMIN, json={"status": "failed", "dry_run": True})
     assert dry.status_code == 200 and dry.json()["count"] == 3
     late = post(server, envelope("payment.succeeded", "late@example.com"))
     wait_for(lambda: status_of(server, late) == "failed")
     target.default = Reply(200)
-    r = httpx.post(url, headers=ADMIN, json={"status": "failed", "cursor": dry.json()["cursor"]})
+    r = HTTP.post(url, headers=ADMIN, json={"status": "failed", "cursor": dry.json()["cursor"]})
     assert r.status_code == 202 and r.json()["total"] == 3  # not the late one
     job = r.json()["id"]
     wait_for(lambda: get(server, f"/replays/{job}").json()["done"])
@@ -146,9 +144,9 @@ def test_bulk_replay_counts_then_replays_what_was_counted(rig) -> None:
     ]
     assert get(server, "/replays").json()["replays"][0]["id"] == job
     for bad, word in (({}, "status"), ({"status": "x"}, "status"), ({"stat": "failed"}, "stat")):
-        r = httpx.post(url, headers=ADMIN, json=bad)
+        r = HTTP.post(url, headers=ADMIN, json=bad)
         assert r.status_code == 400 and word in r.json()["error"], r.text
-    assert httpx.post(url, headers=ADMIN, content=b"[").status_code == 400
+    assert HTTP.post(url, headers=ADMIN, content=b"[").status_code == 400
     assert get(server, "/replays/999").status_code == 404
 
 
@@ -164,13 +162,13 @@ def test_a_disabled_endpoint_keeps_its_deliveries_pending_until_enabled(tmp_path
             assert ep["headers"] == {"Authorization": "[redacted]"}
             time.sleep(0.3)
             assert status_of(server, d) == "pending" and target.received == []
-            r = httpx.post(f"{server.url}/endpoints/test/enable", headers=ADMIN)
+            r = HTTP.post(f"{server.url}/endpoints/test/enable", headers=ADMIN)
             assert r.json() == {"endpoint": "test", "enabled": True, "was_disabled": True}
             wait_for(lambda: status_of(server, d) == "succeeded")
-            again = httpx.post(f"{server.url}/endpoints/test/enable", headers=ADMIN).json()
+            again = HTTP.post(f"{server.url}/endpoints/test/enable", headers=ADMIN).json()
             assert again["was_disabled"] is False
             assert (
-                httpx.post(f"{server.url}/endpoints/nope/enable", headers=ADMIN).status_code == 404
+                HTTP.post(f"{server.url}/endpoints/nope/enable", headers=ADMIN).status_code == 404
             )
 
 
@@ -196,7 +194,7 @@ def test_an_endpoint_failing_for_the_configured_time_is_disabled(tmp_path: Path)
             assert len(target.received) == tries  # nothing sent while disabled
             target.default = Reply(200)
             assert (
-                httpx.post(f"{server.url}/endpoints/test/enable", headers=ADMIN).status_code == 200
+                HTTP.post(f"{server.url}/endpoints/test/enable", headers=ADMIN).status_code == 200
             )
             wait_for(lambda: status_of(server, d) == "succeeded")
 

@@ -10,9 +10,8 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers_servers import SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, write_config
 from standardwebhooks.webhooks import Webhook
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -100,7 +99,7 @@ def serve(tmp_path: Path, target: Target, receiver: Receiver, schedule: str, **k
 def post(server: ServerThread) -> tuple[int, str]:
     body = samples.get("payment.succeeded").text.encode()
     headers = sign(SECRET, body)
-    r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=headers)
+    r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=headers)
     return int(r.json()["delivery_id"]), headers["webhook-id"]
 
 
@@ -122,7 +121,7 @@ def test_failing_then_recovered_when_the_target_heals(tmp_path, target) -> None:
         assert failing["data"]["deliveryId"] == delivery_id
         assert recovered["data"]["lastAttempt"]["responseStatusCode"] == 200
         assert receiver.bad_signatures == 0
-        listed = httpx.get(f"{s.url}/alerts", headers=ADMIN).json()["alerts"]
+        listed = HTTP.get(f"{s.url}/alerts", headers=ADMIN).json()["alerts"]
         assert [(a["type"], a["status"]) for a in listed] == [
             ("message.attempt.recovered", "sent"),
             ("message.attempt.failing", "sent"),
@@ -137,7 +136,7 @@ def test_exhausted_when_it_never_heals_and_alerts_are_retried(tmp_path, target) 
         (exhausted,) = receiver.alerts
         assert exhausted["data"]["deliveryId"] == delivery_id
         assert len(target.received) == 3
-        (alert,) = httpx.get(f"{s.url}/alerts", headers=ADMIN).json()["alerts"]
+        (alert,) = HTTP.get(f"{s.url}/alerts", headers=ADMIN).json()["alerts"]
         assert (alert["status"], alert["attempts"]) == ("sent", 2)  # the 503, then accepted
         assert receiver.ids == [alert["id"]]  # the same webhook-id on every try
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import write_config
+from helpers_servers import HTTP, write_config
 
 from dodo_transform import samples
 from dodo_transform.relay.config import load_config
@@ -33,7 +33,7 @@ def server(tmp_path_factory):
 
 
 def api(server, body, headers=ADMIN) -> httpx.Response:
-    return httpx.post(f"{server.url}/api/test", json=body, headers=headers, timeout=60)
+    return HTTP.post(f"{server.url}/api/test", json=body, headers=headers, timeout=60)
 
 
 def without_timing(records: list[dict]) -> list[dict]:
@@ -145,12 +145,12 @@ def test_mistakes_get_a_clear_one_line_error(server, body, status, message):
 
 def test_a_payload_with_nan_is_refused_as_serve_refuses_it(server):
     body = b'{"code": "function handler(w) { return w }", "payload": {"type": "x", "n": NaN}}'
-    r = httpx.post(f"{server.url}/api/test", content=body, headers=ADMIN, timeout=60)
+    r = HTTP.post(f"{server.url}/api/test", content=body, headers=ADMIN, timeout=60)
     assert r.status_code == 400 and "payload holds NaN or Infinity" in r.json()["error"]
 
 
 def test_a_body_that_is_not_json_or_too_large(server):
-    r = httpx.post(f"{server.url}/api/test", content=b"{", headers=ADMIN)
+    r = HTTP.post(f"{server.url}/api/test", content=b"{", headers=ADMIN)
     assert r.status_code == 400 and r.json()["error"].startswith("body is not valid JSON")
-    r = httpx.post(f"{server.url}/api/test", content=b" " * (3 * 1024 * 1024), headers=ADMIN)
+    r = HTTP.post(f"{server.url}/api/test", content=b" " * (3 * 1024 * 1024), headers=ADMIN)
     assert r.status_code == 413 and "larger than" in r.json()["error"]

@@ -9,9 +9,8 @@ import re
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers_servers import SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, write_config
 
 from dodo_transform import samples
 from dodo_transform.cli import main
@@ -45,7 +44,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 def post(server: ServerThread, event_type: str = "payment.succeeded") -> int:
     body = samples.get(event_type).text.encode()
-    r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+    r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
     return int(r.json()["delivery_id"])
 
 
@@ -89,7 +88,7 @@ def test_deliveries_show_prints_the_attempts_and_transform_output(rig, capsys) -
     version = handler_version(Handler(source))
 
     def loaded() -> str:
-        r = httpx.get(f"{server.url}/endpoints", headers={"Authorization": "Bearer admin-token"})
+        r = HTTP.get(f"{server.url}/endpoints", headers={"Authorization": "Bearer admin-token"})
         return str(r.json()["endpoints"][0]["handler"]["version"])
 
     wait_for(lambda: loaded() == version)  # the watcher loaded the edit
@@ -149,7 +148,7 @@ def test_cancel_and_endpoints(rig, capsys, monkeypatch: pytest.MonkeyPatch) -> N
     target.default = Reply(503)
     config.write_text(config.read_text().replace("[0.2, 0.2, 0.2]", "[3600]"))
     monkeypatch.setenv(SECRET_VAR, SECRET)  # the server's environment, not the CLI's
-    r = httpx.post(f"{server.url}/reload", headers={"Authorization": "Bearer admin-token"})
+    r = HTTP.post(f"{server.url}/reload", headers={"Authorization": "Bearer admin-token"})
     assert r.status_code == 200, r.text
     monkeypatch.delenv(SECRET_VAR)
     d = post(server)

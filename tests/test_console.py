@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from browser import SCREENSHOTS, browser, screenshot  # noqa: F401  (the fixture)
-from helpers_servers import SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, write_config
 
 from dodo_transform import samples
 from dodo_transform.console import mount_console
@@ -50,13 +50,13 @@ def post(server: ServerThread, email: str = "jane.doe@example.com") -> int:
     payload = json.loads(samples.get("payment.succeeded").text)
     payload["data"]["customer"]["email"] = email
     body = json.dumps(payload).encode()
-    r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+    r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
     assert r.status_code == 202, r.text
     return int(r.json()["delivery_id"])
 
 
 def status_of(server: ServerThread, delivery_id: int) -> str:
-    r = httpx.get(
+    r = HTTP.get(
         f"{server.url}/deliveries/{delivery_id}", headers={"Authorization": f"Bearer {TOKEN}"}
     )
     return str(r.json()["status"])
@@ -232,7 +232,7 @@ def test_forms_need_the_sessions_csrf_token_and_the_console_is_off_without_a_tok
     d = post(server)
     r = client.post(f"/ui/deliveries/{d}/cancel", data={"csrf": "forged"})
     assert r.status_code == 403 and "another site" in r.text
-    bearer = httpx.post(
+    bearer = HTTP.post(
         f"{server.url}/ui/deliveries/{d}/replay", headers={"Authorization": f"Bearer {TOKEN}"}
     )
     assert bearer.status_code in (303, 409)  # a script with the token needs no CSRF token
@@ -242,7 +242,7 @@ def test_forms_need_the_sessions_csrf_token_and_the_console_is_off_without_a_tok
     app = create_app(load_config(write_config(off, "http://127.0.0.1:9", admin_token=None)))
     mount_console(app)
     with ServerThread(app) as bare:
-        r = httpx.get(f"{bare.url}/ui/deliveries")
+        r = HTTP.get(f"{bare.url}/ui/deliveries")
         assert r.status_code == 403 and "console is off" in r.text
 
 
@@ -275,9 +275,9 @@ def test_a_disabled_endpoint_is_enabled_again_from_its_page(browser, tmp_path: P
 
 def test_the_playground_is_behind_the_console_sign_in(rig) -> None:
     server, _ = rig
-    r = httpx.get(f"{server.url}/ui/playground/")
+    r = HTTP.get(f"{server.url}/ui/playground/")
     assert r.status_code == 303 and r.headers["location"] == "/ui/login?next=/ui/playground/"
-    assert httpx.post(f"{server.url}/ui/playground/api/test", json={}).status_code == 401
+    assert HTTP.post(f"{server.url}/ui/playground/api/test", json={}).status_code == 401
     with httpx.Client(base_url=server.url) as client:
         assert client.post("/ui/login", data={"token": TOKEN}).status_code == 303
         assert client.get("/ui/playground/").status_code == 200

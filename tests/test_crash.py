@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from helpers_servers import (
+    HTTP,
     SECRET,
     SECRET_2,
     Received,
@@ -29,7 +30,7 @@ def post_event(server: ServeProcess, i: int) -> httpx.Response:
     """Event ``i`` (webhook-id ``msg_i``), signed as Dodo signs it; raises when the server
     is down or dies under the request."""
     body = json.dumps({"type": "payment.succeeded", "data": {"i": i}})
-    return httpx.post(
+    return HTTP.post(
         f"{server.url}/webhooks/test",
         content=body,
         headers=sign(SECRET, body, msg_id=f"msg_{i}"),

@@ -9,9 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers_servers import SECRET, ServeProcess, Target, free_port
+from helpers_servers import HTTP, SECRET, ServeProcess, Target, free_port
 
 from dodo_transform.relay.signing import sign
 from dodo_transform.serving import ServerThread
@@ -119,8 +118,8 @@ def test_filtered_event_and_duplicate_webhook_id_deliver_nothing(flow) -> None:
     body = (SAMPLES / "payment.succeeded.json").read_bytes()
     headers = sign(SECRET, body)
     url = f"{server.url}/webhooks/mailerlite-payments"
-    assert httpx.post(url, content=body, headers=headers).status_code == 202
-    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    assert HTTP.post(url, content=body, headers=headers).status_code == 202
+    assert HTTP.post(url, content=body, headers=headers).status_code == 200
     wait_for(lambda: len(target.received) == 1)
     time.sleep(0.5)  # anything else would have been sent by now
     assert len(target.received) == 1
@@ -188,7 +187,7 @@ def test_deliveries_reads_the_store_when_the_admin_api_is_off(tmp_path, capsys) 
         config = write_config(tmp_path, target.url, admin_token=None)
         with ServerThread(create_app(load_config(config))) as server:
             body = (SAMPLES / "payment.succeeded.json").read_bytes()
-            r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+            r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
             assert r.status_code == 202
             wait_for(lambda: len(target.received) == 1)
             code = main(["deliveries", "--config", str(config), "--url", server.url])

@@ -7,8 +7,16 @@ import json
 import time
 from pathlib import Path
 
-import httpx
-from helpers_servers import SECRET, SECRET_2, Reply, ServeProcess, Target, free_port, write_config
+from helpers_servers import (
+    HTTP,
+    SECRET,
+    SECRET_2,
+    Reply,
+    ServeProcess,
+    Target,
+    free_port,
+    write_config,
+)
 from prometheus_client.parser import text_string_to_metric_families
 
 from dodo_transform import samples
@@ -47,7 +55,7 @@ def send_known_traffic(url: str) -> dict[str, int]:
     """3 accepted payments, 1 accepted refund, 1 duplicate, 1 filtered, 2 unauthorized."""
 
     def post(data: bytes, headers: dict[str, str]) -> int:
-        return httpx.post(f"{url}/webhooks/test", content=data, headers=headers).status_code
+        return HTTP.post(f"{url}/webhooks/test", content=data, headers=headers).status_code
 
     codes = []
     first = body("payment.succeeded", "p0@example.com")
@@ -84,7 +92,7 @@ def test_metrics_count_exactly_the_traffic_sent(tmp_path: Path) -> None:
             wait_for(lambda: len(target.received) == 4)
 
             def metrics() -> dict:
-                r = httpx.get(f"{server.url}/metrics")
+                r = HTTP.get(f"{server.url}/metrics")
                 assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
                 return samples_of(r.text)
 
@@ -123,8 +131,8 @@ def test_metrics_can_require_the_admin_token(tmp_path: Path) -> None:
         write_config(tmp_path, "http://127.0.0.1:9", extra_server="protect_metrics = true")
     )
     with ServerThread(create_app(config)) as server:
-        assert httpx.get(f"{server.url}/metrics").status_code == 401
-        assert httpx.get(f"{server.url}/metrics", headers=ADMIN).status_code == 200
+        assert HTTP.get(f"{server.url}/metrics").status_code == 401
+        assert HTTP.get(f"{server.url}/metrics", headers=ADMIN).status_code == 200
 
 
 def test_json_logs_have_one_received_and_one_attempt_line_per_delivery(tmp_path: Path) -> None:

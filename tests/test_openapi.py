@@ -7,8 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
-from helpers_servers import SECRET, Target, write_config
+from helpers_servers import HTTP, SECRET, Target, write_config
 from openapi_spec_validator import validate
 from starlette.routing import Route
 
@@ -23,7 +22,7 @@ def test_the_document_validates_and_describes_every_route(tmp_path: Path) -> Non
     config = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
     app = create_app(config)
     with ServerThread(app) as server:
-        document = httpx.get(f"{server.url}/openapi.json").json()
+        document = HTTP.get(f"{server.url}/openapi.json").json()
     validate(document)  # raises on any violation of the OpenAPI 3.1 schema
     assert document["openapi"] == "3.1.0"
     served = {
@@ -44,7 +43,7 @@ def test_schemathesis_finds_no_server_error(tmp_path: Path) -> None:
             for event in ("payment.succeeded", "refund.succeeded"):  # deliveries 1 and 2 exist
                 body = samples.get(event).text.encode()
                 headers = sign(SECRET, body)
-                assert httpx.post(f"{server.url}/webhooks/test", content=body, headers=headers)
+                assert HTTP.post(f"{server.url}/webhooks/test", content=body, headers=headers)
             r = subprocess.run(
                 [
                     sys.executable,

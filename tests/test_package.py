@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from helpers_servers import HTTP
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +90,7 @@ def test_serve_and_emulate_start_from_any_directory(installed: Path, empty: Path
             deadline = time.monotonic() + 30
             while True:
                 try:
-                    if httpx.get(f"http://{url.split('/')[0]}{path}", timeout=2).status_code == 200:
+                    if HTTP.get(f"http://{url.split('/')[0]}{path}", timeout=2).status_code == 200:
                         break
                 except httpx.HTTPError:
                     pass

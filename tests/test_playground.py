@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from browser import browser, screenshot  # noqa: F401  (the fixture)
+from helpers_servers import HTTP
 
 from dodo_transform import samples
 from dodo_transform.serving import ServerThread
@@ -50,10 +51,10 @@ def cli_json(handler: Path, *args: str) -> list[dict]:
 
 def test_the_token_is_traded_for_a_cookie_and_everything_else_is_refused(tmp_path):
     with serve() as s:
-        assert httpx.get(f"{s.url}/").status_code == 401
-        assert httpx.get(f"{s.url}/?token=wrong").status_code == 401
-        assert httpx.post(f"{s.url}/api/test", json={"code": "x" * 20}).status_code == 401
-        first = httpx.get(f"{s.url}/?token={TOKEN}&x=1")
+        assert HTTP.get(f"{s.url}/").status_code == 401
+        assert HTTP.get(f"{s.url}/?token=wrong").status_code == 401
+        assert HTTP.post(f"{s.url}/api/test", json={"code": "x" * 20}).status_code == 401
+        first = HTTP.get(f"{s.url}/?token={TOKEN}&x=1")
         assert first.status_code == 303 and first.headers["location"] == "/?x=1"
         assert "HttpOnly" in first.headers["set-cookie"]
         assert "SameSite=strict" in first.headers["set-cookie"]
@@ -74,14 +75,14 @@ def test_save_is_refused_unless_allowed_and_writes_the_file_whole_when_it_is(tmp
     auth = {"Authorization": f"Bearer {TOKEN}"}
     new = "function handler(w) { w.cancel = true; return w; }"
     with serve({"h.js": handler}) as s:
-        r = httpx.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
+        r = HTTP.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
         assert r.status_code == 403 and "allow_handler_edit" in r.json()["error"]
     assert handler.read_text() == "function handler(w) { return w; }"
     with serve({"h.js": handler}, allow_save=True) as s:
-        r = httpx.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
+        r = HTTP.post(f"{s.url}/api/save", json={"name": "h.js", "code": new}, headers=auth)
         assert r.status_code == 200, r.text
         assert handler.read_text() == new
-        r = httpx.post(f"{s.url}/api/save", json={"name": "../x.js", "code": new}, headers=auth)
+        r = HTTP.post(f"{s.url}/api/save", json={"name": "../x.js", "code": new}, headers=auth)
         assert r.status_code == 404
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.js"]  # no temporary file left
 
@@ -286,7 +287,7 @@ def test_a_host_mounts_it_under_a_prefix_behind_its_own_check(browser, tmp_path)
     )
     host = Starlette(routes=[Mount("/ui/playground", playground)])
     with ServerThread(host, lifespan=False) as s:
-        assert httpx.get(f"{s.url}/ui/playground/").status_code == 401
+        assert HTTP.get(f"{s.url}/ui/playground/").status_code == 401
         context = browser.new_context()
         context.add_cookies([{"name": "console", "value": "yes", "url": s.url}])
         page = context.new_page()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from helpers_proxy import TcpProxy
-from helpers_servers import SECRET, Reply, Target, free_port, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, free_port, write_config
 
 from dodo_transform.relay.config import ConfigError, load_config
 from dodo_transform.relay.server import create_app
@@ -39,7 +39,7 @@ def event(i: int, email: str | None = None) -> tuple[bytes, dict[str, str]]:
 
 def post(url: str, i: int, **kw) -> httpx.Response:
     body, headers = event(i, **kw)
-    return httpx.post(f"{url}/webhooks/test", content=body, headers=headers, timeout=20)
+    return HTTP.post(f"{url}/webhooks/test", content=body, headers=headers, timeout=20)
 
 
 def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
@@ -99,13 +99,13 @@ def test_healthz_is_readiness_publicly_and_details_with_the_admin_token(
     with Target() as target:
         config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
         with ServerThread(create_app(config)) as server:
-            r = httpx.get(f"{server.url}/healthz")
+            r = HTTP.get(f"{server.url}/healthz")
             assert (r.status_code, r.json()) == (200, {"status": "ok"})
             assert post(server.url, 1).status_code == 202
             wait_for(lambda: delivered(target) == {1})
 
             def details() -> dict:
-                return dict(httpx.get(f"{server.url}/healthz", headers=ADMIN).json())
+                return dict(HTTP.get(f"{server.url}/healthz", headers=ADMIN).json())
 
             # The target answered before the outcome is recorded: wait for the record.
             wait_for(lambda: details()["deliveries"] == {"succeeded": 1})
@@ -129,7 +129,7 @@ def test_an_ingest_instance_and_a_worker_instance_share_the_work(
             for i in range(2, 7):
                 assert post(ingest.url, i).status_code == 202
             wait_for(lambda: delivered(target) == {2, 3, 4, 5, 6}, timeout=20)
-            detail = httpx.get(f"{ingest.url}/healthz", headers=ADMIN).json()
+            detail = HTTP.get(f"{ingest.url}/healthz", headers=ADMIN).json()
             assert detail["role"] == "ingest" and detail["in_flight"] == 0
 
 
@@ -152,19 +152,19 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
                 proxy.stop()  # the database is unreachable from here on
                 refused = [post(server.url, i).status_code for i in range(100, 105)]
                 assert refused == [503] * 5
-                r = httpx.get(f"{server.url}/healthz")
+                r = HTTP.get(f"{server.url}/healthz")
                 assert r.status_code == 503 and r.json()["status"] == "unavailable"
                 assert "store is unreachable" in r.json()["reason"]
                 time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
 
                 proxy.start()
-                wait_for(lambda: httpx.get(f"{server.url}/healthz").status_code == 200)
+                wait_for(lambda: HTTP.get(f"{server.url}/healthz").status_code == 200)
                 acked |= {i for i in range(10, 20) if post(server.url, i).status_code == 202}
                 assert acked == set(range(20))
                 wait_for(lambda: acked <= delivered(target), timeout=60, what="all delivered")
 
                 def all_recorded() -> bool:
-                    r = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
+                    r = HTTP.get(f"{server.url}/healthz", headers=ADMIN).json()
                     return r.get("deliveries") == {"succeeded": 20}
 
                 wait_for(all_recorded, timeout=60, what="every outcome recorded")

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import httpx
-from helpers_servers import SECRET, ServeProcess, Target, free_port, write_config
+from helpers_servers import HTTP, SECRET, ServeProcess, Target, free_port, write_config
 
 from dodo_transform import samples
 from dodo_transform.console import mount_console
@@ -36,11 +36,11 @@ def wait_for(predicate, timeout: float = 20.0) -> None:
 
 def post(url: str, endpoint: str = "test") -> httpx.Response:
     body = samples.get("payment.succeeded").text.encode()
-    return httpx.post(f"{url}/webhooks/{endpoint}", content=body, headers=sign(SECRET, body))
+    return HTTP.post(f"{url}/webhooks/{endpoint}", content=body, headers=sign(SECRET, body))
 
 
 def handler_info(url: str) -> dict:
-    return httpx.get(f"{url}/endpoints", headers=ADMIN).json()["endpoints"][0]["handler"]
+    return HTTP.get(f"{url}/endpoints", headers=ADMIN).json()["endpoints"][0]["handler"]
 
 
 def test_an_edited_handler_runs_on_the_next_event_and_a_broken_one_changes_nothing(
@@ -69,11 +69,11 @@ def test_an_edited_handler_runs_on_the_next_event_and_a_broken_one_changes_nothi
             third = post(server.url).json()["delivery_id"]
             wait_for(lambda: len(target.received) == 3)
             assert json.loads(target.received[2].body) == {"v": 2}  # the old code works on
-            page = httpx.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
+            page = HTTP.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
             assert "Handler file refused" in page and "syntax_error" in page
 
             def version(delivery_id: int) -> str:
-                r = httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN)
+                r = HTTP.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN)
                 return str(r.json()["handler_version"])
 
             v1 = handler_version(Handler(V1))

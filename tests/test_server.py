@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, SECRET_2, Reply, Target, write_config
 
 from dodo_transform.relay.config import load_config
 from dodo_transform.relay.server import create_app
@@ -54,7 +54,7 @@ def stored(tmp_path: Path) -> dict[str, int]:
 
 
 def post(server, body: bytes, headers: dict[str, str], endpoint: str = "test") -> httpx.Response:
-    return httpx.post(f"{server.url}/webhooks/{endpoint}", content=body, headers=headers)
+    return HTTP.post(f"{server.url}/webhooks/{endpoint}", content=body, headers=headers)
 
 
 def wait_for(predicate, timeout: float = 30.0) -> None:
@@ -116,7 +116,7 @@ def test_body_over_the_limit_is_413_declared_or_streamed(make_server, tmp_path) 
         for _ in range(100):
             yield b"x" * 100
 
-    r = httpx.post(f"{server.url}/webhooks/test", content=chunks(), headers=sign(SECRET, big))
+    r = HTTP.post(f"{server.url}/webhooks/test", content=chunks(), headers=sign(SECRET, big))
     assert r.status_code == 413 and "max_body_bytes" in r.json()["error"]
     assert stored(tmp_path) == {}
 
@@ -160,17 +160,17 @@ def test_acknowledged_event_is_already_committed(make_server, tmp_path, target) 
 
 def test_admin_routes_require_the_token(make_server) -> None:
     server = make_server()
-    assert httpx.get(f"{server.url}/deliveries").status_code == 401
-    r = httpx.get(f"{server.url}/deliveries", headers={"Authorization": "Bearer wrong"})
+    assert HTTP.get(f"{server.url}/deliveries").status_code == 401
+    r = HTTP.get(f"{server.url}/deliveries", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401
-    assert httpx.get(f"{server.url}/deliveries", headers=ADMIN).status_code == 200
+    assert HTTP.get(f"{server.url}/deliveries", headers=ADMIN).status_code == 200
 
 
 def test_admin_routes_are_disabled_without_a_token(make_server) -> None:
     server = make_server(admin_token=None)
-    r = httpx.get(f"{server.url}/deliveries", headers=ADMIN)
+    r = HTTP.get(f"{server.url}/deliveries", headers=ADMIN)
     assert r.status_code == 403 and "admin_token" in r.json()["error"]
-    r = httpx.get(f"{server.url}/healthz")
+    r = HTTP.get(f"{server.url}/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok"
 
 
@@ -180,25 +180,25 @@ def test_delivery_detail_replay_and_status_filter(make_server, target, tmp_path)
     delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
 
     def status() -> str:
-        return httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()["status"]
+        return HTTP.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()["status"]
 
     wait_for(lambda: status() == "failed")
-    detail = httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
+    detail = HTTP.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
     assert detail["event"]["event_type"] == "payment.succeeded"
     assert [a["status_code"] for a in detail["attempts"]] == [422]
     assert detail["attempts"][0]["response_body"] == '{"message":"invalid"}'
-    listed = httpx.get(f"{server.url}/deliveries?status=failed", headers=ADMIN).json()
+    listed = HTTP.get(f"{server.url}/deliveries?status=failed", headers=ADMIN).json()
     assert [d["id"] for d in listed["deliveries"]] == [delivery_id]
-    assert httpx.get(f"{server.url}/deliveries?status=bogus", headers=ADMIN).status_code == 400
+    assert HTTP.get(f"{server.url}/deliveries?status=bogus", headers=ADMIN).status_code == 400
     # Fix the handler on disk, then replay: the new handler runs, without a restart.
     (tmp_path / "handler.js").write_text(
         "function handler(w) { w.payload = {fixed: true}; return w; }"
     )
-    r = httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
+    r = HTTP.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
     assert r.status_code == 202
     wait_for(lambda: status() == "succeeded")
     assert json.loads(target.received[-1].body) == {"fixed": True}
-    assert httpx.post(f"{server.url}/deliveries/999/replay", headers=ADMIN).status_code == 404
+    assert HTTP.post(f"{server.url}/deliveries/999/replay", headers=ADMIN).status_code == 404
 
 
 def test_replay_refuses_a_broken_handler(make_server, target, tmp_path) -> None:
@@ -206,7 +206,7 @@ def test_replay_refuses_a_broken_handler(make_server, target, tmp_path) -> None:
     delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
     wait_for(lambda: len(target.received) == 1)
     (tmp_path / "handler.js").write_text("function handler(w) { return w")
-    r = httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
+    r = HTTP.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN)
     assert r.status_code == 409 and "syntax_error" in r.json()["error"]
 
 
@@ -216,7 +216,7 @@ def test_simulate_returns_the_test_json_record(make_server, target) -> None:
         "function handler(w) { w.payload = {email: w.payload.data.customer.email, "
         "at: new Date().toISOString()}; return w; }"
     )
-    r = httpx.post(
+    r = HTTP.post(
         f"{server.url}/endpoints/test/simulate",
         headers=ADMIN,
         json={"payload": json.loads(SAMPLE), "code": code, "now": "2025-08-04T05:30:45Z"},
@@ -230,9 +230,9 @@ def test_simulate_returns_the_test_json_record(make_server, target) -> None:
     }
     assert out["request"]["headers"]["Authorization"] == "[redacted]"
     assert target.received == []  # simulate never sends
-    bad = httpx.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"x": 1})
+    bad = HTTP.post(f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"x": 1})
     assert bad.status_code == 400
-    default = httpx.post(
+    default = HTTP.post(
         f"{server.url}/endpoints/test/simulate", headers=ADMIN, json={"payload": json.loads(SAMPLE)}
     ).json()
     assert json.loads(default["request"]["body"]) == json.loads(SAMPLE)
@@ -246,7 +246,7 @@ def test_simulate_lints_requests_aimed_at_mailerlite_like_test_does(make_server)
         / "mailerlite"
         / "add_customer_on_payment.js"
     ).read_text()
-    out = httpx.post(
+    out = HTTP.post(
         f"{server.url}/endpoints/test/simulate",
         headers=ADMIN,
         json={"payload": json.loads(SAMPLE), "code": code},
@@ -258,7 +258,7 @@ def test_simulate_lints_requests_aimed_at_mailerlite_like_test_does(make_server)
 
 def test_simulate_applies_the_endpoint_sandbox_limits(make_server) -> None:
     server = make_server(extra_endpoint="time_limit_ms = 50")
-    r = httpx.post(
+    r = HTTP.post(
         f"{server.url}/endpoints/test/simulate",
         headers=ADMIN,
         json={"payload": json.loads(SAMPLE), "code": "function handler(w) { while (true) {} }"},
@@ -275,14 +275,13 @@ def test_replay_keeps_the_attempt_count(make_server, target) -> None:
     delivery_id = post(server, SAMPLE, sign(SECRET, SAMPLE)).json()["delivery_id"]
 
     def row() -> dict:
-        return httpx.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
+        return HTTP.get(f"{server.url}/deliveries/{delivery_id}", headers=ADMIN).json()
 
     wait_for(lambda: row()["status"] == "failed")
     assert row()["attempt_count"] == 3
     target.default = Reply(200)
     assert (
-        httpx.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN).status_code
-        == 202
+        HTTP.post(f"{server.url}/deliveries/{delivery_id}/replay", headers=ADMIN).status_code == 202
     )
     wait_for(lambda: row()["status"] == "succeeded")
     detail = row()

@@ -16,9 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
-from helpers_servers import SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, write_config
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -35,11 +34,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = json.loads((ROOT / "dodo_transform" / "samples" / "payment.succeeded.json").read_text())
 ADMIN = {"Authorization": "Bearer admin-token"}
 MiB = 1024 * 1024
-# The handler of the issue: a small event in, an 8 MiB request out (its webhook-id first, so
-# every delivery's body is its own).
+# As in the issue: a small event in, an 8 MiB request out (an id of its own first, so every
+# delivery's body is its own). The pad doubles rather than repeat()s: QuickJS's repeat appends
+# one copy at a time, and 500 runs of it took half a minute of the suite.
 HUGE = """function handler(webhook) {
-  const chunk = JSON.stringify(webhook.payload.data);
-  const pad = chunk.repeat(Math.ceil(8 * 1024 * 1024 / chunk.length));
+  let pad = "x";
+  while (pad.length < 8 * 1024 * 1024) pad += pad;
   webhook.payload = { id: webhook.env.tag + webhook.payload.timestamp, pad: pad };
   return webhook;
 }
@@ -55,7 +55,7 @@ def wait_for(predicate, timeout: float = 60.0) -> None:
 
 def post(server: ServerThread, payload: dict) -> int:
     body = json.dumps(payload).encode()
-    r = httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+    r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
     assert r.status_code == 202, r.text
     return int(r.json()["delivery_id"])
 
@@ -117,11 +117,11 @@ def test_500_attempts_of_an_8_mib_body_grow_the_file_by_less_than_the_limit_per_
             ids = [post(server, event(n)) for n in range(deliveries)]
 
             def all_failed() -> bool:
-                r = httpx.get(f"{server.url}/deliveries?status=failed", headers=ADMIN)
+                r = HTTP.get(f"{server.url}/deliveries?status=failed", headers=ADMIN)
                 return len(r.json()["deliveries"]) == deliveries
 
             wait_for(all_failed, timeout=600)
-            detail = httpx.get(f"{server.url}/deliveries/{ids[0]}", headers=ADMIN).json()
+            detail = HTTP.get(f"{server.url}/deliveries/{ids[0]}", headers=ADMIN).json()
         finally:
             server.stop()
     after = config.server.database.stat().st_size  # closed: the WAL is checkpointed away
@@ -166,14 +166,20 @@ def test_retention_deletes_what_is_older_than_the_window_while_the_server_runs(
         try:
 
             def status(d: int) -> int | str:
-                r = httpx.get(f"{server.url}/deliveries/{d}", headers=ADMIN)
+                r = HTTP.get(f"{server.url}/deliveries/{d}", headers=ADMIN)
                 return r.json()["status"] if r.status_code == 200 else r.status_code
+
+            def attempts(d: int) -> int:
+                r = HTTP.get(f"{server.url}/deliveries/{d}", headers=ADMIN)
+                return int(r.json()["attempt_count"])
 
             old_done = post(server, event(1))
             wait_for(lambda: status(old_done) == "succeeded")
             target.default = Reply(500, '{"error":"down"}')
             old_pending = post(server, event(2))
-            wait_for(lambda: status(old_pending) == "pending")
+            # Pending *after* its failed attempt: a new delivery is pending before its first,
+            # and the clock must not jump past its lease while it is on the wire.
+            wait_for(lambda: attempts(old_pending) == 1 and status(old_pending) == "pending")
             clock.advance(29 * day)
             target.default = Reply(200)
             recent = post(server, event(3))  # received 29 days after the others
@@ -186,15 +192,15 @@ def test_retention_deletes_what_is_older_than_the_window_while_the_server_runs(
             wait_for(lambda: retention.rounds >= rounds + 2)  # it ran again since, twice
             assert status(old_pending) == "pending"  # never deleted, whatever its age
             assert status(recent) == "succeeded"
-            listed = httpx.get(f"{server.url}/deliveries", headers=ADMIN).json()["deliveries"]
+            listed = HTTP.get(f"{server.url}/deliveries", headers=ADMIN).json()["deliveries"]
             assert [d["id"] for d in listed] == [recent, old_pending]
             assert len(target.received) == 3  # nothing was sent again
-            metrics = httpx.get(f"{server.url}/metrics").text
+            metrics = HTTP.get(f"{server.url}/metrics").text
             assert "dodo_transform_retention_deleted_total 1.0" in metrics
             # A reload (POST /reload, SIGHUP) changes the window at once: 0 keeps everything.
             text = config.path.read_text().replace("retention_days = 30", "retention_days = 0")
             config.path.write_text(text)
-            assert httpx.post(f"{server.url}/reload", headers=ADMIN).status_code == 200
+            assert HTTP.post(f"{server.url}/reload", headers=ADMIN).status_code == 200
             assert retention.days == 0
         finally:
             server.stop()
@@ -223,8 +229,8 @@ def test_the_detail_route_answers_the_latest_attempts_with_bodies_cut(tmp_path: 
         try:
             d = post(server, event(1))
             url = f"{server.url}/deliveries/{d}"
-            wait_for(lambda: httpx.get(url, headers=ADMIN).json()["status"] == "failed")
-            r = httpx.get(url, headers=ADMIN)
+            wait_for(lambda: HTTP.get(url, headers=ADMIN).json()["status"] == "failed")
+            r = HTTP.get(url, headers=ADMIN)
             page = r.json()
             assert len(r.content) < 400_000  # 15 attempts of a 300 KiB request
             assert page["attempt_count"] == 15
@@ -235,12 +241,12 @@ def test_the_detail_route_answers_the_latest_attempts_with_bodies_cut(tmp_path: 
             assert len(request["body"].encode()) == 16 * 1024 and request["body_truncated"]
             assert request["body_bytes"] == len(sent)
             assert request["body_sha256"] == hashlib.sha256(sent).hexdigest()
-            older = httpx.get(url, params={"attempts": 4, "attempts_cursor": "6"}, headers=ADMIN)
+            older = HTTP.get(url, params={"attempts": 4, "attempts_cursor": "6"}, headers=ADMIN)
             assert [a["n"] for a in older.json()["attempts"]] == [2, 3, 4, 5]
-            first = httpx.get(url, params={"attempts_cursor": "2"}, headers=ADMIN).json()
+            first = HTTP.get(url, params={"attempts_cursor": "2"}, headers=ADMIN).json()
             assert ([a["n"] for a in first["attempts"]], first["attempts_cursor"]) == ([1], None)
             # More of a body on request, up to what the store kept (64 KiB by default).
-            wide = httpx.get(url, params={"attempts": 1, "body_limit": 1048576}, headers=ADMIN)
+            wide = HTTP.get(url, params={"attempts": 1, "body_limit": 1048576}, headers=ADMIN)
             kept = wide.json()["attempts"][0]["request"]
             assert len(kept["body"].encode()) == 64 * 1024
             assert kept["body_sha256"] == request["body_sha256"]
@@ -250,7 +256,7 @@ def test_the_detail_route_answers_the_latest_attempts_with_bodies_cut(tmp_path: 
                 ({"body_limit": "lots"}, "body_limit must be an integer 1..1,048,576"),
                 ({"attempts_cursor": "x"}, "attempts_cursor: 'x' is not a cursor"),
             ]:
-                bad = httpx.get(url, params=params, headers=ADMIN)
+                bad = HTTP.get(url, params=params, headers=ADMIN)
                 assert (bad.status_code, problem in bad.json()["error"]) == (400, True)
         finally:
             server.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers_servers import SECRET, Target, write_config
+from helpers_servers import HTTP, SECRET, Target, write_config
 from test_cli import cli
 from test_server import stored, wait_for
 
@@ -46,7 +46,7 @@ def server(tmp_path, target):
 
 
 def post_signed(server: ServerThread, body: bytes) -> httpx.Response:
-    return httpx.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+    return HTTP.post(f"{server.url}/webhooks/test", content=body, headers=sign(SECRET, body))
 
 
 # -- 1. RFC 8259 JSON only -------------------------------------------------------------------
@@ -114,7 +114,7 @@ def test_non_canonical_timestamps_are_refused(server, tmp_path, form) -> None:
     # minutes away from now, so the exponent form here names the exact second.
     stamp = form.format(T=t, e=f"{t / 1e9:.9f}e9", h=str(t)[:5], t=str(t)[5:])
     headers = {**sign(SECRET, BODY, timestamp=t), "webhook-timestamp": stamp}
-    r = httpx.post(f"{server.url}/webhooks/test", content=BODY, headers=headers)
+    r = HTTP.post(f"{server.url}/webhooks/test", content=BODY, headers=headers)
     assert r.status_code == 401, r.text
     assert "is not a Unix timestamp in seconds (plain decimal digits" in r.json()["error"]
     assert stored(tmp_path) == {}
@@ -153,7 +153,7 @@ def test_serve_records_an_unparsable_handler_url_as_a_transform_error(tmp_path, 
         delivery = r.json()["delivery_id"]
 
         def detail() -> dict:
-            return httpx.get(f"{srv.url}/deliveries/{delivery}", headers=ADMIN).json()
+            return HTTP.get(f"{srv.url}/deliveries/{delivery}", headers=ADMIN).json()
 
         wait_for(lambda: detail()["status"] != "pending", timeout=60)
         d = detail()
@@ -247,13 +247,13 @@ def test_the_cli_refuses_an_id_outside_the_store_in_one_message(tmp_path) -> Non
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])
 def test_the_bearer_scheme_is_case_insensitive(server, scheme) -> None:
     auth = {"Authorization": f"{scheme} admin-token"}
-    assert httpx.get(f"{server.url}/deliveries", headers=auth).status_code == 200
-    assert httpx.get(f"{server.url}/ui/deliveries", headers=auth).status_code == 200
-    assert "deliveries" in httpx.get(f"{server.url}/healthz", headers=auth).json()
+    assert HTTP.get(f"{server.url}/deliveries", headers=auth).status_code == 200
+    assert HTTP.get(f"{server.url}/ui/deliveries", headers=auth).status_code == 200
+    assert "deliveries" in HTTP.get(f"{server.url}/healthz", headers=auth).json()
     wrong = {"Authorization": f"{scheme} admin-tokem"}
-    assert httpx.get(f"{server.url}/deliveries", headers=wrong).status_code == 401
+    assert HTTP.get(f"{server.url}/deliveries", headers=wrong).status_code == 401
     for other in ("Basic admin-token", "admin-token", "Bearer"):
-        r = httpx.get(f"{server.url}/deliveries", headers={"Authorization": other})
+        r = HTTP.get(f"{server.url}/deliveries", headers={"Authorization": other})
         assert r.status_code == 401, other
 
 
@@ -262,11 +262,11 @@ def test_the_bearer_scheme_is_case_insensitive(server, scheme) -> None:
 
 def test_healthz_shows_no_counts_publicly(server) -> None:
     post_signed(server, (ENVELOPE % 1).encode())
-    r = httpx.get(f"{server.url}/healthz")
+    r = HTTP.get(f"{server.url}/healthz")
     assert (r.status_code, r.json()) == (200, {"status": "ok"})
-    r = httpx.get(f"{server.url}/healthz", headers={"Authorization": "Bearer wrong"})
+    r = HTTP.get(f"{server.url}/healthz", headers={"Authorization": "Bearer wrong"})
     assert r.json() == {"status": "ok"}
-    detail = httpx.get(f"{server.url}/healthz", headers=ADMIN).json()
+    detail = HTTP.get(f"{server.url}/healthz", headers=ADMIN).json()
     assert detail["backend"].startswith("SQLite ") and detail["role"] == "all"
     assert sum(detail["deliveries"].values()) == 1
 

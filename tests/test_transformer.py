@@ -12,9 +12,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from helpers_servers import (
+    HTTP,
     SECRET,
     ServeProcess,
     Target,
@@ -322,7 +322,7 @@ def test_serve_delivers_a_pass_through_endpoint_beside_a_spinning_one(tmp_path: 
                         "data": {"n": n, "customer": {"email": f"{endpoint}{n}@example.com"}},
                     }
                 )
-                r = httpx.post(
+                r = HTTP.post(
                     f"{server.url}/webhooks/{endpoint}", content=body, headers=sign(SECRET, body)
                 )
                 assert r.status_code == 202, r.text
@@ -343,19 +343,17 @@ def test_serve_delivers_a_pass_through_endpoint_beside_a_spinning_one(tmp_path: 
 
             endpoints = {
                 e["name"]: e["transform"]
-                for e in httpx.get(f"{server.url}/endpoints", headers=ADMIN).json()["endpoints"]
+                for e in HTTP.get(f"{server.url}/endpoints", headers=ADMIN).json()["endpoints"]
             }
             assert endpoints["spin"]["runs"] == endpoints["quick"]["runs"] == 10
             assert endpoints["spin"]["peak_running"] == 1  # the default cap on 2 threads
             assert endpoints["spin"]["cap"] == endpoints["quick"]["cap"] == 1
             assert endpoints["spin"]["cpu_seconds"] > 10 * endpoints["quick"]["cpu_seconds"]
-            page = httpx.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
+            page = HTTP.get(f"{server.url}/ui/endpoints", headers=ADMIN).text
             assert "10 handler runs since start" in page and "at most 1 at once" in page
             metrics = {
                 (s.name, s.labels.get("endpoint")): s.value
-                for family in text_string_to_metric_families(
-                    httpx.get(f"{server.url}/metrics").text
-                )
+                for family in text_string_to_metric_families(HTTP.get(f"{server.url}/metrics").text)
                 for s in family.samples
             }
             assert metrics[("dodo_transform_sandbox_threads", None)] == 2

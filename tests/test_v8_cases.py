@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
+from helpers_servers import HTTP
 
 from dodo_transform import analysis, samples, transform
 
@@ -134,7 +134,7 @@ def test_the_playground_api_returns_the_warning(tmp_path):
 
     config = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
     with ServerThread(create_app(config, run_worker=False)) as server:
-        r = httpx.post(
+        r = HTTP.post(
             f"{server.url}/api/test",
             json={"code": "function handler(w) { w.payload = { ...'abc' }; return w; }"},
             headers={"Authorization": "Bearer admin-token"},

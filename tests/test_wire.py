@@ -6,9 +6,8 @@ import base64
 import json
 import time
 
-import httpx
 import pytest
-from helpers_servers import SECRET, SECRET_2, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, SECRET_2, Reply, Target, write_config
 from standardwebhooks.webhooks import Webhook
 from test_dispatcher import Rig, envelope, run
 
@@ -273,7 +272,7 @@ def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
     mount_console(app)
     with ServerThread(app) as server:
         body = envelope()
-        r = httpx.post(
+        r = HTTP.post(
             f"{server.url}/webhooks/test",
             content=body,
             headers=sign(SECRET, body, msg_id="msg_abc"),
@@ -281,12 +280,12 @@ def test_dropped_credentials_and_redacted_userinfo_show_in_api_cli_and_console(
         d = r.json()["delivery_id"]
         admin = {"Authorization": "Bearer admin-token"}
         deadline = time.monotonic() + 30
-        while (detail := httpx.get(f"{server.url}/deliveries/{d}", headers=admin).json())[
+        while (detail := HTTP.get(f"{server.url}/deliveries/{d}", headers=admin).json())[
             "status"
         ] != "succeeded":
             assert time.monotonic() < deadline, detail
             time.sleep(0.05)
-        page = httpx.get(f"{server.url}/ui/deliveries/{d}", headers=admin).text
+        page = HTTP.get(f"{server.url}/ui/deliveries/{d}", headers=admin).text
         assert main(["deliveries", "show", str(d), "--config", str(path), "--url", server.url]) == 0
     shown = capsys.readouterr().out
     assert "authorization" not in target.received[0].headers
@@ -335,7 +334,7 @@ def test_simulate_shows_the_credentials_a_request_would_go_without(tmp_path, tar
     def simulate(extra: str) -> dict:
         config = load_config(write_config(tmp_path, target.url, extra_endpoint=extra))
         with ServerThread(create_app(config)) as server:
-            r = httpx.post(
+            r = HTTP.post(
                 f"{server.url}/endpoints/test/simulate",
                 headers={"Authorization": "Bearer admin-token"},
                 json={

@@ -101,6 +101,7 @@ def _post_story(config: Config, base: str, timeout: float) -> list[dict[str, Any
     from ..relay.sqlite_store import SqliteStore
 
     store = SqliteStore(config.server.database)
+    client = httpx.Client(timeout=30)  # one SSL context for every post, not one each
     out: list[dict[str, Any]] = []
     try:
         for name in STORY:
@@ -109,11 +110,8 @@ def _post_story(config: Config, base: str, timeout: float) -> list[dict[str, Any
             ids = []
             for ep in targets:
                 headers = {"Content-Type": "application/json", **sign(ep.secrets[0], sample.text)}
-                r = httpx.post(
-                    f"{base}/webhooks/{ep.name}",
-                    content=sample.text.encode(),
-                    headers=headers,
-                    timeout=30,
+                r = client.post(
+                    f"{base}/webhooks/{ep.name}", content=sample.text.encode(), headers=headers
                 )
                 print(
                     f"  Dodo → POST /webhooks/{ep.name:<28} {sample.event_type:<24} "
@@ -125,6 +123,7 @@ def _post_story(config: Config, base: str, timeout: float) -> list[dict[str, Any
             for delivery_id in ids:
                 out.append(_wait(store, delivery_id, name, timeout))
     finally:
+        client.close()
         store.close()
     return out
 
