@@ -6,6 +6,7 @@ resolvedOptions, formatRange), each equal to Node's or refused by the constructo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -48,6 +49,9 @@ def _options(code: str) -> dict[str, Any]:
     return out | extra
 
 
+# Cached: the per-chunk tests and the counting test below read the same outcomes, and each
+# chunk costs seconds of QuickJS.
+@functools.cache
 def _outcomes(start: int) -> list[tuple[dict[str, Any], str]]:
     """Per option set: "exact", "refused" (the constructor's RangeError), "range refused"
     (formatRange's RangeError, the rest equal to Node's) or "different"."""
