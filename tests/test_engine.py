@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from subpytest import run_pytest
 
 from dodo_transform.sandbox import capi, engine
 from dodo_transform.sandbox.binding import BindingContext
@@ -186,13 +187,7 @@ def test_the_sandbox_suite_passes_on_the_binding_fallback_too() -> None:
         "assert not engine.using_c_api(); assert 'DODO_TRANSFORM_ENGINE' in engine.describe()"
     )
     subprocess.run([sys.executable, "-c", check], env=env, check=True, cwd=ROOT)
-    out = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suites],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    out = run_pytest("-q", *suites, env=env, cwd=ROOT, timeout=600)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
 
 

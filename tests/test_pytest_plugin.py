@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from subpytest import run_pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CANCELLED = (ROOT / "handlers" / "mailerlite" / "subscription_cancelled.js").read_text()
@@ -27,13 +27,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def pytest_in(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_pytest(*args, cwd=project)
 
 
 def write_test(project: Path, body: str) -> None:
