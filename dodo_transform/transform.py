@@ -92,6 +92,16 @@ class Request:
         """The body parsed back, for assertions in tests."""
         return json.loads(self.body)
 
+    def to_dict(self) -> dict[str, Any]:
+        # Not dataclasses.asdict, which deep-copies field by field: this runs twice for
+        # every delivery attempt, on the event loop.
+        return {
+            "method": self.method,
+            "url": self.url,
+            "headers": dict(self.headers),
+            "body": self.body,
+        }
+
 
 @dataclass(frozen=True)
 class LogLine:
@@ -122,8 +132,8 @@ class Decision:
         request = self.request.redacted() if (redact and self.request) else self.request
         return {
             "status": self.status,
-            "request": asdict(request) if request else None,
-            "logs": [asdict(line) for line in self.logs],
+            "request": request.to_dict() if request else None,
+            "logs": [{"level": line.level, "message": line.message} for line in self.logs],
             "warnings": [dict(w) for w in self.warnings],
             "error": asdict(self.error) if self.error else None,
             "duration_ms": round(self.duration_ms, 3),

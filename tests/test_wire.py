@@ -116,6 +116,25 @@ async def deliver_one(tmp_path, target: Target, handler: str, **options: str):
         return await rig.row(d)
 
 
+def test_a_cookie_the_target_sets_never_goes_out_with_a_later_delivery(tmp_path, target) -> None:
+    # Each delivery is one event's request: nothing of one target's answer may ride along
+    # with the next (another customer's event, maybe another endpoint on that host).
+    async def go() -> None:
+        target.script = [Reply(200, headers={"Set-Cookie": "session=abc; Path=/"})]
+        # By name: a cookie jar ignores cookies set by an IP address.
+        by_name = target.url.replace("127.0.0.1", "localhost")
+        async with Rig(tmp_path, by_name, allow_hosts=ELSEWHERE) as rig:
+            await ingest(rig, "msg_1")
+            await rig.dispatcher.run_once()
+            await ingest(rig, "msg_2")
+            await rig.dispatcher.run_once()
+
+        assert [r.headers["webhook-id"] for r in target.received] == ["msg_1", "msg_2"]
+        assert "cookie" not in target.received[1].headers
+
+    run(go())
+
+
 def test_handler_set_idempotency_key_is_replaced_and_the_delivery_says_so(tmp_path, target) -> None:
     handler = to_handler(target.url + "/hook", '{"idempotency-key": "mine"}')
     row = run(deliver_one(tmp_path, target, handler))

@@ -601,7 +601,7 @@ class Dispatcher:
 
     def _stored(self, request: Request) -> dict[str, Any]:
         """The request as an attempt records it: secrets redacted, the body bounded."""
-        return bound_body(asdict(request.redacted()), self.config.server.max_stored_body_bytes)
+        return bound_body(request.redacted().to_dict(), self.config.server.max_stored_body_bytes)
 
     async def _after_failure(
         self,

@@ -39,7 +39,10 @@ ANSWER: dict[str, int] = {
 
 
 def _line(level: int, message: str, **fields: Any) -> None:
-    log.log(level, message, extra={"fields": {k: v for k, v in fields.items() if v is not None}})
+    if log.isEnabledFor(level):  # at --log-level warning most lines are not built at all
+        log.log(
+            level, message, extra={"fields": {k: v for k, v in fields.items() if v is not None}}
+        )
 
 
 class LogObserver(Observer):
@@ -75,6 +78,9 @@ class LogObserver(Observer):
         event: Event | None = None,
         **_: Any,
     ) -> None:
+        failed = status == ("transform_failed" if attempt is None else "failed")
+        if not log.isEnabledFor(logging.WARNING if failed else logging.INFO):
+            return
         fields: dict[str, Any] = {
             "endpoint": delivery.endpoint,
             "webhook_id": event.webhook_id if event else None,

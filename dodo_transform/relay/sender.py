@@ -4,7 +4,7 @@ aiohttp, not httpx, on this path: profiling the delivery benchmark put httpx's p
 work (its connection pool inspects every pooled connection's socket on each request) at
 about 2 ms of CPU per request on the event loop, aiohttp's at about 0.1 ms, and the loop is
 what ingest and delivery share. Redirects are not followed (a redirect is a failed attempt, as
-in Svix and Standard Webhooks); each attempt has its own total timeout.
+in Svix and Standard Webhooks), cookies are not kept; each attempt has its own total timeout.
 
 Failures are :class:`SendFailed` with a one-line ``message``: ``timed out after …``,
 ``ConnectError: …`` (nothing listening, DNS), another transport error by name, or
@@ -46,6 +46,9 @@ class Sender:
         self.session = session or aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
             headers={"User-Agent": USER_AGENT},
+            # Each delivery is one event's request: a cookie one answer sets must not go out
+            # with the next delivery (another customer's event, maybe another endpoint).
+            cookie_jar=aiohttp.DummyCookieJar(),
         )
 
     async def send(
