@@ -36,6 +36,19 @@ def test_input_object_is_the_contract():
     }
 
 
+def test_the_body_is_json_stringify_exactly_whatever_its_characters_and_size():
+    # The body travels beside the runner's record (prelude.js): newlines, quotes, line
+    # separators and lone surrogates in it, and its size, must not disturb either.
+    d = run(
+        "webhook.payload = {text: 'a\\nb \\u2028 \\\"q\\\" \\\\ \\ud800', n: [1, 2.5, null],"
+        " big: 'x'.repeat(300000)}; return webhook;"
+    )
+    assert d.status == "ok"
+    assert d.request.body == (
+        '{"text":"a\\nb \u2028 \\"q\\" \\\\ \\ud800","n":[1,2.5,null],"big":"' + "x" * 300000 + '"}'
+    )
+
+
 def test_untouched_event_sends_the_original_envelope_with_post():
     d = run("return webhook;", url="https://api.example.com/hook")
     assert (d.status, d.request.method, d.request.url) == (

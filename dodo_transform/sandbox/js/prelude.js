@@ -19,6 +19,7 @@
   const stringify = JSON.stringify, parse = JSON.parse, indirectEval = eval, RealDate = Date;
   const tag = Function.prototype.call.bind(Object.prototype.toString);
   const defineProperty = Object.defineProperty, reflectApply = Reflect.apply, PromiseCtor = Promise;
+  const join = Array.prototype.join;
   const setProto = Object.setPrototypeOf;
   // The functions the sandbox installs (method() below): Function#toString prints them as V8
   // prints its built-ins, not as their JavaScript source.
@@ -165,8 +166,15 @@
       return load().thrown(e);
     }
     const payload = record.body;
-    try { record.body = stringify(payload); } catch (e) { return load().unserializable(payload, e); }
-    return record.body === undefined ? load().unserializable(payload, null) : stringify(record);
+    let body;
+    try { body = stringify(payload); } catch (e) { return load().unserializable(payload, e); }
+    if (body === undefined) return load().unserializable(payload, null);
+    // The body follows the record instead of sitting inside it: escaping it a second time,
+    // and parsing it again on the host, cost more than the handler's own stringify on a large
+    // body. JSON text holds no raw newline, so the first one ends the record. join, not +:
+    // one flat string (the binding engine cannot read a concatenation's rope).
+    record.body = null;
+    return reflectApply(join, [stringify(record), body], ["\n"]);
   }
 
   return function host(op, arg, value) {
