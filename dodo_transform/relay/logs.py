@@ -78,8 +78,10 @@ class LogObserver(Observer):
         event: Event | None = None,
         **_: Any,
     ) -> None:
+        # cancelled and transform_failed are decided without sending: no attempt.
         failed = status == ("transform_failed" if attempt is None else "failed")
-        if not log.isEnabledFor(logging.WARNING if failed else logging.INFO):
+        level = logging.WARNING if failed else logging.INFO
+        if not log.isEnabledFor(level):
             return
         fields: dict[str, Any] = {
             "endpoint": delivery.endpoint,
@@ -88,15 +90,14 @@ class LogObserver(Observer):
             "event_type": event.event_type if event else None,
             "status": status,
         }
-        if attempt is None:  # cancelled, transform_failed: decided without sending
-            level = logging.WARNING if status == "transform_failed" else logging.INFO
+        if attempt is None:
             _line(level, "delivery", **fields, error=last_error)
             return
         retry_in = None
         if next_attempt_at is not None:
             retry_in = round(max(0.0, next_attempt_at - attempt.started_at), 3)
         _line(
-            logging.WARNING if status == "failed" else logging.INFO,
+            level,
             "attempt",
             **fields,
             attempt=delivery.attempt_count + 1,

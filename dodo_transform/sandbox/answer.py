@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -17,14 +18,14 @@ class Unreadable(Exception):
 
 def read_answer(text: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """The runner's answer and its per-run state, checked before anything trusts their shape."""
-    # A request's body follows its record, after the first newline (prelude.js).
-    record, newline, body = text.partition("\n") if isinstance(text, str) else ("", "", "")
-    try:
-        answer = json.loads(record) if isinstance(text, str) else None
-    except ValueError:
-        answer = None
-    if newline and isinstance(answer, dict):
-        answer["body"] = body
+    answer = None
+    if isinstance(text, str):
+        # A request's body follows its record, after the first newline (prelude.js).
+        record, newline, body = text.partition("\n")
+        with contextlib.suppress(ValueError):
+            answer = json.loads(record)
+        if newline and isinstance(answer, dict):
+            answer["body"] = body
     state = answer.pop("logs", None) if isinstance(answer, dict) else None
     lines = state.get("lines") if isinstance(state, dict) else None
     if (
