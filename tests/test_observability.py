@@ -173,3 +173,61 @@ def test_json_logs_have_one_received_and_one_attempt_line_per_delivery(tmp_path:
     everything = text + stdout
     for secret in (SECRET, SECRET.removeprefix("whsec_"), SECRET_2, "admin-token", "target-key"):
         assert secret not in everything
+
+
+def _log_writer(stream):
+    import logging
+
+    from dodo_transform.relay.logs import _Formatter, _Writer
+
+    writer = _Writer(stream, _Formatter("text"))
+    logger = logging.getLogger(f"dodo_transform.test_writer.{id(writer)}")
+    logger.handlers[:] = [writer]
+    logger.propagate = False
+    logger.setLevel("INFO")
+    return writer, logger
+
+
+def test_log_lines_are_written_in_order_by_their_own_thread_and_all_of_them_at_close(
+    tmp_path: Path,
+) -> None:
+    with (tmp_path / "log").open("w") as stream:
+        writer, logger = _log_writer(stream)
+        for i in range(3000):
+            logger.info("line %d", i)
+        writer.close()
+    lines = (tmp_path / "log").read_text().splitlines()
+    assert [line.rsplit(" ", 1)[1] for line in lines] == [str(i) for i in range(3000)]
+
+
+def test_a_stalled_stderr_never_stalls_the_logger_and_dropped_lines_are_counted() -> None:
+    import os
+    import threading
+
+    read_end, write_end = os.pipe()  # nobody reads it at first: the writer thread blocks
+    with os.fdopen(write_end, "w") as stream:
+        writer, logger = _log_writer(stream)
+        writer.MAX_QUEUED = 100
+        for i in range(5000):  # ~500 KB: far more than the pipe holds
+            logger.info("line %d %s", i, "x" * 80)
+        # Only now is anything read: the logging calls above returned without it.
+        out = bytearray()
+        reader = threading.Thread(target=read_all, args=(read_end, out))
+        reader.start()
+        writer.close()
+    reader.join(10)
+    lines = out.decode().splitlines()
+    written = [line for line in lines if " line " in line]
+    dropped = [line for line in lines if "log lines dropped" in line]
+    count = sum(int(line.split("(")[1].split()[0]) for line in dropped)
+    assert count > 0 and len(written) + count == 5000  # each line written or counted
+    numbers = [int(line.split(" line ")[1].split()[0]) for line in written]
+    assert numbers == sorted(numbers)  # what was written kept its order
+
+
+def read_all(fd: int, out: bytearray) -> None:
+    import os
+
+    while chunk := os.read(fd, 65536):
+        out += chunk
+    os.close(fd)
