@@ -198,3 +198,81 @@ def test_a_pruned_sqlite_file_gives_its_pages_back(tmp_path: Path) -> None:
     s._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     assert path.stat().st_size < full / 5  # the file itself shrank, not only its free list
     s.close()
+
+
+def test_version_tells_of_commits_by_another_process_not_of_its_own(tmp_path: Path) -> None:
+    # What wakes a worker when `serve --role ingest` writes beside it: data_version.
+    worker, ingester = SqliteStore(tmp_path / "s.db"), SqliteStore(tmp_path / "s.db")
+    try:
+        seen = worker.version()
+        ingest(worker, "own")
+        assert worker.version() == seen  # its own commit: no wake-up
+        ingest(ingester, "other")
+        assert worker.version() != seen
+    finally:
+        worker.close()
+        ingester.close()
+
+
+def test_one_process_holds_the_delivery_lock_until_it_ends(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from dodo_transform.relay.sqlite_store import DeliveryLockHeld, hold_delivery
+
+    path = tmp_path / "s.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from dodo_transform.relay.sqlite_store import hold_delivery\n"
+            f"hold_delivery({str(path)!r}); print('held', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+        with pytest.raises(DeliveryLockHeld, match=f"pid {holder.pid}"):
+            hold_delivery(path)
+    finally:
+        holder.kill()
+        holder.wait(10)
+    os.close(hold_delivery(path))  # the kernel released it with the process
+
+
+def test_a_write_waits_for_another_processs_lock_and_gives_up_after_the_busy_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from dodo_transform.relay import sqlite_store
+
+    store = SqliteStore(tmp_path / "s.db")
+    held, release = threading.Event(), threading.Event()
+
+    def other_process() -> None:  # another writer, holding the lock until told
+        db = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+        db.execute("BEGIN IMMEDIATE")
+        held.set()
+        release.wait(30)
+        db.execute("COMMIT")
+        db.close()
+
+    other = threading.Thread(target=other_process)
+    other.start()
+    try:
+        assert held.wait(10)
+        monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT", 0.2)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            ingest(store, "w1")
+        monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT", 30.0)
+        threading.Timer(0.3, release.set).start()
+        assert not ingest(store, "w1").duplicate  # waited for the lock, then wrote
+        # SQLite's own busy handler is back for every other statement.
+        assert store._db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    finally:
+        release.set()
+        other.join(10)
+        store.close()

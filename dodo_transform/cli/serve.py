@@ -39,8 +39,9 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "--role",
         choices=["all", "ingest", "worker"],
         default="all",
-        help="all: receive and deliver (default); ingest: only receive; worker: only deliver "
-        "(ingest and worker need a PostgreSQL database shared with other instances)",
+        help="all: receive and deliver (default); ingest: only receive; worker: only deliver. "
+        "On SQLite one process delivers (all or worker) and any number may ingest beside it; "
+        "on PostgreSQL any number of each",
     )
     p.set_defaults(func=cmd_serve)
 
@@ -60,12 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
-    if args.role != "all" and not config.server.database_url:
-        raise UsageError(
-            f"{config.path}: --role {args.role} needs a store shared with the other instances: "
-            'set [server] database = "postgresql://…" (SQLite serves one process, --role all)'
-        )
     _check_store(config)
+    if args.role != "ingest" and not config.server.database_url:
+        _hold_delivery(config)
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
@@ -127,6 +125,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         sock.close()
     return 0 if server.started else 3  # 3: the app did not start (as uvicorn.run)
+
+
+# What holds this process's delivery lock on an SQLite store, for as long as it lives.
+_delivery_lock: list[int] = []
+
+
+def _hold_delivery(config: Config) -> None:
+    """Be the one process that delivers from the SQLite file, or say who is (exit 2)."""
+    from ..relay.sqlite_store import DeliveryLockHeld, hold_delivery
+
+    path = config.server.database
+    try:
+        _delivery_lock.append(hold_delivery(path))
+    except DeliveryLockHeld as e:
+        raise UsageError(
+            f"{config.path}: server.database: {path} is delivered from by another serve "
+            f"process ({e}); an SQLite store has one delivering process. Start this one with "
+            '--role ingest to receive beside it, or set database = "postgresql://…" to run '
+            "several workers"
+        ) from None
+    except OSError as e:
+        raise UsageError(f"{config.path}: server.database: {path}: {e}") from None
 
 
 def _check_store(config: Config) -> None:

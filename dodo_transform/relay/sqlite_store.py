@@ -1,8 +1,11 @@
 """The SQLite :class:`~dodo_transform.store.Store` (WAL; one connection, one thread).
 
-Embedded: one ``serve`` process owns the file, and every claim belongs to
+Embedded: one ``serve`` process delivers from the file (it holds :func:`hold_delivery`'s
+lock, so a second cannot), and every claim belongs to
 :data:`~dodo_transform.relay.store.LOCAL_OWNER`, so a restart after a crash takes back at once
 what the dead process had in flight. Leases are kept all the same (one API for every store).
+Processes that only receive (``serve --role ingest``) may write to the file beside it: the
+worker learns of their commits from SQLite's ``data_version`` (:meth:`SqliteStore.version`).
 
 Durability: the ingest commit, the one behind the 2xx we answer Dodo, runs with
 ``synchronous=FULL`` so an acknowledged event survives a power loss, not only a crash of the
@@ -12,10 +15,13 @@ power loss could undo there is a state change the worker redoes (at-least-once).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import math
+import os
 import sqlite3
+import time
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,6 +53,14 @@ from .store import (
 )
 
 log = logging.getLogger("dodo_transform.sqlite")
+# Waiting for another process's write lock (a worker's record beside an ingest process):
+# polled from this often, doubling up to the max, for at most BUSY_TIMEOUT s. SQLite's own
+# busy handler sleeps blindly, 1, 2, 5, 10... up to 100 ms at a time, and a writer that takes
+# the lock again a moment after it let go (the worker, recording batch after batch) can keep
+# it from the waiter for as long: ingest commits waited over 100 ms behind the worker that way.
+_LOCK_POLL_FIRST, _LOCK_POLL_MAX = 0.0002, 0.002
+BUSY_TIMEOUT = 30.0
+_SQLITE_BUSY = 5  # sqlite3.h; the module's constant is missing from the type stubs
 
 # Each entry migrates from version i to i + 1; append, never edit a released one.
 MIGRATIONS: list[str] = [
@@ -163,6 +177,29 @@ _DELIVERY_COLS = (
 )
 
 
+class DeliveryLockHeld(Exception):
+    """Another process delivers from this SQLite file."""
+
+
+def hold_delivery(path: str | Path) -> int:
+    """Make this process the one that delivers from the SQLite file at ``path``, for as long
+    as it lives (the returned descriptor, left open, holds the lock; the kernel releases it
+    when the process ends, however it ends). Two delivering processes on one file would
+    each take the other's deliveries in flight back (:meth:`SqliteStore.recover`), so the
+    second is refused: :class:`DeliveryLockHeld`, saying which process holds the file."""
+    lock = Path(f"{path}.delivery-lock")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(fd, 100).decode("utf-8", "replace").strip() or "another process"
+        os.close(fd)
+        raise DeliveryLockHeld(holder) from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"pid {os.getpid()}".encode())
+    return fd
+
+
 class SqliteStore(Store):
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         """Open (creating and migrating) the store; ``readonly=True`` opens an existing file
@@ -171,7 +208,7 @@ class SqliteStore(Store):
         self.path = Path(path)
         if readonly:
             uri = f"file:{quote(str(self.path.absolute()))}?mode=ro"
-            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=30)
+            self._db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT)
             try:
                 self._check_version()
             except BaseException:
@@ -179,7 +216,7 @@ class SqliteStore(Store):
                 raise
             return
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
-        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=30)
+        self._db = sqlite3.connect(str(self.path), isolation_level=None, timeout=BUSY_TIMEOUT)
         # Pages freed by retention go back to the file system (prune() runs
         # `incremental_vacuum`); this holds only when set before the first table is made.
         self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
@@ -228,6 +265,9 @@ class SqliteStore(Store):
                 for statement in filter(str.strip, sql.split(";")):
                     self._db.execute(statement)
             self._db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+    def version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
 
     def schema_version(self) -> int:
         return int(self._db.execute("SELECT version FROM schema_version").fetchone()[0])
@@ -657,12 +697,33 @@ def is_damage(e: sqlite3.Error) -> bool:
     return type(e) is sqlite3.DatabaseError
 
 
+def _busy(e: sqlite3.OperationalError) -> bool:
+    """Whether ``e`` says another connection holds the lock (SQLITE_BUSY and its variants)."""
+    code = getattr(e, "sqlite_errorcode", None)  # Python 3.11+
+    return (code & 0xFF) == _SQLITE_BUSY if code is not None else "locked" in str(e)
+
+
 class _Tx:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._db
+        db.execute("PRAGMA busy_timeout = 0")  # this wait is polled here, not by SQLite
+        try:
+            wait, deadline = _LOCK_POLL_FIRST, time.monotonic() + BUSY_TIMEOUT
+            while True:
+                try:
+                    db.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if not _busy(e) or time.monotonic() >= deadline:
+                        raise
+                time.sleep(wait)
+                wait = min(wait * 2, _LOCK_POLL_MAX)
+        finally:
+            # Every other statement keeps SQLite's busy handler (a read meeting WAL recovery).
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
 
     def __exit__(self, exc_type: object, *_: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")

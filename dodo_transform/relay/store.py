@@ -45,10 +45,13 @@ ERROR_MAX = 4096
 # Finished deliveries whose last change is older than the retention window are deleted this
 # many at a time: one short transaction each, so ingest never waits long for the write lock.
 PRUNE_BATCH = 50
-# The owner of every claim in an embedded (one-process) store.
+# The owner of every claim in an embedded store (one delivering process).
 LOCAL_OWNER = "local"
 # How long a claim lasts unless renewed: an instance that dies holds its deliveries this long.
 DEFAULT_LEASE = 30.0
+# How often a worker on an embedded store looks for work another process committed (its
+# delay to start on a webhook an ingest process received).
+WAKE_POLL = 0.02
 
 
 @dataclass(frozen=True)
@@ -236,6 +239,12 @@ class Store(abc.ABC):
 
     # Several processes may use this store at once (and must then each have an owner).
     shared: bool = False
+
+    def version(self) -> int | None:
+        """A number that changes when another connection commits (``serve --role ingest``
+        beside this process, on the same file): how an embedded store learns of work added
+        elsewhere. None: the store cannot tell."""
+        return None
 
     @abc.abstractmethod
     def ingest_many(self, events: Sequence[NewEvent]) -> list[Ingested]:
@@ -577,6 +586,7 @@ class ThreadedStore(AsyncStore):
         self._thread = _StoreThread()
         self._store: Store = self._thread.submit(store_factory).result()
         self.shared = self._store.shared
+        self._poller: asyncio.Task[None] | None = None
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         return await asyncio.wrap_future(self._thread.submit(lambda: fn(*args, **kwargs)))
@@ -660,7 +670,32 @@ class ThreadedStore(AsyncStore):
         return await self._call(self._store.prune, before, limit)
 
     async def listen(self, wake: Callable[[], None]) -> None:
-        """One process owns an embedded store: whatever adds work kicks the worker itself."""
+        """Work this process adds kicks the worker itself; what another process commits to
+        the same file (``serve --role ingest`` beside this worker) shows in the store's
+        :meth:`~Store.version`, polled every :data:`WAKE_POLL` s. SQLite's ``data_version``
+        ignores the connection's own commits, so a lone ``serve`` is never woken by itself."""
+        last = await self._call(self._store.version)
+        if last is not None and self._poller is None:
+            self._poller = asyncio.create_task(self._poll(wake, last), name="store-poll")
+
+    async def _poll(self, wake: Callable[[], None], last: int | None) -> None:
+        while True:
+            await asyncio.sleep(WAKE_POLL)
+            try:
+                # After the worker's own calls: a poll never delays a claim or a record.
+                now = await asyncio.wrap_future(self._thread.submit(self._store.version, 2))
+            except Exception:  # the worker's own store calls report the failure
+                continue
+            if now != last:
+                last = now
+                wake()
+
+    async def aclose(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
+            self._poller = None
+        await super().aclose()
 
     def close(self) -> None:
         self._thread.submit(self._store.close).result()

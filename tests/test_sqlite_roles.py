@@ -1,0 +1,127 @@
+"""Roles on one SQLite file: processes that receive beside the one that delivers.
+
+Real parts: `dodo-transform serve` child processes on one SQLite file, a real target on
+loopback. The worker's idle re-check is 30 s away, so a delivery within the tests' waits
+shows it was woken by the ingest process's commit (SQLite's data_version), not by its timer.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+from helpers_servers import HTTP, SECRET, Reply, ServeProcess, Target, free_port, write_config
+
+from dodo_transform.relay.signing import sign
+
+
+def post(url: str, i: int, email: str) -> int:
+    body = json.dumps(
+        {"type": "payment.succeeded", "data": {"i": i, "customer": {"email": email}}}
+    ).encode()
+    headers = sign(SECRET, body, msg_id=f"msg_{i}")
+    return HTTP.post(f"{url}/webhooks/test", content=body, headers=headers, timeout=20).status_code
+
+
+def received(target: Target) -> list[tuple[str, int]]:
+    """(customer, i) of each request the target received, in arrival order."""
+    out = []
+    for body in target.bodies():
+        data = json.loads(body)["data"]
+        out.append((data["customer"]["email"], data["i"]))
+    return out
+
+
+def wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
+        time.sleep(0.05)
+
+
+def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) -> None:
+    with Target() as target:
+        config = write_config(tmp_path, target.url)
+        worker = ServeProcess(config, free_port(), args=("--role", "worker"))
+        ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
+        try:
+            assert "role worker" in worker.start()
+            assert "role ingest" in ingest.start()
+            r = HTTP.post(f"{worker.url}/webhooks/test", content=b"{}", timeout=20)
+            assert r.status_code == 503 and "--role worker" in r.json()["error"]
+            emails = ["a@example.com", "b@example.com", "c@example.com"]
+            for i in range(30):
+                assert post(ingest.url, i, emails[i % 3]) == 202
+            wait_for(lambda: len(target.bodies()) >= 30, 20, "30 deliveries")
+            per_customer: dict[str, list[int]] = defaultdict(list)
+            for email, i in received(target):
+                per_customer[email].append(i)
+            assert sorted(i for got in per_customer.values() for i in got) == list(range(30))
+            for email, got in per_customer.items():
+                assert got == sorted(got), f"{email}: delivered out of order: {got}"
+            detail = HTTP.get(
+                f"{ingest.url}/healthz", headers={"Authorization": "Bearer admin-token"}
+            ).json()
+            assert detail["role"] == "ingest" and detail["deliveries"].get("succeeded") == 30
+        finally:
+            ingest.stop()
+            worker.stop()
+
+
+def test_a_second_delivering_process_on_one_sqlite_file_is_refused_in_one_line(
+    tmp_path,
+) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:1")
+    first = ServeProcess(config, free_port())
+    try:
+        first.start()
+        for role in ("all", "worker"):
+            r = subprocess.run(
+                [sys.executable, "-m", "dodo_transform", "serve", "--config", str(config)]
+                + ["--port", str(free_port()), "--role", role],
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+            assert f"is delivered from by another serve process (pid {first.proc.pid})" in (
+                r.stderr
+            )
+            assert "--role ingest" in r.stderr and "Traceback" not in r.stderr
+    finally:
+        first.stop()
+    # The lock goes with the process, however it ended (stop() kills it).
+    second = ServeProcess(config, free_port(), args=("--role", "worker"))
+    try:
+        assert "role worker" in second.start()
+    finally:
+        second.stop()
+
+
+def test_a_killed_worker_restarted_delivers_what_it_had_in_flight(tmp_path) -> None:
+    with Target() as target:
+        target.default = Reply(delay=0.5)  # each attempt is in flight for a while
+        config = write_config(tmp_path, target.url)
+        ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
+        worker = ServeProcess(config, free_port(), args=("--role", "worker"))
+        try:
+            ingest.start()
+            worker.start()
+            for i in range(12):
+                assert post(ingest.url, i, f"c{i}@example.com") == 202
+            wait_for(lambda: len(target.received) >= 1, 20, "a first attempt")
+            worker.kill9()  # its in-flight attempts end without a record
+            worker = ServeProcess(config, free_port(), args=("--role", "worker"))
+            worker.start()
+            wait_for(
+                lambda: {i for _, i in received(target)} == set(range(12)),
+                30,
+                "every acknowledged event delivered",
+            )
+            assert "requeued" in worker.stderr_text()
+        finally:
+            ingest.stop()
+            worker.stop()
