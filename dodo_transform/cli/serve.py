@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sqlite3
 import sys
+from collections.abc import Iterator
 from types import FrameType
 
 from .. import analysis
 from ..relay.config import Config
-from ..relay.logs import LEVELS, configure_logging
+from ..relay.logs import LEVELS, configure_logging, flush_logs
 from ..relay.transformer import default_threads
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
@@ -51,6 +53,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from ..console import mount_console
     from ..relay.server import create_app, describe_store
+    from ..serving import HttpProtocol
 
     config = load(args.config)
     if not engine.using_c_api() and not config.server.allow_fallback_engine:
@@ -61,9 +64,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
-    _check_store(config)
     if args.role != "ingest" and not config.server.database_url:
-        _hold_delivery(config)
+        _hold_delivery(config)  # first: a refused process must not migrate the file under it
+    _check_store(config)
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
@@ -111,9 +114,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             live.close_threadsafe()  # the console's open streams end now, not at the timeout
             super().handle_exit(sig, frame)
 
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                try:
+                    yield
+                finally:
+                    # uvicorn re-raises the signal that stopped it as this block exits, and
+                    # the process ends without atexit: the queued log lines go out first.
+                    flush_logs()
+
     server = Server(
         uvicorn.Config(
             app,
+            http=HttpProtocol,
             log_config=None,  # configure_logging() above; uvicorn would replace its handlers
             log_level=args.log_level,
             access_log=False,  # one line per webhook comes from the relay's own log

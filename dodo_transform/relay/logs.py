@@ -20,7 +20,7 @@ from typing import Any, Literal, TextIO
 from .events import Observer, OperatorAction, ReceiveOutcome
 from .store import Attempt, Delivery, EndpointState, Event, Status
 
-__all__ = ["LogObserver", "configure_logging"]
+__all__ = ["LogObserver", "configure_logging", "flush_logs"]
 
 LogFormat = Literal["text", "json"]
 LEVELS = ("debug", "info", "warning", "error")
@@ -160,31 +160,55 @@ class _Writer(logging.Handler):
     ``write`` and ``flush`` each) and a stalled stderr (a full pipe) would stall every request.
     Here the loop only queues the record; the writer thread formats what has queued up and
     writes it in one call. Records are written in the order they were logged. A line queued
-    when the process is killed (SIGKILL) is lost; a normal exit writes them all (``atexit``).
-    If stderr stops taking lines, at most ``MAX_QUEUED`` wait; the rest are dropped and counted,
-    and the count is written as soon as stderr takes lines again.
+    when the process is killed (SIGKILL) is lost; an exit writes them all (``atexit``, and
+    :func:`flush_logs` before uvicorn re-raises the SIGTERM that stopped it, which skips
+    ``atexit``). If stderr stops taking lines, at most ``MAX_QUEUED`` wait (about 10 MB); the
+    rest are dropped and counted, and the count is written as soon as stderr takes lines again.
     """
 
-    MAX_QUEUED = 100_000
+    MAX_QUEUED = 10_000
     MAX_BATCH = 512
+    WAIT = 5.0  # how long flush() and close() wait for a stalled stderr
 
     def __init__(self, stream: TextIO, formatter: logging.Formatter) -> None:
         super().__init__()
         self.setFormatter(formatter)
         self._stream = stream
-        self._queue: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
+        # Records; an Event is a flush() waiting for what was queued before it; None stops.
+        self._queue: queue.SimpleQueue[logging.LogRecord | threading.Event | None] = (
+            queue.SimpleQueue()
+        )
         self._dropped = 0
         self._dropped_lock = threading.Lock()  # emit() counts, the writer reads and resets
+        self._closed = False
         self._thread = threading.Thread(target=self._run, name="log-writer", daemon=True)
         self._thread.start()
         atexit.register(self.close)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self._queue.qsize() >= self.MAX_QUEUED:
+        if self._closed:  # after close(): written here and now, as a StreamHandler would
+            self._write([self.format(record)])
+        elif self._queue.qsize() >= self.MAX_QUEUED:
             with self._dropped_lock:
                 self._dropped += 1
-            return
-        self._queue.put(record)
+        else:
+            self._queue.put(record)
+
+    def flush(self) -> None:
+        """Wait (at most ``WAIT`` s) until every record queued so far is written."""
+        if self._thread.is_alive():
+            done = threading.Event()
+            self._queue.put(done)
+            done.wait(self.WAIT)
+
+    def close(self) -> None:
+        """Write what is queued, then stop the thread."""
+        if not self._closed:
+            self._closed = True
+            atexit.unregister(self.close)
+            self._queue.put(None)
+            self._thread.join(self.WAIT)
+        super().close()
 
     def _run(self) -> None:
         while True:
@@ -195,31 +219,36 @@ class _Writer(logging.Handler):
                 except queue.Empty:
                     break
             lines = []
+            for item in batch:
+                if isinstance(item, logging.LogRecord):
+                    try:
+                        lines.append(self.format(item))
+                    except Exception:
+                        self.handleError(item)
             with self._dropped_lock:
                 dropped, self._dropped = self._dropped, 0
-            if dropped:
+            if dropped:  # they came after everything queued: after this batch's lines
                 lines.append(f"({dropped} log lines dropped: stderr was not taking them)")
-            for record in batch:
-                if record is not None:
-                    try:
-                        lines.append(self.format(record))
-                    except Exception:
-                        self.handleError(record)
-            if lines:
-                try:
-                    self._stream.write("\n".join(lines) + "\n")
-                    self._stream.flush()
-                except Exception:  # stderr closed: nobody reads the lines any more
-                    pass
+            self._write(lines)
+            for item in batch:
+                if isinstance(item, threading.Event):
+                    item.set()
             if None in batch:
                 return
 
-    def close(self) -> None:
-        """Write what is queued, then stop the thread."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join(5)
-        super().close()
+    def _write(self, lines: list[str]) -> None:
+        if lines:
+            try:
+                self._stream.write("\n".join(lines) + "\n")
+                self._stream.flush()
+            except Exception:  # stderr closed: nobody reads the lines any more
+                pass
+
+
+def flush_logs() -> None:
+    """Write every log line queued so far (see :class:`_Writer`)."""
+    for handler in logging.getLogger("dodo_transform").handlers:
+        handler.flush()
 
 
 def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
