@@ -1,8 +1,9 @@
 """Serving an ASGI app with uvicorn on a socket we bind ourselves.
 
 One place for what ``serve``, the emulator, the demo, the playground and the tests all need:
-a listening socket with TCP_NODELAY on accepted connections, and an app served from a
-background thread for the length of a ``with`` block.
+a listening socket with TCP_NODELAY on accepted connections, the HTTP protocol
+(:class:`HttpProtocol`), and an app served from a background thread for the length of a
+``with`` block.
 """
 
 from __future__ import annotations
@@ -14,8 +15,48 @@ from types import TracebackType
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["ListenError", "ServerThread", "listen_socket"]
+__all__ = ["MAX_HEAD_BYTES", "HttpProtocol", "ListenError", "ServerThread", "listen_socket"]
+
+# A request's line and headers: h11 refuses more than this (its default); so do we.
+MAX_HEAD_BYTES = 16 * 1024
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol (llhttp, C: a third of the event loop's time per webhook
+    was h11's parsing), with h11's limit on a request's head, which uvicorn's httptools
+    protocol lacks: without it a client can send header lines until the server's memory runs
+    out, before any signature is checked. Past :data:`MAX_HEAD_BYTES` received while the
+    headers are incomplete, the answer is 431 and the connection is closed. (The count is of
+    whole reads: a read that ends a pipelined request and starts the next counts for the next.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head, self._head_bytes = True, 0
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes = True, 0
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if not self._in_head or self.transport.is_closing():
+            return
+        self._head_bytes += len(data)
+        if self._head_bytes > MAX_HEAD_BYTES:
+            body = b'{"error":"request line and headers over %d bytes"}' % MAX_HEAD_BYTES
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                b"content-type: application/json\r\nconnection: close\r\n"
+                b"content-length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            self.transport.close()
 
 
 class ListenError(OSError):
@@ -61,6 +102,7 @@ class ServerThread:
         self.url = f"http://{shown}:{self.port}"
         config = uvicorn.Config(
             app,
+            http=HttpProtocol,
             log_level="warning",
             lifespan="on" if lifespan else "off",
             timeout_graceful_shutdown=max(1, int(grace)),

@@ -332,3 +332,32 @@ def test_observers_hear_every_receive_outcome_and_every_recorded_state(tmp_path,
         "invalid",
         "unknown_endpoint",
     ]
+
+
+def test_a_request_head_past_16_kib_is_refused_with_431_before_it_can_grow(tmp_path) -> None:
+    # uvicorn's httptools protocol has no limit on headers (h11 stops at 16 KiB): ours does,
+    # so a client streaming header lines cannot grow the server's memory without end.
+    import socket
+
+    from dodo_transform.serving import MAX_HEAD_BYTES
+
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:1"))
+    with ServerThread(create_app(config, run_worker=False)) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+            conn.sendall(b"POST /webhooks/test HTTP/1.1\r\nHost: x\r\n")
+            sent, answer = 0, b""
+            try:
+                while sent < 50 * MAX_HEAD_BYTES:  # far past the limit, unless refused
+                    conn.sendall(b"X-Pad-%d: %s\r\n" % (sent, b"a" * 1000))
+                    sent += 1000
+            except OSError:  # refused and closed while we were still sending
+                pass
+            while chunk := conn.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
+        assert b"request line and headers over 16384 bytes" in answer
+        # A request with headers just under the limit, and a body far over it, is served.
+        body = SAMPLE + b" " * (4 * MAX_HEAD_BYTES)  # JSON may end in white space
+        headers = {**sign(SECRET, body), "X-Pad": "a" * (MAX_HEAD_BYTES - 2000)}
+        r = HTTP.post(f"{server.url}/webhooks/test", content=body, headers=headers)
+        assert r.status_code == 202, r.text

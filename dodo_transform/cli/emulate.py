@@ -43,6 +43,7 @@ def run_emulate(args: argparse.Namespace) -> int:
     import uvicorn  # imported here so that importing the CLI stays cheap
 
     from ..mailerlite.emulator.app import create_app, load_seed
+    from ..serving import HttpProtocol
 
     if args.api_key:
         key, origin = args.api_key, "--api-key"
@@ -71,7 +72,7 @@ def run_emulate(args: argparse.Namespace) -> int:
             f"from {args.seed}"
         )
     sys.stdout.flush()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, http=HttpProtocol, log_level="warning"))
     try:
         server.run(sockets=[sock])
     finally:

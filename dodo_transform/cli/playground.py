@@ -34,6 +34,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _cmd_playground(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ..serving import HttpProtocol
     from ..workbench.playground import create_app, new_token, token_auth
 
     handlers: dict[str, Path] = {}
@@ -55,7 +56,9 @@ def _cmd_playground(args: argparse.Namespace) -> int:
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"dodo-transform: playground at http://{shown}:{port}/?token={token}", flush=True)
     print("dodo-transform: Ctrl-C stops it", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, http=HttpProtocol, log_level="warning", lifespan="off")
+    )
     try:
         server.run(sockets=[sock])
     finally:
