@@ -348,8 +348,8 @@ def main() -> int:
     print(f"\n(serve acknowledged {rows[1][1] / rows[0][1]:.0%} of the bare app's acks/s.)")
     print(
         f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
-        "phase left; the latency phase starts after it. Deliveries kept pace with the "
-        f"latency phase's {args.rate:g}/s: {behind:.1f} s to deliver what was left after it.)"
+        f"phase left; the latency phase starts after it. After the latency phase ({args.rate:g}"
+        f" webhooks/s), {behind:.1f} s to deliver what was left.)"
     )
     return 0
 

@@ -173,8 +173,8 @@ class App:
             self.store = await asyncio.to_thread(ThreadedStore, factory)
         else:
             self.store = await open_store(self.config)
-        # One process owns an embedded store, so a restart takes back at once what the dead
-        # process held; on a shared store each instance is an owner of its own, and what a
+        # One process delivers from an embedded store, so a restart takes back at once what the
+        # dead process held; on a shared store each instance is an owner of its own, and what a
         # dead one held comes back when its leases run out.
         self.owner = instance_owner() if self.store.shared else LOCAL_OWNER
         if self._run_worker:
