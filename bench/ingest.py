@@ -80,6 +80,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(procs: list[subprocess.Popen]) -> float:
+    """User and system CPU time the processes have used so far (Linux: /proc)."""
+    total = 0.0
+    for proc in procs:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def spawn(args: list[str], port: int, log: Path) -> subprocess.Popen:
     # stderr to a file, as a service manager keeps it: serve logs a line per webhook and per
     # attempt, and a pipe nobody reads would fill up and stall it.
@@ -313,11 +322,15 @@ def main() -> int:
             if args.split:
                 served += ", --role ingest beside a --role worker"
             ports: int | list[int]
-            for name, ports in [
-                ("bare Starlette, verify only", bare_port),
-                (served, serve_ports),
+            for name, ports, measured in [
+                ("bare Starlette, verify only", bare_port, procs[1:2]),
+                (served, serve_ports, procs[2 : 2 + len(serve_ports)]),
             ]:
+                cpu0 = cpu_seconds(measured)
                 rps, e1 = asyncio.run(throughput(ports, path, args.seconds, args.concurrency, "t"))
+                # CPU per ack: steadier than acks/s on a shared machine, whose other tenants
+                # take CPU time from the run but do not add to what the server uses.
+                cpu = (cpu_seconds(measured) - cpu0) / (rps * args.seconds) * 1000
                 if ports == serve_ports:
                     t0 = time.perf_counter()
                     asyncio.run(drain(serve_ports[0]))
@@ -327,7 +340,7 @@ def main() -> int:
                     t0 = time.perf_counter()
                     asyncio.run(drain(serve_ports[0]))
                     behind = time.perf_counter() - t0
-                rows.append((name, rps, p50, p99, e1 + e2))
+                rows.append((name, rps, cpu, p50, p99, e1 + e2))
         finally:
             for proc in procs:
                 proc.terminate()
@@ -339,12 +352,12 @@ def main() -> int:
         f"(server, target and load generator on the same machine)\n"
     )
     print(
-        f"| server | acks/s (closed loop, {args.concurrency} in flight) | "
+        f"| server | acks/s (closed loop, {args.concurrency} in flight) | CPU ms per ack | "
         f"p50 ms @ {args.rate:g}/s | p99 ms @ {args.rate:g}/s | non-2xx |"
     )
-    print("|---|---:|---:|---:|---:|")
-    for name, rps, p50, p99, errors in rows:
-        print(f"| {name} | {rps:,.0f} | {p50:.1f} | {p99:.1f} | {errors} |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name, rps, cpu, p50, p99, errors in rows:
+        print(f"| {name} | {rps:,.0f} | {cpu:.2f} | {p50:.1f} | {p99:.1f} | {errors} |")
     print(f"\n(serve acknowledged {rows[1][1] / rows[0][1]:.0%} of the bare app's acks/s.)")
     print(
         f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
