@@ -187,7 +187,10 @@ class _Writer(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if self._closed:  # after close(): written here and now, as a StreamHandler would
-            self._write([self.format(record)])
+            try:
+                self._write([self.format(record)])
+            except Exception:
+                self.handleError(record)
         elif self._queue.qsize() >= self.MAX_QUEUED:
             with self._dropped_lock:
                 self._dropped += 1
