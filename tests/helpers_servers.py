@@ -32,6 +32,16 @@ IDENTITY = "function handler(webhook) { return webhook; }\n"
 HTTP = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
 
 
+def wait_for(
+    predicate: Callable[[], object], timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Poll ``predicate`` every 50 ms until it holds; fail, naming ``what``, after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
+        time.sleep(0.05)
+
+
 def bound_socket() -> socket.socket:
     """A loopback socket bound to a free port (listening only once a server uses it)."""
     return listen_socket("127.0.0.1", 0)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from helpers_proxy import TcpProxy
-from helpers_servers import HTTP, SECRET, Reply, Target, free_port, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, free_port, wait_for, write_config
 
 from dodo_transform.relay.config import ConfigError, load_config
 from dodo_transform.relay.server import create_app
@@ -40,13 +40,6 @@ def event(i: int, email: str | None = None) -> tuple[bytes, dict[str, str]]:
 def post(url: str, i: int, **kw) -> httpx.Response:
     body, headers = event(i, **kw)
     return HTTP.post(f"{url}/webhooks/test", content=body, headers=headers, timeout=20)
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
-        time.sleep(0.05)
 
 
 def delivered(target: Target) -> set[int]:

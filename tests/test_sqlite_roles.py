@@ -10,10 +10,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections import defaultdict
 
-from helpers_servers import HTTP, SECRET, Reply, ServeProcess, Target, free_port, write_config
+from helpers_servers import (
+    HTTP,
+    SECRET,
+    Reply,
+    ServeProcess,
+    Target,
+    free_port,
+    wait_for,
+    write_config,
+)
 
 from dodo_transform.relay.signing import sign
 
@@ -39,13 +47,6 @@ def succeeded(server: ServeProcess) -> int:
     """Deliveries recorded as succeeded, as the server's /healthz counts them."""
     detail = HTTP.get(f"{server.url}/healthz", headers={"Authorization": "Bearer admin-token"})
     return int(detail.json()["deliveries"].get("succeeded", 0))
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
-        time.sleep(0.05)
 
 
 def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) -> None:
