@@ -219,6 +219,13 @@ async def drain(port: int) -> None:
             await asyncio.sleep(0.2)
 
 
+def drained_in(port: int) -> float:
+    """Seconds until the server behind ``port`` has delivered everything it holds."""
+    t0 = time.perf_counter()
+    asyncio.run(drain(port))
+    return time.perf_counter() - t0
+
+
 def config_for(tmp: Path, port: int, target: int, database: str = "bench.db") -> Path:
     (tmp / "identity.js").write_text("function handler(webhook) { return webhook; }\n")
     path = tmp / f"bench-{port}.toml"
@@ -332,14 +339,10 @@ def main() -> int:
                 # take CPU time from the run but do not add to what the server uses.
                 cpu = (cpu_seconds(measured) - cpu0) / (rps * args.seconds) * 1000
                 if ports == serve_ports:
-                    t0 = time.perf_counter()
-                    asyncio.run(drain(serve_ports[0]))
-                    backlog = time.perf_counter() - t0
+                    backlog = drained_in(serve_ports[0])
                 p50, p99, e2 = asyncio.run(latency(ports, path, args.rate, args.seconds, "l"))
                 if ports == serve_ports:
-                    t0 = time.perf_counter()
-                    asyncio.run(drain(serve_ports[0]))
-                    behind = time.perf_counter() - t0
+                    behind = drained_in(serve_ports[0])
                 rows.append((name, rps, cpu, p50, p99, e1 + e2))
         finally:
             for proc in procs:
