@@ -257,12 +257,11 @@ def flush_logs() -> None:
 def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
     """Send dodo-transform's and uvicorn's logs to stderr, one line per record, written by a
     thread of their own (:class:`_Writer`)."""
-    for name in ("dodo_transform", "uvicorn", "uvicorn.error"):
-        for old in logging.getLogger(name).handlers:
-            old.close()
     handler = _Writer(sys.stderr, _Formatter(fmt))
     for name in ("dodo_transform", "uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)
+        for old in logger.handlers:
+            old.close()  # an earlier _Writer writes what it holds and stops its thread
         logger.handlers[:] = [handler]
         logger.setLevel(level.upper())
         logger.propagate = False
