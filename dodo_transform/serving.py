@@ -21,6 +21,8 @@ __all__ = ["MAX_HEAD_BYTES", "HttpProtocol", "ListenError", "ServerThread", "lis
 
 # A request's line and headers: h11 refuses more than this (its default); so do we.
 MAX_HEAD_BYTES = 16 * 1024
+# How long a refused client may go on sending (read and dropped) before its connection closes.
+LINGER = 5.0
 
 
 class HttpProtocol(HttpToolsProtocol):
@@ -35,6 +37,7 @@ class HttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head, self._head_bytes = True, 0
+        self._refused = False
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -45,18 +48,29 @@ class HttpProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # the rest of a refused request: dropped (see _refuse)
         super().data_received(data)
         if not self._in_head or self.transport.is_closing():
             return
         self._head_bytes += len(data)
         if self._head_bytes > MAX_HEAD_BYTES:
-            body = b'{"error":"request line and headers over %d bytes"}' % MAX_HEAD_BYTES
-            self.transport.write(
-                b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                b"content-type: application/json\r\nconnection: close\r\n"
-                b"content-length: %d\r\n\r\n%s" % (len(body), body)
-            )
-            self.transport.close()
+            self._refuse()
+
+    def _refuse(self) -> None:
+        self._refused = True
+        body = b'{"error":"request line and headers over %d bytes"}' % MAX_HEAD_BYTES
+        self.transport.write(
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: application/json\r\nconnection: close\r\n"
+            b"content-length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        # Closed at once with the client's bytes still unread, the connection would be reset
+        # and the client could lose the 431 with it: half-close instead, drop what it still
+        # sends, and close once it stops or after LINGER s (a lingering close, as nginx does).
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER, self.transport.close)
 
 
 class ListenError(OSError):
