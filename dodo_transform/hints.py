@@ -24,7 +24,7 @@ from functools import cache
 from typing import Any
 
 from . import samples
-from .sandbox import Job, Limits, Sandbox, TransformError, default_sandbox
+from .sandbox import BaseSandbox, Job, Limits, TransformError, default_sandbox
 
 __all__ = [
     "Read",
@@ -181,7 +181,7 @@ def trace_reads(
     env: Mapping[str, str] | None = None,
     now_ms: float | None = None,
     limits: Limits | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: BaseSandbox | None = None,
 ) -> list[Read]:
     """The missing and null payload fields the handler read on this event, in order.
 

@@ -24,7 +24,7 @@ from typing import Any
 from . import analysis, hints, samples, strictjson
 from .mailerlite.lint import lint_request
 from .report import json_record
-from .sandbox import Limits, Sandbox
+from .sandbox import BaseSandbox, Limits
 from .transform import Decision, Handler, HandlerError, Request, parse_now, transform
 
 __all__ = [
@@ -154,7 +154,7 @@ def run(
     now: datetime | str | None = None,
     limits: Limits | None = None,
     lint: Linter | bool | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: BaseSandbox | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Run ``handler`` (a :class:`Handler`, or the path of a ``.js`` file) on each payload
     (default: every built-in sample) and yield one ``--json`` record per payload, in order.
@@ -200,7 +200,7 @@ def decide(
     now: datetime | str | None = None,
     limits: Limits | None = None,
     lint: Linter | bool | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: BaseSandbox | None = None,
 ) -> Decision:
     """One run of :func:`run`, as a :class:`Decision` (with the hint and the warnings)."""
     linter: Linter | None = default_lint if lint is True else (lint or None)
@@ -239,7 +239,7 @@ def _teach(
     env: dict[str, str] | None,
     now_ms: float | None,
     limits: Limits | None,
-    sandbox: Sandbox | None,
+    sandbox: BaseSandbox | None,
 ) -> Decision:
     """``decision`` with the hint on its error and, when linting, every warning."""
     error = decision.error

@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit
 
-from .sandbox import ErrorKind, Job, Limits, RawRun, Sandbox, TransformError, default_sandbox
+from .sandbox import (
+    BaseSandbox,
+    ErrorKind,
+    Job,
+    Limits,
+    RawRun,
+    TransformError,
+    default_sandbox,
+)
 
 __all__ = [
     "Decision",
@@ -186,7 +194,7 @@ def transform(
     headers: Mapping[str, str] | None = None,
     now: datetime | str | None = None,
     limits: Limits | None = None,
-    sandbox: Sandbox | None = None,
+    sandbox: BaseSandbox | None = None,
     event_type: str | None = None,
 ) -> Decision:
     """Run ``handler`` on one Dodo webhook envelope and decide what to send.
@@ -265,7 +273,7 @@ def _job(
     )
 
 
-def check_handler(handler: Handler, sandbox: Sandbox | None = None) -> TransformError | None:
+def check_handler(handler: Handler, sandbox: BaseSandbox | None = None) -> TransformError | None:
     """Why ``handler`` can never produce a request (syntax error, no ``handler`` function,
     async handler), or None. Used at start-up so a typo stops the server, not an event."""
     return (sandbox or default_sandbox()).check(handler.source, handler.filename)

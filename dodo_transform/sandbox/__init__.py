@@ -5,25 +5,33 @@ next), with time, memory and stack limits and console capture. The public surfac
 
 - :class:`Sandbox` runs :class:`Job`\\ s and answers :class:`RawRun`\\ s (before the contract
   checks of :mod:`dodo_transform.transform`); :func:`default_sandbox` is the shared one;
+  :class:`ProcessSandbox` runs one in a child process (serve's); both are a
+  :class:`BaseSandbox`;
 - :class:`Limits`, :class:`TransformError` and :data:`ErrorKind`;
 - :mod:`.engine` says which QuickJS engine is in use.
 
-Modules: ``pool`` (threads and warm contexts), ``context`` (one warm context), ``answer``
+Modules: ``base`` (the interface), ``pool`` (threads and warm contexts), ``process`` (a
+sandbox in a child process), ``context`` (one warm context), ``answer``
 (reading the runner's answer), ``errors`` (kinds and classification), ``sources`` (the JS),
 ``engine`` (the engine interface and its choice), ``capi`` and ``binding`` (the two engines).
 """
 
+from .base import BaseSandbox
 from .errors import ERROR_KINDS, ErrorKind, TransformError
 from .job import Job, Limits, RawRun
 from .pool import Sandbox, default_sandbox
+from .process import ProcessSandbox, SandboxProcessError
 
 __all__ = [
+    "BaseSandbox",
     "ERROR_KINDS",
     "ErrorKind",
     "Job",
     "Limits",
+    "ProcessSandbox",
     "RawRun",
     "Sandbox",
+    "SandboxProcessError",
     "TransformError",
     "default_sandbox",
 ]

@@ -25,9 +25,10 @@ from typing import Any
 
 from . import engine
 from .answer import Unreadable, captured_logs, loaded_sources, read_answer
+from .base import BaseSandbox
 from .context import PreloadFailed, TopLevelFailed, Warm
 from .engine import JSException, StackOverflow
-from .errors import STATIC_ERRORS, TransformError, host_error, js_error, limit_error
+from .errors import TransformError, host_error, js_error, limit_error
 from .job import Job, Limits, MiB, RawRun
 
 __all__ = ["Sandbox", "default_sandbox"]
@@ -35,7 +36,7 @@ __all__ = ["Sandbox", "default_sandbox"]
 _THREAD_STACK = 16 * MiB
 
 
-class Sandbox:
+class Sandbox(BaseSandbox):
     """Runs handler code, one pristine QuickJS context per run.
 
     With ``thread=True`` (the default) the contexts live on a dedicated thread and ``run`` may
@@ -91,12 +92,6 @@ class Sandbox:
         if self._executor is None:
             raise RuntimeError("submit() needs a Sandbox(thread=True)")
         return self._executor.submit(self._run, job)
-
-    def check(self, source: str, filename: str = "handler.js") -> TransformError | None:
-        """Compile ``source`` and check it defines a plain function ``handler``."""
-        probe = '{"type":"dodo-transform.check"}'
-        run = self.run(Job(source, filename, probe, "dodo-transform.check", "https://x.invalid/"))
-        return run.error if run.error and run.error.kind in STATIC_ERRORS else None
 
     def close(self) -> None:
         """Stop the sandbox thread and free every context it holds."""

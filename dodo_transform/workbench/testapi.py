@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import samples, testing
-from ..sandbox import Sandbox
+from ..sandbox import BaseSandbox
 from ..transform import MAX_CODE_SIZE, Handler, HandlerError, parse_now
 
 __all__ = [
@@ -125,7 +125,7 @@ def parse(body: Any) -> TestRequest:
     return TestRequest(handler, inputs, url or DEFAULT_URL, env, now)
 
 
-def run(request: TestRequest, sandbox: Sandbox | None = None) -> list[dict[str, Any]]:
+def run(request: TestRequest, sandbox: BaseSandbox | None = None) -> list[dict[str, Any]]:
     """The records for a checked request: :func:`testing.run` as ``test --json`` calls it."""
     return list(
         testing.run(
@@ -140,7 +140,7 @@ def run(request: TestRequest, sandbox: Sandbox | None = None) -> list[dict[str, 
     )
 
 
-async def answer(request: Request, sandbox: Sandbox | None = None) -> Response:
+async def answer(request: Request, sandbox: BaseSandbox | None = None) -> Response:
     """Read, check and run one request; the JSON answer."""
     try:
         raw = await _read(request)
@@ -177,7 +177,7 @@ def route(
     auth: Callable[[Request], Awaitable[Response | None]],
     *,
     path: str = "/api/test",
-    sandbox: Callable[[], Sandbox | None] = lambda: None,
+    sandbox: Callable[[], BaseSandbox | None] = lambda: None,
 ) -> Route:
     """The ``POST`` route: ``auth`` answers a refusal (401/403...) or None to go on;
     ``sandbox`` gives the sandbox to run on (None: the default one)."""

@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from ... import samples
-from ...sandbox import Sandbox
+from ...sandbox import BaseSandbox
 from ...transform import MAX_CODE_SIZE
 from .. import testapi
 
@@ -100,7 +100,7 @@ def create_app(
     *,
     handlers: Mapping[str, Path] | None = None,
     allow_save: bool = False,
-    sandbox: Callable[[], Sandbox | None] = lambda: None,
+    sandbox: Callable[[], BaseSandbox | None] = lambda: None,
 ) -> Starlette:
     """The playground. ``handlers`` are the files it opens (name → path, shown in order);
     ``allow_save`` lets Save write them back (otherwise the page offers Download);
