@@ -166,14 +166,18 @@ def cleanup(server: str | None, database: str) -> None:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
-    """Sustained events/s of serve's transform stage (its default thread count, one endpoint
+def transform_stage(n: int = 3000, in_flight: int = 32, isolation: str = "process") -> float:
+    """Sustained events/s of serve's transform stage (its default sandbox count, one endpoint
     that may use them all), back to back."""
     from dodo_transform.relay.transformer import Share, TransformStage
     from dodo_transform.transform import transform_async
 
     async def go() -> float:
-        stage = TransformStage(SANDBOX_THREADS, share=lambda _n: Share(cap=SANDBOX_THREADS))
+        stage = TransformStage(
+            SANDBOX_THREADS,
+            processes=isolation == "process",
+            share=lambda _n: Share(cap=SANDBOX_THREADS),
+        )
         sandbox = stage.lane("bench")
         try:
             for _ in range(200):
@@ -194,13 +198,14 @@ def transform_stage(n: int = 3000, in_flight: int = 32) -> float:
     return asyncio.run(go())
 
 
-def config_for(tmp: Path, port: int, target: int, database: str) -> Path:
+def config_for(tmp: Path, port: int, target: int, database: str, isolation: str) -> Path:
     (tmp / "identity.js").write_text(IDENTITY)
     path = tmp / "bench.toml"
     path.write_text(f"""
 [server]
 port = {port}
 database = "{database}"
+sandbox_isolation = "{isolation}"
 
 [[endpoints]]
 name = "bench"
@@ -218,6 +223,7 @@ def drain(
     events: list[tuple[str, bytes, str]],
     server: str | None,
     instances: int,
+    isolation: str,
 ) -> tuple[float, float]:
     """Fill a fresh store, start serve (``instances`` of it), wait for the target to receive
     everything."""
@@ -232,7 +238,7 @@ def drain(
         began = time.perf_counter()
         for _ in range(instances):
             port = free_port()
-            config = config_for(tmp, port, target, database)
+            config = config_for(tmp, port, target, database, isolation)
             serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
             procs.append(spawn([*serve, "--log-level", "warning"], port))
         while True:
@@ -268,9 +274,15 @@ def main() -> int:
         help="sqlite (default) or a PostgreSQL server URL; a database is made per scenario",
     )
     p.add_argument("--instances", type=int, default=1, help="serve processes (PostgreSQL)")
+    p.add_argument(
+        "--isolation",
+        choices=["process", "thread"],
+        default="process",
+        help="serve's sandbox_isolation (default: process, serve's default)",
+    )
     args = p.parse_args()
     server = None if args.database == "sqlite" else args.database
-    stage = transform_stage()
+    stage = transform_stage(isolation=args.isolation)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         target_port = free_port()
@@ -283,7 +295,9 @@ def main() -> int:
                 ),
                 (f"one customer's burst of {args.burst}", envelopes(args.burst, 1, "burst")),
             ]:
-                rate, span = drain(Path(tmp), target_port, events, server, args.instances)
+                rate, span = drain(
+                    Path(tmp), target_port, events, server, args.instances, args.isolation
+                )
                 rows.append((name, rate, span))
         finally:
             target.terminate()
@@ -293,7 +307,8 @@ def main() -> int:
         f"\nDelivery to a local target that answers at once, {store}, {os.cpu_count()} CPUs,"
         f" Python {sys.version.split()[0]}\n"
     )
-    print(f"transform stage alone ({SANDBOX_THREADS} sandbox threads): {stage:,.0f} events/s\n")
+    kind = "processes" if args.isolation == "process" else "threads"
+    print(f"transform stage alone ({SANDBOX_THREADS} sandbox {kind}): {stage:,.0f} events/s\n")
     print("| backlog | deliveries/s | % of the transform stage | drained in s |")
     print("|---|---:|---:|---:|")
     for name, rate, span in rows:

@@ -81,12 +81,19 @@ def free_port() -> int:
 
 
 def cpu_seconds(procs: list[subprocess.Popen]) -> float:
-    """User and system CPU time the processes have used so far (Linux: /proc)."""
-    total = 0.0
-    for proc in procs:
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    """User and system CPU time the processes and their children (serve's sandbox processes)
+    have used so far (Linux: /proc)."""
+    return sum(_cpu_of(proc.pid) for proc in procs)
+
+
+def _cpu_of(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:  # it has just exited
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_of(int(child)) for child in children)
 
 
 def spawn(args: list[str], port: int, log: Path) -> subprocess.Popen:
@@ -226,13 +233,14 @@ def drained_in(port: int) -> float:
     return time.perf_counter() - t0
 
 
-def config_for(tmp: Path, port: int, target: int, database: str = "bench.db") -> Path:
+def config_for(tmp: Path, port: int, target: int, database: str, isolation: str) -> Path:
     (tmp / "identity.js").write_text("function handler(webhook) { return webhook; }\n")
     path = tmp / f"bench-{port}.toml"
     path.write_text(f"""
 [server]
 port = {port}
 database = "{database}"
+sandbox_isolation = "{isolation}"
 admin_token = "bench"
 
 [[endpoints]]
@@ -296,6 +304,12 @@ def main() -> int:
         help="the measured serve runs --role ingest and one more serve --role worker "
         "delivers beside it (delivery off the ingest process)",
     )
+    p.add_argument(
+        "--isolation",
+        choices=["process", "thread"],
+        default="process",
+        help="serve's sandbox_isolation (default: process, serve's default)",
+    )
     args = p.parse_args()
     server = None if args.database == "sqlite" else args.database
     rows = []
@@ -310,7 +324,7 @@ def main() -> int:
                 spawn([__file__, "--serve-bare", str(bare_port)], bare_port, logs / "b.log")
             )
             for serve_port in serve_ports:
-                config = config_for(Path(tmp), serve_port, target_port, database)
+                config = config_for(Path(tmp), serve_port, target_port, database, args.isolation)
                 serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
                 serve += ["--log-level", args.log_level]
                 if args.split:
@@ -318,7 +332,7 @@ def main() -> int:
                 procs.append(spawn(serve, serve_port, logs / f"serve-{serve_port}.log"))
             if args.split:
                 worker_port = free_port()
-                config = config_for(Path(tmp), worker_port, target_port, database)
+                config = config_for(Path(tmp), worker_port, target_port, database, args.isolation)
                 worker = ["-m", "dodo_transform", "serve", "--config", str(config)]
                 worker += ["--log-level", args.log_level, "--role", "worker"]
                 procs.append(spawn(worker, worker_port, logs / "worker.log"))
@@ -328,6 +342,7 @@ def main() -> int:
                 served += f", {args.instances} instances"
             if args.split:
                 served += ", --role ingest beside a --role worker"
+            served += ", sandbox processes" if args.isolation == "process" else ", sandbox threads"
             ports: int | list[int]
             for name, ports, measured in [
                 ("bare Starlette, verify only", bare_port, procs[1:2]),

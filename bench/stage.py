@@ -5,10 +5,11 @@ Two measurements, each repeated ``--repeat`` times (medians reported, with the l
 because the machine may be shared):
 
 * **threads**: sustained events/s of the transform stage with 1 and with 2 (``--threads``)
-  sandbox threads, one endpoint, 64 runs in flight. Workload: the six MailerLite document
-  handlers on every built-in sample (as ``bench/transform.py``). Two paths: the stage alone
-  (jobs submitted from a thread, raw runs back) and serve's path (``transform_async`` on the
-  event loop, with the contract checks of every decision in Python).
+  sandboxes (child processes as serve runs them, or threads with ``--isolation thread``), one
+  endpoint, 64 runs in flight. Workload: the six MailerLite document handlers on every
+  built-in sample (as ``bench/transform.py``). Two paths: the stage alone (jobs submitted
+  from a thread, raw runs back) and serve's path (``transform_async`` on the event loop, with
+  the contract checks of every decision in Python).
 * **fairness**: a real ``serve`` (a child process, SQLite) delivering to a local target that
   answers at once. Endpoint B (a pass-through handler) gets 10 events, posted one after the
   other: alone, and right after endpoint A (a handler spinning ~200 ms of CPU per event)
@@ -77,11 +78,11 @@ def jobs(events: list[tuple[object, str]], n: int) -> list[object]:
     return out
 
 
-def stage_alone(threads: int, todo: list[object], in_flight: int = 64) -> float:
+def stage_alone(threads: int, todo: list[object], processes: bool, in_flight: int = 64) -> float:
     """Events/s of the stage by itself: runs submitted as fast as they finish."""
     from dodo_transform.relay.transformer import Share, TransformStage
 
-    stage = TransformStage(threads, share=lambda _n: Share(cap=threads))
+    stage = TransformStage(threads, processes=processes, share=lambda _n: Share(cap=threads))
     try:
         for job in todo[:300]:  # warm up: bytecode, prepared contexts
             stage.submit("bench", job).result()
@@ -109,12 +110,14 @@ def stage_alone(threads: int, todo: list[object], in_flight: int = 64) -> float:
         stage.close()
 
 
-def serve_path(threads: int, events: list[tuple[object, str]], n: int, in_flight: int = 64):
+def serve_path(
+    threads: int, events: list[tuple[object, str]], n: int, processes: bool, in_flight: int = 64
+):
     """Events/s through ``transform_async`` on the event loop, as serve's worker runs them."""
     from dodo_transform.relay.transformer import Share, TransformStage
     from dodo_transform.transform import transform_async
 
-    stage = TransformStage(threads, share=lambda _n: Share(cap=threads))
+    stage = TransformStage(threads, processes=processes, share=lambda _n: Share(cap=threads))
     lane = stage.lane("bench")
 
     # The worker knows each event's type from the store: it is not parsed again here either.
@@ -303,7 +306,14 @@ def main() -> int:
     parser.add_argument(
         "--spinning", type=int, default=10, help="A's events (over 32 makes a backlog)"
     )
+    parser.add_argument(
+        "--isolation",
+        choices=["process", "thread"],
+        default="process",
+        help="sandboxes in child processes (serve's default) or threads, for --threads",
+    )
     args = parser.parse_args()
+    processes = args.isolation == "process"
     counts = [int(x) for x in args.threads.split(",")]
     sys.setswitchinterval(0.0005)  # as serve sets it (cli/serve.py)
     print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -314,12 +324,15 @@ def main() -> int:
         todo = jobs(events, args.events)
         rows = []
         for threads in counts:
-            alone = [stage_alone(threads, todo) for _ in range(args.repeat)]
-            served = [serve_path(threads, events, args.events) for _ in range(args.repeat)]
+            alone = [stage_alone(threads, todo, processes) for _ in range(args.repeat)]
+            served = [
+                serve_path(threads, events, args.events, processes) for _ in range(args.repeat)
+            ]
             rows.append((threads, alone, served))
         base_alone = statistics.median(rows[0][1])
         base_served = statistics.median(rows[0][2])
-        print("| sandbox threads | stage alone, events/s | × | serve path, events/s | × |")
+        kind = "processes" if processes else "threads"
+        print(f"| sandbox {kind} | stage alone, events/s | × | serve path, events/s | × |")
         print("|---:|---:|---:|---:|---:|")
         for threads, alone, served in rows:
             a, s = statistics.median(alone), statistics.median(served)

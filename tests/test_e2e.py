@@ -167,6 +167,23 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_serve_where_no_sandbox_process_can_start_is_one_line_and_exit_2(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    from helpers_servers import write_config
+
+    from dodo_transform.cli import main
+
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # an interpreter that exits at once
+    assert main(["serve", "--config", str(config), "--port", "0"]) == 2
+    out, err = capsys.readouterr()
+    assert "serving" not in out
+    assert "server.sandbox_isolation: the sandbox process could not start: it exited" in err
+    assert 'sandbox_isolation = "thread"' in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
 def test_serve_banner_names_the_port_it_listens_on(tmp_path) -> None:
     from helpers_servers import write_config
 
@@ -289,6 +306,6 @@ def test_serve_names_the_engine_it_runs_handlers_on(tmp_path) -> None:
         server.start()
         line = server.proc.stdout.readline()
         assert "sandbox engine: QuickJS C API" in line
-        assert re.search(r"; \d+ sandbox threads?$", line.rstrip("\n")), line
+        assert re.search(r"; \d+ sandbox process(es)?$", line.rstrip("\n")), line
     finally:
         server.stop()

@@ -7,6 +7,7 @@ out is what the test reads. Assertions are about order and counts, never duratio
 
 import concurrent.futures
 import json
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -280,6 +281,34 @@ def test_sandbox_threads_comes_from_the_config(tmp_path: Path):
         load_config(
             write_config(tmp_path, "http://127.0.0.1:9", extra_server="sandbox_threads = 0")
         )
+
+
+def test_sandbox_isolation_comes_from_the_config(tmp_path: Path):
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_server=""))
+    assert config.server.sandbox_isolation == "process"
+    line = 'sandbox_isolation = "thread"'
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_server=line))
+    assert config.server.sandbox_isolation == "thread"
+    line = 'sandbox_isolation = "fork"'
+    with pytest.raises(ConfigError, match="sandbox_isolation: 'fork': one of 'process', 'thread'"):
+        load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_server=line))
+
+
+def test_a_stage_of_processes_runs_each_sandbox_in_a_child_of_its_own():
+    stage = TransformStage(2, processes=True, share=lambda _n: Share(cap=2))
+    try:
+        payment = json.dumps({"type": "payment.succeeded", "data": {}})
+        jobs = [
+            Job(QUICK, "q.js", payment, "payment.succeeded", "https://x.test/") for _ in range(8)
+        ]
+        runs = [f.result(timeout=60) for f in [stage.submit("a", job) for job in jobs]]
+        assert all(run.error is None and run.result is not None for run in runs)
+        pids = {sandbox.pid for sandbox in stage.sandboxes}  # type: ignore[attr-defined]
+        assert len(pids) == 2 and os.getpid() not in pids and None not in pids
+        assert stage.stats()["a"].runs == 8 and stage.stats()["a"].cpu_seconds > 0
+    finally:
+        stage.close()
+    assert all(sandbox.pid is None for sandbox in stage.sandboxes)  # type: ignore[attr-defined]
 
 
 # -- serve: a spinning endpoint beside a pass-through one ----------------------------------

@@ -67,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.role != "ingest" and not config.server.database_url:
         _hold_delivery(config)  # first: a refused process must not migrate the file under it
     _check_store(config)
+    _check_sandbox(config)
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
@@ -78,10 +79,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"{describe_store(config)}; role {args.role}",
         flush=True,
     )
-    threads = config.server.sandbox_threads or default_threads()
+    count = config.server.sandbox_threads or default_threads()
+    isolation = config.server.sandbox_isolation
+    kind = {"process": "processes", "thread": "threads"}[isolation] if count != 1 else isolation
     print(
-        f"dodo-transform: sandbox engine: {engine.describe()}; {threads} sandbox "
-        f"thread{'s' if threads != 1 else ''}",
+        f"dodo-transform: sandbox engine: {engine.describe()}; {count} sandbox {kind}",
         flush=True,
     )
     for name, ep in config.endpoints.items():
@@ -161,6 +163,25 @@ def _hold_delivery(config: Config) -> None:
         ) from None
     except OSError as e:
         raise UsageError(f"{config.path}: server.database: {path}: {e}") from None
+
+
+def _check_sandbox(config: Config) -> None:
+    """Start a sandbox process now, so a machine where none can start (a broken install, a
+    process limit) is one line and exit 2, not a traceback from the server's start-up."""
+    if config.server.sandbox_isolation != "process":
+        return
+    from ..sandbox import ProcessSandbox, SandboxProcessError
+
+    sandbox = ProcessSandbox()
+    try:
+        sandbox.wait_started()
+    except SandboxProcessError as e:
+        raise UsageError(
+            f'{config.path}: server.sandbox_isolation: {e}; sandbox_isolation = "thread" '
+            "runs handlers in serve's own process instead"
+        ) from None
+    finally:
+        sandbox.close()
 
 
 def _check_store(config: Config) -> None:

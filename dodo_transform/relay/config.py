@@ -35,6 +35,8 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 OffScope = Literal["drop", "error"]
 OFF_SCOPE: tuple[OffScope, ...] = get_args(OffScope)
+SandboxIsolation = Literal["process", "thread"]
+SANDBOX_ISOLATION: tuple[SandboxIsolation, ...] = get_args(SandboxIsolation)
 DEFAULT_MAX_BODY = 1024 * 1024
 MIN_MEMORY_LIMIT_MIB = 4  # below this QuickJS cannot even set up the handler's context
 _MiB = 1024 * 1024
@@ -108,8 +110,10 @@ class ServerConfig:
     admin_token: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY
     concurrency: int = 32
-    # Threads running handlers (a QuickJS sandbox each); None: one per CPU.
+    # Sandboxes running handlers (a QuickJS sandbox each); None: one per CPU.
     sandbox_threads: int | None = None
+    # Where each sandbox runs: a child process of its own, or a thread of serve's process.
+    sandbox_isolation: SandboxIsolation = "process"
     shutdown_grace: float = 10.0
     # How long a claimed delivery stays with its instance unless renewed: after a crash,
     # another instance (PostgreSQL) takes it over once this has passed.
@@ -260,6 +264,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
             "max_body_bytes",
             "concurrency",
             "sandbox_threads",
+            "sandbox_isolation",
             "shutdown_grace",
             "lease",
             "allow_fallback_engine",
@@ -282,6 +287,13 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
     if not 0 <= port <= 65535:
         raise ConfigError(r.path, k + "port", f"{port} is not a TCP port (0..65535)")
     token = r.get(t, k, "admin_token", str, None)
+    isolation = r.get(t, k, "sandbox_isolation", str, d.sandbox_isolation)
+    if isolation not in SANDBOX_ISOLATION:
+        raise ConfigError(
+            r.path,
+            k + "sandbox_isolation",
+            f"{isolation!r}: one of {', '.join(map(repr, SANDBOX_ISOLATION))}",
+        )
     return ServerConfig(
         host=r.get(t, k, "host", str, d.host),
         port=port,
@@ -291,6 +303,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         max_body_bytes=r.positive(t, k, "max_body_bytes", int, d.max_body_bytes),
         concurrency=r.positive(t, k, "concurrency", int, d.concurrency),
         sandbox_threads=r.positive(t, k, "sandbox_threads", int, None),
+        sandbox_isolation=isolation,
         shutdown_grace=r.positive(t, k, "shutdown_grace", float, d.shutdown_grace),
         lease=r.positive(t, k, "lease", float, d.lease),
         allow_fallback_engine=r.get(t, k, "allow_fallback_engine", bool, d.allow_fallback_engine),

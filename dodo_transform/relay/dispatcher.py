@@ -33,7 +33,8 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
-from ..sandbox import ErrorKind, Sandbox, TransformError
+from ..sandbox import ErrorKind, SandboxProcessError, TransformError
+from ..sandbox.base import BaseSandbox
 from ..transform import Request, transform_async
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
@@ -91,7 +92,7 @@ class Dispatcher:
         limiter: Limiter | None = None,
         resolve: Resolver = system_resolve,
         concurrency: int | None = None,
-        sandbox: Sandbox | None = None,
+        sandbox: BaseSandbox | None = None,
         stage: TransformStage | None = None,
         handlers: Handlers | None = None,
         events: Observer | None = None,
@@ -105,6 +106,7 @@ class Dispatcher:
         self._own_stage = stage is None
         self.stage = stage or TransformStage(
             config.server.sandbox_threads,
+            processes=config.server.sandbox_isolation == "process",
             sandboxes=None if sandbox is None else [sandbox],
             share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
         )
@@ -383,10 +385,13 @@ class Dispatcher:
         except asyncio.CancelledError:
             raise
         except Exception as e:
-            # A bug, or a handler result the host cannot use: a failed attempt like any other,
-            # so a deterministic failure ends `failed` after the schedule instead of holding
-            # its ordering key (and the row) forever.
-            log.exception("delivery %s crashed", d.id)
+            # A bug, or a handler result the host cannot use, or a sandbox process that died:
+            # a failed attempt like any other, so a deterministic failure ends `failed` after
+            # the schedule instead of holding its ordering key (and the row) forever.
+            if isinstance(e, SandboxProcessError):  # says what happened: no traceback
+                log.error("delivery %s: %s", d.id, e)
+            else:
+                log.exception("delivery %s crashed", d.id)
             try:
                 await self._crashed(d, e)
             except Exception:  # the store itself failing: recover() requeues it on restart
@@ -396,9 +401,8 @@ class Dispatcher:
         row = await self.store.get_delivery(d.id)
         if row is None or row.status != "delivering":
             return  # the crash came after the outcome was recorded: keep it
-        attempt = Attempt(
-            d.id, 0, self.clock.now(), None, None, None, 0.0, f"internal error: {e!r}"
-        )
+        error = str(e) if isinstance(e, SandboxProcessError) else f"internal error: {e!r}"
+        attempt = Attempt(d.id, 0, self.clock.now(), None, None, None, 0.0, error)
         ep = self.config.endpoints.get(d.endpoint)
         if ep is None:
             await self._finish(

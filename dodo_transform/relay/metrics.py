@@ -73,31 +73,33 @@ class Metrics(Observer):
         # threads, and how long its runs wait for one.
         self.sandbox_cpu = Counter(
             PREFIX + "sandbox_cpu_seconds",
-            "Sandbox thread CPU time used by the endpoint's handler runs (its fair share).",
+            "Sandbox CPU time used by the endpoint's handler runs (its fair share).",
             ["endpoint"],
             registry=r,
         )
         self.sandbox_wait = Histogram(
             PREFIX + "sandbox_wait_seconds",
-            "Time a handler run waited in its endpoint's queue for a sandbox thread.",
+            "Time a handler run waited in its endpoint's queue for a sandbox.",
             ["endpoint"],
             buckets=TRANSFORM_BUCKETS,
             registry=r,
         )
         self.sandbox_queued = Gauge(
             PREFIX + "sandbox_queued",
-            "Handler runs waiting for a sandbox thread.",
+            "Handler runs waiting for a sandbox.",
             ["endpoint"],
             registry=r,
         )
         self.sandbox_running = Gauge(
             PREFIX + "sandbox_running",
-            "Handler runs on a sandbox thread now.",
+            "Handler runs in a sandbox now.",
             ["endpoint"],
             registry=r,
         )
         self.sandbox_threads = Gauge(
-            PREFIX + "sandbox_threads", "Sandbox threads of the transform stage.", registry=r
+            PREFIX + "sandbox_threads",
+            "Sandboxes (processes or threads) of the transform stage.",
+            registry=r,
         )
         self.queue_depth = Gauge(
             PREFIX + "queue_depth",

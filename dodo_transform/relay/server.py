@@ -36,7 +36,7 @@ from .. import strictjson
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
-from ..sandbox import Sandbox
+from ..sandbox.base import BaseSandbox
 from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
 from .admin import admin_routes
@@ -157,7 +157,7 @@ class App:
             self.events.add(watcher)
         self.store: AsyncStore
         self.stage: TransformStage
-        self.sandbox: Sandbox
+        self.sandbox: BaseSandbox
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
@@ -192,11 +192,13 @@ class App:
             limiter = RateLimiter(self.clock)
         self._dispatcher_options.setdefault("limiter", limiter)
         client = self._client or new_client()
-        # QuickJS runs on the transform stage's threads, shared fairly between endpoints:
+        # QuickJS runs in the transform stage's sandboxes, shared fairly between endpoints:
         # transforms never block the event loop. A given sandbox is a stage of one thread.
         given = self._dispatcher_options.pop("sandbox", None)
-        self.stage = TransformStage(
+        self.stage = await asyncio.to_thread(
+            TransformStage,
             self.config.server.sandbox_threads,
+            processes=self.config.server.sandbox_isolation == "process",
             sandboxes=None if given is None else [given],
             share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
             observe=self.prometheus.transformed,
@@ -430,7 +432,8 @@ class App:
     async def reload_config(self) -> str | None:
         """Read the config file again (what ``SIGHUP`` does): endpoints, handlers, alerts
         and the admin token change at once; ``[server]`` keys that need a new socket, store
-        or threads (host, port, database, sandbox_threads) are kept and named in the log.
+        or sandboxes (host, port, database, sandbox_threads, sandbox_isolation) are kept and
+        named in the log.
         None on success, else the problem (the running config stays)."""
         try:
             new = await asyncio.to_thread(load_config, self.config.path)
@@ -440,7 +443,7 @@ class App:
         old = self.config.server
         kept = [
             k
-            for k in ("host", "port", "database", "sandbox_threads")
+            for k in ("host", "port", "database", "sandbox_threads", "sandbox_isolation")
             if getattr(new.server, k) != getattr(old, k)
         ]
         if kept:

@@ -1,4 +1,4 @@
-"""The transform stage: N sandbox threads shared fairly between endpoints.
+"""The transform stage: N sandboxes shared fairly between endpoints.
 
 Each endpoint has its own queue of runs (a *lane*). A free sandbox thread takes the next run
 from the lane that has used the least sandbox CPU time so far, relative to its weight
@@ -12,9 +12,12 @@ A lane that was idle starts again at the current virtual time: being quiet for a
 no credit to monopolise the threads afterwards.
 
 Every run still gets a fresh QuickJS context (see :mod:`~dodo_transform.sandbox.pool`); each
-thread is a :class:`Sandbox` of its own with its own warm contexts, and a lane's runs go
-back to the thread that ran it last when that one is free, where its next context is
-already prepared. QuickJS runs without the GIL, so throughput scales with the threads.
+"thread" is a sandbox of its own with its own warm contexts, and a lane's runs go back to the
+thread that ran it last when that one is free, where its next context is already prepared.
+serve's sandboxes are child processes (:class:`~dodo_transform.sandbox.process.ProcessSandbox`),
+so neither QuickJS nor the Python around each run takes the GIL from serve's event loop;
+``processes=False`` keeps them as threads of this process. Either way throughput scales with
+their number.
 
 The scheduler is a lock and a few counters: ``submit`` may be called from any thread, and a
 run's completion (on its sandbox thread) hands the thread straight to the next lane.
@@ -34,7 +37,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..sandbox import Sandbox
+from ..sandbox.base import BaseSandbox
 from ..sandbox.job import Job, Limits, RawRun
+from ..sandbox.process import ProcessSandbox, SandboxProcessError
 
 if TYPE_CHECKING:
     from .config import EndpointConfig
@@ -124,25 +129,42 @@ _Start = tuple[int, _Queue, Job, concurrent.futures.Future[RawRun], float, float
 
 
 class TransformStage:
-    """``threads`` sandboxes (or the ``sandboxes`` given, not closed here) shared fairly by
-    endpoint. ``share(endpoint)`` says an endpoint's weight and cap, read at each run, so a
-    config reload applies at once; ``observe(endpoint, seconds, waited)`` is told of every
-    finished run (on the sandbox thread)."""
+    """``threads`` sandboxes, each in a child process of its own with ``processes=True``
+    (started here: :class:`SandboxProcessError` if one cannot start), or the ``sandboxes``
+    given (not closed here), shared fairly by endpoint. ``share(endpoint)``
+    says an endpoint's weight and cap, read at each run, so a config reload applies at once;
+    ``observe(endpoint, seconds, waited)`` is told of every finished run (on the sandbox
+    thread)."""
 
     def __init__(
         self,
         threads: int | None = None,
         *,
-        sandboxes: Sequence[Sandbox] | None = None,
+        processes: bool = False,
+        sandboxes: Sequence[BaseSandbox] | None = None,
         share: Callable[[str], Share] = lambda _name: Share(),
         observe: Observe | None = None,
     ) -> None:
         self._owned = sandboxes is None
         if sandboxes is None:
-            sandboxes = [Sandbox() for _ in range(threads or default_threads())]
+            count = threads or default_threads()
+            if processes:
+                children = [ProcessSandbox() for _ in range(count)]
+                for child in children:
+                    child.start()  # side by side: ~0.2 s in all
+                try:
+                    for child in children:
+                        child.wait_started()  # no run waits for its child
+                except SandboxProcessError:
+                    for child in children:
+                        child.close()
+                    raise
+                sandboxes = children
+            else:
+                sandboxes = [Sandbox() for _ in range(count)]
         if not sandboxes:
             raise ValueError("a transform stage needs at least one sandbox thread")
-        self.sandboxes: tuple[Sandbox, ...] = tuple(sandboxes)
+        self.sandboxes: tuple[BaseSandbox, ...] = tuple(sandboxes)
         self.share = share
         self.observe = observe
         self._lock = threading.Lock()
