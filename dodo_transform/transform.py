@@ -26,6 +26,7 @@ from .sandbox import (
     TransformError,
     default_sandbox,
 )
+from .sandbox.errors import request_too_large
 
 __all__ = [
     "Decision",
@@ -334,12 +335,8 @@ def decide(
     request = Request(method, url, merged, body)
     size = request_size(request)
     if size > max_request_bytes:
-        return fail(
-            "request_too_large",
-            f"the handler returned a request of {size:,} bytes (method, URL, headers and "
-            f"body); the limit is {max_request_bytes:,} bytes: send less (an id instead of "
-            "the whole object), or raise the endpoint's max_request_bytes",
-        )
+        too_large = request_too_large(size, max_request_bytes)
+        return Decision("error", None, logs, too_large, run.duration_ms)
     return Decision("ok", request, logs, None, run.duration_ms)
 
 

@@ -32,7 +32,7 @@ HANDLERS = {
           console.log("customer", webhook.payload.data.customer.email, {n: 1});
           console.warn("€ and \\ud83d\\ude00 and a lone \\ud800");
           webhook.url = "https://api.example.com/x";
-          webhook.payload = {email: webhook.payload.data.customer.email, at: Date.now()};
+          webhook.payload = {email: webhook.payload.data.customer.email, at: Date.now(), s: "é€"};
           return webhook;
         }""",
     "throws": """
@@ -90,7 +90,9 @@ def test_a_child_killed_mid_run_fails_that_run_and_the_next_gets_a_new_child():
         sandbox.run(job("function handler(w) { return w; }"))
         first = sandbox.pid
         assert first is not None
+        before = _cpu(first)
         future = sandbox.submit(job(HANDLERS["spins"]))
+        wait_for(lambda: _cpu(first) > before + 0.05, what="the child spinning in the handler")
         os.kill(first, signal.SIGKILL)
         with pytest.raises(
             SandboxProcessError, match=r"was killed by SIGKILL while running handler.js; a new one"
@@ -103,20 +105,52 @@ def test_a_child_killed_mid_run_fails_that_run_and_the_next_gets_a_new_child():
         sandbox.close()
 
 
-def test_a_child_that_stops_answering_is_killed_and_the_run_is_a_time_limit():
-    sandbox = ProcessSandbox(Limits(time_ms=100), grace=0.5)
+def test_a_child_that_stops_answering_is_killed_and_the_run_may_be_tried_again():
+    sandbox = ProcessSandbox(grace=0.5)
+    quick = job("function handler(w) { return w; }")
     try:
-        sandbox.run(job("function handler(w) { return w; }"))
+        sandbox.run(quick)
         stuck = sandbox.pid
         assert stuck is not None
-        os.kill(stuck, signal.SIGSTOP)  # a hang QuickJS's own time limit cannot end
-        run = sandbox.run(job("function handler(w) { return w; }"))
-        assert run.error is not None and run.error.kind == "time_limit"
-        assert "100 ms" in run.error.message
+        os.kill(stuck, signal.SIGSTOP)  # stopped: no answer, and no CPU used meanwhile
+        with pytest.raises(SandboxProcessError, match=r"stopped answering .* below the time"):
+            sandbox.run(job("function handler(w) { return w; }", limits=Limits(time_ms=100)))
         wait_for(lambda: not _alive(stuck), what="the stuck child's end")
-        assert sandbox.run(job("function handler(w) { return w; }")).error is None
+        assert sandbox.run(quick).error is None
+        assert sandbox.pid != stuck
     finally:
         sandbox.close()
+
+
+def test_a_child_that_died_between_runs_is_replaced_before_the_next():
+    sandbox = ProcessSandbox()
+    quick = job("function handler(w) { return w; }")
+    try:
+        sandbox.run(quick)
+        dead = sandbox.pid
+        assert dead is not None
+        os.kill(dead, signal.SIGKILL)
+        wait_for(lambda: _waitable(dead), what="the child's death")
+        assert sandbox.run(quick).error is None  # no run is charged for it
+        assert sandbox.pid != dead
+    finally:
+        sandbox.close()
+
+
+def test_a_request_over_the_limit_is_refused_in_the_child_as_the_contract_would():
+    """The child does not send what the contract would refuse (the parent would decode it
+    all first); its count leaves out the endpoint's own headers, which only the parent adds."""
+    big = "function handler(w) { w.payload = {x: 'é'.repeat(600000)}; return w; }"
+    limits = Limits(max_request_bytes=1_000_000)
+    sandbox = ProcessSandbox()
+    try:
+        in_child = transform(big, PAYMENT, sandbox=sandbox, limits=limits)
+    finally:
+        sandbox.close()
+    in_process = transform(big, PAYMENT, limits=limits)
+    for decision in (in_child, in_process):
+        assert decision.error is not None and decision.error.kind == "request_too_large"
+        assert "the limit is 1,000,000 bytes" in decision.error.message
 
 
 def test_sigterm_to_the_process_group_does_not_fail_a_child_run():
@@ -158,14 +192,33 @@ def test_a_child_outlives_no_parent(tmp_path: Path):
     wait_for(lambda: not _alive(pid), what="the orphaned child to exit")
 
 
-def test_a_child_that_cannot_start_is_one_clear_error(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(sys, "executable", "/bin/false")  # an interpreter that exits at once
+@pytest.mark.parametrize(
+    "executable, said",
+    [
+        ("/bin/false", r"could not start: it exited with status 1"),  # exits at once
+        ("/nonexistent/python", r"could not start: \[Errno 2\] No such file"),
+    ],
+)
+def test_a_child_that_cannot_start_is_one_clear_error(
+    monkeypatch: pytest.MonkeyPatch, executable: str, said: str
+):
+    monkeypatch.setattr(sys, "executable", executable)
     sandbox = ProcessSandbox()
     try:
-        with pytest.raises(SandboxProcessError, match=r"could not start: it exited"):
+        with pytest.raises(SandboxProcessError, match=said):
             sandbox.run(job("function handler(w) { return w; }"))
     finally:
         sandbox.close()
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _waitable(pid: int) -> bool:
+    """A child of this process that has exited, every thread of it (without reaping it)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
 
 
 def _alive(pid: int) -> bool:

@@ -121,6 +121,15 @@ def limit_error(
     return TransformError(kind, message, line, column, stack)
 
 
+def request_too_large(size: int, limit: int) -> TransformError:
+    return TransformError(
+        "request_too_large",
+        f"the handler returned a request of {size:,} bytes (method, URL, headers and body); "
+        f"the limit is {limit:,} bytes: send less (an id instead of the whole object), or raise "
+        "the endpoint's max_request_bytes",
+    )
+
+
 def _memory_message(limits: Limits) -> str:
     return f"memory limit exceeded: the handler needed more than {limits.memory_bytes / MiB:g} MiB"
 

@@ -8,20 +8,24 @@ event loop that acknowledges webhooks: with deliveries flowing, the loop's threa
 threaded :class:`~.pool.Sandbox` in a child process of its own; the parent's share of a run is
 one message out and one back.
 
-The child also contains failures a thread cannot: an engine crash kills the child, not the
-caller (the run fails with :class:`SandboxProcessError` and the next run starts a new child),
-and a run that does not return within its time limit plus ``grace`` seconds (a hang inside the
-engine, where QuickJS's own time limit cannot reach) is killed and answered ``time_limit``.
+The child also contains failures a thread cannot. An engine crash kills the child, not the
+caller: the run fails with :class:`SandboxProcessError`, and the next run starts a new child.
+A run that has not answered after its time limit plus ``grace`` seconds is looked at: a child
+still using CPU below that budget is only starved (a busy machine) and is waited for; one that
+used it all is killed and the run is ``time_limit`` (a loop inside the engine, out of reach of
+QuickJS's own limit); one that uses no CPU (stopped, deadlocked) is killed and the run fails
+with :class:`SandboxProcessError`, to be tried again.
 
 Messages are JSON, each after its length (4 bytes), over a socket pair: the parent's side
 of a run is a handful of C calls (send, a receive with a timeout, decode). Not pickle: what
 a child answers is data, so a child taken over by hostile handler code cannot make the
-parent run code by answering.
+parent run code by answering, and what it may send is bounded by the run's limits.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import gc
 import json
 import logging
 import os
@@ -31,11 +35,10 @@ import struct
 import subprocess
 import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from .base import BaseSandbox
-from .errors import TransformError, limit_error
+from .errors import TransformError, limit_error, request_too_large
 from .job import Job, Limits, RawRun
 
 __all__ = ["ProcessSandbox", "SandboxProcessError"]
@@ -46,14 +49,17 @@ log = logging.getLogger("dodo_transform.sandbox")
 START_TIMEOUT = 60.0
 # How long a child gets to exit once its pipe is closed, before it is killed.
 STOP_TIMEOUT = 5.0
-_READY = b"ready"
-# Where ``dodo_transform`` was imported from: the child imports the same code.
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+# Said by a child when it is ready; a parent and a child of different versions (an upgrade
+# in place under a running serve) refuse each other rather than misread each other.
+_READY = b"ready dodo-transform-sandbox/1"
+# socket timeouts above this overflow; a run is never waited for longer in one go.
+_LONGEST_WAIT = 86_400.0
 
 
 class SandboxProcessError(RuntimeError):
-    """The sandbox process could not start, died during a run, or answered nonsense. The run
-    has no result; it may be tried again (a new process is started for the next run)."""
+    """The sandbox process could not start, died during a run, stopped answering, or answered
+    nonsense. The run has no result; it may be tried again (a new process is started for the
+    next run)."""
 
 
 class ProcessSandbox(BaseSandbox):
@@ -64,6 +70,7 @@ class ProcessSandbox(BaseSandbox):
         self.limits = limits or Limits()
         self.grace = grace
         self._child: _Child | None = None
+        self._starting: concurrent.futures.Future[_Child] | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="dodo-sandbox-process"
         )
@@ -72,15 +79,15 @@ class ProcessSandbox(BaseSandbox):
     def pid(self) -> int | None:
         """The child's process id, while one runs."""
         child = self._child
-        return child.process.pid if child is not None else None
+        return child.pid if child is not None else None
 
     def start(self) -> None:
         """Start the child now, in the background, so the first run does not wait for it."""
-        self._executor.submit(self._started)
+        self._starting = self._executor.submit(self._started)
 
     def wait_started(self) -> None:
         """Wait until the child is ready: :class:`SandboxProcessError` if it cannot start."""
-        self._executor.submit(self._started).result()
+        (self._starting or self._executor.submit(self._started)).result()
 
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
         return self._executor.submit(self._call, job)
@@ -94,46 +101,74 @@ class ProcessSandbox(BaseSandbox):
     # -- on the sandbox's own thread -------------------------------------------------------
 
     def _started(self) -> _Child:
-        if self._child is None:
-            self._child = _Child.spawn(self.limits)
-        return self._child
+        child = self._child
+        if child is not None and child.process.poll() is not None:
+            # It died between runs (killed, out of memory): no run was lost with it.
+            log.warning(
+                "the sandbox process (pid %d) %s; starting a new one", child.pid, child.reap()
+            )
+            child = None
+        if child is None:
+            child = self._child = _Child.spawn(self.limits)
+        return child
 
     def _call(self, job: Job) -> RawRun:
         child = self._started()
         limits = job.limits or self.limits
-        patience = limits.time_ms / 1000 + self.grace
         try:
-            _send(child.sock, _encode_job(job), patience)
-            reply = _receive(child.sock, patience)
-            if reply is None:
-                self._child = None
-                child.kill()
-                log.warning(
-                    "a run of %s did not return within its time limit; its sandbox process "
-                    "(pid %d) was killed",
-                    job.filename,
-                    child.process.pid,
-                )
-                error = limit_error("time_limit", "", limits, job.source, job.filename)
-                return RawRun(None, error, [], duration_ms=limits.time_ms)
-        except (EOFError, OSError):
-            self._child = None
-            status = child.reap()
-            raise SandboxProcessError(
-                f"the sandbox process (pid {child.process.pid}) {status} while running "
-                f"{job.filename}; a new one is started for the next run"
-            ) from None
-        try:
-            return _decode_run(reply)
+            _send(child.sock, _encode_job(job), self._patience(limits))
+            reply = self._wait(child, job, limits)
+            return reply if isinstance(reply, RawRun) else _decode_run(reply)
         except SandboxProcessError:
             raise
-        except (ValueError, TypeError, KeyError) as e:
+        except (EOFError, OSError):
+            self._child = None
+            raise SandboxProcessError(
+                f"the sandbox process (pid {child.pid}) {child.reap()} while running "
+                f"{job.filename}; a new one is started for the next run"
+            ) from None
+        except (ValueError, TypeError, KeyError) as e:  # not what a child of ours says
             self._child = None
             child.kill()
             raise SandboxProcessError(
-                f"the sandbox process (pid {child.process.pid}) answered something unreadable "
-                f"({e}); it was killed and a new one is started for the next run"
+                f"the sandbox process (pid {child.pid}) answered something unreadable ({e}); "
+                "it was killed and a new one is started for the next run"
             ) from None
+
+    def _patience(self, limits: Limits) -> float:
+        return min(limits.time_ms / 1000 + self.grace, _LONGEST_WAIT)
+
+    def _wait(self, child: _Child, job: Job, limits: Limits) -> bytes | RawRun:
+        """The child's answer; a ``time_limit`` run if it spent its whole budget of CPU."""
+        budget = limits.time_ms / 1000 + self.grace
+        began = used = child.cpu_seconds()
+        cap = _largest_answer(limits)
+        while True:
+            reply = _receive(child.sock, self._patience(limits), cap)
+            if reply is not None:
+                return reply
+            now = child.cpu_seconds()
+            if now is None or began is None or now - began >= budget or now == used:
+                break
+            used = now  # still running, below its budget: a busy machine, wait on
+        self._child = None
+        child.kill()
+        spent = now - began if now is not None and began is not None else None
+        if spent is not None and spent < limits.time_ms / 1000:
+            raise SandboxProcessError(
+                f"the sandbox process (pid {child.pid}) stopped answering while running "
+                f"{job.filename} (it used {spent:.1f} s of CPU, below the time limit); it was "
+                "killed and a new one is started for the next run"
+            )
+        log.warning(
+            "a run of %s did not return within its time limit; its sandbox process "
+            "(pid %d) was killed",
+            job.filename,
+            child.pid,
+        )
+        error = limit_error("time_limit", "", limits, job.source, job.filename)
+        cpu_ms = (spent if spent is not None else budget) * 1000
+        return RawRun(None, error, [], duration_ms=cpu_ms, cpu_ms=cpu_ms)
 
 
 class _Child:
@@ -141,32 +176,62 @@ class _Child:
 
     def __init__(self, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
         self.process, self.sock = process, sock
+        self.pid = process.pid
 
     @classmethod
     def spawn(cls, limits: Limits) -> _Child:
-        ours, theirs = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        code = "from dodo_transform.sandbox.process import child_main; child_main()"
-        with ours, theirs:
-            process = subprocess.Popen(
-                [sys.executable, "-c", code, str(theirs.fileno()), json.dumps(asdict(limits))],
-                pass_fds=(theirs.fileno(),),
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-            sock = socket.socket(fileno=ours.detach())
+        # -I: neither the working directory nor PYTHONPATH comes first; the child imports
+        # exactly what this process imports, from the same sys.path.
+        path = [p or os.getcwd() for p in sys.path]
+        code = (
+            "import sys; sys.path[:] = __import__('json').loads(sys.argv[3]); "
+            "from dodo_transform.sandbox.process import child_main; child_main()"
+        )
+        try:
+            ours, theirs = socket.socketpair()
+            with ours, theirs:
+                process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-I",
+                        "-c",
+                        code,
+                        str(theirs.fileno()),
+                        json.dumps(asdict(limits)),
+                        json.dumps(path),
+                    ],
+                    pass_fds=(theirs.fileno(),),
+                    stdin=subprocess.DEVNULL,
+                    # Out of the terminal's process group: a Ctrl-C or a hang-up there is for
+                    # serve, which stops its children itself.
+                    start_new_session=True,
+                )
+                sock = socket.socket(fileno=ours.detach())
+        except OSError as e:  # no file descriptors or processes left, no interpreter
+            raise SandboxProcessError(f"the sandbox process could not start: {e}") from None
         child = cls(process, sock)
         try:
-            ready = _receive(sock, START_TIMEOUT) == _READY
-        except (EOFError, OSError):
-            ready = False
-        if not ready:
+            hello = _receive(sock, START_TIMEOUT, len(_READY))
+        except (EOFError, OSError, _Unreadable):
+            hello = None
+        if hello != _READY:
+            how = child.reap() if hello is None else "answered as another version would"
+            if hello is not None:
+                child.kill()
             raise SandboxProcessError(
-                f"the sandbox process could not start: it {child.reap()}; its own error, if "
-                "any, is in the lines above"
+                f"the sandbox process could not start: it {how}; its own error, if any, is in "
+                "the lines above (after an upgrade, restart serve)"
             )
         return child
+
+    def cpu_seconds(self) -> float | None:
+        """The child's CPU time so far (Linux), None where it cannot be read."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
     def reap(self) -> str:
         """Wait for a child whose pipe broke (or that never answered) and say how it ended."""
@@ -194,26 +259,44 @@ class _Child:
             self.kill()
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 # -- the wire --------------------------------------------------------------------------------
 
 _LENGTH = struct.Struct("!I")
 
 
+class _Unreadable(ValueError):
+    """A message the other side should never have sent."""
+
+
+def _largest_answer(limits: Limits) -> int:
+    """The most an honest child sends for one run: its request within ``max_request_bytes``
+    (the child refuses a larger one itself) and its console lines, in JSON, where a control
+    character takes 6 bytes."""
+    return 6 * (limits.max_request_bytes + limits.max_log_bytes) + 64 * 1024
+
+
 def _send(sock: socket.socket, data: bytes, timeout: float | None) -> None:
     sock.settimeout(timeout)  # a stopped reader must not hold a large message's writer forever
-    sock.sendall(_LENGTH.pack(len(data)) + data)
+    sock.sendall(_LENGTH.pack(len(data)))
+    sock.sendall(data)
 
 
-def _receive(sock: socket.socket, timeout: float | None) -> bytes | None:
+def _receive(sock: socket.socket, timeout: float | None, limit: int | None) -> bytes | None:
     """The next message; None when none began within ``timeout`` seconds. EOFError when
-    the other side closed its end."""
+    the other side closed its end; :class:`_Unreadable` for one over ``limit`` bytes."""
     sock.settimeout(timeout)
     try:
         head = _exactly(sock, _LENGTH.size)
     except TimeoutError:
         return None
+    (size,) = _LENGTH.unpack(head)
+    if limit is not None and size > limit:
+        raise _Unreadable(f"a message of {size:,} bytes, over the {limit:,} a run may answer")
     sock.settimeout(STOP_TIMEOUT)  # the rest of a message that began is on its way
-    return _exactly(sock, _LENGTH.unpack(head)[0])
+    return _exactly(sock, size)
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
@@ -227,14 +310,24 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
     return bytes(buffer)
 
 
+def _dumps(value: Any) -> bytes:
+    # UTF-8 as it is (ensure_ascii would make each non-ASCII character 6 bytes); a lone
+    # surrogate, which JavaScript strings may hold, survives the round trip.
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _loads(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8", "surrogatepass"))
+
+
 def _encode_job(job: Job) -> bytes:
     limits = asdict(job.limits) if job.limits is not None else None
     fields = [job.source, job.filename, job.payload_json, job.event_type, job.url, job.env]
-    return json.dumps([*fields, job.now_ms, limits]).encode()
+    return _dumps([*fields, job.now_ms, limits])
 
 
 def _decode_job(data: bytes) -> Job:
-    source, filename, payload, event_type, url, env, now_ms, limits = json.loads(data)
+    source, filename, payload, event_type, url, env, now_ms, limits = _loads(data)
     return Job(
         source,
         filename,
@@ -247,14 +340,29 @@ def _decode_job(data: bytes) -> Job:
     )
 
 
-def _encode_run(raw: RawRun) -> bytes:
-    error = asdict(raw.error) if raw.error is not None else None
-    fields = [raw.result, error, raw.logs, raw.duration_ms, raw.cpu_ms]
-    return json.dumps(fields).encode()
+def _encode_run(raw: RawRun, limits: Limits) -> bytes:
+    result, error = raw.result, raw.error
+    size = _request_size(result)
+    if size > limits.max_request_bytes:  # refused here: a larger answer is not sent at all
+        result, error = None, request_too_large(size, limits.max_request_bytes)
+    fields = [result, asdict(error) if error is not None else None, raw.logs]
+    return _dumps([*fields, raw.duration_ms, raw.cpu_ms])
+
+
+def _request_size(result: dict[str, Any] | None) -> int:
+    """The UTF-8 bytes of the request's strings, as the contract checks count them (less the
+    endpoint's own headers, which only the parent adds)."""
+    if not result:
+        return 0
+    parts = [result.get("method"), result.get("url"), result.get("body")]
+    headers = result.get("headers")
+    if isinstance(headers, list):
+        parts += [x for header in headers if isinstance(header, list) for x in header[:2]]
+    return sum(len(p.encode("utf-8", "surrogatepass")) for p in parts if isinstance(p, str))
 
 
 def _decode_run(data: bytes) -> RawRun:
-    answer: Any = json.loads(data)
+    answer: Any = _loads(data)
     if isinstance(answer, dict):  # the child's own failure, not the handler's
         raise SandboxProcessError(f"the sandbox process failed: {answer['failed']}")
     result, error, logs, duration_ms, cpu_ms = answer
@@ -275,24 +383,29 @@ def _decode_run(data: bytes) -> RawRun:
 def child_main() -> None:
     """The child: run each job that arrives, until the parent closes the pipe."""
     # The parent decides when the child stops (it closes the pipe, after its last run): a
-    # Ctrl-C or a SIGTERM sent to the whole process group must not fail runs in flight.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # signal sent to every process of serve (pkill, a service manager) must not fail a run.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     from .pool import Sandbox
 
     sock = socket.socket(fileno=int(sys.argv[1]))
     sandbox = Sandbox(Limits(**json.loads(sys.argv[2])))
+    # What is loaded by now is never garbage: keep full collections from walking it, in
+    # the middle of a run (as serve does, see cli/serve.py).
+    gc.collect()
+    gc.freeze()
     _send(sock, _READY, None)
     while True:
         try:
-            data = _receive(sock, None)
+            data = _receive(sock, None, None)
         except (EOFError, OSError):
             break
         assert data is not None  # no timeout: a message, or EOF
         try:
-            reply = _encode_run(sandbox.run(_decode_job(data)))
+            job = _decode_job(data)
+            reply = _encode_run(sandbox.run(job), job.limits or sandbox.limits)
         except Exception as e:  # a bug of ours: the parent gets the run's failure, not EOF
-            reply = json.dumps({"failed": repr(e)}).encode()
+            reply = _dumps({"failed": repr(e)})
         try:
             _send(sock, reply, None)
         except OSError:  # the parent is gone
