@@ -8,6 +8,7 @@ out is what the test reads. Assertions are about order and counts, never duratio
 import concurrent.futures
 import json
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -21,13 +22,14 @@ from helpers_servers import (
     Target,
     another_endpoint,
     free_port,
+    wait_for,
     write_config,
 )
 from prometheus_client.parser import text_string_to_metric_families
 
 from dodo_transform.relay.config import ConfigError, load_config
 from dodo_transform.relay.signing import sign
-from dodo_transform.relay.transformer import Share, TransformStage, share_of
+from dodo_transform.relay.transformer import Share, TransformStage, cgroup_cpus, share_of
 from dodo_transform.sandbox import Job, Sandbox
 from dodo_transform.transform import decide
 
@@ -283,6 +285,14 @@ def test_sandbox_threads_comes_from_the_config(tmp_path: Path):
         )
 
 
+def test_the_default_sandbox_count_keeps_to_a_containers_cpu_quota(tmp_path: Path):
+    cpu_max = tmp_path / "cpu.max"
+    for text, cpus in [("max 100000", None), ("200000 100000", 2), ("150000 100000", 2)]:
+        cpu_max.write_text(text + "\n")
+        assert cgroup_cpus(cpu_max) == cpus
+    assert cgroup_cpus(tmp_path / "absent") is None  # no cgroup v2 limit: every CPU
+
+
 def test_sandbox_isolation_comes_from_the_config(tmp_path: Path):
     config = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_server=""))
     assert config.server.sandbox_isolation == "process"
@@ -391,3 +401,80 @@ def test_serve_delivers_a_pass_through_endpoint_beside_a_spinning_one(tmp_path: 
             assert metrics[("dodo_transform_sandbox_wait_seconds_count", "quick")] == 10
         finally:
             server.stop()
+
+
+def test_an_ingest_instance_starts_its_sandbox_processes_when_first_asked(tmp_path: Path):
+    from dodo_transform.relay.server import create_app
+    from dodo_transform.serving import ServerThread
+
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9"))
+    app = create_app(config, role="ingest")
+    with ServerThread(app) as srv:
+        sandboxes = app.state.dodo.stage.sandboxes
+        assert [s.pid for s in sandboxes] == [None] * len(sandboxes)  # nothing to deliver
+        envelope = {"type": "payment.succeeded", "data": {"customer": {"email": "a@b.c"}}}
+        r = HTTP.post(
+            f"{srv.url}/endpoints/test/simulate",
+            json={"payload": envelope},
+            headers={"Authorization": "Bearer admin-token"},
+        )
+        assert r.status_code == 200 and r.json()["status"] == "ok", r.text
+        assert sum(s.pid is not None for s in sandboxes) == 1  # the one the run needed
+
+
+def test_a_sandbox_process_killed_mid_run_is_a_failed_attempt_then_delivered(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    from dodo_transform.relay.server import create_app
+    from dodo_transform.serving import ServerThread
+
+    # Every run spins for 1 s of wall time: the test kills the first one's process meanwhile.
+    handler = """
+    function handler(webhook) {
+      const began = Date.now();
+      while (Date.now() - began < 1000) {}
+      return webhook;
+    }
+    """
+    with Target() as target:
+        config = load_config(
+            write_config(
+                tmp_path, target.url, handler=handler, extra_endpoint="time_limit_ms = 5000"
+            )
+        )
+        app = create_app(config)
+        with ServerThread(app) as srv:
+            sandboxes = app.state.dodo.stage.sandboxes
+            cpu = {s.pid: _cpu(s.pid) for s in sandboxes}
+            body = json.dumps({"type": "payment.succeeded", "data": {"n": 1}})
+            r = HTTP.post(f"{srv.url}/webhooks/test", content=body, headers=sign(SECRET, body))
+            assert r.status_code == 202, r.text
+            delivery = r.json()["delivery_id"]
+            busy: list[int] = []
+
+            def spinning() -> bool:
+                busy.extend(pid for pid in cpu if _cpu(pid) > cpu[pid] + 0.1)
+                return bool(busy)
+
+            wait_for(spinning, what="a sandbox process running the handler")
+            os.kill(busy[0], signal.SIGKILL)
+
+            def row() -> dict:
+                url = f"{srv.url}/deliveries/{delivery}"
+                return HTTP.get(url, headers={"Authorization": "Bearer admin-token"}).json()
+
+            wait_for(lambda: row()["status"] == "succeeded", what="the delivery's retry")
+            attempts = row()["attempts"]
+    assert len(attempts) == 2 and len(target.received) == 1
+    assert attempts[0]["error"] == (
+        f"the sandbox process (pid {busy[0]}) was killed by SIGKILL while running "
+        f"{tmp_path / 'handler.js'}; a new one is started for the next run"
+    )
+    said = [r for r in caplog.records if "was killed by SIGKILL" in r.getMessage()]
+    assert said and all(r.exc_info is None for r in said)  # one line, no traceback
+
+
+def _cpu(pid: int | None) -> float:
+    assert pid is not None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -67,7 +67,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.role != "ingest" and not config.server.database_url:
         _hold_delivery(config)  # first: a refused process must not migrate the file under it
     _check_store(config)
-    _check_sandbox(config)
+    if args.role != "ingest":
+        _check_sandbox(config)
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)

@@ -34,6 +34,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No such delivery, endpoint or bulk replay",
         409: "Not possible in the current state",
         413: "Body too large",
+        503: "The sandbox process died during the run: try again",
     }
     return {str(c): _json(_ERROR, text[c]) for c in codes}
 
@@ -519,7 +520,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                 },
                 "responses": {
                     "200": _json({"type": "object"}, "What `dodo-transform test --json` prints"),
-                    **_errors(400, 404, 413, *_ADMIN),
+                    **_errors(400, 404, 413, 503, *_ADMIN),
                 },
             }
         },
@@ -556,7 +557,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                         {"type": "object", "properties": {"results": {"type": "array"}}},
                         "One `test --json` record per payload",
                     ),
-                    **_errors(400, 413, *_ADMIN),
+                    **_errors(400, 413, 503, *_ADMIN),
                 },
             }
         },

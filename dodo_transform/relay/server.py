@@ -36,6 +36,7 @@ from .. import strictjson
 from ..clock import Clock, SystemClock
 from ..mailerlite.lint import lint_request
 from ..report import json_record
+from ..sandbox import SandboxProcessError
 from ..sandbox.base import BaseSandbox
 from ..transform import redact_headers, redact_userinfo, transform_async
 from ..workbench import testapi
@@ -199,6 +200,9 @@ class App:
             TransformStage,
             self.config.server.sandbox_threads,
             processes=self.config.server.sandbox_isolation == "process",
+            # An ingest instance transforms only for the admin API's simulate and test
+            # routes: its sandbox processes start when one is first asked for.
+            prestart=self._run_worker,
             sandboxes=None if given is None else [given],
             share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
             observe=self.prometheus.transformed,
@@ -496,6 +500,8 @@ class App:
             )
         except ValueError as e:
             return error(400, f"now: {e}")
+        except SandboxProcessError as e:
+            return error(503, f"{e}; try again")
         event_type = body["payload"].get("type")
         decision = scope_decision(decision, ep)  # without the credentials it would not send
         if decision.request is not None:  # as `dodo-transform test` does

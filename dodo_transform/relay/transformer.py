@@ -28,12 +28,14 @@ from __future__ import annotations
 import concurrent.futures
 import functools
 import logging
+import math
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..sandbox import Sandbox
@@ -44,7 +46,15 @@ from ..sandbox.process import ProcessSandbox, SandboxProcessError
 if TYPE_CHECKING:
     from .config import EndpointConfig
 
-__all__ = ["Lane", "LaneStats", "Share", "TransformStage", "default_threads", "share_of"]
+__all__ = [
+    "Lane",
+    "LaneStats",
+    "Share",
+    "TransformStage",
+    "cgroup_cpus",
+    "default_threads",
+    "share_of",
+]
 
 log = logging.getLogger("dodo_transform.transformer")
 
@@ -55,11 +65,28 @@ ESTIMATE_WEIGHT = 0.3
 
 
 def default_threads() -> int:
-    """One sandbox thread per CPU this process may use."""
+    """One sandbox per CPU this process may use: the CPUs it may run on, no more than a
+    container's CPU quota allows (a pod limited to 2 CPUs on a 64-core node gets 2)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    quota = cgroup_cpus()
+    return max(1, min(cpus, quota) if quota is not None else cpus)
+
+
+def cgroup_cpus(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None:
+    """The CPU quota of this process's cgroup (v2), rounded up; None when there is none."""
+    try:
+        quota, period = path.read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max":
+        return None
+    try:
+        return max(1, math.ceil(int(quota) / int(period)))
+    except (ValueError, ZeroDivisionError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -129,18 +156,19 @@ _Start = tuple[int, _Queue, Job, concurrent.futures.Future[RawRun], float, float
 
 
 class TransformStage:
-    """``threads`` sandboxes, each in a child process of its own with ``processes=True``
-    (started here: :class:`SandboxProcessError` if one cannot start), or the ``sandboxes``
-    given (not closed here), shared fairly by endpoint. ``share(endpoint)``
-    says an endpoint's weight and cap, read at each run, so a config reload applies at once;
-    ``observe(endpoint, seconds, waited)`` is told of every finished run (on the sandbox
-    thread)."""
+    """``threads`` sandboxes shared fairly by endpoint: threads, or child processes with
+    ``processes=True`` (started here, :class:`SandboxProcessError` if one cannot start, or
+    at their first runs with ``prestart=False``), or the ``sandboxes`` given (not closed
+    here). ``share(endpoint)`` says an endpoint's weight and cap, read at each run, so a
+    config reload applies at once; ``observe(endpoint, seconds, waited)`` is told of every
+    finished run (on the sandbox's thread)."""
 
     def __init__(
         self,
         threads: int | None = None,
         *,
         processes: bool = False,
+        prestart: bool = True,
         sandboxes: Sequence[BaseSandbox] | None = None,
         share: Callable[[str], Share] = lambda _name: Share(),
         observe: Observe | None = None,
@@ -149,17 +177,9 @@ class TransformStage:
         if sandboxes is None:
             count = threads or default_threads()
             if processes:
-                children = [ProcessSandbox() for _ in range(count)]
-                for child in children:
-                    child.start()  # side by side: ~0.2 s in all
-                try:
-                    for child in children:
-                        child.wait_started()  # no run waits for its child
-                except SandboxProcessError:
-                    for child in children:
-                        child.close()
-                    raise
-                sandboxes = children
+                sandboxes = children = [ProcessSandbox() for _ in range(count)]
+                if prestart:
+                    _start_all(children)
             else:
                 sandboxes = [Sandbox() for _ in range(count)]
         if not sandboxes:
@@ -310,6 +330,19 @@ class TransformStage:
         else:
             assert raw is not None
             future.set_result(raw)
+
+
+def _start_all(children: list[ProcessSandbox]) -> None:
+    """Start the children side by side (~0.2 s in all), so that no run waits for one."""
+    for child in children:
+        child.start()
+    try:
+        for child in children:
+            child.wait_started()
+    except SandboxProcessError:
+        for child in children:
+            child.close()
+        raise
 
 
 class Lane:

@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .. import samples, testing
-from ..sandbox import BaseSandbox
+from ..sandbox import BaseSandbox, SandboxProcessError
 from ..transform import MAX_CODE_SIZE, Handler, HandlerError, parse_now
 
 __all__ = [
@@ -152,7 +152,10 @@ async def answer(request: Request, sandbox: BaseSandbox | None = None) -> Respon
     except ClientDisconnect:
         return JSONResponse({"error": "client disconnected"}, status_code=400)
     # QuickJS runs off the event loop; the sandbox queues from any thread.
-    records = await asyncio.to_thread(run, checked, sandbox)
+    try:
+        records = await asyncio.to_thread(run, checked, sandbox)
+    except SandboxProcessError as e:  # serve's sandbox process died under the run
+        return JSONResponse({"error": f"{e}; try again"}, status_code=503)
     return JSONResponse({"results": records})
 
 
