@@ -89,11 +89,16 @@ def cpu_seconds(procs: list[subprocess.Popen]) -> float:
 def _cpu_of(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        # Each thread lists the children it started (serve's come from sandbox threads).
+        children = [
+            int(child)
+            for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()
+        ]
     except FileNotFoundError:  # it has just exited
         return 0.0
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_cpu_of(int(child)) for child in children)
+    return own + sum(_cpu_of(child) for child in children)
 
 
 def spawn(args: list[str], port: int, log: Path) -> subprocess.Popen:
