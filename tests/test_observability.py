@@ -231,3 +231,51 @@ def read_all(fd: int, out: bytearray) -> None:
     while chunk := os.read(fd, 65536):
         out += chunk
     os.close(fd)
+
+
+def test_every_receive_outcome_is_logged_with_the_status_it_answered(caplog) -> None:
+    """A 503 (the store down) was missing: the log observer raised on every refused webhook,
+    and serve's log showed a traceback for each."""
+    import logging
+    from typing import get_args
+
+    from dodo_transform.relay.events import ReceiveOutcome
+    from dodo_transform.relay.logs import LogObserver
+
+    with caplog.at_level(logging.INFO, logger="dodo_transform"):
+        for outcome in get_args(ReceiveOutcome):
+            LogObserver().received("ep", outcome, webhook_id=f"msg_{outcome}")
+    statuses = {r.fields["outcome"]: r.fields["http_status"] for r in caplog.records}  # type: ignore[attr-defined]
+    assert set(statuses) == set(get_args(ReceiveOutcome))
+    assert statuses["unavailable"] == 503 and statuses["accepted"] == 202
+
+
+def test_asyncpg_warnings_are_one_line_in_serves_log() -> None:
+    """During a database outage asyncpg's pool warns every second with a traceback; serve
+    says what failed itself, so its log keeps asyncpg's message on one line."""
+    import subprocess
+    import sys
+
+    code = """
+import logging
+from dodo_transform.relay.logs import configure_logging, flush_logs
+configure_logging()
+try:
+    raise ConnectionRefusedError(111, "Connect call failed")
+except OSError:
+    logging.getLogger("asyncpg.pool").warning("Failed to restore the pool floor", exc_info=True)
+logging.getLogger("asyncpg.pool").info("below warning: not shown")
+try:
+    raise KeyError("ours")
+except KeyError:
+    logging.getLogger("dodo_transform.dispatcher").exception("a bug of ours")
+flush_logs()
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    lines = run.stderr.splitlines()
+    assert lines[0].endswith(
+        "WARNING asyncpg.pool: Failed to restore the pool floor "
+        "(ConnectionRefusedError: [Errno 111] Connect call failed)"
+    ), run.stderr
+    assert "below warning" not in run.stderr
+    assert lines[1].endswith("ERROR   a bug of ours") and "Traceback" in lines[2]  # ours keep it

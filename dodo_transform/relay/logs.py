@@ -30,7 +30,7 @@ log = logging.getLogger("dodo_transform.events")
 logging.getLogger("dodo_transform").addHandler(logging.NullHandler())
 
 # What a receive outcome answered: the log says it as an HTTP status too.
-ANSWER: dict[str, int] = {
+ANSWER: dict[ReceiveOutcome, int] = {
     "accepted": 202,
     "filtered": 202,
     "duplicate": 200,
@@ -38,6 +38,7 @@ ANSWER: dict[str, int] = {
     "invalid": 400,
     "too_large": 413,
     "unknown_endpoint": 404,
+    "unavailable": 503,
 }
 
 
@@ -254,16 +255,29 @@ def flush_logs() -> None:
         handler.flush()
 
 
+def _library_failures_in_one_line(record: logging.LogRecord) -> bool:
+    """asyncpg warns with a traceback each time its pool cannot reconnect, every second of a
+    database outage, which serve reports itself in one line ("storing webhook ... failed",
+    "claiming deliveries failed"): its warnings keep their message and lose the traceback."""
+    if record.exc_info and record.name.startswith("asyncpg"):
+        error = record.exc_info[1]
+        said = f"{record.name}: {record.getMessage()} ({type(error).__name__}: {error})"
+        record.msg, record.args = said, None
+        record.exc_info = record.exc_text = None
+    return True
+
+
 def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
     """Send dodo-transform's and uvicorn's logs to stderr, one line per record, written by a
     thread of their own (:class:`_Writer`)."""
     handler = _Writer(sys.stderr, _Formatter(fmt))
-    for name in ("dodo_transform", "uvicorn", "uvicorn.error"):
+    handler.addFilter(_library_failures_in_one_line)
+    for name in ("dodo_transform", "uvicorn", "uvicorn.error", "asyncpg"):
         logger = logging.getLogger(name)
         for old in logger.handlers:
             old.close()  # an earlier _Writer writes what it holds and stops its thread
         logger.handlers[:] = [handler]
-        logger.setLevel(level.upper())
+        logger.setLevel(level.upper() if name != "asyncpg" else "WARNING")
         logger.propagate = False
     # One line per webhook comes from us: uvicorn's access log would repeat it.
     logging.getLogger("uvicorn.access").disabled = True

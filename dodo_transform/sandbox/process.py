@@ -49,8 +49,8 @@ log = logging.getLogger("dodo_transform.sandbox")
 START_TIMEOUT = 60.0
 # How long a child gets to exit once its pipe is closed, before it is killed.
 STOP_TIMEOUT = 5.0
-# Said by a child when it is ready; a parent and a child of different versions (an upgrade
-# in place under a running serve) refuse each other rather than misread each other.
+# Said by a child when it is ready, with the version of these messages: after an upgrade in
+# place under a running serve, a new child that speaks otherwise is refused, not misread.
 _READY = b"ready dodo-transform-sandbox/1"
 # socket timeouts above this overflow; a run is never waited for longer in one go.
 _LONGEST_WAIT = 86_400.0
