@@ -135,6 +135,9 @@ class Dispatcher:
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
+        # A store call failed: one that committed may have lost its answer with the
+        # connection, leaving rows leased to this worker that it does not know it holds.
+        self._maybe_orphaned = False
         # Attempts on the wire: delivery id -> (delivery, request as sent, started, perf t0).
         self._sending: dict[int, tuple[Delivery, Request, float, float]] = {}
         self._recorder = GroupCommit(self._record)
@@ -182,6 +185,7 @@ class Dispatcher:
             self.store_error = None
 
     def _store_failed(self, doing: str, e: Exception) -> None:
+        self._maybe_orphaned = True
         if self.store_error is None:
             log.error("%s failed (%s: %s); retrying with backoff", doing, type(e).__name__, e)
         self.store_error = f"{type(e).__name__}: {e}"
@@ -315,6 +319,13 @@ class Dispatcher:
         return max(1, limit - max(1, limit // 4))
 
     async def _fill(self) -> int:
+        if self._maybe_orphaned and not self._tasks:
+            # Nothing in flight here, so every row leased to this worker is one whose claim
+            # (or hand-off) lost its answer: take them back now, not when their leases run out.
+            taken = await self.store.recover(self.clock.now(), self.owner)
+            self._maybe_orphaned = False
+            if taken:
+                log.warning("took back %d deliveries claimed as the store connection broke", taken)
         total = 0
         while not self._stopping:
             limit = self._limit()
