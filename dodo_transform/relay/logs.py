@@ -277,7 +277,8 @@ def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
         for old in logger.handlers:
             old.close()  # an earlier _Writer writes what it holds and stops its thread
         logger.handlers[:] = [handler]
-        logger.setLevel(level.upper() if name != "asyncpg" else "WARNING")
+        chosen = logging.getLevelName(level.upper())
+        logger.setLevel(chosen if name != "asyncpg" else max(chosen, logging.WARNING))
         logger.propagate = False
     # One line per webhook comes from us: uvicorn's access log would repeat it.
     logging.getLogger("uvicorn.access").disabled = True
