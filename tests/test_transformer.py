@@ -428,11 +428,11 @@ def test_a_sandbox_process_killed_mid_run_is_a_failed_attempt_then_delivered(
     from dodo_transform.relay.server import create_app
     from dodo_transform.serving import ServerThread
 
-    # Every run spins for 1 s of wall time: the test kills the first one's process meanwhile.
+    # Every run spins for 2 s of wall time: the test kills the first one's process meanwhile.
     handler = """
     function handler(webhook) {
       const began = Date.now();
-      while (Date.now() - began < 1000) {}
+      while (Date.now() - began < 2000) {}
       return webhook;
     }
     """
