@@ -14,6 +14,7 @@ and dropped here) and ``--instances N`` starts N serve processes on it.
 
 Usage: .venv/bin/python bench/delivery.py [--events 2000] [--customers 1000] [--burst 500]
        [--database sqlite|postgresql://postgres@127.0.0.1:5432/postgres] [--instances 1]
+       [--isolation process|thread]
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ beside them (on SQLite or PostgreSQL): the ingest processes' event loops then do
 
 Usage: .venv/bin/python bench/ingest.py [--rate 200] [--seconds 5] [--concurrency 32]
        [--database sqlite|postgresql://postgres@127.0.0.1:5432/postgres] [--instances 1]
-       [--split]
+       [--split] [--isolation process|thread]
 """
 
 from __future__ import annotations

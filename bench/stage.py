@@ -21,6 +21,7 @@ because the machine may be shared):
 
 Usage: .venv/bin/python bench/stage.py [--repeat 3] [--events 3000] [--threads 1,2]
        [--skip-fairness] [--skip-threads] [--root PATH --no-threads-key]
+       [--isolation process|thread]
 """
 
 from __future__ import annotations
