@@ -77,6 +77,17 @@ class Rig:
         return await self.store.attempts(delivery_id)
 
 
+async def run_until_received(dispatcher: Dispatcher, target, n: int) -> None:
+    """Run the worker until the target has ``n`` requests (or 60 s), then stop it."""
+    worker = asyncio.create_task(dispatcher.run())
+    for _ in range(600):
+        if len(target.received) >= n:
+            break
+        await asyncio.sleep(0.1)
+    await dispatcher.stop(5)
+    await worker
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -643,13 +654,7 @@ def test_a_backlog_on_one_endpoint_leaves_slots_for_another(tmp_path, target) ->
                 await store.ingest(
                     endpoint, f"msg_{n}", "payment.succeeded", body, {}, key, False, T0 - 8 + n
                 )
-            worker = asyncio.create_task(dispatcher.run())
-            for _ in range(600):
-                if len(target.received) == 8:
-                    break
-                await asyncio.sleep(0.1)
-            await dispatcher.stop(5)
-            await worker
+            await run_until_received(dispatcher, target, 8)
             order = [r.path for r in target.received]
             assert sorted(order) == ["/hook"] * 2 + ["/slow"] * 6, order
             # One claim for everything due would have given "slow" all four slots, and
@@ -694,13 +699,7 @@ def test_a_claim_whose_answer_was_lost_is_taken_back_once_the_worker_is_idle(
                 await store.ingest(
                     "test", f"msg_{n}", "payment.succeeded", body, {}, key, False, T0
                 )
-            worker = asyncio.create_task(dispatcher.run())
-            for _ in range(300):
-                if len(target.received) == 3:
-                    break
-                await asyncio.sleep(0.1)
-            await dispatcher.stop(5)
-            await worker
+            await run_until_received(dispatcher, target, 3)
             assert store.lost  # the first claim's answer was lost ...
             assert len(target.received) == 3  # ... and its deliveries were made all the same
             assert {(await store.get_delivery(i)).status for i in store.lost} == {"succeeded"}
