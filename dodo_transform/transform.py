@@ -289,11 +289,14 @@ def decide(
     """Validate what the handler returned, fail-closed, and merge the headers."""
     logs = tuple(LogLine(level, message) for level, message in run.logs)  # type: ignore[arg-type]
 
+    def failed(error: TransformError) -> Decision:
+        return Decision("error", None, logs, error, run.duration_ms)
+
     def fail(kind: ErrorKind, message: str) -> Decision:
-        return Decision("error", None, logs, TransformError(kind, message), run.duration_ms)
+        return failed(TransformError(kind, message))
 
     if run.error is not None:
-        return Decision("error", None, logs, run.error, run.duration_ms)
+        return failed(run.error)
     out = run.result or {}
     if out.get("cancel") is True:
         return Decision("cancelled", None, logs, None, run.duration_ms)
@@ -335,8 +338,7 @@ def decide(
     request = Request(method, url, merged, body)
     size = request_size(request)
     if size > max_request_bytes:
-        too_large = request_too_large(size, max_request_bytes)
-        return Decision("error", None, logs, too_large, run.duration_ms)
+        return failed(request_too_large(size, max_request_bytes))
     return Decision("ok", request, logs, None, run.duration_ms)
 
 

@@ -79,13 +79,8 @@ def cgroup_cpus(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None:
     """The CPU quota of this process's cgroup (v2), rounded up; None when there is none."""
     try:
         quota, period = path.read_text().split()[:2]
-    except (OSError, ValueError):
-        return None
-    if quota == "max":
-        return None
-    try:
-        return max(1, math.ceil(int(quota) / int(period)))
-    except (ValueError, ZeroDivisionError):
+        return None if quota == "max" else max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError, ZeroDivisionError):  # absent, or not what cgroup v2 writes
         return None
 
 

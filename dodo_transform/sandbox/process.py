@@ -141,10 +141,10 @@ class ProcessSandbox(BaseSandbox):
     def _wait(self, child: _Child, job: Job, limits: Limits) -> bytes | RawRun:
         """The child's answer; a ``time_limit`` run if it spent its whole budget of CPU."""
         budget = limits.time_ms / 1000 + self.grace
+        patience, cap = self._patience(limits), _largest_answer(limits)
         began = used = child.cpu_seconds()
-        cap = _largest_answer(limits)
         while True:
-            reply = _receive(child.sock, self._patience(limits), cap)
+            reply = _receive(child.sock, patience, cap)
             if reply is not None:
                 return reply
             now = child.cpu_seconds()
