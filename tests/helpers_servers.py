@@ -6,6 +6,7 @@ No mocks: the app under test and the target both speak HTTP over loopback socket
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -40,6 +41,13 @@ def wait_for(
     while not predicate():
         assert time.monotonic() < deadline, f"{what} not reached in {timeout} s"
         time.sleep(0.05)
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """The CPU time (user and system) process ``pid`` has used so far (Linux: /proc)."""
+    assert pid is not None
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bound_socket() -> socket.socket:

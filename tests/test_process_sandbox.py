@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers_servers import wait_for
+from helpers_servers import cpu_seconds, wait_for
 
 from dodo_transform import samples
 from dodo_transform.sandbox import (
@@ -90,9 +90,11 @@ def test_a_child_killed_mid_run_fails_that_run_and_the_next_gets_a_new_child():
         sandbox.run(job("function handler(w) { return w; }"))
         first = sandbox.pid
         assert first is not None
-        before = _cpu(first)
+        before = cpu_seconds(first)
         future = sandbox.submit(job(HANDLERS["spins"]))
-        wait_for(lambda: _cpu(first) > before + 0.05, what="the child spinning in the handler")
+        wait_for(
+            lambda: cpu_seconds(first) > before + 0.05, what="the child spinning in the handler"
+        )
         os.kill(first, signal.SIGKILL)
         with pytest.raises(
             SandboxProcessError, match=r"was killed by SIGKILL while running handler.js; a new one"
@@ -209,11 +211,6 @@ def test_a_child_that_cannot_start_is_one_clear_error(
             sandbox.run(job("function handler(w) { return w; }"))
     finally:
         sandbox.close()
-
-
-def _cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _waitable(pid: int) -> bool:

@@ -21,6 +21,7 @@ from helpers_servers import (
     ServeProcess,
     Target,
     another_endpoint,
+    cpu_seconds,
     free_port,
     wait_for,
     write_config,
@@ -445,7 +446,7 @@ def test_a_sandbox_process_killed_mid_run_is_a_failed_attempt_then_delivered(
         app = create_app(config)
         with ServerThread(app) as srv:
             sandboxes = app.state.dodo.stage.sandboxes
-            cpu = {s.pid: _cpu(s.pid) for s in sandboxes}
+            cpu = {s.pid: cpu_seconds(s.pid) for s in sandboxes}
             body = json.dumps({"type": "payment.succeeded", "data": {"n": 1}})
             r = HTTP.post(f"{srv.url}/webhooks/test", content=body, headers=sign(SECRET, body))
             assert r.status_code == 202, r.text
@@ -453,7 +454,7 @@ def test_a_sandbox_process_killed_mid_run_is_a_failed_attempt_then_delivered(
             busy: list[int] = []
 
             def spinning() -> bool:
-                busy.extend(pid for pid in cpu if _cpu(pid) > cpu[pid] + 0.1)
+                busy.extend(pid for pid in cpu if cpu_seconds(pid) > cpu[pid] + 0.1)
                 return bool(busy)
 
             wait_for(spinning, what="a sandbox process running the handler")
@@ -472,9 +473,3 @@ def test_a_sandbox_process_killed_mid_run_is_a_failed_attempt_then_delivered(
     )
     said = [r for r in caplog.records if "was killed by SIGKILL" in r.getMessage()]
     assert said and all(r.exc_info is None for r in said)  # one line, no traceback
-
-
-def _cpu(pid: int | None) -> float:
-    assert pid is not None
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
