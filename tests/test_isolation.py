@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
+import pytest
+
 from dodo_transform import samples
-from dodo_transform.sandbox import Sandbox
+from dodo_transform.sandbox import BaseSandbox, ProcessSandbox, Sandbox
 from dodo_transform.transform import Limits, transform
 
 PAYMENT = samples.get("payment.succeeded").text
@@ -79,19 +84,21 @@ def test_different_handlers_do_not_share_state():
     assert a.status == "ok" and b.request.json() == ["undefined", "undefined"]
 
 
-def test_prepared_contexts_behave_like_fresh_ones():
-    """On a sandbox thread the next context for a handler is prepared ahead (top-level code
-    run, Intl preloaded when the handler used it): results must not change."""
-    import time
+def _tidy_later() -> Sandbox:
+    return Sandbox(thread=False, tidy_later=True)
 
-    from dodo_transform.sandbox import Sandbox
 
+@pytest.mark.parametrize("make", [lambda: Sandbox(thread=True), _tidy_later, ProcessSandbox])
+def test_prepared_contexts_behave_like_fresh_ones(make: Callable[[], BaseSandbox]):
+    """The next context for a handler is prepared ahead (top-level code run, Intl preloaded
+    when the handler used it): on a sandbox thread after each run, in a sandbox process
+    after each answer is sent (tidy()). Results must not change."""
     source = (
         "var top = (typeof top === 'number' ? top : 0) + 1; globalThis.g = (globalThis.g || 0) + 1;"
         " function handler(w) { w.payload = [top, globalThis.g, new Date().toLocaleString(),"
         " (1234.5).toLocaleString('en-US', {style: 'currency', currency: 'EUR'})]; return w }"
     )
-    sandbox = Sandbox(thread=True)
+    sandbox = make()
     try:
         outputs = []
         for _ in range(4):
@@ -100,10 +107,30 @@ def test_prepared_contexts_behave_like_fresh_ones():
                     source, PAYMENT, now="2025-08-04T05:30:45Z", sandbox=sandbox
                 ).request.json()
             )
-            time.sleep(0.05)  # let the sandbox thread prepare the next context
+            assert transform(POLLUTER, PAYMENT, sandbox=sandbox).request.json() == PRISTINE
+            if isinstance(sandbox, Sandbox):
+                sandbox.tidy()  # a no-op on a threaded sandbox, which tidies by itself
+            time.sleep(0.05)  # let a sandbox thread or process prepare the next context
     finally:
         sandbox.close()
     assert outputs == [[1, 1, "8/4/2025, 5:30:45 AM", "€1,234.50"]] * 4
+
+
+def test_tidy_prepares_the_next_context_for_the_handler_that_just_ran():
+    sandbox = _tidy_later()
+    try:
+        for _ in range(3):
+            assert transform(POLLUTER, PAYMENT, sandbox=sandbox).request.json() == PRISTINE
+            assert not sandbox._prepared  # the caller has its answer before any of that work
+            sandbox.tidy()
+            assert len(sandbox._prepared) == 1  # what the next run of POLLUTER starts from
+        # A caller that does not tidy between runs loses nothing but the head start.
+        for _ in range(3):
+            assert transform(POLLUTER, PAYMENT, sandbox=sandbox).request.json() == PRISTINE
+    finally:
+        sandbox.close()
+    with pytest.raises(ValueError, match="tidy_later is for a Sandbox"):
+        Sandbox(thread=True, tidy_later=True)
 
 
 # After a handler's first run, its later runs get the cold-path sources it needed (console

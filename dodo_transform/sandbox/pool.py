@@ -33,7 +33,8 @@ from .job import Job, Limits, MiB, RawRun
 
 __all__ = ["Sandbox", "default_sandbox"]
 
-_THREAD_STACK = 16 * MiB
+# The stack of a thread that runs contexts (QuickJS needs more than some threads get).
+THREAD_STACK = 16 * MiB
 
 
 class Sandbox(BaseSandbox):
@@ -43,6 +44,9 @@ class Sandbox(BaseSandbox):
     be called from any thread; the next context is prepared there while the caller carries on.
     With ``thread=False`` everything happens inline on the creating thread (no hand-off, the
     cheapest for a single-threaded caller such as the CLI); other threads may not use it.
+    Such a caller may take over the work done after a run, to do it when it has a moment:
+    with ``tidy_later=True``, :meth:`tidy` frees the used context and prepares the next one
+    for the same handler (a sandbox process calls it once its answer is sent).
     """
 
     def __init__(
@@ -52,7 +56,10 @@ class Sandbox(BaseSandbox):
         thread: bool = True,
         prewarm: bool = True,
         prepared_ttl: float = 2.0,
+        tidy_later: bool = False,
     ) -> None:
+        if thread and tidy_later:
+            raise ValueError("tidy_later is for a Sandbox(thread=False)")
         self.limits = limits or Limits()
         self._prewarm = prewarm
         self._prepared_ttl = prepared_ttl
@@ -63,6 +70,9 @@ class Sandbox(BaseSandbox):
         # What the last runs of each recently used handler loaded of the cold-path sources.
         self._loads: OrderedDict[tuple[Any, ...], deque[frozenset[str]]] = OrderedDict()
         self._spent: Warm | None = None
+        self._tidy_later = tidy_later
+        # (tidy_later) what tidy() prepares: the last run's key, None when nothing is owed.
+        self._owed: tuple[Any, ...] | None = None
         self._owner = threading.get_ident()
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         engine.ensure_utc()
@@ -71,7 +81,7 @@ class Sandbox(BaseSandbox):
         old = threading.stack_size()
         try:
             # Deep-but-legal recursion must hit QuickJS's own stack limit, never the thread's.
-            threading.stack_size(_THREAD_STACK)
+            threading.stack_size(THREAD_STACK)
             self._executor = concurrent.futures.ThreadPoolExecutor(
                 max_workers=1, thread_name_prefix="dodo-sandbox"
             )
@@ -79,11 +89,21 @@ class Sandbox(BaseSandbox):
         finally:
             threading.stack_size(old)
 
+    def tidy(self) -> None:
+        """Free the last run's context and prepare the next one for its handler, so that
+        the next event for it pays only for the call. For a ``Sandbox(thread=False,
+        tidy_later=True)``, between runs; a threaded sandbox does this on its own."""
+        if self._executor is None and self._spent is not None:
+            key, self._owed = self._owed, None
+            self._fill(key)
+
     def run(self, job: Job) -> RawRun:
         """Compile the job's source in a fresh context and call ``handler`` once."""
         if self._executor is None:
             if threading.get_ident() != self._owner:
                 raise RuntimeError("this Sandbox(thread=False) belongs to another thread")
+            if self._spent is not None:  # tidy() was not called since the last run
+                self._fill(None)
             return self._run(job)
         return self._executor.submit(self._run, job).result()
 
@@ -120,7 +140,8 @@ class Sandbox(BaseSandbox):
                 time.sleep(0)
             self._warm = Warm(self.limits)
         if key is not None and key not in self._prepared:
-            time.sleep(0)
+            if threaded:
+                time.sleep(0)
             self._prepared[key] = self._prepare(Warm(key[3]), key)
             while len(self._prepared) > _MAX_PREPARED:
                 self._prepared.popitem(last=False)[1].close()
@@ -198,6 +219,8 @@ class Sandbox(BaseSandbox):
             warm.close()
         elif self._executor is not None:
             self._executor.submit(self._fill, key if warm.failure is None else None)
+        elif self._tidy_later:
+            self._owed = key if warm.failure is None else None
         else:
             self._fill(None)
         return raw

@@ -5,8 +5,9 @@ reading the answer, preparing the next context (about 0.5 ms of GIL per event, i
 that each give the GIL back and take it again). In ``serve`` that Python competes with the
 event loop that acknowledges webhooks: with deliveries flowing, the loop's thread was busy in
 93 % of samples but used 52 % of a CPU, waiting for the GIL. A :class:`ProcessSandbox` runs a
-threaded :class:`~.pool.Sandbox` in a child process of its own; the parent's share of a run is
-one message out and one back.
+:class:`~.pool.Sandbox` in a child process of its own; the parent's share of a run is one
+message out and one back. In the child one thread receives, runs and answers, and prepares
+the next context once the answer is sent (``tidy_later``): no hand-off between threads.
 
 The child also contains failures a thread cannot. An engine crash kills the child, not the
 caller: the run fails with :class:`SandboxProcessError`, and the next run starts a new child.
@@ -34,6 +35,8 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -177,6 +180,9 @@ class _Child:
     def __init__(self, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
         self.process, self.sock = process, sock
         self.pid = process.pid
+        # The child's CPU-time clock, as glibc's clock_getcpuclockid() makes it on Linux
+        # (CPUCLOCK_SCHED of the process): one system call per reading, every run.
+        self._cpu_clock = (~self.pid << 3) | 2
 
     @classmethod
     def spawn(cls, limits: Limits) -> _Child:
@@ -227,11 +233,9 @@ class _Child:
     def cpu_seconds(self) -> float | None:
         """The child's CPU time so far (Linux), None where it cannot be read."""
         try:
-            with open(f"/proc/{self.pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
+            return time.clock_gettime(self._cpu_clock)
+        except OSError:  # it has exited, or this is not Linux
             return None
-        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
 
     def reap(self) -> str:
         """Wait for a child whose pipe broke (or that never answered) and say how it ended."""
@@ -257,9 +261,6 @@ class _Child:
             self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.kill()
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 # -- the wire --------------------------------------------------------------------------------
@@ -386,10 +387,26 @@ def child_main() -> None:
     # signal sent to every process of serve (pkill, a service manager) must not fail a run.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
-    from .pool import Sandbox
+    from .pool import THREAD_STACK
 
     sock = socket.socket(fileno=int(sys.argv[1]))
-    sandbox = Sandbox(Limits(**json.loads(sys.argv[2])))
+    limits = Limits(**json.loads(sys.argv[2]))
+    # One thread does everything, on a stack as large as a threaded Sandbox's (QuickJS's
+    # stack limit, not the thread's, must stop deep recursion): no hand-off per run.
+    threading.stack_size(THREAD_STACK)
+    worker = threading.Thread(target=_serve, args=(sock, limits), name="dodo-sandbox")
+    worker.start()
+    worker.join()
+    # Nothing here outlives the process: skip freeing every context one by one.
+    os._exit(0)
+
+
+def _serve(sock: socket.socket, limits: Limits) -> None:
+    from .pool import Sandbox
+
+    # Inline, and what follows a run (freeing its context, preparing the next one for the
+    # same handler) waits until the answer is sent: the parent does not wait for it.
+    sandbox = Sandbox(limits, thread=False, tidy_later=True)
     # What is loaded by now is never garbage: keep full collections from walking it, in
     # the middle of a run (as serve does, see cli/serve.py).
     gc.collect()
@@ -399,7 +416,7 @@ def child_main() -> None:
         try:
             data = _receive(sock, None, None)
         except (EOFError, OSError):
-            break
+            return
         assert data is not None  # no timeout: a message, or EOF
         try:
             job = _decode_job(data)
@@ -409,6 +426,5 @@ def child_main() -> None:
         try:
             _send(sock, reply, None)
         except OSError:  # the parent is gone
-            break
-    # Nothing here outlives the process: skip freeing every context one by one.
-    os._exit(0)
+            return
+        sandbox.tidy()
