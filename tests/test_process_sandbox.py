@@ -3,6 +3,7 @@ can survive (a child killed mid-run, a child that stops answering, a parent that
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -153,6 +154,20 @@ def test_a_request_over_the_limit_is_refused_in_the_child_as_the_contract_would(
     for decision in (in_child, in_process):
         assert decision.error is not None and decision.error.kind == "request_too_large"
         assert "the limit is 1,000,000 bytes" in decision.error.message
+
+
+def test_messages_larger_than_the_socket_buffers_arrive_whole(child: ProcessSandbox):
+    """Both ways: a 2.4 MB envelope out (the envelope has no limit of its own here) and a
+    request of most of a MiB back, each read in as many pieces as the socket gives."""
+    envelope = json.loads(PAYMENT)
+    envelope["data"]["note"] = "é€" * 400_000
+    source = (
+        "function handler(w) { w.payload = {n: w.payload.data.note.slice(0, 300000)}; return w }"
+    )
+    payload = json.dumps(envelope, ensure_ascii=False)
+    got = transform(source, payload, sandbox=child)
+    assert got.status == "ok" and got.request is not None
+    assert got.request.json() == {"n": ("é€" * 150_000)}
 
 
 def test_sigterm_to_the_process_group_does_not_fail_a_child_run():

@@ -280,15 +280,20 @@ def _largest_answer(limits: Limits) -> int:
 
 
 def _send(sock: socket.socket, data: bytes, timeout: float | None) -> None:
-    sock.settimeout(timeout)  # a stopped reader must not hold a large message's writer forever
-    sock.sendall(_LENGTH.pack(len(data)))
-    sock.sendall(data)
+    _timeout(sock, timeout)  # a stopped reader must not hold a large message's writer forever
+    sock.sendall(_LENGTH.pack(len(data)) + data)
+
+
+def _timeout(sock: socket.socket, timeout: float | None) -> None:
+    # Setting it is a system call; most runs would set what is already there.
+    if sock.gettimeout() != timeout:
+        sock.settimeout(timeout)
 
 
 def _receive(sock: socket.socket, timeout: float | None, limit: int | None) -> bytes | None:
     """The next message; None when none began within ``timeout`` seconds. EOFError when
     the other side closed its end; :class:`_Unreadable` for one over ``limit`` bytes."""
-    sock.settimeout(timeout)
+    _timeout(sock, timeout)
     try:
         head = _exactly(sock, _LENGTH.size)
     except TimeoutError:
@@ -296,13 +301,19 @@ def _receive(sock: socket.socket, timeout: float | None, limit: int | None) -> b
     (size,) = _LENGTH.unpack(head)
     if limit is not None and size > limit:
         raise _Unreadable(f"a message of {size:,} bytes, over the {limit:,} a run may answer")
-    sock.settimeout(STOP_TIMEOUT)  # the rest of a message that began is on its way
+    _timeout(sock, STOP_TIMEOUT)  # the rest of a message that began is on its way
     return _exactly(sock, size)
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
+    data = sock.recv(size)  # most messages arrive whole
+    if len(data) == size:
+        return data
+    if not data:
+        raise EOFError
     buffer = bytearray(size)
-    view, got = memoryview(buffer), 0
+    buffer[: len(data)] = data
+    view, got = memoryview(buffer), len(data)
     while got < size:
         n = sock.recv_into(view[got:])
         if n == 0:
