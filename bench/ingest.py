@@ -14,10 +14,12 @@ With ``--database postgresql://…`` serve runs on PostgreSQL (a database made f
 ``--instances N`` starts N serve processes, the load spread over them round-robin. With
 ``--split`` they run ``--role ingest`` and one more process, ``--role worker``, delivers
 beside them (on SQLite or PostgreSQL): the ingest processes' event loops then do no delivery.
+``--ingest-only`` runs them ``--role ingest`` with no worker at all: what acknowledging alone
+costs, the ceiling of any split (what they store is left undelivered).
 
 Usage: .venv/bin/python bench/ingest.py [--rate 200] [--seconds 5] [--concurrency 32]
        [--database sqlite|postgresql://postgres@127.0.0.1:5432/postgres] [--instances 1]
-       [--split] [--isolation process|thread]
+       [--split | --ingest-only] [--isolation process|thread]
 """
 
 from __future__ import annotations
@@ -310,12 +312,19 @@ def main() -> int:
         "delivers beside it (delivery off the ingest process)",
     )
     p.add_argument(
+        "--ingest-only",
+        action="store_true",
+        help="the measured serve runs --role ingest and nothing delivers: acknowledging alone",
+    )
+    p.add_argument(
         "--isolation",
         choices=["process", "thread"],
         default="process",
         help="serve's sandbox_isolation (default: process, serve's default)",
     )
     args = p.parse_args()
+    if args.split and args.ingest_only:
+        p.error("--split and --ingest-only are different set-ups: choose one")
     server = None if args.database == "sqlite" else args.database
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -332,7 +341,7 @@ def main() -> int:
                 config = config_for(Path(tmp), serve_port, target_port, database, args.isolation)
                 serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
                 serve += ["--log-level", args.log_level]
-                if args.split:
+                if args.split or args.ingest_only:
                     serve += ["--role", "ingest"]
                 procs.append(spawn(serve, serve_port, logs / f"serve-{serve_port}.log"))
             if args.split:
@@ -347,6 +356,8 @@ def main() -> int:
                 served += f", {args.instances} instances"
             if args.split:
                 served += ", --role ingest beside a --role worker"
+            if args.ingest_only:
+                served += ", --role ingest, nothing delivering"
             served += ", sandbox processes" if args.isolation == "process" else ", sandbox threads"
             ports: int | list[int]
             for name, ports, measured in [
@@ -358,10 +369,11 @@ def main() -> int:
                 # CPU per ack: steadier than acks/s on a shared machine, whose other tenants
                 # take CPU time from the run but do not add to what the server uses.
                 cpu = (cpu_seconds(measured) - cpu0) / (rps * args.seconds) * 1000
-                if ports == serve_ports:
+                delivering = ports == serve_ports and not args.ingest_only
+                if delivering:
                     backlog = drained_in(serve_ports[0])
                 p50, p99, e2 = asyncio.run(latency(ports, path, args.rate, args.seconds, "l"))
-                if ports == serve_ports:
+                if delivering:
                     behind = drained_in(serve_ports[0])
                 rows.append((name, rps, cpu, p50, p99, e1 + e2))
         finally:
@@ -382,6 +394,8 @@ def main() -> int:
     for name, rps, cpu, p50, p99, errors in rows:
         print(f"| {name} | {rps:,.0f} | {cpu:.2f} | {p50:.1f} | {p99:.1f} | {errors} |")
     print(f"\n(serve acknowledged {rows[1][1] / rows[0][1]:.0%} of the bare app's acks/s.)")
+    if args.ingest_only:
+        return 0
     print(
         f"\n(dodo-transform then needed {backlog:.1f} s to deliver the backlog the throughput "
         f"phase left; the latency phase starts after it. After the latency phase ({args.rate:g}"
