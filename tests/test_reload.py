@@ -4,7 +4,9 @@ version it ran, and reloads its whole config on SIGHUP."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
 import signal
 import time
 from pathlib import Path
@@ -15,7 +17,7 @@ from helpers_servers import HTTP, SECRET, ServeProcess, Target, free_port, write
 from dodo_transform import samples
 from dodo_transform.console import mount_console
 from dodo_transform.relay.config import load_config
-from dodo_transform.relay.handlers import handler_version
+from dodo_transform.relay.handlers import Handlers, Looks, handler_version
 from dodo_transform.relay.server import create_app
 from dodo_transform.relay.signing import sign
 from dodo_transform.serving import ServerThread
@@ -112,3 +114,49 @@ def test_sighup_reloads_the_config_and_a_broken_config_keeps_the_running_one(
             assert server.proc.poll() is None
         finally:
             server.stop()
+
+
+def test_a_change_loads_once_the_file_holds_still_for_one_look() -> None:
+    a, b = Path("a.js"), Path("b.js")
+    looks = Looks()
+    assert looks.look({a: (1, 10, 7, 1), b: (1, 10, 8, 1)}) == set()  # first seen: as loaded
+    assert looks.look({a: (2, 4, 7, 1), b: (1, 10, 8, 1)}) == set()  # a is being written
+    assert looks.look({a: (3, 20, 7, 1), b: (1, 10, 8, 1)}) == set()  # ... still
+    assert looks.look({a: (3, 20, 7, 1), b: (1, 10, 8, 1)}) == {a}  # held still: load it
+    assert looks.look({a: (3, 20, 7, 1), b: (1, 10, 8, 1)}) == set()  # loaded, unchanged
+    assert looks.look({a: (3, 20, 7, 1), b: None}) == set()  # b deleted (or mid-rename)...
+    assert looks.look({a: (3, 20, 7, 1), b: (4, 10, 9, 1)}) == set()  # ...renamed into place
+    assert looks.look({a: (3, 20, 7, 1), b: (4, 10, 9, 1)}) == {b}
+    # Put back exactly as it was loaded (an undo within one look): nothing to load.
+    assert looks.look({a: (5, 20, 7, 1), b: (4, 10, 9, 1)}) == set()
+    assert looks.look({a: (3, 20, 7, 1), b: (4, 10, 9, 1)}) == set()
+    assert looks.look({a: (3, 20, 7, 1), b: (4, 10, 9, 1)}) == set()
+    assert looks.look({b: (4, 10, 9, 1)}) == set()  # an endpoint removed by a config reload
+
+
+def test_a_handler_saved_by_renaming_a_new_file_over_it_is_loaded(tmp_path: Path) -> None:
+    """What many editors do: write a new file beside it, rename it into place. The new file
+    may even have the same size and modification time; its inode differs."""
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9/", handler=V1))
+    handlers = Handlers(config.endpoints)
+    path = tmp_path / "handler.js"
+
+    async def scenario() -> str:
+        stop = asyncio.Event()
+        watching = asyncio.create_task(handlers.watch(stop, interval=0.02))
+        await asyncio.sleep(0.1)  # a few looks: the file as loaded
+        fresh = tmp_path / ".handler.js.swp"
+        fresh.write_text(V2)
+        stat = path.stat()
+        os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same time, size
+        os.replace(fresh, path)
+        v2 = handler_version(Handler(V2))
+        for _ in range(500):
+            if handlers.get("test").version == v2:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await watching
+        return handlers.get("test").version
+
+    assert asyncio.run(scenario()) == handler_version(Handler(V2))
