@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -168,6 +169,23 @@ def test_messages_larger_than_the_socket_buffers_arrive_whole(child: ProcessSand
     got = transform(source, payload, sandbox=child)
     assert got.status == "ok" and got.request is not None
     assert got.request.json() == {"n": ("é€" * 150_000)}
+
+
+def test_a_default_socket_timeout_in_the_parent_does_not_reach_the_child():
+    """socket.setdefaulttimeout() (a library may set it) makes the pair non-blocking: the
+    child must still wait for its next job rather than find none and exit."""
+    socket.setdefaulttimeout(30)
+    try:
+        sandbox = ProcessSandbox()
+        try:
+            sandbox.wait_started()
+        finally:
+            socket.setdefaulttimeout(None)
+        for _ in range(2):
+            assert transform(HANDLERS["cancels"], PAYMENT, sandbox=sandbox).status == "cancelled"
+    finally:
+        socket.setdefaulttimeout(None)
+        sandbox.close()
 
 
 def test_sigterm_to_the_process_group_does_not_fail_a_child_run():

@@ -150,13 +150,43 @@ def test_a_handler_saved_by_renaming_a_new_file_over_it_is_loaded(tmp_path: Path
         stat = path.stat()
         os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same time, size
         os.replace(fresh, path)
-        v2 = handler_version(Handler(V2))
-        for _ in range(500):
-            if handlers.get("test").version == v2:
-                break
-            await asyncio.sleep(0.02)
+        await loaded(V2)
+        # Rewritten in place with its modification time put back (`cp -p`, `rsync -t`),
+        # the same size again: only the change time tells.
+        stat = path.stat()
+        path.write_text(V1)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        await loaded(V1)
         stop.set()
         await watching
         return handlers.get("test").version
 
-    assert asyncio.run(scenario()) == handler_version(Handler(V2))
+    async def loaded(source: str) -> None:
+        version = handler_version(Handler(source))
+        for _ in range(500):
+            if handlers.get("test").version == version:
+                return
+            await asyncio.sleep(0.02)
+
+    assert asyncio.run(scenario()) == handler_version(Handler(V1))
+
+
+def test_an_edit_made_before_the_first_look_is_loaded_at_it(tmp_path: Path) -> None:
+    """serve's start-up takes seconds between reading the handlers and the watch's first look
+    at them; an edit made meanwhile is seen by its text."""
+    config = load_config(write_config(tmp_path, "http://127.0.0.1:9/", handler=V1))
+    handlers = Handlers(config.endpoints)
+    (tmp_path / "handler.js").write_text(V2)
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        watching = asyncio.create_task(handlers.watch(stop, interval=0.02))
+        for _ in range(500):
+            if handlers.get("test").version == handler_version(Handler(V2)):
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await watching
+
+    asyncio.run(scenario())
+    assert handlers.get("test").version == handler_version(Handler(V2))

@@ -45,7 +45,7 @@ log = logging.getLogger("dodo_transform.relay")
 WATCH_INTERVAL = 0.25
 # A file as it is on disk: changed content (size, time), a new file renamed into place (inode),
 # or None when missing (mid-save, or deleted).
-_Stamp = tuple[int, int, int, int] | None
+_Stamp = tuple[int, int, int, int, int] | None
 
 
 class Looks:
@@ -69,7 +69,22 @@ def _stamp(path: Path) -> _Stamp:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_dev)
+    # The change time too: `cp -p` or `rsync -t` rewrite a file in place and put its
+    # modification time back (and a same-size edit may fall in the same clock tick).
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino, st.st_dev)
+
+
+def _look_at(
+    paths: list[Path], read: list[Path]
+) -> tuple[dict[Path, _Stamp], dict[Path, str | None]]:
+    """Each file's stamp, and the text of those in ``read`` (None where unreadable)."""
+    texts: dict[Path, str | None] = {}
+    for path in read:
+        try:
+            texts[path] = path.read_text(encoding="utf-8")  # as Handler.from_file reads it
+        except (OSError, UnicodeDecodeError):
+            texts[path] = None
+    return {p: _stamp(p) for p in paths}, texts
 
 
 class HandlerLoadError(ValueError):
@@ -232,9 +247,16 @@ class Handlers:
         """
         looks = Looks()
         while True:
-            settled = looks.look({h.path: _stamp(h.path) for h in self._current.values()})
-            if settled:
-                self.changed(settled)
+            sources = {h.path: h.handler.source for h in self._current.values()}
+            new = [p for p in sources if p not in looks.loaded]
+            # In a thread: a stat on a stalled network file system must not stall the loop.
+            stamps, texts = await asyncio.to_thread(_look_at, list(sources), new)
+            changed = looks.look(stamps)
+            # A file first seen may have changed since it was loaded (serve's start-up takes
+            # seconds, a new endpoint's file is read before its first look): its text tells.
+            changed |= {p for p in new if texts[p] != sources[p]}
+            if changed:
+                self.changed(changed)
             try:
                 await asyncio.wait_for(stop.wait(), interval)
                 return

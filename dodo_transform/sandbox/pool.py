@@ -94,14 +94,19 @@ class Sandbox(BaseSandbox):
         the next event for it pays only for the call. For a ``Sandbox(thread=False,
         tidy_later=True)``, between runs; a threaded sandbox does this on its own."""
         if self._executor is None and self._spent is not None:
+            self._on_owner()
             key, self._owed = self._owed, None
             self._fill(key)
+
+    def _on_owner(self) -> None:
+        # An inline sandbox's runtimes live on its thread's stack (see the module's doc).
+        if threading.get_ident() != self._owner:
+            raise RuntimeError("this Sandbox(thread=False) belongs to another thread")
 
     def run(self, job: Job) -> RawRun:
         """Compile the job's source in a fresh context and call ``handler`` once."""
         if self._executor is None:
-            if threading.get_ident() != self._owner:
-                raise RuntimeError("this Sandbox(thread=False) belongs to another thread")
+            self._on_owner()
             if self._spent is not None:  # tidy() was not called since the last run
                 self._fill(None)
             return self._run(job)

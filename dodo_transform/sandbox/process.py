@@ -301,8 +301,7 @@ def _receive(sock: socket.socket, timeout: float | None, limit: int | None) -> b
     (size,) = _LENGTH.unpack(head)
     if limit is not None and size > limit:
         raise _Unreadable(f"a message of {size:,} bytes, over the {limit:,} a run may answer")
-    _timeout(sock, STOP_TIMEOUT)  # the rest of a message that began is on its way
-    return _exactly(sock, size)
+    return _exactly(sock, size)  # the rest is on its way: the same timeout holds
 
 
 def _exactly(sock: socket.socket, size: int) -> bytes:
@@ -401,18 +400,28 @@ def child_main() -> None:
     from .pool import THREAD_STACK
 
     sock = socket.socket(fileno=int(sys.argv[1]))
+    sock.settimeout(None)  # blocking, whatever the parent's default timeout made the pair
     limits = Limits(**json.loads(sys.argv[2]))
     # One thread does everything, on a stack as large as a threaded Sandbox's (QuickJS's
     # stack limit, not the thread's, must stop deep recursion): no hand-off per run.
     threading.stack_size(THREAD_STACK)
-    worker = threading.Thread(target=_serve, args=(sock, limits), name="dodo-sandbox")
+    failed: list[BaseException] = []
+    worker = threading.Thread(target=_serve, args=(sock, limits, failed), name="dodo-sandbox")
     worker.start()
     worker.join()
     # Nothing here outlives the process: skip freeing every context one by one.
-    os._exit(0)
+    os._exit(1 if failed else 0)
 
 
-def _serve(sock: socket.socket, limits: Limits) -> None:
+def _serve(sock: socket.socket, limits: Limits, failed: list[BaseException]) -> None:
+    try:
+        _loop(sock, limits)
+    except BaseException as e:  # the parent sees the exit status; the reason goes to stderr
+        failed.append(e)
+        print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
+
+
+def _loop(sock: socket.socket, limits: Limits) -> None:
     from .pool import Sandbox
 
     # Inline, and what follows a run (freeing its context, preparing the next one for the
@@ -438,4 +447,7 @@ def _serve(sock: socket.socket, limits: Limits) -> None:
             _send(sock, reply, None)
         except OSError:  # the parent is gone
             return
-        sandbox.tidy()
+        try:
+            sandbox.tidy()
+        except Exception as e:  # the next run then builds its context itself
+            print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
