@@ -77,14 +77,16 @@ def _stamp(path: Path) -> _Stamp:
 def _look_at(
     paths: list[Path], read: list[Path]
 ) -> tuple[dict[Path, _Stamp], dict[Path, str | None]]:
-    """Each file's stamp, and the text of those in ``read`` (None where unreadable)."""
+    """Each file's stamp, and the text of those in ``read`` (None where unreadable). The
+    stamps first: a file that changes in between is then seen to change at the next look."""
+    stamps = {p: _stamp(p) for p in paths}
     texts: dict[Path, str | None] = {}
     for path in read:
         try:
             texts[path] = path.read_text(encoding="utf-8")  # as Handler.from_file reads it
         except (OSError, UnicodeDecodeError):
             texts[path] = None
-    return {p: _stamp(p) for p in paths}, texts
+    return stamps, texts
 
 
 class HandlerLoadError(ValueError):
