@@ -59,7 +59,7 @@ from .store import (
     truncate_body,
     without_body,
 )
-from .transformer import TransformStage, share_of
+from .transformer import TransformStage
 from .wire import scope_decision, stamp
 
 T = TypeVar("T")
@@ -104,11 +104,8 @@ class Dispatcher:
         # QuickJS runs on the stage's sandbox threads, shared fairly between endpoints; the
         # event loop awaits it. A given ``sandbox`` makes a stage of one thread.
         self._own_stage = stage is None
-        self.stage = stage or TransformStage(
-            config.server.sandbox_threads,
-            processes=config.server.sandbox_isolation == "process",
-            sandboxes=None if sandbox is None else [sandbox],
-            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
+        self.stage = stage or TransformStage.for_config(
+            config.server, lambda: self.config.endpoints, sandbox=sandbox
         )
         self.handlers = handlers or Handlers(config.endpoints)
         self.events = events or Observer()

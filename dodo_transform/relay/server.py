@@ -59,7 +59,7 @@ from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
-from .transformer import TransformStage, share_of
+from .transformer import TransformStage
 from .wire import scope_decision
 
 log = logging.getLogger("dodo_transform.server")
@@ -197,14 +197,13 @@ class App:
         # transforms never block the event loop. A given sandbox is a stage of one thread.
         given = self._dispatcher_options.pop("sandbox", None)
         self.stage = await asyncio.to_thread(
-            TransformStage,
-            self.config.server.sandbox_threads,
-            processes=self.config.server.sandbox_isolation == "process",
+            TransformStage.for_config,
+            self.config.server,
+            lambda: self.config.endpoints,
+            sandbox=given,
             # An ingest instance transforms only for the admin API's simulate and test
             # routes: its sandbox processes start when one is first asked for.
             prestart=self._run_worker,
-            sandboxes=None if given is None else [given],
-            share=lambda name: share_of(self.config.endpoints, name, self.stage.threads),
             observe=self.prometheus.transformed,
         )
         # The workbench's test API (admin only) runs on the first thread, outside the lanes.

@@ -44,7 +44,7 @@ from ..sandbox.job import Job, Limits, RawRun
 from ..sandbox.process import ProcessSandbox, SandboxProcessError
 
 if TYPE_CHECKING:
-    from .config import EndpointConfig
+    from .config import EndpointConfig, ServerConfig
 
 __all__ = [
     "Lane",
@@ -187,6 +187,33 @@ class TransformStage:
         self._queues: dict[str, _Queue] = {}
         self._served = 0
         self._closed = False
+
+    @classmethod
+    def for_config(
+        cls,
+        server: ServerConfig,
+        endpoints: Callable[[], Mapping[str, EndpointConfig]],
+        *,
+        sandbox: BaseSandbox | None = None,
+        prestart: bool = True,
+        observe: Observe | None = None,
+    ) -> TransformStage:
+        """The stage ``[server]`` asks for (``sandbox_threads``, ``sandbox_isolation``),
+        each endpoint's share read from ``endpoints()`` at each run, so that a reloaded
+        config applies. A given ``sandbox`` makes a stage of that one."""
+
+        def share(name: str) -> Share:
+            return share_of(endpoints(), name, stage.threads)
+
+        stage = cls(
+            server.sandbox_threads,
+            processes=server.sandbox_isolation == "process",
+            prestart=prestart,
+            sandboxes=None if sandbox is None else [sandbox],
+            share=share,
+            observe=observe,
+        )
+        return stage
 
     @property
     def threads(self) -> int:
