@@ -107,10 +107,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     mount_console(app)
     live = app.state.dodo.live
 
-    # The event loop and the sandbox thread hand work back and forth many times per delivery;
+    # The event loop and the threads beside it (the store's, each sandbox's: a thread of its
+    # own or the one talking to its process) hand work back and forth many times per delivery;
     # with Python's default 5 ms switch interval the loop can wait that long for the GIL each
     # time. 0.5 ms raised one customer's burst from ~430 to ~580 deliveries/s in
-    # bench/delivery.py and changed nothing for a spread backlog.
+    # bench/delivery.py (sandbox threads, 2026-12-01) and changed nothing for a spread backlog.
     sys.setswitchinterval(0.0005)
 
     class Server(uvicorn.Server):

@@ -2,11 +2,13 @@
 
 Isolation is by construction: every run gets a new QuickJS context alone in its runtime, so
 nothing a handler does (globals, prototypes, top-level variables) survives it. Creating a
-context and loading the prelude into it is most of an event's cost (see the README's benchmark;
+context and loading the prelude into it is most of an event's cost (see docs/benchmarks.md;
 sources are compiled once and read back as bytecode, see :mod:`engine`), so it happens ahead of
 time where it can: a ``Sandbox(thread=True)`` prepares, right after each event, the next
 context for the same handler (prelude, clock, top-level code, and the cold-path sources its
-earlier runs needed, such as Intl), and the next event only pays for the call.
+earlier runs needed, such as Intl), and the next event only pays for the call. An inline
+``Sandbox(thread=False, tidy_later=True)`` does the same when its caller calls :meth:`tidy`,
+once the answer is out (what a sandbox process does, see :mod:`.process`).
 
 QuickJS runtimes must stay on the thread that created them (their stack-overflow guard is
 bound to that thread's stack), so a threaded ``Sandbox`` owns one worker thread on which every
