@@ -174,17 +174,16 @@ def test_messages_larger_than_the_socket_buffers_arrive_whole(child: ProcessSand
 def test_a_default_socket_timeout_in_the_parent_does_not_reach_the_child():
     """socket.setdefaulttimeout() (a library may set it) makes the pair non-blocking: the
     child must still wait for its next job rather than find none and exit."""
+    sandbox = ProcessSandbox()
     socket.setdefaulttimeout(30)
     try:
-        sandbox = ProcessSandbox()
-        try:
-            sandbox.wait_started()
-        finally:
-            socket.setdefaulttimeout(None)
+        sandbox.wait_started()  # the pair is made now, under the default
+    finally:
+        socket.setdefaulttimeout(None)  # it would reach every later test's sockets
+    try:
         for _ in range(2):
             assert transform(HANDLERS["cancels"], PAYMENT, sandbox=sandbox).status == "cancelled"
     finally:
-        socket.setdefaulttimeout(None)
         sandbox.close()
 
 

@@ -150,23 +150,16 @@ def test_a_handler_saved_by_renaming_a_new_file_over_it_is_loaded(tmp_path: Path
         stat = path.stat()
         os.utime(fresh, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same time, size
         os.replace(fresh, path)
-        await loaded(V2)
+        await running(handlers, V2)
         # Rewritten in place with its modification time put back (`cp -p`, `rsync -t`),
         # the same size again: only the change time tells.
         stat = path.stat()
         path.write_text(V1)
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        await loaded(V1)
+        await running(handlers, V1)
         stop.set()
         await watching
         return handlers.get("test").version
-
-    async def loaded(source: str) -> None:
-        version = handler_version(Handler(source))
-        for _ in range(500):
-            if handlers.get("test").version == version:
-                return
-            await asyncio.sleep(0.02)
 
     assert asyncio.run(scenario()) == handler_version(Handler(V1))
 
@@ -181,12 +174,18 @@ def test_an_edit_made_before_the_first_look_is_loaded_at_it(tmp_path: Path) -> N
     async def scenario() -> None:
         stop = asyncio.Event()
         watching = asyncio.create_task(handlers.watch(stop, interval=0.02))
-        for _ in range(500):
-            if handlers.get("test").version == handler_version(Handler(V2)):
-                break
-            await asyncio.sleep(0.02)
+        await running(handlers, V2)
         stop.set()
         await watching
 
     asyncio.run(scenario())
     assert handlers.get("test").version == handler_version(Handler(V2))
+
+
+async def running(handlers: Handlers, source: str) -> None:
+    """Wait (at most 10 s) until endpoint "test" runs ``source``; the caller asserts it does."""
+    version = handler_version(Handler(source))
+    for _ in range(500):
+        if handlers.get("test").version == version:
+            return
+        await asyncio.sleep(0.02)
