@@ -203,11 +203,13 @@ def test_pages_work_without_javascript(browser, rig) -> None:  # noqa: F811
         page.select_option("select[name=status]", "failed")
         page.fill("input[name=customer_email]", "bad@example.com")
         page.click("#filters button[type=submit]")
-        assert "status=failed" in page.url
+        # The click returns once the new page is committed, not loaded: read it after "load".
+        page.wait_for_url(re.compile(r".*/ui/deliveries\?status=failed&.*"))
         assert page.is_visible(f'tr[data-id="{bad}"]')
         assert not page.is_visible(f'tr[data-id="{good}"]')
         screenshot(page, "console-deliveries-filtered-nojs")
         page.click(f'tr[data-id="{bad}"] a')
+        page.wait_for_url(f"{server.url}/ui/deliveries/{bad}")
         assert "HTTP 422" in page.inner_text("#attempt-1")
         assert "not retried" in page.content()
         screenshot(page, "console-delivery-nojs")
