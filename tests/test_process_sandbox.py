@@ -3,6 +3,7 @@ can survive (a child killed mid-run, a child that stops answering, a parent that
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from dodo_transform.sandbox import (
     Job,
     Limits,
     ProcessSandbox,
+    RawRun,
     Sandbox,
     SandboxProcessError,
 )
@@ -107,6 +109,111 @@ def test_a_child_killed_mid_run_fails_that_run_and_the_next_gets_a_new_child():
         assert sandbox.pid not in (None, first)
     finally:
         sandbox.close()
+
+
+# Each run in a fresh context: a global it finds set would be the previous run's.
+COUNTS = """
+function handler(webhook) {
+  globalThis.seen = (globalThis.seen || 0) + 1;
+  webhook.payload = {n: webhook.payload.data.n, seen: globalThis.seen};
+  return webhook;
+}
+"""
+
+
+def numbered(n: int, source: str = COUNTS, pad: int = 0) -> Job:
+    body = json.dumps({"data": {"n": n}, "pad": "x" * pad})
+    return Job(source, "handler.js", body, "payment.succeeded", "https://x.test/")
+
+
+def payload(run: RawRun) -> dict[str, int]:
+    assert run.error is None and run.result is not None, run.error
+    return dict(json.loads(run.result["body"]))
+
+
+def time_limited(run: RawRun) -> bool:
+    return run.error is not None and run.error.kind == "time_limit"
+
+
+def behind_a_slow_run(
+    sandbox: ProcessSandbox, jobs: list[Job]
+) -> list[concurrent.futures.Future[RawRun]]:
+    """Submit ``jobs`` as the transform stage does, when a run finishes (on the sandbox's
+    thread, before its next turn): they are written to the child together, up to its depth.
+    The first run spins into its time limit, so the callback is attached before it ends."""
+    submitted: list[concurrent.futures.Future[RawRun]] = []
+    slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
+    slow.add_done_callback(lambda _f: submitted.extend(sandbox.submit(j) for j in jobs))
+    assert time_limited(slow.result(timeout=60))
+    return submitted
+
+
+def test_jobs_written_behind_a_run_are_answered_in_order_each_in_a_fresh_context():
+    sandbox = ProcessSandbox(depth=3)
+    try:
+        # Some larger than what is written behind a busy child: they wait until it is idle.
+        jobs = [numbered(n, pad=100_000 if n % 7 == 0 else 0) for n in range(40)]
+        runs = [f.result(timeout=60) for f in behind_a_slow_run(sandbox, jobs)]
+        assert [payload(r) for r in runs] == [{"n": n, "seen": 1} for n in range(40)]
+    finally:
+        sandbox.close()
+
+
+def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_the_next():
+    sandbox = ProcessSandbox(Limits(time_ms=30_000), depth=3)
+    try:
+        sandbox.run(numbered(0))
+        first = sandbox.pid
+        assert first is not None
+        before = cpu_seconds(first)
+        # The spinning run and the two written behind it go to the child together.
+        spinning, *behind = behind_a_slow_run(
+            sandbox, [job(HANDLERS["spins"])] + [numbered(n) for n in (1, 2, 3)]
+        )
+        wait_for(
+            lambda: cpu_seconds(first) > before + 0.4, what="the child spinning in the handler"
+        )
+        os.kill(first, signal.SIGKILL)
+        with pytest.raises(SandboxProcessError, match=r"was killed by SIGKILL while running"):
+            spinning.result(timeout=60)
+        assert [payload(f.result(timeout=60))["n"] for f in behind] == [1, 2, 3]
+        assert sandbox.pid not in (None, first)
+    finally:
+        sandbox.close()
+
+
+def test_a_run_over_its_time_limit_holds_back_those_behind_it_only_until_its_limit():
+    sandbox = ProcessSandbox(depth=2)
+    try:
+        spinning, after = behind_a_slow_run(
+            sandbox, [job(HANDLERS["spins"], limits=Limits(time_ms=200)), numbered(7)]
+        )
+        assert time_limited(spinning.result(timeout=60))
+        assert payload(after.result(timeout=60)) == {"n": 7, "seen": 1}
+    finally:
+        sandbox.close()
+
+
+def test_a_job_cancelled_before_the_child_took_it_is_not_run():
+    sandbox = ProcessSandbox(Limits(time_ms=30_000))  # one at a time: the next waits here
+    try:
+        spinning = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
+        cancelled = sandbox.submit(numbered(1))
+        assert cancelled.cancel()
+        after = sandbox.submit(numbered(2))
+        assert time_limited(spinning.result(timeout=60))
+        assert payload(after.result(timeout=60)) == {"n": 2, "seen": 1}
+        assert cancelled.cancelled()
+    finally:
+        sandbox.close()
+
+
+def test_a_closed_sandbox_refuses_new_jobs():
+    sandbox = ProcessSandbox(depth=2)
+    sandbox.close()
+    with pytest.raises(RuntimeError):
+        sandbox.submit(numbered(1))
+    assert not sandbox._waiting
 
 
 def test_a_child_that_stops_answering_is_killed_and_the_run_may_be_tried_again():

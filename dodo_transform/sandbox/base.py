@@ -15,6 +15,10 @@ class BaseSandbox(abc.ABC):
     """Runs :class:`Job`\\ s, one pristine QuickJS context per run, one run at a time."""
 
     limits: Limits
+    # How many runs it may be given at once (they run one after another, in order): more
+    # than one where a run queued inside it starts sooner than one handed over when the
+    # previous finishes.
+    pipeline_depth: int = 1
 
     @abc.abstractmethod
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:

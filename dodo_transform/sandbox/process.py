@@ -26,6 +26,7 @@ parent run code by answering, and what it may send is bounded by the run's limit
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import gc
 import json
 import logging
@@ -37,6 +38,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import asdict
 from typing import Any
 
@@ -55,6 +57,9 @@ STOP_TIMEOUT = 5.0
 # Said by a child when it is ready, with the version of these messages: after an upgrade in
 # place under a running serve, a new child that speaks otherwise is refused, not misread.
 _READY = b"ready dodo-transform-sandbox/1"
+# The largest job written behind another run: a socket pair's buffer (~200 KiB on Linux)
+# holds it, so writing it never waits for the busy child.
+_BEHIND_BYTES = 64 * 1024
 # socket timeouts above this overflow; a run is never waited for longer in one go.
 _LONGEST_WAIT = 86_400.0
 
@@ -67,16 +72,33 @@ class SandboxProcessError(RuntimeError):
 
 class ProcessSandbox(BaseSandbox):
     """A :class:`~.pool.Sandbox` in a child process, started at the first run (or at
-    :meth:`start`) and again after it dies. Runs one job at a time, from any thread."""
+    :meth:`start`) and again after it dies. Runs one job at a time, from any thread.
 
-    def __init__(self, limits: Limits | None = None, *, grace: float = 10.0) -> None:
+    With ``depth`` above 1, up to that many jobs are written to the child at once: while it
+    runs one, the next waits in its socket, so it goes from one run to the next without
+    waiting for this process to read the answer and write the next job (on a busy machine,
+    each such wake-up waits for a core). The runs stay one after another, each in a fresh
+    context, answered in order."""
+
+    def __init__(
+        self, limits: Limits | None = None, *, grace: float = 10.0, depth: int = 1
+    ) -> None:
+        if depth < 1:
+            raise ValueError("a sandbox process takes at least one job at a time")
         self.limits = limits or Limits()
         self.grace = grace
+        self.pipeline_depth = depth
         self._child: _Child | None = None
         self._starting: concurrent.futures.Future[_Child] | None = None
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="dodo-sandbox-process"
         )
+        # Submitted, not yet taken (appended by any thread, taken by the executor's).
+        self._waiting: deque[tuple[Job, concurrent.futures.Future[RawRun]]] = deque()
+        # Taken, not yet answered, oldest first, with their messages; the first ``_written``
+        # of them are written to the current child. Only the executor's thread uses these.
+        self._taken: deque[tuple[Job, concurrent.futures.Future[RawRun], bytes]] = deque()
+        self._written = 0
 
     @property
     def pid(self) -> int | None:
@@ -93,7 +115,17 @@ class ProcessSandbox(BaseSandbox):
         (self._starting or self._executor.submit(self._started)).result()
 
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
-        return self._executor.submit(self._call, job)
+        future: concurrent.futures.Future[RawRun] = concurrent.futures.Future()
+        entry = (job, future)
+        self._waiting.append(entry)
+        try:
+            # One turn of the executor's thread per job: each turn answers the oldest one.
+            self._executor.submit(self._turn)
+        except RuntimeError:  # closed
+            with contextlib.suppress(ValueError):
+                self._waiting.remove(entry)
+            raise
+        return future
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
@@ -113,14 +145,34 @@ class ProcessSandbox(BaseSandbox):
             child = None
         if child is None:
             child = self._child = _Child.spawn(self.limits)
+            self._written = 0  # what the last one was given is written to this one again
         return child
 
-    def _call(self, job: Job) -> RawRun:
-        child = self._started()
-        limits = job.limits or self.limits
+    def _turn(self) -> None:
+        """Answer the oldest job not yet answered. A failure of the child fails that run
+        only: those written behind it had not started, and go to the next child."""
         try:
-            _send(child.sock, _encode_job(job), self._patience(limits))
-            reply = self._wait(child, job, limits)
+            raw = self._run_oldest()
+        except Exception as e:  # the child's failure, or a bug of ours: that run's, not a hang
+            failed = self._oldest()
+            if failed is not None:
+                failed.set_exception(e)
+            return
+        if raw is not None:
+            future = self._oldest()
+            assert future is not None
+            future.set_result(raw)
+
+    def _run_oldest(self) -> RawRun | None:
+        """Write what may go, then wait for the oldest run's answer (None: every job left
+        was cancelled before it was taken)."""
+        child = self._started()
+        try:
+            self._write(child)
+            if not self._taken:
+                return None
+            job = self._taken[0][0]
+            reply = self._wait(child, job, job.limits or self.limits)
             return reply if isinstance(reply, RawRun) else _decode_run(reply)
         except SandboxProcessError:
             raise
@@ -128,7 +180,7 @@ class ProcessSandbox(BaseSandbox):
             self._child = None
             raise SandboxProcessError(
                 f"the sandbox process (pid {child.pid}) {child.reap()} while running "
-                f"{job.filename}; a new one is started for the next run"
+                f"{self._taken[0][0].filename}; a new one is started for the next run"
             ) from None
         except (ValueError, TypeError, KeyError) as e:  # not what a child of ours says
             self._child = None
@@ -137,6 +189,39 @@ class ProcessSandbox(BaseSandbox):
                 f"the sandbox process (pid {child.pid}) answered something unreadable ({e}); "
                 "it was killed and a new one is started for the next run"
             ) from None
+
+    def _oldest(self) -> concurrent.futures.Future[RawRun] | None:
+        """Take the oldest job not yet answered off the books (None if every one left was
+        cancelled)."""
+        if self._taken:
+            self._written = max(0, self._written - 1)
+            return self._taken.popleft()[1]
+        while self._waiting:
+            _job, future = self._waiting.popleft()
+            if future.set_running_or_notify_cancel():
+                return future
+        return None
+
+    def _write(self, child: _Child) -> None:
+        """Write to the child what was taken and not yet written to it, then take and write
+        more while fewer than ``depth`` are unanswered. Behind another run only a message
+        the socket's buffer holds goes: a larger one waits, taken, until the child has
+        nothing else, rather than block this thread while the child is busy."""
+        while True:
+            if self._written < len(self._taken):
+                job, _future, data = self._taken[self._written]
+            elif len(self._taken) < self.pipeline_depth and self._waiting:
+                job, future = self._waiting.popleft()
+                if not future.set_running_or_notify_cancel():
+                    continue  # its caller gave up waiting
+                data = _encode_job(job)
+                self._taken.append((job, future, data))
+            else:
+                return
+            if self._written and len(data) > _BEHIND_BYTES:
+                return
+            _send(child.sock, data, self._patience(job.limits or self.limits))
+            self._written += 1
 
     def _patience(self, limits: Limits) -> float:
         return min(limits.time_ms / 1000 + self.grace, _LONGEST_WAIT)
