@@ -31,7 +31,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from dodo_transform.relay.config import ConfigError, load_config
 from dodo_transform.relay.signing import sign
 from dodo_transform.relay.transformer import Share, TransformStage, cgroup_cpus, share_of
-from dodo_transform.sandbox import Job, Sandbox
+from dodo_transform.sandbox import Job, Limits, RawRun, Sandbox
+from dodo_transform.sandbox.base import BaseSandbox
 from dodo_transform.transform import decide
 
 # ~tens of ms of CPU per run: far more than a pass-through run, whatever the machine's load.
@@ -55,11 +56,12 @@ function handler(webhook) {
 """
 
 
-class RecordingThread:
+class RecordingThread(BaseSandbox):
     """A sandbox thread of its own that records its runs' starts and ends."""
 
     def __init__(self, name: str, record: list[tuple[str, str]], gate: threading.Event) -> None:
         self.name, self.record, self.gate = name, record, gate
+        self.limits = Limits()
         old = threading.stack_size()
         threading.stack_size(16 * 1024 * 1024)  # as Sandbox's own thread: room for QuickJS
         try:
@@ -104,7 +106,7 @@ class Rig:
         self.threads = [RecordingThread(f"t{i}", self.record, self.gate) for i in range(threads)]
         shares = shares or {}
         return TransformStage(
-            sandboxes=self.threads,  # type: ignore[arg-type]  # duck-typed sandboxes
+            sandboxes=self.threads,
             share=lambda name: shares.get(name, Share()),
         )
 
@@ -204,6 +206,93 @@ def test_a_raised_cap_lets_an_endpoint_use_every_thread(rig: Rig):
     for f in spin:
         f.result(timeout=60)
     assert stage.stats()["A"].peak_running == 2
+
+
+class HandDriven(BaseSandbox):
+    """A sandbox given up to ``depth`` runs at once, each finished when the test says."""
+
+    def __init__(self, depth: int) -> None:
+        self.limits, self.pipeline_depth = Limits(), depth
+        self.given: list[tuple[str, concurrent.futures.Future[RawRun]]] = []
+        self.most = 0  # the most runs it held at once
+
+    def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
+        future: concurrent.futures.Future[RawRun] = concurrent.futures.Future()
+        self.given.append((f"{job.env['lane']}{job.env['n']}", future) if job.env else ("", future))
+        self.most = max(self.most, len(self.given))
+        return future
+
+    def finish(self, cpu_ms: float = 0.2) -> str:
+        """Finish its oldest run (the stage then hands out what is next); say whose."""
+        tag, future = self.given.pop(0)
+        future.set_result(RawRun({}, None, cpu_ms=cpu_ms))
+        return tag
+
+    def holds(self) -> list[str]:
+        return [tag for tag, _ in self.given]
+
+    def close(self) -> None:
+        pass
+
+
+def hand_driven_stage(depth: int, caps: dict[str, int]) -> tuple[TransformStage, list[HandDriven]]:
+    boxes = [HandDriven(depth), HandDriven(depth)]
+    stage = TransformStage(sandboxes=boxes, share=lambda name: Share(cap=caps.get(name)))
+    return stage, boxes
+
+
+def hand_job(lane: str, n: int) -> Job:
+    return Job(
+        "", f"{lane}.js", "{}", "t", "https://example.invalid/", env={"lane": lane, "n": str(n)}
+    )
+
+
+def finish_all(boxes: list[HandDriven], cpu_ms: float = 0.2) -> None:
+    while any(b.given for b in boxes):
+        for b in boxes:
+            if b.given:
+                b.finish(cpu_ms)
+
+
+def test_cheap_runs_of_one_endpoint_wait_in_line_inside_the_sandboxes():
+    stage, boxes = hand_driven_stage(2, {"A": 2})
+    futures = [stage.submit("A", hand_job("A", n)) for n in range(10)]
+    # Not measured yet: one run per sandbox, as without pipelines.
+    assert sorted(tag for b in boxes for tag in b.holds()) == ["A0", "A1"]
+    boxes[0].finish()  # measured cheap: each sandbox now gets the next one behind its run
+    assert [len(b.holds()) for b in boxes] == [2, 2]
+    stats = stage.stats()["A"]
+    assert (stats.running, stats.queued, stats.runs) == (2, 7, 1)
+    finish_all(boxes)
+    assert all(f.done() for f in futures)
+    assert [b.most for b in boxes] == [2, 2] and stage.stats()["A"].peak_running == 2
+
+
+def test_expensive_runs_wait_in_the_stage_where_any_sandbox_may_take_them():
+    stage, boxes = hand_driven_stage(2, {"A": 2})
+    futures = [stage.submit("A", hand_job("A", n)) for n in range(6)]
+    finish_all(boxes, cpu_ms=50.0)
+    assert all(f.done() for f in futures)
+    assert [b.most for b in boxes] == [1, 1]
+
+
+def test_an_endpoint_waiting_for_a_sandbox_stops_the_others_lining_up_runs():
+    stage, boxes = hand_driven_stage(2, {"A": 2, "B": 1})
+    for n in range(40):
+        stage.submit("A", hand_job("A", n))
+    boxes[0].finish()
+    assert [len(b.holds()) for b in boxes] == [2, 2]  # A's runs in line in both
+    b_run = stage.submit("B", hand_job("B", 0))
+    # A's lines are no longer topped up: they run out, one run per sandbox, until B's run
+    # gets one (after a few more of A's: fair queuing decides how many), not never.
+    for _ in range(30):
+        [b for b in boxes if b.given][0].finish()
+        if any("B0" in b.holds() for b in boxes):
+            break
+        assert [len(b.holds()) for b in boxes] in ([1, 2], [2, 1], [1, 1]), boxes
+    assert any("B0" in b.holds() for b in boxes)
+    finish_all(boxes)
+    assert b_run.done()
 
 
 def test_every_run_is_isolated_and_its_own_on_several_threads():

@@ -19,6 +19,12 @@ so neither QuickJS nor the Python around each run takes the GIL from serve's eve
 ``processes=False`` keeps them as threads of this process. Either way throughput scales with
 their number.
 
+A child process is given a lane's next run while it runs the previous one (up to
+``PIPELINE_DEPTH`` at once), so it never waits for this process between runs: only a lane
+whose runs are measured cheap, in the sandboxes it already holds, and only while no other
+lane waits for a sandbox (the lines then run out, and that lane gets the first to empty).
+A lane's ``cap`` counts sandboxes, not runs in line.
+
 The scheduler is a lock and a few counters: ``submit`` may be called from any thread, and a
 run's completion (on its sandbox thread) hands the thread straight to the next lane.
 """
@@ -62,6 +68,12 @@ log = logging.getLogger("dodo_transform.transformer")
 FIRST_ESTIMATE = 0.001
 # How fast a lane's cost estimate follows its latest runs.
 ESTIMATE_WEIGHT = 0.3
+# How many runs a sandbox process is given at once (bench/delivery.py, a spread backlog on
+# 2 cores: 1 → 1,182–1,284 deliveries/s; 2, 3, 5 and 8 → 1,300–1,390 alike).
+PIPELINE_DEPTH = 2
+# A lane's runs queue inside a sandbox, behind its own, only while each costs under this:
+# a run queued there cannot move to another sandbox that frees up first.
+PIPELINE_MAX_ESTIMATE = 0.005
 
 
 def default_threads() -> int:
@@ -112,8 +124,8 @@ class LaneStats:
 
     runs: int = 0
     cpu_seconds: float = 0.0  # sandbox thread CPU time of its runs: what it is charged
-    waited: float = 0.0  # time its runs spent queued for a thread
-    queued: int = 0
+    waited: float = 0.0  # time its runs spent in its queue, before a sandbox took them
+    queued: int = 0  # waiting: in its queue, or in line inside a sandbox behind its own
     running: int = 0
     peak_running: int = 0  # the most runs it had at once
 
@@ -133,7 +145,8 @@ class LaneStats:
 class _Queue:
     name: str
     runs: deque[tuple[Job, concurrent.futures.Future[RawRun], float]] = field(default_factory=deque)
-    running: int = 0
+    given: int = 0  # runs given to sandboxes: running, or next in line behind its own
+    held: int = 0  # sandboxes holding its runs: how many run at once
     vtime: float = 0.0  # sandbox time used so far, divided by the weight (virtual time)
     estimate: float = FIRST_ESTIMATE  # what its next run will likely cost
     order: int = 0  # when it was last served: breaks ties round-robin
@@ -172,7 +185,7 @@ class TransformStage:
         if sandboxes is None:
             count = threads or default_threads()
             if processes:
-                sandboxes = children = [ProcessSandbox() for _ in range(count)]
+                sandboxes = children = [ProcessSandbox(depth=PIPELINE_DEPTH) for _ in range(count)]
                 if prestart:
                     _start_all(children)
             else:
@@ -183,7 +196,11 @@ class TransformStage:
         self.share = share
         self.observe = observe
         self._lock = threading.Lock()
-        self._free: list[int] = list(range(len(self.sandboxes)))
+        self._free: list[int] = list(range(len(self.sandboxes)))  # idle, last freed last
+        # Each sandbox's runs given and not finished, and the lane they belong to: a sandbox
+        # given several at once (a process's pipeline) holds runs of one lane only.
+        self._load = [0] * len(self.sandboxes)
+        self._holder: list[_Queue | None] = [None] * len(self.sandboxes)
         self._queues: dict[str, _Queue] = {}
         self._served = 0
         self._closed = False
@@ -231,7 +248,7 @@ class TransformStage:
             q = self._queues.get(endpoint)
             if q is None:
                 q = self._queues[endpoint] = _Queue(endpoint, vtime=self._now())
-            elif not q.runs and not q.running:
+            elif not q.runs and not q.given:
                 q.vtime = max(q.vtime, self._now())  # no credit for having been idle
             q.runs.append((job, future, time.perf_counter()))
             starts = self._schedule()
@@ -245,7 +262,9 @@ class TransformStage:
     def stats(self) -> dict[str, LaneStats]:
         with self._lock:
             return {
-                q.name: LaneStats(q.done, q.seconds, q.waited, len(q.runs), q.running, q.peak)
+                q.name: LaneStats(
+                    q.done, q.seconds, q.waited, len(q.runs) + q.given - q.held, q.held, q.peak
+                )
                 for q in self._queues.values()
             }
 
@@ -267,26 +286,29 @@ class TransformStage:
 
     def _now(self) -> float:
         """The virtual time: the least used lane among those with work."""
-        busy = [q.vtime for q in self._queues.values() if q.runs or q.running]
+        busy = [q.vtime for q in self._queues.values() if q.runs or q.given]
         return min(busy) if busy else max((q.vtime for q in self._queues.values()), default=0.0)
 
     def _schedule(self) -> list[_Start]:
         """Hand free threads to the lanes owed the most; the caller starts the runs."""
         starts: list[_Start] = []
-        while self._free:
-            q = self._next()
-            if q is None:
+        while True:
+            picked = self._next()
+            if picked is None:
                 break
+            q, thread = picked
             job, future, queued_at = q.runs.popleft()
             if not future.set_running_or_notify_cancel():
                 continue  # its caller gave up waiting
             waited = time.perf_counter() - queued_at
             q.waited += waited
-            thread = q.last_thread if q.last_thread in self._free else self._free[-1]
-            assert thread is not None
-            self._free.remove(thread)
-            q.running += 1
-            q.peak = max(q.peak, q.running)
+            if not self._load[thread]:
+                self._free.remove(thread)
+                self._holder[thread] = q
+                q.held += 1
+                q.peak = max(q.peak, q.held)
+            self._load[thread] += 1
+            q.given += 1
             q.last_thread = thread
             self._served += 1
             q.order = self._served
@@ -295,17 +317,43 @@ class TransformStage:
             starts.append((thread, q, job, future, waited, q.estimate))
         return starts
 
-    def _next(self) -> _Queue | None:
-        best: _Queue | None = None
+    def _next(self) -> tuple[_Queue, int] | None:
+        """The lane owed the most among those whose next run has a place, and that place."""
+        best: tuple[_Queue, int] | None = None
         for q in self._queues.values():
-            if not q.runs:
+            if not q.runs or (best and (q.vtime, q.order) >= (best[0].vtime, best[0].order)):
                 continue
-            cap = self.share(q.name).cap or self.default_cap()
-            if q.running >= cap:
-                continue
-            if best is None or (q.vtime, q.order) < (best.vtime, best.order):
-                best = q
+            thread = self._place(q)
+            if thread is not None:
+                best = (q, thread)
         return best
+
+    def _cap(self, q: _Queue) -> int:
+        return self.share(q.name).cap or self.default_cap()
+
+    def _place(self, q: _Queue) -> int | None:
+        """Where ``q``'s next run goes: an idle sandbox while ``q`` holds fewer than its cap
+        (the one it ran on last, if idle: its next context is ready there); else, once its
+        runs are measured cheap, the one of its own sandboxes with the fewest in line; else
+        nowhere yet. Not in line behind its own while another lane waits for an idle
+        sandbox: its sandboxes must run empty for that one to get one."""
+        if q.held < self._cap(q) and self._free:
+            return q.last_thread if q.last_thread in self._free else self._free[-1]
+        if (
+            not q.done
+            or q.estimate > PIPELINE_MAX_ESTIMATE
+            or any(
+                other is not q and other.runs and other.held < self._cap(other)
+                for other in self._queues.values()
+            )
+        ):
+            return None
+        room = [
+            i
+            for i, holder in enumerate(self._holder)
+            if holder is q and self._load[i] < self.sandboxes[i].pipeline_depth
+        ]
+        return min(room, key=self._load.__getitem__, default=None)
 
     def _weight(self, name: str) -> float:
         return self.share(name).weight
@@ -334,12 +382,16 @@ class TransformStage:
         # when the machine is busy. A run that failed in the host is charged its wall time.
         cost = raw.cpu_ms / 1000 if raw is not None else time.perf_counter() - began
         with self._lock:
-            q.running -= 1
+            q.given -= 1
+            self._load[thread] -= 1
+            if not self._load[thread]:
+                self._holder[thread] = None
+                q.held -= 1
+                self._free.append(thread)
             q.done += 1
             q.seconds += cost
             q.vtime += (cost - charged) / self._weight(q.name)
             q.estimate += ESTIMATE_WEIGHT * (cost - q.estimate)
-            self._free.append(thread)
             starts = [] if self._closed else self._schedule()
         self._start(starts)
         if self.observe is not None:
