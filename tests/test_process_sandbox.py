@@ -182,6 +182,54 @@ def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_t
         sandbox.close()
 
 
+def test_a_child_that_dies_after_an_answer_fails_the_run_written_behind_it():
+    sandbox = ProcessSandbox(Limits(time_ms=30_000), depth=2)
+    try:
+        sandbox.run(numbered(0))
+        first = sandbox.pid
+        assert first is not None
+
+        def kill(_answered: concurrent.futures.Future[RawRun]) -> None:
+            # On the sandbox's thread, once the first has answered and before its next
+            # turn: the spinning run written behind it is the one in the child.
+            os.kill(first, signal.SIGKILL)
+            wait_for(lambda: not _alive(first), what="the killed child's end")
+
+        submitted: list[concurrent.futures.Future[RawRun]] = []
+
+        def then(_slow: concurrent.futures.Future[RawRun]) -> None:
+            answered = sandbox.submit(numbered(1))
+            answered.add_done_callback(kill)
+            submitted.extend([answered, sandbox.submit(job(HANDLERS["spins"]))])
+
+        slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
+        slow.add_done_callback(then)
+        assert time_limited(slow.result(timeout=60))
+        answered, spinning = submitted
+        assert payload(answered.result(timeout=60))["n"] == 1
+        with pytest.raises(SandboxProcessError, match=r"was killed by SIGKILL while running"):
+            spinning.result(timeout=60)
+        assert payload(sandbox.run(numbered(2)))["n"] == 2
+        assert sandbox.pid not in (None, first)
+    finally:
+        sandbox.close()
+
+
+def test_a_job_that_cannot_be_sent_fails_alone():
+    sandbox = ProcessSandbox(depth=2)
+    try:
+        sandbox.run(numbered(0))
+        pid = sandbox.pid
+        bad = Job("", "handler.js", "{}", "t", "https://x.test/", env={"K": b"bytes"})  # type: ignore[dict-item]
+        failed, fine = behind_a_slow_run(sandbox, [bad, numbered(1)])
+        with pytest.raises(TypeError):
+            failed.result(timeout=60)
+        assert payload(fine.result(timeout=60))["n"] == 1
+        assert sandbox.pid == pid  # the child was not blamed
+    finally:
+        sandbox.close()
+
+
 def test_a_run_over_its_time_limit_holds_back_those_behind_it_only_until_its_limit():
     sandbox = ProcessSandbox(depth=2)
     try:

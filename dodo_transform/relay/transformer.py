@@ -152,6 +152,7 @@ class _Queue:
     order: int = 0  # when it was last served: breaks ties round-robin
     last_thread: int | None = None
     done: int = 0
+    measured: int = 0  # runs that reported their own cost (not failures in the host)
     seconds: float = 0.0
     waited: float = 0.0
     peak: int = 0
@@ -200,6 +201,7 @@ class TransformStage:
         # Each sandbox's runs given and not finished, and the lane they belong to: a sandbox
         # given several at once (a process's pipeline) holds runs of one lane only.
         self._load = [0] * len(self.sandboxes)
+        self._depth = [getattr(s, "pipeline_depth", 1) for s in self.sandboxes]
         self._holder: list[_Queue | None] = [None] * len(self.sandboxes)
         self._queues: dict[str, _Queue] = {}
         self._served = 0
@@ -340,7 +342,7 @@ class TransformStage:
         if q.held < self._cap(q) and self._free:
             return q.last_thread if q.last_thread in self._free else self._free[-1]
         if (
-            not q.done
+            not q.measured
             or q.estimate > PIPELINE_MAX_ESTIMATE
             or any(
                 other is not q and other.runs and other.held < self._cap(other)
@@ -351,7 +353,7 @@ class TransformStage:
         room = [
             i
             for i, holder in enumerate(self._holder)
-            if holder is q and self._load[i] < self.sandboxes[i].pipeline_depth
+            if holder is q and self._load[i] < self._depth[i]
         ]
         return min(room, key=self._load.__getitem__, default=None)
 
@@ -391,7 +393,9 @@ class TransformStage:
             q.done += 1
             q.seconds += cost
             q.vtime += (cost - charged) / self._weight(q.name)
-            q.estimate += ESTIMATE_WEIGHT * (cost - q.estimate)
+            if raw is not None:  # a failure's wall time may include a run ahead of it
+                q.measured += 1
+                q.estimate += ESTIMATE_WEIGHT * (cost - q.estimate)
             starts = [] if self._closed else self._schedule()
         self._start(starts)
         if self.observe is not None:

@@ -26,8 +26,8 @@ parent run code by answering, and what it may send is bounded by the run's limit
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import gc
+import itertools
 import json
 import logging
 import os
@@ -57,8 +57,9 @@ STOP_TIMEOUT = 5.0
 # Said by a child when it is ready, with the version of these messages: after an upgrade in
 # place under a running serve, a new child that speaks otherwise is refused, not misread.
 _READY = b"ready dodo-transform-sandbox/1"
-# The largest job written behind another run: a socket pair's buffer (~200 KiB on Linux)
-# holds it, so writing it never waits for the busy child.
+# The most bytes of jobs written behind the run in the child, and at most half its socket's
+# send buffer (~200 KiB on Linux): writing them never waits for the busy child, which may be
+# writing a large answer meanwhile.
 _BEHIND_BYTES = 64 * 1024
 # socket timeouts above this overflow; a run is never waited for longer in one go.
 _LONGEST_WAIT = 86_400.0
@@ -93,8 +94,11 @@ class ProcessSandbox(BaseSandbox):
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="dodo-sandbox-process"
         )
-        # Submitted, not yet taken (appended by any thread, taken by the executor's).
+        # Submitted, not yet taken (appended by any thread, taken by the executor's); a job
+        # and its turn are queued together, and not after close().
         self._waiting: deque[tuple[Job, concurrent.futures.Future[RawRun]]] = deque()
+        self._submitting = threading.Lock()
+        self._closed = False
         # Taken, not yet answered, oldest first, with their messages; the first ``_written``
         # of them are written to the current child. Only the executor's thread uses these.
         self._taken: deque[tuple[Job, concurrent.futures.Future[RawRun], bytes]] = deque()
@@ -116,18 +120,17 @@ class ProcessSandbox(BaseSandbox):
 
     def submit(self, job: Job) -> concurrent.futures.Future[RawRun]:
         future: concurrent.futures.Future[RawRun] = concurrent.futures.Future()
-        entry = (job, future)
-        self._waiting.append(entry)
-        try:
+        with self._submitting:
+            if self._closed:
+                raise RuntimeError("the sandbox process is closed")
+            self._waiting.append((job, future))
             # One turn of the executor's thread per job: each turn answers the oldest one.
             self._executor.submit(self._turn)
-        except RuntimeError:  # closed
-            with contextlib.suppress(ValueError):
-                self._waiting.remove(entry)
-            raise
         return future
 
     def close(self) -> None:
+        with self._submitting:
+            self._closed = True
         self._executor.shutdown(wait=True)
         child, self._child = self._child, None
         if child is not None:
@@ -166,6 +169,14 @@ class ProcessSandbox(BaseSandbox):
     def _run_oldest(self) -> RawRun | None:
         """Write what may go, then wait for the oldest run's answer (None: every job left
         was cancelled before it was taken)."""
+        child = self._child
+        if child is not None and self._written and child.process.poll() is not None:
+            # It died after its last answer, with the next run already in it: that run's.
+            self._child = None
+            raise SandboxProcessError(
+                f"the sandbox process (pid {child.pid}) {child.reap()} while running "
+                f"{self._taken[0][0].filename}; a new one is started for the next run"
+            )
         child = self._started()
         try:
             self._write(child)
@@ -214,12 +225,18 @@ class ProcessSandbox(BaseSandbox):
                 job, future = self._waiting.popleft()
                 if not future.set_running_or_notify_cancel():
                     continue  # its caller gave up waiting
-                data = _encode_job(job)
+                try:
+                    data = _encode_job(job)
+                except Exception as e:  # not a job JSON can carry: its caller's error
+                    future.set_exception(e)
+                    continue
                 self._taken.append((job, future, data))
             else:
                 return
-            if self._written and len(data) > _BEHIND_BYTES:
-                return
+            if self._written:
+                behind = sum(len(d) for _, _, d in itertools.islice(self._taken, 1, self._written))
+                if behind + len(data) > min(_BEHIND_BYTES, child.send_buffer // 2):
+                    return
             _send(child.sock, data, self._patience(job.limits or self.limits))
             self._written += 1
 
@@ -265,6 +282,7 @@ class _Child:
     def __init__(self, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
         self.process, self.sock = process, sock
         self.pid = process.pid
+        self.send_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         # The child's CPU-time clock, as glibc's clock_getcpuclockid() makes it on Linux
         # (CPUCLOCK_SCHED of the process): one system call per reading, every run.
         self._cpu_clock = (~self.pid << 3) | 2
