@@ -13,7 +13,7 @@ because the machine may be shared):
 * **fairness**: a real ``serve`` (a child process, SQLite) delivering to a local target that
   answers at once. Endpoint B (a pass-through handler) gets 10 events, posted one after the
   other: alone, and right after endpoint A (a handler spinning ~200 ms of CPU per event)
-  got 10 (``--spinning``; more than serve's 32 slots makes a backlog). Reported: the time
+  got 10 (``--spinning``; more than serve's 64 slots makes a backlog). Reported: the time
   from B's first post to B's last delivery at the target.
 
 ``--root PATH`` runs serve from another checkout (e.g. main before the stage; then the
@@ -305,7 +305,7 @@ def main() -> int:
         "--fair-threads", type=int, default=None, help="sandbox_threads for the fairness runs"
     )
     parser.add_argument(
-        "--spinning", type=int, default=10, help="A's events (over 32 makes a backlog)"
+        "--spinning", type=int, default=10, help="A's events (over 64 makes a backlog)"
     )
     parser.add_argument(
         "--isolation",

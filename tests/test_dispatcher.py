@@ -616,7 +616,7 @@ def test_replay_keeps_counting_attempts_and_restarts_the_schedule(tmp_path, targ
 
 
 def test_the_worker_yields_to_a_burst_of_webhooks(tmp_path, target) -> None:
-    from dodo_transform.relay.dispatcher import INGEST_PRESSURE
+    from dodo_transform.relay.dispatcher import INGEST_PRESSURE, YIELDING_IN_FLIGHT
 
     async def go() -> None:
         target.default = Reply(200, delay=0.3)
@@ -627,7 +627,7 @@ def test_the_worker_yields_to_a_burst_of_webhooks(tmp_path, target) -> None:
             task = asyncio.create_task(rig.dispatcher.run_once())
             while not target.received:
                 await asyncio.sleep(0.01)
-            assert rig.dispatcher.in_flight == rig.dispatcher.concurrency // 8
+            assert rig.dispatcher.in_flight == YIELDING_IN_FLIGHT
             rig.dispatcher.receiving = lambda: 0  # the burst is over: full speed again
             await task
             assert len(target.received) == 12

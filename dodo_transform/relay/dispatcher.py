@@ -69,10 +69,11 @@ SKIPPED_WAKE = 1.0  # ... and this often while an endpoint at its share of slots
 # While the store is unreachable: first retry after this long, doubling up to the cap.
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # While this many webhooks are being received at once, the worker yields the CPU to them: it
-# keeps at most an eighth of `concurrency` (at least one) deliveries in flight and chains hand
-# on no further. Acknowledgements are what Dodo waits for; stored deliveries can wait, and
-# still progress.
+# keeps at most YIELDING_IN_FLIGHT deliveries in flight (``concurrency`` if lower) and chains
+# hand on no further. Acknowledgements are what Dodo waits for; stored deliveries can wait,
+# and still progress.
 INGEST_PRESSURE = 8
+YIELDING_IN_FLIGHT = 4
 
 
 def new_client() -> Sender:
@@ -305,7 +306,7 @@ class Dispatcher:
         return self.receiving() >= INGEST_PRESSURE
 
     def _limit(self) -> int:
-        return max(1, self.concurrency // 8) if self._yielding() else self.concurrency
+        return min(YIELDING_IN_FLIGHT, self.concurrency) if self._yielding() else self.concurrency
 
     def _share(self, limit: int) -> int:
         """The most slots one endpoint may hold: with several endpoints, a quarter of them
