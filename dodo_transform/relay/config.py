@@ -111,7 +111,7 @@ class ServerConfig:
     max_body_bytes: int = DEFAULT_MAX_BODY
     # Deliveries in flight at once. Each spends ~20 ms in flight on a 2-core machine (waiting
     # for a sandbox, the HTTP request, the group commit): 32 bounded a spread backlog at
-    # ~1,200/s there, 64 at ~1,300 (bench/delivery.py).
+    # 1,113-1,185/s there, 64 at 1,335-1,367 (bench/delivery.py, docs/benchmarks.md).
     concurrency: int = 64
     # Sandboxes running handlers (a QuickJS sandbox each); None: one per CPU.
     sandbox_threads: int | None = None
