@@ -4,6 +4,7 @@ can survive (a child killed mid-run, a child that stops answering, a parent that
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
 import os
 import signal
@@ -159,12 +160,20 @@ def test_jobs_written_behind_a_run_are_answered_in_order_each_in_a_fresh_context
         sandbox.close()
 
 
-def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_the_next():
-    sandbox = ProcessSandbox(Limits(time_ms=30_000), depth=3)
+@contextlib.contextmanager
+def started(depth: int) -> Iterator[tuple[ProcessSandbox, int]]:
+    """A sandbox process of ``depth`` whose child has run once, and that child's pid."""
+    sandbox = ProcessSandbox(Limits(time_ms=30_000), depth=depth)
     try:
         sandbox.run(numbered(0))
-        first = sandbox.pid
-        assert first is not None
+        assert sandbox.pid is not None
+        yield sandbox, sandbox.pid
+    finally:
+        sandbox.close()
+
+
+def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_the_next():
+    with started(depth=3) as (sandbox, first):
         before = cpu_seconds(first)
         # The spinning run and the two written behind it go to the child together.
         spinning, *behind = behind_a_slow_run(
@@ -178,16 +187,10 @@ def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_t
             spinning.result(timeout=60)
         assert [payload(f.result(timeout=60))["n"] for f in behind] == [1, 2, 3]
         assert sandbox.pid not in (None, first)
-    finally:
-        sandbox.close()
 
 
 def test_a_child_that_dies_after_an_answer_fails_the_run_written_behind_it():
-    sandbox = ProcessSandbox(Limits(time_ms=30_000), depth=2)
-    try:
-        sandbox.run(numbered(0))
-        first = sandbox.pid
-        assert first is not None
+    with started(depth=2) as (sandbox, first):
 
         def kill(_answered: concurrent.futures.Future[RawRun]) -> None:
             # On the sandbox's thread, once the first has answered and before its next
@@ -211,23 +214,16 @@ def test_a_child_that_dies_after_an_answer_fails_the_run_written_behind_it():
             spinning.result(timeout=60)
         assert payload(sandbox.run(numbered(2)))["n"] == 2
         assert sandbox.pid not in (None, first)
-    finally:
-        sandbox.close()
 
 
 def test_a_job_that_cannot_be_sent_fails_alone():
-    sandbox = ProcessSandbox(depth=2)
-    try:
-        sandbox.run(numbered(0))
-        pid = sandbox.pid
+    with started(depth=2) as (sandbox, pid):
         bad = Job("", "handler.js", "{}", "t", "https://x.test/", env={"K": b"bytes"})  # type: ignore[dict-item]
         failed, fine = behind_a_slow_run(sandbox, [bad, numbered(1)])
         with pytest.raises(TypeError):
             failed.result(timeout=60)
         assert payload(fine.result(timeout=60))["n"] == 1
         assert sandbox.pid == pid  # the child was not blamed
-    finally:
-        sandbox.close()
 
 
 def test_a_run_over_its_time_limit_holds_back_those_behind_it_only_until_its_limit():
