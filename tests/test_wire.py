@@ -254,7 +254,7 @@ def test_config_url_userinfo_becomes_a_scoped_header_the_handler_never_sees(
     [
         ('signing_secret = "nope"', "signing_secret: not a signing secret: whsec_ followed"),
         ('signing_secret = "whsec_c2hvcnQ="', "signing_secret: not a signing secret"),
-        ('off_scope_credentials = "warn"', "off_scope_credentials: 'warn': one of drop, error"),
+        ('off_scope_credentials = "warn"', "off_scope_credentials: 'warn': one of 'drop', 'error'"),
         ("credential_hosts = [1]", "credential_hosts[0]: must be a string"),
         (
             'credential_hosts = ["ok.example", "https://crm.example/"]',

@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -290,13 +290,7 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
     if not 0 <= port <= 65535:
         raise ConfigError(r.path, k + "port", f"{port} is not a TCP port (0..65535)")
     token = r.get(t, k, "admin_token", str, None)
-    isolation = r.get(t, k, "sandbox_isolation", str, d.sandbox_isolation)
-    if isolation not in SANDBOX_ISOLATION:
-        raise ConfigError(
-            r.path,
-            k + "sandbox_isolation",
-            f"{isolation!r}: one of {', '.join(map(repr, SANDBOX_ISOLATION))}",
-        )
+    isolation = r.choice(t, k, "sandbox_isolation", SANDBOX_ISOLATION, d.sandbox_isolation)
     return ServerConfig(
         host=r.get(t, k, "host", str, d.host),
         port=port,
@@ -416,11 +410,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
     signing_secret = r.get(t, k, "signing_secret", str, None)
     if signing_secret is not None:
         _check_signing_secret(r.path, k + "signing_secret", signing_secret)
-    off_scope = r.get(t, k, "off_scope_credentials", str, "drop")
-    if off_scope not in OFF_SCOPE:
-        raise ConfigError(
-            r.path, k + "off_scope_credentials", f"{off_scope!r}: one of {', '.join(OFF_SCOPE)}"
-        )
+    off_scope = r.choice(t, k, "off_scope_credentials", OFF_SCOPE, "drop")
     events = r.list(t, k, "events", str, None)
     for i, event in enumerate(events or ()):
         _check_event_type(r.path, f"{k}events[{i}]", event)
@@ -615,6 +605,16 @@ class _Reader:
                 self.path, prefix + key, f"must be {_tname(typ)}, got {_tname(type(value))}"
             )
         return self.subst(value, prefix + key)
+
+    def choice(
+        self, t: Mapping[str, Any], prefix: str, key: str, choices: Sequence[str], default: str
+    ) -> Any:
+        value = self.get(t, prefix, key, str, default)
+        if value not in choices:
+            raise ConfigError(
+                self.path, prefix + key, f"{value!r}: one of {', '.join(map(repr, choices))}"
+            )
+        return value
 
     def positive(self, t: Mapping[str, Any], prefix: str, key: str, typ: Any, default: Any) -> Any:
         value = self.get(t, prefix, key, typ, default)
