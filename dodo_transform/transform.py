@@ -27,6 +27,7 @@ from .sandbox import (
     default_sandbox,
 )
 from .sandbox.errors import request_too_large
+from .sandbox.job import request_bytes
 
 __all__ = [
     "Decision",
@@ -345,8 +346,8 @@ def decide(
 def request_size(request: Request) -> int:
     """The request's size as the limit counts it: method, URL, header names and values, and
     body, in UTF-8 bytes (what goes on the wire, less HTTP's own framing)."""
-    parts = [request.method, request.url, request.body, *request.headers, *request.headers.values()]
-    return sum(len(p.encode("utf-8", errors="surrogatepass")) for p in parts)
+    headers = request.headers
+    return request_bytes(request.method, request.url, request.body, *headers, *headers.values())
 
 
 def url_problem(url: Any) -> str | None:

@@ -7,9 +7,15 @@ from typing import Any
 
 from .errors import TransformError
 
-__all__ = ["MiB", "Job", "Limits", "RawRun"]
+__all__ = ["MiB", "Job", "Limits", "RawRun", "request_bytes"]
 
 MiB = 1024 * 1024
+
+
+def request_bytes(*parts: object) -> int:
+    """A request's size as ``max_request_bytes`` counts it: the UTF-8 bytes of its strings
+    (method, URL, header names and values, body; a lone surrogate as its 3 bytes)."""
+    return sum(len(p.encode("utf-8", "surrogatepass")) for p in parts if isinstance(p, str))
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from typing import Any
 
 from .base import BaseSandbox
 from .errors import TransformError, limit_error, request_too_large
-from .job import Job, Limits, RawRun
+from .job import Job, Limits, RawRun, request_bytes
 
 __all__ = ["ProcessSandbox", "SandboxProcessError"]
 
@@ -472,7 +472,7 @@ def _request_size(result: dict[str, Any] | None) -> int:
     headers = result.get("headers")
     if isinstance(headers, list):
         parts += [x for header in headers if isinstance(header, list) for x in header[:2]]
-    return sum(len(p.encode("utf-8", "surrogatepass")) for p in parts if isinstance(p, str))
+    return request_bytes(*parts)
 
 
 def _decode_run(data: bytes) -> RawRun:
