@@ -14,7 +14,7 @@ from types import FrameType
 from .. import analysis
 from ..relay.config import Config
 from ..relay.logs import LEVELS, configure_logging, flush_logs
-from ..relay.transformer import default_threads
+from ..relay.transformer import TransformStage, default_threads
 from ..sandbox import engine
 from .base import UsageError, add_config_option, listen, load
 
@@ -68,8 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.role != "ingest" and not config.server.database_url:
         _hold_delivery(config)  # first: a refused process must not migrate the file under it
     _check_store(config)
-    if args.role != "ingest":
-        _check_sandbox(config)
+    stage = _start_sandboxes(config) if args.role != "ingest" else None
     # Bind before saying "serving": a busy port is one line and exit 2, not a banner followed
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
@@ -103,7 +102,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             flush=True,
         )
     configure_logging(args.log_level, args.log_format)
-    app = create_app(config, role=args.role)
+    app = create_app(config, role=args.role, stage=stage)
     mount_console(app)
     live = app.state.dodo.live
 
@@ -174,23 +173,21 @@ def _hold_delivery(config: Config) -> None:
         raise UsageError(f"{config.path}: server.database: {path}: {e}") from None
 
 
-def _check_sandbox(config: Config) -> None:
-    """Start a sandbox process now, so a machine where none can start (a broken install, a
-    process limit) is one line and exit 2, not a traceback from the server's start-up."""
+def _start_sandboxes(config: Config) -> TransformStage | None:
+    """Start the sandbox processes now, for the app to use, so a machine where none can start
+    (a broken install, a process limit) is one line and exit 2, not a traceback from the
+    server's start-up. Sandbox threads start with the app."""
     if config.server.sandbox_isolation != "process":
-        return
-    from ..sandbox import ProcessSandbox, SandboxProcessError
+        return None
+    from ..sandbox import SandboxProcessError
 
-    sandbox = ProcessSandbox()
     try:
-        sandbox.wait_started()
+        return TransformStage.for_config(config.server, lambda: config.endpoints)
     except SandboxProcessError as e:
         raise UsageError(
             f'{config.path}: server.sandbox_isolation: {e}; sandbox_isolation = "thread" '
             "runs handlers in serve's own process instead"
         ) from None
-    finally:
-        sandbox.close()
 
 
 def _check_store(config: Config) -> None:

@@ -139,9 +139,11 @@ class App:
         observers: Iterable[Observer] = (),
         role: Role = "all",
         retention_every: float = RETENTION_EVERY,
+        stage: TransformStage | None = None,
         **dispatcher_options: Any,
     ) -> None:
         self.config = config
+        self._given_stage = stage  # started by serve's CLI, which checked it could start
         self.clock = clock or SystemClock()
         self._store_factory = store_factory
         self._client = client
@@ -196,16 +198,20 @@ class App:
         # QuickJS runs in the transform stage's sandboxes, shared fairly between endpoints:
         # transforms never block the event loop. A given sandbox is a stage of one thread.
         given = self._dispatcher_options.pop("sandbox", None)
-        self.stage = await asyncio.to_thread(
-            TransformStage.for_config,
-            self.config.server,
-            lambda: self.config.endpoints,
-            sandbox=given,
-            # An ingest instance transforms only for the admin API's simulate and test
-            # routes: its sandbox processes start when one is first asked for.
-            prestart=self._run_worker,
-            observe=self.prometheus.transformed,
-        )
+        if self._given_stage is not None:
+            self.stage = self._given_stage
+            self.stage.follow(lambda: self.config.endpoints, self.prometheus.transformed)
+        else:
+            self.stage = await asyncio.to_thread(
+                TransformStage.for_config,
+                self.config.server,
+                lambda: self.config.endpoints,
+                sandbox=given,
+                # An ingest instance transforms only for the admin API's simulate and test
+                # routes: its sandbox processes start when one is first asked for.
+                prestart=self._run_worker,
+                observe=self.prometheus.transformed,
+            )
         # The workbench's test API (admin only) runs on the first thread, outside the lanes.
         self.sandbox = self.stage.sandboxes[0]
         self.health = EndpointHealth(

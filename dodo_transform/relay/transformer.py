@@ -218,21 +218,26 @@ class TransformStage:
         observe: Observe | None = None,
     ) -> TransformStage:
         """The stage ``[server]`` asks for (``sandbox_threads``, ``sandbox_isolation``),
-        each endpoint's share read from ``endpoints()`` at each run, so that a reloaded
-        config applies. A given ``sandbox`` makes a stage of that one."""
-
-        def share(name: str) -> Share:
-            return share_of(endpoints(), name, stage.threads)
-
+        following ``endpoints`` (:meth:`follow`). A given ``sandbox`` makes a stage of that
+        one."""
         stage = cls(
             server.sandbox_threads,
             processes=server.sandbox_isolation == "process",
             prestart=prestart,
             sandboxes=None if sandbox is None else [sandbox],
-            share=share,
-            observe=observe,
         )
+        stage.follow(endpoints, observe)
         return stage
+
+    def follow(
+        self,
+        endpoints: Callable[[], Mapping[str, EndpointConfig]],
+        observe: Observe | None = None,
+    ) -> None:
+        """Read each endpoint's share from ``endpoints()`` at each run, so that a reloaded
+        config applies at once, and tell ``observe`` of every finished run."""
+        self.share = lambda name: share_of(endpoints(), name, self.threads)
+        self.observe = observe
 
     @property
     def threads(self) -> int:
