@@ -172,11 +172,7 @@ class ProcessSandbox(BaseSandbox):
         child = self._child
         if child is not None and self._written and child.process.poll() is not None:
             # It died after its last answer, with the next run already in it: that run's.
-            self._child = None
-            raise SandboxProcessError(
-                f"the sandbox process (pid {child.pid}) {child.reap()} while running "
-                f"{self._taken[0][0].filename}; a new one is started for the next run"
-            )
+            raise self._lost(child)
         child = self._started()
         try:
             self._write(child)
@@ -188,11 +184,7 @@ class ProcessSandbox(BaseSandbox):
         except SandboxProcessError:
             raise
         except (EOFError, OSError):
-            self._child = None
-            raise SandboxProcessError(
-                f"the sandbox process (pid {child.pid}) {child.reap()} while running "
-                f"{self._taken[0][0].filename}; a new one is started for the next run"
-            ) from None
+            raise self._lost(child) from None
         except (ValueError, TypeError, KeyError) as e:  # not what a child of ours says
             self._child = None
             child.kill()
@@ -200,6 +192,14 @@ class ProcessSandbox(BaseSandbox):
                 f"the sandbox process (pid {child.pid}) answered something unreadable ({e}); "
                 "it was killed and a new one is started for the next run"
             ) from None
+
+    def _lost(self, child: _Child) -> SandboxProcessError:
+        """The child ended (its pipe broke, or it exited) with the oldest run in it."""
+        self._child = None
+        return SandboxProcessError(
+            f"the sandbox process (pid {child.pid}) {child.reap()} while running "
+            f"{self._taken[0][0].filename}; a new one is started for the next run"
+        )
 
     def _oldest(self) -> concurrent.futures.Future[RawRun] | None:
         """Take the oldest job not yet answered off the books (None if every one left was
