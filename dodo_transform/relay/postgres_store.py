@@ -145,6 +145,10 @@ MIGRATIONS: list[str] = [
     ALTER TABLE attempts ADD COLUMN body_key TEXT REFERENCES request_bodies (key);
     CREATE INDEX attempts_body ON attempts (body_key) WHERE body_key IS NOT NULL;
     """,
+    # 3: the deliveries in flight, by ordering key (see sqlite_store's migration 6).
+    """
+    CREATE INDEX deliveries_in_flight ON deliveries (ordering_key) WHERE status = 'delivering';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -194,8 +198,11 @@ _ELIGIBLE = """
     NOT EXISTS (
         SELECT 1 FROM deliveries o
         WHERE o.ordering_key = d.ordering_key AND o.status IN ('pending', 'delivering')
-          AND o.id <> d.id
-          AND (o.id < d.id OR (o.status = 'delivering' AND o.lease_until > $1)))
+          AND o.id < d.id)
+    AND NOT EXISTS (
+        SELECT 1 FROM deliveries o
+        WHERE o.ordering_key = d.ordering_key AND o.status = 'delivering'
+          AND o.id <> d.id AND o.lease_until > $1)
     AND d.endpoint NOT IN (SELECT endpoint FROM endpoint_state WHERE disabled_at IS NOT NULL)
 """
 # The filters of a DeliveryQuery over deliveries d joined with their events e ($1..$7: see
