@@ -328,6 +328,82 @@ def test_same_subscriber_keeps_its_order_while_others_proceed(tmp_path, target) 
     run(go())
 
 
+def n_of(body: bytes) -> int:
+    return json.loads(body)["data"]["n"]
+
+
+async def until(condition, what: str) -> None:
+    for _ in range(600):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"still not {what} after 30 s")
+
+
+async def second_on_the_wire(rig: Rig, target) -> asyncio.Task:
+    """Alice's events 1, 2 and 3, one chain, the target holding event 2's request: the
+    worker, once event 2 is on the wire and event 3's transform has run meanwhile."""
+    target.responder = lambda got: setattr(target, "holding", n_of(got.body) == 2) or None
+    for i in (1, 2, 3):
+        await rig.ingest(envelope("alice@example.com", i))
+    worker = asyncio.create_task(rig.dispatcher.run_once())
+    await until(lambda: target.in_flight == 1 and len(target.received) == 2, "sending event 2")
+    await until(lambda: rig.dispatcher.stage.stats()["test"].runs == 3, "transformed event 3")
+    assert [n_of(r.body) for r in target.received] == [1, 2]  # 3 waits for its turn
+    return worker
+
+
+def test_a_chain_transforms_its_next_delivery_while_one_is_sent(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            worker = await second_on_the_wire(rig, target)
+            target.holding = False
+            await worker
+            assert [n_of(r.body) for r in target.received] == [1, 2, 3]
+            assert rig.dispatcher.stage.stats()["test"].runs == 3  # each transformed once
+
+    run(go())
+
+
+def test_a_handler_reloaded_meanwhile_transforms_the_next_delivery_again(tmp_path, target) -> None:
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            worker = await second_on_the_wire(rig, target)
+            (tmp_path / "handler.js").write_text(
+                "function handler(webhook) { webhook.payload.version = 2; return webhook; }"
+            )
+            rig.dispatcher.handlers.reload("test")
+            target.holding = False
+            await worker
+            sent = [json.loads(r.body) for r in target.received]
+            assert [(b["data"]["n"], b.get("version")) for b in sent] == [
+                (1, None),
+                (2, None),
+                (3, 2),  # the new code's, not the result computed ahead with the old one
+            ]
+
+    run(go())
+
+
+def test_a_failed_link_drops_the_transform_started_for_the_next(tmp_path, target) -> None:
+    async def go() -> None:
+        target.responder = lambda got: (
+            Reply(500) if [n_of(r.body) for r in target.received] == [1, 2] else None
+        )
+        async with Rig(tmp_path, target.url) as rig:
+            ids = [await rig.ingest(envelope("alice@example.com", i)) for i in (1, 2, 3)]
+            await rig.dispatcher.run_once()
+            rows = [await rig.row(d) for d in ids]
+            assert [r.status for r in rows] == ["succeeded", "pending", "pending"]
+            assert [n_of(r.body) for r in target.received] == [1, 2]  # 3 waits behind 2
+            rig.clock.advance(10)
+            await rig.dispatcher.run_once()
+            assert [n_of(r.body) for r in target.received] == [1, 2, 2, 3]
+            assert [(await rig.row(d)).status for d in ids] == ["succeeded"] * 3
+
+    run(go())
+
+
 def test_stop_records_an_attempt_cut_short_as_interrupted_and_keeps_it_due(
     tmp_path, target
 ) -> None:

@@ -359,6 +359,28 @@ def test_finish_many_hands_each_chain_its_next_delivery(check) -> None:
     check(body)
 
 
+def test_a_hand_off_reads_the_delivery_due_after_the_one_handed_on(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        a = [(await ingest(store, f"a{i}", key="alice")).delivery_id for i in range(3)]
+        b = [(await ingest(store, f"b{i}", key="bob")).delivery_id for i in range(2)]
+        b.append((await ingest(store, "b2", key="bob", now=T0 + 100)).delivery_id)  # not due
+        assert [d.id for d in await store.claim(T0, 10, owner="w")] == [a[0], b[0]]
+        recorded = await store.finish_many(
+            [Outcome(a[0], "succeeded", T0, "w"), Outcome(b[0], "failed", T0, "w")],
+            handoff=True,
+        )
+        assert [d and d.id for d in recorded.handed_off] == [a[1], b[1]]
+        following = recorded.following
+        assert [d and (d.id, d.status) for d in following] == [(a[2], "pending"), None]
+        webhooks = {e.webhook_id for e in recorded.events.values()}
+        assert webhooks == {"a1", "a2", "b1"}  # what the handed-off and following ones carry
+        # Read, not claimed: it waits behind the one handed on, for whoever holds the chain.
+        assert (await store.get_delivery(a[2])).status == "pending"
+        assert await store.claim(T0, 10, owner="x") == []
+
+    check(body)
+
+
 def test_finish_many_without_handoff_claims_nothing(check) -> None:
     async def body(store: AsyncStore) -> None:
         a1 = (await ingest(store, "a1", key="alice")).delivery_id

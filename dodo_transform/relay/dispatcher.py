@@ -14,8 +14,10 @@ Store calls are batched: one claim takes every free slot's delivery (and one rea
 events), and outcomes are group-committed (:class:`~.batching.GroupCommit`). Recording an
 outcome also claims the next delivery of its ordering chain (a hand-off), which the same task
 then delivers: a customer's burst flows one delivery after another without waiting for the
-loop. Claims are leases, renewed while the worker holds them; when the store is unreachable
-the worker backs off, keeps what it has to record, and resumes when it answers again.
+loop. The hand-off also names the delivery after that one, whose transform then starts while
+the one handed on is sent (a transform is pure: only sending must wait its turn). Claims
+are leases, renewed while the worker holds them; when the store is unreachable the worker
+backs off, keeps what it has to record, and resumes when it answers again.
 """
 
 from __future__ import annotations
@@ -28,19 +30,19 @@ import random
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from ..clock import Clock, SystemClock
 from ..sandbox import ErrorKind, SandboxProcessError, TransformError
 from ..sandbox.base import BaseSandbox
-from ..transform import Request, transform_async
+from ..transform import Decision, Request, transform_async
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
 from .events import Observer
-from .handlers import Handlers
+from .handlers import Handlers, LoadedHandler
 from .health import EndpointHealth
 from .ratelimit import Limiter, RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
@@ -74,6 +76,26 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # and still progress.
 INGEST_PRESSURE = 8
 YIELDING_IN_FLIGHT = 4
+
+
+@dataclass(frozen=True)
+class _Foreseen:
+    """A transform started ahead, for the delivery due after the one a chain is sending.
+    It stands only for that delivery with the same endpoint and handler version."""
+
+    delivery_id: int
+    endpoint: EndpointConfig
+    version: str
+    decision: asyncio.Task[Decision]
+
+    def drop(self) -> None:
+        self.decision.cancel()
+
+
+def _retrieved(task: asyncio.Task[Decision]) -> None:
+    # A dropped transform's failure is nobody's: it must not be logged as never retrieved.
+    if not task.cancelled():
+        task.exception()
 
 
 def new_client() -> Sender:
@@ -132,6 +154,9 @@ class Dispatcher:
         self._loop_exited = asyncio.Event()
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
+        # Handed-off delivery id -> the one due after it in its chain, with its event.
+        self._following: dict[int, tuple[Delivery, Event]] = {}
+        self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         # A store call failed: one that committed may have lost its answer with the
         # connection, leaving rows leased to this worker that it does not know it holds.
@@ -361,17 +386,42 @@ class Dispatcher:
         self.kick()
 
     async def _chain(self, d: Delivery) -> None:
-        """Deliver ``d``, then each next delivery of its chain handed on when one finishes."""
+        """Deliver ``d``, then each next delivery of its chain handed on when one finishes,
+        each one's transform started while the one before it is sent."""
         next_: Delivery | None = d
-        while next_ is not None:
-            self._held.add(next_.id)
-            try:
-                await self._guarded(next_)
-            finally:
-                # Recorded, or given up on (its lease then expires and it is taken over).
-                self._held.discard(next_.id)
-                self._event_of.pop(next_.id, None)
-            next_ = self._handed.pop(next_.id, None)
+        ahead: _Foreseen | None = None
+        try:
+            while next_ is not None:
+                self._held.add(next_.id)
+                if ahead is not None:
+                    if ahead.delivery_id == next_.id:
+                        self._foreseen[next_.id] = ahead  # for deliver()
+                    else:
+                        ahead.drop()  # the chain went another way (a replay, a cancel)
+                after = self._following.pop(next_.id, None)
+                ahead = self._foresee(*after) if after is not None else None
+                try:
+                    await self._guarded(next_)
+                finally:
+                    # Recorded, or given up on (its lease then expires and it is taken over).
+                    self._held.discard(next_.id)
+                    self._event_of.pop(next_.id, None)
+                    unused = self._foreseen.pop(next_.id, None)
+                    if unused is not None:
+                        unused.drop()
+                next_ = self._handed.pop(next_.id, None)
+        finally:
+            if ahead is not None:  # nothing was handed on to use it
+                ahead.drop()
+
+    def _foresee(self, d: Delivery, event: Event) -> _Foreseen | None:
+        ep = self.config.endpoints.get(d.endpoint)
+        if ep is None:
+            return None
+        loaded = self.handlers.get(ep.name)
+        task = asyncio.ensure_future(self._transform(ep, loaded, event))
+        task.add_done_callback(_retrieved)
+        return _Foreseen(d.id, ep, loaded.version, task)
 
     async def _idle_time(self) -> float:
         if len(self._tasks) >= self._limit():
@@ -440,12 +490,14 @@ class Dispatcher:
         outcome = Outcome(
             d.id, status, now, self.owner, attempt, next_attempt_at, last_error, transform
         )
-        applied, handed = await self._retrying(lambda: self._recorder.submit(outcome))
+        applied, handed, following = await self._retrying(lambda: self._recorder.submit(outcome))
         if not applied:
             log.warning("delivery %s: lease lost to another instance; outcome not recorded", d.id)
             return
         if handed is not None:
             self._handed[d.id] = handed
+            if following is not None:
+                self._following[handed.id] = following
         self.events.recorded(
             d,
             status,
@@ -458,19 +510,47 @@ class Dispatcher:
         if attempt is not None:
             await self.health.attempted(d.endpoint, status == "succeeded")
 
-    async def _record(self, outcomes: Sequence[Outcome]) -> list[tuple[bool, Delivery | None]]:
+    async def _record(
+        self, outcomes: Sequence[Outcome]
+    ) -> list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None]]:
         # No hand-off once stopping: what is handed on would only be requeued.
         recorded = await self.store.finish_many(
             outcomes, handoff=not (self._stopping or self._yielding()), lease=self.lease
         )
-        self._events.update(recorded.events)
-        return list(zip(recorded.applied, recorded.handed_off, strict=True))
+        events = recorded.events
+        following = recorded.following or [None] * len(outcomes)
+        out: list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None]] = []
+        for applied, handed, after in zip(
+            recorded.applied, recorded.handed_off, following, strict=True
+        ):
+            if handed is not None and handed.event_id in events:
+                self._events[handed.event_id] = events[handed.event_id]
+            known = None if after is None else events.get(after.event_id)
+            out.append((applied, handed, (after, known) if after and known else None))
+        return out
+
+    async def _transform(self, ep: EndpointConfig, loaded: LoadedHandler, event: Event) -> Decision:
+        return await transform_async(
+            loaded.handler,
+            event.body,
+            sandbox=self.stage.lane(ep.name),
+            url=ep.url,
+            env=ep.env,
+            headers=ep.headers,
+            event_type=event.event_type or "",
+            limits=ep.limits,
+        )
 
     async def deliver(self, d: Delivery) -> None:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
+        # Its transform, if its chain started it ahead: used while the endpoint and the
+        # handler are the ones it ran with.
+        foreseen = self._foreseen.pop(d.id, None)
         if ep is None:
+            if foreseen is not None:
+                foreseen.drop()
             await self._finish(
                 d,
                 "failed",
@@ -482,16 +562,12 @@ class Dispatcher:
         assert event is not None, f"delivery {d.id} has no event"
         self._event_of[d.id] = event
         loaded = self.handlers.get(ep.name)
-        decision = await transform_async(
-            loaded.handler,
-            event.body,
-            sandbox=self.stage.lane(ep.name),
-            url=ep.url,
-            env=ep.env,
-            headers=ep.headers,
-            event_type=event.event_type or "",
-            limits=ep.limits,
-        )
+        if foreseen is not None and (foreseen.endpoint, foreseen.version) == (ep, loaded.version):
+            decision = await foreseen.decision
+        else:
+            if foreseen is not None:  # reloaded meanwhile: the run is the new code's
+                foreseen.drop()
+            decision = await self._transform(ep, loaded, event)
         # The endpoint's credentials only where they may go (or the credential_scope error).
         decision = scope_decision(decision, ep)
         record = decision.to_dict()

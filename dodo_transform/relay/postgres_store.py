@@ -438,6 +438,7 @@ class PostgresStore(AsyncStore):
         self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
     ) -> Recorded:
         handed: list[Delivery | None] = []
+        following: list[Delivery | None] = []
         freed = False
         tried = [o for o in outcomes if o.attempt is not None]
         packed = [pack_request(o.attempt.request) for o in tried if o.attempt]
@@ -499,15 +500,17 @@ class PostgresStore(AsyncStore):
             for o, ok in zip(outcomes, applied, strict=True):
                 if not (ok and o.status != "pending"):
                     handed.append(None)
+                    following.append(None)
                     continue
                 nxt = await self._handoff(conn, o, lease) if handoff else None
                 handed.append(nxt)
+                following.append(await self._following(conn, nxt, o.now) if nxt else None)
                 freed = freed or nxt is None
             if freed:  # a chain is free and nobody here took its next delivery
                 await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
-            ids = [d.event_id for d in handed if d is not None]
+            ids = [d.event_id for d in handed + following if d is not None]
             events = await self._events(conn, ids) if ids else {}
-        return Recorded(applied, handed, events)
+        return Recorded(applied, handed, events, following)
 
     async def _handoff(self, conn: asyncpg.Connection, o: Outcome, lease: float) -> Delivery | None:
         # The chain's oldest unfinished delivery, if pending, due, and nothing else of the
@@ -530,6 +533,20 @@ class PostgresStore(AsyncStore):
             o.now,
         )
         return _delivery(row) if row is not None else None
+
+    async def _following(
+        self, conn: asyncpg.Connection, handed: Delivery, now: float
+    ) -> Delivery | None:
+        """The delivery of ``handed``'s chain after it, if due: read, not claimed."""
+        row = await conn.fetchrow(
+            f"SELECT {_COLS} FROM deliveries WHERE ordering_key = $1 AND id > $2"
+            " AND status IN ('pending', 'delivering') ORDER BY id LIMIT 1",
+            handed.ordering_key,
+            handed.id,
+        )
+        if row is None or row["status"] != "pending" or row["next_attempt_at"] > now:
+            return None
+        return _delivery(row)
 
     # -- reads and operations --------------------------------------------------------------
 

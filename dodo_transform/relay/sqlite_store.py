@@ -454,14 +454,16 @@ class SqliteStore(Store):
     def finish_many(
         self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
     ) -> Recorded:
+        nothing: tuple[Delivery | None, Delivery | None] = (None, None)
         with self._tx():
             applied = [self._finish_one(o) for o in outcomes]
-            handed = [
-                self._handoff(o, lease) if handoff and ok and o.status != "pending" else None
+            pairs = [
+                self._handoff(o, lease) if handoff and ok and o.status != "pending" else nothing
                 for o, ok in zip(outcomes, applied, strict=True)
             ]
-        events = self.get_events([d.event_id for d in handed if d is not None]) if handoff else {}
-        return Recorded(applied, handed, events)
+        handed, following = [p[0] for p in pairs], [p[1] for p in pairs]
+        read = [d.event_id for d in handed + following if d is not None]
+        return Recorded(applied, handed, self.get_events(read) if read else {}, following)
 
     def _finish_one(self, o: Outcome) -> bool:
         if o.attempt is not None:
@@ -519,31 +521,36 @@ class SqliteStore(Store):
             )
         return False
 
-    def _handoff(self, o: Outcome, lease: float) -> Delivery | None:
+    def _handoff(self, o: Outcome, lease: float) -> tuple[Delivery | None, Delivery | None]:
+        """The chain's next delivery, claimed, and the one after it, if due: not claimed."""
         key = self._db.execute(
             "SELECT ordering_key FROM deliveries WHERE id = ?", (o.delivery_id,)
         ).fetchone()
-        # The chain's oldest unfinished delivery (the partial index's condition, spelled out
-        # so SQLite walks that index), if it is due.
-        row = self._db.execute(
+        # The chain's two oldest unfinished deliveries (the partial index's condition, spelled
+        # out so SQLite walks that index).
+        rows = self._db.execute(
             f"SELECT {_DELIVERY_COLS} FROM deliveries d WHERE d.ordering_key = :key"
-            " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 1",
+            " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 2",
             {"key": key[0]},
-        ).fetchone()
-        if row is None or row[3] != "pending" or row[5] > o.now:
-            return None
+        ).fetchall()
+        if not rows or rows[0][3] != "pending" or rows[0][5] > o.now:
+            return None, None
+        row = rows[0]
         if self._db.execute(
             "SELECT 1 FROM deliveries WHERE ordering_key = ? AND status = 'delivering' LIMIT 1",
             (key[0],),
         ).fetchone():
-            return None  # another of the chain is in flight (a replayed older one)
+            return None, None  # another of the chain is in flight (a replayed older one)
         if self._db.execute(
             "SELECT 1 FROM endpoint_state WHERE endpoint = ? AND disabled_at IS NOT NULL",
             (row[2],),
         ).fetchone():
-            return None  # the endpoint was disabled: its deliveries wait
+            return None, None  # the endpoint was disabled: its deliveries wait
         self._lease([row[0]], o.now, o.owner, lease)
-        return _delivery(row, status="delivering")
+        after = (
+            rows[1] if len(rows) > 1 and rows[1][5] is not None and rows[1][5] <= o.now else None
+        )
+        return _delivery(row, status="delivering"), _delivery(after) if after else None
 
     def replay(self, delivery_id: int, now: float) -> Delivery | None:
         with self._tx():

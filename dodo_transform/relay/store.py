@@ -226,6 +226,9 @@ class Recorded:
     # The events of the handed-off deliveries, read in the same call: the next delivery of
     # a chain starts without another round trip.
     events: dict[int, Event] = field(default_factory=dict)
+    # Per outcome, the delivery due after the handed-off one in its chain, not claimed (its
+    # event is in ``events`` too): its transform may start while the handed-off one is sent.
+    following: list[Delivery | None] = field(default_factory=list)
 
 
 class Store(abc.ABC):
@@ -329,7 +332,8 @@ class Store(abc.ABC):
 
         With ``handoff``, a delivery that left its chain for good (any state but a retry)
         hands on: the chain's next delivery, if due, is claimed for the same owner in the
-        same commit, so it starts without waiting for the next claim.
+        same commit, so it starts without waiting for the next claim. The one due after it
+        is read too, not claimed (``Recorded.following``).
         """
 
     def finish(
