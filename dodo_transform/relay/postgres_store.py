@@ -193,6 +193,8 @@ _COLS = (
     "id, event_id, endpoint, status, attempt_count, next_attempt_at, ordering_key, last_error, "
     "transform, created_at, updated_at, schedule_attempts"
 )
+# The same columns of a row f, named f_<column>: the delivery a hand-off reads after its own.
+_FOLLOWING_COLS = ", ".join(f"f.{c.strip()} AS f_{c.strip()}" for c in _COLS.split(","))
 # See sqlite_store._ELIGIBLE: the oldest unfinished of its key, no other of the key in flight.
 _ELIGIBLE = """
     NOT EXISTS (
@@ -502,9 +504,9 @@ class PostgresStore(AsyncStore):
                     handed.append(None)
                     following.append(None)
                     continue
-                nxt = await self._handoff(conn, o, lease) if handoff else None
+                nxt, after = await self._handoff(conn, o, lease) if handoff else (None, None)
                 handed.append(nxt)
-                following.append(await self._following(conn, nxt, o.now) if nxt else None)
+                following.append(after)
                 freed = freed or nxt is None
             if freed:  # a chain is free and nobody here took its next delivery
                 await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
@@ -512,41 +514,38 @@ class PostgresStore(AsyncStore):
             events = await self._events(conn, ids) if ids else {}
         return Recorded(applied, handed, events, following)
 
-    async def _handoff(self, conn: asyncpg.Connection, o: Outcome, lease: float) -> Delivery | None:
+    async def _handoff(
+        self, conn: asyncpg.Connection, o: Outcome, lease: float
+    ) -> tuple[Delivery | None, Delivery | None]:
+        """The chain's next delivery, claimed, and the one after it, if due: not claimed."""
         # The chain's oldest unfinished delivery, if pending, due, and nothing else of the
         # chain is in flight. The UPDATE re-checks `pending` on the row's latest version, so
         # a claim by another instance at the same moment makes this one claim nothing.
         row = await conn.fetchrow(
-            "UPDATE deliveries SET status = 'delivering', owner = $2, lease_until = $3,"
-            " updated_at = $4 WHERE id = (SELECT d.id FROM deliveries d"
+            "WITH handed AS (UPDATE deliveries SET status = 'delivering', owner = $2,"
+            " lease_until = $3, updated_at = $4 WHERE id = (SELECT d.id FROM deliveries d"
             " WHERE d.ordering_key = (SELECT ordering_key FROM deliveries WHERE id = $1)"
             " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 1)"
             " AND status = 'pending' AND next_attempt_at <= $4"
             " AND NOT EXISTS (SELECT 1 FROM deliveries o WHERE o.ordering_key ="
             " deliveries.ordering_key AND o.status = 'delivering' AND o.id <> deliveries.id)"
             " AND endpoint NOT IN (SELECT endpoint FROM endpoint_state"
-            " WHERE disabled_at IS NOT NULL)"
-            f" RETURNING {_COLS}",
+            f" WHERE disabled_at IS NOT NULL) RETURNING {_COLS})"
+            f" SELECT handed.*, {_FOLLOWING_COLS} FROM handed LEFT JOIN LATERAL"
+            f" (SELECT {_COLS} FROM deliveries WHERE ordering_key = handed.ordering_key"
+            " AND id > handed.id AND status IN ('pending', 'delivering') ORDER BY id LIMIT 1)"
+            " f ON true",
             o.delivery_id,
             o.owner,
             o.now + lease,
             o.now,
         )
-        return _delivery(row) if row is not None else None
-
-    async def _following(
-        self, conn: asyncpg.Connection, handed: Delivery, now: float
-    ) -> Delivery | None:
-        """The delivery of ``handed``'s chain after it, if due: read, not claimed."""
-        row = await conn.fetchrow(
-            f"SELECT {_COLS} FROM deliveries WHERE ordering_key = $1 AND id > $2"
-            " AND status IN ('pending', 'delivering') ORDER BY id LIMIT 1",
-            handed.ordering_key,
-            handed.id,
-        )
-        if row is None or row["status"] != "pending" or row["next_attempt_at"] > now:
-            return None
-        return _delivery(row)
+        if row is None:
+            return None, None
+        if row["f_status"] != "pending" or row["f_next_attempt_at"] > o.now:
+            return _delivery(row), None
+        after = {k.removeprefix("f_"): v for k, v in row.items() if k.startswith("f_")}
+        return _delivery(row), _delivery(after)
 
     # -- reads and operations --------------------------------------------------------------
 
