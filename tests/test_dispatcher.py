@@ -385,6 +385,21 @@ def test_a_handler_reloaded_meanwhile_transforms_the_next_delivery_again(tmp_pat
     run(go())
 
 
+def test_a_transform_run_ahead_too_long_ago_runs_again(tmp_path, target) -> None:
+    from dodo_transform.relay.dispatcher import AHEAD_MAX_AGE
+
+    async def go() -> None:
+        async with Rig(tmp_path, target.url) as rig:
+            worker = await second_on_the_wire(rig, target)
+            rig.clock.advance(AHEAD_MAX_AGE + 1)  # e.g. a long wait for a rate limit
+            target.holding = False
+            await worker
+            assert [n_of(r.body) for r in target.received] == [1, 2, 3]
+            assert rig.dispatcher.stage.stats()["test"].runs == 4  # event 3's, again
+
+    run(go())
+
+
 def test_a_failed_link_drops_the_transform_started_for_the_next(tmp_path, target) -> None:
     async def go() -> None:
         target.responder = lambda got: (

@@ -76,6 +76,10 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # and still progress.
 INGEST_PRESSURE = 8
 YIELDING_IN_FLIGHT = 4
+# A transform run ahead for a chain's next delivery is used only this young (seconds): a
+# handler may read the clock, and a long rate-limit wait, a slow target or a store outage
+# before its turn would otherwise make what it read stale. Older, it runs again.
+AHEAD_MAX_AGE = 1.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,7 @@ class _Foreseen:
     delivery_id: int
     endpoint: EndpointConfig
     version: str
+    started: float
     decision: asyncio.Task[Decision]
 
     def drop(self) -> None:
@@ -399,7 +404,9 @@ class Dispatcher:
                     else:
                         ahead.drop()  # the chain went another way (a replay, a cancel)
                 after = self._following.pop(next_.id, None)
-                ahead = self._foresee(*after) if after is not None else None
+                # Not while stopping or yielding: nothing would be handed on to use it.
+                if after is not None and not (self._stopping or self._yielding()):
+                    ahead = self._foresee(*after)
                 try:
                     await self._guarded(next_)
                 finally:
@@ -415,13 +422,17 @@ class Dispatcher:
                 ahead.drop()
 
     def _foresee(self, d: Delivery, event: Event) -> _Foreseen | None:
-        ep = self.config.endpoints.get(d.endpoint)
-        if ep is None:
+        try:
+            ep = self.config.endpoints.get(d.endpoint)
+            if ep is None:
+                return None
+            loaded = self.handlers.get(ep.name)
+        except Exception:  # a bug of ours: the delivery transforms itself when its turn comes
+            log.exception("starting the transform of delivery %s ahead failed", d.id)
             return None
-        loaded = self.handlers.get(ep.name)
         task = asyncio.ensure_future(self._transform(ep, loaded, event))
         task.add_done_callback(_retrieved)
-        return _Foreseen(d.id, ep, loaded.version, task)
+        return _Foreseen(d.id, ep, loaded.version, self.clock.now(), task)
 
     async def _idle_time(self) -> float:
         if len(self._tasks) >= self._limit():
@@ -545,12 +556,8 @@ class Dispatcher:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
-        # Its transform, if its chain started it ahead: used while the endpoint and the
-        # handler are the ones it ran with.
-        foreseen = self._foreseen.pop(d.id, None)
         if ep is None:
-            if foreseen is not None:
-                foreseen.drop()
+            self._events.pop(d.event_id, None)
             await self._finish(
                 d,
                 "failed",
@@ -562,10 +569,17 @@ class Dispatcher:
         assert event is not None, f"delivery {d.id} has no event"
         self._event_of[d.id] = event
         loaded = self.handlers.get(ep.name)
-        if foreseen is not None and (foreseen.endpoint, foreseen.version) == (ep, loaded.version):
+        # Its transform, if its chain started it ahead: used while the endpoint and the
+        # handler are the ones it ran with, and while it is fresh. (Left in _foreseen on
+        # the way here, _chain drops it.)
+        foreseen = self._foreseen.pop(d.id, None)
+        if foreseen is not None and (
+            (foreseen.endpoint, foreseen.version) == (ep, loaded.version)
+            and self.clock.now() - foreseen.started <= AHEAD_MAX_AGE
+        ):
             decision = await foreseen.decision
         else:
-            if foreseen is not None:  # reloaded meanwhile: the run is the new code's
+            if foreseen is not None:  # reloaded meanwhile, or stale: run it afresh
                 foreseen.drop()
             decision = await self._transform(ep, loaded, event)
         # The endpoint's credentials only where they may go (or the credential_scope error).

@@ -542,7 +542,8 @@ class PostgresStore(AsyncStore):
         )
         if row is None:
             return None, None
-        if row["f_status"] != "pending" or row["f_next_attempt_at"] > o.now:
+        due = row["f_next_attempt_at"]
+        if row["f_status"] != "pending" or due is None or due > o.now:
             return _delivery(row), None
         after = {k.removeprefix("f_"): v for k, v in row.items() if k.startswith("f_")}
         return _delivery(row), _delivery(after)
