@@ -158,9 +158,8 @@ class Dispatcher:
         self._loop_running = False
         self._loop_exited = asyncio.Event()
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
-        self._handed: dict[int, Delivery] = {}  # finished delivery id -> its chain's next
-        # Handed-off delivery id -> the one due after it in its chain, with its event.
-        self._following: dict[int, tuple[Delivery, Event]] = {}
+        # Finished delivery id -> its chain's next, and the one due after that with its event.
+        self._handed: dict[int, tuple[Delivery, tuple[Delivery, Event] | None]] = {}
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         # A store call failed: one that committed may have lost its answer with the
@@ -394,6 +393,7 @@ class Dispatcher:
         """Deliver ``d``, then each next delivery of its chain handed on when one finishes,
         each one's transform started while the one before it is sent."""
         next_: Delivery | None = d
+        after: tuple[Delivery, Event] | None = None
         ahead: _Foreseen | None = None
         try:
             while next_ is not None:
@@ -403,8 +403,8 @@ class Dispatcher:
                         self._foreseen[next_.id] = ahead  # for deliver()
                     else:
                         ahead.drop()  # the chain went another way (a replay, a cancel)
-                after = self._following.pop(next_.id, None)
                 # Not while stopping or yielding: nothing would be handed on to use it.
+                ahead = None
                 if after is not None and not (self._stopping or self._yielding()):
                     ahead = self._foresee(*after)
                 try:
@@ -416,7 +416,7 @@ class Dispatcher:
                     unused = self._foreseen.pop(next_.id, None)
                     if unused is not None:
                         unused.drop()
-                next_ = self._handed.pop(next_.id, None)
+                next_, after = self._handed.pop(next_.id, (None, None))
         finally:
             if ahead is not None:  # nothing was handed on to use it
                 ahead.drop()
@@ -506,9 +506,7 @@ class Dispatcher:
             log.warning("delivery %s: lease lost to another instance; outcome not recorded", d.id)
             return
         if handed is not None:
-            self._handed[d.id] = handed
-            if following is not None:
-                self._following[handed.id] = following
+            self._handed[d.id] = (handed, following)
         self.events.recorded(
             d,
             status,
