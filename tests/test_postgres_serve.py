@@ -122,6 +122,46 @@ def test_an_ingest_instance_and_a_worker_instance_share_the_work(
             assert detail["role"] == "ingest" and detail["in_flight"] == 0
 
 
+def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
+    tmp_path, fresh_pg_database
+) -> None:
+    # Replayed through the ingest instance, delivered by the worker, followed from both: its
+    # progress comes from the shared store, not from the memory of the instance asked.
+    with Target() as target:
+        target.default = Reply(500)
+        config = load_config(
+            write_config(tmp_path, target.url, database=fresh_pg_database, retry_schedule="[]")
+        )
+        ingest = ServerThread(create_app(config, role="ingest"))
+        worker = ServerThread(create_app(config, role="worker"))
+        with ingest, worker:
+
+            def failed() -> list[int]:
+                page = HTTP.get(
+                    f"{ingest.url}/deliveries", params={"status": "failed"}, headers=ADMIN
+                ).json()
+                return [d["id"] for d in page["deliveries"]]
+
+            for i in range(3):
+                assert post(ingest.url, i).status_code == 202
+            wait_for(lambda: len(failed()) == 3, timeout=20)
+            target.default = Reply(200)
+            r = HTTP.post(f"{ingest.url}/replays", headers=ADMIN, json={"status": "failed"})
+            assert r.status_code == 202 and r.json()["total"] == 3
+            job = r.json()["id"]
+
+            def progress(server: ServerThread) -> dict:
+                return HTTP.get(f"{server.url}/replays/{job}", headers=ADMIN).json()
+
+            wait_for(lambda: progress(ingest)["done"], timeout=20)
+            for server in (ingest, worker):
+                seen = progress(server)
+                assert (seen["finished"], seen["by_status"]) == (3, {"succeeded": 3})
+                listed = HTTP.get(f"{server.url}/replays", headers=ADMIN).json()["replays"]
+                assert [b["id"] for b in listed] == [job]
+            assert sorted(delivered(target)) == [0, 1, 2]
+
+
 def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
     tmp_path, fresh_pg_database
 ) -> None:

@@ -414,6 +414,34 @@ def test_replay_restarts_the_schedule_but_keeps_history(check) -> None:
     check(body)
 
 
+def test_bulk_replays_are_kept_with_their_deliveries_current_states(check) -> None:
+    async def body(store: AsyncStore) -> None:
+        a = (await ingest(store, "a", key="a")).delivery_id
+        b = (await ingest(store, "b", key="b")).delivery_id
+        query = {"status": "failed", "customer": "ann@example.com"}
+        first = await store.add_bulk_replay(T0, query, [a, b, 999_999], {7: "in flight"})
+        (kept,) = await store.bulk_replays(first)
+        assert (kept.id, kept.query, kept.started_at, kept.refused) == (
+            first,
+            query,
+            T0,
+            {7: "in flight"},
+        )
+        # Read when asked, from the deliveries: none recorded by the replay itself.
+        assert kept.statuses == {a: "pending", b: "pending", 999_999: None}
+        await store.claim(T0, 10)
+        await store.finish(a, "succeeded", now=T0, attempt=attempt(a))
+        (kept,) = await store.bulk_replays(first)
+        assert kept.statuses == {a: "succeeded", b: "delivering", 999_999: None}
+        # The newest first, and only the most recent BULK_REPLAYS_KEPT.
+        later = [await store.add_bulk_replay(T0 + i, {}, [], {}) for i in range(1, 51)]
+        ids = [r.id for r in await store.bulk_replays()]
+        assert ids == sorted(later, reverse=True) and first not in ids
+        assert await store.bulk_replays(first) == []
+
+    check(body)
+
+
 def test_attempt_count_keeps_growing_across_replays(check) -> None:
     async def body(store: AsyncStore) -> None:
         d = (await ingest(store, "a")).delivery_id

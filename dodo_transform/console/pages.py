@@ -260,7 +260,7 @@ def console_routes(app: App) -> list[Route]:
         value = parse_id(request.path_params["id"])
         if value is None:
             raise OperationError(404, "no such bulk replay")
-        job = ops.bulk(value)
+        job = await ops.bulk(value)
         return render(
             request, "progress.html", job=job.progress(), outcome=sorted(job.outcome.items())
         )

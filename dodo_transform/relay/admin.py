@@ -140,13 +140,13 @@ def admin_routes(app: App) -> list[Route]:
         return JSONResponse(bulk.progress(), status_code=202)
 
     async def list_bulk(_request: Request) -> dict[str, Any]:
-        return {"replays": [b.progress() for b in ops.bulks()]}
+        return {"replays": [b.progress() for b in await ops.bulks()]}
 
     async def get_bulk(request: Request) -> dict[str, Any]:
         value = parse_id(request.path_params["id"])
         if value is None:
             raise OperationError(404, f"no bulk replay {request.path_params['id']!r}")
-        return ops.bulk(value).progress()
+        return (await ops.bulk(value)).progress()
 
     async def endpoints(_request: Request) -> dict[str, Any]:
         return {"endpoints": await ops.endpoints()}

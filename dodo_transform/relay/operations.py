@@ -2,30 +2,28 @@
 call these, so a replay from a script and a replay from a button are the same act.
 
 Each refusal is an :class:`OperationError` carrying the HTTP status the admin API answers
-and a sentence for the person. Bulk replays are tracked here as they progress: the
-operations object is an :class:`~dodo_transform.relay.events.Observer`, so each replayed
-delivery's outcome arrives as the dispatcher records it.
+and a sentence for the person. A bulk replay is kept in the store, and its progress is read
+from its deliveries' current states there: behind a load balancer, the instance asked for it
+may not be the one that started it, nor the one delivering.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..transform import SECRET_HEADER, redact_headers
-from .events import Observer
 from .handlers import HandlerLoadError
 from .store import (
+    BULK_REPLAYS_KEPT,
     FINISHED,
+    BulkReplayed,
     Delivery,
     DeliveryQuery,
     EndpointStats,
     Listed,
-    Status,
     bound_body,
 )
 from .transformer import LaneStats, share_of
@@ -58,21 +56,30 @@ class OperationError(Exception):
         self.status = status
 
 
-@dataclass
+# A replayed delivery that retention has deleted since: it had finished.
+DELETED = "deleted"
+
+
+@dataclass(frozen=True)
 class BulkReplay:
     """One bulk replay and how far its deliveries have got."""
 
     id: int
     query: dict[str, Any]
     started_at: float
-    outcome: dict[int, Status] = field(default_factory=dict)  # delivery id -> latest status
-    refused: dict[int, str] = field(default_factory=dict)  # delivery id -> why not replayed
+    outcome: dict[int, str]  # delivery id -> its current status, or DELETED
+    refused: dict[int, str]  # delivery id -> why it was not replayed
+
+    @classmethod
+    def of(cls, kept: BulkReplayed) -> BulkReplay:
+        outcome = {d: DELETED if s is None else s for d, s in kept.statuses.items()}
+        return cls(kept.id, kept.query, kept.started_at, outcome, kept.refused)
 
     def progress(self) -> dict[str, Any]:
         counts: dict[str, int] = {}
         for status in self.outcome.values():
             counts[status] = counts.get(status, 0) + 1
-        done = sum(n for s, n in counts.items() if s in FINISHED)
+        done = sum(n for s, n in counts.items() if s in FINISHED or s == DELETED)
         return {
             "id": self.id,
             "filter": self.query,
@@ -85,11 +92,9 @@ class BulkReplay:
         }
 
 
-class Operations(Observer):
+class Operations:
     def __init__(self, app: App) -> None:
         self.app = app
-        self._bulk: OrderedDict[int, BulkReplay] = OrderedDict()
-        self._bulk_ids = itertools.count(1)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -261,30 +266,32 @@ class Operations(Observer):
         ``query.before`` pins the set that was counted for the confirmation: deliveries that
         arrived after the count are not included.
         """
-        bulk = BulkReplay(next(self._bulk_ids), dict(shown), self.app.clock.now())
+        started = self.app.clock.now()
         rows = await self.app.store.search(query, BULK_MAX)
         refreshed: dict[str, str | None] = {}
-        self._bulk[bulk.id] = bulk
-        while len(self._bulk) > 50:  # keep the recent ones for the console
-            self._bulk.popitem(last=False)
+        outcome: dict[int, str] = {}
+        refused: dict[int, str] = {}
         for row in rows:
             try:
                 replayed = await self._replay(row.delivery, refreshed)
             except OperationError as e:
-                bulk.refused[row.delivery.id] = str(e)
+                refused[row.delivery.id] = str(e)
                 continue
-            bulk.outcome[replayed.id] = replayed.status
+            outcome[replayed.id] = replayed.status
         self.app.dispatcher.kick()
-        return bulk
+        bulk_id = await self.app.store.add_bulk_replay(started, shown, list(outcome), refused)
+        return BulkReplay(bulk_id, dict(shown), started, outcome, refused)
 
-    def bulk(self, bulk_id: int) -> BulkReplay:
-        try:
-            return self._bulk[bulk_id]
-        except KeyError:
-            raise OperationError(404, f"no bulk replay {bulk_id} (kept: the last 50)") from None
+    async def bulk(self, bulk_id: int) -> BulkReplay:
+        kept = await self.app.store.bulk_replays(bulk_id)
+        if not kept:
+            raise OperationError(
+                404, f"no bulk replay {bulk_id} (kept: the last {BULK_REPLAYS_KEPT})"
+            )
+        return BulkReplay.of(kept[0])
 
-    def bulks(self) -> list[BulkReplay]:
-        return list(reversed(self._bulk.values()))
+    async def bulks(self) -> list[BulkReplay]:
+        return [BulkReplay.of(kept) for kept in await self.app.store.bulk_replays()]
 
     async def enable(self, endpoint: str) -> bool:
         if endpoint not in self.app.config.endpoints:
@@ -292,13 +299,6 @@ class Operations(Observer):
         enabled = await self.app.health.enable(endpoint)
         self.app.dispatcher.kick()
         return enabled
-
-    # -- observing -------------------------------------------------------------------------
-
-    def recorded(self, delivery: Delivery, status: Status, **_details: Any) -> None:
-        for bulk in self._bulk.values():
-            if delivery.id in bulk.outcome:
-                bulk.outcome[delivery.id] = status
 
 
 def _rates(stats: EndpointStats) -> dict[str, Any]:

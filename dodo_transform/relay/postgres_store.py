@@ -27,12 +27,13 @@ import contextlib
 import functools
 import json
 import logging
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 
 from .store import (
+    BULK_REPLAYS_KEPT,
     DEFAULT_LEASE,
     FINISHED,
     LOCAL_OWNER,
@@ -40,6 +41,7 @@ from .store import (
     STATUSES,
     AsyncStore,
     Attempt,
+    BulkReplayed,
     Delivery,
     DeliveryQuery,
     EndpointState,
@@ -148,6 +150,16 @@ MIGRATIONS: list[str] = [
     # 3: the deliveries in flight, by ordering key (see sqlite_store's migration 6).
     """
     CREATE INDEX deliveries_in_flight ON deliveries (ordering_key) WHERE status = 'delivering';
+    """,
+    # 4: bulk replays, seen by every instance (see sqlite_store's migration 7).
+    """
+    CREATE TABLE bulk_replays (
+        id BIGSERIAL PRIMARY KEY,
+        started_at DOUBLE PRECISION NOT NULL,
+        query TEXT NOT NULL,
+        replayed TEXT NOT NULL,
+        refused TEXT NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -722,6 +734,47 @@ class PostgresStore(AsyncStore):
             state.failing_since,
             state.disabled_at,
         )
+
+    async def add_bulk_replay(
+        self,
+        started_at: float,
+        query: Mapping[str, Any],
+        replayed: Sequence[int],
+        refused: Mapping[int, str],
+    ) -> int:
+        # One statement: the DELETE does not see the row the INSERT adds, only older ones.
+        bulk_id: int = await self.pool.fetchval(
+            "WITH added AS (INSERT INTO bulk_replays (started_at, query, replayed, refused)"
+            " VALUES ($1, $2, $3, $4) RETURNING id),"
+            " gone AS (DELETE FROM bulk_replays WHERE id <= (SELECT id FROM added) - $5)"
+            " SELECT id FROM added",
+            started_at,
+            dumps(dict(query)),
+            dumps(list(replayed)),
+            dumps(dict(refused)),
+            BULK_REPLAYS_KEPT,
+        )
+        return bulk_id
+
+    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
+        rows = await self.pool.fetch(
+            "SELECT id, started_at, query, replayed, refused FROM bulk_replays"
+            " WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC",
+            bulk_id,
+        )
+        out = []
+        for r in rows:
+            replayed: list[int] = json.loads(r["replayed"])
+            statuses: dict[int, Status | None] = dict.fromkeys(replayed)
+            for d in await self.pool.fetch(
+                "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
+            ):
+                statuses[d["id"]] = _status(d["status"])
+            refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
+            out.append(
+                BulkReplayed(r["id"], json.loads(r["query"]), r["started_at"], statuses, refused)
+            )
+        return out
 
     async def counts(self) -> dict[str, int]:
         rows = await self.pool.fetch("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")

@@ -156,7 +156,7 @@ class App:
         self.prometheus = Metrics(self)
         self.live = LiveFeed()
         self.alerts = Alerts(config.alerts, self.clock)
-        for watcher in (self.operations, self.prometheus, self.live, self.alerts, LogObserver()):
+        for watcher in (self.prometheus, self.live, self.alerts, LogObserver()):
             self.events.add(watcher)
         self.store: AsyncStore
         self.stage: TransformStage

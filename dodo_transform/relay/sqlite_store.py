@@ -22,18 +22,20 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from .store import (
+    BULK_REPLAYS_KEPT,
     DEFAULT_LEASE,
     FINISHED,
     LOCAL_OWNER,
     PRUNE_BATCH,
     STATUSES,
     Attempt,
+    BulkReplayed,
     Delivery,
     DeliveryQuery,
     EndpointState,
@@ -151,6 +153,18 @@ MIGRATIONS: list[str] = [
     # claim (a customer's burst of thousands made each link of it slower than the last).
     """
     CREATE INDEX deliveries_in_flight ON deliveries (ordering_key) WHERE status = 'delivering';
+    """,
+    # 7: bulk replays, kept where every process sees them: their progress was held in the
+    # memory of the process that started them, which may not be the one delivering (a
+    # `--role ingest` process), and it ended with that process.
+    """
+    CREATE TABLE bulk_replays (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        query TEXT NOT NULL,
+        replayed TEXT NOT NULL,
+        refused TEXT NOT NULL
+    );
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -637,6 +651,45 @@ class SqliteStore(Store):
                 " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
                 (endpoint, state.failing_since, state.disabled_at),
             )
+
+    def add_bulk_replay(
+        self,
+        started_at: float,
+        query: Mapping[str, Any],
+        replayed: Sequence[int],
+        refused: Mapping[int, str],
+    ) -> int:
+        with self._tx():
+            cur = self._db.execute(
+                "INSERT INTO bulk_replays (started_at, query, replayed, refused)"
+                " VALUES (?, ?, ?, ?)",
+                (started_at, dumps(dict(query)), dumps(list(replayed)), dumps(dict(refused))),
+            )
+            bulk_id = int(cur.lastrowid or 0)
+            self._db.execute(
+                "DELETE FROM bulk_replays WHERE id <= ?", (bulk_id - BULK_REPLAYS_KEPT,)
+            )
+        return bulk_id
+
+    def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
+        rows = self._db.execute(
+            "SELECT id, started_at, query, replayed, refused FROM bulk_replays"
+            " WHERE ? IS NULL OR id = ? ORDER BY id DESC",
+            (bulk_id, bulk_id),
+        ).fetchall()
+        out = []
+        for r in rows:
+            replayed: list[int] = json.loads(r[3])
+            # json_each: a replay holds up to 10,000 ids, more than SQLite's bound parameters.
+            statuses: dict[int, Status | None] = dict.fromkeys(replayed)
+            for delivery_id, status in self._db.execute(
+                "SELECT d.id, d.status FROM json_each(?) j JOIN deliveries d ON d.id = j.value",
+                (r[3],),
+            ):
+                statuses[delivery_id] = _status(status)
+            refused = {int(k): v for k, v in json.loads(r[4]).items()}
+            out.append(BulkReplayed(r[0], json.loads(r[2]), r[1], statuses, refused))
+        return out
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")

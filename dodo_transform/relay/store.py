@@ -54,6 +54,8 @@ DEFAULT_LEASE = 30.0
 # some, backing off to WAKE_POLL_IDLE s when there has been none for a while (an idle serve
 # then spends ~0.3 % of a CPU on it, not ~4 %).
 WAKE_POLL, WAKE_POLL_IDLE = 0.02, 0.25
+# Bulk replays kept (their progress, for the console and `replay --wait`): the most recent.
+BULK_REPLAYS_KEPT = 50
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,19 @@ class Recorded:
     following: list[Delivery | None] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BulkReplayed:
+    """A bulk replay as the store keeps it, shared by every instance: what was asked, which
+    deliveries went back to pending, which were refused and why, and each replayed delivery's
+    current status (None: deleted since by retention)."""
+
+    id: int
+    query: dict[str, Any]  # the filter, as the operator gave it
+    started_at: float
+    statuses: dict[int, Status | None]
+    refused: dict[int, str]
+
+
 class Store(abc.ABC):
     """Durable state. Every method is one transaction.
 
@@ -388,6 +403,21 @@ class Store(abc.ABC):
         """Record ``state``; a disabled endpoint's deliveries are no longer claimed."""
 
     @abc.abstractmethod
+    def add_bulk_replay(
+        self,
+        started_at: float,
+        query: Mapping[str, Any],
+        replayed: Sequence[int],
+        refused: Mapping[int, str],
+    ) -> int:
+        """Keep a bulk replay (forgetting all but the last :data:`BULK_REPLAYS_KEPT`); its id."""
+
+    @abc.abstractmethod
+    def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
+        """The kept bulk replays, newest first (only ``bulk_id``'s when given), with the
+        current status of each delivery they replayed."""
+
+    @abc.abstractmethod
     def counts(self) -> dict[str, int]: ...
 
     @abc.abstractmethod
@@ -520,6 +550,18 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None: ...
+
+    @abc.abstractmethod
+    async def add_bulk_replay(
+        self,
+        started_at: float,
+        query: Mapping[str, Any],
+        replayed: Sequence[int],
+        refused: Mapping[int, str],
+    ) -> int: ...
+
+    @abc.abstractmethod
+    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]: ...
 
     @abc.abstractmethod
     async def counts(self) -> dict[str, int]: ...
@@ -665,6 +707,18 @@ class ThreadedStore(AsyncStore):
 
     async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
         await self._call(self._store.set_endpoint_state, endpoint, state)
+
+    async def add_bulk_replay(
+        self,
+        started_at: float,
+        query: Mapping[str, Any],
+        replayed: Sequence[int],
+        refused: Mapping[int, str],
+    ) -> int:
+        return await self._call(self._store.add_bulk_replay, started_at, query, replayed, refused)
+
+    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
+        return await self._call(self._store.bulk_replays, bulk_id)
 
     async def counts(self) -> dict[str, int]:
         return await self._call(self._store.counts)
