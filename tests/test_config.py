@@ -84,7 +84,9 @@ def test_problems_name_file_key_and_problem(tmp_path: Path, edit, key, problem) 
         load_config(path, {})
     except ConfigError as e:
         assert e.key == key
-        assert str(e).startswith(f"{path}: {key}: ")
+        # "-": the file as a whole, which the message does not name as a key.
+        assert str(e).startswith(f"{path}: " if key == "-" else f"{path}: {key}: ")
+        assert ": -:" not in str(e)
         if problem:
             assert problem in e.problem
     else:

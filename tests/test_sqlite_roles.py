@@ -56,8 +56,12 @@ def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) 
         worker = ServeProcess(config, free_port(), args=("--role", "worker"))
         ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
         try:
-            assert "role worker" in worker.start()
-            assert "role ingest" in ingest.start()
+            banner = worker.start()
+            assert (
+                "role worker" in banner and "(no webhooks: --role worker only delivers)" in banner
+            )
+            banner = ingest.start()
+            assert "role ingest" in banner and "(POST /webhooks/test)" in banner
             r = HTTP.post(f"{worker.url}/webhooks/test", content=b"{}", timeout=20)
             assert r.status_code == 503 and "--role worker" in r.json()["error"]
             # A worker killed with attempts in flight; the next one sends them again.

@@ -73,7 +73,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # by uvicorn's error. uvicorn then serves on this very socket.
     sock = listen(host, port)
     port = int(sock.getsockname()[1])  # the real one when --port 0
-    routes = ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
+    routes = (
+        "no webhooks: --role worker only delivers"
+        if args.role == "worker"
+        else ", ".join(f"POST /webhooks/{name}" for name in config.endpoints)
+    )
     shown = f"[{host}]" if ":" in host else host
     print(
         f"dodo-transform: serving http://{shown}:{port} ({routes}); store "

@@ -46,9 +46,11 @@ _PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")  # "//user:secret@" of a URL
 
 
 class ConfigError(Exception):
+    """``key`` is where in the file (``-``: the file as a whole, left out of the message)."""
+
     def __init__(self, file: str | os.PathLike[str], key: str, problem: str) -> None:
         self.file, self.key, self.problem = str(file), key, problem
-        super().__init__(f"{file}: {key}: {problem}")
+        super().__init__(f"{file}: {problem}" if key == "-" else f"{file}: {key}: {problem}")
 
 
 @dataclass(frozen=True)
