@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_servers import HTTP, SECRET, Reply, Target, write_config
+from helpers_servers import HTTP, SECRET, Reply, Target, wait_for, write_config
 
 from dodo_transform import samples
 from dodo_transform.cli import main
@@ -22,13 +22,6 @@ from dodo_transform.serving import ServerThread
 from dodo_transform.transform import Handler
 
 SECRET_VAR = "DODO_TEST_WEBHOOK_SECRET"
-
-
-def wait_for(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -175,6 +168,33 @@ def test_send_sample_alone_needs_the_secret(rig, capsys) -> None:
         capsys, config, server, "send-sample", "payment.succeeded", "--endpoint", "test"
     )
     assert code == 2 and f"environment variable {SECRET_VAR} is not set" in err
+
+
+def test_send_sample_needs_only_the_secret_not_the_endpoints_other_variables(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    # The target's API key is serve's business: whoever sends a sample need not have it.
+    monkeypatch.setenv(SECRET_VAR, SECRET)
+    monkeypatch.delenv("DODO_TEST_TARGET_KEY", raising=False)
+    with Target() as target:
+        path = write_config(
+            tmp_path,
+            target.url,
+            secrets=(f"${{{SECRET_VAR}}}",),
+            headers='Authorization = "Bearer ${DODO_TEST_TARGET_KEY}"',
+        )
+        config = load_config(path, environ={SECRET_VAR: SECRET, "DODO_TEST_TARGET_KEY": "k"})
+        with ServerThread(create_app(config)) as server:
+            code, out, err = run(
+                capsys, path, server, "send-sample", "payment.succeeded", "--endpoint", "test"
+            )
+            assert code == 0 and "HTTP 202 accepted; delivery 1" in out, err
+            code, _, err = run(
+                capsys, path, server, "send-sample", "payment.succeeded", "--endpoint", "nope"
+            )
+            assert code == 2 and "no endpoint 'nope'; configured: test" in err
+            wait_for(lambda: target.received, 15, "the sample delivered")
+            assert target.received[0].headers["authorization"] == "Bearer k"
 
 
 def test_deliveries_show_tells_when_it_shows_only_the_latest_attempts(tmp_path, capsys) -> None:

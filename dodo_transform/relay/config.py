@@ -199,6 +199,40 @@ def load_server_config(
     return _server(r, r.table(raw, "server"), path.parent)
 
 
+def load_secrets(
+    path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
+) -> tuple[ServerConfig, dict[str, tuple[str, ...]]]:
+    """``[server]`` and each endpoint's signing secrets: what signing a webhook as Dodo would
+    takes (``send-sample``). The rest of the endpoints is not read: the variables of their
+    headers need not be set, their handlers are not loaded."""
+    path = Path(path)
+    r = _Reader(path, os.environ if environ is None else environ)
+    raw = _read_toml(path)
+    server = _server(r, r.table(raw, "server"), path.parent)
+    items = raw.get("endpoints", [])
+    if not isinstance(items, list):
+        raise ConfigError(path, "endpoints", "add at least one [[endpoints]] table")
+    secrets: dict[str, tuple[str, ...]] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(path, f"endpoints[{i}]", "must be a table ([[endpoints]])")
+        name, signing = _name_and_secrets(r, item, f"endpoints[{i}].")
+        secrets[name] = signing
+    return server, secrets
+
+
+def _name_and_secrets(r: _Reader, t: dict[str, Any], k: str) -> tuple[str, tuple[str, ...]]:
+    name = r.get(t, k, "name", str)
+    if not _NAME.match(name):
+        raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
+    secrets = tuple(r.list(t, k, "secrets", str))
+    if not secrets:
+        raise ConfigError(r.path, k + "secrets", "give at least one whsec_… secret")
+    for i, s in enumerate(secrets):
+        _check_secret(r.path, f"{k}secrets[{i}]", s)
+    return name, secrets
+
+
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
     path = Path(path)
     environ = os.environ if environ is None else environ
@@ -393,14 +427,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "max_request_bytes",
         },
     )
-    name = r.get(t, k, "name", str)
-    if not _NAME.match(name):
-        raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
-    secrets = tuple(r.list(t, k, "secrets", str))
-    if not secrets:
-        raise ConfigError(r.path, k + "secrets", "give at least one whsec_… secret")
-    for i, s in enumerate(secrets):
-        _check_secret(r.path, f"{k}secrets[{i}]", s)
+    name, secrets = _name_and_secrets(r, t, k)
     url = r.get(t, k, "url", str)
     if url_problem(url):
         raise ConfigError(r.path, k + "url", _not_a_url(url))
