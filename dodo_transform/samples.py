@@ -6,6 +6,7 @@ name without ``.json`` (``payment.succeeded__jpy_zero_decimal_single_name_no_pho
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass
 from functools import cache
@@ -45,8 +46,10 @@ def get(name: str) -> Sample:
     try:
         return _load()[name]
     except KeyError:
+        close = difflib.get_close_matches(name, names(), n=1)
+        guess = f" (did you mean {close[0]!r}?)" if close else ""
         raise KeyError(
-            f"no built-in sample {name!r}; known event types: {', '.join(event_types())}"
+            f"no built-in sample {name!r}{guess}; known event types: {', '.join(event_types())}"
         ) from None
 
 

@@ -142,6 +142,10 @@ def test_exit_status_1_when_any_run_errors(tmp_path):
     [
         (["test", "missing.js"], "missing.js: no such file"),
         (["test", ADD_CUSTOMER, "--event", "payment.nope"], "no built-in sample 'payment.nope'"),
+        (
+            ["test", ADD_CUSTOMER, "--event", "payment.succeded"],
+            "no built-in sample 'payment.succeded' (did you mean 'payment.succeeded'?)",
+        ),
         (["test", ADD_CUSTOMER, "--env", "NOEQUALS"], "expected KEY=VALUE"),
         (["test", ADD_CUSTOMER, "--now", "yesterday"], "not an ISO-8601 instant"),
         (["test", ADD_CUSTOMER, "--now", "2025-08-04T05:30:45"], "needs a time zone"),
