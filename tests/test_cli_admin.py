@@ -74,6 +74,24 @@ def test_deliveries_show_time_event_type_and_http_status_and_filter(rig, capsys)
     assert code == 1 and "since: 'soonish' is not a time" in err
 
 
+def test_a_long_endpoint_name_widens_its_column_and_the_others_stay_in_line(
+    tmp_path, capsys
+) -> None:
+    name = "mailerlite-customer-fields-for-the-eu-store"  # longer than the column's default
+    with Target() as target:
+        path = write_config(tmp_path, target.url, name=name)
+        with ServerThread(create_app(load_config(path))) as server:
+            body = samples.get("payment.succeeded").text.encode()
+            HTTP.post(f"{server.url}/webhooks/{name}", content=body, headers=sign(SECRET, body))
+            wait_for(lambda: target.received)
+            _, out, _ = run(capsys, path, server, "deliveries")
+            header, row = out.splitlines()
+            assert header.index("event type") == row.index("payment.succeeded")
+            _, out, _ = run(capsys, path, server, "endpoints")
+            header, row = out.splitlines()
+            assert header.index("state") == row.index("enabled")
+
+
 def test_deliveries_show_prints_the_attempts_and_transform_output(rig, capsys) -> None:
     server, target, config = rig
     source = 'function handler(w) { console.log("sending", w.eventType); return w; }'

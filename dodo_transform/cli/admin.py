@@ -211,14 +211,16 @@ def cmd_deliveries(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    # As wide as the longest name shown: the columns after it stay in line.
+    w = max([22, *(len(d["endpoint"]) for d in rows)])
     print(
-        f"{'id':>6}  {'received (UTC)':<20} {'endpoint':<22} {'event type':<26} "
+        f"{'id':>6}  {'received (UTC)':<20} {'endpoint':<{w}} {'event type':<26} "
         f"{'status':<16} {'http':>4} {'tries':>5}  last error"
     )
     for d in rows:
         http = str(d.get("http_status") or "-")
         print(
-            f"{d['id']:>6}  {_when(d['created_at']):<20} {d['endpoint']:<22} "
+            f"{d['id']:>6}  {_when(d['created_at']):<20} {d['endpoint']:<{w}} "
             f"{d.get('event_type') or '-':<26} {d['status']:<16} {http:>4} "
             f"{d['attempt_count']:>5}  {(d['last_error'] or '')[:60]}"
         )
@@ -460,21 +462,22 @@ def cmd_endpoints(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(endpoints, indent=2))
         return 0
+    w = max([24, *(len(e["name"]) for e in endpoints)])
     print(
-        f"{'endpoint':<24} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
+        f"{'endpoint':<{w}} {'state':<9} {'handler':<13} {'queue':>5} {'1h ok':>6} "
         f"{'cpu s':>8}  last error"
     )
     for e in endpoints:
         rate = e["last_hour"]["success_rate"]
         cpu = e.get("transform", {}).get("cpu_seconds")  # a server from before the stage: none
         print(
-            f"{e['name']:<24} {'disabled' if e['disabled_at'] else 'enabled':<9} "
+            f"{e['name']:<{w}} {'disabled' if e['disabled_at'] else 'enabled':<9} "
             f"{e['handler']['version']:<13} {e['queue_depth']:>5} "
             f"{'-' if rate is None else f'{rate:.0%}':>6} "
             f"{'-' if cpu is None else f'{cpu:.2f}':>8}  {(e['last_error'] or '')[:60]}"
         )
         if e["handler"]["error"]:
-            print(f"{'':<24} handler file refused: {e['handler']['error']}")
+            print(f"{'':<{w}} handler file refused: {e['handler']['error']}")
     return 0
 
 
