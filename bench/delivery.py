@@ -7,7 +7,10 @@ Measured in one run, on the same machine:
   * a backlog drained by ``serve`` (the store is filled first, then serve starts): events spread
     over many customers (``--events`` events, ``--customers`` ordering chains) and one customer's
     burst (``--burst`` events on one ordering chain). The rate is counted at the target, from its
-    first request to its last, so start-up is not part of it.
+    first request to its last, so start-up is not part of it;
+  * the wire alone: the burst's requests sent one at a time with serve's HTTP client and
+    nothing else (no store, no transform, no signing). A chain sends one request at a time,
+    so this is the most one customer's burst could reach on this machine and target.
 
 ``--database postgresql://…`` runs the same on PostgreSQL (a fresh database per scenario, created
 and dropped here) and ``--instances N`` starts N serve processes on it.
@@ -259,6 +262,36 @@ def drain(
     return (stats["count"] - 1) / span if span > 0 else float("inf"), span
 
 
+def wire_alone(target: int, n: int) -> float:
+    """Requests/s of ``n`` requests sent one after another to the target, counted there as
+    drain() counts them, with the client serve delivers with and nothing else."""
+    from dodo_transform.relay.sender import Sender
+
+    body = SAMPLE.encode()
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": "msg_wire",
+        "webhook-timestamp": str(int(time.time())),
+        "webhook-signature": "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    }
+    url = f"http://127.0.0.1:{target}/hook"
+
+    async def go() -> None:
+        sender = Sender()
+        try:
+            for _ in range(n):
+                await sender.send("POST", url, headers, body, timeout=30, max_bytes=4096)
+        finally:
+            await sender.aclose()
+
+    with httpx.Client() as client:
+        client.post(f"http://127.0.0.1:{target}/__reset")
+        asyncio.run(go())
+        stats = client.get(f"http://127.0.0.1:{target}/__stats").json()
+    span = stats["last"] - stats["first"]
+    return (stats["count"] - 1) / span if span > 0 else float("inf")
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--serve-target":
         import uvicorn
@@ -300,6 +333,7 @@ def main() -> int:
                     Path(tmp), target_port, events, server, args.instances, args.isolation
                 )
                 rows.append((name, rate, span))
+            wire = wire_alone(target_port, args.burst)
         finally:
             target.terminate()
             target.wait(30)
@@ -314,6 +348,11 @@ def main() -> int:
     print("|---|---:|---:|---:|")
     for name, rate, span in rows:
         print(f"| {name} | {rate:,.0f} | {100 * rate / stage:.0f} % | {span:.1f} |")
+    print(
+        f"\nthe wire alone: {args.burst} requests one at a time to the same target, serve's HTTP"
+        f" client, nothing else: {wire:,.0f}/s ({100 * wire / stage:.0f} % of the transform"
+        f" stage; the burst reached {100 * rows[1][1] / wire:.0f} % of it)"
+    )
     return 0
 
 
