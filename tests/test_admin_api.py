@@ -143,6 +143,12 @@ def test_bulk_replay_counts_then_replays_what_was_counted(rig) -> None:
         late
     ]
     assert get(server, "/replays").json()["replays"][0]["id"] == job
+    # Done stays done: what happens to one of its deliveries replayed again is not its own.
+    target.default = Reply(500)
+    HTTP.post(f"{server.url}/deliveries/{failed[0]}/replay", headers=ADMIN)
+    wait_for(lambda: status_of(server, failed[0]) == "failed")
+    again = get(server, f"/replays/{job}").json()
+    assert again["done"] and again["by_status"] == {"succeeded": 3}
     for bad, word in (({}, "status"), ({"status": "x"}, "status"), ({"stat": "failed"}, "stat")):
         r = HTTP.post(url, headers=ADMIN, json=bad)
         assert r.status_code == 400 and word in r.json()["error"], r.text

@@ -194,6 +194,7 @@ def test_send_sample_needs_only_the_secret_not_the_endpoints_other_variables(
     # The target's API key is serve's business: whoever sends a sample need not have it.
     monkeypatch.setenv(SECRET_VAR, SECRET)
     monkeypatch.delenv("DODO_TEST_TARGET_KEY", raising=False)
+    monkeypatch.delenv("DODO_TEST_OTHER_SECRET", raising=False)
     with Target() as target:
         path = write_config(
             tmp_path,
@@ -201,7 +202,22 @@ def test_send_sample_needs_only_the_secret_not_the_endpoints_other_variables(
             secrets=(f"${{{SECRET_VAR}}}",),
             headers='Authorization = "Bearer ${DODO_TEST_TARGET_KEY}"',
         )
-        config = load_config(path, environ={SECRET_VAR: SECRET, "DODO_TEST_TARGET_KEY": "k"})
+        # Another endpoint, whose secret is not set where the sample is sent either.
+        other = f"""
+[[endpoints]]
+name = "other"
+secrets = ["${{DODO_TEST_OTHER_SECRET}}"]
+handler = "handler.js"
+url = "{target.url}/other"
+allow_hosts = ["127.0.0.1"]
+"""
+        path.write_text(path.read_text() + other)
+        environ = {
+            SECRET_VAR: SECRET,
+            "DODO_TEST_TARGET_KEY": "k",
+            "DODO_TEST_OTHER_SECRET": SECRET,
+        }
+        config = load_config(path, environ=environ)
         with ServerThread(create_app(config)) as server:
             code, out, err = run(
                 capsys, path, server, "send-sample", "payment.succeeded", "--endpoint", "test"
@@ -210,7 +226,7 @@ def test_send_sample_needs_only_the_secret_not_the_endpoints_other_variables(
             code, _, err = run(
                 capsys, path, server, "send-sample", "payment.succeeded", "--endpoint", "nope"
             )
-            assert code == 2 and "no endpoint 'nope'; configured: test" in err
+            assert code == 2 and "no endpoint 'nope'; configured: test, other" in err
             wait_for(lambda: target.received, 15, "the sample delivered")
             assert target.received[0].headers["authorization"] == "Bearer k"
 

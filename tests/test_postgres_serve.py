@@ -184,6 +184,11 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
                 r = HTTP.get(f"{server.url}/healthz")
                 assert r.status_code == 503 and r.json()["status"] == "unavailable"
                 assert "store is unreachable" in r.json()["reason"]
+                # The operator's routes say so too (not a 500 with a traceback in the log).
+                for path in ("/deliveries", "/replays", "/replays/1", "/deliveries/1"):
+                    r = HTTP.get(f"{server.url}{path}", headers=ADMIN, timeout=30)
+                    assert r.status_code == 503, (path, r.text)
+                    assert r.json()["error"].startswith("the store is unavailable ("), path
                 time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
 
                 proxy.start()

@@ -420,24 +420,58 @@ def test_bulk_replays_are_kept_with_their_deliveries_current_states(check) -> No
         b = (await ingest(store, "b", key="b")).delivery_id
         query = {"status": "failed", "customer": "ann@example.com"}
         first = await store.add_bulk_replay(T0, query, [a, b, 999_999], {7: "in flight"})
-        (kept,) = await store.bulk_replays(first)
-        assert (kept.id, kept.query, kept.started_at, kept.refused) == (
+        kept = await store.bulk_replay(first)
+        assert kept is not None
+        assert (kept.id, kept.query, kept.started_at, kept.total, kept.refused) == (
             first,
             query,
             T0,
+            3,
             {7: "in flight"},
         )
         # Read when asked, from the deliveries: none recorded by the replay itself.
         assert kept.statuses == {a: "pending", b: "pending", 999_999: None}
+        assert kept.by_status == {"pending": 2, "deleted": 1} and not kept.settled
         await store.claim(T0, 10)
         await store.finish(a, "succeeded", now=T0, attempt=attempt(a))
-        (kept,) = await store.bulk_replays(first)
-        assert kept.statuses == {a: "succeeded", b: "delivering", 999_999: None}
+        await store.finish(b, "failed", now=T0, attempt=attempt(b, 500))
+        (listed,) = await store.bulk_replays()  # counts only, for the list
+        assert listed.by_status == {"succeeded": 1, "failed": 1, "deleted": 1}
+        assert listed.statuses is None
+        # Settled: the counts stay what they were when every delivery had finished.
+        await store.settle_bulk_replay(first, listed.by_status)
+        await store.replay(b, T0 + 1)
+        (listed,) = await store.bulk_replays()
+        assert listed.settled and listed.by_status == {"succeeded": 1, "failed": 1, "deleted": 1}
+        kept = await store.bulk_replay(first)
+        assert kept is not None and kept.statuses == {a: "succeeded", b: "pending", 999_999: None}
         # The newest first, and only the most recent BULK_REPLAYS_KEPT.
         later = [await store.add_bulk_replay(T0 + i, {}, [], {}) for i in range(1, 51)]
         ids = [r.id for r in await store.bulk_replays()]
         assert ids == sorted(later, reverse=True) and first not in ids
-        assert await store.bulk_replays(first) == []
+        assert await store.bulk_replay(first) is None
+
+    check(body)
+
+
+def test_a_bulk_replay_never_counts_a_delivery_received_after_it(check) -> None:
+    # SQLite hands out a deleted highest id again: once retention has removed the replayed
+    # deliveries, a new webhook may get one of their ids.
+    async def body(store: AsyncStore) -> None:
+        day = 86_400.0
+        d = (await ingest(store, "old")).delivery_id
+        await store.claim(T0, 1)
+        await store.finish(d, "succeeded", now=T0, attempt=attempt(d))
+        bulk = await store.add_bulk_replay(T0 + 1, {"status": "succeeded"}, [d], {})
+        await store.claim(T0 + 1, 1)
+        await store.finish(d, "succeeded", now=T0 + 1, attempt=attempt(d))
+        assert await store.prune(T0 + 30 * day) == 1
+        await ingest(store, "new", now=T0 + 31 * day)
+        kept = await store.bulk_replay(bulk)
+        assert kept is not None and kept.statuses == {d: None}
+        assert kept.by_status == {"deleted": 1}
+        (listed,) = await store.bulk_replays()
+        assert listed.by_status == {"deleted": 1}
 
     check(body)
 

@@ -388,10 +388,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
         ) from None
 
 
+def _polled(args: argparse.Namespace, server: ServerConfig, path: str, deadline: float) -> Any:
+    """GET ``path`` while waiting: a store that is briefly unavailable (503) is waited out."""
+    while True:
+        try:
+            return _admin(args, server, "GET", path)
+        except _Refused as e:
+            if e.status != 503 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 def _wait_one(args: argparse.Namespace, server: ServerConfig, delivery_id: int) -> int:
     deadline = time.monotonic() + args.timeout
     while True:
-        d = _admin(args, server, "GET", f"/deliveries/{delivery_id}")
+        d = _polled(args, server, f"/deliveries/{delivery_id}", deadline)
         if d["status"] in FINISHED:
             last = (d.get("attempts") or [{}])[-1]
             code = last.get("status_code")
@@ -437,7 +448,7 @@ def _bulk(args: argparse.Namespace, server: ServerConfig, filters: dict[str, str
         if time.monotonic() > deadline:
             raise CliError(f"bulk replay {job['id']}: {job['finished']} of {job['total']} done")
         time.sleep(0.2)
-        job = _admin(args, server, "GET", f"/replays/{job['id']}")
+        job = _polled(args, server, f"/replays/{job['id']}", deadline)
     outcome = ", ".join(f"{n} {status}" for status, n in sorted(job["by_status"].items()))
     print(f"bulk replay {job['id']}: {outcome}")
     return 0 if set(job["by_status"]) <= {"succeeded"} else 1
@@ -513,16 +524,12 @@ def cmd_send_sample(args: argparse.Namespace) -> int:
     # Only the secrets: signing needs nothing else of the endpoints (not the variables of
     # their headers, which serve needs and the person sending a sample may not have set).
     try:
-        server, secrets = load_secrets(args.config)
+        server, secrets = load_secrets(args.config, args.endpoint)
     except ConfigError as e:
         raise UsageError(str(e)) from None
-    if args.endpoint not in secrets:
-        raise UsageError(
-            f"{args.config}: no endpoint {args.endpoint!r}; configured: {', '.join(secrets)}"
-        )
     body = sample_text(args.event_type)
     url = f"{_base_url(args, server)}/webhooks/{args.endpoint}"
-    headers = {"Content-Type": "application/json", **sign(secrets[args.endpoint][0], body)}
+    headers = {"Content-Type": "application/json", **sign(secrets[0], body)}
     try:
         r = httpx.post(url, content=body.encode(), headers=headers, timeout=30)
     except httpx.ConnectError:

@@ -22,9 +22,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..relay.operations import OperationError, listed_dict
+from ..relay.operations import OperationError, listed_dict, progress, store_unavailable
 from ..relay.query import FILTERS, QueryError, parse_id, parse_query
-from ..relay.store import STATUSES
+from ..relay.store import DELETED, STATUSES
 from .auth import Auth
 
 if TYPE_CHECKING:
@@ -117,6 +117,9 @@ def console_routes(app: App) -> list[Route]:
                 return await fn(request)
             except OperationError as e:
                 return render(request, "error.html", status=e.status, message=str(e))
+            except app.store.unavailable as e:
+                down = store_unavailable(e)
+                return render(request, "error.html", status=down.status, message=str(down))
             except QueryError as e:
                 return render(request, "error.html", status=400, message=str(e))
 
@@ -145,6 +148,9 @@ def console_routes(app: App) -> list[Route]:
                 return await fn(request, form)
             except OperationError as e:
                 return render(request, "error.html", status=e.status, message=str(e))
+            except app.store.unavailable as e:
+                down = store_unavailable(e)
+                return render(request, "error.html", status=down.status, message=str(down))
             except QueryError as e:
                 return render(request, "error.html", status=400, message=str(e))
 
@@ -261,9 +267,8 @@ def console_routes(app: App) -> list[Route]:
         if value is None:
             raise OperationError(404, "no such bulk replay")
         job = await ops.bulk(value)
-        return render(
-            request, "progress.html", job=job.progress(), outcome=sorted(job.outcome.items())
-        )
+        outcome = sorted((d, status or DELETED) for d, status in (job.statuses or {}).items())
+        return render(request, "progress.html", job=progress(job), outcome=outcome)
 
     # -- endpoints and alerts --------------------------------------------------------------
 

@@ -22,6 +22,8 @@ from .operations import (
     DETAIL_BODY_MAX,
     OperationError,
     listed_dict,
+    progress,
+    store_unavailable,
 )
 from .query import FILTERS, QueryError, parse_count, parse_id, parse_query
 
@@ -63,6 +65,9 @@ def admin_routes(app: App) -> list[Route]:
                 out = await fn(request)
             except OperationError as e:
                 return error(e.status, str(e))
+            except app.store.unavailable as e:
+                down = store_unavailable(e)
+                return error(down.status, str(down))
             except QueryError as e:
                 return error(400, str(e))
             # A route that answers with more than one status returns its own response.
@@ -137,16 +142,16 @@ def admin_routes(app: App) -> list[Route]:
             pin = str(newest[0].delivery.id + 1) if newest else None
             return {"count": count, "cursor": pin}
         bulk = await ops.bulk_replay(query, params)
-        return JSONResponse(bulk.progress(), status_code=202)
+        return JSONResponse(progress(bulk), status_code=202)
 
     async def list_bulk(_request: Request) -> dict[str, Any]:
-        return {"replays": [b.progress() for b in await ops.bulks()]}
+        return {"replays": [progress(b) for b in await ops.bulks()]}
 
     async def get_bulk(request: Request) -> dict[str, Any]:
         value = parse_id(request.path_params["id"])
         if value is None:
             raise OperationError(404, f"no bulk replay {request.path_params['id']!r}")
-        return (await ops.bulk(value)).progress()
+        return progress(await ops.bulk(value))
 
     async def endpoints(_request: Request) -> dict[str, Any]:
         return {"endpoints": await ops.endpoints()}

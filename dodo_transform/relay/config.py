@@ -200,37 +200,52 @@ def load_server_config(
 
 
 def load_secrets(
-    path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
-) -> tuple[ServerConfig, dict[str, tuple[str, ...]]]:
-    """``[server]`` and each endpoint's signing secrets: what signing a webhook as Dodo would
-    takes (``send-sample``). The rest of the endpoints is not read: the variables of their
-    headers need not be set, their handlers are not loaded."""
+    path: str | os.PathLike[str], endpoint: str, environ: Mapping[str, str] | None = None
+) -> tuple[ServerConfig, tuple[str, ...]]:
+    """``[server]`` and ``endpoint``'s signing secrets: what signing a webhook as Dodo would
+    takes (``send-sample``). Of the other endpoints only the names are read: the variables
+    of their secrets and headers need not be set, no handler is loaded."""
     path = Path(path)
     r = _Reader(path, os.environ if environ is None else environ)
     raw = _read_toml(path)
+    r.keys(raw, "", {"server", "endpoints", "ui", "alerts"})
     server = _server(r, r.table(raw, "server"), path.parent)
     items = raw.get("endpoints", [])
-    if not isinstance(items, list):
+    if not isinstance(items, list) or not items:
         raise ConfigError(path, "endpoints", "add at least one [[endpoints]] table")
-    secrets: dict[str, tuple[str, ...]] = {}
+    names: list[str] = []
+    secrets: tuple[str, ...] | None = None
     for i, item in enumerate(items):
+        k = f"endpoints[{i}]."
         if not isinstance(item, dict):
-            raise ConfigError(path, f"endpoints[{i}]", "must be a table ([[endpoints]])")
-        name, signing = _name_and_secrets(r, item, f"endpoints[{i}].")
-        secrets[name] = signing
+            raise ConfigError(path, k[:-1], "must be a table ([[endpoints]])")
+        name = _name(r, item, k)
+        if name in names:
+            raise ConfigError(path, f"{k}name", f"duplicate endpoint {name!r}")
+        names.append(name)
+        if name == endpoint:
+            secrets = _secrets(r, item, k)
+    if secrets is None:
+        raise ConfigError(
+            path, "endpoints", f"no endpoint {endpoint!r}; configured: {', '.join(names)}"
+        )
     return server, secrets
 
 
-def _name_and_secrets(r: _Reader, t: dict[str, Any], k: str) -> tuple[str, tuple[str, ...]]:
-    name = r.get(t, k, "name", str)
+def _name(r: _Reader, t: dict[str, Any], k: str) -> str:
+    name: str = r.get(t, k, "name", str)
     if not _NAME.match(name):
         raise ConfigError(r.path, k + "name", f"{name!r}: use letters, digits, '_', '-', '.'")
+    return name
+
+
+def _secrets(r: _Reader, t: dict[str, Any], k: str) -> tuple[str, ...]:
     secrets = tuple(r.list(t, k, "secrets", str))
     if not secrets:
         raise ConfigError(r.path, k + "secrets", "give at least one whsec_… secret")
     for i, s in enumerate(secrets):
         _check_secret(r.path, f"{k}secrets[{i}]", s)
-    return name, secrets
+    return secrets
 
 
 def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> Config:
@@ -427,7 +442,7 @@ def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
             "max_request_bytes",
         },
     )
-    name, secrets = _name_and_secrets(r, t, k)
+    name, secrets = _name(r, t, k), _secrets(r, t, k)
     url = r.get(t, k, "url", str)
     if url_problem(url):
         raise ConfigError(r.path, k + "url", _not_a_url(url))

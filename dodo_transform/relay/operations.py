@@ -10,20 +10,22 @@ may not be the one that started it, nor the one delivering.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..transform import SECRET_HEADER, redact_headers
 from .handlers import HandlerLoadError
 from .store import (
     BULK_REPLAYS_KEPT,
+    DELETED,
     FINISHED,
     BulkReplayed,
     Delivery,
     DeliveryQuery,
     EndpointStats,
     Listed,
+    all_finished,
     bound_body,
 )
 from .transformer import LaneStats, share_of
@@ -31,14 +33,17 @@ from .transformer import LaneStats, share_of
 if TYPE_CHECKING:
     from .server import App
 
+log = logging.getLogger("dodo_transform.operations")
+
 __all__ = [
     "BULK_MAX",
     "DETAIL_ATTEMPTS",
     "DETAIL_BODY",
-    "BulkReplay",
     "OperationError",
     "Operations",
     "listed_dict",
+    "progress",
+    "store_unavailable",
 ]
 
 # A delivery's detail answers its latest attempts and cuts every body, whatever the delivery
@@ -56,40 +61,28 @@ class OperationError(Exception):
         self.status = status
 
 
-# A replayed delivery that retention has deleted since: it had finished.
-DELETED = "deleted"
+def store_unavailable(e: BaseException) -> OperationError:
+    """A store that cannot answer (one of its ``unavailable`` errors) as the operator sees it:
+    503, saying why, logged once per request (the store's own message, no traceback)."""
+    log.error("an operator's request failed: the store is unavailable: %s: %s", type(e).__name__, e)
+    return OperationError(
+        503, f"the store is unavailable ({type(e).__name__}: {e}); try again once it is back"
+    )
 
 
-@dataclass(frozen=True)
-class BulkReplay:
-    """One bulk replay and how far its deliveries have got."""
-
-    id: int
-    query: dict[str, Any]
-    started_at: float
-    outcome: dict[int, str]  # delivery id -> its current status, or DELETED
-    refused: dict[int, str]  # delivery id -> why it was not replayed
-
-    @classmethod
-    def of(cls, kept: BulkReplayed) -> BulkReplay:
-        outcome = {d: DELETED if s is None else s for d, s in kept.statuses.items()}
-        return cls(kept.id, kept.query, kept.started_at, outcome, kept.refused)
-
-    def progress(self) -> dict[str, Any]:
-        counts: dict[str, int] = {}
-        for status in self.outcome.values():
-            counts[status] = counts.get(status, 0) + 1
-        done = sum(n for s, n in counts.items() if s in FINISHED or s == DELETED)
-        return {
-            "id": self.id,
-            "filter": self.query,
-            "started_at": self.started_at,
-            "total": len(self.outcome),
-            "finished": done,
-            "done": done == len(self.outcome),
-            "by_status": counts,
-            "refused": {str(k): v for k, v in self.refused.items()},
-        }
+def progress(bulk: BulkReplayed) -> dict[str, Any]:
+    """A bulk replay as the admin API answers it (and the console shows it)."""
+    done = sum(n for s, n in bulk.by_status.items() if s in FINISHED or s == DELETED)
+    return {
+        "id": bulk.id,
+        "filter": bulk.query,
+        "started_at": bulk.started_at,
+        "total": bulk.total,
+        "finished": done,
+        "done": done == bulk.total,
+        "by_status": bulk.by_status,
+        "refused": {str(k): v for k, v in bulk.refused.items()},
+    }
 
 
 class Operations:
@@ -260,7 +253,7 @@ class Operations:
     async def count(self, query: DeliveryQuery) -> int:
         return await self.app.store.count(query)
 
-    async def bulk_replay(self, query: DeliveryQuery, shown: Mapping[str, Any]) -> BulkReplay:
+    async def bulk_replay(self, query: DeliveryQuery, shown: Mapping[str, Any]) -> BulkReplayed:
         """Replay every delivery matching ``query`` (at most :data:`BULK_MAX`), newest first.
 
         ``query.before`` pins the set that was counted for the confirmation: deliveries that
@@ -269,29 +262,39 @@ class Operations:
         started = self.app.clock.now()
         rows = await self.app.store.search(query, BULK_MAX)
         refreshed: dict[str, str | None] = {}
-        outcome: dict[int, str] = {}
+        replayed: list[int] = []
         refused: dict[int, str] = {}
         for row in rows:
             try:
-                replayed = await self._replay(row.delivery, refreshed)
+                replayed.append((await self._replay(row.delivery, refreshed)).id)
             except OperationError as e:
                 refused[row.delivery.id] = str(e)
-                continue
-            outcome[replayed.id] = replayed.status
         self.app.dispatcher.kick()
-        bulk_id = await self.app.store.add_bulk_replay(started, shown, list(outcome), refused)
-        return BulkReplay(bulk_id, dict(shown), started, outcome, refused)
+        bulk_id = await self.app.store.add_bulk_replay(started, shown, replayed, refused)
+        return await self.bulk(bulk_id)
 
-    async def bulk(self, bulk_id: int) -> BulkReplay:
-        kept = await self.app.store.bulk_replays(bulk_id)
-        if not kept:
+    async def bulk(self, bulk_id: int) -> BulkReplayed:
+        """One bulk replay, with each of its deliveries' current status."""
+        kept = await self.app.store.bulk_replay(bulk_id)
+        if kept is None:
             raise OperationError(
                 404, f"no bulk replay {bulk_id} (kept: the last {BULK_REPLAYS_KEPT})"
             )
-        return BulkReplay.of(kept[0])
+        await self._settle(kept)
+        return kept
 
-    async def bulks(self) -> list[BulkReplay]:
-        return [BulkReplay.of(kept) for kept in await self.app.store.bulk_replays()]
+    async def bulks(self) -> list[BulkReplayed]:
+        """The kept bulk replays, newest first, with their counts."""
+        kept = await self.app.store.bulk_replays()
+        for bulk in kept:
+            await self._settle(bulk)
+        return kept
+
+    async def _settle(self, bulk: BulkReplayed) -> None:
+        # Once every delivery has finished, its counts are kept: a later replay of the same
+        # deliveries neither reopens this one nor makes it count them again.
+        if not bulk.settled and all_finished(bulk.by_status):
+            await self.app.store.settle_bulk_replay(bulk.id, bulk.by_status)
 
     async def enable(self, endpoint: str) -> bool:
         if endpoint not in self.app.config.endpoints:

@@ -27,6 +27,7 @@ import contextlib
 import functools
 import json
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ from .store import (
     customer_key,
     dumps,
     pack_request,
+    replay_counts,
     unpack_request,
 )
 
@@ -158,7 +160,8 @@ MIGRATIONS: list[str] = [
         started_at DOUBLE PRECISION NOT NULL,
         query TEXT NOT NULL,
         replayed TEXT NOT NULL,
-        refused TEXT NOT NULL
+        refused TEXT NOT NULL,
+        settled TEXT
     );
     """,
 ]
@@ -238,6 +241,14 @@ class PostgresStore(AsyncStore):
     """Open with ``await PostgresStore.open(url)``; ``close()`` blocks (call it in a thread)."""
 
     shared = True
+    unavailable = (
+        *AsyncStore.unavailable,
+        StoreUnavailable,
+        asyncpg.InterfaceError,
+        asyncpg.PostgresConnectionError,
+        asyncpg.exceptions.OperatorInterventionError,  # shutting down, not yet accepting
+        asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+    )
 
     def __init__(
         self, url: str, pool: asyncpg.Pool, ingest_pool: asyncpg.Pool | None = None
@@ -742,39 +753,67 @@ class PostgresStore(AsyncStore):
         replayed: Sequence[int],
         refused: Mapping[int, str],
     ) -> int:
-        # One statement: the DELETE does not see the row the INSERT adds, only older ones.
+        # One statement. The DELETE's snapshot does not hold the new row: keeping the newest
+        # KEPT - 1 of the others keeps KEPT in all (by rank: a sequence may skip values).
         bulk_id: int = await self.pool.fetchval(
             "WITH added AS (INSERT INTO bulk_replays (started_at, query, replayed, refused)"
             " VALUES ($1, $2, $3, $4) RETURNING id),"
-            " gone AS (DELETE FROM bulk_replays WHERE id <= (SELECT id FROM added) - $5)"
+            " gone AS (DELETE FROM bulk_replays WHERE id IN (SELECT id FROM bulk_replays"
+            " ORDER BY id DESC OFFSET $5))"
             " SELECT id FROM added",
             started_at,
             dumps(dict(query)),
             dumps(list(replayed)),
             dumps(dict(refused)),
-            BULK_REPLAYS_KEPT,
+            BULK_REPLAYS_KEPT - 1,
         )
         return bulk_id
 
-    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
-        rows = await self.pool.fetch(
-            "SELECT id, started_at, query, replayed, refused FROM bulk_replays"
-            " WHERE $1::bigint IS NULL OR id = $1 ORDER BY id DESC",
+    async def bulk_replays(self) -> list[BulkReplayed]:
+        out = []
+        for r in await self.pool.fetch(
+            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
+            " ORDER BY id DESC"
+        ):
+            replayed: list[int] = json.loads(r["replayed"])
+            if r["settled"] is not None:
+                counts, settled = json.loads(r["settled"]), True
+            else:
+                found = await self.pool.fetch(
+                    "SELECT status, COUNT(*) AS n FROM deliveries WHERE id = ANY($1::bigint[])"
+                    " GROUP BY status",
+                    replayed,
+                )
+                counts = replay_counts({_status(f["status"]): f["n"] for f in found}, len(replayed))
+                settled = False
+            out.append(_bulk(r, len(replayed), counts, settled))
+        return out
+
+    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+        r = await self.pool.fetchrow(
+            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
+            " WHERE id = $1",
             bulk_id,
         )
-        out = []
-        for r in rows:
-            replayed: list[int] = json.loads(r["replayed"])
-            statuses: dict[int, Status | None] = dict.fromkeys(replayed)
-            for d in await self.pool.fetch(
-                "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
-            ):
-                statuses[d["id"]] = _status(d["status"])
-            refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
-            out.append(
-                BulkReplayed(r["id"], json.loads(r["query"]), r["started_at"], statuses, refused)
-            )
-        return out
+        if r is None:
+            return None
+        replayed: list[int] = json.loads(r["replayed"])
+        statuses: dict[int, Status | None] = dict.fromkeys(replayed)
+        for d in await self.pool.fetch(
+            "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
+        ):
+            statuses[d["id"]] = _status(d["status"])
+        settled = r["settled"] is not None
+        found = Counter(s for s in statuses.values() if s is not None)
+        counts = json.loads(r["settled"]) if settled else replay_counts(found, len(replayed))
+        return _bulk(r, len(replayed), counts, settled, statuses)
+
+    async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
+        await self.pool.execute(
+            "UPDATE bulk_replays SET settled = $1 WHERE id = $2 AND settled IS NULL",
+            dumps(dict(by_status)),
+            bulk_id,
+        )
 
     async def counts(self) -> dict[str, int]:
         rows = await self.pool.fetch("SELECT status, COUNT(*) AS n FROM deliveries GROUP BY status")
@@ -918,6 +957,18 @@ def _count(result: str) -> int:
 
 def _qualified(table: str) -> str:
     return ", ".join(f"{table}.{c.strip()}" for c in _COLS.split(","))
+
+
+def _bulk(
+    r: asyncpg.Record,
+    total: int,
+    counts: dict[str, int],
+    settled: bool,
+    statuses: dict[int, Status | None] | None = None,
+) -> BulkReplayed:
+    refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
+    query = json.loads(r["query"])
+    return BulkReplayed(r["id"], query, r["started_at"], total, counts, settled, refused, statuses)
 
 
 def _status(value: object) -> Status:

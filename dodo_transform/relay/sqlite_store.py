@@ -22,6 +22,7 @@ import math
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from .store import (
     customer_key,
     dumps,
     pack_request,
+    replay_counts,
     unpack_request,
 )
 
@@ -163,7 +165,8 @@ MIGRATIONS: list[str] = [
         started_at REAL NOT NULL,
         query TEXT NOT NULL,
         replayed TEXT NOT NULL,
-        refused TEXT NOT NULL
+        refused TEXT NOT NULL,
+        settled TEXT
     );
     """,
 ]
@@ -224,6 +227,9 @@ def hold_delivery(path: str | Path) -> int:
 
 
 class SqliteStore(Store):
+    # A locked file (another process's long write), a full or failing disk.
+    unavailable = (*Store.unavailable, sqlite3.OperationalError)
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         """Open (creating and migrating) the store; ``readonly=True`` opens an existing file
         read-only, never migrating nor writing it, and refuses another schema version
@@ -665,31 +671,66 @@ class SqliteStore(Store):
                 " VALUES (?, ?, ?, ?)",
                 (started_at, dumps(dict(query)), dumps(list(replayed)), dumps(dict(refused))),
             )
-            bulk_id = int(cur.lastrowid or 0)
             self._db.execute(
-                "DELETE FROM bulk_replays WHERE id <= ?", (bulk_id - BULK_REPLAYS_KEPT,)
+                "DELETE FROM bulk_replays WHERE id NOT IN"
+                " (SELECT id FROM bulk_replays ORDER BY id DESC LIMIT ?)",
+                (BULK_REPLAYS_KEPT,),
             )
-        return bulk_id
+        return int(cur.lastrowid or 0)
 
-    def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
-        rows = self._db.execute(
-            "SELECT id, started_at, query, replayed, refused FROM bulk_replays"
-            " WHERE ? IS NULL OR id = ? ORDER BY id DESC",
-            (bulk_id, bulk_id),
-        ).fetchall()
+    # A replayed delivery is found by id, and received before the replay started: SQLite
+    # gives a deleted row's id again when it was the highest, so once retention has removed
+    # the newest deliveries a new one could otherwise pass for a replayed one. (One machine,
+    # one clock: every process on an SQLite file shares it.) json_each: a replay holds up to
+    # 10,000 ids, more than SQLite's bound parameters.
+    _REPLAYED = (
+        "FROM json_each(:ids) j JOIN deliveries d ON d.id = j.value WHERE d.created_at <= :started"
+    )
+
+    def bulk_replays(self) -> list[BulkReplayed]:
         out = []
-        for r in rows:
-            replayed: list[int] = json.loads(r[3])
-            # json_each: a replay holds up to 10,000 ids, more than SQLite's bound parameters.
-            statuses: dict[int, Status | None] = dict.fromkeys(replayed)
-            for delivery_id, status in self._db.execute(
-                "SELECT d.id, d.status FROM json_each(?) j JOIN deliveries d ON d.id = j.value",
-                (r[3],),
-            ):
-                statuses[delivery_id] = _status(status)
-            refused = {int(k): v for k, v in json.loads(r[4]).items()}
-            out.append(BulkReplayed(r[0], json.loads(r[2]), r[1], statuses, refused))
+        for r in self._db.execute(
+            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
+            " ORDER BY id DESC"
+        ).fetchall():
+            total = len(json.loads(r[3]))
+            if r[5] is not None:
+                counts, settled = json.loads(r[5]), True
+            else:
+                found = self._db.execute(
+                    f"SELECT d.status, COUNT(*) {self._REPLAYED} GROUP BY d.status",
+                    {"ids": r[3], "started": r[1]},
+                ).fetchall()
+                counts = replay_counts({_status(s): n for s, n in found}, total)
+                settled = False
+            out.append(_bulk(r, total, counts, settled))
         return out
+
+    def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+        r = self._db.execute(
+            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
+            " WHERE id = ?",
+            (bulk_id,),
+        ).fetchone()
+        if r is None:
+            return None
+        replayed: list[int] = json.loads(r[3])
+        statuses: dict[int, Status | None] = dict.fromkeys(replayed)
+        for delivery_id, status in self._db.execute(
+            f"SELECT d.id, d.status {self._REPLAYED}", {"ids": r[3], "started": r[1]}
+        ):
+            statuses[delivery_id] = _status(status)
+        settled = r[5] is not None
+        found = Counter(s for s in statuses.values() if s is not None)
+        counts = json.loads(r[5]) if settled else replay_counts(found, len(replayed))
+        return _bulk(r, len(replayed), counts, settled, statuses)
+
+    def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
+        with self._tx():
+            self._db.execute(
+                "UPDATE bulk_replays SET settled = ? WHERE id = ? AND settled IS NULL",
+                (dumps(dict(by_status)), bulk_id),
+            )
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
@@ -811,6 +852,17 @@ def _params(q: DeliveryQuery) -> dict[str, Any]:
         "customer": customer,
         "before": q.before,
     }
+
+
+def _bulk(
+    r: tuple[Any, ...],
+    total: int,
+    counts: dict[str, int],
+    settled: bool,
+    statuses: dict[int, Status | None] | None = None,
+) -> BulkReplayed:
+    refused = {int(k): v for k, v in json.loads(r[4]).items()}
+    return BulkReplayed(r[0], json.loads(r[2]), r[1], total, counts, settled, refused, statuses)
 
 
 def _status(value: object) -> Status:

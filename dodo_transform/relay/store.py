@@ -235,15 +235,38 @@ class Recorded:
 
 @dataclass(frozen=True)
 class BulkReplayed:
-    """A bulk replay as the store keeps it, shared by every instance: what was asked, which
-    deliveries went back to pending, which were refused and why, and each replayed delivery's
-    current status (None: deleted since by retention)."""
+    """A bulk replay as the store keeps it, shared by every instance: what was asked, how many
+    deliveries went back to pending and where they are now, which were refused and why."""
 
     id: int
     query: dict[str, Any]  # the filter, as the operator gave it
     started_at: float
-    statuses: dict[int, Status | None]
+    total: int  # deliveries replayed
+    # Status -> how many of them are in it now (DELETED: removed by retention since); once
+    # every one had finished, the counts of that moment (``settled``), which a later replay of
+    # the same deliveries does not change.
+    by_status: dict[str, int]
+    settled: bool
     refused: dict[int, str]
+    # Each replayed delivery's current status (None: deleted), when one replay is asked for.
+    statuses: dict[int, Status | None] | None = None
+
+
+# A replayed delivery removed by retention since (it had finished).
+DELETED = "deleted"
+
+
+def replay_counts(found: Mapping[Status, int], total: int) -> dict[str, int]:
+    """``by_status`` of :class:`BulkReplayed`: how many of the ``total`` replayed deliveries
+    were found in each status; the ones not found were deleted."""
+    counts: dict[str, int] = {status: n for status, n in found.items() if n}
+    if (missing := total - sum(found.values())) > 0:
+        counts[DELETED] = missing
+    return counts
+
+
+def all_finished(by_status: Mapping[str, int]) -> bool:
+    return all(s in FINISHED or s == DELETED for s in by_status)
 
 
 class Store(abc.ABC):
@@ -259,6 +282,10 @@ class Store(abc.ABC):
 
     # Several processes may use this store at once (and must then each have an owner).
     shared: bool = False
+    # What the store raises when it cannot be reached or used right now (a database down, a
+    # connection lost, a disk failing) rather than for a bug of ours: the admin API answers
+    # 503 for these, as ingest does, and the operator retries.
+    unavailable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
 
     def version(self) -> int | None:
         """A number that changes when another connection commits (``serve --role ingest``
@@ -413,9 +440,16 @@ class Store(abc.ABC):
         """Keep a bulk replay (forgetting all but the last :data:`BULK_REPLAYS_KEPT`); its id."""
 
     @abc.abstractmethod
-    def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
-        """The kept bulk replays, newest first (only ``bulk_id``'s when given), with the
-        current status of each delivery they replayed."""
+    def bulk_replays(self) -> list[BulkReplayed]:
+        """The kept bulk replays, newest first, with their counts (not each delivery's)."""
+
+    @abc.abstractmethod
+    def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+        """One kept bulk replay with each of its deliveries' current status too."""
+
+    @abc.abstractmethod
+    def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
+        """Keep ``by_status`` as the replay's final counts (once every delivery finished)."""
 
     @abc.abstractmethod
     def counts(self) -> dict[str, int]: ...
@@ -447,6 +481,10 @@ class AsyncStore(abc.ABC):
     """
 
     shared: bool = False
+    # What the store raises when it cannot be reached or used right now (a database down, a
+    # connection lost, a disk failing) rather than for a bug of ours: the admin API answers
+    # 503 for these, as ingest does, and the operator retries.
+    unavailable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
 
     def __init__(self) -> None:
         self._ingests = GroupCommit(self.ingest_many)
@@ -561,7 +599,13 @@ class AsyncStore(abc.ABC):
     ) -> int: ...
 
     @abc.abstractmethod
-    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]: ...
+    async def bulk_replays(self) -> list[BulkReplayed]: ...
+
+    @abc.abstractmethod
+    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None: ...
+
+    @abc.abstractmethod
+    async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None: ...
 
     @abc.abstractmethod
     async def counts(self) -> dict[str, int]: ...
@@ -634,6 +678,7 @@ class ThreadedStore(AsyncStore):
         self._thread = _StoreThread()
         self._store: Store = self._thread.submit(store_factory).result()
         self.shared = self._store.shared
+        self.unavailable = self._store.unavailable
         self._poller: asyncio.Task[None] | None = None
 
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -717,8 +762,14 @@ class ThreadedStore(AsyncStore):
     ) -> int:
         return await self._call(self._store.add_bulk_replay, started_at, query, replayed, refused)
 
-    async def bulk_replays(self, bulk_id: int | None = None) -> list[BulkReplayed]:
-        return await self._call(self._store.bulk_replays, bulk_id)
+    async def bulk_replays(self) -> list[BulkReplayed]:
+        return await self._call(self._store.bulk_replays)
+
+    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+        return await self._call(self._store.bulk_replay, bulk_id)
+
+    async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
+        await self._call(self._store.settle_bulk_replay, bulk_id, by_status)
 
     async def counts(self) -> dict[str, int]:
         return await self._call(self._store.counts)
