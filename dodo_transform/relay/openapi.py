@@ -34,12 +34,13 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "No such delivery, endpoint or bulk replay",
         409: "Not possible in the current state",
         413: "Body too large",
-        503: "The sandbox process died during the run: try again",
+        503: "The store is unavailable (or, running a handler, its sandbox process died): "
+        "try again",
     }
     return {str(c): _json(_ERROR, text[c]) for c in codes}
 
 
-_ADMIN = (401, 403)
+_ADMIN = (401, 403, 503)  # 503: the store cannot be reached
 # /healthz: the first two for anyone, the rest only with the admin token.
 _HEALTH = {
     "type": "object",
