@@ -284,10 +284,13 @@ class Operations:
         return kept
 
     async def bulks(self) -> list[BulkReplayed]:
-        """The kept bulk replays, newest first, with their counts."""
-        kept = await self.app.store.bulk_replays()
-        for bulk in kept:
-            await self._settle(bulk)
+        """The kept bulk replays, newest first, with their counts (one store call each)."""
+        kept = []
+        for bulk_id in await self.app.store.bulk_replay_ids():
+            bulk = await self.app.store.bulk_replay(bulk_id, each=False)
+            if bulk is not None:  # not forgotten meanwhile
+                await self._settle(bulk)
+                kept.append(bulk)
         return kept
 
     async def _settle(self, bulk: BulkReplayed) -> None:

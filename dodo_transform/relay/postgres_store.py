@@ -769,27 +769,11 @@ class PostgresStore(AsyncStore):
         )
         return bulk_id
 
-    async def bulk_replays(self) -> list[BulkReplayed]:
-        out = []
-        for r in await self.pool.fetch(
-            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
-            " ORDER BY id DESC"
-        ):
-            replayed: list[int] = json.loads(r["replayed"])
-            if r["settled"] is not None:
-                counts, settled = json.loads(r["settled"]), True
-            else:
-                found = await self.pool.fetch(
-                    "SELECT status, COUNT(*) AS n FROM deliveries WHERE id = ANY($1::bigint[])"
-                    " GROUP BY status",
-                    replayed,
-                )
-                counts = replay_counts({_status(f["status"]): f["n"] for f in found}, len(replayed))
-                settled = False
-            out.append(_bulk(r, len(replayed), counts, settled))
-        return out
+    async def bulk_replay_ids(self) -> list[int]:
+        rows = await self.pool.fetch("SELECT id FROM bulk_replays ORDER BY id DESC")
+        return [r["id"] for r in rows]
 
-    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+    async def bulk_replay(self, bulk_id: int, *, each: bool = True) -> BulkReplayed | None:
         r = await self.pool.fetchrow(
             "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
             " WHERE id = $1",
@@ -798,15 +782,36 @@ class PostgresStore(AsyncStore):
         if r is None:
             return None
         replayed: list[int] = json.loads(r["replayed"])
-        statuses: dict[int, Status | None] = dict.fromkeys(replayed)
-        for d in await self.pool.fetch(
-            "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
-        ):
-            statuses[d["id"]] = _status(d["status"])
-        settled = r["settled"] is not None
-        found = Counter(s for s in statuses.values() if s is not None)
-        counts = json.loads(r["settled"]) if settled else replay_counts(found, len(replayed))
-        return _bulk(r, len(replayed), counts, settled, statuses)
+        statuses: dict[int, Status | None] | None = None
+        if each:
+            statuses = dict.fromkeys(replayed)
+            for d in await self.pool.fetch(
+                "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
+            ):
+                statuses[d["id"]] = _status(d["status"])
+        if r["settled"] is not None:  # settled: its counts are kept
+            counts = json.loads(r["settled"])
+        elif statuses is not None:
+            found = Counter(s for s in statuses.values() if s is not None)
+            counts = replay_counts(found, len(replayed))
+        else:
+            rows = await self.pool.fetch(
+                "SELECT status, COUNT(*) AS n FROM deliveries WHERE id = ANY($1::bigint[])"
+                " GROUP BY status",
+                replayed,
+            )
+            counts = replay_counts({_status(f["status"]): f["n"] for f in rows}, len(replayed))
+        refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
+        return BulkReplayed(
+            r["id"],
+            json.loads(r["query"]),
+            r["started_at"],
+            len(replayed),
+            counts,
+            r["settled"] is not None,
+            refused,
+            statuses,
+        )
 
     async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
         await self.pool.execute(
@@ -957,18 +962,6 @@ def _count(result: str) -> int:
 
 def _qualified(table: str) -> str:
     return ", ".join(f"{table}.{c.strip()}" for c in _COLS.split(","))
-
-
-def _bulk(
-    r: asyncpg.Record,
-    total: int,
-    counts: dict[str, int],
-    settled: bool,
-    statuses: dict[int, Status | None] | None = None,
-) -> BulkReplayed:
-    refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
-    query = json.loads(r["query"])
-    return BulkReplayed(r["id"], query, r["started_at"], total, counts, settled, refused, statuses)
 
 
 def _status(value: object) -> Status:

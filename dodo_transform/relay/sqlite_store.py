@@ -687,26 +687,11 @@ class SqliteStore(Store):
         "FROM json_each(:ids) j JOIN deliveries d ON d.id = j.value WHERE d.created_at <= :started"
     )
 
-    def bulk_replays(self) -> list[BulkReplayed]:
-        out = []
-        for r in self._db.execute(
-            "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
-            " ORDER BY id DESC"
-        ).fetchall():
-            total = len(json.loads(r[3]))
-            if r[5] is not None:
-                counts, settled = json.loads(r[5]), True
-            else:
-                found = self._db.execute(
-                    f"SELECT d.status, COUNT(*) {self._REPLAYED} GROUP BY d.status",
-                    {"ids": r[3], "started": r[1]},
-                ).fetchall()
-                counts = replay_counts({_status(s): n for s, n in found}, total)
-                settled = False
-            out.append(_bulk(r, total, counts, settled))
-        return out
+    def bulk_replay_ids(self) -> list[int]:
+        rows = self._db.execute("SELECT id FROM bulk_replays ORDER BY id DESC")
+        return [r[0] for r in rows]
 
-    def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
+    def bulk_replay(self, bulk_id: int, *, each: bool = True) -> BulkReplayed | None:
         r = self._db.execute(
             "SELECT id, started_at, query, replayed, refused, settled FROM bulk_replays"
             " WHERE id = ?",
@@ -714,16 +699,27 @@ class SqliteStore(Store):
         ).fetchone()
         if r is None:
             return None
-        replayed: list[int] = json.loads(r[3])
-        statuses: dict[int, Status | None] = dict.fromkeys(replayed)
-        for delivery_id, status in self._db.execute(
-            f"SELECT d.id, d.status {self._REPLAYED}", {"ids": r[3], "started": r[1]}
-        ):
-            statuses[delivery_id] = _status(status)
-        settled = r[5] is not None
-        found = Counter(s for s in statuses.values() if s is not None)
-        counts = json.loads(r[5]) if settled else replay_counts(found, len(replayed))
-        return _bulk(r, len(replayed), counts, settled, statuses)
+        total = len(json.loads(r[3]))
+        replayed = {"ids": r[3], "started": r[1]}
+        statuses: dict[int, Status | None] | None = None
+        if each:
+            statuses = dict.fromkeys(json.loads(r[3]))
+            for delivery_id, status in self._db.execute(
+                f"SELECT d.id, d.status {self._REPLAYED}", replayed
+            ):
+                statuses[delivery_id] = _status(status)
+        if r[5] is not None:  # settled: its counts are kept
+            counts = json.loads(r[5])
+        elif statuses is not None:
+            counts = replay_counts(Counter(s for s in statuses.values() if s is not None), total)
+        else:
+            found = self._db.execute(
+                f"SELECT d.status, COUNT(*) {self._REPLAYED} GROUP BY d.status", replayed
+            )
+            counts = replay_counts({_status(s): n for s, n in found}, total)
+        refused = {int(k): v for k, v in json.loads(r[4]).items()}
+        query = json.loads(r[2])
+        return BulkReplayed(r[0], query, r[1], total, counts, r[5] is not None, refused, statuses)
 
     def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
         with self._tx():
@@ -852,17 +848,6 @@ def _params(q: DeliveryQuery) -> dict[str, Any]:
         "customer": customer,
         "before": q.before,
     }
-
-
-def _bulk(
-    r: tuple[Any, ...],
-    total: int,
-    counts: dict[str, int],
-    settled: bool,
-    statuses: dict[int, Status | None] | None = None,
-) -> BulkReplayed:
-    refused = {int(k): v for k, v in json.loads(r[4]).items()}
-    return BulkReplayed(r[0], json.loads(r[2]), r[1], total, counts, settled, refused, statuses)
 
 
 def _status(value: object) -> Status:

@@ -248,7 +248,7 @@ class BulkReplayed:
     by_status: dict[str, int]
     settled: bool
     refused: dict[int, str]
-    # Each replayed delivery's current status (None: deleted), when one replay is asked for.
+    # Each replayed delivery's current status (None: deleted), when asked for.
     statuses: dict[int, Status | None] | None = None
 
 
@@ -440,12 +440,13 @@ class Store(abc.ABC):
         """Keep a bulk replay (forgetting all but the last :data:`BULK_REPLAYS_KEPT`); its id."""
 
     @abc.abstractmethod
-    def bulk_replays(self) -> list[BulkReplayed]:
-        """The kept bulk replays, newest first, with their counts (not each delivery's)."""
+    def bulk_replay_ids(self) -> list[int]:
+        """The kept bulk replays, newest first. (One call each to read them: a call on an
+        embedded store holds it, and counting 10,000 deliveries takes a few milliseconds.)"""
 
     @abc.abstractmethod
-    def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
-        """One kept bulk replay with each of its deliveries' current status too."""
+    def bulk_replay(self, bulk_id: int, *, each: bool = True) -> BulkReplayed | None:
+        """One kept bulk replay; with ``each``, its deliveries' current statuses too."""
 
     @abc.abstractmethod
     def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
@@ -599,10 +600,10 @@ class AsyncStore(abc.ABC):
     ) -> int: ...
 
     @abc.abstractmethod
-    async def bulk_replays(self) -> list[BulkReplayed]: ...
+    async def bulk_replay_ids(self) -> list[int]: ...
 
     @abc.abstractmethod
-    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None: ...
+    async def bulk_replay(self, bulk_id: int, *, each: bool = True) -> BulkReplayed | None: ...
 
     @abc.abstractmethod
     async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None: ...
@@ -762,11 +763,11 @@ class ThreadedStore(AsyncStore):
     ) -> int:
         return await self._call(self._store.add_bulk_replay, started_at, query, replayed, refused)
 
-    async def bulk_replays(self) -> list[BulkReplayed]:
-        return await self._call(self._store.bulk_replays)
+    async def bulk_replay_ids(self) -> list[int]:
+        return await self._call(self._store.bulk_replay_ids)
 
-    async def bulk_replay(self, bulk_id: int) -> BulkReplayed | None:
-        return await self._call(self._store.bulk_replay, bulk_id)
+    async def bulk_replay(self, bulk_id: int, *, each: bool = True) -> BulkReplayed | None:
+        return await self._call(self._store.bulk_replay, bulk_id, each=each)
 
     async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
         await self._call(self._store.settle_bulk_replay, bulk_id, by_status)
