@@ -18,14 +18,12 @@ from ..transform import SECRET_HEADER, redact_headers
 from .handlers import HandlerLoadError
 from .store import (
     BULK_REPLAYS_KEPT,
-    DELETED,
-    FINISHED,
+    REPLAY_ENDED,
     BulkReplayed,
     Delivery,
     DeliveryQuery,
     EndpointStats,
     Listed,
-    all_finished,
     bound_body,
 )
 from .transformer import LaneStats, share_of
@@ -72,7 +70,7 @@ def store_unavailable(e: BaseException) -> OperationError:
 
 def progress(bulk: BulkReplayed) -> dict[str, Any]:
     """A bulk replay as the admin API answers it (and the console shows it)."""
-    done = sum(n for s, n in bulk.by_status.items() if s in FINISHED or s == DELETED)
+    done = sum(n for s, n in bulk.by_status.items() if s in REPLAY_ENDED)
     return {
         "id": bulk.id,
         "filter": bulk.query,
@@ -296,7 +294,7 @@ class Operations:
     async def _settle(self, bulk: BulkReplayed) -> None:
         # Once every delivery has finished, its counts are kept: a later replay of the same
         # deliveries neither reopens this one nor makes it count them again.
-        if not bulk.settled and all_finished(bulk.by_status):
+        if not bulk.settled and all(s in REPLAY_ENDED for s in bulk.by_status):
             await self.app.store.settle_bulk_replay(bulk.id, bulk.by_status)
 
     async def enable(self, endpoint: str) -> bool:

@@ -27,7 +27,6 @@ import contextlib
 import functools
 import json
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -56,8 +55,8 @@ from .store import (
     Status,
     customer_key,
     dumps,
+    kept_bulk_replay,
     pack_request,
-    replay_counts,
     unpack_request,
 )
 
@@ -782,6 +781,7 @@ class PostgresStore(AsyncStore):
         if r is None:
             return None
         replayed: list[int] = json.loads(r["replayed"])
+        found: dict[Status, int] | None = None
         statuses: dict[int, Status | None] | None = None
         if each:
             statuses = dict.fromkeys(replayed)
@@ -789,28 +789,22 @@ class PostgresStore(AsyncStore):
                 "SELECT id, status FROM deliveries WHERE id = ANY($1::bigint[])", replayed
             ):
                 statuses[d["id"]] = _status(d["status"])
-        if r["settled"] is not None:  # settled: its counts are kept
-            counts = json.loads(r["settled"])
-        elif statuses is not None:
-            found = Counter(s for s in statuses.values() if s is not None)
-            counts = replay_counts(found, len(replayed))
-        else:
+        elif r["settled"] is None:  # not settled: counted now
             rows = await self.pool.fetch(
                 "SELECT status, COUNT(*) AS n FROM deliveries WHERE id = ANY($1::bigint[])"
                 " GROUP BY status",
                 replayed,
             )
-            counts = replay_counts({_status(f["status"]): f["n"] for f in rows}, len(replayed))
-        refused = {int(k): v for k, v in json.loads(r["refused"]).items()}
-        return BulkReplayed(
+            found = {_status(f["status"]): f["n"] for f in rows}
+        return kept_bulk_replay(
             r["id"],
-            json.loads(r["query"]),
             r["started_at"],
-            len(replayed),
-            counts,
-            r["settled"] is not None,
-            refused,
-            statuses,
+            r["query"],
+            replayed,
+            r["refused"],
+            r["settled"],
+            found=found,
+            statuses=statuses,
         )
 
     async def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:

@@ -22,7 +22,6 @@ import math
 import os
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -51,8 +50,8 @@ from .store import (
     Store,
     customer_key,
     dumps,
+    kept_bulk_replay,
     pack_request,
-    replay_counts,
     unpack_request,
 )
 
@@ -699,27 +698,24 @@ class SqliteStore(Store):
         ).fetchone()
         if r is None:
             return None
-        total = len(json.loads(r[3]))
-        replayed = {"ids": r[3], "started": r[1]}
+        replayed: list[int] = json.loads(r[3])
+        params = {"ids": r[3], "started": r[1]}
+        found: dict[Status, int] | None = None
         statuses: dict[int, Status | None] | None = None
         if each:
-            statuses = dict.fromkeys(json.loads(r[3]))
+            statuses = dict.fromkeys(replayed)
             for delivery_id, status in self._db.execute(
-                f"SELECT d.id, d.status {self._REPLAYED}", replayed
+                f"SELECT d.id, d.status {self._REPLAYED}", params
             ):
                 statuses[delivery_id] = _status(status)
-        if r[5] is not None:  # settled: its counts are kept
-            counts = json.loads(r[5])
-        elif statuses is not None:
-            counts = replay_counts(Counter(s for s in statuses.values() if s is not None), total)
-        else:
-            found = self._db.execute(
-                f"SELECT d.status, COUNT(*) {self._REPLAYED} GROUP BY d.status", replayed
+        elif r[5] is None:  # not settled: counted now
+            rows = self._db.execute(
+                f"SELECT d.status, COUNT(*) {self._REPLAYED} GROUP BY d.status", params
             )
-            counts = replay_counts({_status(s): n for s, n in found}, total)
-        refused = {int(k): v for k, v in json.loads(r[4]).items()}
-        query = json.loads(r[2])
-        return BulkReplayed(r[0], query, r[1], total, counts, r[5] is not None, refused, statuses)
+            found = {_status(s): n for s, n in rows}
+        return kept_bulk_replay(
+            r[0], r[1], r[2], replayed, r[4], r[5], found=found, statuses=statuses
+        )
 
     def settle_bulk_replay(self, bulk_id: int, by_status: Mapping[str, int]) -> None:
         with self._tx():

@@ -18,6 +18,7 @@ import queue
 import sys
 import threading
 import zlib
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field
@@ -254,19 +255,43 @@ class BulkReplayed:
 
 # A replayed delivery removed by retention since (it had finished).
 DELETED = "deleted"
+# Where a replayed delivery has got to the end: finished, or finished and deleted since.
+REPLAY_ENDED: frozenset[str] = FINISHED | {DELETED}
 
 
-def replay_counts(found: Mapping[Status, int], total: int) -> dict[str, int]:
-    """``by_status`` of :class:`BulkReplayed`: how many of the ``total`` replayed deliveries
-    were found in each status; the ones not found were deleted."""
-    counts: dict[str, int] = {status: n for status, n in found.items() if n}
-    if (missing := total - sum(found.values())) > 0:
-        counts[DELETED] = missing
-    return counts
-
-
-def all_finished(by_status: Mapping[str, int]) -> bool:
-    return all(s in FINISHED or s == DELETED for s in by_status)
+def kept_bulk_replay(
+    bulk_id: int,
+    started_at: float,
+    query: str,
+    replayed: list[int],
+    refused: str,
+    settled: str | None,
+    *,
+    found: Mapping[Status, int] | None = None,
+    statuses: dict[int, Status | None] | None = None,
+) -> BulkReplayed:
+    """A ``bulk_replays`` row read back (``query``, ``refused`` and ``settled`` as stored,
+    JSON), with what the store found of its deliveries: how many in each status, or each
+    one's status. Those found in neither were deleted."""
+    if settled is not None:  # its counts are kept
+        counts = json.loads(settled)
+    else:
+        if statuses is not None:
+            found = Counter(s for s in statuses.values() if s is not None)
+        counts = {status: n for status, n in (found or {}).items() if n}
+        if (missing := len(replayed) - sum(counts.values())) > 0:
+            counts[DELETED] = missing
+    reasons = {int(k): v for k, v in json.loads(refused).items()}
+    return BulkReplayed(
+        bulk_id,
+        json.loads(query),
+        started_at,
+        len(replayed),
+        counts,
+        settled is not None,
+        reasons,
+        statuses,
+    )
 
 
 class Store(abc.ABC):
