@@ -5,7 +5,7 @@ import pytest
 from helpers_servers import SECRET, write_config
 
 from dodo_transform.cli import main
-from dodo_transform.relay.config import ConfigError, load_config
+from dodo_transform.relay.config import ConfigError, load_config, load_secrets, load_server_config
 from dodo_transform.relay.ratelimit import Rate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -259,3 +259,18 @@ def test_numbers_may_come_from_the_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(path, {"TEST_PORT": "eighty"})
     assert "server.port" in str(e.value) and "'eighty', which is not an integer" in str(e.value)
+
+
+def test_every_loader_reads_a_file_with_every_table_serve_reads(tmp_path: Path) -> None:
+    # The operator's commands read [server] only, and send-sample one endpoint's secrets;
+    # a [ui] table serve accepts made them refuse the file ("ui: unknown key").
+    path = write_config(tmp_path, "http://127.0.0.1:9", extra_server="port = 8123")
+    path.write_text(path.read_text() + "\n[ui]\nallow_handler_edit = false\n")
+    assert load_config(path, {}).server.port == 8123
+    assert load_server_config(path, {}).port == 8123
+    server, secrets = load_secrets(path, "test", {})
+    assert server.port == 8123 and secrets == (SECRET,)
+    path.write_text(path.read_text() + "\n[bogus]\n")
+    for load in (load_server_config, lambda p, env: load_secrets(p, "test", env)):
+        with pytest.raises(ConfigError, match="bogus: unknown key"):
+            load(path, {})

@@ -13,7 +13,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -187,6 +187,21 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(path, "-", f"invalid TOML: {e}") from None
 
 
+# The tables a config file may have, whichever loader reads it.
+_TOP_KEYS = {"server", "endpoints", "ui", "alerts"}
+
+
+def _endpoint_tables(r: _Reader, raw: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each ``[[endpoints]]`` table, with where it is (``endpoints[i]``); at least one."""
+    items = raw.get("endpoints", [])
+    if not isinstance(items, list) or not items:
+        raise ConfigError(r.path, "endpoints", "add at least one [[endpoints]] table")
+    for i, t in enumerate(items):
+        if not isinstance(t, dict):
+            raise ConfigError(r.path, f"endpoints[{i}]", "must be a table ([[endpoints]])")
+        yield f"endpoints[{i}]", t
+
+
 def load_server_config(
     path: str | os.PathLike[str], environ: Mapping[str, str] | None = None
 ) -> ServerConfig:
@@ -195,7 +210,7 @@ def load_server_config(
     path = Path(path)
     r = _Reader(path, os.environ if environ is None else environ)
     raw = _read_toml(path)
-    r.keys(raw, "", {"server", "endpoints", "alerts"})
+    r.keys(raw, "", _TOP_KEYS)
     return _server(r, r.table(raw, "server"), path.parent)
 
 
@@ -208,23 +223,17 @@ def load_secrets(
     path = Path(path)
     r = _Reader(path, os.environ if environ is None else environ)
     raw = _read_toml(path)
-    r.keys(raw, "", {"server", "endpoints", "ui", "alerts"})
+    r.keys(raw, "", _TOP_KEYS)
     server = _server(r, r.table(raw, "server"), path.parent)
-    items = raw.get("endpoints", [])
-    if not isinstance(items, list) or not items:
-        raise ConfigError(path, "endpoints", "add at least one [[endpoints]] table")
     names: list[str] = []
     secrets: tuple[str, ...] | None = None
-    for i, item in enumerate(items):
-        k = f"endpoints[{i}]."
-        if not isinstance(item, dict):
-            raise ConfigError(path, k[:-1], "must be a table ([[endpoints]])")
-        name = _name(r, item, k)
+    for key, t in _endpoint_tables(r, raw):
+        name = _name(r, t, key + ".")
         if name in names:
-            raise ConfigError(path, f"{k}name", f"duplicate endpoint {name!r}")
+            raise ConfigError(path, f"{key}.name", f"duplicate endpoint {name!r}")
         names.append(name)
         if name == endpoint:
-            secrets = _secrets(r, item, k)
+            secrets = _secrets(r, t, key + ".")
     if secrets is None:
         raise ConfigError(
             path, "endpoints", f"no endpoint {endpoint!r}; configured: {', '.join(names)}"
@@ -253,19 +262,16 @@ def load_config(path: str | os.PathLike[str], environ: Mapping[str, str] | None 
     environ = os.environ if environ is None else environ
     raw = _read_toml(path)
     r = _Reader(path, environ)
-    r.keys(raw, "", {"server", "endpoints", "ui", "alerts"})
+    r.keys(raw, "", _TOP_KEYS)
     server = _server(r, r.table(raw, "server"), path.parent)
     ui_table = r.table(raw, "ui")
     r.keys(ui_table, "ui.", {"allow_handler_edit"})
     ui = UiConfig(r.get(ui_table, "ui.", "allow_handler_edit", bool, False))
     endpoints: dict[str, EndpointConfig] = {}
-    items = raw.get("endpoints", [])
-    if not isinstance(items, list) or not items:
-        raise ConfigError(path, "endpoints", "add at least one [[endpoints]] table")
-    for i, item in enumerate(items):
-        ep = _endpoint(r, item, f"endpoints[{i}]", path.parent)
+    for key, t in _endpoint_tables(r, raw):
+        ep = _endpoint(r, t, key, path.parent)
         if ep.name in endpoints:
-            raise ConfigError(path, f"endpoints[{i}].name", f"duplicate endpoint {ep.name!r}")
+            raise ConfigError(path, f"{key}.name", f"duplicate endpoint {ep.name!r}")
         endpoints[ep.name] = ep
     alerts = _alerts(r, r.table(raw, "alerts")) if "alerts" in raw else None
     return Config(path, server, endpoints, ui, alerts)
@@ -411,9 +417,7 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
 
 
-def _endpoint(r: _Reader, t: Any, key: str, base: Path) -> EndpointConfig:
-    if not isinstance(t, dict):
-        raise ConfigError(r.path, key, "must be a table ([[endpoints]])")
+def _endpoint(r: _Reader, t: dict[str, Any], key: str, base: Path) -> EndpointConfig:
     k = key + "."
     r.keys(
         t,
