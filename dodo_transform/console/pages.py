@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..relay.operations import OperationError, listed_dict, progress, store_unavailable
+from ..relay.operations import OperationError, listed_dict, progress, refusal
 from ..relay.query import FILTERS, QueryError, parse_id, parse_query
 from ..relay.store import DELETED, STATUSES
 from .auth import Auth
@@ -115,13 +115,9 @@ def console_routes(app: App) -> list[Route]:
                 return RedirectResponse("/ui/login?" + urlencode({"next": target}), 303)
             try:
                 return await fn(request)
-            except OperationError as e:
-                return render(request, "error.html", status=e.status, message=str(e))
-            except app.store.unavailable as e:
-                down = store_unavailable(e)
-                return render(request, "error.html", status=down.status, message=str(down))
-            except QueryError as e:
-                return render(request, "error.html", status=400, message=str(e))
+            except ops.refusals as e:
+                refused = refusal(e)
+                return render(request, "error.html", status=refused.status, message=str(refused))
 
         return route
 
@@ -146,13 +142,9 @@ def console_routes(app: App) -> list[Route]:
                 )
             try:
                 return await fn(request, form)
-            except OperationError as e:
-                return render(request, "error.html", status=e.status, message=str(e))
-            except app.store.unavailable as e:
-                down = store_unavailable(e)
-                return render(request, "error.html", status=down.status, message=str(down))
-            except QueryError as e:
-                return render(request, "error.html", status=400, message=str(e))
+            except ops.refusals as e:
+                refused = refusal(e)
+                return render(request, "error.html", status=refused.status, message=str(refused))
 
         return route
 

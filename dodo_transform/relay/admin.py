@@ -23,7 +23,7 @@ from .operations import (
     OperationError,
     listed_dict,
     progress,
-    store_unavailable,
+    refusal,
 )
 from .query import FILTERS, QueryError, parse_count, parse_id, parse_query
 
@@ -63,13 +63,9 @@ def admin_routes(app: App) -> list[Route]:
                 return denied
             try:
                 out = await fn(request)
-            except OperationError as e:
-                return error(e.status, str(e))
-            except app.store.unavailable as e:
-                down = store_unavailable(e)
-                return error(down.status, str(down))
-            except QueryError as e:
-                return error(400, str(e))
+            except ops.refusals as e:
+                refused = refusal(e)
+                return error(refused.status, str(refused))
             # A route that answers with more than one status returns its own response.
             return out if isinstance(out, Response) else JSONResponse(out, status_code=status)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..transform import SECRET_HEADER, redact_headers
 from .handlers import HandlerLoadError
+from .query import QueryError
 from .store import (
     BULK_REPLAYS_KEPT,
     REPLAY_ENDED,
@@ -41,7 +42,7 @@ __all__ = [
     "Operations",
     "listed_dict",
     "progress",
-    "store_unavailable",
+    "refusal",
 ]
 
 # A delivery's detail answers its latest attempts and cuts every body, whatever the delivery
@@ -59,9 +60,14 @@ class OperationError(Exception):
         self.status = status
 
 
-def store_unavailable(e: BaseException) -> OperationError:
-    """A store that cannot answer (one of its ``unavailable`` errors) as the operator sees it:
-    503, saying why, logged once per request (the store's own message, no traceback)."""
+def refusal(e: BaseException) -> OperationError:
+    """What an operator's request failed with (one of :attr:`Operations.refusals`), as the
+    admin API and the console answer it: its status and a sentence for the person. A store
+    that cannot answer is 503, saying why, logged once (its own message, no traceback)."""
+    if isinstance(e, OperationError):
+        return e
+    if isinstance(e, QueryError):
+        return OperationError(400, str(e))
     log.error("an operator's request failed: the store is unavailable: %s: %s", type(e).__name__, e)
     return OperationError(
         503, f"the store is unavailable ({type(e).__name__}: {e}); try again once it is back"
@@ -86,6 +92,12 @@ def progress(bulk: BulkReplayed) -> dict[str, Any]:
 class Operations:
     def __init__(self, app: App) -> None:
         self.app = app
+
+    @property
+    def refusals(self) -> tuple[type[BaseException], ...]:
+        """What a request may fail with and the person be told (:func:`refusal`): a refused
+        operation, a bad filter, a store that cannot answer right now."""
+        return (OperationError, QueryError, *self.app.store.unavailable)
 
     # -- reading ---------------------------------------------------------------------------
 
