@@ -12,6 +12,11 @@ Measured in one run, on the same machine:
     nothing else (no store, no transform, no signing). A chain sends one request at a time,
     so this is the most one customer's burst could reach on this machine and target.
 
+Beside each rate, the CPU time each delivery cost (serve with its sandbox processes, and the
+target), counted from the target's first request to its last; beside the stage, what each of
+its events cost. On two cores this bounds a rate whatever the latency:
+2 / (serve's + the target's CPU per delivery).
+
 ``--database postgresql://…`` runs the same on PostgreSQL (a fresh database per scenario, created
 and dropped here) and ``--instances N`` starts N serve processes on it.
 
@@ -38,6 +43,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from ingest import cpu_of, cpu_seconds  # noqa: E402  (bench/ is this script's folder)
 
 from dodo_transform.relay.transformer import default_threads  # noqa: E402
 
@@ -170,13 +177,16 @@ def cleanup(server: str | None, database: str) -> None:
         asyncio.run(_admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-def transform_stage(n: int = 3000, in_flight: int = 32, isolation: str = "process") -> float:
+def transform_stage(
+    n: int = 3000, in_flight: int = 32, isolation: str = "process"
+) -> tuple[float, float]:
     """Sustained events/s of serve's transform stage (its default sandbox count, one endpoint
-    that may use them all), back to back."""
+    that may use them all), back to back, and the CPU seconds each event cost this process
+    and its sandbox processes."""
     from dodo_transform.relay.transformer import Share, TransformStage
     from dodo_transform.transform import transform_async
 
-    async def go() -> float:
+    async def go() -> tuple[float, float]:
         stage = TransformStage(
             SANDBOX_THREADS,
             processes=isolation == "process",
@@ -187,7 +197,7 @@ def transform_stage(n: int = 3000, in_flight: int = 32, isolation: str = "proces
             for _ in range(200):
                 await transform_async(IDENTITY, SAMPLE, sandbox=sandbox)
             queue = list(range(n))
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), cpu_of(os.getpid())
 
             async def worker() -> None:
                 while queue:
@@ -195,7 +205,7 @@ def transform_stage(n: int = 3000, in_flight: int = 32, isolation: str = "proces
                     await transform_async(IDENTITY, SAMPLE, sandbox=sandbox)
 
             await asyncio.gather(*(worker() for _ in range(in_flight)))
-            return n / (time.perf_counter() - began)
+            return n / (time.perf_counter() - began), (cpu_of(os.getpid()) - cpu) / n
         finally:
             stage.close()
 
@@ -223,14 +233,16 @@ allow_hosts = ["127.0.0.1"]
 
 def drain(
     tmp: Path,
-    target: int,
+    target: subprocess.Popen,
+    target_port: int,
     events: list[tuple[str, bytes, str]],
     server: str | None,
     instances: int,
     isolation: str,
-) -> tuple[float, float]:
+) -> tuple[float, float, tuple[float, float] | None]:
     """Fill a fresh store, start serve (``instances`` of it), wait for the target to receive
-    everything."""
+    everything: deliveries/s, seconds, and the CPU seconds per delivery of serve and of the
+    target, between the first and the last poll that saw deliveries arrive."""
     database = fresh_database(tmp, server)
     procs = []
     # One client for every poll: a bare httpx.get() builds an SSL context each time (~50 ms
@@ -238,15 +250,19 @@ def drain(
     client = httpx.Client()
     try:
         fill(database, events)
-        client.post(f"http://127.0.0.1:{target}/__reset")
+        client.post(f"http://127.0.0.1:{target_port}/__reset")
         began = time.perf_counter()
+        first: tuple[int, float, float] | None = None
         for _ in range(instances):
             port = free_port()
-            config = config_for(tmp, port, target, database, isolation)
+            config = config_for(tmp, port, target_port, database, isolation)
             serve = ["-m", "dodo_transform", "serve", "--config", str(config)]
             procs.append(spawn([*serve, "--log-level", "warning"], port))
         while True:
-            stats = client.get(f"http://127.0.0.1:{target}/__stats").json()
+            stats = client.get(f"http://127.0.0.1:{target_port}/__stats").json()
+            seen = (stats["count"], cpu_seconds(procs), cpu_seconds([target]))
+            if first is None and stats["count"]:
+                first = seen
             if stats["count"] >= len(events):
                 break
             if time.perf_counter() - began > 600:
@@ -259,7 +275,12 @@ def drain(
             proc.wait(30)
         cleanup(server, database)
     span = stats["last"] - stats["first"]
-    return (stats["count"] - 1) / span if span > 0 else float("inf"), span
+    rate = (stats["count"] - 1) / span if span > 0 else float("inf")
+    assert first is not None
+    if seen[0] == first[0]:  # drained between two polls: no interval to count CPU over
+        return rate, span, None
+    delivered = seen[0] - first[0]
+    return rate, span, ((seen[1] - first[1]) / delivered, (seen[2] - first[2]) / delivered)
 
 
 def wire_alone(target: int, n: int) -> float:
@@ -316,7 +337,7 @@ def main() -> int:
     )
     args = p.parse_args()
     server = None if args.database == "sqlite" else args.database
-    stage = transform_stage(isolation=args.isolation)
+    stage, stage_cpu = transform_stage(isolation=args.isolation)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         target_port = free_port()
@@ -329,10 +350,20 @@ def main() -> int:
                 ),
                 (f"one customer's burst of {args.burst}", envelopes(args.burst, 1, "burst")),
             ]:
-                rate, span = drain(
-                    Path(tmp), target_port, events, server, args.instances, args.isolation
+                rows.append(
+                    (
+                        name,
+                        *drain(
+                            Path(tmp),
+                            target,
+                            target_port,
+                            events,
+                            server,
+                            args.instances,
+                            args.isolation,
+                        ),
+                    )
                 )
-                rows.append((name, rate, span))
             wire = wire_alone(target_port, args.burst)
         finally:
             target.terminate()
@@ -343,11 +374,25 @@ def main() -> int:
         f" Python {sys.version.split()[0]}\n"
     )
     kind = "processes" if args.isolation == "process" else "threads"
-    print(f"transform stage alone ({SANDBOX_THREADS} sandbox {kind}): {stage:,.0f} events/s\n")
-    print("| backlog | deliveries/s | % of the transform stage | drained in s |")
-    print("|---|---:|---:|---:|")
-    for name, rate, span in rows:
-        print(f"| {name} | {rate:,.0f} | {100 * rate / stage:.0f} % | {span:.1f} |")
+    print(
+        f"transform stage alone ({SANDBOX_THREADS} sandbox {kind}): {stage:,.0f} events/s,"
+        f" {1000 * stage_cpu:.2f} ms of CPU per event\n"
+    )
+    print(
+        "| backlog | deliveries/s | % of the transform stage | drained in s"
+        " | CPU ms per delivery: serve | the target | cores busy | at most, 2 cores |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, rate, span, cpu in rows:
+        if cpu is None:
+            costs = "| | | |"
+        else:
+            per = sum(cpu)
+            costs = (
+                f"| {1000 * cpu[0]:.2f} | {1000 * cpu[1]:.2f} | {rate * per:.2f}"
+                f" | {2 / per:,.0f}/s ({100 * 2 / per / stage:.0f} %) |"
+            )
+        print(f"| {name} | {rate:,.0f} | {100 * rate / stage:.0f} % | {span:.1f} {costs}")
     print(
         f"\nthe wire alone: {args.burst} requests one at a time to the same target, serve's HTTP"
         f" client, nothing else: {wire:,.0f}/s ({100 * wire / stage:.0f} % of the transform"

@@ -85,10 +85,11 @@ def free_port() -> int:
 def cpu_seconds(procs: list[subprocess.Popen]) -> float:
     """User and system CPU time the processes and their children (serve's sandbox processes)
     have used so far (Linux: /proc)."""
-    return sum(_cpu_of(proc.pid) for proc in procs)
+    return sum(cpu_of(proc.pid) for proc in procs)
 
 
-def _cpu_of(pid: int) -> float:
+def cpu_of(pid: int) -> float:
+    """User and system CPU time of one process and its children so far, in seconds."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         # Each thread lists the children it started (serve's come from sandbox threads).
@@ -100,7 +101,7 @@ def _cpu_of(pid: int) -> float:
     except FileNotFoundError:  # it has just exited
         return 0.0
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_cpu_of(child) for child in children)
+    return own + sum(cpu_of(child) for child in children)
 
 
 def spawn(args: list[str], port: int, log: Path) -> subprocess.Popen:
