@@ -799,3 +799,51 @@ def test_a_claim_whose_answer_was_lost_is_taken_back_once_the_worker_is_idle(
             store.close()
 
     run(go())
+
+
+def test_events_unread_after_a_claim_are_read_when_the_store_answers_again(
+    tmp_path, target
+) -> None:
+    """The claim is answered, then the store breaks off before the claimed events are read
+    and is still unreachable for the first reads after (a real server cannot be made to cut
+    there on cue, hence the wrapper). Each delivery waits for the store and is made: before,
+    it was recorded as crashed, with a traceback in the log, and waited out its lease."""
+
+    class BrokeOff(ThreadedStore):
+        failures: int
+
+        def _broken(self) -> None:
+            if self.failures:
+                self.failures -= 1
+                raise ConnectionRefusedError("Connect call failed ('127.0.0.1', 5432)")
+
+        async def get_events(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self._broken()
+            return await super().get_events(*args, **kwargs)
+
+        async def get_event(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self._broken()
+            return await super().get_event(*args, **kwargs)
+
+    async def go() -> None:
+        config = load_config(write_config(tmp_path, target.url))
+        store = BrokeOff(lambda: SqliteStore(tmp_path / "store.db"))
+        store.failures = 3  # the claim's read, then the first read of each of two deliveries
+        client = new_client()
+        dispatcher = Dispatcher(config, store, client, clock=FakeClock(T0), lease=3600)
+        try:
+            for n in range(2):
+                body = envelope(f"c{n}@example.com", n)
+                await store.ingest(
+                    "test", f"msg_{n}", "payment.succeeded", body, {}, f"test\nc{n}", False, T0
+                )
+            await run_until_received(dispatcher, target, 2)
+            assert store.failures == 0
+            statuses = {(await store.get_delivery(i)).status for i in (1, 2)}
+            assert statuses == {"succeeded"}
+            assert [a.error for i in (1, 2) for a in await store.attempts(i)] == [None, None]
+        finally:
+            await client.aclose()
+            store.close()
+
+    run(go())

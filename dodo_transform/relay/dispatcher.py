@@ -563,7 +563,11 @@ class Dispatcher:
                 last_error=f"endpoint {d.endpoint!r} is no longer configured",
             )
             return
-        event = self._events.pop(d.event_id, None) or await self.store.get_event(d.event_id)
+        # Not read with its claim when the store broke off then: read now, waiting for the
+        # store to answer like any other call of the worker (a failure here is no crash).
+        event = self._events.pop(d.event_id, None) or await self._retrying(
+            lambda: self.store.get_event(d.event_id)
+        )
         assert event is not None, f"delivery {d.id} has no event"
         self._event_of[d.id] = event
         loaded = self.handlers.get(ep.name)
