@@ -207,6 +207,60 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
         proxy.close()
 
 
+def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replayed(
+    tmp_path, fresh_pg_database
+) -> None:
+    from dodo_transform.relay.events import Observer
+
+    real = urlsplit(fresh_pg_database)
+    proxy = TcpProxy(real.hostname, real.port).start()
+    through_proxy = real._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
+
+    class OutageAfterTwoReplays(Observer):
+        def __init__(self) -> None:
+            self.replayed: list[int] = []
+
+        def operated(self, delivery, action) -> None:
+            self.replayed.append(delivery.id)
+            if len(self.replayed) == 2:
+                proxy.stop()
+
+    outage = OutageAfterTwoReplays()
+    try:
+        with Target() as target:
+            target.default = Reply(500)
+            config = load_config(
+                write_config(tmp_path, target.url, database=through_proxy, retry_schedule="[]")
+            )
+            with ServerThread(create_app(config, observers=[outage])) as server:
+                for i in range(5):
+                    assert post(server.url, i).status_code == 202
+
+                def failed() -> int:
+                    page = HTTP.get(
+                        f"{server.url}/deliveries", params={"status": "failed"}, headers=ADMIN
+                    ).json()
+                    return len(page["deliveries"])
+
+                wait_for(lambda: failed() == 5, timeout=20)
+                target.default = Reply(200)
+                r = HTTP.post(
+                    f"{server.url}/replays", headers=ADMIN, json={"status": "failed"}, timeout=30
+                )
+                assert r.status_code == 503, r.text
+                error = r.json()["error"]
+                ids = ", ".join(map(str, outage.replayed))
+                assert "2 of 5 deliveries were replayed" in error, error
+                assert f"(ids {ids})" in error and "progress is not kept" in error, error
+
+                proxy.start()  # the two replayed are delivered, the other three still failed
+                wait_for(lambda: len(target.received) == 7, timeout=30, what="the two replays")
+                wait_for(lambda: failed() == 3, timeout=30, what="the replays recorded")
+                assert HTTP.get(f"{server.url}/replays", headers=ADMIN).json()["replays"] == []
+    finally:
+        proxy.close()
+
+
 def test_instances_starting_at_once_migrate_once_and_readers_never_migrate(
     fresh_pg_database,
 ) -> None:

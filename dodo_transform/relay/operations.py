@@ -74,6 +74,11 @@ def refusal(e: BaseException) -> OperationError:
     )
 
 
+def _id_list(ids: list[int], shown: int = 20) -> str:
+    more = f" and {len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(map(str, ids[:shown])) + more
+
+
 def progress(bulk: BulkReplayed) -> dict[str, Any]:
     """A bulk replay as the admin API answers it (and the console shows it)."""
     done = sum(n for s, n in bulk.by_status.items() if s in REPLAY_ENDED)
@@ -274,13 +279,30 @@ class Operations:
         refreshed: dict[str, str | None] = {}
         replayed: list[int] = []
         refused: dict[int, str] = {}
-        for row in rows:
-            try:
-                replayed.append((await self._replay(row.delivery, refreshed)).id)
-            except OperationError as e:
-                refused[row.delivery.id] = str(e)
-        self.app.dispatcher.kick()
-        bulk_id = await self.app.store.add_bulk_replay(started, shown, replayed, refused)
+        try:
+            for row in rows:
+                try:
+                    replayed.append((await self._replay(row.delivery, refreshed)).id)
+                except OperationError as e:
+                    refused[row.delivery.id] = str(e)
+            bulk_id = await self.app.store.add_bulk_replay(started, shown, replayed, refused)
+        except self.app.store.unavailable as e:
+            if not replayed:
+                raise  # nothing happened: the plain "store is unavailable" answer says it all
+            # Some replays stand and will be delivered; their progress cannot be kept. Say
+            # which, since running the same filter again would replay them a second time.
+            log.error("bulk replay stopped: the store is unavailable: %s: %s", type(e).__name__, e)
+            raise OperationError(
+                503,
+                f"the store became unavailable ({type(e).__name__}: {e}) during the bulk "
+                f"replay: {len(replayed)} of {len(rows)} deliveries were replayed and will be "
+                f"delivered once it is back (ids {_id_list(replayed)}), the rest were not; "
+                "this replay's progress is not kept. Once the store is back, replay the rest "
+                "(a filter such as status=failed no longer matches the ones replayed)",
+            ) from e
+        finally:
+            if replayed:
+                self.app.dispatcher.kick()
         return await self.bulk(bulk_id)
 
     async def bulk(self, bulk_id: int) -> BulkReplayed:
