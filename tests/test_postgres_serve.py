@@ -46,6 +46,23 @@ def delivered(target: Target) -> set[int]:
     return {json.loads(b)["data"]["i"] for b in target.bodies()}
 
 
+def failed(url: str) -> list[int]:
+    page = HTTP.get(f"{url}/deliveries", params={"status": "failed"}, headers=ADMIN).json()
+    return [d["id"] for d in page["deliveries"]]
+
+
+@pytest.fixture
+def behind_proxy(fresh_pg_database):
+    """The test's database reached through a TCP proxy the test stops and starts: (the
+    proxy, the URL through it)."""
+    real = urlsplit(fresh_pg_database)
+    proxy = TcpProxy(real.hostname, real.port).start()
+    try:
+        yield proxy, real._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
+    finally:
+        proxy.close()
+
+
 def test_database_url_with_variables_selects_postgresql(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:1", database="${DB_URL}")
     url = "postgresql://app:s3cret@db.internal:5432/dodo"
@@ -135,16 +152,9 @@ def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
         ingest = ServerThread(create_app(config, role="ingest"))
         worker = ServerThread(create_app(config, role="worker"))
         with ingest, worker:
-
-            def failed() -> list[int]:
-                page = HTTP.get(
-                    f"{ingest.url}/deliveries", params={"status": "failed"}, headers=ADMIN
-                ).json()
-                return [d["id"] for d in page["deliveries"]]
-
             for i in range(3):
                 assert post(ingest.url, i).status_code == 202
-            wait_for(lambda: len(failed()) == 3, timeout=20)
+            wait_for(lambda: len(failed(ingest.url)) == 3, timeout=20)
             target.default = Reply(200)
             r = HTTP.post(f"{ingest.url}/replays", headers=ADMIN, json={"status": "failed"})
             assert r.status_code == 202 and r.json()["total"] == 3
@@ -163,58 +173,51 @@ def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
 
 
 def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
-    tmp_path, fresh_pg_database
+    tmp_path, behind_proxy
 ) -> None:
-    real = urlsplit(fresh_pg_database)
-    proxy = TcpProxy(real.hostname, real.port).start()
-    through_proxy = real._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
-    try:
-        with Target() as target:
-            # Slow answers, so deliveries are in flight when the database goes away.
-            target.default = Reply(200, delay=0.5)
-            config = load_config(write_config(tmp_path, target.url, database=through_proxy))
-            with ServerThread(create_app(config)) as server:
-                acked = {i for i in range(10) if post(server.url, i).status_code == 202}
-                assert acked == set(range(10))
-                wait_for(lambda: len(target.received) >= 3, what="deliveries in flight")
+    proxy, through_proxy = behind_proxy
+    with Target() as target:
+        # Slow answers, so deliveries are in flight when the database goes away.
+        target.default = Reply(200, delay=0.5)
+        config = load_config(write_config(tmp_path, target.url, database=through_proxy))
+        with ServerThread(create_app(config)) as server:
+            acked = {i for i in range(10) if post(server.url, i).status_code == 202}
+            assert acked == set(range(10))
+            wait_for(lambda: len(target.received) >= 3, what="deliveries in flight")
 
-                proxy.stop()  # the database is unreachable from here on
-                refused = [post(server.url, i).status_code for i in range(100, 105)]
-                assert refused == [503] * 5
-                r = HTTP.get(f"{server.url}/healthz")
-                assert r.status_code == 503 and r.json()["status"] == "unavailable"
-                assert "store is unreachable" in r.json()["reason"]
-                # The operator's routes say so too (not a 500 with a traceback in the log).
-                for path in ("/deliveries", "/replays", "/replays/1", "/deliveries/1"):
-                    r = HTTP.get(f"{server.url}{path}", headers=ADMIN, timeout=30)
-                    assert r.status_code == 503, (path, r.text)
-                    assert r.json()["error"].startswith("the store is unavailable ("), path
-                time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
+            proxy.stop()  # the database is unreachable from here on
+            refused = [post(server.url, i).status_code for i in range(100, 105)]
+            assert refused == [503] * 5
+            r = HTTP.get(f"{server.url}/healthz")
+            assert r.status_code == 503 and r.json()["status"] == "unavailable"
+            assert "store is unreachable" in r.json()["reason"]
+            # The operator's routes say so too (not a 500 with a traceback in the log).
+            for path in ("/deliveries", "/replays", "/replays/1", "/deliveries/1"):
+                r = HTTP.get(f"{server.url}{path}", headers=ADMIN, timeout=30)
+                assert r.status_code == 503, (path, r.text)
+                assert r.json()["error"].startswith("the store is unavailable ("), path
+            time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
 
-                proxy.start()
-                wait_for(lambda: HTTP.get(f"{server.url}/healthz").status_code == 200)
-                acked |= {i for i in range(10, 20) if post(server.url, i).status_code == 202}
-                assert acked == set(range(20))
-                wait_for(lambda: acked <= delivered(target), timeout=60, what="all delivered")
+            proxy.start()
+            wait_for(lambda: HTTP.get(f"{server.url}/healthz").status_code == 200)
+            acked |= {i for i in range(10, 20) if post(server.url, i).status_code == 202}
+            assert acked == set(range(20))
+            wait_for(lambda: acked <= delivered(target), timeout=60, what="all delivered")
 
-                def all_recorded() -> bool:
-                    r = HTTP.get(f"{server.url}/healthz", headers=ADMIN).json()
-                    return r.get("deliveries") == {"succeeded": 20}
+            def all_recorded() -> bool:
+                r = HTTP.get(f"{server.url}/healthz", headers=ADMIN).json()
+                return r.get("deliveries") == {"succeeded": 20}
 
-                wait_for(all_recorded, timeout=60, what="every outcome recorded")
-            assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
-    finally:
-        proxy.close()
+            wait_for(all_recorded, timeout=60, what="every outcome recorded")
+        assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
 
 
 def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replayed(
-    tmp_path, fresh_pg_database
+    tmp_path, behind_proxy
 ) -> None:
     from dodo_transform.relay.events import Observer
 
-    real = urlsplit(fresh_pg_database)
-    proxy = TcpProxy(real.hostname, real.port).start()
-    through_proxy = real._replace(netloc=f"postgres@127.0.0.1:{proxy.port}").geturl()
+    proxy, through_proxy = behind_proxy
 
     class OutageAfterTwoReplays(Observer):
         def __init__(self) -> None:
@@ -226,39 +229,30 @@ def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replaye
                 proxy.stop()
 
     outage = OutageAfterTwoReplays()
-    try:
-        with Target() as target:
-            target.default = Reply(500)
-            config = load_config(
-                write_config(tmp_path, target.url, database=through_proxy, retry_schedule="[]")
+    with Target() as target:
+        target.default = Reply(500)
+        config = load_config(
+            write_config(tmp_path, target.url, database=through_proxy, retry_schedule="[]")
+        )
+        with ServerThread(create_app(config, observers=[outage])) as server:
+            for i in range(5):
+                assert post(server.url, i).status_code == 202
+
+            wait_for(lambda: len(failed(server.url)) == 5, timeout=20)
+            target.default = Reply(200)
+            r = HTTP.post(
+                f"{server.url}/replays", headers=ADMIN, json={"status": "failed"}, timeout=30
             )
-            with ServerThread(create_app(config, observers=[outage])) as server:
-                for i in range(5):
-                    assert post(server.url, i).status_code == 202
+            assert r.status_code == 503, r.text
+            error = r.json()["error"]
+            ids = ", ".join(map(str, outage.replayed))
+            assert "2 of 5 deliveries were replayed" in error, error
+            assert f"(ids {ids})" in error and "progress is not kept" in error, error
 
-                def failed() -> int:
-                    page = HTTP.get(
-                        f"{server.url}/deliveries", params={"status": "failed"}, headers=ADMIN
-                    ).json()
-                    return len(page["deliveries"])
-
-                wait_for(lambda: failed() == 5, timeout=20)
-                target.default = Reply(200)
-                r = HTTP.post(
-                    f"{server.url}/replays", headers=ADMIN, json={"status": "failed"}, timeout=30
-                )
-                assert r.status_code == 503, r.text
-                error = r.json()["error"]
-                ids = ", ".join(map(str, outage.replayed))
-                assert "2 of 5 deliveries were replayed" in error, error
-                assert f"(ids {ids})" in error and "progress is not kept" in error, error
-
-                proxy.start()  # the two replayed are delivered, the other three still failed
-                wait_for(lambda: len(target.received) == 7, timeout=30, what="the two replays")
-                wait_for(lambda: failed() == 3, timeout=30, what="the replays recorded")
-                assert HTTP.get(f"{server.url}/replays", headers=ADMIN).json()["replays"] == []
-    finally:
-        proxy.close()
+            proxy.start()  # the two replayed are delivered, the other three still failed
+            wait_for(lambda: len(target.received) == 7, timeout=30, what="the two replays")
+            wait_for(lambda: len(failed(server.url)) == 3, timeout=30, what="replays recorded")
+            assert HTTP.get(f"{server.url}/replays", headers=ADMIN).json()["replays"] == []
 
 
 def test_instances_starting_at_once_migrate_once_and_readers_never_migrate(
