@@ -8,7 +8,9 @@ suspicious run.
   fields the handler read that are missing (or null) in it;
 - :func:`missing_field_warnings` and :func:`read_hint` turn those reads into ``missing_field``
   warnings (a field no Dodo payload has: a typo such as ``customer.emial``) and into the hint
-  for ``cannot read property 'email' of undefined`` ("did you mean `customer`?").
+  for ``cannot read property 'email' of undefined`` ("did you mean `customer`?");
+- :func:`zero_decimal_warnings`: an amount in a currency without cents (JPY) sent divided by
+  100 (``zero_decimal_amount``).
 
 The error message itself is never changed: scripts match on it.
 """
@@ -33,6 +35,7 @@ __all__ = [
     "read_hint",
     "trace_reads",
     "with_hint",
+    "zero_decimal_warnings",
 ]
 
 _NO_NETWORK = (
@@ -293,3 +296,72 @@ def read_hint(error: TransformError, reads: Sequence[Read], payload: Any) -> str
         f"{read.dotted} is undefined: {where} has no `{read.path[-1]}`"
         f"{_suggest(read.path[-1], choices)}."
     )
+
+
+# ISO 4217 currencies without a minor unit: Dodo's amount is already in whole units.
+ZERO_DECIMAL = frozenset(
+    "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
+)
+_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+
+
+def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]]:
+    """A ``zero_decimal_amount`` warning per value in the request's JSON body that is one of
+    the event's amounts divided by 100 while its currency has no minor unit: ¥4,500 sent as
+    45 (or ``"45.00"``) by a handler that treats every currency as having cents."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or body is None:
+        return []
+    divided: dict[float, tuple[str, int, str]] = {}
+    for key, amount in data.items():
+        if not (key.endswith("amount") or key.endswith("tax")) or type(amount) is not int:
+            continue
+        currency = data.get(_currency_key(key))
+        if isinstance(currency, str) and currency.upper() in ZERO_DECIMAL and amount >= 100:
+            divided.setdefault(amount / 100, (key, amount, currency.upper()))
+    if not divided:
+        return []
+    try:
+        sent = json.loads(body)
+    except ValueError:
+        return []
+    warnings = []
+    for path, value in _leaves(sent, ""):
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, str):  # "45.00", "¥45", "45 JPY": one number in the text
+            found = _NUMBER.findall(value)
+            value = float(found[0].replace(",", "")) if len(found) == 1 else None
+        elif isinstance(value, int) and value < 10:
+            continue  # a count or a flag as likely as ¥100–999 divided by 100
+        if not isinstance(value, (int, float)) or value not in divided:
+            continue
+        key, amount, currency = divided[value]
+        warnings.append(
+            {
+                "code": "zero_decimal_amount",
+                "path": path,
+                "message": f"{path} is payload.data.{key} ({amount}) divided by 100, but "
+                f"{currency} has no minor unit: {amount} is {amount:,} {currency}, not "
+                f"{amount / 100:,.2f}. Divide by 100 only for currencies with cents, e.g. "
+                f"`['JPY', 'KRW', 'VND'].includes(d.{_currency_key(key)}) ? d.{key} : "
+                f"d.{key} / 100`",
+            }
+        )
+    return warnings
+
+
+def _currency_key(amount_key: str) -> str:
+    return "settlement_currency" if amount_key.startswith("settlement_") else "currency"
+
+
+def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
+    if isinstance(value, dict):
+        return [
+            leaf
+            for k, v in value.items()
+            for leaf in _leaves(v, f"{path}.{k}" if path else str(k))
+        ]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
+    return [(path, value)]

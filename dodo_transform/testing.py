@@ -267,4 +267,6 @@ def _teach(
         warnings += linter(decision.request)
     warnings += analysis.source_warnings(handler.source, handler.filename)
     warnings += hints.missing_field_warnings(reads, payload)
+    if decision.request is not None:
+        warnings += hints.zero_decimal_warnings(json.loads(p.text), decision.request.body)
     return decision.with_warnings(analysis.explain_rounded(warnings))

@@ -184,6 +184,45 @@ def test_a_misspelt_field_that_becomes_undefined_or_nan_is_a_missing_field_warni
     assert "NaN" in missing["payload.data.total_amout"]
 
 
+JPY = "payment.succeeded__jpy_zero_decimal_single_name_no_phone"  # total_amount 4500, tax 409
+
+
+def test_an_amount_without_cents_sent_divided_by_100_is_a_zero_decimal_amount(tmp_path):
+    # The MailerLite document's handler, unchanged: ¥4,500 reaches MailerLite as "45.00".
+    handler = ROOT / "dodo_transform" / "handlers" / "mailerlite" / "custom_fields.js"
+    (record,) = testing.run(handler, testing.payloads([JPY]), lint=True)
+    assert json.loads(record["request"]["body"])["fields"]["total_spent"] == "45.00"
+    (warning,) = [w for w in record["warnings"] if w["code"] == "zero_decimal_amount"]
+    assert warning["path"] == "fields.total_spent"
+    assert warning["message"].startswith(
+        "fields.total_spent is payload.data.total_amount (4500) divided by 100, but JPY has no "
+        "minor unit: 4500 is 4,500 JPY, not 45.00."
+    )
+    # In dollars the same division is right.
+    (record,) = testing.run(handler, testing.payloads(["payment.succeeded"]), lint=True)
+    assert record["status"] == "ok"
+    assert "zero_decimal_amount" not in codes(record)
+
+
+def test_zero_decimal_amount_finds_numbers_and_text_not_a_handler_that_checks(tmp_path):
+    source = (
+        "function handler(w) { const d = w.payload.data;\n"
+        "  const cents = !['JPY', 'KRW'].includes(d.currency);\n"
+        "  w.payload = {paid: cents ? d.total_amount / 100 : d.total_amount,\n"
+        "               tax: [{text: `¥${(d.tax / 100).toFixed(2)} tax`}],\n"
+        "               wrong: d.total_amount / 100};\n"
+        "  return w; }"
+    )
+    record = run_one(tmp_path, source, event=JPY)
+    body = json.loads(record["request"]["body"])
+    assert (body["paid"], body["tax"][0]["text"], body["wrong"]) == (4500, "¥4.09 tax", 45)
+    found = {
+        w["path"]: w["message"] for w in record["warnings"] if w["code"] == "zero_decimal_amount"
+    }
+    assert sorted(found) == ["tax[0].text", "wrong"]  # not `paid`
+    assert "payload.data.tax (409) divided by 100" in found["tax[0].text"]
+
+
 def test_a_handler_the_tracer_cannot_wrap_still_runs_and_lints(tmp_path):
     record = run_one(
         tmp_path, "const handler = (w) => { w.payload = {e: w.payload.x}; return w; };"
