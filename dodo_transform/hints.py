@@ -358,9 +358,7 @@ def _currency_key(amount_key: str) -> str:
 def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
     if isinstance(value, dict):
         return [
-            leaf
-            for k, v in value.items()
-            for leaf in _leaves(v, f"{path}.{k}" if path else str(k))
+            leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}" if path else str(k))
         ]
     if isinstance(value, list):
         return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]

@@ -247,7 +247,8 @@ def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replaye
             error = r.json()["error"]
             ids = ", ".join(map(str, outage.replayed))
             assert "2 of 5 deliveries were replayed" in error, error
-            assert f"(ids {ids})" in error and "progress is not kept" in error, error
+            assert f"(ids {ids}); this replay's progress is not kept." in error, error
+            assert "The other 3 were not replayed: once the store is back, replay them" in error
 
             proxy.start()  # the two replayed are delivered, the other three still failed
             wait_for(lambda: len(target.received) == 7, timeout=30, what="the two replays")

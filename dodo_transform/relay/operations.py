@@ -292,14 +292,18 @@ class Operations:
             # Some replays stand and will be delivered; their progress cannot be kept. Say
             # which, since running the same filter again would replay them a second time.
             log.error("bulk replay stopped: the store is unavailable: %s: %s", type(e).__name__, e)
-            raise OperationError(
-                503,
+            message = (
                 f"the store became unavailable ({type(e).__name__}: {e}) during the bulk "
                 f"replay: {len(replayed)} of {len(rows)} deliveries were replayed and will be "
-                f"delivered once it is back (ids {_id_list(replayed)}), the rest were not; "
-                "this replay's progress is not kept. Once the store is back, replay the rest "
-                "(a filter such as status=failed no longer matches the ones replayed)",
-            ) from e
+                f"delivered once it is back (ids {_id_list(replayed)}); this replay's progress "
+                "is not kept."
+            )
+            if rest := len(rows) - len(replayed):
+                message += (
+                    f" The other {rest} were not replayed: once the store is back, replay them "
+                    "(a filter such as status=failed no longer matches the ones replayed)."
+                )
+            raise OperationError(503, message) from e
         finally:
             if replayed:
                 self.app.dispatcher.kick()
