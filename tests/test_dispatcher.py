@@ -847,3 +847,47 @@ def test_events_unread_after_a_claim_are_read_when_the_store_answers_again(
             store.close()
 
     run(go())
+
+
+def test_a_delivery_still_in_flight_when_its_lease_runs_out_is_not_started_twice(
+    tmp_path, target
+) -> None:
+    """The store was away for longer than the lease while a request was out (the clock
+    jumps here): the next claim finds the row leased to no one alive and takes it, for this
+    very worker. It must not send it a second time beside the attempt still running."""
+
+    async def go() -> None:
+        config = load_config(write_config(tmp_path, target.url))
+        store = ThreadedStore(lambda: SqliteStore(tmp_path / "store.db"))
+        client = new_client()
+        clock = FakeClock(T0)
+        dispatcher = Dispatcher(config, store, client, clock=clock, lease=5)
+        target.holding = True
+        try:
+            await store.ingest(
+                "test", "msg_1", "payment.succeeded", envelope(), {}, "test\nc", False, T0
+            )
+            worker = asyncio.create_task(dispatcher.run())
+            for _ in range(100):
+                if target.in_flight:
+                    break
+                await asyncio.sleep(0.05)
+            assert target.in_flight == 1
+            clock.advance(60)  # the lease (5 s) ran out, renewal never came
+            dispatcher.kick()
+            await asyncio.sleep(0.5)  # a claim now takes the row again
+            target.holding = False
+            for _ in range(100):
+                if (await store.get_delivery(1)).status == "succeeded":
+                    break
+                await asyncio.sleep(0.05)
+            await dispatcher.stop(5)
+            await worker
+            assert len(target.received) == 1
+            assert [a.status_code for a in await store.attempts(1)] == [200]
+        finally:
+            target.holding = False
+            await client.aclose()
+            store.close()
+
+    run(go())

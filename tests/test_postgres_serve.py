@@ -256,6 +256,95 @@ def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replaye
             assert HTTP.get(f"{server.url}/replays", headers=ADMIN).json()["replays"] == []
 
 
+def no_crash(caplog) -> None:
+    """Nothing serve logged was a crash or carried a traceback: an outage is waited out."""
+    ours = [r for r in caplog.records if r.name.startswith("dodo_transform")]
+    bad = [r.getMessage() for r in ours if r.exc_info or "crash" in r.getMessage()]
+    assert not bad, bad
+
+
+def test_an_outage_between_a_send_and_its_rate_limit_slot_loses_no_outcome(
+    tmp_path, behind_proxy, caplog
+) -> None:
+    # The shared limiter's slots are rows: the target answers while the database is away,
+    # so releasing the slot fails. The attempt's outcome must wait for the store, not be
+    # dropped as a crash (the row would then stay `delivering` for its lease and be sent
+    # again). The lease is long here, so a waited-out lease would show as a timeout.
+    proxy, through_proxy = behind_proxy
+    with Target() as target:
+        target.holding = True
+        config = load_config(
+            write_config(
+                tmp_path,
+                target.url,
+                database=through_proxy,
+                extra_server="lease = 120",
+                extra_endpoint='rate_limit = "50/second"',
+            )
+        )
+        with ServerThread(create_app(config)) as server:
+            for i in range(3):  # one customer: one in flight at a time
+                assert post(server.url, i, email="jo@example.com").status_code == 202
+            wait_for(lambda: target.in_flight == 1, what="the first delivery at the target")
+            proxy.stop()
+            target.holding = False  # answered while the database is unreachable
+            wait_for(lambda: len(target.received) == 1 and target.in_flight == 0)
+            time.sleep(0.5)  # the worker tries to release the slot and record the outcome
+            proxy.start()
+            wait_for(
+                lambda: (
+                    HTTP.get(f"{server.url}/healthz", headers=ADMIN).json().get("deliveries")
+                    == {"succeeded": 3}
+                ),
+                timeout=20,
+                what="every outcome recorded",
+            )
+            assert len(target.received) == 3 and delivered(target) == {0, 1, 2}  # none twice
+            rows = HTTP.get(f"{server.url}/deliveries", headers=ADMIN).json()["deliveries"]
+            assert [d["attempt_count"] for d in rows] == [1, 1, 1]
+    no_crash(caplog)
+
+
+def test_an_outage_while_endpoint_health_is_kept_is_waited_out(
+    tmp_path, behind_proxy, caplog
+) -> None:
+    # A failed attempt is recorded, then the endpoint's failing streak is written: the
+    # database goes away between the two (an observer of the record stops the proxy).
+    from dodo_transform.relay.events import Observer
+
+    proxy, through_proxy = behind_proxy
+
+    class OutageAfterFirstFailure(Observer):
+        def recorded(self, delivery, status, **details) -> None:
+            if status == "pending" and details.get("attempt") is not None:
+                proxy.stop()
+
+    with Target() as target:
+        target.script = [Reply(500)]  # then the default, 200
+        config = load_config(
+            write_config(tmp_path, target.url, database=through_proxy, retry_schedule="[0.5]")
+        )
+        observers = [OutageAfterFirstFailure()]
+        with ServerThread(create_app(config, observers=observers)) as server:
+            assert post(server.url, 1).status_code == 202
+            wait_for(lambda: len(target.received) == 1, what="the failed attempt")
+            time.sleep(0.5)
+            proxy.start()
+            wait_for(lambda: len(target.received) == 2, timeout=20, what="the retry")
+            wait_for(
+                lambda: (
+                    HTTP.get(f"{server.url}/deliveries/1", headers=ADMIN).json()["status"]
+                    == "succeeded"
+                ),
+                what="the retry recorded",
+            )
+            detail = HTTP.get(f"{server.url}/deliveries/1", headers=ADMIN).json()
+            assert [a["status_code"] for a in detail["attempts"]] == [500, 200]
+            (endpoint,) = HTTP.get(f"{server.url}/endpoints", headers=ADMIN).json()["endpoints"]
+            assert endpoint["failing_since"] is None  # the streak was kept, then ended
+    no_crash(caplog)
+
+
 def test_instances_starting_at_once_migrate_once_and_readers_never_migrate(
     fresh_pg_database,
 ) -> None:

@@ -372,11 +372,16 @@ class Dispatcher:
                 except Exception as e:  # deliver() reads each event itself then
                     self._store_failed("reading claimed events", e)
             for d in claimed:
+                if d.id in self._tasks or d.id in self._held:
+                    # Ours and still running: its lease ran out while the store was away,
+                    # and this claim took it again. The running attempt records it.
+                    self._events.pop(d.event_id, None)
+                    continue
                 task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
                 self._tasks[d.id] = task
                 self._slots[d.endpoint] += 1
                 task.add_done_callback(functools.partial(self._done, d.id, d.endpoint))
-            total += len(claimed)
+                total += 1
             if len(claimed) < room:
                 break
         return total
@@ -516,8 +521,8 @@ class Dispatcher:
             next_attempt_at=next_attempt_at,
             event=self._event_of.get(d.id),
         )
-        if attempt is not None:
-            await self.health.attempted(d.endpoint, status == "succeeded")
+        if attempt is not None:  # endpoint health lives in the store too
+            await self._retrying(lambda: self.health.attempted(d.endpoint, status == "succeeded"))
 
     async def _record(
         self, outcomes: Sequence[Outcome]
@@ -652,7 +657,8 @@ class Dispatcher:
         permit = None
         if rate is not None:
             before = self.clock.now()
-            permit = await self.limiter.acquire(key, rate)
+            # The shared limiter is in the store: while it is down, wait like any store call.
+            permit = await self._retrying(lambda: self.limiter.acquire(key, rate))
             if (waited := self.clock.now() - before) > 0:
                 self.events.rate_limited(host, waited)
         started = self.clock.now()
@@ -684,7 +690,10 @@ class Dispatcher:
         finally:
             self._sending.pop(d.id, None)
             if permit is not None:
-                await self.limiter.finished(permit, resp_headers, status)
+                try:
+                    await self.limiter.finished(permit, resp_headers, status)
+                except Exception as e:  # the slot lapses by itself; the outcome still counts
+                    self._store_failed("releasing a rate-limit slot", e)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
             d.id, 0, started, self._stored(request), status, body, round(duration_ms, 3), error
