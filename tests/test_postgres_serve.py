@@ -196,6 +196,12 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
                 r = HTTP.get(f"{server.url}{path}", headers=ADMIN, timeout=30)
                 assert r.status_code == 503, (path, r.text)
                 assert r.json()["error"].startswith("the store is unavailable ("), path
+            # Metrics still answer, saying the store is down, without a stale queue depth.
+            r = HTTP.get(f"{server.url}/metrics", timeout=30)
+            assert r.status_code == 200
+            assert "dodo_transform_store_up 0.0" in r.text
+            assert "dodo_transform_webhooks_received_total{" in r.text
+            assert "dodo_transform_queue_depth{" not in r.text
             time.sleep(1.0)  # in-flight deliveries finish now and cannot record it
 
             proxy.start()
@@ -209,6 +215,9 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
                 return r.get("deliveries") == {"succeeded": 20}
 
             wait_for(all_recorded, timeout=60, what="every outcome recorded")
+            r = HTTP.get(f"{server.url}/metrics", timeout=30)
+            assert "dodo_transform_store_up 1.0" in r.text
+            assert 'dodo_transform_queue_depth{endpoint="test"} 0.0' in r.text
         assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
 
 

@@ -1,12 +1,16 @@
 """``GET /metrics``: the relay in Prometheus' text format (prometheus-client).
 
 Counters and histograms are fed by the observer calls; the queue gauges are read from the
-store at scrape time, so they are right also after a restart. Each app has its own registry
-(several apps in one process — tests, the demo — never share counters).
+store at scrape time, so they are right also after a restart. While the store cannot answer,
+a scrape still gets everything else, ``store_up`` is 0 and the queue gauges are left out
+(a stale depth would read as a real one). Each app has its own registry (several apps in one
+process — tests, the demo — never share counters).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
@@ -23,6 +27,9 @@ __all__ = ["Metrics"]
 # The *_created series double every counter for little use; Prometheus does without them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 PREFIX = "dodo_transform_"
+# A scrape does not hang on a store that does not answer (as /healthz does not).
+STORE_TIMEOUT = 2.0
+log = logging.getLogger("dodo_transform.metrics")
 # Seconds: from a fast local target to the 15 s timeout.
 ATTEMPT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30)
 TRANSFORM_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
@@ -101,6 +108,12 @@ class Metrics(Observer):
             "Sandboxes (processes or threads) of the transform stage.",
             registry=r,
         )
+        self._store_up = True
+        self.store_up = Gauge(
+            PREFIX + "store_up",
+            "1 when the store answered this scrape's query, 0 when it could not be reached.",
+            registry=r,
+        )
         self.queue_depth = Gauge(
             PREFIX + "queue_depth",
             "Deliveries pending or in flight.",
@@ -127,13 +140,27 @@ class Metrics(Observer):
 
     async def render(self) -> tuple[bytes, str]:
         now = self.app.clock.now()
-        stats = await self.app.store.endpoint_stats(now)
-        names = set(self.app.config.endpoints) | set(stats)
-        for name in sorted(names):
-            s = stats.get(name)
-            self.queue_depth.labels(name).set(s.queued if s else 0)
-            oldest = s.oldest_queued_at if s else None
-            self.oldest_pending.labels(name).set(max(0.0, now - oldest) if oldest else 0)
+        unavailable: tuple[type[BaseException], ...] = (
+            *self.app.store.unavailable,
+            asyncio.TimeoutError,
+        )
+        try:
+            stats = await asyncio.wait_for(self.app.store.endpoint_stats(now), STORE_TIMEOUT)
+        except unavailable as e:
+            if self._store_up:  # once per outage, not once per scrape
+                log.warning("metrics: the store is unavailable (%s: %s)", type(e).__name__, e)
+            self._store_up = False
+            self.store_up.set(0)
+            self.queue_depth.clear()
+            self.oldest_pending.clear()
+        else:
+            self._store_up = True
+            self.store_up.set(1)
+            for name in sorted(set(self.app.config.endpoints) | set(stats)):
+                s = stats.get(name)
+                self.queue_depth.labels(name).set(s.queued if s else 0)
+                oldest = s.oldest_queued_at if s else None
+                self.oldest_pending.labels(name).set(max(0.0, now - oldest) if oldest else 0)
         stage = self.app.stage.stats()
         for name in sorted(set(self.app.config.endpoints) | set(stage)):
             lane = stage.get(name)
