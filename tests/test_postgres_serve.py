@@ -354,6 +354,37 @@ def test_an_outage_while_endpoint_health_is_kept_is_waited_out(
     no_crash(caplog)
 
 
+def test_a_database_gone_between_the_check_and_the_start_is_one_line_not_a_traceback(
+    tmp_path,
+) -> None:
+    # `serve` checks the database first (one line, exit 2, when it is down); this is the
+    # moment after that check, when the app itself opens the store: uvicorn with serve's
+    # logging, the database URL pointing at a port nobody listens on.
+    config = write_config(
+        tmp_path, "http://127.0.0.1:9", database=f"postgresql://postgres@127.0.0.1:{free_port()}/x"
+    )
+    script = (
+        "import sys, uvicorn\n"
+        "from dodo_transform.relay.config import load_config\n"
+        "from dodo_transform.relay.logs import configure_logging, flush_logs\n"
+        "from dodo_transform.relay.server import create_app\n"
+        "configure_logging('info')\n"
+        f"app = create_app(load_config({str(config)!r}))\n"
+        "server = uvicorn.Server(uvicorn.Config(app, port=0, log_config=None))\n"
+        "server.run()\n"
+        "flush_logs()\n"
+        "sys.exit(0 if server.started else 3)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr, done.stderr
+    (line,) = [x for x in done.stderr.splitlines() if "the store could not be used" in x]
+    assert "Start serve again once the database answers" in line
+    assert "Application startup failed. Exiting." in done.stderr
+
+
 def test_instances_starting_at_once_migrate_once_and_readers_never_migrate(
     fresh_pg_database,
 ) -> None:

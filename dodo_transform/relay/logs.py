@@ -267,11 +267,18 @@ def _library_failures_in_one_line(record: logging.LogRecord) -> bool:
     return True
 
 
+def _no_second_report(record: logging.LogRecord) -> bool:
+    """A start-up stopped by :class:`~.server.StartupAborted` was reported in one line
+    already; uvicorn would add the traceback Starlette hands it as the failure's message."""
+    return not (record.name == "uvicorn.error" and "StartupAborted" in str(record.msg))
+
+
 def configure_logging(level: str = "info", fmt: LogFormat = "text") -> None:
     """Send dodo-transform's and uvicorn's logs to stderr, one line per record, written by a
     thread of their own (:class:`_Writer`)."""
     handler = _Writer(sys.stderr, _Formatter(fmt))
     handler.addFilter(_library_failures_in_one_line)
+    handler.addFilter(_no_second_report)
     for name in ("dodo_transform", "uvicorn", "uvicorn.error", "asyncpg"):
         logger = logging.getLogger(name)
         for old in logger.handlers:

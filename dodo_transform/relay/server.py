@@ -68,6 +68,13 @@ ROLES: tuple[Role, ...] = get_args(Role)
 PING_TIMEOUT = 2.0  # /healthz answers 503 rather than hang on a store that does not answer
 
 
+def _store_errors(store: AsyncStore | None) -> tuple[type[BaseException], ...]:
+    """What opening a store, or its first calls, raise when the database cannot be used."""
+    from .postgres_store import StoreUnavailable  # here: only a failure loads asyncpg
+
+    return (*(AsyncStore.unavailable if store is None else store.unavailable), StoreUnavailable)
+
+
 async def open_store(config: Config) -> AsyncStore:
     """The store the config names: PostgreSQL for a ``postgresql://`` URL, else SQLite."""
     if config.server.database_url:
@@ -90,6 +97,11 @@ def instance_owner() -> str:
 
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+class StartupAborted(Exception):
+    """serve could not start, for a reason already logged in one line (the traceback uvicorn
+    would print for it is left out: see :mod:`~.logs`)."""
 
 
 class TooLarge(Exception):
@@ -169,8 +181,7 @@ class App:
         self._stop_watching = asyncio.Event()
         self._receiving = 0
 
-    @contextlib.asynccontextmanager
-    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+    async def _open_store(self) -> None:
         if self._store_factory is not None:
             factory = self._store_factory
             self.store = await asyncio.to_thread(ThreadedStore, factory)
@@ -184,6 +195,22 @@ class App:
             recovered = await self.store.recover(self.clock.now(), self.owner)
             if recovered:
                 log.warning("requeued %d deliveries interrupted by a crash or stop", recovered)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
+        try:
+            await self._open_store()
+        except Exception as e:
+            # `serve` checked the store just before; it went away since (or is failing).
+            if not isinstance(e, _store_errors(getattr(self, "store", None))):
+                raise
+            log.error(
+                "the store could not be used while serve started (%s: %s); nothing was "
+                "received. Start serve again once the database answers",
+                type(e).__name__,
+                e,
+            )
+            raise StartupAborted(str(e)) from None
         limiter: Limiter
         if self.store.shared:
             from .postgres_ratelimit import SharedRateLimiter
