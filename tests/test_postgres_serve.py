@@ -354,6 +354,53 @@ def test_an_outage_while_endpoint_health_is_kept_is_waited_out(
     no_crash(caplog)
 
 
+def test_a_store_that_answers_but_cannot_write_makes_the_instance_unready_for_a_while(
+    tmp_path, fresh_pg_database
+) -> None:
+    # PostgreSQL answering "disk full" (SQLSTATE 53100) to every new event, as a full disk
+    # would: reads and the readiness ping still work, storing a webhook does not.
+    import asyncio
+
+    import asyncpg
+
+    from dodo_transform.clock import FakeClock
+
+    async def sql(statement: str) -> None:
+        conn = await asyncpg.connect(fresh_pg_database)
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    clock = FakeClock(time.time())
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        with ServerThread(create_app(config, clock=clock)) as server:
+            assert post(server.url, 1).status_code == 202
+            asyncio.run(
+                sql(
+                    "CREATE FUNCTION full_disk() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION"
+                    " 'could not extend file: No space left on device' USING ERRCODE = '53100';"
+                    " END $$ LANGUAGE plpgsql;"
+                    " CREATE TRIGGER full_disk BEFORE INSERT ON events"
+                    " FOR EACH ROW EXECUTE FUNCTION full_disk()"
+                )
+            )
+            assert post(server.url, 2).status_code == 503
+            r = HTTP.get(f"{server.url}/healthz")
+            assert r.status_code == 503, r.text
+            assert r.json()["reason"].startswith("the store refused to store a webhook 0 s ago")
+            assert "No space left on device" in r.json()["reason"]
+            clock.advance(11)  # the balancer may try this instance again ...
+            assert HTTP.get(f"{server.url}/healthz").status_code == 200
+            assert post(server.url, 3).status_code == 503  # ... which still cannot store
+            assert HTTP.get(f"{server.url}/healthz").status_code == 503
+            asyncio.run(sql("DROP TRIGGER full_disk ON events"))
+            assert post(server.url, 4).status_code == 202  # stored: ready again at once
+            assert HTTP.get(f"{server.url}/healthz").status_code == 200
+            wait_for(lambda: delivered(target) == {1, 4})
+
+
 def test_a_database_gone_between_the_check_and_the_start_is_one_line_not_a_traceback(
     tmp_path,
 ) -> None:

@@ -66,6 +66,9 @@ log = logging.getLogger("dodo_transform.server")
 Role = Literal["all", "ingest", "worker"]
 ROLES: tuple[Role, ...] = get_args(Role)
 PING_TIMEOUT = 2.0  # /healthz answers 503 rather than hang on a store that does not answer
+# /healthz answers 503 for this long after the store refused to store a webhook (a full disk
+# reads fine but cannot write), then lets the balancer try this instance again.
+WRITE_FAILURE_HOLD = 10.0
 
 
 def _store_errors(store: AsyncStore | None) -> tuple[type[BaseException], ...]:
@@ -180,6 +183,7 @@ class App:
         self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
         self._receiving = 0
+        self._write_failed: tuple[float, str] | None = None  # when, and why
 
     async def _open_store(self) -> None:
         if self._store_factory is not None:
@@ -384,8 +388,10 @@ class App:
             # Nothing was committed, so nothing is acknowledged: Dodo retries later, and a
             # retry of an event that did commit after all is answered as a duplicate.
             log.error("storing webhook %s failed: %s: %s", webhook_id, type(e).__name__, e)
+            self._write_failed = (self.clock.now(), f"{type(e).__name__}: {e}")
             self.events.received(ep.name, "unavailable", webhook_id=webhook_id)
             return error(503, "the store is unavailable; nothing was stored, retry later")
+        self._write_failed = None
         if not result.duplicate and result.status == "pending":
             self.dispatcher.kick()
         status: ReceiveOutcome = (
@@ -416,6 +422,10 @@ class App:
             await asyncio.wait_for(self.store.ping(), PING_TIMEOUT)
         except Exception as e:
             reason = f"the store is unreachable ({type(e).__name__})"
+        if reason is None and self._write_failed is not None:
+            at, what = self._write_failed
+            if (ago := self.clock.now() - at) < WRITE_FAILURE_HOLD:
+                reason = f"the store refused to store a webhook {ago:.0f} s ago ({what})"
         if reason is None and self._worker is not None and self._worker.done():
             reason = "the delivery worker stopped"
         body: dict[str, Any] = (
