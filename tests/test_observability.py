@@ -260,10 +260,11 @@ def test_asyncpg_warnings_are_one_line_in_serves_log() -> None:
 import logging
 from dodo_transform.relay.logs import configure_logging, flush_logs
 configure_logging()
-try:
-    raise ConnectionRefusedError(111, "Connect call failed")
-except OSError:
-    logging.getLogger("asyncpg.pool").warning("Failed to restore the pool floor", exc_info=True)
+for _ in range(3):  # one outage, three reconnection attempts: said once
+    try:
+        raise ConnectionRefusedError(111, "Connect call failed")
+    except OSError:
+        logging.getLogger("asyncpg.pool").warning("Failed to restore the pool floor", exc_info=True)
 logging.getLogger("asyncpg.pool").info("below warning: not shown")
 try:
     raise KeyError("ours")
@@ -279,3 +280,4 @@ flush_logs()
     ), run.stderr
     assert "below warning" not in run.stderr
     assert lines[1].endswith("ERROR   a bug of ours") and "Traceback" in lines[2]  # ours keep it
+    assert run.stderr.count("Failed to restore the pool floor") == 1

@@ -173,7 +173,7 @@ def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
 
 
 def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
-    tmp_path, behind_proxy
+    tmp_path, behind_proxy, caplog
 ) -> None:
     proxy, through_proxy = behind_proxy
     with Target() as target:
@@ -219,6 +219,9 @@ def test_database_outage_answers_503_loses_nothing_acknowledged_and_resumes(
             assert "dodo_transform_store_up 1.0" in r.text
             assert 'dodo_transform_queue_depth{endpoint="test"} 0.0' in r.text
         assert not delivered(target) & set(range(100, 105))  # nothing refused was kept
+    # Said once each, not at every reconnection attempt of the outage.
+    listen = [r.getMessage()[:24] for r in caplog.records if "LISTEN" in r.getMessage()]
+    assert listen == ["LISTEN connection lost (", "LISTEN connection back"], listen
 
 
 def test_a_bulk_replay_cut_short_by_an_outage_says_which_deliveries_were_replayed(

@@ -255,15 +255,29 @@ def flush_logs() -> None:
         handler.flush()
 
 
+# asyncpg's repeated warnings: each distinct one at most this often (seconds).
+LIBRARY_REPEAT_EVERY = 60.0
+_library_said: dict[str, float] = {}
+
+
 def _library_failures_in_one_line(record: logging.LogRecord) -> bool:
     """asyncpg warns with a traceback each time its pool cannot reconnect, every second of a
     database outage, which serve reports itself in one line ("storing webhook ... failed",
-    "claiming deliveries failed"): its warnings keep their message and lose the traceback."""
-    if record.exc_info and record.name.startswith("asyncpg"):
+    "claiming deliveries failed"): its warnings keep their message and lose the traceback,
+    and the same one is said once a minute at most."""
+    if not record.name.startswith("asyncpg"):
+        return True
+    if record.exc_info:
         error = record.exc_info[1]
         said = f"{record.name}: {record.getMessage()} ({type(error).__name__}: {error})"
         record.msg, record.args = said, None
         record.exc_info = record.exc_text = None
+    message = record.getMessage()
+    if record.created - _library_said.get(message, -LIBRARY_REPEAT_EVERY) < LIBRARY_REPEAT_EVERY:
+        return False
+    if len(_library_said) > 100:  # messages differ by more than their outage: start over
+        _library_said.clear()
+    _library_said[message] = record.created
     return True
 
 

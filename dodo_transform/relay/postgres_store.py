@@ -870,6 +870,7 @@ class PostgresStore(AsyncStore):
 
     async def _listen(self, wake: Callable[[], None], ready: asyncio.Future[None]) -> None:
         backoff = 0.1
+        down = False  # logged once per outage, not at every reconnection attempt
         while True:
             conn: asyncpg.Connection | None = None
             try:
@@ -881,6 +882,9 @@ class PostgresStore(AsyncStore):
                     ready.set_result(None)
                 else:
                     wake()  # work may have arrived while we were not listening
+                if down:
+                    log.warning("LISTEN connection back")
+                    down = False
                 backoff = 0.1
                 while not lost.is_set():
                     # A dead peer is noticed by a query failing, not by waiting.
@@ -891,7 +895,9 @@ class PostgresStore(AsyncStore):
             except asyncio.CancelledError:
                 raise
             except Exception as e:
-                log.warning("LISTEN connection lost (%s); reconnecting", _describe(e))
+                if not down:
+                    log.warning("LISTEN connection lost (%s); reconnecting", _describe(e))
+                    down = True
                 if not ready.done():
                     ready.set_result(None)  # the worker polls meanwhile; do not block start-up
             finally:
