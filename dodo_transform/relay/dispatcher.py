@@ -76,6 +76,9 @@ BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0
 # and still progress.
 INGEST_PRESSURE = 8
 YIELDING_IN_FLIGHT = 4
+# Once the grace is over, recording what was cut short and requeueing it wait at most this
+# long each for the store (a lock held elsewhere would otherwise hold the stop for minutes).
+STOP_STORE_TIMEOUT = 5.0
 # A transform run ahead for a chain's next delivery is used only this young (seconds): a
 # handler may read the clock, and a long rate-limit wait, a slow target or a store outage
 # before its turn would otherwise make what it read stale. Older, it runs again.
@@ -101,6 +104,10 @@ def _retrieved(task: asyncio.Task[Decision]) -> None:
     # A dropped transform's failure is nobody's: it must not be logged as never retrieved.
     if not task.cancelled():
         task.exception()
+
+
+def _said(e: BaseException) -> str:
+    return f"{type(e).__name__}: {e}" if str(e) else f"{type(e).__name__}: no answer in time"
 
 
 def new_client() -> Sender:
@@ -272,9 +279,17 @@ class Dispatcher:
         # the store is unreachable now, the leases run out and another instance (or this
         # one, restarted) takes them over.
         try:
-            await self.store.recover(self.clock.now(), self.owner)
+            await asyncio.wait_for(
+                self.store.recover(self.clock.now(), self.owner), STOP_STORE_TIMEOUT
+            )
         except Exception as e:
-            log.error("requeueing interrupted deliveries failed (%s); their leases will expire", e)
+            log.error(
+                "requeueing interrupted deliveries failed (%s); %s",
+                _said(e),
+                "the next start requeues them"
+                if not self.store.shared
+                else "their leases will expire",
+            )
         if self._own_stage:
             await asyncio.to_thread(self.stage.close)
 
@@ -315,9 +330,12 @@ class Dispatcher:
             for d, request, started, t0 in cut_short
         ]
         try:
-            await self.store.finish_many(outcomes, handoff=False, lease=self.lease)
+            await asyncio.wait_for(
+                self.store.finish_many(outcomes, handoff=False, lease=self.lease),
+                STOP_STORE_TIMEOUT,
+            )
         except Exception as e:  # recover() below (or the next start) still requeues them
-            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), e)
+            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), _said(e))
             return
         log.warning("%d attempts interrupted by the shutdown; recorded, due again", len(outcomes))
         # Failed attempts like any other for the logs, metrics and alerts.

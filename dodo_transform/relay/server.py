@@ -58,7 +58,7 @@ from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .store import CLOSE_TIMEOUT, LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
 from .transformer import TransformStage
 from .wire import scope_decision
 
@@ -310,7 +310,15 @@ class App:
             if self._client is None:
                 await client.aclose()
             await asyncio.to_thread(self.stage.close)
-            await self.store.aclose()
+            try:
+                await self.store.aclose()
+            except asyncio.TimeoutError:
+                log.error(
+                    "the store did not close within %g s: a call still waits for the database "
+                    "(another process holding SQLite's write lock?); stopping anyway, nothing "
+                    "committed is lost",
+                    CLOSE_TIMEOUT,
+                )
             log.info("stopped")
 
     async def _watch(self) -> None:

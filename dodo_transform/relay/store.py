@@ -48,6 +48,8 @@ ERROR_MAX = 4096
 PRUNE_BATCH = 50
 # The owner of every claim in an embedded store (one delivering process).
 LOCAL_OWNER = "local"
+# Seconds a stopping server waits for a store to close (see ThreadedStore.aclose).
+CLOSE_TIMEOUT = 5.0
 # How long a claim lasts unless renewed: an instance that dies holds its deliveries this long.
 DEFAULT_LEASE = 30.0
 # How often a worker on an embedded store looks for work another process committed (its
@@ -831,11 +833,18 @@ class ThreadedStore(AsyncStore):
                 interval = min(interval * 1.5, WAKE_POLL_IDLE)
 
     async def aclose(self) -> None:
+        """Close, waiting at most :data:`CLOSE_TIMEOUT` s (else ``TimeoutError``): the call
+        running now may wait much longer (SQLite: up to its busy timeout) for a lock another
+        process holds, and a stopping server does not wait for that. The file stays
+        consistent (its journal says what was committed); the store thread, a daemon, ends
+        with the process."""
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
             self._poller = None
-        await super().aclose()
+        closed = self._thread.submit(self._store.close)
+        await asyncio.wait_for(asyncio.wrap_future(closed), CLOSE_TIMEOUT)
+        await asyncio.to_thread(self._thread.shutdown)
 
     def close(self) -> None:
         self._thread.submit(self._store.close).result()
