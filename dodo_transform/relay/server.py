@@ -206,8 +206,12 @@ class App:
             await self._open_store()
         except Exception as e:
             # `serve` checked the store just before; it went away since (or is failing).
-            if not isinstance(e, _store_errors(getattr(self, "store", None))):
+            opened = getattr(self, "store", None)
+            if not isinstance(e, _store_errors(opened)):
                 raise
+            if opened is not None:  # opened, then failed at its first call (recover)
+                with contextlib.suppress(Exception):
+                    await opened.aclose()
             log.error(
                 "the store could not be used while serve started (%s: %s); nothing was "
                 "received. Start serve again once the database answers",
