@@ -139,6 +139,46 @@ def test_an_ingest_instance_and_a_worker_instance_share_the_work(
             assert detail["role"] == "ingest" and detail["in_flight"] == 0
 
 
+def test_a_new_endpoint_reaching_the_instances_one_by_one_loses_no_delivery(
+    tmp_path, fresh_pg_database
+) -> None:
+    # The config gained an endpoint; the ingest instance has reloaded it, the worker not yet.
+    # The worker must leave that endpoint's deliveries waiting, not fail them for good.
+    from dodo_transform.clock import FakeClock
+
+    with Target() as target:
+        new = f'''
+[[endpoints]]
+name = "newone"
+secrets = ["{SECRET}"]
+handler = "handler.js"
+url = "{target.url}/new"
+allow_hosts = ["127.0.0.1"]
+'''
+        old_config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        path = write_config(tmp_path, target.url, database=fresh_pg_database)
+        path.write_text(path.read_text() + new)
+        new_config = load_config(path)
+        ingest = ServerThread(create_app(new_config, role="ingest"))
+        worker = ServerThread(create_app(old_config, role="worker"))
+        with ingest:
+            body, headers = event(1)
+            r = HTTP.post(f"{ingest.url}/webhooks/newone", content=body, headers=headers)
+            assert r.status_code == 202
+            with worker:
+
+                def seen() -> dict:
+                    return HTTP.get(f"{ingest.url}/deliveries/1", headers=ADMIN).json()
+
+                wait_for(lambda: "not configured" in (seen()["last_error"] or ""))
+                assert seen()["status"] == "pending" and seen()["attempt_count"] == 0
+            # The worker, restarted with the new config (the clock past the 10 s wait).
+            clock = FakeClock(time.time() + 11)
+            with ServerThread(create_app(new_config, role="worker", clock=clock)):
+                wait_for(lambda: seen()["status"] == "succeeded", timeout=20)
+        assert [r.path for r in target.received] == ["/new"]
+
+
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
     tmp_path, fresh_pg_database
 ) -> None:

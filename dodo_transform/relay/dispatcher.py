@@ -79,6 +79,9 @@ YIELDING_IN_FLIGHT = 4
 # Once the grace is over, recording what was cut short and requeueing it wait at most this
 # long each for the store (a lock held elsewhere would otherwise hold the stop for minutes).
 STOP_STORE_TIMEOUT = 5.0
+# On a shared store, a delivery for an endpoint this instance does not know waits this long
+# after its event arrived (retried this often) for a config change to reach it, then fails.
+UNKNOWN_ENDPOINT_WAIT, UNKNOWN_ENDPOINT_RETRY = 600.0, 10.0
 # A transform run ahead for a chain's next delivery is used only this young (seconds): a
 # handler may read the clock, and a long rate-limit wait, a slow target or a store outage
 # before its turn would otherwise make what it read stale. Older, it runs again.
@@ -169,6 +172,7 @@ class Dispatcher:
         self._handed: dict[int, tuple[Delivery, tuple[Delivery, Event] | None]] = {}
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
+        self._unknown_endpoints: set[str] = set()  # warned about once each
         # A store call failed: one that committed may have lost its answer with the
         # connection, leaving rows leased to this worker that it does not know it holds.
         self._maybe_orphaned = False
@@ -577,6 +581,27 @@ class Dispatcher:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
+        if ep is None and self.store.shared and now - d.created_at < UNKNOWN_ENDPOINT_WAIT:
+            # Another instance received it, so it knows the endpoint: a config change is
+            # reaching the instances one by one (each reloads its own). Wait for it here.
+            self._events.pop(d.event_id, None)
+            if d.endpoint not in self._unknown_endpoints:
+                self._unknown_endpoints.add(d.endpoint)
+                log.warning(
+                    "endpoint %r is not in this instance's config; its deliveries wait (up to "
+                    "%.0f min) for the config another instance runs to reach this one",
+                    d.endpoint,
+                    UNKNOWN_ENDPOINT_WAIT / 60,
+                )
+            await self._finish(
+                d,
+                "pending",
+                now=now,
+                next_attempt_at=now + UNKNOWN_ENDPOINT_RETRY,
+                last_error=f"endpoint {d.endpoint!r} is not configured on the instance that "
+                "claimed it (a config change not reloaded everywhere yet?); waiting",
+            )
+            return
         if ep is None:
             self._events.pop(d.event_id, None)
             await self._finish(
