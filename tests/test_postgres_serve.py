@@ -179,6 +179,46 @@ allow_hosts = ["127.0.0.1"]
         assert [r.path for r in target.received] == ["/new"]
 
 
+def test_an_endpoint_disabled_by_one_instance_is_seen_and_enabled_through_another(
+    tmp_path, fresh_pg_database, caplog
+) -> None:
+    # Each instance kept its own copy of the endpoints' states: the other one still showed
+    # the endpoint enabled, answered an enable with "was not disabled" and changed nothing,
+    # and could write its stale copy back over the disable.
+    with Target() as target:
+        target.default = Reply(500)
+        config = load_config(
+            write_config(
+                tmp_path,
+                target.url,
+                database=fresh_pg_database,
+                retry_schedule="[0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2]",
+                extra_server="disable_endpoint_after = 0.5",
+            )
+        )
+        a = ServerThread(create_app(config))
+        b = ServerThread(create_app(config))
+        with a, b:
+
+            def endpoint(server: ServerThread) -> dict:
+                listed = HTTP.get(f"{server.url}/endpoints", headers=ADMIN).json()
+                return listed["endpoints"][0]
+
+            assert endpoint(b)["disabled_at"] is None  # b has read the states once
+            for i in range(4):
+                assert post(a.url, i, email=f"c{i}@example.com").status_code == 202
+            wait_for(lambda: endpoint(a)["disabled_at"] is not None, timeout=30)
+            assert endpoint(b)["disabled_at"] == endpoint(a)["disabled_at"]
+            disabled = [r for r in caplog.records if "endpoint test disabled" in r.getMessage()]
+            assert len(disabled) == 1  # by one instance, once (one alert)
+
+            target.default = Reply(200)
+            r = HTTP.post(f"{b.url}/endpoints/test/enable", headers=ADMIN)
+            assert r.json() == {"endpoint": "test", "enabled": True, "was_disabled": True}
+            assert endpoint(a)["disabled_at"] is None
+            wait_for(lambda: delivered(target) == {0, 1, 2, 3}, timeout=30)
+
+
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
     tmp_path, fresh_pg_database
 ) -> None:

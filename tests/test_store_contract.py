@@ -677,6 +677,36 @@ def test_a_disabled_endpoint_keeps_its_deliveries_waiting(check) -> None:
     check(body)
 
 
+def test_an_endpoint_state_is_changed_from_what_the_store_holds(check) -> None:
+    from dodo_transform.relay.store import EndpointState
+
+    def fail_at(t: float):
+        return lambda old: EndpointState(old.failing_since or t, old.disabled_at)
+
+    def enable(old: EndpointState) -> EndpointState:
+        return EndpointState() if old.disabled_at is not None else old
+
+    async def body(store: AsyncStore) -> None:
+        assert await store.update_endpoint_state("ep", enable) == (EndpointState(),) * 2
+        assert await store.endpoint_states() == {}  # nothing written for no change
+        assert await store.update_endpoint_state("ep", fail_at(T0)) == (
+            EndpointState(),
+            EndpointState(T0),
+        )
+        # Another instance disabled it meanwhile: a later failure keeps both its streak and
+        # the flag (it was written back from a stale copy before).
+        await store.set_endpoint_state("ep", EndpointState(T0, T0 + 5))
+        old, new = await store.update_endpoint_state("ep", fail_at(T0 + 9))
+        assert old == new == EndpointState(T0, T0 + 5)
+        assert await store.update_endpoint_state("ep", enable) == (
+            EndpointState(T0, T0 + 5),
+            EndpointState(),
+        )
+        assert await store.endpoint_states() == {}
+
+    check(body)
+
+
 # -- bounded storage and retention -----------------------------------------------------------
 
 

@@ -733,17 +733,40 @@ class PostgresStore(AsyncStore):
         return {r["endpoint"]: EndpointState(r["failing_since"], r["disabled_at"]) for r in rows}
 
     async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
-        if state == EndpointState():
-            await self.pool.execute("DELETE FROM endpoint_state WHERE endpoint = $1", endpoint)
-            return
-        await self.pool.execute(
-            "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
-            " VALUES ($1, $2, $3) ON CONFLICT (endpoint) DO UPDATE SET"
-            " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
-            endpoint,
-            state.failing_since,
-            state.disabled_at,
-        )
+        await self.update_endpoint_state(endpoint, lambda _old: state)
+
+    async def update_endpoint_state(
+        self, endpoint: str, change: Callable[[EndpointState], EndpointState]
+    ) -> tuple[EndpointState, EndpointState]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            # The row locked, so another instance's update waits for this one. Two first
+            # failures may both find no row: the later one's failing_since stands (a moment
+            # apart), nothing worse.
+            row = await conn.fetchrow(
+                "SELECT failing_since, disabled_at FROM endpoint_state WHERE endpoint = $1"
+                " FOR UPDATE",
+                endpoint,
+            )
+            old = (
+                EndpointState(row["failing_since"], row["disabled_at"]) if row else EndpointState()
+            )
+            new = change(old)
+            if new == old:
+                pass
+            elif new == EndpointState():
+                await conn.execute("DELETE FROM endpoint_state WHERE endpoint = $1", endpoint)
+            else:
+                await conn.execute(
+                    "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
+                    " VALUES ($1, $2, $3) ON CONFLICT (endpoint) DO UPDATE SET"
+                    " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
+                    endpoint,
+                    new.failing_since,
+                    new.disabled_at,
+                )
+            if old.disabled_at is not None and new.disabled_at is None:
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)  # its work is free
+        return old, new
 
     async def add_bulk_replay(
         self,

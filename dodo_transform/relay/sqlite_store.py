@@ -22,7 +22,7 @@ import math
 import os
 import sqlite3
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -646,16 +646,30 @@ class SqliteStore(Store):
         return {r[0]: EndpointState(r[1], r[2]) for r in rows}
 
     def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
-        with self._tx():
-            if state == EndpointState():
+        self.update_endpoint_state(endpoint, lambda _old: state)
+
+    def update_endpoint_state(
+        self, endpoint: str, change: Callable[[EndpointState], EndpointState]
+    ) -> tuple[EndpointState, EndpointState]:
+        with self._tx():  # BEGIN IMMEDIATE: the write lock, so the read cannot go stale
+            row = self._db.execute(
+                "SELECT failing_since, disabled_at FROM endpoint_state WHERE endpoint = ?",
+                (endpoint,),
+            ).fetchone()
+            old = EndpointState(*row) if row else EndpointState()
+            new = change(old)
+            if new == old:
+                pass
+            elif new == EndpointState():
                 self._db.execute("DELETE FROM endpoint_state WHERE endpoint = ?", (endpoint,))
-                return
-            self._db.execute(
-                "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
-                " VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
-                " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
-                (endpoint, state.failing_since, state.disabled_at),
-            )
+            else:
+                self._db.execute(
+                    "INSERT INTO endpoint_state (endpoint, failing_since, disabled_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT (endpoint) DO UPDATE SET"
+                    " failing_since = excluded.failing_since, disabled_at = excluded.disabled_at",
+                    (endpoint, new.failing_since, new.disabled_at),
+                )
+        return old, new
 
     def add_bulk_replay(
         self,

@@ -457,6 +457,14 @@ class Store(abc.ABC):
         """Record ``state``; a disabled endpoint's deliveries are no longer claimed."""
 
     @abc.abstractmethod
+    def update_endpoint_state(
+        self, endpoint: str, change: Callable[[EndpointState], EndpointState]
+    ) -> tuple[EndpointState, EndpointState]:
+        """Replace the endpoint's state ``old`` with ``change(old)`` in one transaction that
+        no other instance's update interleaves with; returns ``(old, new)``. ``change`` must
+        be pure (it may run again)."""
+
+    @abc.abstractmethod
     def add_bulk_replay(
         self,
         started_at: float,
@@ -616,6 +624,11 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None: ...
+
+    @abc.abstractmethod
+    async def update_endpoint_state(
+        self, endpoint: str, change: Callable[[EndpointState], EndpointState]
+    ) -> tuple[EndpointState, EndpointState]: ...
 
     @abc.abstractmethod
     async def add_bulk_replay(
@@ -780,6 +793,11 @@ class ThreadedStore(AsyncStore):
 
     async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
         await self._call(self._store.set_endpoint_state, endpoint, state)
+
+    async def update_endpoint_state(
+        self, endpoint: str, change: Callable[[EndpointState], EndpointState]
+    ) -> tuple[EndpointState, EndpointState]:
+        return await self._call(self._store.update_endpoint_state, endpoint, change)
 
     async def add_bulk_replay(
         self,
