@@ -219,6 +219,33 @@ def test_an_endpoint_disabled_by_one_instance_is_seen_and_enabled_through_anothe
             wait_for(lambda: delivered(target) == {0, 1, 2, 3}, timeout=30)
 
 
+def test_a_cancel_through_one_instance_frees_the_customer_at_once_on_the_worker(
+    tmp_path, fresh_pg_database
+) -> None:
+    # The head of a customer's chain waits a minute for its retry; cancelling it through the
+    # ingest instance lets the next one go now: the worker is told (it slept until the
+    # retry, up to 30 s).
+    with Target() as target:
+        target.script = [Reply(500)]
+        config = load_config(
+            write_config(tmp_path, target.url, database=fresh_pg_database, retry_schedule="[60]")
+        )
+        ingest = ServerThread(create_app(config, role="ingest"))
+        worker = ServerThread(create_app(config, role="worker"))
+        with ingest, worker:
+            for i in (1, 2):
+                assert post(ingest.url, i, email="jo@example.com").status_code == 202
+            wait_for(lambda: len(target.received) == 1, what="the first attempt")
+
+            def row(n: int) -> dict:
+                return HTTP.get(f"{ingest.url}/deliveries/{n}", headers=ADMIN).json()
+
+            wait_for(lambda: row(1)["status"] == "pending" and row(1)["attempt_count"] == 1)
+            r = HTTP.post(f"{ingest.url}/deliveries/1/cancel", headers=ADMIN)
+            assert r.status_code == 200, r.text
+            wait_for(lambda: delivered(target) == {1, 2}, timeout=10, what="the next one")
+
+
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
     tmp_path, fresh_pg_database
 ) -> None:

@@ -262,6 +262,7 @@ class Operations:
         cancelled = await self.app.store.cancel(d.id, self.app.clock.now())
         if cancelled is None or cancelled.status != "cancelled":
             raise OperationError(409, f"delivery {d.id} was claimed meanwhile; try again")
+        self.app.dispatcher.kick()  # the customer's next delivery may go now
         self.app.events.operated(cancelled, "cancelled")
         return cancelled
 

@@ -678,13 +678,16 @@ class PostgresStore(AsyncStore):
         return int(n)
 
     async def cancel(self, delivery_id: int, now: float) -> Delivery | None:
-        await self.pool.execute(
-            "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
-            " last_error = 'cancelled by an operator', updated_at = $1"
-            " WHERE id = $2 AND status = 'pending'",
-            now,
-            delivery_id,
-        )
+        async with self.pool.acquire() as conn, conn.transaction():
+            done = await conn.execute(
+                "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
+                " last_error = 'cancelled by an operator', updated_at = $1"
+                " WHERE id = $2 AND status = 'pending'",
+                now,
+                delivery_id,
+            )
+            if done != "UPDATE 0":  # its customer's next delivery is free now
+                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
         return await self.get_delivery(delivery_id)
 
     async def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
