@@ -98,6 +98,45 @@ def test_a_lower_advertised_limit_is_adopted() -> None:
     asyncio.run(go())
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["this process", "postgresql"])
+def test_a_changed_rate_applies_at_once_and_a_learned_limit_lapses(shared, request) -> None:
+    # Before, the first limit a key met stayed: a raised rate_limit never took effect on
+    # PostgreSQL, even after restarting every instance, nor a reloaded one in one process.
+    from dodo_transform.relay.ratelimit import LEARNED_FOR
+
+    database = request.getfixturevalue("fresh_pg_database") if shared else None
+
+    async def go() -> None:
+        clock = FakeClock(1000.0)
+        store = None
+        if database is not None:
+            from dodo_transform.relay.postgres_ratelimit import SharedRateLimiter
+            from dodo_transform.relay.postgres_store import PostgresStore
+
+            store = await PostgresStore.open(database)
+            lim = SharedRateLimiter(store, clock)
+        else:
+            lim = RateLimiter(clock)
+        try:
+            p = await lim.acquire(KEY, Rate(1, 60))
+            await lim.finished(p, None, 200)  # its slot is held until 1060
+            p = await lim.acquire(KEY, Rate(5, 60))  # the config was raised: no wait
+            assert clock.now() == 1000
+            # The target says 2: with two slots held, the next waits for the first to free.
+            await lim.finished(p, {"X-RateLimit-Limit": "2"}, 200)
+            await lim.finished(await lim.acquire(KEY, Rate(5, 60)), None, 200)
+            assert clock.now() == pytest.approx(1060)
+            clock.advance(LEARNED_FOR + 60)  # not said again for long: 5 a window again
+            for _ in range(5):
+                await lim.acquire(KEY, Rate(5, 60))
+            assert clock.now() == pytest.approx(1060 + LEARNED_FOR + 60)
+        finally:
+            if store is not None:
+                await store.aclose()
+
+    asyncio.run(go())
+
+
 def test_credentials_have_separate_budgets_and_are_not_kept_in_clear() -> None:
     a = limiter_key("connect.mailerlite.com", {"Authorization": "Bearer A"})
     b = limiter_key("Connect.MailerLite.com", {"Authorization": "Bearer B", "X-Other": "1"})

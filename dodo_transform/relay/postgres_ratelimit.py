@@ -4,9 +4,10 @@ The model is :mod:`~dodo_transform.relay.ratelimit`'s (a request holds one of ``
 slots from its send until ``window`` seconds after its response), with the slots as rows:
 ``rate_slots`` per key, and the key's row in ``rate_limits`` (locked ``FOR UPDATE`` while a
 slot is counted and taken, so instances take turns) with what the target's headers taught
-(a lower ``X-RateLimit-Limit``, a pause after a 429 or ``X-RateLimit-Remaining: 0``). N
-instances then send at most ``limit`` requests per ``window`` together: MailerLite's 120/minute
-is per account, not per process.
+(a lower ``X-RateLimit-Limit``, for ``LEARNED_FOR`` seconds after it was last said; a pause
+after a 429 or ``X-RateLimit-Remaining: 0``), beside the configured limit, so a changed config
+applies at once. N instances then send at most ``limit`` requests per ``window`` together:
+MailerLite's 120/minute is per account, not per process.
 
 Why PostgreSQL and not Redis: it is already the one thing every instance shares, and a slot
 taken in a transaction is exactly as durable as the deliveries it paces. A slot whose instance
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 
 from ..clock import Clock
 from .postgres_store import PostgresStore
-from .ratelimit import Limiter, Permit, Rate, header_int, should_pause
+from .ratelimit import LEARNED_FOR, Limiter, Permit, Rate, header_int, should_pause
 from .retry import parse_retry_after
 
 __all__ = ["SharedRateLimiter"]
@@ -41,11 +42,16 @@ class SharedRateLimiter(Limiter):
         while True:
             now = self._clock.now()
             async with self._pool.acquire() as conn, conn.transaction():
+                # The configured rate, unless the target taught a lower one recently.
                 await conn.execute(
-                    "INSERT INTO rate_limits (key, rate_limit) VALUES ($1, $2)"
-                    " ON CONFLICT (key) DO NOTHING",
+                    "INSERT INTO rate_limits (key, rate_limit, configured) VALUES ($1, $2, $2)"
+                    " ON CONFLICT (key) DO UPDATE SET rate_limit = excluded.rate_limit,"
+                    " configured = excluded.configured, learned_at = NULL"
+                    " WHERE rate_limits.configured IS DISTINCT FROM excluded.configured"
+                    " OR rate_limits.learned_at < $3",
                     name,
                     rate.limit,
+                    now - LEARNED_FOR,
                 )
                 state = await conn.fetchrow(
                     "SELECT rate_limit, paused_until FROM rate_limits WHERE key = $1 FOR UPDATE",
@@ -107,9 +113,12 @@ class SharedRateLimiter(Limiter):
             if (limit is not None and limit > 0) or pause is not None:
                 await conn.execute(
                     "UPDATE rate_limits SET rate_limit = LEAST(rate_limit, COALESCE($2,"
-                    " rate_limit)), paused_until = GREATEST(paused_until, COALESCE($3, 0))"
+                    " rate_limit)), paused_until = GREATEST(paused_until, COALESCE($3, 0)),"
+                    " learned_at = CASE WHEN $2::integer <= rate_limit AND $2::integer <"
+                    " configured THEN $4 ELSE learned_at END"
                     " WHERE key = $1",
                     name,
                     limit if limit is not None and limit > 0 else None,
                     pause,
+                    now,
                 )

@@ -163,6 +163,12 @@ MIGRATIONS: list[str] = [
         settled TEXT
     );
     """,
+    # 5: a rate's configured limit beside the one in use, and when the target's header last
+    # lowered it: a changed config, or a learned limit gone stale, resets it.
+    """
+    ALTER TABLE rate_limits ADD COLUMN configured INTEGER;
+    ALTER TABLE rate_limits ADD COLUMN learned_at DOUBLE PRECISION;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -7,9 +7,11 @@ any ``window``-long interval of the target's clock holds at most ``limit`` of ou
 whether the target counts in fixed or sliding windows. (A token bucket does not give this: its
 refill lets up to 2 × limit land in one fixed window.)
 
-Adaptation: ``X-RateLimit-Limit`` below ours lowers ours; ``X-RateLimit-Remaining: 0`` while
-we hold fewer than ``limit`` slots (another client spends the budget) pauses the key for a
-window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (or a window).
+Adaptation: ``X-RateLimit-Limit`` below ours lowers ours, for :data:`LEARNED_FOR` seconds
+after it was last seen (a plan upgraded at the target is then used); ``X-RateLimit-Remaining:
+0`` while we hold fewer than ``limit`` slots (another client spends the budget) pauses the key
+for a window (or ``Retry-After``); a 429 pauses it for ``Retry-After`` (or a window). A
+changed configured rate (a reload, a restart) applies at once and forgets what was learned.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from dataclasses import dataclass
 from ..clock import Clock
 from .retry import parse_retry_after
 
+# How long a limit learned from X-RateLimit-Limit stands after the target last said it.
+LEARNED_FOR = 600.0
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(?:(second|minute|hour)|(\d+(?:\.\d+)?)\s*s)\s*$")
 # Headers that identify the account a request is billed to.
@@ -92,7 +96,9 @@ class Limiter(abc.ABC):
 
 class _Bucket:
     def __init__(self, rate: Rate) -> None:
-        self.rate = rate
+        self.configured = rate
+        self.rate = rate  # lower while a learned limit stands
+        self.learned_at = 0.0
         self.in_flight = 0
         self.releases: deque[float] = deque()  # when each finished request frees its slot
         self.paused_until = 0.0
@@ -110,6 +116,11 @@ class RateLimiter(Limiter):
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(rate)
+        elif bucket.configured != rate or (
+            bucket.rate != rate and self._clock.now() - bucket.learned_at >= LEARNED_FOR
+        ):
+            bucket.configured = bucket.rate = rate
+            bucket.changed.set()  # waiters look again under the new rate
         return bucket
 
     async def acquire(self, key: tuple[str, str], rate: Rate) -> Permit:
@@ -156,8 +167,9 @@ class RateLimiter(Limiter):
     ) -> None:
         lower = {k.lower(): v for k, v in headers.items()}
         limit = header_int(lower.get("x-ratelimit-limit"))
-        if limit is not None and 0 < limit < b.rate.limit:
-            b.rate = Rate(limit, b.rate.window)
+        if limit is not None and 0 < limit < b.configured.limit:
+            if limit <= b.rate.limit:
+                b.rate, b.learned_at = Rate(limit, b.rate.window), now
         retry_after = parse_retry_after(lower.get("retry-after"), now)
         exhausted = header_int(lower.get("x-ratelimit-remaining")) == 0
         held = b.in_flight + len(b.releases)
