@@ -246,6 +246,70 @@ def test_a_cancel_through_one_instance_frees_the_customer_at_once_on_the_worker(
             wait_for(lambda: delivered(target) == {1, 2}, timeout=10, what="the next one")
 
 
+def test_an_instance_stalled_past_its_lease_does_not_send_what_another_took_over(
+    tmp_path, fresh_pg_database
+) -> None:
+    # Instance A claims X and is paused (SIGSTOP: a paused VM) while its handler runs; its
+    # lease runs out, B takes X over and sends X, then Y of the same customer. A, resumed,
+    # must not send X a third time, after Y.
+    import asyncio
+    import signal
+
+    import asyncpg
+    from helpers_servers import ServeProcess
+
+    slow_first = (
+        "function handler(w) {\n"
+        "  if (w.payload.data.i === 0) { const t = Date.now(); while (Date.now() - t < 1500) {} }\n"
+        "  return w;\n}\n"
+    )
+
+    async def owner_of_x() -> str | None:
+        conn = await asyncpg.connect(fresh_pg_database)
+        try:
+            return await conn.fetchval(
+                "SELECT owner FROM deliveries WHERE id = 1 AND status = 'delivering'"
+            )
+        finally:
+            await conn.close()
+
+    with Target() as target:
+        path = write_config(
+            tmp_path,
+            target.url,
+            database=fresh_pg_database,
+            handler=slow_first,
+            extra_server="lease = 2",
+            extra_endpoint="time_limit_ms = 5000",
+        )
+        a, b = ServeProcess(path, free_port()), ServeProcess(path, free_port())
+        try:
+            a.start()
+            assert post(a.url, 0, email="jo@example.com").status_code == 202
+            wait_for(lambda: asyncio.run(owner_of_x()) is not None, what="X claimed by A")
+            a.proc.send_signal(signal.SIGSTOP)
+            try:
+                b.start()
+                assert post(b.url, 1, email="jo@example.com").status_code == 202
+                wait_for(lambda: len(target.received) == 2, timeout=30, what="B sends X, Y")
+            finally:
+                a.proc.send_signal(signal.SIGCONT)
+            wait_for(
+                lambda: (
+                    "not sent from here" in a.stderr_text()
+                    or "outcome not recorded" in a.stderr_text()
+                ),
+                timeout=30,
+                what="A, resumed, finds X gone",
+            )
+            assert "not sent from here" in a.stderr_text()
+        finally:
+            a.stop()
+            b.stop()
+    bodies = [json.loads(r.body)["data"]["i"] for r in target.received]
+    assert bodies == [0, 1], bodies
+
+
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(
     tmp_path, fresh_pg_database
 ) -> None:

@@ -44,7 +44,7 @@ from .egress import EgressDenied, ResolveError, Resolver, check_url, system_reso
 from .events import Observer
 from .handlers import Handlers, LoadedHandler
 from .health import EndpointHealth
-from .ratelimit import Limiter, RateLimiter, limiter_key
+from .ratelimit import Limiter, Permit, RateLimiter, limiter_key
 from .retry import is_final_failure, is_success, next_delay, parse_retry_after
 from .sender import Sender, SendFailed
 from .store import (
@@ -173,6 +173,9 @@ class Dispatcher:
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         self._unknown_endpoints: set[str] = set()  # warned about once each
+        # Until when each held delivery's lease was last known good (a shared store): a
+        # worker that stalled past it (a paused VM) asks before sending.
+        self._leased_until: dict[int, float] = {}
         # A store call failed: one that committed may have lost its answer with the
         # connection, leaving rows leased to this worker that it does not know it holds.
         self._maybe_orphaned = False
@@ -249,10 +252,15 @@ class Dispatcher:
             if not self._held:
                 continue
             try:
-                held = sorted(self._held)
-                await self.store.renew(self.clock.now(), held, owner=self.owner, lease=self.lease)
+                held, now = sorted(self._held), self.clock.now()
+                renewed = await self.store.renew(now, held, owner=self.owner, lease=self.lease)
             except Exception as e:
                 self._store_failed("renewing leases", e)
+                continue
+            if renewed == len(held):  # else some went elsewhere: each is asked before its send
+                for i in held:
+                    if i in self._leased_until:
+                        self._leased_until[i] = now + self.lease
 
     async def run_once(self) -> int:
         """Deliver everything due at ``clock.now()`` and wait for it; returns how many ran."""
@@ -425,6 +433,8 @@ class Dispatcher:
         try:
             while next_ is not None:
                 self._held.add(next_.id)
+                # Claimed or handed on a moment ago, with a lease from then.
+                self._leased_until[next_.id] = self.clock.now() + self.lease
                 if ahead is not None:
                     if ahead.delivery_id == next_.id:
                         self._foreseen[next_.id] = ahead  # for deliver()
@@ -439,6 +449,7 @@ class Dispatcher:
                 finally:
                     # Recorded, or given up on (its lease then expires and it is taken over).
                     self._held.discard(next_.id)
+                    self._leased_until.pop(next_.id, None)
                     self._event_of.pop(next_.id, None)
                     unused = self._foreseen.pop(next_.id, None)
                     if unused is not None:
@@ -704,6 +715,10 @@ class Dispatcher:
             permit = await self._retrying(lambda: self.limiter.acquire(key, rate))
             if (waited := self.clock.now() - before) > 0:
                 self.events.rate_limited(host, waited)
+        if not await self._lease_held(d):
+            if permit is not None:  # not sent: the slot is given back
+                await self._release_quietly(permit, None, None)
+            return
         started = self.clock.now()
         # Signed now, after any rate-limit wait: the signature's timestamp is this attempt's.
         stamped = stamp(request, ep, event, started)
@@ -733,10 +748,7 @@ class Dispatcher:
         finally:
             self._sending.pop(d.id, None)
             if permit is not None:
-                try:
-                    await self.limiter.finished(permit, resp_headers, status)
-                except Exception as e:  # the slot lapses by itself; the outcome still counts
-                    self._store_failed("releasing a rate-limit slot", e)
+                await self._release_quietly(permit, resp_headers, status)
         duration_ms = (time.perf_counter() - t0) * 1000
         attempt = Attempt(
             d.id, 0, started, self._stored(request), status, body, round(duration_ms, 3), error
@@ -755,6 +767,36 @@ class Dispatcher:
             else None
         )
         await self._after_failure(d, ep, attempt, record, status, timed_out, retry_after)
+
+    async def _release_quietly(
+        self, permit: Permit, headers: Mapping[str, str] | None, status: int | None
+    ) -> None:
+        try:
+            await self.limiter.finished(permit, headers, status)
+        except Exception as e:  # the slot lapses by itself; the outcome still counts
+            self._store_failed("releasing a rate-limit slot", e)
+
+    async def _lease_held(self, d: Delivery) -> bool:
+        """Whether this worker still holds ``d``: asked of the store only when the lease may
+        have run out unrenewed (the worker stalled: a paused VM, a starved process), since
+        another instance may have taken the delivery over and sent it, and later ones of its
+        customer, meanwhile. Sending it now would repeat it out of order."""
+        now = self.clock.now()
+        until = self._leased_until.get(d.id, float("inf"))
+        if not self.store.shared or now < until - self.lease / 3:
+            return True
+        held = await self._retrying(
+            lambda: self.store.renew(now, [d.id], owner=self.owner, lease=self.lease)
+        )
+        if held:
+            self._leased_until[d.id] = now + self.lease
+            return True
+        log.warning(
+            "delivery %s: this worker stalled past its lease and another instance took it "
+            "over; not sent from here",
+            d.id,
+        )
+        return False
 
     def _stored(self, request: Request) -> dict[str, Any]:
         """The request as an attempt records it: secrets redacted, the body bounded."""
