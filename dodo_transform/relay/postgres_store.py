@@ -648,17 +648,20 @@ class PostgresStore(AsyncStore):
         )
         return [_delivery(r) for r in rows]
 
-    async def replay(self, delivery_id: int, now: float) -> Delivery | None:
+    async def _update_waking(self, sql: str, *args: Any) -> None:
+        """Run ``sql``, an UPDATE; if it changed a row, work is free: wake the workers."""
         async with self.pool.acquire() as conn, conn.transaction():
-            result = await conn.execute(
-                "UPDATE deliveries SET status = 'pending', schedule_attempts = 0,"
-                " next_attempt_at = $1, last_error = NULL, updated_at = $1"
-                " WHERE id = $2 AND status <> 'delivering'",
-                now,
-                delivery_id,
-            )
-            if _count(result):
+            if _count(await conn.execute(sql, *args)):
                 await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+
+    async def replay(self, delivery_id: int, now: float) -> Delivery | None:
+        await self._update_waking(
+            "UPDATE deliveries SET status = 'pending', schedule_attempts = 0,"
+            " next_attempt_at = $1, last_error = NULL, updated_at = $1"
+            " WHERE id = $2 AND status <> 'delivering'",
+            now,
+            delivery_id,
+        )
         return await self.get_delivery(delivery_id)
 
     async def search(self, query: DeliveryQuery, limit: int = 100) -> list[Listed]:
@@ -684,16 +687,13 @@ class PostgresStore(AsyncStore):
         return int(n)
 
     async def cancel(self, delivery_id: int, now: float) -> Delivery | None:
-        async with self.pool.acquire() as conn, conn.transaction():
-            done = await conn.execute(
-                "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
-                " last_error = 'cancelled by an operator', updated_at = $1"
-                " WHERE id = $2 AND status = 'pending'",
-                now,
-                delivery_id,
-            )
-            if done != "UPDATE 0":  # its customer's next delivery is free now
-                await conn.execute("SELECT pg_notify($1, '')", CHANNEL)
+        await self._update_waking(  # its customer's next delivery is free now
+            "UPDATE deliveries SET status = 'cancelled', next_attempt_at = NULL,"
+            " last_error = 'cancelled by an operator', updated_at = $1"
+            " WHERE id = $2 AND status = 'pending'",
+            now,
+            delivery_id,
+        )
         return await self.get_delivery(delivery_id)
 
     async def endpoint_stats(self, since: float) -> dict[str, EndpointStats]:
