@@ -7,6 +7,7 @@ stops and starts (PostgreSQL itself keeps running).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -308,6 +309,54 @@ def test_an_instance_stalled_past_its_lease_does_not_send_what_another_took_over
             b.stop()
     bodies = [json.loads(r.body)["data"]["i"] for r in target.received]
     assert bodies == [0, 1], bodies
+
+
+def test_the_consoles_live_updates_show_what_another_instance_did(
+    tmp_path, fresh_pg_database
+) -> None:
+    # A console open on the ingest instance follows a delivery the worker makes: the changes
+    # of each instance reach the others (NOTIFY), not only its own pages.
+    import queue
+    import threading
+
+    with Target() as target:
+        from dodo_transform.console import mount_console
+
+        config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        console = create_app(config, role="ingest")
+        mount_console(console)  # as `serve` does
+        ingest = ServerThread(console)
+        worker = ServerThread(create_app(config, role="worker"))
+        with ingest, worker:
+            seen: queue.Queue[dict] = queue.Queue()
+
+            def read() -> None:
+                url = f"{ingest.url}/ui/events"
+                # The stream ends when the server stops, mid-chunk.
+                with (
+                    contextlib.suppress(httpx.HTTPError),
+                    httpx.stream("GET", url, headers=ADMIN, timeout=30) as r,
+                ):
+                    for line in r.iter_lines():
+                        if line.startswith("data: "):
+                            seen.put(json.loads(line[len("data: ") :]))
+
+            threading.Thread(target=read, daemon=True).start()
+            time.sleep(0.5)  # the stream is open
+            assert post(ingest.url, 1).status_code == 202
+            got = []
+            deadline = time.monotonic() + 20
+            while not any(m.get("status") == "succeeded" for m in got):
+                assert time.monotonic() < deadline, got
+                with contextlib.suppress(queue.Empty):
+                    got.append(seen.get(timeout=1))
+            assert got[0] == {
+                "kind": "delivery",
+                "id": 1,
+                "endpoint": "test",
+                "outcome": "accepted",
+            }  # its own, at once
+            assert {"kind": "delivery", "id": 1, "endpoint": "test", "status": "succeeded"} in got
 
 
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(

@@ -4,20 +4,32 @@ Each open page subscribes a bounded queue; every observed change is put on every
 small dict. A page that reads too slowly loses messages rather than slowing the relay (the
 page re-reads the list on the next message anyway). Observers may be called from a thread
 (a handler reload): the message is then handed to the event loop.
+
+On a shared store (:meth:`LiveFeed.share`) the changes this instance makes also go to the
+others, gathered for :data:`SHARE_EVERY` seconds into one notification, so a page open on any
+instance follows deliveries whichever instance receives and delivers them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
+import uuid
 from typing import Any
 
 from .events import Observer, OperatorAction, ReceiveOutcome
-from .store import Delivery, EndpointState, Status
+from .store import AsyncStore, Delivery, EndpointState, Status
 
 __all__ = ["LiveFeed"]
 
+log = logging.getLogger("dodo_transform.live")
 QUEUE_SIZE = 256
+CHANNEL = "dodo_transform_live"
+SHARE_EVERY = 0.1
+# PostgreSQL's NOTIFY payload is below 8,000 bytes: a batch is split to stay under it.
+PAYLOAD_MAX = 7000
 
 
 class LiveFeed(Observer):
@@ -25,6 +37,56 @@ class LiveFeed(Observer):
         self._queues: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._store: AsyncStore | None = None  # sharing with the other instances
+        self._origin = uuid.uuid4().hex
+        self._outbox: list[dict[str, Any]] = []
+        self._sending: asyncio.Task[None] | None = None
+
+    async def share(self, store: AsyncStore) -> None:
+        """Exchange changes with the other instances of a shared store (call on the loop)."""
+        self._loop = asyncio.get_running_loop()
+        self._store = store
+        await store.subscribe(CHANNEL, self._arrived)
+
+    def _arrived(self, payload: str) -> None:
+        try:
+            batch = json.loads(payload)
+            if batch["from"] == self._origin:
+                return  # ours: already shown here
+            messages = list(batch["messages"])
+        except (ValueError, KeyError, TypeError):
+            return  # not ours to read (another version, another tool on the channel)
+        for message in messages:
+            if isinstance(message, dict):
+                self._fan_out(message)
+
+    def _share(self, message: dict[str, Any]) -> None:
+        self._outbox.append(message)
+        if self._sending is None or self._sending.done():
+            self._sending = asyncio.ensure_future(self._send_soon())
+
+    async def _send_soon(self) -> None:
+        await asyncio.sleep(SHARE_EVERY)
+        batch, self._outbox = self._outbox, []
+        store = self._store
+        assert store is not None
+        chunk: list[str] = []
+        size = 0
+        for text in (json.dumps(m, separators=(",", ":")) for m in batch):
+            if chunk and size + len(text) > PAYLOAD_MAX:
+                await self._send(store, chunk)
+                chunk, size = [], 0
+            chunk.append(text)
+            size += len(text) + 1
+        if chunk:
+            await self._send(store, chunk)
+
+    async def _send(self, store: AsyncStore, chunk: list[str]) -> None:
+        payload = f'{{"from":"{self._origin}","messages":[{",".join(chunk)}]}}'
+        try:
+            await store.broadcast(CHANNEL, payload)
+        except Exception as e:  # the console of other instances misses these; never worse
+            log.debug("sharing live changes failed: %s: %s", type(e).__name__, e)
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
         """A queue of changes; ``None`` on it means the server is stopping."""
@@ -41,6 +103,8 @@ class LiveFeed(Observer):
     def close(self) -> None:
         """End every open stream (the server is stopping)."""
         self._closed = True
+        if self._sending is not None:
+            self._sending.cancel()
         for queue in list(self._queues):
             self._put(queue, None)
 
@@ -51,16 +115,22 @@ class LiveFeed(Observer):
             self._loop.call_soon_threadsafe(self.close)
 
     def publish(self, message: dict[str, Any]) -> None:
-        if not self._queues:
+        if not self._queues and self._store is None:
             return
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is None and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._fan_out, message)
+            self._loop.call_soon_threadsafe(self._here, message)
         else:
-            self._fan_out(message)
+            self._here(message)
+
+    def _here(self, message: dict[str, Any]) -> None:
+        """A change this instance made: to its pages, and to the other instances'."""
+        self._fan_out(message)
+        if self._store is not None and not self._closed:
+            self._share(message)
 
     def _fan_out(self, message: dict[str, Any]) -> None:
         for queue in list(self._queues):

@@ -265,6 +265,8 @@ class PostgresStore(AsyncStore):
         # the worker (or the shared rate limiter) holds.
         self.ingest_pool = ingest_pool or pool
         self._listener: asyncio.Task[None] | None = None
+        self._listening: asyncpg.Connection | None = None
+        self._channels: dict[str, Callable[[str], None]] = {}
 
     @classmethod
     async def open(
@@ -894,13 +896,23 @@ class PostgresStore(AsyncStore):
     async def listen(self, wake: Callable[[], None]) -> None:
         """LISTEN on a connection of our own, re-established (with a wake-up, for what was
         missed meanwhile) whenever it drops."""
-        if self._listener is not None:
-            return
-        ready = asyncio.get_running_loop().create_future()
-        self._listener = asyncio.create_task(self._listen(wake, ready), name="pg-listen")
-        await ready
+        await self.subscribe(CHANNEL, lambda _payload: wake())
 
-    async def _listen(self, wake: Callable[[], None], ready: asyncio.Future[None]) -> None:
+    async def subscribe(self, channel: str, on_payload: Callable[[str], None]) -> None:
+        # Every channel on the one LISTEN connection; a channel added while it is up is
+        # listened to at once, and all of them again after each reconnection.
+        self._channels[channel] = on_payload
+        if self._listener is None:
+            ready = asyncio.get_running_loop().create_future()
+            self._listener = asyncio.create_task(self._listen(ready), name="pg-listen")
+            await ready
+        elif self._listening is not None and not self._listening.is_closed():
+            await self._listening.add_listener(channel, _payload_to(on_payload))
+
+    async def broadcast(self, channel: str, payload: str) -> None:
+        await self.pool.execute("SELECT pg_notify($1, $2)", channel, payload)
+
+    async def _listen(self, ready: asyncio.Future[None]) -> None:
         backoff = 0.1
         down = False  # logged once per outage, not at every reconnection attempt
         while True:
@@ -909,11 +921,13 @@ class PostgresStore(AsyncStore):
                 conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
                 lost = asyncio.Event()
                 conn.add_termination_listener(functools.partial(_set_on_call, lost))
-                await conn.add_listener(CHANNEL, lambda *_: wake())
+                for channel, on_payload in list(self._channels.items()):
+                    await conn.add_listener(channel, _payload_to(on_payload))
+                self._listening = conn
                 if not ready.done():
                     ready.set_result(None)
-                else:
-                    wake()  # work may have arrived while we were not listening
+                elif CHANNEL in self._channels:
+                    self._channels[CHANNEL]("")  # work may have arrived while not listening
                 if down:
                     log.warning("LISTEN connection back")
                     down = False
@@ -953,6 +967,11 @@ class PostgresStore(AsyncStore):
         """Drop every connection at once (outside the event loop); prefer :meth:`aclose`."""
         for pool in {self.pool, self.ingest_pool}:
             pool.terminate()
+
+
+def _payload_to(on_payload: Callable[[str], None]) -> Callable[..., None]:
+    """An asyncpg listener (connection, pid, channel, payload) calling ``on_payload``."""
+    return lambda _conn, _pid, _channel, payload: on_payload(payload)
 
 
 def _ingest_columns(events: Sequence[NewEvent]) -> list[list[Any]]:

@@ -219,6 +219,8 @@ class App:
                 e,
             )
             raise StartupAborted(str(e)) from None
+        if self.store.shared:  # the console's live updates, from every instance
+            await self.live.share(self.store)
         limiter: Limiter
         if self.store.shared:
             from .postgres_ratelimit import SharedRateLimiter

@@ -662,6 +662,16 @@ class AsyncStore(abc.ABC):
         """From now on call ``wake`` (on the event loop) when another process adds work or
         frees an ordering chain: a shared store's notifications. Returns once listening."""
 
+    async def subscribe(self, channel: str, on_payload: Callable[[str], None]) -> None:
+        """Call ``on_payload`` (on the event loop) with what any instance sharing this store
+        :meth:`broadcast` on ``channel``, this one included. An embedded store has no other
+        instance: nothing to do."""
+        return None
+
+    async def broadcast(self, channel: str, payload: str) -> None:
+        """Send ``payload`` (a few KB at most) to every instance subscribed to ``channel``."""
+        return None
+
     @abc.abstractmethod
     def close(self) -> None:
         """Release the store (blocking; call it from a thread in async code)."""
