@@ -281,3 +281,39 @@ flush_logs()
     assert "below warning" not in run.stderr
     assert lines[1].endswith("ERROR   a bug of ours") and "Traceback" in lines[2]  # ours keep it
     assert run.stderr.count("Failed to restore the pool floor") == 1
+
+
+def test_live_changes_made_while_a_batch_is_being_shared_go_in_the_next_batch() -> None:
+    """A change published while the previous batch's NOTIFY is still on its way must follow
+    it, not wait for some later change. The store is a stand-in whose broadcast publishes
+    the second change mid-way, on cue (a real round trip is too short to land in)."""
+    import asyncio
+
+    from dodo_transform.relay.live import LiveFeed
+
+    feed = LiveFeed()
+
+    class MidBroadcast:
+        def __init__(self) -> None:
+            self.sent: list[list[dict]] = []
+
+        async def subscribe(self, channel, on_payload) -> None:
+            pass
+
+        async def broadcast(self, channel, payload) -> None:
+            if not self.sent:
+                feed.publish({"id": 2})  # while the first batch is on its way
+            await asyncio.sleep(0)
+            self.sent.append(json.loads(payload)["messages"])
+
+    async def go() -> list[list[dict]]:
+        store = MidBroadcast()
+        await feed.share(store)  # type: ignore[arg-type]
+        feed.publish({"id": 1})
+        for _ in range(100):
+            if len(store.sent) == 2:
+                break
+            await asyncio.sleep(0.05)
+        return store.sent
+
+    assert asyncio.run(go()) == [[{"id": 1}], [{"id": 2}]]

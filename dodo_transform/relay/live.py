@@ -49,6 +49,8 @@ class LiveFeed(Observer):
         await store.subscribe(CHANNEL, self._arrived)
 
     def _arrived(self, payload: str) -> None:
+        if not self._queues:
+            return  # no page open here
         try:
             batch = json.loads(payload)
             if batch["from"] == self._origin:
@@ -66,20 +68,21 @@ class LiveFeed(Observer):
             self._sending = asyncio.ensure_future(self._send_soon())
 
     async def _send_soon(self) -> None:
-        await asyncio.sleep(SHARE_EVERY)
-        batch, self._outbox = self._outbox, []
         store = self._store
         assert store is not None
-        chunk: list[str] = []
-        size = 0
-        for text in (json.dumps(m, separators=(",", ":")) for m in batch):
-            if chunk and size + len(text) > PAYLOAD_MAX:
+        while self._outbox:  # what arrives while a batch is being sent goes in the next one
+            await asyncio.sleep(SHARE_EVERY)
+            batch, self._outbox = self._outbox, []
+            chunk: list[str] = []
+            size = 0
+            for text in (json.dumps(m, separators=(",", ":")) for m in batch):
+                if chunk and size + len(text) > PAYLOAD_MAX:
+                    await self._send(store, chunk)
+                    chunk, size = [], 0
+                chunk.append(text)
+                size += len(text) + 1
+            if chunk:
                 await self._send(store, chunk)
-                chunk, size = [], 0
-            chunk.append(text)
-            size += len(text) + 1
-        if chunk:
-            await self._send(store, chunk)
 
     async def _send(self, store: AsyncStore, chunk: list[str]) -> None:
         payload = f'{{"from":"{self._origin}","messages":[{",".join(chunk)}]}}'
