@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import itertools
 import logging
 import random
 import time
@@ -162,14 +163,17 @@ class Dispatcher:
         self.owner = owner
         self.lease = lease or config.server.lease
         self._wake = asyncio.Event()
-        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}  # by chain: see _chains
+        self._chains = itertools.count()
         self._slots: Counter[str] = Counter()  # tasks (delivery chains) per endpoint
         self._stopping = False
         self._loop_running = False
         self._loop_exited = asyncio.Event()
         self._events: dict[int, Event] = {}  # read with the claim, for deliver()
         # Finished delivery id -> its chain's next, and the one due after that with its event.
-        self._handed: dict[int, tuple[Delivery, tuple[Delivery, Event] | None]] = {}
+        # Delivery id -> the delivery handed on after it, when its lease was granted, and
+        # the one due after that (with its event).
+        self._handed: dict[int, tuple[Delivery, float, tuple[Delivery, Event] | None]] = {}
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
         self._unknown_endpoints: set[str] = set()  # warned about once each
@@ -393,8 +397,9 @@ class Dispatcher:
             skip = {ep for ep, n in self._slots.items() if n >= share}
             # No endpoint passes its share with this claim, whatever it brings.
             room = min([free, share] + [share - n for ep, n in self._slots.items() if n < share])
+            granted = self.clock.now()  # the leases run from here
             claimed = await self.store.claim(
-                self.clock.now(), room, owner=self.owner, lease=self.lease, skip=skip
+                granted, room, owner=self.owner, lease=self.lease, skip=skip
             )
             if claimed:
                 try:
@@ -402,39 +407,41 @@ class Dispatcher:
                 except Exception as e:  # deliver() reads each event itself then
                     self._store_failed("reading claimed events", e)
             for d in claimed:
-                if d.id in self._tasks or d.id in self._held:
+                if d.id in self._held:
                     # Ours and still running: its lease ran out while the store was away,
                     # and this claim took it again. The running attempt records it.
                     self._events.pop(d.event_id, None)
                     continue
-                task = asyncio.create_task(self._chain(d), name=f"delivery-{d.id}")
-                self._tasks[d.id] = task
+                chain = next(self._chains)
+                task = asyncio.create_task(self._chain(d, granted), name=f"delivery-{d.id}")
+                self._tasks[chain] = task
                 self._slots[d.endpoint] += 1
-                task.add_done_callback(functools.partial(self._done, d.id, d.endpoint))
+                task.add_done_callback(functools.partial(self._done, chain, d.endpoint))
                 total += 1
             if len(claimed) < room:
                 break
         return total
 
-    def _done(self, delivery_id: int, endpoint: str, _task: asyncio.Task[None]) -> None:
-        self._tasks.pop(delivery_id, None)
-        self._event_of.pop(delivery_id, None)
+    def _done(self, chain: int, endpoint: str, _task: asyncio.Task[None]) -> None:
+        self._tasks.pop(chain, None)
         self._slots[endpoint] -= 1
         if not self._slots[endpoint]:
             del self._slots[endpoint]
         self.kick()
 
-    async def _chain(self, d: Delivery) -> None:
-        """Deliver ``d``, then each next delivery of its chain handed on when one finishes,
-        each one's transform started while the one before it is sent."""
+    async def _chain(self, d: Delivery, granted: float) -> None:
+        """Deliver ``d`` (its lease granted at ``granted``), then each next delivery of its
+        chain handed on when one finishes, each one's transform started while the one before
+        it is sent."""
         next_: Delivery | None = d
         after: tuple[Delivery, Event] | None = None
         ahead: _Foreseen | None = None
         try:
             while next_ is not None:
                 self._held.add(next_.id)
-                # Claimed or handed on a moment ago, with a lease from then.
-                self._leased_until[next_.id] = self.clock.now() + self.lease
+                # From when the store granted it: a stall since (a paused VM, a long wait for
+                # the store) may have let it run out unrenewed.
+                self._leased_until[next_.id] = granted + self.lease
                 if ahead is not None:
                     if ahead.delivery_id == next_.id:
                         self._foreseen[next_.id] = ahead  # for deliver()
@@ -454,7 +461,7 @@ class Dispatcher:
                     unused = self._foreseen.pop(next_.id, None)
                     if unused is not None:
                         unused.drop()
-                next_, after = self._handed.pop(next_.id, (None, None))
+                next_, granted, after = self._handed.pop(next_.id, (None, 0.0, None))
         finally:
             if ahead is not None:  # nothing was handed on to use it
                 ahead.drop()
@@ -544,7 +551,7 @@ class Dispatcher:
             log.warning("delivery %s: lease lost to another instance; outcome not recorded", d.id)
             return
         if handed is not None:
-            self._handed[d.id] = (handed, following)
+            self._handed[d.id] = (handed, now, following)
         self.events.recorded(
             d,
             status,
@@ -781,15 +788,17 @@ class Dispatcher:
         have run out unrenewed (the worker stalled: a paused VM, a starved process), since
         another instance may have taken the delivery over and sent it, and later ones of its
         customer, meanwhile. Sending it now would repeat it out of order."""
-        now = self.clock.now()
         until = self._leased_until.get(d.id, float("inf"))
-        if not self.store.shared or now < until - self.lease / 3:
+        if not self.store.shared or self.clock.now() < until - self.lease / 3:
             return True
-        held = await self._retrying(
-            lambda: self.store.renew(now, [d.id], owner=self.owner, lease=self.lease)
-        )
+
+        async def renew() -> tuple[int, float]:  # from the moment the store is asked
+            at = self.clock.now()
+            return await self.store.renew(at, [d.id], owner=self.owner, lease=self.lease), at
+
+        held, at = await self._retrying(renew)
         if held:
-            self._leased_until[d.id] = now + self.lease
+            self._leased_until[d.id] = at + self.lease
             return True
         log.warning(
             "delivery %s: this worker stalled past its lease and another instance took it "
