@@ -12,6 +12,7 @@ writes back an older copy (which re-enabled an endpoint another instance had dis
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from ..clock import Clock
@@ -37,6 +38,7 @@ class EndpointHealth:
         self.disable_after = disable_after
         self._states: dict[str, EndpointState] = {}
         self._read_at: float | None = None
+        self._reading = asyncio.Lock()  # one read of the copy at a time, for every attempt
 
     async def states(self) -> dict[str, EndpointState]:
         """What the store holds now (several instances may change it)."""
@@ -47,11 +49,21 @@ class EndpointHealth:
     async def attempted(self, endpoint: str, succeeded: bool) -> None:
         """Account one recorded attempt of ``endpoint``."""
         now = self.clock.now()
-        if succeeded:
-            if self._read_at is None or now - self._read_at >= REFRESH:
-                await self.states()
-            if endpoint not in self._states:
-                return  # no streak, not disabled: the common case costs no store call
+        if self._read_at is None or now - self._read_at >= REFRESH:
+            async with self._reading:
+                if self._read_at is None or now - self._read_at >= REFRESH:
+                    await self.states()
+        known = self._states.get(endpoint)
+        if succeeded and known is None:
+            return  # no streak, not disabled: the common case costs no store call
+        if not succeeded and known is not None and known.failing_since is not None:
+            since = known.failing_since
+            if (
+                known.disabled_at is not None
+                or self.disable_after <= 0
+                or now - since < self.disable_after - REFRESH
+            ):
+                return  # a streak already counted, not near disabling: nothing would change
 
         def change(old: EndpointState) -> EndpointState:
             if succeeded:  # the streak ends; a disabled endpoint stays so (an operator's call)
