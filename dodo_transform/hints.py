@@ -303,18 +303,23 @@ ZERO_DECIMAL = frozenset(
     "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split()
 )
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d{2}")  # "45,00": a comma for the decimal point
 
 
 def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]]:
     """A ``zero_decimal_amount`` warning per value in the request's JSON body that is one of
     the event's amounts divided by 100 while its currency has no minor unit: ¥4,500 sent as
-    45 (or ``"45.00"``) by a handler that treats every currency as having cents."""
+    45 (or ``"45.00"``) by a handler that treats every currency as having cents.
+
+    Left alone, as more likely something else: whole numbers under 10 (a count), and a value
+    the event itself has somewhere (``trial_period_days: 30`` beside ¥3,000)."""
     data = payload.get("data") if isinstance(payload, dict) else None
     if not isinstance(data, dict) or body is None:
         return []
     divided: dict[float, tuple[str, int, str]] = {}
-    for key, amount in data.items():
-        if not (key.endswith("amount") or key.endswith("tax")) or type(amount) is not int:
+    for key, value in data.items():
+        amount = _amount(value)
+        if not (key.endswith("amount") or key.endswith("tax")) or amount is None:
             continue
         currency = data.get(_currency_key(key))
         if isinstance(currency, str) and currency.upper() in ZERO_DECIMAL and amount >= 100:
@@ -325,17 +330,14 @@ def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]
         sent = json.loads(body)
     except ValueError:
         return []
+    in_event = {n for _, leaf in _leaves(data, "") if (n := _number(leaf)) is not None}
     warnings = []
-    for path, value in _leaves(sent, ""):
-        if isinstance(value, bool):
+    for path, leaf in _leaves(sent, ""):
+        value = _number(leaf)
+        if value is None or value not in divided or value in in_event:
             continue
-        if isinstance(value, str):  # "45.00", "¥45", "45 JPY": one number in the text
-            found = _NUMBER.findall(value)
-            value = float(found[0].replace(",", "")) if len(found) == 1 else None
-        elif isinstance(value, int) and value < 10:
+        if value == int(value) and value < 10:
             continue  # a count or a flag as likely as ¥100–999 divided by 100
-        if not isinstance(value, (int, float)) or value not in divided:
-            continue
         key, amount, currency = divided[value]
         warnings.append(
             {
@@ -349,6 +351,33 @@ def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]
             }
         )
     return warnings
+
+
+def _amount(value: Any) -> int | None:
+    """An amount in minor units: an integer, or the digits of one (a dispute's ``amount``)."""
+    if type(value) is int:
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
+
+
+def _number(leaf: Any) -> float | None:
+    """The number a JSON value says: itself, or the one number in a text ("45.00", "¥45",
+    "45 JPY", "45,00"); None for anything else."""
+    if isinstance(leaf, bool):
+        return None
+    if isinstance(leaf, (int, float)):
+        return float(leaf)
+    if not isinstance(leaf, str):
+        return None
+    found = _NUMBER.findall(leaf)
+    if len(found) != 1:
+        return None
+    text = found[0]
+    if _DECIMAL_COMMA.fullmatch(text):
+        return float(text.replace(",", "."))
+    return float(text.replace(",", ""))
 
 
 def _currency_key(amount_key: str) -> str:

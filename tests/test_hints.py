@@ -298,3 +298,23 @@ def test_quiet_shows_only_what_changed_warned_or_failed():
     assert quiet.stdout.rstrip().endswith(
         "50 payload(s): 50 send, 0 cancelled, 0 error(s) (47 quiet: pass-through or cancelled)"
     )
+
+
+@pytest.mark.parametrize(
+    "data, sent, flagged",
+    [
+        # ¥3,000 beside a 30-day trial: 30 is the event's own number, not 3000 / 100.
+        ({"recurring_pre_tax_amount": 3000, "trial_period_days": 30}, {"days": 30}, []),
+        ({"total_amount": 1100, "tax": 100}, {"quantity": "1", "price": 1100}, []),  # a count
+        ({"total_amount": 4500}, {"amount": "45,00"}, ["amount"]),  # a decimal comma
+        ({"total_amount": 4500}, {"label": "¥45 paid"}, ["label"]),
+        ({"amount": "4500"}, {"amount": 45}, ["amount"]),  # a dispute's amount is a string
+        ({"total_amount": 4500}, {"amount": 4500, "ok": True}, []),
+    ],
+)
+def test_zero_decimal_amount_tells_amounts_from_counts_and_copies(data, sent, flagged) -> None:
+    from dodo_transform.hints import zero_decimal_warnings
+
+    payload = {"type": "payment.succeeded", "data": {**data, "currency": "JPY"}}
+    found = zero_decimal_warnings(payload, json.dumps(sent))
+    assert [w["path"] for w in found] == flagged
