@@ -624,6 +624,23 @@ def test_a_store_that_answers_but_cannot_write_makes_the_instance_unready_for_a_
             wait_for(lambda: delivered(target) == {1, 4})
 
 
+def test_a_blip_of_the_database_does_not_hold_the_instance_out_of_the_pool(
+    tmp_path, behind_proxy
+) -> None:
+    # Webhooks refused because the database could not be reached at all: once it answers,
+    # the instance is ready again at once (the 10 s hold is for a store that answers and
+    # refuses to write, such as a full disk).
+    proxy, through_proxy = behind_proxy
+    with Target() as target:
+        config = load_config(write_config(tmp_path, target.url, database=through_proxy))
+        with ServerThread(create_app(config)) as server:
+            proxy.stop()
+            assert post(server.url, 1).status_code == 503
+            proxy.start()
+            wait_for(lambda: HTTP.get(f"{server.url}/healthz").status_code == 200, timeout=5)
+            assert post(server.url, 2).status_code == 202
+
+
 def test_a_database_gone_between_the_check_and_the_start_is_one_line_not_a_traceback(
     tmp_path,
 ) -> None:

@@ -246,13 +246,17 @@ class PostgresStore(AsyncStore):
     """Open with ``await PostgresStore.open(url)``; ``close()`` blocks (call it in a thread)."""
 
     shared = True
-    unavailable = (
-        *AsyncStore.unavailable,
+    unreachable = (
+        *AsyncStore.unreachable,
         StoreUnavailable,
         asyncpg.InterfaceError,
         asyncpg.PostgresConnectionError,
         asyncpg.exceptions.OperatorInterventionError,  # shutting down, not yet accepting
+    )
+    unavailable = (
+        *unreachable,
         asyncpg.exceptions.InsufficientResourcesError,  # too many connections, disk full
+        asyncpg.exceptions.ReadOnlySQLTransactionError,  # a standby, after a failover
     )
 
     def __init__(
@@ -921,8 +925,11 @@ class PostgresStore(AsyncStore):
                 conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
                 lost = asyncio.Event()
                 conn.add_termination_listener(functools.partial(_set_on_call, lost))
-                for channel, on_payload in list(self._channels.items()):
-                    await conn.add_listener(channel, _payload_to(on_payload))
+                listened: set[str] = set()
+                while missing := set(self._channels) - listened:  # also any added meanwhile
+                    for channel in missing:
+                        await conn.add_listener(channel, _payload_to(self._channels[channel]))
+                    listened |= missing
                 self._listening = conn
                 if not ready.done():
                     ready.set_result(None)

@@ -67,7 +67,8 @@ Role = Literal["all", "ingest", "worker"]
 ROLES: tuple[Role, ...] = get_args(Role)
 PING_TIMEOUT = 2.0  # /healthz answers 503 rather than hang on a store that does not answer
 # /healthz answers 503 for this long after the store refused to store a webhook (a full disk
-# reads fine but cannot write), then lets the balancer try this instance again.
+# reads fine but cannot write), then lets the balancer try this instance again. A store that
+# could not be reached at all does not count: the ping sees that, and sees it end.
 WRITE_FAILURE_HOLD = 10.0
 
 
@@ -402,7 +403,8 @@ class App:
             # Nothing was committed, so nothing is acknowledged: Dodo retries later, and a
             # retry of an event that did commit after all is answered as a duplicate.
             log.error("storing webhook %s failed: %s: %s", webhook_id, type(e).__name__, e)
-            self._write_failed = (self.clock.now(), f"{type(e).__name__}: {e}")
+            if not isinstance(e, self.store.unreachable):  # it answered, and refused
+                self._write_failed = (self.clock.now(), f"{type(e).__name__}: {e}")
             self.events.received(ep.name, "unavailable", webhook_id=webhook_id)
             return error(503, "the store is unavailable; nothing was stored, retry later")
         self._write_failed = None

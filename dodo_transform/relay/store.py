@@ -521,6 +521,9 @@ class AsyncStore(abc.ABC):
     # connection lost, a disk failing) rather than for a bug of ours: the admin API answers
     # 503 for these, as ingest does, and the operator retries.
     unavailable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
+    # Those of them that say the database could not be reached at all (as opposed to one that
+    # answered and refused: a full disk, a read-only standby).
+    unreachable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
 
     def __init__(self) -> None:
         self._ingests = GroupCommit(self.ingest_many)
