@@ -140,13 +140,9 @@ class Metrics(Observer):
 
     async def render(self) -> tuple[bytes, str]:
         now = self.app.clock.now()
-        unavailable: tuple[type[BaseException], ...] = (
-            *self.app.store.unavailable,
-            asyncio.TimeoutError,
-        )
         try:
             stats = await asyncio.wait_for(self.app.store.endpoint_stats(now), STORE_TIMEOUT)
-        except unavailable as e:
+        except self.app.store.unavailable as e:  # its timeout among them
             if self._store_up:  # once per outage, not once per scrape
                 log.warning("metrics: the store is unavailable (%s: %s)", type(e).__name__, e)
             self._store_up = False

@@ -747,9 +747,6 @@ class PostgresStore(AsyncStore):
         )
         return {r["endpoint"]: EndpointState(r["failing_since"], r["disabled_at"]) for r in rows}
 
-    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
-        await self.update_endpoint_state(endpoint, lambda _old: state)
-
     async def update_endpoint_state(
         self, endpoint: str, change: Callable[[EndpointState], EndpointState]
     ) -> tuple[EndpointState, EndpointState]:

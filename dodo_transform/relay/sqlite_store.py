@@ -645,9 +645,6 @@ class SqliteStore(Store):
         rows = self._db.execute("SELECT endpoint, failing_since, disabled_at FROM endpoint_state")
         return {r[0]: EndpointState(r[1], r[2]) for r in rows}
 
-    def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
-        self.update_endpoint_state(endpoint, lambda _old: state)
-
     def update_endpoint_state(
         self, endpoint: str, change: Callable[[EndpointState], EndpointState]
     ) -> tuple[EndpointState, EndpointState]:

@@ -59,6 +59,8 @@ DEFAULT_LEASE = 30.0
 WAKE_POLL, WAKE_POLL_IDLE = 0.02, 0.25
 # Bulk replays kept (their progress, for the console and `replay --wait`): the most recent.
 BULK_REPLAYS_KEPT = 50
+# A store that could not be reached (each backend adds its own errors to these).
+UNREACHABLE: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -309,10 +311,7 @@ class Store(abc.ABC):
 
     # Several processes may use this store at once (and must then each have an owner).
     shared: bool = False
-    # What the store raises when it cannot be reached or used right now (a database down, a
-    # connection lost, a disk failing) rather than for a bug of ours: the admin API answers
-    # 503 for these, as ingest does, and the operator retries.
-    unavailable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
+    unavailable: tuple[type[BaseException], ...] = UNREACHABLE  # see AsyncStore
 
     def version(self) -> int | None:
         """A number that changes when another connection commits (``serve --role ingest``
@@ -452,9 +451,9 @@ class Store(abc.ABC):
     def endpoint_states(self) -> dict[str, EndpointState]:
         """Every endpoint with a recorded failure streak or a disabled flag."""
 
-    @abc.abstractmethod
     def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
         """Record ``state``; a disabled endpoint's deliveries are no longer claimed."""
+        self.update_endpoint_state(endpoint, lambda _old: state)
 
     @abc.abstractmethod
     def update_endpoint_state(
@@ -520,10 +519,10 @@ class AsyncStore(abc.ABC):
     # What the store raises when it cannot be reached or used right now (a database down, a
     # connection lost, a disk failing) rather than for a bug of ours: the admin API answers
     # 503 for these, as ingest does, and the operator retries.
-    unavailable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
+    unavailable: tuple[type[BaseException], ...] = UNREACHABLE
     # Those of them that say the database could not be reached at all (as opposed to one that
     # answered and refused: a full disk, a read-only standby).
-    unreachable: tuple[type[BaseException], ...] = (OSError, TimeoutError, asyncio.TimeoutError)
+    unreachable: tuple[type[BaseException], ...] = UNREACHABLE
 
     def __init__(self) -> None:
         self._ingests = GroupCommit(self.ingest_many)
@@ -625,8 +624,8 @@ class AsyncStore(abc.ABC):
     @abc.abstractmethod
     async def endpoint_states(self) -> dict[str, EndpointState]: ...
 
-    @abc.abstractmethod
-    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None: ...
+    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
+        await self.update_endpoint_state(endpoint, lambda _old: state)
 
     @abc.abstractmethod
     async def update_endpoint_state(
@@ -803,9 +802,6 @@ class ThreadedStore(AsyncStore):
 
     async def endpoint_states(self) -> dict[str, EndpointState]:
         return await self._call(self._store.endpoint_states)
-
-    async def set_endpoint_state(self, endpoint: str, state: EndpointState) -> None:
-        await self._call(self._store.set_endpoint_state, endpoint, state)
 
     async def update_endpoint_state(
         self, endpoint: str, change: Callable[[EndpointState], EndpointState]
