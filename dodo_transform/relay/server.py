@@ -438,8 +438,6 @@ class App:
             await asyncio.wait_for(self.store.ping(), PING_TIMEOUT)
         except Exception as e:
             reason = f"the store is unreachable ({type(e).__name__})"
-            # What it refused meanwhile is this outage's doing, and the ping sees its end.
-            self._write_failed = None
         if reason is None and self._write_failed is not None:
             at, what = self._write_failed
             if (ago := self.clock.now() - at) < WRITE_FAILURE_HOLD:
