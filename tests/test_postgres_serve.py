@@ -140,6 +140,17 @@ def test_an_ingest_instance_and_a_worker_instance_share_the_work(
             assert detail["role"] == "ingest" and detail["in_flight"] == 0
 
 
+# An endpoint added to the config, to reach the instances one by one.
+NEW_ENDPOINT = """
+[[endpoints]]
+name = "newone"
+secrets = ["{secret}"]
+handler = "handler.js"
+url = "{url}/new"
+allow_hosts = ["127.0.0.1"]
+"""
+
+
 def test_a_new_endpoint_reaching_the_instances_one_by_one_loses_no_delivery(
     tmp_path, fresh_pg_database
 ) -> None:
@@ -148,17 +159,9 @@ def test_a_new_endpoint_reaching_the_instances_one_by_one_loses_no_delivery(
     from dodo_transform.clock import FakeClock
 
     with Target() as target:
-        new = f'''
-[[endpoints]]
-name = "newone"
-secrets = ["{SECRET}"]
-handler = "handler.js"
-url = "{target.url}/new"
-allow_hosts = ["127.0.0.1"]
-'''
         old_config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
         path = write_config(tmp_path, target.url, database=fresh_pg_database)
-        path.write_text(path.read_text() + new)
+        path.write_text(path.read_text() + NEW_ENDPOINT.format(secret=SECRET, url=target.url))
         new_config = load_config(path)
         ingest = ServerThread(create_app(new_config, role="ingest"))
         worker = ServerThread(create_app(old_config, role="worker"))
@@ -357,6 +360,37 @@ def test_the_consoles_live_updates_show_what_another_instance_did(
                 "outcome": "accepted",
             }  # its own, at once
             assert {"kind": "delivery", "id": 1, "endpoint": "test", "status": "succeeded"} in got
+
+
+def test_an_old_event_for_an_endpoint_not_reloaded_yet_waits_then_fails(
+    tmp_path, fresh_pg_database
+) -> None:
+    # An event that arrived an hour ago (a replay, or Dodo redelivering after an outage) for
+    # the endpoint the worker has not reloaded yet: it waits there as a new one would, and
+    # fails once the worker has gone 10 minutes without the endpoint.
+    from dodo_transform.clock import FakeClock
+
+    with Target() as target:
+        old_config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
+        path = write_config(tmp_path, target.url, database=fresh_pg_database)
+        path.write_text(path.read_text() + NEW_ENDPOINT.format(secret=SECRET, url=target.url))
+        an_hour_ago = FakeClock(time.time() - 3600)
+        ingest = ServerThread(create_app(load_config(path), role="ingest", clock=an_hour_ago))
+        with ingest:
+            r = HTTP.post(f"{ingest.url}/webhooks/newone", content=event(1)[0], headers=event(1)[1])
+            assert r.status_code == 202
+
+            def seen() -> dict:
+                return HTTP.get(f"{ingest.url}/deliveries/1", headers=ADMIN).json()
+
+            with ServerThread(create_app(old_config, role="worker")):
+                wait_for(lambda: "not configured" in (seen()["last_error"] or ""))
+                assert seen()["status"] == "pending"
+            clock = FakeClock()
+            with ServerThread(create_app(old_config, role="worker", clock=clock)):
+                wait_for(lambda: clock.advance(60) or seen()["status"] == "failed", timeout=20)
+            assert "no longer configured" in seen()["last_error"]
+        assert target.received == []
 
 
 def test_a_bulk_replay_is_followed_from_any_instance_while_another_delivers(

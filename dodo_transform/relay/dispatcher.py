@@ -80,8 +80,9 @@ YIELDING_IN_FLIGHT = 4
 # Once the grace is over, recording what was cut short and requeueing it wait at most this
 # long each for the store (a lock held elsewhere would otherwise hold the stop for minutes).
 STOP_STORE_TIMEOUT = 5.0
-# On a shared store, a delivery for an endpoint this instance does not know waits this long
-# after its event arrived (retried this often) for a config change to reach it, then fails.
+# On a shared store, deliveries for an endpoint this instance does not know wait this long
+# from when it first met one (retried this often) for a config change to reach it, then fail.
+# Counted here, not from the event: a replay of an old event waits like a new one.
 UNKNOWN_ENDPOINT_WAIT, UNKNOWN_ENDPOINT_RETRY = 600.0, 10.0
 # A transform run ahead for a chain's next delivery is used only this young (seconds): a
 # handler may read the clock, and a long rate-limit wait, a slow target or a store outage
@@ -176,7 +177,8 @@ class Dispatcher:
         self._handed: dict[int, tuple[Delivery, float, tuple[Delivery, Event] | None]] = {}
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
-        self._unknown_endpoints: set[str] = set()  # warned about once each
+        # Endpoint -> when a delivery for it first met this instance's config without it.
+        self._unknown_since: dict[str, float] = {}
         # Until when each held delivery's lease was last known good (a shared store): a
         # worker that stalled past it (a paused VM) asks before sending.
         self._leased_until: dict[int, float] = {}
@@ -599,12 +601,16 @@ class Dispatcher:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
-        if ep is None and self.store.shared and now - d.created_at < UNKNOWN_ENDPOINT_WAIT:
+        if ep is not None:
+            self._unknown_since.pop(d.endpoint, None)  # known again: a later removal waits
+        elif self.store.shared and now - self._unknown_since.get(d.endpoint, now) < (
+            UNKNOWN_ENDPOINT_WAIT
+        ):
             # Another instance received it, so it knows the endpoint: a config change is
             # reaching the instances one by one (each reloads its own). Wait for it here.
             self._events.pop(d.event_id, None)
-            if d.endpoint not in self._unknown_endpoints:
-                self._unknown_endpoints.add(d.endpoint)
+            if d.endpoint not in self._unknown_since:
+                self._unknown_since[d.endpoint] = now
                 log.warning(
                     "endpoint %r is not in this instance's config; its deliveries wait (up to "
                     "%.0f min) for the config another instance runs to reach this one",
