@@ -246,11 +246,11 @@ def test_renew_extends_only_the_owners_leases(check) -> None:
         b = (await ingest(store, "b", key="b")).delivery_id
         await store.claim(T0, 1, owner="one", lease=10)
         await store.claim(T0, 1, owner="two", lease=10)
-        assert await store.renew(T0 + 8, [a, b], owner="one", lease=10) == 1  # b is two's
+        assert await store.renew(T0 + 8, [a, b], owner="one", lease=10) == {a}  # b is two's
         taken = await store.claim(T0 + 12, 10, owner="three", lease=10)
         assert [d.id for d in taken] == [b]  # two's lapsed, one's was renewed to T0 + 18
-        assert await store.renew(T0 + 12, [b], owner="two", lease=10) == 0
-        assert await store.renew(T0 + 12, [], owner="one", lease=10) == 0  # a is left to lapse
+        assert await store.renew(T0 + 12, [b], owner="two", lease=10) == set()
+        assert await store.renew(T0 + 12, [], owner="one", lease=10) == set()  # a to lapse
         assert [d.id for d in await store.claim(T0 + 19, 10, owner="three")] == [a]
         assert (await store.get_delivery(a)).status == "delivering"
 

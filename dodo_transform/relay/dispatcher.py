@@ -263,10 +263,9 @@ class Dispatcher:
             except Exception as e:
                 self._store_failed("renewing leases", e)
                 continue
-            if renewed == len(held):  # else some went elsewhere: each is asked before its send
-                for i in held:
-                    if i in self._leased_until:
-                        self._leased_until[i] = now + self.lease
+            for i in renewed:  # the others went elsewhere: each is asked before its send
+                if i in self._leased_until:
+                    self._leased_until[i] = now + self.lease
 
     async def run_once(self) -> int:
         """Deliver everything due at ``clock.now()`` and wait for it; returns how many ran."""
@@ -798,7 +797,7 @@ class Dispatcher:
         if not self.store.shared or self.clock.now() < until - self.lease / 3:
             return True
 
-        async def renew() -> tuple[int, float]:  # from the moment the store is asked
+        async def renew() -> tuple[set[int], float]:  # from the moment the store is asked
             at = self.clock.now()
             return await self.store.renew(at, [d.id], owner=self.owner, lease=self.lease), at
 

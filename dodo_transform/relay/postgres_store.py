@@ -448,16 +448,16 @@ class PostgresStore(AsyncStore):
         claimed.sort(key=lambda d: (d.next_attempt_at or 0.0, d.id))
         return claimed
 
-    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
+    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> set[int]:
         async with self._worker_tx() as conn:
-            result = await conn.execute(
+            rows = await conn.fetch(
                 "UPDATE deliveries SET lease_until = $1 WHERE status = 'delivering' AND owner = $2"
-                " AND id = ANY($3::bigint[])",
+                " AND id = ANY($3::bigint[]) RETURNING id",
                 now + lease,
                 owner,
                 list(ids),
             )
-        return _count(result)
+        return {row["id"] for row in rows}
 
     async def next_due(self) -> float | None:
         row = await self.pool.fetchrow(

@@ -392,18 +392,21 @@ class SqliteStore(Store):
             [(owner, now + lease, now, i) for i in ids],
         )
 
-    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
-        with self._tx():
-            n = 0
+    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> set[int]:
+        renewed: set[int] = set()
+        with self._tx():  # the write lock: what is read is what is updated
             for i in range(0, len(ids), 500):
                 chunk = list(ids[i : i + 500])
-                cur = self._db.execute(
-                    "UPDATE deliveries SET lease_until = ? WHERE status = 'delivering'"
-                    f" AND owner = ? AND id IN ({','.join('?' * len(chunk))})",
+                held = (
+                    f"status = 'delivering' AND owner = ? AND id IN ({','.join('?' * len(chunk))})"
+                )
+                rows = self._db.execute(f"SELECT id FROM deliveries WHERE {held}", [owner, *chunk])
+                renewed.update(row[0] for row in rows)
+                self._db.execute(
+                    f"UPDATE deliveries SET lease_until = ? WHERE {held}",
                     [now + lease, owner, *chunk],
                 )
-                n += cur.rowcount
-            return n
+        return renewed
 
     def next_due(self) -> float | None:
         # The first eligible pending delivery in due order (the scan stops there), or the

@@ -362,9 +362,9 @@ class Store(abc.ABC):
         their share of its slots). A delivery whose lease expired is taken over."""
 
     @abc.abstractmethod
-    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
+    def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> set[int]:
         """Extend to ``now + lease`` the leases ``owner`` still holds among ``ids`` (what it is
-        working on: a claim it lost track of is left to expire); returns how many."""
+        working on: a claim it lost track of is left to expire); returns those ids."""
 
     @abc.abstractmethod
     def next_due(self) -> float | None:
@@ -560,7 +560,9 @@ class AsyncStore(abc.ABC):
     ) -> list[Delivery]: ...
 
     @abc.abstractmethod
-    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int: ...
+    async def renew(
+        self, now: float, ids: Sequence[int], *, owner: str, lease: float
+    ) -> set[int]: ...
 
     @abc.abstractmethod
     async def next_due(self) -> float | None: ...
@@ -755,7 +757,7 @@ class ThreadedStore(AsyncStore):
     ) -> list[Delivery]:
         return await self._call(self._store.claim, now, limit, owner=owner, lease=lease, skip=skip)
 
-    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> int:
+    async def renew(self, now: float, ids: Sequence[int], *, owner: str, lease: float) -> set[int]:
         return await self._call(self._store.renew, now, ids, owner=owner, lease=lease)
 
     async def next_due(self) -> float | None:
