@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 
 from . import samples
+from .jsonpath import leaves
 from .sandbox import BaseSandbox, Job, Limits, TransformError, default_sandbox
 
 __all__ = [
@@ -330,9 +331,9 @@ def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]
         sent = json.loads(body)
     except ValueError:
         return []
-    in_event = {n for _, leaf in _leaves(data, "") if (n := _number(leaf)) is not None}
+    in_event = {n for _, leaf in leaves(data) if (n := _number(leaf)) is not None}
     warnings = []
-    for path, leaf in _leaves(sent, ""):
+    for path, leaf in leaves(sent):
         value = _number(leaf)
         if value is None or value not in divided or value in in_event:
             continue
@@ -382,13 +383,3 @@ def _number(leaf: Any) -> float | None:
 
 def _currency_key(amount_key: str) -> str:
     return "settlement_currency" if amount_key.startswith("settlement_") else "currency"
-
-
-def _leaves(value: Any, path: str) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        return [
-            leaf for k, v in value.items() for leaf in _leaves(v, f"{path}.{k}" if path else str(k))
-        ]
-    if isinstance(value, list):
-        return [leaf for i, v in enumerate(value) for leaf in _leaves(v, f"{path}[{i}]")]
-    return [(path, value)]

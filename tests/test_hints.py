@@ -310,6 +310,9 @@ def test_quiet_shows_only_what_changed_warned_or_failed():
         ({"total_amount": 4500}, {"label": "¥45 paid"}, ["label"]),
         ({"amount": "4500"}, {"amount": 45}, ["amount"]),  # a dispute's amount is a string
         ({"total_amount": 4500}, {"amount": 4500, "ok": True}, []),
+        # Named as the MailerLite lint names a place, as JavaScript would reach it.
+        ({"total_amount": 4500}, {"fields": {"total paid": 45}}, ['fields["total paid"]']),
+        ({"total_amount": 4500}, {"items": [{"price": 45}]}, ["items[0].price"]),
     ],
 )
 def test_zero_decimal_amount_tells_amounts_from_counts_and_copies(data, sent, flagged) -> None:

@@ -32,6 +32,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ..jsonpath import join
 from .account import Account
 from .rules import (
     BATCH_METHODS,
@@ -90,14 +91,6 @@ def lint_request(
     linter = _Linter(account)
     linter.request(method.upper(), url, body)
     return linter.warnings
-
-
-def _join(base: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{base}[{key}]"
-    if not re.fullmatch(r"[A-Za-z_$][A-Za-z0-9_$]*", key):
-        return f"{base}[{json.dumps(key)}]"
-    return f"{base}.{key}" if base else key
 
 
 def _show(value: Any) -> str:
@@ -212,18 +205,18 @@ class _Linter:
                     "unknown_parameter",
                     f'"{key}" is not a parameter of this endpoint, so MailerLite ignores it.'
                     + hint,
-                    _join(prefix, key),
+                    join(prefix, key),
                 )
         # Judge values as MailerLite sees them: trimmed, with "" turned into null.
         norm = normalize_input(data)
         if norm.get("fields") is not None:
-            self.fields(data["fields"], norm["fields"], _join(prefix, "fields"))
+            self.fields(data["fields"], norm["fields"], join(prefix, "fields"))
         if norm.get("groups") is not None:
-            self.groups(norm["groups"], _join(prefix, "groups"), is_put=is_put)
+            self.groups(norm["groups"], join(prefix, "groups"), is_put=is_put)
         self.scalars(norm, prefix)
 
     def email(self, data: dict[str, Any], prefix: str, *, required: bool) -> None:
-        path = _join(prefix, "email")
+        path = join(prefix, "email")
         email = data.get("email")
         if email is None or (isinstance(email, str) and not email.strip()):
             if required:
@@ -254,7 +247,7 @@ class _Linter:
             return
         types = self.field_types()
         for key, value in fields.items():
-            here = _join(path, key)
+            here = join(path, key)
             kind = types.get(key)
             if kind is None and (self.account is not None or key != key.lower() or key == "email"):
                 self.unknown_field(key, here)
@@ -338,7 +331,7 @@ class _Linter:
                 path,
             )
         for index, value in enumerate(groups):
-            self.group_ref(value, _join(path, index), f"groups[{index}]", index=index)
+            self.group_ref(value, join(path, index), f"groups[{index}]", index=index)
 
     def group_ref(self, value: Any, path: str, what: str, index: int | None = None) -> None:
         api_key = f"groups.{index}" if index is not None else "the group"
@@ -388,7 +381,7 @@ class _Linter:
                 "invalid_status",
                 f"status {_show(status)} is not one of {', '.join(STATUSES)}; MailerLite "
                 f'answers 422 "The selected status is invalid."{hint}',
-                _join(prefix, "status"),
+                join(prefix, "status"),
             )
         for key in ("subscribed_at", "opted_in_at", "unsubscribed_at"):
             value = data.get(key)
@@ -405,7 +398,7 @@ class _Linter:
                     "invalid_subscribed_at" if key == "subscribed_at" else "invalid_timestamp",
                     f"{key} is {_show(value)}; MailerLite needs yyyy-MM-dd HH:mm:ss (e.g. "
                     f'"2025-08-04 05:30:45") and answers 422 otherwise.{hint}',
-                    _join(prefix, key),
+                    join(prefix, key),
                 )
         for key in IP_KEYS:
             value = data.get(key)
@@ -417,13 +410,13 @@ class _Linter:
                 self.add(
                     "invalid_ip_address",
                     f"{key} is {_show(value)}, not an IPv4/IPv6 address; MailerLite answers 422.",
-                    _join(prefix, key),
+                    join(prefix, key),
                 )
         if data.get("resubscribe") is not None and not is_boolean(data["resubscribe"]):
             self.add(
                 "invalid_resubscribe",
                 "resubscribe must be true or false.",
-                _join(prefix, "resubscribe"),
+                join(prefix, "resubscribe"),
             )
 
     # -- POST /api/batch -------------------------------------------------------------------
@@ -433,7 +426,7 @@ class _Linter:
         if data is None:
             return
         items = data.get("requests")
-        path = _join(prefix, "requests")
+        path = join(prefix, "requests")
         if not isinstance(items, list) or not items:
             self.add(
                 "invalid_batch",
@@ -449,7 +442,7 @@ class _Linter:
                 path,
             )
         for index, item in enumerate(items):
-            here = _join(path, index)
+            here = join(path, index)
             if (
                 not isinstance(item, dict)
                 or item.get("method") not in BATCH_METHODS
@@ -465,5 +458,5 @@ class _Linter:
             inner_body = json.dumps(item["body"]) if item.get("body") is not None else ""
             inner_url = f"https://{MAILERLITE_HOST}/{item['path'].lstrip('/')}"
             self.request(
-                item["method"], inner_url, inner_body, _join(here, "body"), _join(here, "path")
+                item["method"], inner_url, inner_body, join(here, "body"), join(here, "path")
             )
