@@ -145,6 +145,26 @@ def test_rewrite_urls_send_a_hard_coded_api_host_elsewhere(tmp_path: Path) -> No
     assert ep.rewrite("https://other.example/x") == "https://other.example/x"
 
 
+@pytest.mark.parametrize(
+    "prefix, replacement, sent_to",
+    [
+        ("https://connect.mailerlite.com/", "http://127.0.0.1:8025", "127.0.0.1:8025api/"),
+        ("https://connect.mailerlite.com", "http://127.0.0.1:8025/", "127.0.0.1:8025//api/"),
+    ],
+)
+def test_rewrite_urls_refuse_a_slash_at_the_end_of_one_side_only(
+    tmp_path: Path, prefix: str, replacement: str, sent_to: str
+) -> None:
+    path = write_config(tmp_path, "http://127.0.0.1:9")
+    path.write_text(
+        path.read_text() + f'\n[endpoints.rewrite_urls]\n"{prefix}" = "{replacement}"\n'
+    )
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert f"rewrite_urls.{prefix}" in str(e.value) and sent_to in str(e.value)
+    assert "end both with '/' or neither" in str(e.value)
+
+
 def test_rewrite_urls_must_be_urls(tmp_path: Path) -> None:
     path = write_config(tmp_path, "http://127.0.0.1:9")
     path.write_text(

@@ -287,6 +287,23 @@ def test_transform_error_is_recorded_and_nothing_is_sent(tmp_path, target) -> No
     run(go())
 
 
+def test_a_url_that_rewrite_urls_breaks_fails_once_and_is_not_retried(tmp_path, target) -> None:
+    # The handler's URL is good; the rewrite appends its port to the replacement's.
+    async def go() -> None:
+        handler = "function handler(w) { w.url = 'https://api.example.com:443/x'; return w; }\n"
+        rewrite = f'rewrite_urls = {{ "https://api.example.com" = "{target.url}" }}'
+        async with Rig(tmp_path, target.url, handler=handler, extra_endpoint=rewrite) as rig:
+            d = await rig.ingest()
+            await rig.dispatcher.run_once()
+            row = await rig.row(d)
+            assert row.status == "transform_failed" and target.received == []
+            assert row.transform["error"]["kind"] == "invalid_url"
+            assert f"{target.url}:443/x" in row.last_error
+            assert "rewrite_urls made it of 'https://api.example.com:443/x'" in row.last_error
+
+    run(go())
+
+
 def test_egress_to_loopback_is_refused_unless_allow_listed(tmp_path, target) -> None:
     async def go() -> None:
         async with Rig(tmp_path, target.url, allow_hosts="[]") as rig:

@@ -495,6 +495,19 @@ def _endpoint(r: _Reader, t: dict[str, Any], key: str, base: Path) -> EndpointCo
                     f"{k}rewrite_urls.{prefix}",
                     f"{what} {_not_a_url(value)}",
                 )
+        if prefix.endswith("/") != replacement.endswith("/"):
+            # The rest of the URL follows the replacement as it is: "http://127.0.0.1:8025"
+            # for "https://connect.mailerlite.com/" would send to ":8025api/subscribers".
+            example = prefix.rstrip("/") + "/api/subscribers"
+            raise ConfigError(
+                r.path,
+                f"{k}rewrite_urls.{prefix}",
+                f"the prefix {'ends' if prefix.endswith('/') else 'does not end'} with '/' and "
+                f"the replacement {redact_userinfo(replacement)!r} "
+                f"{'does not' if prefix.endswith('/') else 'does'}: {example!r} would go to "
+                f"{redact_userinfo(replacement + example[len(prefix) :])!r}; end both with '/' "
+                "or neither",
+            )
     handler_rel = r.get(t, k, "handler", str)
     handler_path = base / handler_rel
     return EndpointConfig(

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from ..clock import Clock, SystemClock
 from ..sandbox import ErrorKind, SandboxProcessError, TransformError
 from ..sandbox.base import BaseSandbox
-from ..transform import Decision, Request, transform_async
+from ..transform import Decision, Request, transform_async, url_problem
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
@@ -679,6 +679,11 @@ class Dispatcher:
         request = decision.request
         target = ep.rewrite(request.url)
         if target != request.url:
+            if problem := url_problem(target):  # the handler's URL passed: the rewrite broke it
+                await self._refuse(
+                    d, record, "invalid_url", f"{problem} (rewrite_urls made it of {request.url!r})"
+                )
+                return
             request = replace(request, url=target)
         try:
             await check_url(request.url, ep.allow_hosts, self.resolve)
