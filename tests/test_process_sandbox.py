@@ -308,6 +308,22 @@ def test_a_request_over_the_limit_is_refused_in_the_child_as_the_contract_would(
         assert "the limit is 1,000,000 bytes" in decision.error.message
 
 
+@pytest.mark.parametrize(
+    "thrown", ['"y".repeat(10 * 1024 * 1024)', 'new Error("\\u0001".repeat(3 * 1024 * 1024))']
+)
+def test_a_thrown_value_of_megabytes_is_an_exception_cut_short_not_a_lost_child(
+    child: ProcessSandbox, thrown: str
+):
+    """Its text in JSON is far over what a run may answer: the child cuts it as a record
+    would keep it, and answers; the run is the handler's exception, not the sandbox's crash."""
+    transform("function handler(w) { return w; }", PAYMENT, sandbox=child)  # started
+    pid = child.pid
+    got = transform(f"function handler(w) {{ throw {thrown}; }}", PAYMENT, sandbox=child)
+    assert got.error is not None and got.error.kind == "exception"
+    assert got.error.message.endswith(" characters in all]") and len(got.error.message) < 5000
+    assert child.pid == pid  # the same child: it was not killed for an unreadable answer
+
+
 def test_messages_larger_than_the_socket_buffers_arrive_whole(child: ProcessSandbox):
     """Both ways: a 2.4 MB envelope out (the envelope has no limit of its own here) and a
     request of most of a MiB back, each read in as many pieces as the socket gives."""

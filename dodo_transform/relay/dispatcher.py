@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from ..clock import Clock, SystemClock
 from ..sandbox import ErrorKind, SandboxProcessError, TransformError
 from ..sandbox.base import BaseSandbox
+from ..sandbox.errors import cap_text
 from ..transform import Decision, Request, transform_async, url_problem
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
@@ -58,7 +59,6 @@ from .store import (
     Outcome,
     Status,
     bound_body,
-    cap_text,
     truncate_body,
     without_body,
 )

@@ -41,8 +41,6 @@ RESPONSE_MAX_BYTES = 20_000
 STORED_BODY_MAX = 64 * 1024
 # What a request record says about a body it does not hold in full.
 BODY_MARKERS = ("body_truncated", "body_bytes", "body_sha256")
-# A transform error's message or stack as a record keeps it (a handler may throw megabytes).
-ERROR_MAX = 4096
 # Finished deliveries whose last change is older than the retention window are deleted this
 # many at a time: one short transaction each, so ingest never waits long for the write lock.
 PRUNE_BATCH = 50
@@ -903,13 +901,6 @@ def bound_body(request: Mapping[str, Any], limit: int) -> dict[str, Any]:
         "body_bytes": request.get("body_bytes", len(data)),
         "body_sha256": request.get("body_sha256", hashlib.sha256(data).hexdigest()),
     }
-
-
-def cap_text(text: str, limit: int = ERROR_MAX) -> str:
-    """``text`` cut at ``limit`` characters, saying how long it was."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… [cut: {len(text):,} characters in all]"
 
 
 def without_body(request: Mapping[str, Any] | None) -> dict[str, Any] | None:

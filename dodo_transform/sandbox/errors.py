@@ -18,7 +18,7 @@ from .engine import Context, JSException
 if TYPE_CHECKING:
     from .job import Limits
 
-__all__ = ["ERROR_KINDS", "ErrorKind", "TransformError"]
+__all__ = ["ERROR_KINDS", "ERROR_TEXT_MAX", "ErrorKind", "TransformError", "cap_text"]
 
 ErrorKind = Literal[
     "code_size",
@@ -60,6 +60,18 @@ class TransformError:
     column: int | None = None
     stack: str | None = None
     hint: str | None = None
+
+
+# A transform error's message or stack as a sandbox process answers it and a record keeps it:
+# a handler may throw a string of megabytes.
+ERROR_TEXT_MAX = 4096
+
+
+def cap_text(text: str, limit: int = ERROR_TEXT_MAX) -> str:
+    """``text`` cut at ``limit`` characters, saying how long it was."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… [cut: {len(text):,} characters in all]"
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"

@@ -39,11 +39,11 @@ import sys
 import threading
 import time
 from collections import deque
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from .base import BaseSandbox
-from .errors import TransformError, limit_error, request_too_large
+from .errors import TransformError, cap_text, limit_error, request_too_large
 from .job import Job, Limits, RawRun, request_bytes
 
 __all__ = ["ProcessSandbox", "SandboxProcessError"]
@@ -378,7 +378,7 @@ class _Unreadable(ValueError):
 def _largest_answer(limits: Limits) -> int:
     """The most an honest child sends for one run: its request within ``max_request_bytes``
     (the child refuses a larger one itself) and its console lines, in JSON, where a control
-    character takes 6 bytes."""
+    character takes 6 bytes; an error's message and stack (``cap_text``) fit in the rest."""
     return 6 * (limits.max_request_bytes + limits.max_log_bytes) + 64 * 1024
 
 
@@ -459,6 +459,12 @@ def _encode_run(raw: RawRun, limits: Limits) -> bytes:
     size = _request_size(result)
     if size > limits.max_request_bytes:  # refused here: a larger answer is not sent at all
         result, error = None, request_too_large(size, limits.max_request_bytes)
+    if error is not None:  # a thrown string of megabytes, say: the answer stays in bounds
+        error = replace(
+            error,
+            message=cap_text(error.message),
+            stack=cap_text(error.stack) if error.stack is not None else None,
+        )
     fields = [result, asdict(error) if error is not None else None, raw.logs]
     return _dumps([*fields, raw.duration_ms, raw.cpu_ms])
 
