@@ -303,3 +303,46 @@ def test_sigterm_while_another_process_holds_the_write_lock_stops_in_seconds(tmp
         finally:
             server.stop()
     assert {json.loads(r.body)["data"]["i"] for r in target.received} == {0, 1, 2}
+
+
+def test_sigterm_while_a_handler_runs_for_its_whole_time_limit_stops_after_the_grace(
+    tmp_path,
+) -> None:
+    # A handler may have most of a minute (time_limit_ms): the stop waited for its run to
+    # end, far past shutdown_grace. Now the run is cut short once the grace is over, and the
+    # delivery waits for the next start, as an interrupted attempt does.
+    import subprocess
+    import time
+
+    with Target() as target:
+        path = write_config(tmp_path, target.url, handler="function handler(w) { for (;;) {} }")
+        text = path.read_text().replace("shutdown_grace = 2", "shutdown_grace = 0.5")
+        path.write_text(
+            text.replace("[endpoints.headers]", "time_limit_ms = 120000\n[endpoints.headers]")
+        )
+        server = ServeProcess(path, free_port())
+        try:
+            server.start()
+            assert post_event(server, 0).status_code == 202
+            admin = {"Authorization": "Bearer admin-token"}
+
+            def status() -> str:
+                return HTTP.get(f"{server.url}/deliveries/1", headers=admin).json()["status"]
+
+            wait_for(lambda: status() == "delivering", what="the handler running")
+            time.sleep(0.5)  # well into the run
+            server.proc.terminate()
+            try:
+                server.proc.wait(60)  # before: the run's 120 s and more
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"serve still stopping after 60 s:\n{server.stderr_text()}")
+            log = server.stderr_text()
+            assert "Traceback" not in log, log
+        finally:
+            server.stop()
+        store = SqliteStore(tmp_path / "store.db")
+        try:
+            (row,) = store.list_deliveries()
+        finally:
+            store.close()
+        assert row.status == "pending" and target.received == []

@@ -261,7 +261,8 @@ def test_a_huge_thrown_message_and_a_too_large_request_are_recorded_bounded(
             await rig.dispatcher.run_once()
             row = await rig.row(thrown)
             assert row.status == "transform_failed" and len(row.last_error) < 5000
-            assert row.last_error.endswith("[cut: 3,000,018 characters in all]")  # with "kind: "
+            assert row.last_error.startswith("exception: Error: xxx")
+            assert row.last_error.endswith("[cut: 3,000,007 characters in all]")  # the message
             assert len(row.transform["error"]["message"]) < 5000
             assert len(row.transform["error"]["stack"]) < 5000
             row = await rig.row(large)

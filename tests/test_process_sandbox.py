@@ -252,6 +252,25 @@ def test_a_job_cancelled_before_the_child_took_it_is_not_run():
         sandbox.close()
 
 
+def test_closing_cut_short_ends_the_run_under_way_and_those_behind_it_at_once():
+    """serve's stop, its grace over: a handler with a minute to run does not hold it."""
+    sandbox = ProcessSandbox(depth=2)
+    minute = Limits(time_ms=60_000)
+    spinning = sandbox.submit(job(HANDLERS["spins"], limits=minute))
+    written_behind = sandbox.submit(numbered(1))
+    waiting = sandbox.submit(numbered(2))
+    wait_for(lambda: sandbox.pid is not None and cpu_seconds(sandbox.pid) > 0.2)
+    pid = sandbox.pid
+    sandbox.close(cut_short=True)  # returns once its child is gone
+    with pytest.raises(SandboxProcessError):
+        spinning.result(timeout=0)
+    with pytest.raises((SandboxProcessError, concurrent.futures.CancelledError)):
+        written_behind.result(timeout=0)
+    assert waiting.cancelled() and sandbox.pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_a_closed_sandbox_refuses_new_jobs():
     sandbox = ProcessSandbox(depth=2)
     sandbox.close()

@@ -82,7 +82,7 @@ class RecordingThread(BaseSandbox):
         finally:
             self.record.append(("end", tag))
 
-    def close(self) -> None:
+    def close(self, *, cut_short: bool = False) -> None:
         self.executor.submit(self.box.close).result()
         self.executor.shutdown()
 
@@ -231,7 +231,7 @@ class HandDriven(BaseSandbox):
     def holds(self) -> list[str]:
         return [tag for tag, _ in self.given]
 
-    def close(self) -> None:
+    def close(self, *, cut_short: bool = False) -> None:
         pass
 
 

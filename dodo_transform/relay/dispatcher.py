@@ -308,7 +308,8 @@ class Dispatcher:
                 else "their leases will expire",
             )
         if self._own_stage:
-            await asyncio.to_thread(self.stage.close)
+            # The grace is over: what still runs is for attempts cut short already.
+            await asyncio.to_thread(self.stage.close, cut_short=True)
 
     async def _record_interrupted(
         self,
@@ -671,7 +672,7 @@ class Dispatcher:
             return
         if decision.status == "error" or decision.request is None:
             err = decision.error
-            msg = cap_text(f"{err.kind}: {err.message}") if err else "transform produced no request"
+            msg = f"{err.kind}: {cap_text(err.message)}" if err else "transform produced no request"
             await self._finish(
                 d, "transform_failed", now=self.clock.now(), last_error=msg, transform=record
             )

@@ -316,7 +316,7 @@ class App:
             self.live.close()
             if self._client is None:
                 await client.aclose()
-            await asyncio.to_thread(self.stage.close)
+            await asyncio.to_thread(self.stage.close, cut_short=True)  # the grace is over
             try:
                 await self.store.aclose()
             except asyncio.TimeoutError:

@@ -275,9 +275,10 @@ class TransformStage:
                 for q in self._queues.values()
             }
 
-    def close(self) -> None:
-        """Stop taking runs, let those started finish, and close the sandboxes it made.
-        Runs still queued are cancelled."""
+    def close(self, *, cut_short: bool = False) -> None:
+        """Stop taking runs, let those started finish (``cut_short``: end them now, see
+        :meth:`BaseSandbox.close`), and close the sandboxes it made. Runs still queued are
+        cancelled."""
         with self._lock:
             self._closed = True
             queued = [f for q in self._queues.values() for _, f, _ in q.runs]
@@ -287,7 +288,7 @@ class TransformStage:
             f.cancel()
         if self._owned:
             for sandbox in self.sandboxes:
-                sandbox.close()
+                sandbox.close(cut_short=cut_short)
 
     # -- under the lock --------------------------------------------------------------------
 

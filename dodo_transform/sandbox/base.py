@@ -26,8 +26,10 @@ class BaseSandbox(abc.ABC):
         async code)."""
 
     @abc.abstractmethod
-    def close(self) -> None:
-        """Let a started run finish, then free everything the sandbox holds."""
+    def close(self, *, cut_short: bool = False) -> None:
+        """Let a started run finish, then free everything the sandbox holds. ``cut_short``:
+        runs not begun are cancelled and a run under way is ended now where it can be (a
+        child process is killed); a thread's run still ends at its time limit."""
 
     def run(self, job: Job) -> RawRun:
         """Compile the job's source in a fresh context and call ``handler`` once."""

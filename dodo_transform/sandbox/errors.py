@@ -68,10 +68,12 @@ ERROR_TEXT_MAX = 4096
 
 
 def cap_text(text: str, limit: int = ERROR_TEXT_MAX) -> str:
-    """``text`` cut at ``limit`` characters, saying how long it was."""
+    """``text`` in at most ``limit`` characters; cut, it ends saying how long it was (so
+    the child's cut survives the record's: cutting it again changes nothing)."""
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… [cut: {len(text):,} characters in all]"
+    said = f"… [cut: {len(text):,} characters in all]"
+    return text[: max(0, limit - len(said))] + said
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"

@@ -120,8 +120,9 @@ class Sandbox(BaseSandbox):
             raise RuntimeError("submit() needs a Sandbox(thread=True)")
         return self._executor.submit(self._run, job)
 
-    def close(self) -> None:
-        """Stop the sandbox thread and free every context it holds."""
+    def close(self, *, cut_short: bool = False) -> None:
+        """Stop the sandbox thread and free every context it holds (a run under way ends at
+        its time limit: a thread cannot be stopped from outside)."""
         if self._executor is not None:
             self._executor.shutdown(wait=True)
         for warm in [self._warm, self._spent, *self._prepared.values()]:

@@ -98,7 +98,7 @@ class ProcessSandbox(BaseSandbox):
         # and its turn are queued together, and not after close().
         self._waiting: deque[tuple[Job, concurrent.futures.Future[RawRun]]] = deque()
         self._submitting = threading.Lock()
-        self._closed = False
+        self._closed = self._cut_short = False
         # Taken, not yet answered, oldest first, with their messages; the first ``_written``
         # of them are written to the current child. Only the executor's thread uses these.
         self._taken: deque[tuple[Job, concurrent.futures.Future[RawRun], bytes]] = deque()
@@ -128,10 +128,25 @@ class ProcessSandbox(BaseSandbox):
             self._executor.submit(self._turn)
         return future
 
-    def close(self) -> None:
+    def close(self, *, cut_short: bool = False) -> None:
         with self._submitting:
             self._closed = True
-        self._executor.shutdown(wait=True)
+            self._cut_short = cut_short
+            waiting = list(self._waiting) if cut_short else []
+            if cut_short:
+                self._waiting.clear()
+        for _job, future in waiting:
+            future.cancel()
+        child = self._child
+        if cut_short and child is not None:
+            # The run in it ends now: its turn reads the end of the pipe. Serve's stop comes
+            # here once its grace is over, and a handler may have most of a minute to run.
+            child.process.kill()
+        self._executor.shutdown(wait=True, cancel_futures=cut_short)
+        for _job, future, _data in self._taken:  # written behind the run that was cut short
+            if not future.done():
+                future.set_exception(SandboxProcessError("the sandbox process was closed"))
+        self._taken.clear()
         child, self._child = self._child, None
         if child is not None:
             child.stop()
@@ -139,6 +154,8 @@ class ProcessSandbox(BaseSandbox):
     # -- on the sandbox's own thread -------------------------------------------------------
 
     def _started(self) -> _Child:
+        if self._cut_short:  # closing: no new child for what is left
+            raise SandboxProcessError("the sandbox process was closed")
         child = self._child
         if child is not None and child.process.poll() is not None:
             # It died between runs (killed, out of memory): no run was lost with it.
