@@ -168,6 +168,12 @@ def test_json_logs_have_one_received_and_one_attempt_line_per_delivery(tmp_path:
         assert attempt["http_status"] == (422 if line["event_type"] == "refund.succeeded" else 200)
         assert attempt["status"] == ("failed" if attempt["http_status"] == 422 else "succeeded")
     assert {x["http_status"] for x in received if x["outcome"] == "unauthorized"} == {401}
+    # Why, as the answer said it: an operator with a wrong secret reads it in the log.
+    assert {x["reason"] for x in received if x["outcome"] == "unauthorized"} == {
+        "invalid webhook signature: signature does not match any configured secret "
+        "(wrong secret or altered body)"
+    }
+    assert all("reason" not in x for x in accepted)
     assert any(x["message"].startswith("started") for x in lines)
     assert any(x["message"] == "stopped" for x in lines)
     everything = text + stdout

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from .store import Attempt, Delivery, EndpointState, Event, Status
 
-__all__ = ["Observer", "Observers", "OperatorAction", "ReceiveOutcome"]
+__all__ = ["ANSWER", "Observer", "Observers", "OperatorAction", "ReceiveOutcome"]
 
 log = logging.getLogger("dodo_transform.relay")
 
@@ -34,6 +34,17 @@ ReceiveOutcome = Literal[
     "unknown_endpoint",
     "unavailable",
 ]
+# The HTTP status each outcome is answered with (the log says it too).
+ANSWER: dict[ReceiveOutcome, int] = {
+    "accepted": 202,
+    "filtered": 202,
+    "duplicate": 200,
+    "unauthorized": 401,
+    "invalid": 400,
+    "too_large": 413,
+    "unknown_endpoint": 404,
+    "unavailable": 503,
+}
 OperatorAction = Literal["replayed", "cancelled"]
 
 
@@ -48,8 +59,10 @@ class Observer:
         webhook_id: str | None = None,
         event_type: str | None = None,
         delivery_id: int | None = None,
+        reason: str | None = None,
     ) -> None:
-        """A ``POST /webhooks/{endpoint}`` was answered."""
+        """A ``POST /webhooks/{endpoint}`` was answered; ``reason``: why it was refused, as
+        the answer said it."""
 
     def recorded(
         self,

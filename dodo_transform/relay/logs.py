@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any, Literal, TextIO
 
-from .events import Observer, OperatorAction, ReceiveOutcome
+from .events import ANSWER, Observer, OperatorAction, ReceiveOutcome
 from .store import Attempt, Delivery, EndpointState, Event, Status
 
 __all__ = ["LogObserver", "configure_logging", "flush_logs"]
@@ -28,18 +28,6 @@ log = logging.getLogger("dodo_transform.events")
 # Embedded (tests, the demo, a Python program) nothing is printed unless the program sets up
 # logging; `serve` does, with configure_logging().
 logging.getLogger("dodo_transform").addHandler(logging.NullHandler())
-
-# What a receive outcome answered: the log says it as an HTTP status too.
-ANSWER: dict[ReceiveOutcome, int] = {
-    "accepted": 202,
-    "filtered": 202,
-    "duplicate": 200,
-    "unauthorized": 401,
-    "invalid": 400,
-    "too_large": 413,
-    "unknown_endpoint": 404,
-    "unavailable": 503,
-}
 
 
 def _line(level: int, message: str, **fields: Any) -> None:
@@ -58,6 +46,7 @@ class LogObserver(Observer):
         webhook_id: str | None = None,
         event_type: str | None = None,
         delivery_id: int | None = None,
+        reason: str | None = None,
     ) -> None:
         level = logging.INFO if ANSWER[outcome] < 300 else logging.WARNING
         _line(
@@ -69,6 +58,7 @@ class LogObserver(Observer):
             event_type=event_type,
             outcome=outcome,
             http_status=ANSWER[outcome],
+            reason=reason,
         )
 
     def recorded(

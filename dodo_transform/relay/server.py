@@ -44,7 +44,7 @@ from .admin import admin_routes
 from .alerts import Alerts
 from .config import Config, ConfigError, EndpointConfig, load_config, redact_url
 from .dispatcher import Dispatcher, new_client
-from .events import Observer, Observers, ReceiveOutcome
+from .events import ANSWER, Observer, Observers, ReceiveOutcome
 from .handlers import Handlers
 from .health import EndpointHealth
 from .live import LiveFeed
@@ -343,41 +343,49 @@ class App:
         finally:
             self._receiving -= 1
 
+    def _refuse(
+        self, name: str, outcome: ReceiveOutcome, message: str, webhook_id: str | None = None
+    ) -> Response:
+        """The answer to a webhook refused, and the same reason in the log (an operator
+        whose secret is wrong reads it there, not in Dodo's dashboard)."""
+        self.events.received(name, outcome, webhook_id=webhook_id, reason=message)
+        return error(ANSWER[outcome], message)
+
     async def _receive(self, request: Request) -> Response:
         name = request.path_params["endpoint"]
         if self.role == "worker":
-            self.events.received(name, "unavailable")
-            return error(
-                503,
+            return self._refuse(
+                name,
+                "unavailable",
                 "this instance runs with --role worker and receives no webhooks; send them "
                 "to an instance with --role all or ingest",
             )
         ep = self.config.endpoints.get(name)
         if ep is None:
-            self.events.received(name, "unknown_endpoint")
             # Configured names are not listed: this route is public.
-            return error(
-                404, f"no endpoint {name!r}; post to /webhooks/<endpoint name from the config>"
+            return self._refuse(
+                name,
+                "unknown_endpoint",
+                f"no endpoint {name!r}; post to /webhooks/<endpoint name from the config>",
             )
         limit = self.config.server.max_body_bytes
         try:
             body = await read_body(request, limit)
         except TooLarge:
-            self.events.received(name, "too_large")
-            return error(413, f"body larger than {limit:,} bytes (server.max_body_bytes)")
+            message = f"body larger than {limit:,} bytes (server.max_body_bytes)"
+            return self._refuse(name, "too_large", message)
         except ClientDisconnect:
-            self.events.received(name, "invalid")
-            return error(400, "client disconnected before sending the whole body")
+            message = "client disconnected before sending the whole body"
+            return self._refuse(name, "invalid", message)
         try:
             verify(ep.secrets, body, request.headers)
         except SignatureError as e:
-            self.events.received(name, "unauthorized")
-            return error(401, f"invalid webhook signature: {e}")
+            return self._refuse(name, "unauthorized", f"invalid webhook signature: {e}")
         try:
             payload = strictjson.loads(body)
         except strictjson.NotJSON as e:
-            self.events.received(name, "invalid", webhook_id=request.headers["webhook-id"])
-            return error(400, f"body is not RFC 8259 JSON: {e}")
+            webhook_id = request.headers["webhook-id"]
+            return self._refuse(name, "invalid", f"body is not RFC 8259 JSON: {e}", webhook_id)
         return await self._store_event(ep, request, body, payload)
 
     async def _store_event(
@@ -405,8 +413,8 @@ class App:
             log.error("storing webhook %s failed: %s: %s", webhook_id, type(e).__name__, e)
             if not isinstance(e, self.store.unreachable):  # it answered, and refused
                 self._write_failed = (self.clock.now(), f"{type(e).__name__}: {e}")
-            self.events.received(ep.name, "unavailable", webhook_id=webhook_id)
-            return error(503, "the store is unavailable; nothing was stored, retry later")
+            message = "the store is unavailable; nothing was stored, retry later"
+            return self._refuse(ep.name, "unavailable", message, webhook_id)
         self._write_failed = None
         if not result.duplicate and result.status == "pending":
             self.dispatcher.kick()
