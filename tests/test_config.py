@@ -65,7 +65,7 @@ def test_mailerlite_is_limited_by_default_and_other_hosts_are_not(tmp_path: Path
         (
             lambda s: s.replace('handler = "handler.js"', 'handler = "missing.js"'),
             "endpoints[0].handler",
-            "cannot read handler",
+            "a handler path is read from the config's folder",
         ),
         (
             lambda s: s.replace('url = "', 'url = "ftp://x/'),

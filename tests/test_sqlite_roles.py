@@ -62,6 +62,7 @@ def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) 
             )
             banner = ingest.start()
             assert "role ingest" in banner and "(POST /webhooks/test)" in banner
+            assert "no process delivers" not in banner  # the worker does
             r = HTTP.post(f"{worker.url}/webhooks/test", content=b"{}", timeout=20)
             assert r.status_code == 503 and "--role worker" in r.json()["error"]
             # A worker killed with attempts in flight; the next one sends them again.
@@ -96,6 +97,28 @@ def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) 
         finally:
             ingest.stop()
             worker.stop()
+
+
+def test_an_ingest_process_alone_says_that_nothing_delivers_what_it_stores(tmp_path) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:1")
+    ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
+    try:
+        ingest.start()
+        banner = ingest.proc.stdout.readline() + ingest.proc.stdout.readline()
+        assert f"warning: no process delivers from {tmp_path / 'store.db'} yet" in banner
+        assert "--role worker" in banner and "started when /api/test" in banner
+        assert post(ingest.url, 1, "a@example.com") == 202  # stored all the same
+        ingest.terminate()
+        log = ingest.stderr_text()
+        assert "stopping" in log and "in-flight attempts" not in log
+    finally:
+        ingest.stop()
+    # A worker started later finds the lock free: the ingest process only looked at it.
+    worker = ServeProcess(config, free_port(), args=("--role", "worker"))
+    try:
+        worker.start()
+    finally:
+        worker.stop()
 
 
 def test_a_second_delivering_process_on_one_sqlite_file_is_refused_in_one_line(

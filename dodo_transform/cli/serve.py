@@ -87,10 +87,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     count = config.server.sandbox_threads or default_threads()
     isolation = config.server.sandbox_isolation
     kind = {"process": "processes", "thread": "threads"}[isolation] if count != 1 else isolation
-    print(
-        f"dodo-transform: sandbox engine: {engine.describe()}; {count} sandbox {kind}",
-        flush=True,
-    )
+    sandboxes = f"{count} sandbox {kind}"
+    if args.role == "ingest":  # it transforms nothing but what the admin API asks it to
+        sandboxes += ", started when /api/test or simulate first asks for one"
+    print(f"dodo-transform: sandbox engine: {engine.describe()}; {sandboxes}", flush=True)
+    if args.role == "ingest" and not config.server.database_url:
+        from ..relay.sqlite_store import delivering_process
+
+        if delivering_process(config.server.database) is None:
+            print(
+                f"dodo-transform: warning: no process delivers from {config.server.database} "
+                "yet: webhooks are stored and wait for one; start serve with --role worker "
+                "(or all) on the same config",
+                flush=True,
+            )
     for name, ep in config.endpoints.items():
         # What the source alone tells (ids rounded at compile time, object literals V8 builds
         # differently): said once here, since no `test` run may ever show it.

@@ -609,7 +609,12 @@ def _load_handler(path: Path, key: str, file: Path) -> Handler:
     try:
         return load_handler(file)
     except HandlerLoadError as e:
-        raise ConfigError(path, key, str(e)) from None
+        where = ""
+        if not file.exists():  # a config copied elsewhere, its handlers left behind
+            where = (
+                f" (looked for {file.resolve()}: a handler path is read from the config's folder)"
+            )
+        raise ConfigError(path, key, f"{e}{where}") from None
 
 
 class _Reader:

@@ -298,7 +298,10 @@ class App:
         try:
             yield
         finally:
-            log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
+            if self._worker is not None:
+                log.info("stopping: in-flight attempts get %g s", self.config.server.shutdown_grace)
+            else:
+                log.info("stopping")
             if on_hup is not None:
                 on_hup()
             if pruning is not None:  # a batch is one transaction: it commits or is undone whole

@@ -212,17 +212,46 @@ def hold_delivery(path: str | Path) -> int:
     when the process ends, however it ends). Two delivering processes on one file would
     each take the other's deliveries in flight back (:meth:`SqliteStore.recover`), so the
     second is refused: :class:`DeliveryLockHeld`, saying which process holds the file."""
-    lock = Path(f"{path}.delivery-lock")
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.read(fd, 100).decode("utf-8", "replace").strip() or "another process"
-        os.close(fd)
-        raise DeliveryLockHeld(holder) from None
+    fd = os.open(_delivery_lock(path), os.O_RDWR | os.O_CREAT, 0o600)
+    for wait in (0.05, 0.2, None):  # an ingest process's look (below) holds it for a moment
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if wait is None:
+                holder = _holder(fd)
+                os.close(fd)
+                raise DeliveryLockHeld(holder) from None
+            time.sleep(wait)
     os.ftruncate(fd, 0)
     os.write(fd, f"pid {os.getpid()}".encode())
     return fd
+
+
+def delivering_process(path: str | Path) -> str | None:
+    """Which process delivers from the SQLite file at ``path`` ("pid 1234"), or None if
+    none does (an ingest process alone stores webhooks that wait)."""
+    lock = _delivery_lock(path)
+    if not lock.exists():
+        return None
+    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder(fd)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _delivery_lock(path: str | Path) -> Path:
+    return Path(f"{path}.delivery-lock")
+
+
+def _holder(fd: int) -> str:
+    return os.pread(fd, 100, 0).decode("utf-8", "replace").strip() or "another process"
 
 
 class SqliteStore(Store):
