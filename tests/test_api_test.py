@@ -96,8 +96,11 @@ def test_one_event_a_posted_envelope_url_env_and_now(server):
 
 def test_the_admin_token_guards_it(server, tmp_path):
     body = {"code": "function handler(w) { return w; }", "event": "refund.failed"}
-    assert api(server, body, headers={}).status_code == 401
-    assert api(server, body, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    missing = api(server, body, headers={})
+    assert missing.status_code == 401 and "Authorization: Bearer" in missing.json()["error"]
+    wrong = api(server, body, headers={"Authorization": "Bearer wrong"})
+    assert wrong.status_code == 401  # said apart: a token was given, and it is not this one
+    assert wrong.json()["error"] == "the bearer token is not this server's [server] admin_token"
     config = load_config(write_config(tmp_path, "http://127.0.0.1:9", admin_token=None))
     with ServerThread(create_app(config, run_worker=False)) as s:
         assert api(s, body).status_code == 403

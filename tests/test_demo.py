@@ -29,6 +29,9 @@ def test_demo_runs_the_whole_flow_against_the_emulator(tmp_path):
     assert out.count(" succeeded ") == 6
     assert out.count(" failed ") == 2
     assert '"The groups.0 field must be a number. (and 1 more error)"' in out
+    # The JPY customer's two deliveries sent ¥4,500 as 45, and the demo says so.
+    assert out.count("warning [zero_decimal_amount]") == 2
+    assert "fields.total_spent is payload.data.total_amount (4500) divided by 100" in out
     # What MailerLite holds: the cancellation's PUT left Jane only in the churned group.
     assert "jane.doe@example.com  status=active  groups: Churned customers\n" in out
     assert 'subscription_status    "cancelled"' in out

@@ -164,6 +164,7 @@ def test_serve_on_a_busy_port_is_one_line_and_exit_2(tmp_path, capsys) -> None:
     out, err = capsys.readouterr()
     assert "serving" not in out
     assert err.startswith(f"dodo-transform: cannot listen on 127.0.0.1:{port}: ")
+    assert err.rstrip().endswith("in use; choose another with --port")
     assert err.count("\n") == 1 and "Traceback" not in err
 
 

@@ -78,6 +78,11 @@ def test_database_url_with_variables_selects_postgresql(tmp_path: Path) -> None:
     assert "pw" not in str(e.value) and "u:***@h:x" in str(e.value)  # the password is hidden
     path = write_config(tmp_path, "http://127.0.0.1:1", database="data/store.db")
     assert load_config(path).server.database == tmp_path / "data" / "store.db"
+    # The scheme forgotten: not taken for an SQLite file named after a server.
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="db.internal:5432/dodo")
+    with pytest.raises(ConfigError, match="looks like host:port") as e:
+        load_config(path)
+    assert "write postgresql://USER@db.internal:5432/dodo" in str(e.value)
 
 
 def serve_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -98,6 +103,21 @@ def test_serve_refuses_an_unreachable_database_in_one_line(tmp_path) -> None:
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
     assert f"server.database: postgresql://postgres:***@127.0.0.1:{closed}/x:" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "database, said",
+    [
+        ("postgresql://postgres@nohost.invalid:5432/x", "cannot resolve the database's host name"),
+        ("missing/store.db", "missing does not exist; create it"),
+    ],
+)
+def test_serve_says_what_is_wrong_with_the_database_setting(tmp_path, database, said) -> None:
+    config = write_config(tmp_path, "http://127.0.0.1:1", database=database)
+    for role in ("all", "ingest"):
+        r = serve_cli("--config", str(config), "--port", "0", "--role", role)
+        assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r.stderr
+        assert said in r.stderr, r.stderr
 
 
 def test_healthz_is_readiness_publicly_and_details_with_the_admin_token(

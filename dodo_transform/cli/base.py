@@ -63,4 +63,5 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         return listen_socket(host, port)
     except ListenError as e:
-        raise UsageError(str(e)) from None
+        busy = "in use" in str(e)
+        raise UsageError(f"{e}{'; choose another with --port' if busy else ''}") from None

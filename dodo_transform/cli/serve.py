@@ -65,6 +65,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     host = args.host or config.server.host
     port = config.server.port if args.port is None else args.port
+    folder = config.server.database.parent
+    if not config.server.database_url and not folder.is_dir():
+        raise UsageError(
+            f"{config.path}: server.database: {config.server.database}: the folder {folder} "
+            "does not exist; create it, or fix the path (a relative one is read from the "
+            "config's folder)"
+        )
     if args.role != "ingest" and not config.server.database_url:
         _hold_delivery(config)  # first: a refused process must not migrate the file under it
     _check_store(config)

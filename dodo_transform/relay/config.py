@@ -343,6 +343,15 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         if problem:
             raise ConfigError(r.path, k + "database", problem)
         database_url = database
+    elif re.match(r"^(?:[\w.-]+@)?[\w.-]+:\d+(?:/[^/]*)?$", database):
+        # "db.internal:5432/dodo" would make an SQLite file of that name, somewhere odd.
+        raise ConfigError(
+            r.path,
+            k + "database",
+            f"{database!r} looks like host:port, which is not a path; write "
+            f"postgresql://USER@{database.rsplit('@', 1)[-1]} for PostgreSQL (a path "
+            "keeps SQLite)",
+        )
     port = r.get(t, k, "port", int, d.port)
     if not 0 <= port <= 65535:
         raise ConfigError(r.path, k + "port", f"{port} is not a TCP port (0..65535)")
@@ -667,9 +676,10 @@ class _Reader:
             value = float(value)
         # bool is an int to Python, never to a config reader.
         if (isinstance(value, bool) and typ is not bool) or not isinstance(value, typ):
-            raise ConfigError(
-                self.path, prefix + key, f"must be {_tname(typ)}, got {_tname(type(value))}"
-            )
+            got = _tname(type(value))
+            if typ in (int, float) and isinstance(value, str):  # port = "8000x"
+                got = f"the string {value!r} (a number is written without quotes)"
+            raise ConfigError(self.path, prefix + key, f"must be {_tname(typ)}, got {got}")
         return self.subst(value, prefix + key)
 
     def choice(

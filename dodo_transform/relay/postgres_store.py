@@ -27,6 +27,7 @@ import contextlib
 import functools
 import json
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -1006,6 +1007,8 @@ def _set_on_call(event: asyncio.Event, *_: object) -> None:
 
 
 def _describe(e: BaseException) -> str:
+    if isinstance(e, socket.gaierror):  # "[Errno -2] Name or service not known"
+        return f"cannot resolve the database's host name ({e.strerror}); check the URL's host"
     text = str(e) or type(e).__name__
     return f"{type(e).__name__}: {text}" if text != type(e).__name__ else text
 

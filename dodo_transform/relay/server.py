@@ -476,7 +476,10 @@ class App:
         token = self.config.server.admin_token
         if not token:
             return error(403, "the admin API is disabled: set [server] admin_token in the config")
-        if not self.is_admin(request.headers.get("authorization", "")):
+        given = request.headers.get("authorization", "")
+        if not self.is_admin(given):
+            if given.lower().startswith("bearer "):
+                return error(401, "the bearer token is not this server's [server] admin_token")
             return error(401, "admin routes need 'Authorization: Bearer <server.admin_token>'")
         return None
 
