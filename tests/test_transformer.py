@@ -295,6 +295,38 @@ def test_an_endpoint_waiting_for_a_sandbox_stops_the_others_lining_up_runs():
     assert b_run.done()
 
 
+def test_slow_endpoints_together_leave_a_sandbox_for_a_quick_one():
+    stage, boxes = hand_driven_stage(1, {})  # the default caps: one sandbox each of two
+    quick = stage.submit("C", hand_job("C", 0))
+    first = [stage.submit(lane, hand_job(lane, 0)) for lane in ("A", "B")]
+    finish_all(boxes, cpu_ms=0.2)  # C measured quick; A and B not measured yet
+    assert quick.done() and all(f.done() for f in first)
+    # A and B each take a sandbox before they are known to be slow...
+    for lane in ("A", "B"):
+        stage.submit(lane, hand_job(lane, 1))
+    assert sorted(tag for b in boxes for tag in b.holds()) == ["A1", "B1"]
+    for b in boxes:
+        b.finish(cpu_ms=200.0)
+    # ...and then, slow, one of them at a time: the other sandbox is C's whenever it has work.
+    later = [stage.submit(lane, hand_job(lane, n)) for n in (2, 3) for lane in ("A", "B")]
+    assert len([tag for b in boxes for tag in b.holds()]) == 1
+    stage.submit("C", hand_job("C", 1))
+    assert "C1" in [tag for b in boxes for tag in b.holds()]
+    finish_all(boxes, cpu_ms=200.0)
+    assert all(f.done() for f in later)
+
+
+def test_slow_endpoints_alone_use_every_sandbox_their_caps_allow():
+    stage, boxes = hand_driven_stage(1, {})
+    for lane in ("A", "B"):
+        stage.submit(lane, hand_job(lane, 0))
+    finish_all(boxes, cpu_ms=200.0)
+    for lane in ("A", "B"):
+        stage.submit(lane, hand_job(lane, 1))
+    assert sorted(tag for b in boxes for tag in b.holds()) == ["A1", "B1"]  # no quick lane
+    finish_all(boxes, cpu_ms=200.0)
+
+
 def test_every_run_is_isolated_and_its_own_on_several_threads():
     stage = TransformStage(2, share=lambda _name: Share(cap=2))
     try:

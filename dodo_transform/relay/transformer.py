@@ -6,7 +6,9 @@ from the lane that has used the least sandbox CPU time so far, relative to its w
 is charged 200 ms, so a pass-through endpoint beside it gets the next free thread after at
 most one of its runs, not after all of them. A lane runs at most ``cap`` runs at once
 (serve's default: one thread fewer than there are, at least 1, unless the endpoint is the
-only one), so one endpoint can never occupy every thread.
+only one), so one endpoint can never occupy every thread; and lanes whose runs are measured
+slow (``SLOW_ESTIMATE``) share that cap between them, so several slow endpoints cannot
+either.
 
 A lane that was idle starts again at the current virtual time: being quiet for an hour earns
 no credit to monopolise the threads afterwards.
@@ -74,6 +76,9 @@ PIPELINE_DEPTH = 2
 # A lane's runs queue inside a sandbox, behind its own, only while each costs under this:
 # a run queued there cannot move to another sandbox that frees up first.
 PIPELINE_MAX_ESTIMATE = 0.005
+# Lanes whose runs cost this much or more (seconds of CPU) are slow: under the default caps
+# they hold one sandbox fewer than there are between them, not each.
+SLOW_ESTIMATE = 0.05
 
 
 def default_threads() -> int:
@@ -345,7 +350,7 @@ class TransformStage:
         runs are measured cheap, the one of its own sandboxes with the fewest in line; else
         nowhere yet. Not in line behind its own while another lane waits for an idle
         sandbox: its sandboxes must run empty for that one to get one."""
-        if q.held < self._cap(q) and self._free:
+        if q.held < self._cap(q) and self._free and not self._slow_lanes_full(q):
             return q.last_thread if q.last_thread in self._free else self._free[-1]
         if (
             not q.measured
@@ -362,6 +367,21 @@ class TransformStage:
             if holder is q and self._load[i] < self._depth[i]
         ]
         return min(room, key=self._load.__getitem__, default=None)
+
+    def _slow_lanes_full(self, q: _Queue) -> bool:
+        """Whether ``q`` is slow and the slow lanes hold, between them, every sandbox the
+        default cap gives one lane: the last is kept for the quick ones, as one slow endpoint
+        alone would keep it (while no quick lane has been seen, nothing is kept: every
+        endpoint may be slow). Lanes with a cap of their own in the config are left to it."""
+        if not self._slow(q) or self.threads < 2:
+            return False
+        slow = [o for o in self._queues.values() if self._slow(o)]
+        if len(slow) == len(self._queues):
+            return False
+        return sum(o.held for o in slow) >= self.default_cap()
+
+    def _slow(self, q: _Queue) -> bool:
+        return q.measured > 0 and q.estimate >= SLOW_ESTIMATE and self._cap(q) == self.default_cap()
 
     def _weight(self, name: str) -> float:
         return self.share(name).weight
