@@ -160,15 +160,23 @@ def test_an_ingest_instance_and_a_worker_instance_share_the_work(
             assert detail["role"] == "ingest" and detail["in_flight"] == 0
 
 
-# An endpoint added to the config, to reach the instances one by one.
-NEW_ENDPOINT = """
+def before_and_after(tmp_path: Path, target: Target, database: str):
+    """The config before and after an endpoint ``newone`` was added, to reach the
+    instances one by one."""
+    before = load_config(write_config(tmp_path, target.url, database=database))
+    path = write_config(tmp_path, target.url, database=database)
+    path.write_text(
+        path.read_text()
+        + f"""
 [[endpoints]]
 name = "newone"
-secrets = ["{secret}"]
+secrets = ["{SECRET}"]
 handler = "handler.js"
-url = "{url}/new"
+url = "{target.url}/new"
 allow_hosts = ["127.0.0.1"]
 """
+    )
+    return before, load_config(path)
 
 
 def test_a_new_endpoint_reaching_the_instances_one_by_one_loses_no_delivery(
@@ -179,10 +187,7 @@ def test_a_new_endpoint_reaching_the_instances_one_by_one_loses_no_delivery(
     from dodo_transform.clock import FakeClock
 
     with Target() as target:
-        old_config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
-        path = write_config(tmp_path, target.url, database=fresh_pg_database)
-        path.write_text(path.read_text() + NEW_ENDPOINT.format(secret=SECRET, url=target.url))
-        new_config = load_config(path)
+        old_config, new_config = before_and_after(tmp_path, target, fresh_pg_database)
         ingest = ServerThread(create_app(new_config, role="ingest"))
         worker = ServerThread(create_app(old_config, role="worker"))
         with ingest:
@@ -391,11 +396,9 @@ def test_an_old_event_for_an_endpoint_not_reloaded_yet_waits_then_fails(
     from dodo_transform.clock import FakeClock
 
     with Target() as target:
-        old_config = load_config(write_config(tmp_path, target.url, database=fresh_pg_database))
-        path = write_config(tmp_path, target.url, database=fresh_pg_database)
-        path.write_text(path.read_text() + NEW_ENDPOINT.format(secret=SECRET, url=target.url))
+        old_config, new_config = before_and_after(tmp_path, target, fresh_pg_database)
         an_hour_ago = FakeClock(time.time() - 3600)
-        ingest = ServerThread(create_app(load_config(path), role="ingest", clock=an_hour_ago))
+        ingest = ServerThread(create_app(new_config, role="ingest", clock=an_hour_ago))
         with ingest:
             r = HTTP.post(f"{ingest.url}/webhooks/newone", content=event(1)[0], headers=event(1)[1])
             assert r.status_code == 202
