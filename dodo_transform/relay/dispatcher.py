@@ -39,7 +39,7 @@ from ..clock import Clock, SystemClock
 from ..sandbox import ErrorKind, SandboxProcessError, TransformError
 from ..sandbox.base import BaseSandbox
 from ..sandbox.errors import cap_text
-from ..transform import Decision, Request, transform_async, url_problem
+from ..transform import Decision, Request, redact_userinfo, transform_async, url_problem
 from .batching import GroupCommit
 from .config import Config, EndpointConfig
 from .egress import EgressDenied, ResolveError, Resolver, check_url, system_resolve
@@ -680,9 +680,12 @@ class Dispatcher:
         request = decision.request
         target = ep.rewrite(request.url)
         if target != request.url:
-            if problem := url_problem(target):  # the handler's URL passed: the rewrite broke it
+            if url_problem(target):  # the handler's URL passed: the rewrite broke it
+                shown = redact_userinfo(target)  # the replacement may carry a proxy's password
+                why = url_problem(shown) or f"webhook.url cannot be sent; got {shown!r}"
+                made_of = redact_userinfo(request.url)
                 await self._refuse(
-                    d, record, "invalid_url", f"{problem} (rewrite_urls made it of {request.url!r})"
+                    d, record, "invalid_url", f"{why} (rewrite_urls made it of {made_of!r})"
                 )
                 return
             request = replace(request, url=target)

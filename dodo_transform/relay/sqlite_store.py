@@ -234,7 +234,10 @@ def delivering_process(path: str | Path) -> str | None:
     lock = _delivery_lock(path)
     if not lock.exists():
         return None
-    fd = os.open(lock, os.O_RDONLY)
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:  # another user's lock file: someone delivers, for all this one can tell
+        return "another process"
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:
