@@ -121,10 +121,11 @@ class Sandbox(BaseSandbox):
         return self._executor.submit(self._run, job)
 
     def close(self, *, cut_short: bool = False) -> None:
-        """Stop the sandbox thread and free every context it holds (a run under way ends at
-        its time limit: a thread cannot be stopped from outside)."""
+        """Stop the sandbox thread and free every context it holds (``cut_short``: runs not
+        begun are cancelled; one under way ends at its time limit, as a thread cannot be
+        stopped from outside)."""
         if self._executor is not None:
-            self._executor.shutdown(wait=True)
+            self._executor.shutdown(wait=True, cancel_futures=cut_short)
         for warm in [self._warm, self._spent, *self._prepared.values()]:
             if warm is not None:
                 warm.close()
