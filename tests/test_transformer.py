@@ -316,6 +316,20 @@ def test_slow_endpoints_together_leave_a_sandbox_for_a_quick_one():
     assert all(f.done() for f in later)
 
 
+def test_a_slow_endpoint_with_a_cap_of_its_own_is_held_to_that_alone():
+    boxes = [HandDriven(1), HandDriven(1)]
+    shares = {"A": Share(cap=1, chosen=True), "B": Share(cap=1)}
+    stage = TransformStage(sandboxes=boxes, share=lambda name: shares.get(name, Share()))
+    for lane in ("A", "B", "C"):
+        stage.submit(lane, hand_job(lane, 0))
+        finish_all(boxes, cpu_ms=200.0 if lane != "C" else 0.2)
+    for lane in ("A", "B"):
+        stage.submit(lane, hand_job(lane, 1))
+    # B, slow under the default cap, holds one; A's own cap of 1 is not shared with B's.
+    assert sorted(tag for b in boxes for tag in b.holds()) == ["A1", "B1"]
+    finish_all(boxes, cpu_ms=200.0)
+
+
 def test_slow_endpoints_alone_use_every_sandbox_their_caps_allow():
     stage, boxes = hand_driven_stage(1, {})
     for lane in ("A", "B"):
@@ -377,7 +391,7 @@ def test_the_default_cap_keeps_a_thread_for_the_other_endpoints(tmp_path: Path):
     assert share_of(two.endpoints, "test", 1) == Share(1.0, 1)
     set_ = "transform_weight = 2.5\nmax_concurrent_transforms = 4\n" + OTHER
     given = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=set_))
-    assert share_of(given.endpoints, "test", 2) == Share(2.5, 4)
+    assert share_of(given.endpoints, "test", 2) == Share(2.5, 4, chosen=True)
     assert share_of(given.endpoints, "removed-by-a-reload", 2) == Share()
 
 

@@ -109,6 +109,7 @@ class Share:
 
     weight: float = 1.0
     cap: int | None = None
+    chosen: bool = False  # the cap is the endpoint's own (max_concurrent_transforms)
 
 
 def share_of(endpoints: Mapping[str, EndpointConfig], name: str, threads: int) -> Share:
@@ -120,7 +121,7 @@ def share_of(endpoints: Mapping[str, EndpointConfig], name: str, threads: int) -
         return Share()
     alone = len(endpoints) == 1
     cap = ep.max_concurrent_transforms or (threads if alone else max(1, threads - 1))
-    return Share(ep.transform_weight, cap)
+    return Share(ep.transform_weight, cap, chosen=ep.max_concurrent_transforms is not None)
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,10 @@ class TransformStage:
         return sum(o.held for o in slow) >= self.default_cap()
 
     def _slow(self, q: _Queue) -> bool:
-        return q.measured > 0 and q.estimate >= SLOW_ESTIMATE and self._cap(q) == self.default_cap()
+        if not q.measured or q.estimate < SLOW_ESTIMATE:
+            return False
+        share = self.share(q.name)
+        return not share.chosen and (share.cap or self.default_cap()) == self.default_cap()
 
     def _weight(self, name: str) -> float:
         return self.share(name).weight
