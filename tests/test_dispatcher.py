@@ -299,6 +299,7 @@ def test_a_url_that_rewrite_urls_breaks_fails_once_and_is_not_retried(tmp_path, 
             row = await rig.row(d)
             assert row.status == "transform_failed" and target.received == []
             assert row.transform["error"]["kind"] == "invalid_url"
+            assert "the rewritten URL does not parse as a URL" in row.last_error
             assert f"{target.url}:443/x" in row.last_error
             assert "rewrite_urls made it of 'https://api.example.com:443/x'" in row.last_error
 

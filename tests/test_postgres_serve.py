@@ -83,6 +83,11 @@ def test_database_url_with_variables_selects_postgresql(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="looks like host:port") as e:
         load_config(path)
     assert "write postgresql://USER@db.internal:5432/dodo" in str(e.value)
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="app@db.internal:5432/dodo")
+    with pytest.raises(ConfigError, match="write postgresql://app@db.internal:5432/dodo"):
+        load_config(path)
+    path = write_config(tmp_path, "http://127.0.0.1:1", database="backup:2024/store.db")
+    assert load_config(path).server.database == tmp_path / "backup:2024" / "store.db"
 
 
 def serve_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -100,25 +100,29 @@ def test_an_ingest_process_and_a_worker_process_share_one_sqlite_file(tmp_path) 
 
 
 def test_an_ingest_process_alone_says_that_nothing_delivers_what_it_stores(tmp_path) -> None:
-    config = write_config(tmp_path, "http://127.0.0.1:1")
-    ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
-    try:
-        ingest.start()
-        banner = ingest.proc.stdout.readline() + ingest.proc.stdout.readline()
-        assert f"warning: no process delivers from {tmp_path / 'store.db'} yet" in banner
-        assert "--role worker" in banner and "started when /api/test" in banner
-        assert post(ingest.url, 1, "a@example.com") == 202  # stored all the same
-        ingest.terminate()
-        log = ingest.stderr_text()
-        assert "stopping" in log and "in-flight attempts" not in log
-    finally:
-        ingest.stop()
-    # A worker started later finds the lock free: the ingest process only looked at it.
-    worker = ServeProcess(config, free_port(), args=("--role", "worker"))
-    try:
-        worker.start()
-    finally:
-        worker.stop()
+    with Target() as target:
+        config = write_config(tmp_path, target.url)
+        ingest = ServeProcess(config, free_port(), args=("--role", "ingest"))
+        try:
+            ingest.start()
+            banner = ingest.proc.stdout.readline() + ingest.proc.stdout.readline()
+            assert f"warning: no process delivers from {tmp_path / 'store.db'} yet" in banner
+            assert "--role worker" in banner and "started when /api/test" in banner
+            assert post(ingest.url, 1, "a@example.com") == 202  # stored all the same
+            # A worker started beside it finds the lock free (the ingest process only
+            # looked at it) and delivers what was stored.
+            worker = ServeProcess(config, free_port(), args=("--role", "worker"))
+            try:
+                worker.start()
+                wait_for(lambda: succeeded(ingest) == 1, 20, "the stored event delivered")
+            finally:
+                worker.stop()
+            ingest.terminate()
+            log = ingest.stderr_text()
+            assert "stopping" in log and "in-flight attempts" not in log
+        finally:
+            ingest.stop()
+    assert len(target.received) == 1
 
 
 def test_a_second_delivering_process_on_one_sqlite_file_is_refused_in_one_line(

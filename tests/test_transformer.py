@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -293,6 +294,23 @@ def test_an_endpoint_waiting_for_a_sandbox_stops_the_others_lining_up_runs():
     assert any("B0" in b.holds() for b in boxes)
     finish_all(boxes)
     assert b_run.done()
+
+
+def test_a_stage_closed_cut_short_ends_every_run_and_holds_nothing():
+    """serve's stop: a spinning run, and one of the same (cheap) lane in line behind it."""
+    stage = TransformStage(1, processes=True, share=lambda _name: Share(cap=1))
+    try:
+        stage.submit("A", hand_job("A", 0)).result(timeout=60)  # measured cheap: lines up
+        spins = Job("function handler(w) { for (;;) {} }", "a.js", "{}", "t", "https://x.test/")
+        spinning = stage.submit("A", replace(spins, limits=Limits(time_ms=60_000)))
+        behind = stage.submit("A", hand_job("A", 1))
+        wait_for(lambda: stage.stats()["A"].running == 1 and stage.sandboxes[0].pid is not None)
+    finally:
+        stage.close(cut_short=True)
+    for future in (spinning, behind):
+        assert future.exception(timeout=10) is not None  # ended, not left running
+    stats = stage.stats()["A"]
+    assert (stats.running, stats.queued) == (0, 0)
 
 
 def test_slow_endpoints_together_leave_a_sandbox_for_a_quick_one():

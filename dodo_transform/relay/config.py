@@ -343,14 +343,15 @@ def _server(r: _Reader, t: dict[str, Any], base: Path) -> ServerConfig:
         if problem:
             raise ConfigError(r.path, k + "database", problem)
         database_url = database
-    elif re.match(r"^(?:[\w.-]+@)?[\w.-]+:\d+(?:/[^/]*)?$", database):
-        # "db.internal:5432/dodo" would make an SQLite file of that name, somewhere odd.
+    elif re.match(r"^(?:[\w.-]+@)?[\w.-]+:\d+(?:/[\w-]*)?$", database):
+        # "db.internal:5432/dodo" would make an SQLite file of that name, somewhere odd (a
+        # file name with an extension, "backup:2024/store.db", is left a path).
+        user = "" if "@" in database else "USER@"
         raise ConfigError(
             r.path,
             k + "database",
             f"{database!r} looks like host:port, which is not a path; write "
-            f"postgresql://USER@{database.rsplit('@', 1)[-1]} for PostgreSQL (a path "
-            "keeps SQLite)",
+            f"postgresql://{user}{database} for PostgreSQL (a path keeps SQLite)",
         )
     port = r.get(t, k, "port", int, d.port)
     if not 0 <= port <= 65535:

@@ -80,9 +80,10 @@ YIELDING_IN_FLIGHT = 4
 # Once the grace is over, recording what was cut short and requeueing it wait at most this
 # long each for the store (a lock held elsewhere would otherwise hold the stop for minutes).
 STOP_STORE_TIMEOUT = 5.0
-# On a shared store, deliveries for an endpoint this instance does not know wait this long
-# from when it first met one (retried this often) for a config change to reach it, then fail.
-# Counted here, not from the event: a replay of an old event waits like a new one.
+# On a shared store, a delivery for an endpoint this instance does not know waits this long
+# (retried this often) for a config change to reach it, then fails: counted from its event's
+# arrival or from when this instance first met the endpoint missing, whichever is later, so
+# a replay of an old event waits like a new one.
 UNKNOWN_ENDPOINT_WAIT, UNKNOWN_ENDPOINT_RETRY = 600.0, 10.0
 # A transform run ahead for a chain's next delivery is used only this young (seconds): a
 # handler may read the clock, and a long rate-limit wait, a slow target or a store outage
@@ -140,6 +141,8 @@ class Dispatcher:
         owner: str = LOCAL_OWNER,
         lease: float | None = None,
     ) -> None:
+        # Endpoint -> when a delivery for it first met this instance's config without it.
+        self._unknown_since: dict[str, float] = {}
         self.config = config
         # QuickJS runs on the stage's sandbox threads, shared fairly between endpoints; the
         # event loop awaits it. A given ``sandbox`` makes a stage of one thread.
@@ -177,8 +180,6 @@ class Dispatcher:
         self._handed: dict[int, tuple[Delivery, float, tuple[Delivery, Event] | None]] = {}
         self._foreseen: dict[int, _Foreseen] = {}  # delivery id -> its transform, started
         self._held: set[int] = set()  # deliveries this worker is working on (lease renewal)
-        # Endpoint -> when a delivery for it first met this instance's config without it.
-        self._unknown_since: dict[str, float] = {}
         # Until when each held delivery's lease was last known good (a shared store): a
         # worker that stalled past it (a paused VM) asks before sending.
         self._leased_until: dict[int, float] = {}
@@ -250,6 +251,15 @@ class Dispatcher:
                 continue
             self._store_ok()
             return result
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @config.setter
+    def config(self, config: Config) -> None:  # a reload: what was missing is looked at anew
+        self._config = config
+        self._unknown_since.clear()
 
     async def _renew_leases(self) -> None:
         """Keep the leases of what this worker holds: it may wait long for a rate limit."""
@@ -601,10 +611,11 @@ class Dispatcher:
         """One attempt of one claimed delivery, recorded in the store."""
         ep = self.config.endpoints.get(d.endpoint)
         now = self.clock.now()
-        if ep is not None:
-            self._unknown_since.pop(d.endpoint, None)  # known again: a later removal waits
-        elif self.store.shared and now - self._unknown_since.get(d.endpoint, now) < (
-            UNKNOWN_ENDPOINT_WAIT
+        if (
+            ep is None
+            and self.store.shared
+            and now - max(self._unknown_since.get(d.endpoint, now), d.created_at)
+            < UNKNOWN_ENDPOINT_WAIT
         ):
             # Another instance received it, so it knows the endpoint: a config change is
             # reaching the instances one by one (each reloads its own). Wait for it here.
@@ -682,7 +693,8 @@ class Dispatcher:
         if target != request.url:
             if url_problem(target):  # the handler's URL passed: the rewrite broke it
                 shown = redact_userinfo(target)  # the replacement may carry a proxy's password
-                why = url_problem(shown) or f"webhook.url cannot be sent; got {shown!r}"
+                why = url_problem(shown) or f"the rewritten URL cannot be sent; got {shown!r}"
+                why = why.replace("webhook.url", "the rewritten URL", 1)
                 made_of = redact_userinfo(request.url)
                 await self._refuse(
                     d, record, "invalid_url", f"{why} (rewrite_urls made it of {made_of!r})"

@@ -213,7 +213,8 @@ def hold_delivery(path: str | Path) -> int:
     each take the other's deliveries in flight back (:meth:`SqliteStore.recover`), so the
     second is refused: :class:`DeliveryLockHeld`, saying which process holds the file."""
     fd = os.open(_delivery_lock(path), os.O_RDWR | os.O_CREAT, 0o600)
-    for wait in (0.05, 0.2, None):  # an ingest process's look (below) holds it for a moment
+    # An ingest process's look (delivering_process) holds it for a moment: try for ~1.5 s.
+    for wait in (0.05, 0.1, 0.2, 0.4, 0.8, None):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break

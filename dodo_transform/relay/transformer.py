@@ -357,7 +357,10 @@ class TransformStage:
             not q.measured
             or q.estimate > PIPELINE_MAX_ESTIMATE
             or any(
-                other is not q and other.runs and other.held < self._cap(other)
+                other is not q
+                and other.runs
+                and other.held < self._cap(other)
+                and not self._slow_lanes_full(other)  # it could not take a free one anyway
                 for other in self._queues.values()
             )
         ):
@@ -403,7 +406,8 @@ class TransformStage:
             inner.add_done_callback(functools.partial(self._done, start, began))
 
     def _done(self, start: _Start, began: float, inner: concurrent.futures.Future[RawRun]) -> None:
-        error = inner.exception()
+        # Cancelled by a sandbox closed cut short: the stage's own future must still end.
+        error = concurrent.futures.CancelledError() if inner.cancelled() else inner.exception()
         self._finished(start, began, None if error else inner.result(), error)
 
     def _finished(

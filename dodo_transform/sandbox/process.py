@@ -50,6 +50,8 @@ __all__ = ["ProcessSandbox", "SandboxProcessError"]
 
 log = logging.getLogger("dodo_transform.sandbox")
 
+# What a run still under way, or not begun, is told when the sandbox closes cut short.
+_CLOSED = "the sandbox process was stopped: serve is stopping"
 # How long a new child may take to import and build its first context (~0.2 s when idle).
 START_TIMEOUT = 60.0
 # How long a child gets to exit once its pipe is closed, before it is killed.
@@ -135,9 +137,10 @@ class ProcessSandbox(BaseSandbox):
             waiting = list(self._waiting) if cut_short else []
             if cut_short:
                 self._waiting.clear()
-        for _job, future in waiting:
-            future.cancel()
-        child = self._child
+        for _job, future in waiting:  # failed, not cancelled: a caller waits on each
+            if future.set_running_or_notify_cancel():
+                future.set_exception(SandboxProcessError(_CLOSED))
+        child = self._child  # read after _cut_short is set: see _started
         if cut_short and child is not None:
             # The run in it ends now: its turn reads the end of the pipe. Serve's stop comes
             # here once its grace is over, and a handler may have most of a minute to run.
@@ -145,7 +148,7 @@ class ProcessSandbox(BaseSandbox):
         self._executor.shutdown(wait=True, cancel_futures=cut_short)
         for _job, future, _data in self._taken:  # written behind the run that was cut short
             if not future.done():
-                future.set_exception(SandboxProcessError("the sandbox process was closed"))
+                future.set_exception(SandboxProcessError(_CLOSED))
         self._taken.clear()
         child, self._child = self._child, None
         if child is not None:
@@ -155,7 +158,7 @@ class ProcessSandbox(BaseSandbox):
 
     def _started(self) -> _Child:
         if self._cut_short:  # closing: no new child for what is left
-            raise SandboxProcessError("the sandbox process was closed")
+            raise SandboxProcessError(_CLOSED)
         child = self._child
         if child is not None and child.process.poll() is not None:
             # It died between runs (killed, out of memory): no run was lost with it.
@@ -166,6 +169,10 @@ class ProcessSandbox(BaseSandbox):
         if child is None:
             child = self._child = _Child.spawn(self.limits)
             self._written = 0  # what the last one was given is written to this one again
+            if self._cut_short:  # close() came while it started, and may not have seen it
+                self._child = None
+                child.kill()
+                raise SandboxProcessError(_CLOSED)
         return child
 
     def _turn(self) -> None:
@@ -213,9 +220,12 @@ class ProcessSandbox(BaseSandbox):
     def _lost(self, child: _Child) -> SandboxProcessError:
         """The child ended (its pipe broke, or it exited) with the oldest run in it."""
         self._child = None
+        how, running = child.reap(), self._taken[0][0].filename
+        if self._cut_short:
+            return SandboxProcessError(f"{_CLOSED} while running {running}")
         return SandboxProcessError(
-            f"the sandbox process (pid {child.pid}) {child.reap()} while running "
-            f"{self._taken[0][0].filename}; a new one is started for the next run"
+            f"the sandbox process (pid {child.pid}) {how} while running {running}; a new one "
+            "is started for the next run"
         )
 
     def _oldest(self) -> concurrent.futures.Future[RawRun] | None:
