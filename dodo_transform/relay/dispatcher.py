@@ -59,6 +59,7 @@ from .store import (
     Outcome,
     Status,
     bound_body,
+    said,
     truncate_body,
     without_body,
 )
@@ -110,10 +111,6 @@ def _retrieved(task: asyncio.Task[Decision]) -> None:
     # A dropped transform's failure is nobody's: it must not be logged as never retrieved.
     if not task.cancelled():
         task.exception()
-
-
-def _said(e: BaseException) -> str:
-    return f"{type(e).__name__}: {e}" if str(e) else f"{type(e).__name__}: no answer in time"
 
 
 def new_client() -> Sender:
@@ -235,8 +232,8 @@ class Dispatcher:
     def _store_failed(self, doing: str, e: Exception) -> None:
         self._maybe_orphaned = True
         if self.store_error is None:
-            log.error("%s failed (%s: %s); retrying with backoff", doing, type(e).__name__, e)
-        self.store_error = f"{type(e).__name__}: {e}"
+            log.error("%s failed (%s); retrying with backoff", doing, said(e))
+        self.store_error = said(e)
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """``call()`` until it succeeds, backing off while the store is unreachable."""
@@ -312,7 +309,7 @@ class Dispatcher:
         except Exception as e:
             log.error(
                 "requeueing interrupted deliveries failed (%s); %s",
-                _said(e),
+                said(e),
                 "the next start requeues them"
                 if not self.store.shared
                 else "their leases will expire",
@@ -363,7 +360,7 @@ class Dispatcher:
                 STOP_STORE_TIMEOUT,
             )
         except Exception as e:  # recover() below (or the next start) still requeues them
-            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), _said(e))
+            log.error("recording %d interrupted attempts failed (%s)", len(outcomes), said(e))
             return
         log.warning("%d attempts interrupted by the shutdown; recorded, due again", len(outcomes))
         # Failed attempts like any other for the logs, metrics and alerts.

@@ -20,7 +20,7 @@ import uuid
 from typing import Any
 
 from .events import Observer, OperatorAction, ReceiveOutcome
-from .store import AsyncStore, Delivery, EndpointState, Status
+from .store import AsyncStore, Delivery, EndpointState, Status, said
 
 __all__ = ["LiveFeed"]
 
@@ -89,7 +89,7 @@ class LiveFeed(Observer):
         try:
             await store.broadcast(CHANNEL, payload)
         except Exception as e:  # the console of other instances misses these; never worse
-            log.debug("sharing live changes failed: %s: %s", type(e).__name__, e)
+            log.debug("sharing live changes failed: %s", said(e))
 
     def subscribe(self) -> asyncio.Queue[dict[str, Any] | None]:
         """A queue of changes; ``None`` on it means the server is stopping."""

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
 from .events import Observer, ReceiveOutcome
-from .store import FINISHED, Attempt, Delivery, Status
+from .store import FINISHED, Attempt, Delivery, Status, said
 
 if TYPE_CHECKING:
     from .server import App
@@ -144,7 +144,7 @@ class Metrics(Observer):
             stats = await asyncio.wait_for(self.app.store.endpoint_stats(now), STORE_TIMEOUT)
         except self.app.store.unavailable as e:  # its timeout among them
             if self._store_up:  # once per outage, not once per scrape
-                log.warning("metrics: the store is unavailable (%s: %s)", type(e).__name__, e)
+                log.warning("metrics: the store is unavailable (%s)", said(e))
             self._store_up = False
             self.store_up.set(0)
             self.queue_depth.clear()

@@ -26,6 +26,7 @@ from .store import (
     EndpointStats,
     Listed,
     bound_body,
+    said,
 )
 from .transformer import LaneStats, share_of
 
@@ -68,10 +69,8 @@ def refusal(e: BaseException) -> OperationError:
         return e
     if isinstance(e, QueryError):
         return OperationError(400, str(e))
-    log.error("an operator's request failed: the store is unavailable: %s: %s", type(e).__name__, e)
-    return OperationError(
-        503, f"the store is unavailable ({type(e).__name__}: {e}); try again once it is back"
-    )
+    log.error("an operator's request failed: the store is unavailable: %s", said(e))
+    return OperationError(503, f"the store is unavailable ({said(e)}); try again once it is back")
 
 
 def _id_list(ids: list[int], shown: int = 20) -> str:
@@ -292,9 +291,9 @@ class Operations:
                 raise  # nothing happened: the plain "store is unavailable" answer says it all
             # Some replays stand and will be delivered; their progress cannot be kept. Say
             # which, since running the same filter again would replay them a second time.
-            log.error("bulk replay stopped: the store is unavailable: %s: %s", type(e).__name__, e)
+            log.error("bulk replay stopped: the store is unavailable: %s", said(e))
             message = (
-                f"the store became unavailable ({type(e).__name__}: {e}) during the bulk "
+                f"the store became unavailable ({said(e)}) during the bulk "
                 f"replay: {len(replayed)} of {len(rows)} deliveries were replayed and will be "
                 f"delivered once it is back (ids {_id_list(replayed)}); this replay's progress "
                 "is not kept."

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 
 from ..clock import Clock
-from .store import PRUNE_BATCH, AsyncStore
+from .store import PRUNE_BATCH, AsyncStore, said
 
 __all__ = ["DAY", "Retention"]
 
@@ -77,7 +77,5 @@ class Retention:
             try:
                 await self.run_once()
             except Exception as e:
-                log.warning(
-                    "retention: pruning failed (%s: %s); next try later", type(e).__name__, e
-                )
+                log.warning("retention: pruning failed (%s); next try later", said(e))
             await asyncio.sleep(self.every)

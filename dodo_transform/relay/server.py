@@ -58,7 +58,7 @@ from .retention import Retention
 from .sender import Sender
 from .signing import SignatureError, verify
 from .sqlite_store import SqliteStore
-from .store import CLOSE_TIMEOUT, LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key
+from .store import CLOSE_TIMEOUT, LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key, said
 from .transformer import TransformStage
 from .wire import scope_decision
 
@@ -214,10 +214,9 @@ class App:
                 with contextlib.suppress(Exception):
                     await opened.aclose()
             log.error(
-                "the store could not be used while serve started (%s: %s); nothing was "
+                "the store could not be used while serve started (%s); nothing was "
                 "received. Start serve again once the database answers",
-                type(e).__name__,
-                e,
+                said(e),
             )
             raise StartupAborted(str(e)) from None
         if self.store.shared:  # the console's live updates, from every instance
@@ -413,9 +412,9 @@ class App:
         except Exception as e:
             # Nothing was committed, so nothing is acknowledged: Dodo retries later, and a
             # retry of an event that did commit after all is answered as a duplicate.
-            log.error("storing webhook %s failed: %s: %s", webhook_id, type(e).__name__, e)
+            log.error("storing webhook %s failed: %s", webhook_id, said(e))
             if not isinstance(e, self.store.unreachable):  # it answered, and refused
-                self._write_failed = (self.clock.now(), f"{type(e).__name__}: {e}")
+                self._write_failed = (self.clock.now(), said(e))
             message = "the store is unavailable; nothing was stored, retry later"
             return self._refuse(ep.name, "unavailable", message, webhook_id)
         self._write_failed = None

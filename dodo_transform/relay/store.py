@@ -883,6 +883,12 @@ def truncate_body(data: bytes) -> str:
     return data[:RESPONSE_MAX_BYTES].decode("utf-8", errors="replace")
 
 
+def said(e: BaseException) -> str:
+    """A store failure as a log line or an answer says it: its type and message, or for a
+    timeout, which has no message, that no answer came in time."""
+    return f"{type(e).__name__}: {e}" if str(e) else f"{type(e).__name__}: no answer in time"
+
+
 def bound_body(request: Mapping[str, Any], limit: int) -> dict[str, Any]:
     """``request`` (with a text ``body``) as the record keeps it: a body longer than ``limit``
     UTF-8 bytes is cut there (on a character boundary) and marked, with its full length and
