@@ -95,6 +95,21 @@ class HashingTarget:
         self._server.stop()
 
 
+def not_answered(database: Path) -> list[tuple[int, int, str | None]]:
+    """The attempts the target did not answer 500: what a failure of the count says (once, on
+    a loaded CI machine, the target saw 499 of the 500)."""
+    store = SqliteStore(database)
+    try:
+        return [
+            (d.id, a.n, a.error)
+            for d in store.list_deliveries()
+            for a in store.attempts(d.id)
+            if a.status_code != 500
+        ]
+    finally:
+        store.close()
+
+
 def test_500_attempts_of_an_8_mib_body_grow_the_file_by_less_than_the_limit_per_delivery(
     tmp_path: Path,
 ) -> None:
@@ -126,7 +141,7 @@ def test_500_attempts_of_an_8_mib_body_grow_the_file_by_less_than_the_limit_per_
         finally:
             server.stop()
     after = config.server.database.stat().st_size  # closed: the WAL is checkpointed away
-    assert len(target.seen) == deliveries * attempts_each
+    assert len(target.seen) == deliveries * attempts_each, not_answered(config.server.database)
     growth = after - before
     assert growth < limit * deliveries, f"grew {growth:,} bytes"
     # What the record kept matches what the target got, byte for byte, by its hash.
