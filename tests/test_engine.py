@@ -113,6 +113,16 @@ def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:
     assert ctx.eval("1 + 1") == 2  # a new eval gets a new budget
 
 
+def test_the_watchdog_finds_quickjs_s_count_of_operations_left() -> None:
+    # Pinned quickjs-ng on CI: an overrun run is made to poll at once (test_hostile.py
+    # shows what that bounds), and the probe tells a wrong place from the right one.
+    assert capi._counter_at == capi._COUNTER_OFFSET
+    assert capi._api is not None
+    assert capi._counter_probe(capi._api) is None
+    for wrong in (capi._COUNTER_OFFSET + 4, 8):
+        assert "around loops of 100 and 300 turns" in (capi._counter_probe(capi._api, wrong) or "")
+
+
 def test_catastrophic_backtracking_is_interrupted_too() -> None:
     ctx = engine.new_context()
     ctx.set_time_limit(0.05)

@@ -147,6 +147,20 @@ if engine.using_c_api():
             "throw {toString() { for (;;) {} }};\nfunction handler(w) { return w }",
             "exception",
         ),
+        # QuickJS looks at the time limit every 10,000 operations: loops whose turns are a
+        # few operations around a slow built-in took 28 s to reach that for a 1 s limit.
+        "endless loop around a slow built-in": (
+            "function handler(w) { for (;;) new Array(1e6).fill(0); }",
+            "time_limit",
+        ),
+        "endless loop around a scan of a long string": (
+            "function handler(w) { const s = 'x'.repeat(1e6); for (;;) s.indexOf('y'); }",
+            "time_limit",
+        ),
+        "out of memory, caught, in an endless loop": (
+            "function handler(w) { for (;;) try { new Array(4e6).fill(0) } catch (e) {} }",
+            "time_limit",
+        ),
     }
 
 

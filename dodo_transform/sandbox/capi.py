@@ -277,6 +277,61 @@ _Interrupt = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)
 # Installed on a runtime only once its run is over budget: QuickJS then throws "interrupted".
 _STOP = _Interrupt(lambda _rt, _opaque: 1)
 _STOP_PTR = ctypes.cast(_STOP, ctypes.c_void_p)
+# Where quickjs.c of the 0.17 line keeps a context's ``int interrupt_counter`` (the operations
+# left before QuickJS next polls the interrupt handler), used only once _counter_probe has
+# seen it count there.
+_COUNTER_OFFSET = 548
+
+
+def _counter_probe(api: _API, offset: int = _COUNTER_OFFSET) -> str | None:
+    """Why the interrupt counter is not at ``offset`` in a context, or None.
+
+    Runs loops of known length and reads the four bytes there after each: the count must go
+    down by two a turn (the loop's test and its jump back, each a poll site), and a count set
+    to 1 must make the next poll call the interrupt handler. Only those four bytes are read
+    and written, and only in a throw-away context.
+    """
+    rt = api.NewRuntime()
+    ctx = api.NewContext(rt) if rt else None
+    if not ctx:
+        return "QuickJS could not create a runtime and context"
+    counter = ctypes.c_int32.from_address(ctx + offset)
+    polled: list[int] = []
+
+    def poll(_rt: int, _opaque: int) -> int:
+        polled.append(1)
+        return 0  # go on
+
+    handler = _Interrupt(poll)
+
+    def loop(turns: int) -> int:
+        source = f"for (var i = 0; i < {turns}; i++) {{}}".encode()
+        api.FreeValue(ctx, api.Eval(ctx, source, len(source), b"<probe>", 0))
+        return counter.value
+
+    try:
+        start = loop(1)  # the first poll of a context sets the count: from here it is known
+        short, long = loop(100), loop(300)
+        if not 0 < long < short < start <= 10_000 or (short - long) - (start - short) != 400:
+            return f"it read {start}, {short}, {long} around loops of 100 and 300 turns"
+        api.SetInterruptHandler(rt, ctypes.cast(handler, ctypes.c_void_p), None)
+        loop(2)
+        if polled:
+            return "the interrupt handler was called with thousands of operations left"
+        counter.value = 1
+        loop(2)
+        if not polled:
+            return "a count of 1 did not make QuickJS poll the interrupt handler"
+        return None
+    finally:
+        api.SetInterruptHandler(rt, None, None)
+        api.FreeContext(ctx)
+        api.FreeRuntime(rt)
+
+
+# Where the watchdog finds a context's count of operations left before QuickJS polls, or None
+# (a build whose layout differs): an overrun run then stops at the poll after the 10,000th.
+_counter_at = _COUNTER_OFFSET if _api is not None and _counter_probe(_api) is None else None
 
 
 class _Bytecode:
@@ -319,10 +374,11 @@ _bytecode = _Bytecode()
 
 
 class _Watch:
-    __slots__ = ("rt", "clock", "deadline", "fired")
+    __slots__ = ("rt", "ctx", "clock", "deadline", "fired")
 
-    def __init__(self, rt: int, clock: int | None, deadline: float) -> None:
-        self.rt, self.clock, self.deadline, self.fired = rt, clock, deadline, False
+    def __init__(self, rt: int, ctx: int, clock: int | None, deadline: float) -> None:
+        self.rt, self.ctx, self.clock, self.deadline = rt, ctx, clock, deadline
+        self.fired = False
 
 
 class _Watchdog:
@@ -334,7 +390,16 @@ class _Watchdog:
     thread many times its limit. So no handler is installed while a run is within budget. This
     thread reads each run's thread CPU clock and, once the budget is spent, installs a handler
     that stops the run at QuickJS's next poll.
+
+    The next poll may be far off: 10,000 operations are a few milliseconds of a plain loop,
+    but a loop around a slow built-in (``new Array(1e6).fill(0)``, 11 ms a turn) took 28 s
+    to reach it, 28 times a 1 s limit. So the handler's installation also sets the context's
+    count of operations left to 1 (see :func:`_counter_probe`), and sets it again every
+    ``REPEAT`` seconds until the run has stopped, in case the run's own decrement of the
+    count, racing with the write, wrote over it.
     """
+
+    REPEAT = 0.01
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -343,9 +408,9 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
         self._clocks = threading.local()
 
-    def watch(self, rt: int, budget: float) -> _Watch:
+    def watch(self, rt: int, ctx: int, budget: float) -> _Watch:
         clock = self._thread_clock()
-        run = _Watch(rt, clock, _now(clock) + budget)
+        run = _Watch(rt, ctx, clock, _now(clock) + budget)
         with self._cond:
             self._runs.add(run)
             if self._thread is None or not self._thread.is_alive():  # first run, or forked
@@ -380,16 +445,21 @@ class _Watchdog:
                 wake = math.inf
                 for run in self._runs:
                     if run.fired:
-                        continue
-                    try:
-                        left = run.deadline - _now(run.clock)
-                    except OSError:  # the run's clock cannot be read: stop it, fail closed
-                        left = 0
+                        left = 0.0
+                    else:
+                        try:
+                            left = run.deadline - _now(run.clock)
+                        except OSError:  # the run's clock cannot be read: stop it, fail closed
+                            left = 0
                     if left <= 0:
-                        # Written while the run's thread is inside QuickJS, which reads this
-                        # pointer at its next poll; the run's own thread clears it afterwards.
-                        _loaded_api().SetInterruptHandler(run.rt, _STOP_PTR, None)
-                        run.fired = True
+                        if not run.fired:
+                            # Written while the run's thread is inside QuickJS, which reads
+                            # this pointer at its next poll; the run's own thread clears it.
+                            _loaded_api().SetInterruptHandler(run.rt, _STOP_PTR, None)
+                            run.fired = True
+                        if _counter_at is not None:  # the run has not stopped yet: poll soon
+                            ctypes.c_int32.from_address(run.ctx + _counter_at).value = 1
+                            wake = min(wake, wall + self.REPEAT)
                     else:  # CPU time cannot pass faster than wall time
                         wake = min(wake, wall + left)
                 self._wake_at = wake
@@ -592,7 +662,8 @@ class CApiContext:
         # The stack-overflow guard measures from the thread that runs: contexts are prepared
         # on one thread and may be called on another.
         self._api.UpdateStackTop(self._rt)
-        run = _watchdog.watch(self._rt, self._budget) if self._budget != math.inf else None
+        budget = self._budget
+        run = _watchdog.watch(self._rt, self._ctx, budget) if budget != math.inf else None
         try:
             yield
         finally:
