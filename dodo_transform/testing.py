@@ -244,7 +244,12 @@ def _teach(
     """``decision`` with the hint on its error and, when linting, every warning."""
     error = decision.error
     reads: list[hints.Read] = []
-    wants_reads = linter is not None or (error is not None and error.kind == "exception")
+    # A run over its time limit is stopped where no finally block runs, the tracer's
+    # included: tracing it again would only spend the whole limit a second time.
+    timed_out = error is not None and error.kind == "time_limit"
+    wants_reads = not timed_out and (
+        linter is not None or error is not None and error.kind == "exception"
+    )
     if wants_reads:
         reads = hints.trace_reads(
             handler.source,

@@ -12,6 +12,9 @@ import pytest
 
 from dodo_transform import samples, testing
 from dodo_transform.analysis import js_number_text, tokens, unsafe_integers
+from dodo_transform.sandbox import Limits, Sandbox
+from dodo_transform.sandbox.job import Job, RawRun
+from dodo_transform.transform import Handler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -240,6 +243,30 @@ def test_an_unknown_envelope_type_in_a_payload_file_suggests_the_real_one(tmp_pa
     (warning,) = [w for w in record["warnings"] if w["code"] == "unknown_event_type"]
     assert warning["path"] == "type"
     assert 'did you mean "payment.succeeded"?' in warning["message"]
+
+
+def test_a_run_over_its_time_limit_is_not_traced_again():
+    # The trace of a stopped run reads nothing (its finally never runs) and costs the limit.
+    class Counting(Sandbox):
+        def run(self, job: Job) -> RawRun:
+            runs.append(job.filename)
+            return super().run(job)
+
+    runs: list[str] = []
+    sandbox = Counting()
+    try:
+        for body, expected in (("for (;;) {}", ["loop.js"]), ("return w", ["loop.js", "trace.js"])):
+            runs.clear()
+            (record,) = testing.run(
+                Handler(f"function handler(w) {{ {body} }}", "loop.js"),
+                testing.payloads(["payment.succeeded"]),
+                limits=Limits(time_ms=50),
+                lint=True,
+                sandbox=sandbox,
+            )
+            assert runs == expected, record
+    finally:
+        sandbox.close()
 
 
 def test_lint_true_is_accepted_by_testing_run():
