@@ -73,7 +73,9 @@ def cap_text(text: str, limit: int = ERROR_TEXT_MAX) -> str:
     if len(text) <= limit:
         return text
     said = f"… [cut: {len(text):,} characters in all]"
-    return text[: max(0, limit - len(said))] + said
+    if len(said) >= limit:  # no room to say it: the limit still holds
+        return text[: max(0, limit)]
+    return text[: limit - len(said)] + said
 
 
 # "    at handler (<input>:3:17)" or, for syntax errors, "    at <input>:3:17"
