@@ -359,6 +359,20 @@ def test_slow_endpoints_alone_use_every_sandbox_their_caps_allow():
     finish_all(boxes, cpu_ms=200.0)
 
 
+def test_a_quick_endpoint_a_reload_removed_keeps_no_sandbox_from_the_slow_ones():
+    boxes = [HandDriven(1), HandDriven(1)]
+    shares = {"A": Share(), "B": Share(), "C": Share()}
+    stage = TransformStage(sandboxes=boxes, share=lambda name: shares.get(name, Share(gone=True)))
+    for lane in ("A", "B", "C"):
+        stage.submit(lane, hand_job(lane, 0))
+        finish_all(boxes, cpu_ms=200.0 if lane != "C" else 0.2)
+    del shares["C"]  # the reload: A and B, both slow, are every endpoint left
+    for lane in ("A", "B"):
+        stage.submit(lane, hand_job(lane, 1))
+    assert sorted(tag for b in boxes for tag in b.holds()) == ["A1", "B1"]
+    finish_all(boxes, cpu_ms=200.0)
+
+
 def test_every_run_is_isolated_and_its_own_on_several_threads():
     stage = TransformStage(2, share=lambda _name: Share(cap=2))
     try:
@@ -410,7 +424,7 @@ def test_the_default_cap_keeps_a_thread_for_the_other_endpoints(tmp_path: Path):
     set_ = "transform_weight = 2.5\nmax_concurrent_transforms = 4\n" + OTHER
     given = load_config(write_config(tmp_path, "http://127.0.0.1:9", extra_endpoint=set_))
     assert share_of(given.endpoints, "test", 2) == Share(2.5, 4, chosen=True)
-    assert share_of(given.endpoints, "removed-by-a-reload", 2) == Share()
+    assert share_of(given.endpoints, "removed-by-a-reload", 2) == Share(gone=True)
 
 
 @pytest.mark.parametrize(

@@ -110,6 +110,7 @@ class Share:
     weight: float = 1.0
     cap: int | None = None
     chosen: bool = False  # the cap is the endpoint's own (max_concurrent_transforms)
+    gone: bool = False  # the endpoint is no longer in the config (a reload removed it)
 
 
 def share_of(endpoints: Mapping[str, EndpointConfig], name: str, threads: int) -> Share:
@@ -118,7 +119,7 @@ def share_of(endpoints: Mapping[str, EndpointConfig], name: str, threads: int) -
     when it is the only endpoint (an endpoint a reload removed: the stage's default)."""
     ep = endpoints.get(name)
     if ep is None:
-        return Share()
+        return Share(gone=True)
     alone = len(endpoints) == 1
     cap = ep.max_concurrent_transforms or (threads if alone else max(1, threads - 1))
     return Share(ep.transform_weight, cap, chosen=ep.max_concurrent_transforms is not None)
@@ -376,11 +377,13 @@ class TransformStage:
         """Whether ``q`` is slow and the slow lanes hold, between them, every sandbox the
         default cap gives one lane: the last is kept for the quick ones, as one slow endpoint
         alone would keep it (while no quick lane has been seen, nothing is kept: every
-        endpoint may be slow). Lanes with a cap of their own in the config are left to it."""
+        endpoint may be slow; the idle lane of an endpoint a reload removed is not counted).
+        Lanes with a cap of their own in the config are left to it."""
         if not self._slow(q) or self.threads < 2:
             return False
-        slow = [o for o in self._queues.values() if self._slow(o)]
-        if len(slow) == len(self._queues):
+        lanes = [o for o in self._queues.values() if o.runs or o.given or not self._gone(o)]
+        slow = [o for o in lanes if self._slow(o)]
+        if len(slow) == len(lanes):
             return False
         return sum(o.held for o in slow) >= self.default_cap()
 
@@ -389,6 +392,9 @@ class TransformStage:
             return False
         share = self.share(q.name)
         return not share.chosen and (share.cap or self.default_cap()) == self.default_cap()
+
+    def _gone(self, q: _Queue) -> bool:
+        return self.share(q.name).gone
 
     def _weight(self, name: str) -> float:
         return self.share(name).weight
