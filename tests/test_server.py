@@ -146,6 +146,10 @@ def test_event_outside_the_filter_is_acknowledged_and_recorded_as_filtered(
     server = make_server(extra_endpoint='events = ["payment.succeeded"]')
     r = post(server, FAILED, sign(SECRET, FAILED))
     assert r.status_code == 202 and r.json()["status"] == "filtered"
+    assert r.json()["reason"] == (
+        "event type \"payment.failed\" is outside the events of endpoint 'test' "
+        "(payment.succeeded); it is recorded and not delivered"
+    )
     assert stored(tmp_path) == {"filtered": 1} and target.received == []
 
 

@@ -288,6 +288,10 @@ def openapi_document(config: Config) -> dict[str, Any]:
                             "properties": {
                                 "status": {"enum": ["accepted", "filtered"]},
                                 "delivery_id": {"type": "integer"},
+                                "reason": {
+                                    "type": "string",
+                                    "description": "only when filtered: why it is not sent",
+                                },
                             },
                         },
                         "Stored durably; delivered after this answer",

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -432,10 +433,14 @@ class App:
             event_type=event_type,
             delivery_id=result.delivery_id,
         )
-        return JSONResponse(
-            {"status": status, "delivery_id": result.delivery_id},
-            status_code=200 if result.duplicate else 202,
-        )
+        answer: dict[str, object] = {"status": status, "delivery_id": result.delivery_id}
+        if status == "filtered":  # stored and never sent: say why, for whoever is testing
+            answer["reason"] = (
+                f"event type {json.dumps(event_type)} is outside the events of endpoint "
+                f"{ep.name!r} ({', '.join(sorted(ep.events or ()))}); it is recorded and "
+                "not delivered"
+            )
+        return JSONResponse(answer, status_code=200 if result.duplicate else 202)
 
     # -- operations ------------------------------------------------------------------------
 
