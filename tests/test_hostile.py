@@ -48,6 +48,14 @@ CASES = {
         "function handler(w) { w.payload = 'a'.repeat(100 * 1024 * 1024); return w }",
         "memory_limit",
     ),
+    "a string doubled past the longest there may be": (
+        "function handler(w) { let s = 'x'; for (;;) s += s; }",
+        "exception",
+    ),
+    "a string doubled past the longest there may be, at top level": (
+        "let s = 'x'; for (;;) s += s;\nfunction handler(w) { return w }",
+        "exception",
+    ),
     "deep recursion": (
         "function handler(w) { function r(n) { return r(n + 1) + 1 } return r(0) }",
         "stack_limit",

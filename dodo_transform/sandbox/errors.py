@@ -92,7 +92,10 @@ def host_error(
     head = text.split("\n", 1)[0]
     if head.startswith("InternalError: interrupted"):
         return limit_error("time_limit", text, limits, source, filename)
-    if head.startswith(("InternalError: out of memory", "InternalError: string too long")):
+    # Not "string too long": QuickJS's longest string (2^30 characters, V8's RangeError
+    # "Invalid string length") is a handler's exception, reached within any memory limit by
+    # doubling a string, whose halves are shared.
+    if head.startswith("InternalError: out of memory"):
         return limit_error("memory_limit", text, limits, source, filename)
     if head.startswith("RangeError: Maximum call stack size exceeded"):
         return limit_error("stack_limit", text, limits, source, filename)
