@@ -617,12 +617,16 @@ def test_an_outage_while_endpoint_health_is_kept_is_waited_out(
 
     with Target() as target:
         target.script = [Reply(500)]  # then the default, 200
+        # Held until the webhook's 202: the worker, woken by the commit, could otherwise
+        # record the failure and the outage begin before the 202 got back through the proxy.
+        target.holding = True
         config = load_config(
             write_config(tmp_path, target.url, database=through_proxy, retry_schedule="[0.5]")
         )
         observers = [OutageAfterFirstFailure()]
         with ServerThread(create_app(config, observers=observers)) as server:
             assert post(server.url, 1).status_code == 202
+            target.holding = False
             wait_for(lambda: len(target.received) == 1, what="the failed attempt")
             time.sleep(0.5)
             proxy.start()
