@@ -245,7 +245,8 @@ def _teach(
     error = decision.error
     reads: list[hints.Read] = []
     # A run over its time limit is stopped where no finally block runs, the tracer's
-    # included: tracing it again would only spend the whole limit a second time.
+    # included: tracing it again would only spend the whole limit a second time, to read
+    # nothing (so such a payload gets no missing-field warnings).
     timed_out = error is not None and error.kind == "time_limit"
     wants_reads = not timed_out and (
         linter is not None or error is not None and error.kind == "exception"

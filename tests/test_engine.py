@@ -123,6 +123,45 @@ def test_the_watchdog_finds_quickjs_s_count_of_operations_left() -> None:
         assert "around loops of 100 and 300 turns" in (capi._counter_probe(capi._api, wrong) or "")
 
 
+_FORKED = """
+import os, threading, time
+from dodo_transform.sandbox import capi, engine
+
+def spin():
+    c = engine.new_context()
+    c.set_time_limit(1.0)
+    try:
+        c.eval("for (;;) {}")
+    except Exception:
+        pass
+
+engine.new_context().eval("1")  # this thread's clock is known before the fork
+spinning = threading.Thread(target=spin)
+spinning.start()
+time.sleep(0.2)  # the parent's run is watched when the child is made
+pid = os.fork()
+if pid == 0:
+    c = engine.new_context()
+    c.set_time_limit(0.05)
+    try:
+        c.eval("for (;;) {}")
+        os._exit(3)
+    except Exception as e:
+        ok = str(e).startswith("InternalError: interrupted") and not capi._watchdog._runs
+        os._exit(0 if ok else 4)
+_, status = os.waitpid(pid, 0)
+spinning.join()
+print("child", os.waitstatus_to_exitcode(status))
+"""
+
+
+def test_a_forked_child_keeps_time_limits_and_forgets_the_parents_runs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _FORKED], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.strip() == "child 0", out.stdout + out.stderr
+
+
 def test_catastrophic_backtracking_is_interrupted_too() -> None:
     ctx = engine.new_context()
     ctx.set_time_limit(0.05)

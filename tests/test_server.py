@@ -147,10 +147,15 @@ def test_event_outside_the_filter_is_acknowledged_and_recorded_as_filtered(
     r = post(server, FAILED, sign(SECRET, FAILED))
     assert r.status_code == 202 and r.json()["status"] == "filtered"
     assert r.json()["reason"] == (
-        "event type \"payment.failed\" is outside the events of endpoint 'test' "
-        "(payment.succeeded); it is recorded and not delivered"
+        'not delivered: endpoint "test" delivers only "payment.succeeded" (its events), not '
+        '"payment.failed"; the webhook is recorded as filtered'
     )
-    assert stored(tmp_path) == {"filtered": 1} and target.received == []
+    untyped = b'{"data": {}}'
+    r = post(server, untyped, sign(SECRET, untyped, msg_id="msg_untyped"))
+    assert r.status_code == 202 and r.json()["reason"].endswith(
+        "(its events), this webhook has no type; the webhook is recorded as filtered"
+    )
+    assert stored(tmp_path) == {"filtered": 2} and target.received == []
 
 
 def test_acknowledged_event_is_already_committed(make_server, tmp_path, target) -> None:

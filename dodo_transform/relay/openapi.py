@@ -294,7 +294,8 @@ def openapi_document(config: Config) -> dict[str, Any]:
                                 },
                             },
                         },
-                        "Stored durably; delivered after this answer",
+                        "Stored durably: delivered after this answer (accepted), or recorded and "
+                        "never delivered (filtered: its type is outside the endpoint's events)",
                     ),
                     **_errors(400, 404, 413),
                     "401": _json(_ERROR, "Missing, wrong or expired signature"),

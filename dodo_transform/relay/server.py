@@ -435,11 +435,7 @@ class App:
         )
         answer: dict[str, object] = {"status": status, "delivery_id": result.delivery_id}
         if status == "filtered":  # stored and never sent: say why, for whoever is testing
-            answer["reason"] = (
-                f"event type {json.dumps(event_type)} is outside the events of endpoint "
-                f"{ep.name!r} ({', '.join(sorted(ep.events or ()))}); it is recorded and "
-                "not delivered"
-            )
+            answer["reason"] = _filtered_reason(event_type, ep.name, ep.events or frozenset())
         return JSONResponse(answer, status_code=200 if result.duplicate else 202)
 
     # -- operations ------------------------------------------------------------------------
@@ -626,3 +622,18 @@ def create_app(config: Config, **options: Any) -> Starlette:
     )
     app.state.dodo = state
     return app
+
+
+def _filtered_reason(event_type: str | None, endpoint: str, events: frozenset[str]) -> str:
+    """Why a webhook was recorded and will not be delivered, in one line."""
+    accepted = ", ".join(_quoted(e) for e in sorted(events)) or "no event type"
+    this = "this webhook has no type" if event_type is None else f"not {_quoted(event_type)}"
+    return (
+        f"not delivered: endpoint {_quoted(endpoint)} delivers only {accepted} (its events), "
+        f"{this}; the webhook is recorded as filtered"
+    )
+
+
+def _quoted(text: str, limit: int = 100) -> str:
+    # The type is the sender's: a megabyte of it is not echoed back.
+    return json.dumps(text if len(text) <= limit else text[:limit] + "…", ensure_ascii=False)

@@ -30,6 +30,7 @@ import contextlib
 import ctypes
 import math
 import mmap
+import os
 import sys
 import threading
 import time
@@ -294,6 +295,8 @@ def _counter_probe(api: _API, offset: int = _COUNTER_OFFSET) -> str | None:
     rt = api.NewRuntime()
     ctx = api.NewContext(rt) if rt else None
     if not ctx:
+        if rt:
+            api.FreeRuntime(rt)
         return "QuickJS could not create a runtime and context"
     counter = ctypes.c_int32.from_address(ctx + offset)
     polled: list[int] = []
@@ -331,7 +334,13 @@ def _counter_probe(api: _API, offset: int = _COUNTER_OFFSET) -> str | None:
 
 # Where the watchdog finds a context's count of operations left before QuickJS polls, or None
 # (a build whose layout differs): an overrun run then stops at the poll after the 10,000th.
-_counter_at = _COUNTER_OFFSET if _api is not None and _counter_probe(_api) is None else None
+_counter_problem = _counter_probe(_api) if _api is not None else None
+_counter_at = _COUNTER_OFFSET if _api is not None and _counter_problem is None else None
+
+
+def prompt_stop_problem() -> str | None:
+    """Why an overrun run stops only at QuickJS's own next poll here, or None."""
+    return _counter_problem
 
 
 class _Bytecode:
@@ -413,7 +422,7 @@ class _Watchdog:
         run = _Watch(rt, ctx, clock, _now(clock) + budget)
         with self._cond:
             self._runs.add(run)
-            if self._thread is None or not self._thread.is_alive():  # first run, or forked
+            if self._thread is None or not self._thread.is_alive():  # the first run
                 self._thread = threading.Thread(
                     target=self._loop, name="dodo-js-watchdog", daemon=True
                 )
@@ -421,6 +430,15 @@ class _Watchdog:
             elif time.monotonic() + budget < self._wake_at:
                 self._cond.notify()
         return run
+
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's runs, its watchdog thread, its lock (perhaps held
+        at the fork) and its threads' clocks do not exist here; the next watch starts anew."""
+        self._cond = threading.Condition()
+        self._runs = set()
+        self._wake_at = math.inf
+        self._thread = None
+        self._clocks = threading.local()
 
     def unwatch(self, run: _Watch) -> None:
         with self._cond:
@@ -471,6 +489,8 @@ def _now(clock: int | None) -> float:
 
 
 _watchdog = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_watchdog.forget_after_fork)
 
 
 class _Usage(ctypes.Structure):

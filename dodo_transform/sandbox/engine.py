@@ -72,6 +72,12 @@ def _select() -> None:
     _name, _reason = _choose()
     if _reason is not None:
         log.warning("sandbox engine: the quickjs-ng binding (fallback), because %s", _reason)
+    elif (problem := capi.prompt_stop_problem()) is not None:
+        log.warning(
+            "sandbox engine: a handler over its time limit stops only at QuickJS's next look "
+            "at it, up to 10,000 loop turns and calls later, because %s",
+            problem,
+        )
 
 
 _name: EngineName

@@ -68,12 +68,13 @@ ERROR_TEXT_MAX = 4096
 
 
 def cap_text(text: str, limit: int = ERROR_TEXT_MAX) -> str:
-    """``text`` in at most ``limit`` characters; cut, it ends saying how long it was (so
-    the child's cut survives the record's: cutting it again changes nothing)."""
+    """``text`` in at most ``limit`` characters; cut, it ends saying how long it was where
+    the limit leaves room for that (so the child's cut survives the record's: cutting it
+    again changes nothing)."""
     if len(text) <= limit:
         return text
     said = f"… [cut: {len(text):,} characters in all]"
-    if len(said) >= limit:  # no room to say it: the limit still holds
+    if len(said) > limit:  # no room to say it: the limit still holds
         return text[: max(0, limit)]
     return text[: limit - len(said)] + said
 
