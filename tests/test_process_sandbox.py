@@ -28,6 +28,7 @@ from dodo_transform.sandbox import (
     SandboxProcessError,
 )
 from dodo_transform.sandbox.errors import cap_text
+from dodo_transform.sandbox.process import OVERRUN
 from dodo_transform.transform import transform
 
 PAYMENT = samples.get("payment.succeeded").text
@@ -277,6 +278,24 @@ def test_a_closed_sandbox_refuses_new_jobs():
     with pytest.raises(RuntimeError):
         sandbox.submit(numbered(1))
     assert not sandbox._waiting
+
+
+def test_a_built_in_call_that_never_returns_is_ended_by_killing_its_child():
+    """QuickJS stops a run only between its own steps; this one call would take years."""
+    sandbox = ProcessSandbox()
+    endless = "function handler(w) { Array.prototype.copyWithin.call({length: 2**53 - 1}, 0, 1) }"
+    try:
+        sandbox.run(job("function handler(w) { return w; }"))
+        stuck = sandbox.pid
+        run = sandbox.run(job(endless, limits=Limits(time_ms=200)))
+        assert run.error is not None and run.error.kind == "time_limit"
+        # Killed once it had used its limit and OVERRUN of CPU, not the stall patience later.
+        assert run.cpu_ms is not None and run.cpu_ms < (0.2 + OVERRUN + 0.5) * 1000
+        wait_for(lambda: not _alive(stuck), what="the killed child's end")
+        assert sandbox.run(job("function handler(w) { return w; }")).error is None
+        assert sandbox.pid != stuck
+    finally:
+        sandbox.close()
 
 
 def test_a_child_that_stops_answering_is_killed_and_the_run_may_be_tried_again():

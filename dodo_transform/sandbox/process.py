@@ -11,11 +11,13 @@ the next context once the answer is sent (``tidy_later``): no hand-off between t
 
 The child also contains failures a thread cannot. An engine crash kills the child, not the
 caller: the run fails with :class:`SandboxProcessError`, and the next run starts a new child.
-A run that has not answered after its time limit plus ``grace`` seconds is looked at: a child
-still using CPU below that budget is only starved (a busy machine) and is waited for; one that
-used it all is killed and the run is ``time_limit`` (a loop inside the engine, out of reach of
-QuickJS's own limit); one that uses no CPU (stopped, deadlocked) is killed and the run fails
-with :class:`SandboxProcessError`, to be tried again.
+A child that has used the run's time limit plus ``OVERRUN`` of CPU is killed and the run is
+``time_limit``: QuickJS stops a run at its limit only between its own steps, and a single
+built-in call may loop without end (``Array.prototype.copyWithin`` on an object whose
+``length`` is 2^53 - 1). A child below that is only starved (a busy machine) and is waited
+for, unless it uses no CPU at all for the time limit plus ``grace`` seconds (stopped,
+deadlocked): it is then killed and the run fails with :class:`SandboxProcessError`, to be
+tried again.
 
 Messages are JSON, each after its length (4 bytes), over a socket pair: the parent's side
 of a run is a handful of C calls (send, a receive with a timeout, decode). Not pickle: what
@@ -65,6 +67,10 @@ _READY = b"ready dodo-transform-sandbox/1"
 _BEHIND_BYTES = 64 * 1024
 # socket timeouts above this overflow; a run is never waited for longer in one go.
 _LONGEST_WAIT = 86_400.0
+# The CPU a child may use beyond a run's time limit before it is killed (preparing the next
+# context and freeing the last are milliseconds), and how often that is looked at.
+OVERRUN = 1.0
+_LOOK_EVERY = 0.25
 
 
 class SandboxProcessError(RuntimeError):
@@ -272,17 +278,21 @@ class ProcessSandbox(BaseSandbox):
 
     def _wait(self, child: _Child, job: Job, limits: Limits) -> bytes | RawRun:
         """The child's answer; a ``time_limit`` run if it spent its whole budget of CPU."""
-        budget = limits.time_ms / 1000 + self.grace
+        budget = limits.time_ms / 1000 + OVERRUN
         patience, cap = self._patience(limits), _largest_answer(limits)
         began = used = child.cpu_seconds()
+        moved = time.monotonic()
         while True:
-            reply = _receive(child.sock, patience, cap)
+            reply = _receive(child.sock, min(patience, _LOOK_EVERY), cap)
             if reply is not None:
                 return reply
             now = child.cpu_seconds()
-            if now is None or began is None or now - began >= budget or now == used:
+            if now is None or began is None or now - began >= budget:
                 break
-            used = now  # still running, below its budget: a busy machine, wait on
+            if now != used:  # still running, below its budget: a busy machine, wait on
+                used, moved = now, time.monotonic()
+            elif time.monotonic() - moved >= patience:  # no CPU for all that time: stuck
+                break
         self._child = None
         child.kill()
         spent = now - began if now is not None and began is not None else None
