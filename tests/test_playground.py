@@ -124,6 +124,24 @@ def playground_cli(tmp_path) -> Iterator[tuple[str, Path]]:
         proc.wait(timeout=30)
 
 
+def test_code_that_sits_in_a_built_in_past_its_limit_is_stopped_and_the_next_run_works(
+    playground_cli,
+):
+    url, _handler = playground_cli
+    first = HTTP.get(url)
+    with httpx.Client(base_url=url.split("/?")[0], cookies=first.cookies, timeout=60) as c:
+
+        def run(code: str) -> dict:
+            r = c.post("/api/test", json={"code": code, "event": "refund.succeeded"})
+            assert r.status_code == 200, r.text
+            (record,) = r.json()["results"]
+            return record
+
+        endless = "function handler(w) { Array.prototype.join.call({length: 2**53 - 1}, ''); }"
+        assert run(endless)["error"]["kind"] == "time_limit"
+        assert run("function handler(w) { return w; }")["status"] == "ok"
+
+
 def open_page(browser, url: str):  # noqa: F811
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(url)

@@ -34,6 +34,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _cmd_playground(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from ..sandbox import ProcessSandbox
     from ..serving import HttpProtocol
     from ..workbench.playground import create_app, new_token, token_auth
 
@@ -48,7 +49,12 @@ def _cmd_playground(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.handler}: cannot read: {e}") from None
         handlers[args.handler] = path.resolve()
     token = new_token()
-    app = create_app(token_auth(token), handlers=handlers, allow_save=bool(handlers))
+    # A child process, as in serve: code typed in the page that sits in one built-in call
+    # past its time limit is ended by killing the child, where a thread would be held for good.
+    sandbox = ProcessSandbox()
+    app = create_app(
+        token_auth(token), handlers=handlers, allow_save=bool(handlers), sandbox=lambda: sandbox
+    )
     sock = listen(args.host, args.port)
     # Listening before the URL is printed: a browser opened on it at once is queued, not refused.
     sock.listen(128)
@@ -63,4 +69,5 @@ def _cmd_playground(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
     finally:
         sock.close()
+        sandbox.close(cut_short=True)
     return 0
