@@ -30,6 +30,17 @@ def lines(out: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
+def test_a_handler_in_a_built_in_call_that_never_returns_ends_at_its_limit(tmp_path):
+    # QuickJS cannot stop this call; the sandbox process running it is killed instead.
+    handler = tmp_path / "join.js"
+    handler.write_text("function handler(w) { Array.prototype.join.call({length: 2**53 - 1}) }")
+    r = cli("test", str(handler), "--event", "refund.succeeded", "--json", "--time-limit-ms", "200")
+    assert r.returncode == 1, r.stderr
+    (record,) = lines(r.stdout)
+    assert record["error"]["kind"] == "time_limit"
+    assert "Traceback" not in r.stderr
+
+
 def test_json_runs_every_builtin_sample_by_default_in_one_process():
     r = cli("test", ADD_CUSTOMER, "--json", "--now", "2025-08-04T05:30:45Z")
     assert r.returncode == 0, r.stderr

@@ -19,6 +19,7 @@ from .. import samples, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
+from ..sandbox import BaseSandbox, ProcessSandbox
 from ..transform import Limits, Request, parse_now
 from ..workbench import snapshots
 from .base import UsageError
@@ -164,13 +165,20 @@ def _linter(args: argparse.Namespace) -> testing.Linter:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    if not args.watch:
-        return _test_once(args)
-    given = getattr(args, "inputs", None) or []
-    return watch(lambda: _test_once(args), [args.handler, *(v for k, v in given if k == "payload")])
+    # A child process, as in serve: a handler that sits in one built-in call past its time
+    # limit is ended by killing the child. Inline, it held this process beyond Ctrl-C.
+    sandbox = ProcessSandbox()
+    try:
+        if not args.watch:
+            return _test_once(args, sandbox)
+        given = getattr(args, "inputs", None) or []
+        paths = [args.handler, *(v for k, v in given if k == "payload")]
+        return watch(lambda: _test_once(args, sandbox), paths)
+    finally:
+        sandbox.close(cut_short=True)
 
 
-def _test_once(args: argparse.Namespace) -> int:
+def _test_once(args: argparse.Namespace, sandbox: BaseSandbox) -> int:
     now = None
     if args.now is not None:
         try:
@@ -198,7 +206,7 @@ def _test_once(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
     try:
         if args.snapshot or args.check:
-            return _snapshots(args, inputs, limits)
+            return _snapshots(args, inputs, limits, sandbox)
         records = testing.run(
             args.handler,
             inputs,
@@ -207,6 +215,7 @@ def _test_once(args: argparse.Namespace) -> int:
             now=now,
             limits=limits,
             lint=_linter(args),
+            sandbox=sandbox,
         )
         return _show(args, inputs, records)
     except BrokenPipeError:
@@ -256,11 +265,14 @@ def _noteworthy(record: dict[str, Any], payload: testing.Payload, url: str) -> b
     return not (same and request["url"] == url and request["method"] == "POST")
 
 
-def _snapshots(args: argparse.Namespace, inputs: list[testing.Payload], limits: Limits) -> int:
+def _snapshots(
+    args: argparse.Namespace, inputs: list[testing.Payload], limits: Limits, sandbox: BaseSandbox
+) -> int:
     options: dict[str, Any] = {
         "env": _env(args.env),
         "limits": limits,
         "lint": _linter(args),
+        "sandbox": sandbox,
     }
     if args.snapshot:
         written = snapshots.write(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import testing
+from ..sandbox import BaseSandbox
 from ..testing import Linter, Payload
 from ..transform import Handler, Limits
 
@@ -101,14 +102,18 @@ def write(
     env: dict[str, str] | None = None,
     limits: Limits | None = None,
     lint: Linter | bool = True,
+    sandbox: BaseSandbox | None = None,
 ) -> list[Path]:
-    """Run every input and (over)write its snapshot; the paths written, in order."""
+    """Run every input and (over)write its snapshot; the paths written, in order
+    (``sandbox``: where the runs go, None for the default one)."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     now = now or DEFAULT_NOW
     written = []
     inputs = list(inputs)
-    records = testing.run(handler, inputs, url=url, env=env, now=now, limits=limits, lint=lint)
+    records = testing.run(
+        handler, inputs, url=url, env=env, now=now, limits=limits, lint=lint, sandbox=sandbox
+    )
     for payload, record in zip(inputs, records, strict=True):
         path = folder / file_name(payload)
         path.write_text(render(record, now=now, url=url), encoding="utf-8")
@@ -126,6 +131,7 @@ def check(
     env: dict[str, str] | None = None,
     limits: Limits | None = None,
     lint: Linter | bool = True,
+    sandbox: BaseSandbox | None = None,
 ) -> list[Change]:
     """Run every input with its snapshot's ``now`` and ``url`` (or the ones given) and
     return the inputs whose output differs, a missing snapshot counting as a difference."""
@@ -141,7 +147,14 @@ def check(
         run_now = now or recorded.get("now") or DEFAULT_NOW
         run_url = url or recorded.get("url") or DEFAULT_URL
         (record,) = testing.run(
-            handler, [payload], url=run_url, env=env, now=run_now, limits=limits, lint=lint
+            handler,
+            [payload],
+            url=run_url,
+            env=env,
+            now=run_now,
+            limits=limits,
+            lint=lint,
+            sandbox=sandbox,
         )
         actual = render(record, now=run_now, url=run_url)
         if actual != expected:
