@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from helpers_servers import cpu_seconds
 
 from dodo_transform import samples
 from dodo_transform.report import render
@@ -39,6 +44,42 @@ def test_a_handler_in_a_built_in_call_that_never_returns_ends_at_its_limit(tmp_p
     (record,) = lines(r.stdout)
     assert record["error"]["kind"] == "time_limit"
     assert "Traceback" not in r.stderr
+
+
+def test_a_sandbox_process_killed_under_a_run_is_one_line_and_status_1(tmp_path):
+    handler = tmp_path / "spins.js"
+    handler.write_text("function handler(w) { for (;;) {} }")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--time-limit-ms", "60000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (child := _children(proc.pid)):
+            assert time.monotonic() < deadline and proc.poll() is None, "no sandbox process"
+            time.sleep(0.05)
+        while cpu_seconds(child[0]) < 1.0:  # started (~0.2 s) and spinning in the handler
+            assert time.monotonic() < deadline and proc.poll() is None, "no run under way"
+            time.sleep(0.05)
+        os.kill(child[0], signal.SIGKILL)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 1
+    assert err.startswith(f"dodo-transform: {handler}: the sandbox process") and "SIGKILL" in err
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+
+
+def _children(pid: int) -> list[int]:
+    # Any thread's children (the sandbox process is started from a thread of the command).
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that has just ended
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def test_json_runs_every_builtin_sample_by_default_in_one_process():

@@ -19,10 +19,10 @@ from .. import samples, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
-from ..sandbox import BaseSandbox, ProcessSandbox
+from ..sandbox import BaseSandbox, ProcessSandbox, SandboxProcessError
 from ..transform import Limits, Request, parse_now
 from ..workbench import snapshots
-from .base import UsageError
+from .base import CliError, UsageError
 from .watch import watch
 
 __all__ = ["add_commands"]
@@ -174,6 +174,8 @@ def _cmd_test(args: argparse.Namespace) -> int:
         given = getattr(args, "inputs", None) or []
         paths = [args.handler, *(v for k, v in given if k == "payload")]
         return watch(lambda: _test_once(args, sandbox), paths)
+    except SandboxProcessError as e:  # the child died under a run (killed, out of memory)
+        raise CliError(f"{args.handler}: {e}") from None
     finally:
         sandbox.close(cut_short=True)
 
