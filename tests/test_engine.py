@@ -113,6 +113,19 @@ def test_the_time_limit_interrupts_and_the_context_stays_usable() -> None:
     assert ctx.eval("1 + 1") == 2  # a new eval gets a new budget
 
 
+def test_a_run_stopped_at_the_time_limit_keeps_its_stack_every_time() -> None:
+    # Once the run has stopped, the watchdog must no longer force QuickJS to poll: a poll
+    # while the error's stack is read interrupted that read, and the stack was lost.
+    ctx = engine.new_context()
+    ctx.set_time_limit(0.05)
+    stacks = []
+    for _ in range(20):
+        with pytest.raises(JSException) as e:
+            ctx.eval("function spin() { for (;;) {} }\nspin();")
+        stacks.append(str(e.value).partition("\n")[2])
+    assert all("at spin (<input>:1:" in stack for stack in stacks), stacks
+
+
 def test_the_watchdog_finds_quickjs_s_count_of_operations_left() -> None:
     # Pinned quickjs-ng on CI: an overrun run is made to poll at once (test_hostile.py
     # shows what that bounds), and the probe tells a wrong place from the right one.

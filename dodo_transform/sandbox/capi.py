@@ -282,6 +282,7 @@ _STOP_PTR = ctypes.cast(_STOP, ctypes.c_void_p)
 # left before QuickJS next polls the interrupt handler), used only once _counter_probe has
 # seen it count there.
 _COUNTER_OFFSET = 548
+_COUNTER_FULL = 10_000  # JS_INTERRUPT_COUNTER_INIT: what QuickJS sets the count to at a poll
 
 
 def _counter_probe(api: _API, offset: int = _COUNTER_OFFSET) -> str | None:
@@ -315,7 +316,7 @@ def _counter_probe(api: _API, offset: int = _COUNTER_OFFSET) -> str | None:
     try:
         start = loop(1)  # the first poll of a context sets the count: from here it is known
         short, long = loop(100), loop(300)
-        if not 0 < long < short < start <= 10_000 or (short - long) - (start - short) != 400:
+        if not 0 < long < short < start <= _COUNTER_FULL or (short - long) - (start - short) != 400:
             return f"it read {start}, {short}, {long} around loops of 100 and 300 turns"
         api.SetInterruptHandler(rt, ctypes.cast(handler, ctypes.c_void_p), None)
         loop(2)
@@ -383,11 +384,11 @@ _bytecode = _Bytecode()
 
 
 class _Watch:
-    __slots__ = ("rt", "ctx", "clock", "deadline", "fired")
+    __slots__ = ("rt", "ctx", "clock", "deadline", "fired", "stopped")
 
     def __init__(self, rt: int, ctx: int, clock: int | None, deadline: float) -> None:
         self.rt, self.ctx, self.clock, self.deadline = rt, ctx, clock, deadline
-        self.fired = False
+        self.fired = self.stopped = False
 
 
 class _Watchdog:
@@ -446,6 +447,16 @@ class _Watchdog:
             if run.fired:  # the next run on this runtime starts with no handler
                 _loaded_api().SetInterruptHandler(run.rt, None, None)
 
+    def stopped(self, run: _Watch) -> None:
+        """The run has stopped at the limit: its thread now turns the error into text. The
+        count is no longer forced to 1, and is set back to a full 10,000 operations, so that
+        reading the error's stack is not itself interrupted (losing the stack) while the
+        handler, still installed, stops any code of the handler's that runs on the way."""
+        with self._cond:
+            run.stopped = True
+            if run.fired and _counter_at is not None:
+                ctypes.c_int32.from_address(run.ctx + _counter_at).value = _COUNTER_FULL
+
     def _thread_clock(self) -> int | None:
         clocks = self._clocks
         if not hasattr(clocks, "id"):
@@ -462,6 +473,8 @@ class _Watchdog:
                 wall = time.monotonic()
                 wake = math.inf
                 for run in self._runs:
+                    if run.stopped:
+                        continue
                     if run.fired:
                         left = 0.0
                     else:
@@ -576,6 +589,7 @@ class CApiContext:
         assert api is not None
         self._api = api
         self._budget = math.inf
+        self._run: _Watch | None = None  # the watched run in progress, if any
         self._held: list[_Value] = []  # values handed to Python, freed with the context
         self._rt, self._above = _runtimes.take(api)
         if not self._rt:
@@ -684,9 +698,11 @@ class CApiContext:
         self._api.UpdateStackTop(self._rt)
         budget = self._budget
         run = _watchdog.watch(self._rt, self._ctx, budget) if budget != math.inf else None
+        self._run = run
         try:
             yield
         finally:
+            self._run = None
             if run is not None:
                 _watchdog.unwatch(run)
 
@@ -786,6 +802,8 @@ class CApiContext:
             text: str | None
             if api.IsUncatchableError(exc):  # the time limit: no code of the handler runs now
                 text, limit = "InternalError: interrupted", True
+                if self._run is not None:
+                    _watchdog.stopped(self._run)
             elif api.IsError(exc) and (name := self._limit_error_name(exc)) is not None:
                 # One of the engine's own (out of memory, stack overflow): its message is an
                 # own data property, so reading it runs nothing of the handler's.
