@@ -9,9 +9,11 @@ import json
 import os
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +30,7 @@ from dodo_transform.sandbox import (
     SandboxProcessError,
 )
 from dodo_transform.sandbox.errors import cap_text
-from dodo_transform.sandbox.process import OVERRUN
+from dodo_transform.sandbox.process import OVERRUN, _Child, _receive
 from dodo_transform.transform import transform
 
 PAYMENT = samples.get("payment.succeeded").text
@@ -145,9 +147,17 @@ def behind_a_slow_run(
     thread, before its next turn): they are written to the child together, up to its depth.
     The first run spins into its time limit, so the callback is attached before it ends."""
     submitted: list[concurrent.futures.Future[RawRun]] = []
+    all_submitted = threading.Event()
+
+    def submit(_slow: concurrent.futures.Future[RawRun]) -> None:
+        submitted.extend(sandbox.submit(j) for j in jobs)
+        all_submitted.set()
+
     slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
-    slow.add_done_callback(lambda _f: submitted.extend(sandbox.submit(j) for j in jobs))
+    slow.add_done_callback(submit)
     assert time_limited(slow.result(timeout=60))
+    # The result is set before its callbacks run: this thread may wake while they do.
+    assert all_submitted.wait(timeout=60)
     return submitted
 
 
@@ -298,6 +308,53 @@ def test_a_built_in_call_that_never_returns_is_ended_by_killing_its_child():
         sandbox.close()
 
 
+def test_a_run_is_not_charged_for_the_context_prepared_after_the_last_one():
+    """Once it has answered, the child prepares the next context for the handler it ran,
+    top-level code and all, before it reads the next job: a quick handler written behind a
+    slow top level is not killed as an endless one."""
+    slow_top = (
+        "const until = Date.now() + 2000; while (Date.now() < until) {}\n"
+        "function handler(w) { return w; }"
+    )
+    sandbox = ProcessSandbox()
+    try:
+        assert sandbox.run(job(slow_top, limits=Limits(time_ms=10_000))).error is None
+        quick = sandbox.run(job("function handler(w) { return w; }", limits=Limits(time_ms=100)))
+        assert quick.error is None, quick.error
+    finally:
+        sandbox.close()
+
+
+def test_an_answer_that_arrives_in_pieces_is_waited_for_as_a_whole():
+    """The parent looks for an answer every quarter second; once one has begun, the rest
+    of it may take longer than that (a busy machine) and is still read whole."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        body = b"x" * 1000
+        theirs.sendall(struct.pack("!I", len(body)) + body[:10])
+        later = threading.Timer(0.6, theirs.sendall, args=(body[10:],))
+        later.start()
+        try:
+            assert _receive(ours, 0.1, None, rest=30) == body
+        finally:
+            later.join()
+
+
+def test_where_the_child_cpu_cannot_be_read_a_slow_run_is_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """Not Linux: without the child's CPU clock, a run is waited for as long as its time
+    limit and grace, never taken for an endless one after the first look."""
+    monkeypatch.setattr(_Child, "cpu_seconds", lambda self: None)
+    slow = "function handler(w) { const until = Date.now() + 800; while (Date.now() < until) {} return w; }"
+    sandbox = ProcessSandbox()
+    try:
+        run = sandbox.run(job(slow, limits=Limits(time_ms=5_000)))
+        assert run.error is None, run.error
+    finally:
+        sandbox.close()
+
+
 def test_a_child_that_stops_answering_is_killed_and_the_run_may_be_tried_again():
     sandbox = ProcessSandbox(grace=0.5)
     quick = job("function handler(w) { return w; }")
@@ -417,24 +474,37 @@ def test_sigterm_to_the_process_group_does_not_fail_a_child_run():
     wait_for(lambda: not _alive(pid), what="the closed sandbox's child to exit")
 
 
-def test_a_child_outlives_no_parent(tmp_path: Path):
-    """A SIGKILLed serve leaves no sandbox process behind: the child sees its pipe close."""
+@pytest.mark.parametrize(
+    "then",
+    [
+        "time.sleep(600)",  # between runs: the child sees its pipe close
+        # in a run that would spin for a minute: the child sees it has no parent
+        'sandbox.run(Job("function handler(w) { for (;;) {} }", "h.js", "{}", "t", "u"))',
+    ],
+    ids=["idle", "running"],
+)
+def test_a_child_outlives_no_parent(tmp_path: Path, then: str):
+    """A SIGKILLed serve (or test, or playground) leaves no sandbox process behind."""
     script = tmp_path / "parent.py"
     script.write_text(
         textwrap.dedent(f"""
         import sys, time
-        from dodo_transform.sandbox import Job, ProcessSandbox
-        sandbox = ProcessSandbox()
+        from dodo_transform.sandbox import Job, Limits, ProcessSandbox
+        sandbox = ProcessSandbox(Limits(time_ms=60_000))
         sandbox.run(Job("function handler(w) {{ return w; }}", "h.js", {PAYMENT!r}, "t", "https://x.test/"))
         print(sandbox.pid, flush=True)
-        time.sleep(600)
         """)
+        + then
+        + "\n"
     )
     parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         assert parent.stdout is not None
         pid = int(parent.stdout.readline())
         assert _alive(pid)
+        if then.startswith("sandbox.run"):
+            before = cpu_seconds(pid)
+            wait_for(lambda: cpu_seconds(pid) > before + 0.3, what="the child spinning")
     finally:
         parent.kill()
         parent.wait()

@@ -5,7 +5,8 @@ next), with time, memory and stack limits and console capture. The public surfac
 
 - :class:`Sandbox` runs :class:`Job`\\ s and answers :class:`RawRun`\\ s (before the contract
   checks of :mod:`dodo_transform.transform`); :func:`default_sandbox` is the shared one;
-  :class:`ProcessSandbox` runs one in a child process (serve's); both are a
+  :class:`ProcessSandbox` runs one in a child process (serve's, and through
+  :func:`own_sandbox` the ``test`` command's and the playground's); both are a
   :class:`BaseSandbox`;
 - :class:`Limits`, :class:`TransformError` and :data:`ErrorKind`;
 - :mod:`.engine` says which QuickJS engine is in use.
@@ -20,7 +21,7 @@ from .base import BaseSandbox
 from .errors import ERROR_KINDS, ErrorKind, TransformError
 from .job import Job, Limits, RawRun
 from .pool import Sandbox, default_sandbox
-from .process import ProcessSandbox, SandboxProcessError
+from .process import ProcessSandbox, SandboxProcessError, own_sandbox
 
 __all__ = [
     "BaseSandbox",
@@ -34,4 +35,5 @@ __all__ = [
     "SandboxProcessError",
     "TransformError",
     "default_sandbox",
+    "own_sandbox",
 ]

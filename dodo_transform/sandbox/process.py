@@ -11,13 +11,15 @@ the next context once the answer is sent (``tidy_later``): no hand-off between t
 
 The child also contains failures a thread cannot. An engine crash kills the child, not the
 caller: the run fails with :class:`SandboxProcessError`, and the next run starts a new child.
-A child that has used the run's time limit plus ``OVERRUN`` of CPU is killed and the run is
-``time_limit``: QuickJS stops a run at its limit only between its own steps, and a single
+A child that has used the run's time limit plus ``OVERRUN`` of CPU since it began the run
+(which it notes in a page shared with the parent: after each answer it first prepares the
+next context, top-level code and all, and that is not the next run's) is killed and the run
+is ``time_limit``: QuickJS stops a run at its limit only between its own steps, and a single
 built-in call may loop without end (``Array.prototype.copyWithin`` on an object whose
 ``length`` is 2^53 - 1). A child below that is only starved (a busy machine) and is waited
 for, unless it uses no CPU at all for the time limit plus ``grace`` seconds (stopped,
 deadlocked): it is then killed and the run fails with :class:`SandboxProcessError`, to be
-tried again.
+tried again. A child whose parent dies exits, mid-run too.
 
 Messages are JSON, each after its length (4 bytes), over a socket pair: the parent's side
 of a run is a handful of C calls (send, a receive with a timeout, decode). Not pickle: what
@@ -32,6 +34,7 @@ import gc
 import itertools
 import json
 import logging
+import mmap
 import os
 import signal
 import socket
@@ -48,7 +51,7 @@ from .base import BaseSandbox
 from .errors import TransformError, cap_text, limit_error, request_too_large
 from .job import Job, Limits, RawRun, request_bytes
 
-__all__ = ["ProcessSandbox", "SandboxProcessError"]
+__all__ = ["ProcessSandbox", "SandboxProcessError", "own_sandbox"]
 
 log = logging.getLogger("dodo_transform.sandbox")
 
@@ -60,7 +63,7 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 5.0
 # Said by a child when it is ready, with the version of these messages: after an upgrade in
 # place under a running serve, a new child that speaks otherwise is refused, not misread.
-_READY = b"ready dodo-transform-sandbox/1"
+_READY = b"ready dodo-transform-sandbox/2"
 # The most bytes of jobs written behind the run in the child, and at most half its socket's
 # send buffer (~200 KiB on Linux): writing them never waits for the busy child, which may be
 # writing a large answer meanwhile.
@@ -71,6 +74,8 @@ _LONGEST_WAIT = 86_400.0
 # context and freeing the last are milliseconds), and how often that is looked at.
 OVERRUN = 1.0
 _LOOK_EVERY = 0.25
+# How often a child looks whether its parent is still there.
+_ORPHAN_LOOK = 0.5
 
 
 class SandboxProcessError(RuntimeError):
@@ -111,6 +116,9 @@ class ProcessSandbox(BaseSandbox):
         # of them are written to the current child. Only the executor's thread uses these.
         self._taken: deque[tuple[Job, concurrent.futures.Future[RawRun], bytes]] = deque()
         self._written = 0
+        # The time limit of the run the current child answered last: up to that long it
+        # may prepare the next context for that handler before it begins the next run.
+        self._tidying = 0.0
 
     @property
     def pid(self) -> int | None:
@@ -175,6 +183,7 @@ class ProcessSandbox(BaseSandbox):
         if child is None:
             child = self._child = _Child.spawn(self.limits)
             self._written = 0  # what the last one was given is written to this one again
+            self._tidying = 0.0
             if self._cut_short:  # close() came while it started, and may not have seen it
                 self._child = None
                 child.kill()
@@ -277,17 +286,30 @@ class ProcessSandbox(BaseSandbox):
         return min(limits.time_ms / 1000 + self.grace, _LONGEST_WAIT)
 
     def _wait(self, child: _Child, job: Job, limits: Limits) -> bytes | RawRun:
-        """The child's answer; a ``time_limit`` run if it spent its whole budget of CPU."""
+        """The child's answer; a ``time_limit`` run if it spent its whole budget of CPU.
+
+        The budget counts from when the child began the run, as it notes in the shared page.
+        Until then the child may still be preparing the next context for the handler it ran
+        last (top-level code, up to that run's limit): that much more is allowed."""
         budget = limits.time_ms / 1000 + OVERRUN
         patience, cap = self._patience(limits), _largest_answer(limits)
-        began = used = child.cpu_seconds()
+        since = used = child.cpu_seconds()
         moved = time.monotonic()
+        spent: float | None = None
+        # Where the child's CPU clock cannot be read (not Linux), it is waited for with
+        # patience alone: a slow run must not be taken for an endless one.
+        look = _LOOK_EVERY if since is not None else patience
         while True:
-            reply = _receive(child.sock, min(patience, _LOOK_EVERY), cap)
+            reply = _receive(child.sock, min(patience, look), cap, rest=patience)
             if reply is not None:
+                self._tidying = limits.time_ms / 1000
                 return reply
             now = child.cpu_seconds()
-            if now is None or began is None or now - began >= budget:
+            if now is None or since is None:
+                break
+            began = child.run_began(since, now)
+            spent = now - (since if began is None else began)
+            if spent >= budget + (self._tidying if began is None else 0.0):
                 break
             if now != used:  # still running, below its budget: a busy machine, wait on
                 used, moved = now, time.monotonic()
@@ -295,7 +317,6 @@ class ProcessSandbox(BaseSandbox):
                 break
         self._child = None
         child.kill()
-        spent = now - began if now is not None and began is not None else None
         if spent is not None and spent < limits.time_ms / 1000:
             raise SandboxProcessError(
                 f"the sandbox process (pid {child.pid}) stopped answering while running "
@@ -313,11 +334,26 @@ class ProcessSandbox(BaseSandbox):
         return RawRun(None, error, [], duration_ms=cpu_ms, cpu_ms=cpu_ms)
 
 
+def own_sandbox() -> BaseSandbox:
+    """A sandbox for one command (``test``, ``playground``) to run and close: a
+    :class:`ProcessSandbox`, so a handler that sits in one built-in call past its time limit
+    is ended by killing the child, where a thread is held for good. Where a child cannot be
+    started this way (not POSIX: no ``pass_fds``), a threaded :class:`~.pool.Sandbox`."""
+    if os.name == "posix":
+        return ProcessSandbox()
+    from .pool import Sandbox
+
+    return Sandbox(thread=True)
+
+
 class _Child:
     """One child process and the parent's end of its socket pair."""
 
-    def __init__(self, process: subprocess.Popen[bytes], sock: socket.socket) -> None:
+    def __init__(
+        self, process: subprocess.Popen[bytes], sock: socket.socket, page: mmap.mmap | None
+    ) -> None:
         self.process, self.sock = process, sock
+        self._page = page
         self.pid = process.pid
         self.send_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         # The child's CPU-time clock, as glibc's clock_getcpuclockid() makes it on Linux
@@ -329,10 +365,13 @@ class _Child:
         # -I: neither the working directory nor PYTHONPATH comes first; the child imports
         # exactly what this process imports, from the same sys.path.
         path = [p or os.getcwd() for p in sys.path]
+        # The engine's choice is logged at import, and the parent has said it already.
         code = (
             "import sys; sys.path[:] = __import__('json').loads(sys.argv[3]); "
+            "__import__('logging').getLogger('dodo_transform.sandbox.engine').disabled = True; "
             "from dodo_transform.sandbox.process import child_main; child_main()"
         )
+        page, page_fd = _shared_page()
         try:
             ours, theirs = socket.socketpair()
             with ours, theirs:
@@ -345,8 +384,9 @@ class _Child:
                         str(theirs.fileno()),
                         json.dumps(asdict(limits)),
                         json.dumps(path),
+                        str(page_fd),
                     ],
-                    pass_fds=(theirs.fileno(),),
+                    pass_fds=(theirs.fileno(),) if page_fd < 0 else (theirs.fileno(), page_fd),
                     stdin=subprocess.DEVNULL,
                     # Out of the terminal's process group: a Ctrl-C or a hang-up there is for
                     # serve, which stops its children itself.
@@ -355,7 +395,10 @@ class _Child:
                 sock = socket.socket(fileno=ours.detach())
         except OSError as e:  # no file descriptors or processes left, no interpreter
             raise SandboxProcessError(f"the sandbox process could not start: {e}") from None
-        child = cls(process, sock)
+        finally:
+            if page_fd >= 0:
+                os.close(page_fd)  # the page stays mapped here, and is the child's to map
+        child = cls(process, sock, page)
         try:
             hello = _receive(sock, START_TIMEOUT, len(_READY))
         except (EOFError, OSError, _Unreadable):
@@ -376,6 +419,14 @@ class _Child:
             return time.clock_gettime(self._cpu_clock)
         except OSError:  # it has exited, or this is not Linux
             return None
+
+    def run_began(self, since: float, now: float) -> float | None:
+        """The child's CPU time when it began its current run, if it began one after
+        ``since`` (both read from :meth:`cpu_seconds`); None if not, or if it cannot say."""
+        if self._page is None:
+            return None
+        (began,) = _RUN_BEGAN.unpack_from(self._page)
+        return float(began) if since < began <= now else None
 
     def reap(self) -> str:
         """Wait for a child whose pipe broke (or that never answered) and say how it ended."""
@@ -406,6 +457,23 @@ class _Child:
 # -- the wire --------------------------------------------------------------------------------
 
 _LENGTH = struct.Struct("!I")
+# In the page the parent and child share: the child's CPU time when it began its last run.
+_RUN_BEGAN = struct.Struct("d")
+
+
+def _shared_page() -> tuple[mmap.mmap | None, int]:
+    """A page to share with a child, and its file descriptor to hand it (-1: none, where
+    ``memfd_create`` is missing; the child's CPU clock is Linux's alone anyway)."""
+    try:
+        fd = os.memfd_create("dodo-transform-sandbox", os.MFD_CLOEXEC)
+    except (AttributeError, OSError):
+        return None, -1
+    try:
+        os.ftruncate(fd, _RUN_BEGAN.size)
+        return mmap.mmap(fd, _RUN_BEGAN.size), fd
+    except OSError:
+        os.close(fd)
+        return None, -1
 
 
 class _Unreadable(ValueError):
@@ -430,31 +498,41 @@ def _timeout(sock: socket.socket, timeout: float | None) -> None:
         sock.settimeout(timeout)
 
 
-def _receive(sock: socket.socket, timeout: float | None, limit: int | None) -> bytes | None:
+def _receive(
+    sock: socket.socket, timeout: float | None, limit: int | None, rest: float | None = None
+) -> bytes | None:
     """The next message; None when none began within ``timeout`` seconds. EOFError when
-    the other side closed its end; :class:`_Unreadable` for one over ``limit`` bytes."""
+    the other side closed its end; :class:`_Unreadable` for one over ``limit`` bytes. Once
+    a message has begun, each further piece of it is waited for up to ``rest`` seconds
+    (``timeout`` if not given): a short look for an answer must not cut a long one off."""
     _timeout(sock, timeout)
+    rest = timeout if rest is None else rest
     try:
-        head = _exactly(sock, _LENGTH.size)
+        head = _exactly(sock, _LENGTH.size, rest)
     except TimeoutError:
         return None
     (size,) = _LENGTH.unpack(head)
     if limit is not None and size > limit:
         raise _Unreadable(f"a message of {size:,} bytes, over the {limit:,} a run may answer")
-    return _exactly(sock, size)  # the rest is on its way: the same timeout holds
+    return _exactly(sock, size, rest)
 
 
-def _exactly(sock: socket.socket, size: int) -> bytes:
+def _exactly(sock: socket.socket, size: int, rest: float | None = None) -> bytes:
     data = sock.recv(size)  # most messages arrive whole
     if len(data) == size:
         return data
     if not data:
         raise EOFError
+    if rest is not None:  # the rest is on its way; set only here, as most never get here
+        _timeout(sock, rest)
     buffer = bytearray(size)
     buffer[: len(data)] = data
     view, got = memoryview(buffer), len(data)
     while got < size:
-        n = sock.recv_into(view[got:])
+        try:
+            n = sock.recv_into(view[got:])
+        except TimeoutError:  # not "no message yet": this one cannot be read any more
+            raise ConnectionError(f"a message stopped after {got:,} of {size:,} bytes") from None
         if n == 0:
             raise EOFError
         got += n
@@ -543,6 +621,12 @@ def child_main() -> None:
     # signal sent to every process of serve (pkill, a service manager) must not fail a run.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
+    # So a parent that dies (SIGKILL, or a signal it does not stop on) takes the child with
+    # it: between runs the closed pipe says so, but a run may spin for its whole limit or,
+    # in one built-in call, for good, with no one left to kill it.
+    threading.Thread(
+        target=_exit_when_orphaned, args=(os.getppid(),), name="dodo-orphan", daemon=True
+    ).start()
     from .pool import THREAD_STACK
 
     sock = socket.socket(fileno=int(sys.argv[1]))
@@ -552,22 +636,32 @@ def child_main() -> None:
     # stack limit, not the thread's, must stop deep recursion): no hand-off per run.
     threading.stack_size(THREAD_STACK)
     failed: list[BaseException] = []
-    worker = threading.Thread(target=_serve, args=(sock, limits, failed), name="dodo-sandbox")
+    page = mmap.mmap(int(sys.argv[4]), _RUN_BEGAN.size) if sys.argv[4] != "-1" else None
+    args = (sock, limits, page, failed)
+    worker = threading.Thread(target=_serve, args=args, name="dodo-sandbox")
     worker.start()
     worker.join()
     # Nothing here outlives the process: skip freeing every context one by one.
     os._exit(1 if failed else 0)
 
 
-def _serve(sock: socket.socket, limits: Limits, failed: list[BaseException]) -> None:
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_ORPHAN_LOOK)
+    os._exit(1)
+
+
+def _serve(
+    sock: socket.socket, limits: Limits, page: mmap.mmap | None, failed: list[BaseException]
+) -> None:
     try:
-        _loop(sock, limits)
+        _loop(sock, limits, page)
     except BaseException as e:  # the parent sees the exit status; the reason goes to stderr
         failed.append(e)
         print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
 
 
-def _loop(sock: socket.socket, limits: Limits) -> None:
+def _loop(sock: socket.socket, limits: Limits, page: mmap.mmap | None) -> None:
     from .pool import Sandbox
 
     # Inline, and what follows a run (freeing its context, preparing the next one for the
@@ -584,6 +678,8 @@ def _loop(sock: socket.socket, limits: Limits) -> None:
         except (EOFError, OSError):
             return
         assert data is not None  # no timeout: a message, or EOF
+        if page is not None:  # what the parent counts this run's CPU from
+            _RUN_BEGAN.pack_into(page, 0, time.process_time())
         try:
             job = _decode_job(data)
             reply = _encode_run(sandbox.run(job), job.limits or sandbox.limits)
