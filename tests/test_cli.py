@@ -57,20 +57,73 @@ def test_a_sandbox_process_killed_under_a_run_is_one_line_and_status_1(tmp_path)
         cwd=ROOT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while not (child := _children(proc.pid)):
-            assert time.monotonic() < deadline and proc.poll() is None, "no sandbox process"
-            time.sleep(0.05)
-        while cpu_seconds(child[0]) < 1.0:  # started (~0.2 s) and spinning in the handler
-            assert time.monotonic() < deadline and proc.poll() is None, "no run under way"
-            time.sleep(0.05)
-        os.kill(child[0], signal.SIGKILL)
+        os.kill(_spinning_child(proc), signal.SIGKILL)
         _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
     assert proc.returncode == 1
-    assert err.startswith(f"dodo-transform: {handler}: the sandbox process") and "SIGKILL" in err
+    assert err.startswith("dodo-transform: the sandbox process") and "SIGKILL" in err
+    assert f"while running {handler};" in err
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
+
+
+def test_the_fallback_engine_is_announced_once_not_again_by_the_sandbox_process():
+    env = {**os.environ, "DODO_TRANSFORM_ENGINE": "binding"}
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "test", ADD_CUSTOMER, "--event", "refund.failed"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stderr.count("sandbox engine: the quickjs-ng binding (fallback)") == 1, r.stderr
+
+
+def test_watch_goes_on_after_its_sandbox_process_is_killed(tmp_path):
+    handler = tmp_path / "spins.js"
+    handler.write_text("function handler(w) { for (;;) {} }")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--watch"]
+        + ["--event", "refund.failed", "--time-limit-ms", "60000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        child = _spinning_child(proc)
+        os.kill(child, signal.SIGKILL)
+        assert "SIGKILL" in proc.stderr.readline()
+        assert proc.stdout.readline().startswith("-- watching")
+        handler.write_text("function handler(w) { console.log('saved again'); return w; }")
+        seen = []
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("-- watching"):
+                break
+        assert any("console.log  saved again" in line for line in seen), seen
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            assert proc.wait(timeout=60) == 0
+        finally:
+            proc.kill()
+
+
+def _spinning_child(proc: subprocess.Popen[str]) -> int:
+    """The command's sandbox process, once it is started (~0.2 s) and spinning in a run."""
+    deadline = time.monotonic() + 60
+    while not (child := _children(proc.pid)):
+        assert time.monotonic() < deadline and proc.poll() is None, "no sandbox process"
+        time.sleep(0.05)
+    while cpu_seconds(child[0]) < 1.0:
+        assert time.monotonic() < deadline and proc.poll() is None, "no run under way"
+        time.sleep(0.05)
+    return child[0]
 
 
 def _children(pid: int) -> list[int]:

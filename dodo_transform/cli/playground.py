@@ -34,7 +34,7 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
 def _cmd_playground(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..sandbox import ProcessSandbox
+    from ..sandbox import own_sandbox
     from ..serving import HttpProtocol
     from ..workbench.playground import create_app, new_token, token_auth
 
@@ -49,9 +49,7 @@ def _cmd_playground(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.handler}: cannot read: {e}") from None
         handlers[args.handler] = path.resolve()
     token = new_token()
-    # A child process, as in serve: code typed in the page that sits in one built-in call
-    # past its time limit is ended by killing the child, where a thread would be held for good.
-    sandbox = ProcessSandbox()
+    sandbox = own_sandbox()  # a child process, as in serve
     app = create_app(
         token_auth(token), handlers=handlers, allow_save=bool(handlers), sandbox=lambda: sandbox
     )

@@ -19,7 +19,7 @@ from .. import samples, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
-from ..sandbox import BaseSandbox, ProcessSandbox, SandboxProcessError
+from ..sandbox import BaseSandbox, SandboxProcessError, own_sandbox
 from ..transform import Limits, Request, parse_now
 from ..workbench import snapshots
 from .base import CliError, UsageError
@@ -165,17 +165,13 @@ def _linter(args: argparse.Namespace) -> testing.Linter:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    # A child process, as in serve: a handler that sits in one built-in call past its time
-    # limit is ended by killing the child. Inline, it held this process beyond Ctrl-C.
-    sandbox = ProcessSandbox()
+    sandbox = own_sandbox()  # a child process, as in serve: see own_sandbox
     try:
         if not args.watch:
             return _test_once(args, sandbox)
         given = getattr(args, "inputs", None) or []
         paths = [args.handler, *(v for k, v in given if k == "payload")]
         return watch(lambda: _test_once(args, sandbox), paths)
-    except SandboxProcessError as e:  # the child died under a run (killed, out of memory)
-        raise CliError(f"{args.handler}: {e}") from None
     finally:
         sandbox.close(cut_short=True)
 
@@ -220,6 +216,9 @@ def _test_once(args: argparse.Namespace, sandbox: BaseSandbox) -> int:
             sandbox=sandbox,
         )
         return _show(args, inputs, records)
+    except SandboxProcessError as e:  # the child died under a run (killed, out of memory)
+        # It names the handler; --watch goes on with a new child at the next save.
+        raise CliError(str(e)) from None
     except BrokenPipeError:
         raise  # the reader left: main() ends quietly
     except OSError as e:

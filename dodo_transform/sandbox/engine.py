@@ -30,7 +30,7 @@ __all__ = [
     "using_c_api",
 ]
 
-log = logging.getLogger("dodo_transform.sandbox")
+log = logging.getLogger("dodo_transform.sandbox.engine")
 
 EngineName = Literal["capi", "binding"]
 
