@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers_cli import watch_round
 from helpers_servers import cpu_seconds
 
 from dodo_transform import samples
@@ -100,12 +101,8 @@ def test_watch_goes_on_after_its_sandbox_process_is_killed(tmp_path):
         assert "SIGKILL" in proc.stderr.readline()
         assert proc.stdout.readline().startswith("-- watching")
         handler.write_text("function handler(w) { console.log('saved again'); return w; }")
-        seen = []
-        for line in proc.stdout:
-            seen.append(line)
-            if line.startswith("-- watching"):
-                break
-        assert any("console.log  saved again" in line for line in seen), seen
+        seen = watch_round(proc.stdout)
+        assert "console.log  saved again" in seen, seen
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from helpers_cli import watch_round
+
 from dodo_transform import samples
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,19 +102,9 @@ def test_watch_runs_again_when_the_handler_is_saved(tmp_path):
     )
     assert proc.stdout is not None
     try:
-        seen = []
-        for line in proc.stdout:
-            seen.append(line)
-            if line.startswith("-- watching"):
-                break
-        assert any("console.log  first" in line for line in seen)
+        assert "console.log  first" in watch_round(proc.stdout)
         handler.write_text("function handler(w) { console.log('second'); return w; }")
-        seen = []
-        for line in proc.stdout:
-            seen.append(line)
-            if line.startswith("-- watching"):
-                break
-        assert any("console.log  second" in line for line in seen)
+        assert "console.log  second" in watch_round(proc.stdout)
     finally:
         proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=60) == 0  # Ctrl-C is how a user leaves
