@@ -169,6 +169,14 @@ if engine.using_c_api():
             "function handler(w) { for (;;) try { new Array(4e6).fill(0) } catch (e) {} }",
             "time_limit",
         ),
+        # Once stopped, the run's error is read (its stack, then that made text): code the
+        # handler put there runs under the limit too, not for 10,000 slow operations.
+        "an error stack getter whose text loops around a slow built-in": (
+            "Object.defineProperty(Error.prototype, 'stack', {configurable: true, get() {\n"
+            "  return {toString() { const a = new Array(1e6); for (;;) a.fill(0); }};\n"
+            "}});\nfunction handler(w) { for (;;) {} }",
+            "time_limit",
+        ),
     }
 
 

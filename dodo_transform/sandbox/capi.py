@@ -384,11 +384,12 @@ _bytecode = _Bytecode()
 
 
 class _Watch:
-    __slots__ = ("rt", "ctx", "clock", "deadline", "fired", "stopped")
+    __slots__ = ("rt", "ctx", "clock", "deadline", "fired", "forcing")
 
     def __init__(self, rt: int, ctx: int, clock: int | None, deadline: float) -> None:
         self.rt, self.ctx, self.clock, self.deadline = rt, ctx, clock, deadline
-        self.fired = self.stopped = False
+        self.fired = False  # the stopping handler is installed
+        self.forcing = False  # and the count of operations is kept at 1
 
 
 class _Watchdog:
@@ -410,6 +411,8 @@ class _Watchdog:
     """
 
     REPEAT = 0.01
+    # CPU time of the run's thread for reading the stopped run's error (see stopped()).
+    READ_ERROR = 0.02
 
     def __init__(self) -> None:
         self._cond = threading.Condition()
@@ -448,14 +451,21 @@ class _Watchdog:
                 _loaded_api().SetInterruptHandler(run.rt, None, None)
 
     def stopped(self, run: _Watch) -> None:
-        """The run has stopped at the limit: its thread now turns the error into text. The
-        count is no longer forced to 1, and is set back to a full 10,000 operations, so that
-        reading the error's stack is not itself interrupted (losing the stack) while the
-        handler, still installed, stops any code of the handler's that runs on the way."""
+        """The run has stopped at the limit: its thread now reads the error's stack. Forcing
+        a poll at once would interrupt that read and lose the stack, so for ``READ_ERROR``
+        of CPU the count is left at a full 10,000 operations. The stack is an accessor the
+        handler may have replaced, with code of its own: past that, it is forced again."""
         with self._cond:
-            run.stopped = True
-            if run.fired and _counter_at is not None:
+            if not run.fired:
+                return
+            run.forcing = False
+            try:
+                run.deadline = _now(run.clock) + self.READ_ERROR
+            except OSError:
+                run.deadline = -math.inf
+            if _counter_at is not None:
                 ctypes.c_int32.from_address(run.ctx + _counter_at).value = _COUNTER_FULL
+            self._cond.notify()
 
     def _thread_clock(self) -> int | None:
         clocks = self._clocks
@@ -473,9 +483,7 @@ class _Watchdog:
                 wall = time.monotonic()
                 wake = math.inf
                 for run in self._runs:
-                    if run.stopped:
-                        continue
-                    if run.fired:
+                    if run.forcing:
                         left = 0.0
                     else:
                         try:
@@ -488,6 +496,7 @@ class _Watchdog:
                             # this pointer at its next poll; the run's own thread clears it.
                             _loaded_api().SetInterruptHandler(run.rt, _STOP_PTR, None)
                             run.fired = True
+                        run.forcing = True
                         if _counter_at is not None:  # the run has not stopped yet: poll soon
                             ctypes.c_int32.from_address(run.ctx + _counter_at).value = 1
                             wake = min(wake, wall + self.REPEAT)
