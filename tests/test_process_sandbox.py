@@ -14,8 +14,10 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers_servers import cpu_seconds, wait_for
@@ -308,6 +310,30 @@ def test_a_built_in_call_that_never_returns_is_ended_by_killing_its_child():
         sandbox.close()
 
 
+def test_a_run_the_child_began_before_the_parent_looked_gets_no_extra_time(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The parent, slow to begin waiting (a busy machine), finds the run already begun: the
+    budget still counts from its beginning, with nothing added for preparing a context."""
+    wait = ProcessSandbox._wait
+
+    def late(self: ProcessSandbox, *args: Any) -> bytes | RawRun:
+        time.sleep(0.2)  # the job is in the child, which begins it meanwhile
+        return wait(self, *args)
+
+    monkeypatch.setattr(ProcessSandbox, "_wait", late)
+    endless = "function handler(w) { Array.prototype.copyWithin.call({length: 2**53 - 1}, 0, 1) }"
+    sandbox = ProcessSandbox()
+    try:
+        sandbox.run(job("function handler(w) { return w; }", limits=Limits(time_ms=3_000)))
+        run = sandbox.run(job(endless, limits=Limits(time_ms=200)))
+        assert run.error is not None and run.error.kind == "time_limit"
+        # Not its limit, OVERRUN and the 3 s the last run's context might have taken.
+        assert run.cpu_ms is not None and run.cpu_ms < (0.2 + OVERRUN + 0.5) * 1000
+    finally:
+        sandbox.close()
+
+
 def test_a_run_is_not_charged_for_the_context_prepared_after_the_last_one():
     """Once it has answered, the child prepares the next context for the handler it ran,
     top-level code and all, before it reads the next job: a quick handler written behind a
@@ -325,14 +351,15 @@ def test_a_run_is_not_charged_for_the_context_prepared_after_the_last_one():
         sandbox.close()
 
 
-def test_an_answer_that_arrives_in_pieces_is_waited_for_as_a_whole():
+@pytest.mark.parametrize("first", [0, 10], ids=["its-length-alone", "part-of-it"])
+def test_an_answer_that_arrives_in_pieces_is_waited_for_as_a_whole(first: int):
     """The parent looks for an answer every quarter second; once one has begun, the rest
     of it may take longer than that (a busy machine) and is still read whole."""
     ours, theirs = socket.socketpair()
     with ours, theirs:
         body = b"x" * 1000
-        theirs.sendall(struct.pack("!I", len(body)) + body[:10])
-        later = threading.Timer(0.6, theirs.sendall, args=(body[10:],))
+        theirs.sendall(struct.pack("!I", len(body)) + body[:first])
+        later = threading.Timer(0.6, theirs.sendall, args=(body[first:],))
         later.start()
         try:
             assert _receive(ours, 0.1, None, rest=30) == body

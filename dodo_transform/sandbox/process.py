@@ -302,12 +302,13 @@ class ProcessSandbox(BaseSandbox):
         while True:
             reply = _receive(child.sock, min(patience, look), cap, rest=patience)
             if reply is not None:
+                child.answered += 1
                 self._tidying = limits.time_ms / 1000
                 return reply
             now = child.cpu_seconds()
             if now is None or since is None:
                 break
-            began = child.run_began(since, now)
+            began = child.run_began()
             spent = now - (since if began is None else began)
             if spent >= budget + (self._tidying if began is None else 0.0):
                 break
@@ -350,10 +351,10 @@ class _Child:
     """One child process and the parent's end of its socket pair."""
 
     def __init__(
-        self, process: subprocess.Popen[bytes], sock: socket.socket, page: mmap.mmap | None
+        self, process: subprocess.Popen[bytes], sock: socket.socket, marks: _RunMarks | None
     ) -> None:
-        self.process, self.sock = process, sock
-        self._page = page
+        self.process, self.sock, self.marks = process, sock, marks
+        self.answered = 0  # runs answered: the run waited for is the next one
         self.pid = process.pid
         self.send_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
         # The child's CPU-time clock, as glibc's clock_getcpuclockid() makes it on Linux
@@ -371,7 +372,7 @@ class _Child:
             "__import__('logging').getLogger('dodo_transform.sandbox.engine').disabled = True; "
             "from dodo_transform.sandbox.process import child_main; child_main()"
         )
-        page, page_fd = _shared_page()
+        marks, page_fd = _RunMarks.share()
         try:
             ours, theirs = socket.socketpair()
             with ours, theirs:
@@ -394,11 +395,13 @@ class _Child:
                 )
                 sock = socket.socket(fileno=ours.detach())
         except OSError as e:  # no file descriptors or processes left, no interpreter
+            if marks is not None:
+                marks.close()
             raise SandboxProcessError(f"the sandbox process could not start: {e}") from None
         finally:
             if page_fd >= 0:
                 os.close(page_fd)  # the page stays mapped here, and is the child's to map
-        child = cls(process, sock, page)
+        child = cls(process, sock, marks)
         try:
             hello = _receive(sock, START_TIMEOUT, len(_READY))
         except (EOFError, OSError, _Unreadable):
@@ -420,17 +423,19 @@ class _Child:
         except OSError:  # it has exited, or this is not Linux
             return None
 
-    def run_began(self, since: float, now: float) -> float | None:
-        """The child's CPU time when it began its current run, if it began one after
-        ``since`` (both read from :meth:`cpu_seconds`); None if not, or if it cannot say."""
-        if self._page is None:
-            return None
-        (began,) = _RUN_BEGAN.unpack_from(self._page)
-        return float(began) if since < began <= now else None
+    def run_began(self) -> float | None:
+        """The child's CPU time (as :meth:`cpu_seconds` reads it) when it began the run
+        waited for; None if it has not begun it yet, or cannot say."""
+        return None if self.marks is None else self.marks.began(self.answered + 1)
+
+    def _closed(self) -> None:
+        self.sock.close()
+        if self.marks is not None:
+            self.marks.close()
 
     def reap(self) -> str:
         """Wait for a child whose pipe broke (or that never answered) and say how it ended."""
-        self.sock.close()
+        self._closed()
         try:
             code = self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -441,13 +446,13 @@ class _Child:
         return f"exited with status {code}"
 
     def kill(self) -> None:
-        self.sock.close()
+        self._closed()
         self.process.kill()
         self.process.wait()
 
     def stop(self) -> None:
         """Close the pipe: the child exits after the run it may still be finishing."""
-        self.sock.close()
+        self._closed()
         try:
             self.process.wait(timeout=STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -457,23 +462,63 @@ class _Child:
 # -- the wire --------------------------------------------------------------------------------
 
 _LENGTH = struct.Struct("!I")
-# In the page the parent and child share: the child's CPU time when it began its last run.
-_RUN_BEGAN = struct.Struct("d")
 
 
-def _shared_page() -> tuple[mmap.mmap | None, int]:
-    """A page to share with a child, and its file descriptor to hand it (-1: none, where
-    ``memfd_create`` is missing; the child's CPU clock is Linux's alone anyway)."""
-    try:
-        fd = os.memfd_create("dodo-transform-sandbox", os.MFD_CLOEXEC)
-    except (AttributeError, OSError):
-        return None, -1
-    try:
-        os.ftruncate(fd, _RUN_BEGAN.size)
-        return mmap.mmap(fd, _RUN_BEGAN.size), fd
-    except OSError:
-        os.close(fd)
-        return None, -1
+class _RunMarks:
+    """A page the parent and its child share, where the child notes which run it began last
+    (counted from 1) and its CPU time then. It writes the time before the number and the
+    parent reads the number first: a number the parent finds has its own time beside it."""
+
+    _TIME = struct.Struct("d")
+    _NUMBER = struct.Struct("q")
+    SIZE = _TIME.size + _NUMBER.size
+
+    def __init__(self, page: mmap.mmap) -> None:
+        self._page = page
+        self._begun = 0  # the child's count
+
+    @classmethod
+    def share(cls) -> tuple[_RunMarks | None, int]:
+        """A new page and its file descriptor, for the child to :meth:`map` (-1: none,
+        where ``memfd_create`` is missing; the child's CPU clock is Linux's alone anyway)."""
+        try:
+            fd = os.memfd_create("dodo-transform-sandbox", os.MFD_CLOEXEC)
+        except (AttributeError, OSError):
+            return None, -1
+        try:
+            os.ftruncate(fd, cls.SIZE)
+            return cls(mmap.mmap(fd, cls.SIZE)), fd
+        except OSError:
+            os.close(fd)
+            return None, -1
+
+    @classmethod
+    def map(cls, fd: int) -> _RunMarks | None:
+        """In the child: the page the parent handed over (``fd`` -1: none)."""
+        if fd < 0:
+            return None
+        try:
+            return cls(mmap.mmap(fd, cls.SIZE))
+        finally:
+            os.close(fd)  # the mapping keeps what it needs
+
+    def begin(self) -> None:
+        """In the child: a run begins now."""
+        self._begun += 1
+        self._TIME.pack_into(self._page, 0, time.process_time())
+        self._NUMBER.pack_into(self._page, self._TIME.size, self._begun)
+
+    def began(self, run: int) -> float | None:
+        """In the parent: the child's CPU time when it began ``run``, if it has."""
+        try:
+            (number,) = self._NUMBER.unpack_from(self._page, self._TIME.size)
+            (began,) = self._TIME.unpack_from(self._page, 0)
+        except ValueError:  # closed: close() killed the child meanwhile
+            return None
+        return float(began) if number == run else None
+
+    def close(self) -> None:
+        self._page.close()
 
 
 class _Unreadable(ValueError):
@@ -514,7 +559,11 @@ def _receive(
     (size,) = _LENGTH.unpack(head)
     if limit is not None and size > limit:
         raise _Unreadable(f"a message of {size:,} bytes, over the {limit:,} a run may answer")
-    return _exactly(sock, size, rest)
+    try:
+        return _exactly(sock, size, rest)
+    except TimeoutError:  # its length came alone, and nothing of it was read yet
+        _timeout(sock, rest)
+        return _exactly(sock, size, rest)
 
 
 def _exactly(sock: socket.socket, size: int, rest: float | None = None) -> bytes:
@@ -636,8 +685,7 @@ def child_main() -> None:
     # stack limit, not the thread's, must stop deep recursion): no hand-off per run.
     threading.stack_size(THREAD_STACK)
     failed: list[BaseException] = []
-    page = mmap.mmap(int(sys.argv[4]), _RUN_BEGAN.size) if sys.argv[4] != "-1" else None
-    args = (sock, limits, page, failed)
+    args = (sock, limits, _RunMarks.map(int(sys.argv[4])), failed)
     worker = threading.Thread(target=_serve, args=args, name="dodo-sandbox")
     worker.start()
     worker.join()
@@ -652,16 +700,16 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _serve(
-    sock: socket.socket, limits: Limits, page: mmap.mmap | None, failed: list[BaseException]
+    sock: socket.socket, limits: Limits, marks: _RunMarks | None, failed: list[BaseException]
 ) -> None:
     try:
-        _loop(sock, limits, page)
+        _loop(sock, limits, marks)
     except BaseException as e:  # the parent sees the exit status; the reason goes to stderr
         failed.append(e)
         print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
 
 
-def _loop(sock: socket.socket, limits: Limits, page: mmap.mmap | None) -> None:
+def _loop(sock: socket.socket, limits: Limits, marks: _RunMarks | None) -> None:
     from .pool import Sandbox
 
     # Inline, and what follows a run (freeing its context, preparing the next one for the
@@ -678,8 +726,8 @@ def _loop(sock: socket.socket, limits: Limits, page: mmap.mmap | None) -> None:
         except (EOFError, OSError):
             return
         assert data is not None  # no timeout: a message, or EOF
-        if page is not None:  # what the parent counts this run's CPU from
-            _RUN_BEGAN.pack_into(page, 0, time.process_time())
+        if marks is not None:  # what the parent counts this run's CPU from
+            marks.begin()
         try:
             job = _decode_job(data)
             reply = _encode_run(sandbox.run(job), job.limits or sandbox.limits)
