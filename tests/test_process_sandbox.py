@@ -351,6 +351,26 @@ def test_a_run_is_not_charged_for_the_context_prepared_after_the_last_one():
         sandbox.close()
 
 
+def test_a_child_stuck_preparing_the_last_handlers_context_fails_the_next_run_to_be_retried():
+    """Its top level is run again for the next context once it has answered: stuck there in
+    one built-in call, the child is killed, and the run behind it is not blamed for it."""
+    turn = time.time() * 1000 + 300  # before this, the top level is quick; after, stuck
+    stalls_later = (
+        f"if (Date.now() > {turn}) Array.prototype.copyWithin.call({{length: 2**53 - 1}}, 0, 1);\n"
+        f"function handler(w) {{ while (Date.now() < {turn} + 100) {{}} return w; }}"
+    )
+    sandbox = ProcessSandbox()
+    try:
+        assert sandbox.run(job(stalls_later, limits=Limits(time_ms=1_000))).error is None
+        stuck = sandbox.pid
+        with pytest.raises(SandboxProcessError, match=r"preparing a new context for handler\.js"):
+            sandbox.run(job("function handler(w) { return w; }", limits=Limits(time_ms=200)))
+        assert sandbox.run(job("function handler(w) { return w; }")).error is None
+        assert sandbox.pid != stuck
+    finally:
+        sandbox.close()
+
+
 @pytest.mark.parametrize("first", [0, 10], ids=["its-length-alone", "part-of-it"])
 def test_an_answer_that_arrives_in_pieces_is_waited_for_as_a_whole(first: int):
     """The parent looks for an answer every quarter second; once one has begun, the rest

@@ -16,7 +16,10 @@ A child that has used the run's time limit plus ``OVERRUN`` of CPU since it bega
 next context, top-level code and all, and that is not the next run's) is killed and the run
 is ``time_limit``: QuickJS stops a run at its limit only between its own steps, and a single
 built-in call may loop without end (``Array.prototype.copyWithin`` on an object whose
-``length`` is 2^53 - 1). A child below that is only starved (a busy machine) and is waited
+``length`` is 2^53 - 1). One stuck that way in preparing the next context (the last
+handler's top-level code) is killed once it has used the last run's limit and the waiting
+run's budget: the waiting run fails with :class:`SandboxProcessError`, to be tried again.
+A child below that is only starved (a busy machine) and is waited
 for, unless it uses no CPU at all for the time limit plus ``grace`` seconds (stopped,
 deadlocked): it is then killed and the run fails with :class:`SandboxProcessError`, to be
 tried again. A child whose parent dies exits, mid-run too.
@@ -118,7 +121,7 @@ class ProcessSandbox(BaseSandbox):
         self._written = 0
         # The time limit of the run the current child answered last: up to that long it
         # may prepare the next context for that handler before it begins the next run.
-        self._tidying = 0.0
+        self._tidying, self._tidying_for = 0.0, ""
 
     @property
     def pid(self) -> int | None:
@@ -183,7 +186,7 @@ class ProcessSandbox(BaseSandbox):
         if child is None:
             child = self._child = _Child.spawn(self.limits)
             self._written = 0  # what the last one was given is written to this one again
-            self._tidying = 0.0
+            self._tidying, self._tidying_for = 0.0, ""
             if self._cut_short:  # close() came while it started, and may not have seen it
                 self._child = None
                 child.kill()
@@ -296,6 +299,7 @@ class ProcessSandbox(BaseSandbox):
         since = used = child.cpu_seconds()
         moved = time.monotonic()
         spent: float | None = None
+        began: float | None = None
         # Where the child's CPU clock cannot be read (not Linux), it is waited for with
         # patience alone: a slow run must not be taken for an endless one.
         look = _LOOK_EVERY if since is not None else patience
@@ -303,7 +307,7 @@ class ProcessSandbox(BaseSandbox):
             reply = _receive(child.sock, min(patience, look), cap, rest=patience)
             if reply is not None:
                 child.answered += 1
-                self._tidying = limits.time_ms / 1000
+                self._tidying, self._tidying_for = limits.time_ms / 1000, job.filename
                 return reply
             now = child.cpu_seconds()
             if now is None or since is None:
@@ -318,6 +322,15 @@ class ProcessSandbox(BaseSandbox):
                 break
         self._child = None
         child.kill()
+        before = began is None and child.marks is not None and child.answered > 0
+        if before and spent is not None and spent >= budget:
+            # Stuck before this run began, in the last handler's top-level code run again
+            # for its next context: not this run's doing, and it may be tried again.
+            raise SandboxProcessError(
+                f"the sandbox process (pid {child.pid}) used {spent:.1f} s of CPU preparing "
+                f"a new context for {self._tidying_for} (its top-level code) before it began "
+                f"{job.filename}; it was killed and a new one is started for the next run"
+            )
         if spent is not None and spent < limits.time_ms / 1000:
             raise SandboxProcessError(
                 f"the sandbox process (pid {child.pid}) stopped answering while running "
