@@ -16,9 +16,9 @@ A child that has used the run's time limit plus ``OVERRUN`` of CPU since it bega
 next context, top-level code and all, and that is not the next run's) is killed and the run
 is ``time_limit``: QuickJS stops a run at its limit only between its own steps, and a single
 built-in call may loop without end (``Array.prototype.copyWithin`` on an object whose
-``length`` is 2^53 - 1). One stuck that way in preparing the next context (the last
-handler's top-level code) is killed once it has used the last run's limit and the waiting
-run's budget: the waiting run fails with :class:`SandboxProcessError`, to be tried again.
+``length`` is 2^53 - 1). A child stuck that way while preparing the next context (the
+last handler's top-level code) exits once that has used the last run's limit and
+``OVERRUN``, waiting or not; a run it had not begun goes to a new child.
 A child below that is only starved (a busy machine) and is waited
 for, unless it uses no CPU at all for the time limit plus ``grace`` seconds (stopped,
 deadlocked): it is then killed and the run fails with :class:`SandboxProcessError`, to be
@@ -37,6 +37,7 @@ import gc
 import itertools
 import json
 import logging
+import math
 import mmap
 import os
 import signal
@@ -77,8 +78,10 @@ _LONGEST_WAIT = 86_400.0
 # context and freeing the last are milliseconds), and how often that is looked at.
 OVERRUN = 1.0
 _LOOK_EVERY = 0.25
-# How often a child looks whether its parent is still there.
-_ORPHAN_LOOK = 0.5
+# How often a child looks whether its parent is still there, and whether it is stuck
+# preparing a context; the status it exits with when it is.
+_GUARD_LOOK = 0.5
+_STUCK_PREPARING = 3
 
 
 class SandboxProcessError(RuntimeError):
@@ -210,11 +213,15 @@ class ProcessSandbox(BaseSandbox):
 
     def _run_oldest(self) -> RawRun | None:
         """Write what may go, then wait for the oldest run's answer (None: every job left
-        was cancelled before it was taken)."""
+        was cancelled before it was taken). A run the child ended without beginning goes to
+        the next child: a new child begins its first job at once, so this happens once."""
         child = self._child
         if child is not None and self._written and child.process.poll() is not None:
-            # It died after its last answer, with the next run already in it: that run's.
-            raise self._lost(child)
+            # It died after its last answer, with the next run already in it: that run's,
+            # unless it had not begun it.
+            if not child.not_begun():
+                raise self._lost(child)
+            self._replace(child)
         child = self._started()
         try:
             self._write(child)
@@ -223,10 +230,16 @@ class ProcessSandbox(BaseSandbox):
             job = self._taken[0][0]
             reply = self._wait(child, job, job.limits or self.limits)
             return reply if isinstance(reply, RawRun) else _decode_run(reply)
+        except _NotBegun:
+            self._replace(child)
+            return self._run_oldest()
         except SandboxProcessError:
             raise
         except (EOFError, OSError):
-            raise self._lost(child) from None
+            if not child.not_begun():
+                raise self._lost(child) from None
+            self._replace(child)
+            return self._run_oldest()
         except (ValueError, TypeError, KeyError) as e:  # not what a child of ours says
             self._child = None
             child.kill()
@@ -234,6 +247,20 @@ class ProcessSandbox(BaseSandbox):
                 f"the sandbox process (pid {child.pid}) answered something unreadable ({e}); "
                 "it was killed and a new one is started for the next run"
             ) from None
+
+    def _replace(self, child: _Child) -> None:
+        """The child ended before it began the oldest run (the last handler's top-level
+        code, run again for its next context, was stuck in one built-in call)."""
+        self._child = None
+        how, waiting = child.reap(), self._taken[0][0].filename
+        log.warning(
+            "the sandbox process (pid %d) %s, while preparing a new context for %s; %s "
+            "runs on a new one",
+            child.pid,
+            how,
+            self._tidying_for,
+            waiting,
+        )
 
     def _lost(self, child: _Child) -> SandboxProcessError:
         """The child ended (its pipe broke, or it exited) with the oldest run in it."""
@@ -320,17 +347,13 @@ class ProcessSandbox(BaseSandbox):
                 used, moved = now, time.monotonic()
             elif time.monotonic() - moved >= patience:  # no CPU for all that time: stuck
                 break
+        if spent is not None and spent >= budget and child.not_begun():
+            # Stuck before this run began, in the last handler's top-level code run again
+            # for its next context (the child gives up on that itself, unless starved).
+            child.kill()
+            raise _NotBegun
         self._child = None
         child.kill()
-        before = began is None and child.marks is not None and child.answered > 0
-        if before and spent is not None and spent >= budget:
-            # Stuck before this run began, in the last handler's top-level code run again
-            # for its next context: not this run's doing, and it may be tried again.
-            raise SandboxProcessError(
-                f"the sandbox process (pid {child.pid}) used {spent:.1f} s of CPU preparing "
-                f"a new context for {self._tidying_for} (its top-level code) before it began "
-                f"{job.filename}; it was killed and a new one is started for the next run"
-            )
         if spent is not None and spent < limits.time_ms / 1000:
             raise SandboxProcessError(
                 f"the sandbox process (pid {child.pid}) stopped answering while running "
@@ -436,6 +459,11 @@ class _Child:
         except OSError:  # it has exited, or this is not Linux
             return None
 
+    def not_begun(self) -> bool:
+        """Whether the child is known not to have begun the run waited for: it has
+        answered one before, and has not marked the next."""
+        return self.marks is not None and self.answered > 0 and self.run_began() is None
+
     def run_began(self) -> float | None:
         """The child's CPU time (as :meth:`cpu_seconds` reads it) when it began the run
         waited for; None if it has not begun it yet, or cannot say."""
@@ -456,6 +484,8 @@ class _Child:
             return "stopped answering and was killed"
         if code < 0:
             return f"was killed by {signal.Signals(-code).name}"
+        if code == _STUCK_PREPARING:
+            return "gave up after the time limit and 1 s more of CPU"
         return f"exited with status {code}"
 
     def kill(self) -> None:
@@ -532,6 +562,10 @@ class _RunMarks:
 
     def close(self) -> None:
         self._page.close()
+
+
+class _NotBegun(Exception):
+    """The child, killed, had not begun the run waited for."""
 
 
 class _Unreadable(ValueError):
@@ -683,11 +717,9 @@ def child_main() -> None:
     # signal sent to every process of serve (pkill, a service manager) must not fail a run.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
-    # So a parent that dies (SIGKILL, or a signal it does not stop on) takes the child with
-    # it: between runs the closed pipe says so, but a run may spin for its whole limit or,
-    # in one built-in call, for good, with no one left to kill it.
+    preparing = _Preparing()
     threading.Thread(
-        target=_exit_when_orphaned, args=(os.getppid(),), name="dodo-orphan", daemon=True
+        target=_guard, args=(os.getppid(), preparing), name="dodo-guard", daemon=True
     ).start()
     from .pool import THREAD_STACK
 
@@ -698,7 +730,7 @@ def child_main() -> None:
     # stack limit, not the thread's, must stop deep recursion): no hand-off per run.
     threading.stack_size(THREAD_STACK)
     failed: list[BaseException] = []
-    args = (sock, limits, _RunMarks.map(int(sys.argv[4])), failed)
+    args = (sock, limits, _RunMarks.map(int(sys.argv[4])), preparing, failed)
     worker = threading.Thread(target=_serve, args=args, name="dodo-sandbox")
     worker.start()
     worker.join()
@@ -706,23 +738,51 @@ def child_main() -> None:
     os._exit(1 if failed else 0)
 
 
-def _exit_when_orphaned(parent: int) -> None:
+class _Preparing:
+    """In the child: the CPU time by which preparing the next context must be done."""
+
+    def __init__(self) -> None:
+        self.until = math.inf  # not preparing
+
+    def begin(self, seconds: float) -> None:
+        self.until = time.process_time() + seconds
+
+    def end(self) -> None:
+        self.until = math.inf
+
+
+def _guard(parent: int, preparing: _Preparing) -> None:
+    """Exits the child when it may be stuck for good with no one to end it:
+    - its parent died (SIGKILL, or a signal it does not stop on): between runs the closed
+      pipe says so, but a run may spin for its whole limit or, in one built-in call, for
+      good;
+    - it is preparing the next context, after an answer, and the last handler's top-level
+      code has sat in one built-in call past its time limit and ``OVERRUN``: the parent is
+      not waiting on anything, and would notice only at the next run."""
     while os.getppid() == parent:
-        time.sleep(_ORPHAN_LOOK)
+        if time.process_time() > preparing.until:
+            os._exit(_STUCK_PREPARING)
+        time.sleep(_GUARD_LOOK)
     os._exit(1)
 
 
 def _serve(
-    sock: socket.socket, limits: Limits, marks: _RunMarks | None, failed: list[BaseException]
+    sock: socket.socket,
+    limits: Limits,
+    marks: _RunMarks | None,
+    preparing: _Preparing,
+    failed: list[BaseException],
 ) -> None:
     try:
-        _loop(sock, limits, marks)
+        _loop(sock, limits, marks, preparing)
     except BaseException as e:  # the parent sees the exit status; the reason goes to stderr
         failed.append(e)
         print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
 
 
-def _loop(sock: socket.socket, limits: Limits, marks: _RunMarks | None) -> None:
+def _loop(
+    sock: socket.socket, limits: Limits, marks: _RunMarks | None, preparing: _Preparing
+) -> None:
     from .pool import Sandbox
 
     # Inline, and what follows a run (freeing its context, preparing the next one for the
@@ -741,8 +801,10 @@ def _loop(sock: socket.socket, limits: Limits, marks: _RunMarks | None) -> None:
         assert data is not None  # no timeout: a message, or EOF
         if marks is not None:  # what the parent counts this run's CPU from
             marks.begin()
+        limit = sandbox.limits.time_ms
         try:
             job = _decode_job(data)
+            limit = (job.limits or sandbox.limits).time_ms
             reply = _encode_run(sandbox.run(job), job.limits or sandbox.limits)
         except Exception as e:  # a bug of ours: the parent gets the run's failure, not EOF
             reply = _dumps({"failed": repr(e)})
@@ -750,7 +812,9 @@ def _loop(sock: socket.socket, limits: Limits, marks: _RunMarks | None) -> None:
             _send(sock, reply, None)
         except OSError:  # the parent is gone
             return
+        preparing.begin(limit / 1000 + OVERRUN)
         try:
             sandbox.tidy()
         except Exception as e:  # the next run then builds its context itself
             print(f"dodo-transform sandbox process: {e!r}", file=sys.stderr, flush=True)
+        preparing.end()
