@@ -7,20 +7,24 @@ only when allowed. Screenshots go to build/screenshots/playground-*.png.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from browser import browser, screenshot  # noqa: F401  (the fixture)
-from helpers_servers import HTTP
+from helpers_servers import HTTP, cpu_seconds, wait_for
 
 from dodo_transform import samples
+from dodo_transform.sandbox import Job, RawRun, Sandbox
 from dodo_transform.serving import ServerThread
 from dodo_transform.workbench.playground import create_app, token_auth
 
@@ -101,13 +105,11 @@ def test_the_cli_prints_a_tokened_url_and_one_line_errors(tmp_path):
 # -- in the browser --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def playground_cli(tmp_path) -> Iterator[tuple[str, Path]]:
-    """`dodo-transform playground HANDLER.js` as a user starts it: (URL with token, file)."""
-    handler = tmp_path / "subscription_cancelled.js"
-    handler.write_text(CANCELLED.read_text())
+@contextlib.contextmanager
+def playground_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`dodo-transform playground ARGS` as a user starts it: the process, its tokened URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dodo_transform", "playground", str(handler), "--port", "0"],
+        [sys.executable, "-m", "dodo_transform", "playground", *args, "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -118,10 +120,80 @@ def playground_cli(tmp_path) -> Iterator[tuple[str, Path]]:
         line = proc.stdout.readline()
         m = re.match(r"dodo-transform: playground at (http://127\.0\.0\.1:\d+/\?token=\S+)$", line)
         assert m, line + (proc.stderr.read() if proc.poll() is not None else "")  # type: ignore[union-attr]
-        yield m.group(1), handler
+        yield proc, m.group(1)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+@pytest.fixture
+def playground_cli(tmp_path) -> Iterator[tuple[str, Path]]:
+    """`dodo-transform playground HANDLER.js` as a user starts it: (URL with token, file)."""
+    handler = tmp_path / "subscription_cancelled.js"
+    handler.write_text(CANCELLED.read_text())
+    with playground_process(str(handler)) as (_proc, url):
+        yield url, handler
+
+
+SPINS = "function handler(w) { for (;;) {} }"  # to its 1 s limit on each of the samples
+
+
+def test_ctrl_c_during_a_run_on_all_samples_stops_the_playground_at_once():
+    """uvicorn waits for the requests under way: the batch's runs end now, answered 503,
+    not after a second of CPU on each sample left."""
+    with playground_process() as (proc, url):
+        first = HTTP.get(url)
+        answers: list[httpx.Response] = []
+        with httpx.Client(base_url=url.split("/?")[0], cookies=first.cookies, timeout=120) as c:
+            batch = threading.Thread(
+                target=lambda: answers.append(c.post("/api/test", json={"code": SPINS}))
+            )
+            batch.start()
+            wait_for(lambda: children_of(proc.pid), what="the sandbox process")
+            (child,) = children_of(proc.pid)
+            wait_for(lambda: cpu_seconds(child) > 1.5, what="the batch's runs under way")
+            proc.send_signal(signal.SIGINT)
+            batch.join(timeout=60)
+        assert proc.wait(timeout=30) is not None  # a batch's 50 samples would take 50 s
+        (answer,) = answers
+        assert answer.status_code == 503
+        assert "dodo-transform is stopping" in answer.json()["error"]
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes ``pid``'s threads started (the sandbox's thread starts its child)."""
+    tasks = Path(f"/proc/{pid}/task").glob("*/children")
+    return [int(child) for task in tasks for child in task.read_text().split()]
+
+
+class CountingSandbox(Sandbox):
+    def __init__(self) -> None:
+        super().__init__(thread=True)
+        self.runs = 0
+
+    def run(self, job: Job) -> RawRun:
+        self.runs += 1
+        return super().run(job)
+
+
+def test_a_run_on_all_samples_ends_when_its_client_goes():
+    sandbox = CountingSandbox()
+    app = create_app(token_auth(TOKEN), handlers={}, allow_save=False, sandbox=lambda: sandbox)
+    try:
+        # On leaving, the server waits for the requests under way: the batch included.
+        with ServerThread(app, lifespan=False, grace=120) as s:
+            first = HTTP.get(f"{s.url}/?token={TOKEN}")
+            with httpx.Client(base_url=s.url, cookies=first.cookies, timeout=2.5) as c:
+                with pytest.raises(httpx.ReadTimeout):  # a user who closed the tab
+                    c.post("/api/test", json={"code": SPINS})
+            c = httpx.Client(base_url=s.url, cookies=first.cookies, timeout=120)
+            with c:  # answered once the run under way at the disconnect has ended
+                after = c.post("/api/test", json={"code": SPINS, "event": "refund.succeeded"})
+            assert after.status_code == 200
+        batch = sandbox.runs - 1
+        assert batch < len(samples.names()) // 2, f"{batch} runs for a client that had gone"
+    finally:
+        sandbox.close()
 
 
 def test_code_that_sits_in_a_built_in_past_its_limit_is_stopped_and_the_next_run_works(

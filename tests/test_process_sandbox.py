@@ -280,7 +280,7 @@ def test_closing_cut_short_ends_the_run_under_way_and_those_behind_it_at_once():
     pid = sandbox.pid
     sandbox.close(cut_short=True)  # returns once its child is gone
     for future in (spinning, written_behind, waiting):  # each ends, none is left hanging
-        with pytest.raises(SandboxProcessError, match="serve is stopping"):
+        with pytest.raises(SandboxProcessError, match="dodo-transform is stopping"):
             future.result(timeout=0)
     assert sandbox.pid is None
     with pytest.raises(ProcessLookupError):

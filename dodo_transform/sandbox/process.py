@@ -60,7 +60,7 @@ __all__ = ["ProcessSandbox", "SandboxProcessError", "own_sandbox"]
 log = logging.getLogger("dodo_transform.sandbox")
 
 # What a run still under way, or not begun, is told when the sandbox closes cut short.
-_CLOSED = "the sandbox process was stopped: serve is stopping"
+_CLOSED = "the sandbox process was stopped: dodo-transform is stopping"
 # How long a new child may take to import and build its first context (~0.2 s when idle).
 START_TIMEOUT = 60.0
 # How long a child gets to exit once its pipe is closed, before it is killed.
@@ -144,7 +144,7 @@ class ProcessSandbox(BaseSandbox):
         future: concurrent.futures.Future[RawRun] = concurrent.futures.Future()
         with self._submitting:
             if self._closed:
-                raise RuntimeError("the sandbox process is closed")
+                raise SandboxProcessError(_CLOSED)
             self._waiting.append((job, future))
             # One turn of the executor's thread per job: each turn answers the oldest one.
             self._executor.submit(self._turn)

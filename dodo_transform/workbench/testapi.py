@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
@@ -127,16 +127,18 @@ def parse(body: Any) -> TestRequest:
 
 def run(request: TestRequest, sandbox: BaseSandbox | None = None) -> list[dict[str, Any]]:
     """The records for a checked request: :func:`testing.run` as ``test --json`` calls it."""
-    return list(
-        testing.run(
-            request.handler,
-            request.inputs,
-            url=request.url,
-            env=request.env,
-            now=request.now,
-            lint=True,
-            sandbox=sandbox,
-        )
+    return list(_records(request, sandbox))
+
+
+def _records(request: TestRequest, sandbox: BaseSandbox | None) -> Iterator[dict[str, Any]]:
+    return testing.run(
+        request.handler,
+        request.inputs,
+        url=request.url,
+        env=request.env,
+        now=request.now,
+        lint=True,
+        sandbox=sandbox,
     )
 
 
@@ -151,10 +153,16 @@ async def answer(request: Request, sandbox: BaseSandbox | None = None) -> Respon
         return JSONResponse({"error": f"body is not valid JSON: {e}"}, status_code=400)
     except ClientDisconnect:
         return JSONResponse({"error": "client disconnected"}, status_code=400)
-    # QuickJS runs off the event loop; the sandbox queues from any thread.
+    # QuickJS runs off the event loop; the sandbox queues from any thread. One record per
+    # step: a batch holds a thread only for a run at a time, and ends when its client goes.
+    records: list[dict[str, Any]] = []
+    steps = iter(_records(checked, sandbox))
     try:
-        records = await asyncio.to_thread(run, checked, sandbox)
-    except SandboxProcessError as e:  # serve's sandbox process died under the run
+        while (record := await asyncio.to_thread(next, steps, None)) is not None:
+            records.append(record)
+            if await request.is_disconnected():
+                return JSONResponse({"error": "client disconnected"}, status_code=400)
+    except SandboxProcessError as e:  # its sandbox process died under the run, or stopped
         return JSONResponse({"error": f"{e}; try again"}, status_code=503)
     return JSONResponse({"results": records})
 
