@@ -12,8 +12,11 @@ import json
 import re
 from typing import Any
 
-__all__ = ["NotJSON", "loads"]
+__all__ = ["NotJSON", "dumps", "escape_lone_surrogates", "loads"]
 
+# A UTF-16 half on its own: JavaScript strings may hold one, and so may Python's from JSON
+# (json.loads reads "\\ud800"), but UTF-8 has no bytes for it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Byte order marks, longest first: UTF-32 LE starts like UTF-16 LE.
 _BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -71,3 +74,15 @@ def _where_constant(text: str) -> str:
         if m.group(1):
             return f"{m.group(1)} at byte {len(text[: m.start()].encode())}"
     return "NaN or Infinity"  # not reached: json only calls _refuse for one outside strings
+
+
+def dumps(value: Any) -> str:
+    """``value`` as JSON text the way ``JSON.stringify`` writes it: other characters as
+    they are, a lone surrogate escaped (``\\ud800``), so the text always encodes as UTF-8."""
+    return escape_lone_surrogates(json.dumps(value, ensure_ascii=False))
+
+
+def escape_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as its escape, ``\\ud800``, as Node's
+    ``util.inspect`` shows one: printable, where the character itself cannot be encoded."""
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

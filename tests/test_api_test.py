@@ -157,3 +157,44 @@ def test_a_body_that_is_not_json_or_too_large(server):
     assert r.status_code == 400 and r.json()["error"].startswith("body is not valid JSON")
     r = HTTP.post(f"{server.url}/api/test", content=b" " * (3 * 1024 * 1024), headers=ADMIN)
     assert r.status_code == 413 and "larger than" in r.json()["error"]
+
+
+LONE_SURROGATE = (
+    "function handler(w) {\n"
+    '  console.log("lone \\ud800 half", {k: "\\udfff"});\n'
+    '  w.payload = {name: "a\\ud800b", ok: "é"};\n'
+    "  return w;\n"
+    "}\n"
+)
+
+
+def test_a_lone_surrogate_in_a_handlers_output_is_escaped_not_a_traceback(server, tmp_path):
+    """JavaScript strings may hold half a UTF-16 pair, which UTF-8 has no bytes for: the
+    JSON written escapes it as JSON.stringify does, the human output shows the escape."""
+    (tmp_path / "handler.js").write_text(LONE_SURROGATE)
+    test = [
+        sys.executable,
+        "-m",
+        "dodo_transform",
+        "test",
+        "handler.js",
+        "--event",
+        "refund.failed",
+    ]
+
+    def cli(*args: str) -> str:
+        r = subprocess.run(
+            test + list(args), cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert r.returncode == 0 and not r.stderr, r.stderr
+        return r.stdout
+
+    (from_cli,) = [json.loads(line) for line in cli("--json", "--now", NOW).splitlines()]
+    r = api(server, {"code": LONE_SURROGATE, "event": "refund.failed", "now": NOW})
+    assert r.status_code == 200, r.text
+    (from_api,) = r.json()["results"]
+    assert without_timing([from_api]) == without_timing([from_cli])
+    assert from_cli["logs"][0]["message"].startswith("lone \ud800 half")
+    assert json.loads(from_cli["request"]["body"]) == {"name": "a\ud800b", "ok": "é"}
+    shown = cli()
+    assert "lone \\ud800 half" in shown and "é" in shown

@@ -30,7 +30,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     ),
     "analysis": (),
     "hints": ("samples", "sandbox", "jsonpath"),
-    "workbench": ("samples", "sandbox", "testing", "transform"),
+    "workbench": ("samples", "sandbox", "strictjson", "testing", "transform"),
     "clock": (),
     "serving": (),
     "strictjson": (),

@@ -79,6 +79,20 @@ def test_check_reuses_the_recorded_clock_and_reports_a_missing_snapshot(tmp_path
     assert f"--- {snaps / 'refund.succeeded.json'} (no snapshot)" in r.stdout
 
 
+def test_a_lone_surrogate_in_the_output_is_written_escaped_and_checks_clean(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        'function handler(w) { console.log("half \\ud800"); w.payload = {n: "\\udfff"}; return w; }'
+    )
+    snaps = tmp_path / "snapshots"
+    r = cli("test", handler, "--event", "refund.failed", "--snapshot", snaps)
+    assert r.returncode == 0, r.stderr
+    text = (snaps / "refund.failed.json").read_text()
+    assert "half \\ud800" in text
+    r = cli("test", handler, "--event", "refund.failed", "--check", snaps)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_check_of_a_missing_directory_is_a_usage_error(tmp_path):
     r = cli("test", SUBSCRIPTION_CANCELLED, "--check", tmp_path / "nope")
     assert r.returncode == 2

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import samples, testing
+from .. import samples, strictjson, testing
 from ..mailerlite import account as ml_account
 from ..mailerlite import lint
 from ..report import render
@@ -239,9 +239,9 @@ def _show(
             hidden += 1
             continue
         if args.json:
-            print(json.dumps(record, ensure_ascii=False))
+            print(strictjson.dumps(record))
         else:
-            print(render(record, colour=colour) + "\n")
+            print(strictjson.escape_lone_surrogates(render(record, colour=colour)) + "\n")
     if not args.json:
         quiet = f" ({hidden} quiet: pass-through or cancelled)" if args.quiet else ""
         print(

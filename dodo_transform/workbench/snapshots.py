@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import testing
+from .. import strictjson, testing
 from ..sandbox import BaseSandbox
 from ..testing import Linter, Payload
 from ..transform import Handler, Limits
@@ -75,7 +75,7 @@ def render(record: dict[str, Any], *, now: str, url: str) -> str:
         "warnings": record["warnings"],
         "error": record["error"],
     }
-    return json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    return strictjson.escape_lone_surrogates(json.dumps(shown, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _exact_json(body: str) -> tuple[Any] | None:

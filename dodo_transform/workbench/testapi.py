@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .. import samples, testing
+from .. import samples, strictjson, testing
 from ..sandbox import BaseSandbox, SandboxProcessError
 from ..transform import MAX_CODE_SIZE, Handler, HandlerError, parse_now
 
@@ -164,7 +164,14 @@ async def answer(request: Request, sandbox: BaseSandbox | None = None) -> Respon
                 return JSONResponse({"error": "client disconnected"}, status_code=400)
     except SandboxProcessError as e:  # its sandbox process died under the run, or stopped
         return JSONResponse({"error": f"{e}; try again"}, status_code=503)
-    return JSONResponse({"results": records})
+    return _Records({"results": records})
+
+
+class _Records(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        # A handler's strings may hold a lone surrogate, which UTF-8 cannot: escaped, as
+        # JSON.stringify does, where Starlette's encoding failed with a 500.
+        return strictjson.dumps(content).encode()
 
 
 async def _read(request: Request) -> bytes:
