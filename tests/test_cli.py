@@ -251,6 +251,9 @@ def test_exit_status_1_when_any_run_errors(tmp_path):
         (["test", ADD_CUSTOMER, "--env", "NOEQUALS"], "expected KEY=VALUE"),
         (["test", ADD_CUSTOMER, "--now", "yesterday"], "not an ISO-8601 instant"),
         (["test", ADD_CUSTOMER, "--now", "2025-08-04T05:30:45"], "needs a time zone"),
+        (["test", ADD_CUSTOMER, "--time-limit-ms", "0"], "more than 0 ms, not 0"),
+        (["test", ADD_CUSTOMER, "--time-limit-ms", "1e308"], "at most 86,400,000 ms (a day)"),
+        (["test", ADD_CUSTOMER, "--time-limit-ms", "inf"], "at most 86,400,000 ms (a day)"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, message):

@@ -256,6 +256,7 @@ def test_storage_keys_have_defaults_and_are_checked(tmp_path: Path) -> None:
         ("time_limit_ms = -5", "time_limit_ms", "greater than 0"),
         ("time_limit_ms = nan", "time_limit_ms", "greater than 0"),
         ("time_limit_ms = inf", "time_limit_ms", "finite"),
+        ("time_limit_ms = 1e12", "time_limit_ms", "at most 86400000 (a day)"),
         ('time_limit_ms = "fast"', "time_limit_ms", "must be a number, got the string 'fast'"),
         ('time_limit_ms = "500"', "time_limit_ms", "(a number is written without quotes)"),
         ("memory_limit_mib = 3", "memory_limit_mib", "at least 4"),

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from .. import samples
 from ..sandbox import Limits
+from ..sandbox.job import LONGEST_TIME_MS
 from ..transform import HEADER_NAME, Handler, redact_userinfo, url_problem
 from .handlers import HandlerLoadError, load_handler
 from .ratelimit import KNOWN_RATES, Rate, parse_rate
@@ -491,6 +492,8 @@ def _endpoint(r: _Reader, t: dict[str, Any], key: str, base: Path) -> EndpointCo
                 f"{code} is not a 4xx status (400..499); 5xx are always retried",
             )
     time_limit_ms = r.positive(t, k, "time_limit_ms", float, Limits.time_ms)
+    if time_limit_ms > LONGEST_TIME_MS:
+        raise ConfigError(r.path, k + "time_limit_ms", f"must be at most {LONGEST_TIME_MS} (a day)")
     memory_limit_mib = r.get(t, k, "memory_limit_mib", int, Limits.memory_bytes // _MiB)
     if memory_limit_mib < MIN_MEMORY_LIMIT_MIB:
         raise ConfigError(

@@ -18,6 +18,9 @@ def request_bytes(*parts: object) -> int:
     return sum(len(p.encode("utf-8", "surrogatepass")) for p in parts if isinstance(p, str))
 
 
+LONGEST_TIME_MS = 86_400_000
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-run limits. Hitting one is a transform error that names it."""
@@ -35,6 +38,9 @@ class Limits:
         # QuickJS treats 0 and negative limits as "none": refuse them rather than run unbounded.
         if not self.time_ms > 0:
             raise ValueError(f"time limit must be more than 0 ms, not {self.time_ms:g}")
+        if not self.time_ms <= LONGEST_TIME_MS:  # infinity included: the clocks overflow
+            longest, given = f"{LONGEST_TIME_MS:,}", f"{self.time_ms:,.15g}"
+            raise ValueError(f"time limit must be at most {longest} ms (a day), not {given}")
         if self.memory_bytes < 4 * MiB:
             raise ValueError(
                 f"memory limit must be at least 4 MiB (the sandbox itself needs about 2), "
