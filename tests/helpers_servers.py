@@ -6,6 +6,7 @@ No mocks: the app under test and the target both speak HTTP over loopback socket
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import threading
@@ -48,6 +49,16 @@ def cpu_seconds(pid: int | None) -> float:
     assert pid is not None
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started, from any of its threads (a sandbox process is started
+    from a thread of the command)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that has just ended
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
 
 
 def bound_socket() -> socket.socket:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -12,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_cli import watch_round
-from helpers_servers import cpu_seconds
+from helpers_cli import Watching
+from helpers_servers import children, cpu_seconds
 
 from dodo_transform import samples
 from dodo_transform.report import render
@@ -85,51 +84,41 @@ def test_the_fallback_engine_is_announced_once_not_again_by_the_sandbox_process(
 def test_watch_goes_on_after_its_sandbox_process_is_killed(tmp_path):
     handler = tmp_path / "spins.js"
     handler.write_text("function handler(w) { for (;;) {} }")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--watch"]
-        + ["--event", "refund.failed", "--time-limit-ms", "60000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    try:
-        child = _spinning_child(proc)
+    with Watching(handler, "--event", "refund.failed", "--time-limit-ms", "60000") as w:
+        child = _spinning_child(w.proc)
         os.kill(child, signal.SIGKILL)
-        assert "SIGKILL" in proc.stderr.readline()
-        assert proc.stdout.readline().startswith("-- watching")
+        assert "SIGKILL" in w.err.next()
+        assert w.out.next().startswith("-- watching")
         handler.write_text("function handler(w) { console.log('saved again'); return w; }")
-        seen = watch_round(proc.stdout)
+        seen = w.out.watch_round()
         assert "console.log  saved again" in seen, seen
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            assert proc.wait(timeout=60) == 0
-        finally:
-            proc.kill()
+
+
+def test_watch_stops_a_long_round_when_the_handler_is_saved(tmp_path):
+    """Every sample, each spinning to its limit: a fix saved after the first runs now."""
+    handler = tmp_path / "spins.js"
+    handler.write_text("function handler(w) { for (;;) {} }")
+    with Watching(handler, "--time-limit-ms", "200") as w:
+        assert "time limit exceeded" in w.out.next() + w.out.next()
+        handler.write_text("function handler(w) { console.log('saved'); return w; }")
+        assert w.err.next() == "-- a file changed: this round stops here\n"
+        first = w.out.watch_round()
+        assert "payload(s):" not in first  # no summary of a round cut short
+        again = w.out.watch_round()
+        assert f"{len(samples.names())} payload(s): {len(samples.names())} send" in again
+        assert "console.log  saved" in again
 
 
 def _spinning_child(proc: subprocess.Popen[str]) -> int:
     """The command's sandbox process, once it is started (~0.2 s) and spinning in a run."""
     deadline = time.monotonic() + 60
-    while not (child := _children(proc.pid)):
+    while not (child := children(proc.pid)):
         assert time.monotonic() < deadline and proc.poll() is None, "no sandbox process"
         time.sleep(0.05)
     while cpu_seconds(child[0]) < 1.0:
         assert time.monotonic() < deadline and proc.poll() is None, "no run under way"
         time.sleep(0.05)
     return child[0]
-
-
-def _children(pid: int) -> list[int]:
-    # Any thread's children (the sandbox process is started from a thread of the command).
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with contextlib.suppress(FileNotFoundError):  # a thread that has just ended
-            found += [int(c) for c in (task / "children").read_text().split()]
-    return found
 
 
 def test_json_runs_every_builtin_sample_by_default_in_one_process():

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from browser import browser, screenshot  # noqa: F401  (the fixture)
-from helpers_servers import HTTP, cpu_seconds, wait_for
+from helpers_servers import HTTP, children, cpu_seconds, wait_for
 
 from dodo_transform import samples
 from dodo_transform.sandbox import Job, RawRun, Sandbox
@@ -149,8 +149,8 @@ def test_ctrl_c_during_a_run_on_all_samples_stops_the_playground_at_once():
                 target=lambda: answers.append(c.post("/api/test", json={"code": SPINS}))
             )
             batch.start()
-            wait_for(lambda: children_of(proc.pid), what="the sandbox process")
-            (child,) = children_of(proc.pid)
+            wait_for(lambda: children(proc.pid), what="the sandbox process")
+            (child,) = children(proc.pid)
             wait_for(lambda: cpu_seconds(child) > 1.5, what="the batch's runs under way")
             proc.send_signal(signal.SIGINT)
             batch.join(timeout=60)
@@ -158,12 +158,6 @@ def test_ctrl_c_during_a_run_on_all_samples_stops_the_playground_at_once():
         (answer,) = answers
         assert answer.status_code == 503
         assert "dodo-transform is stopping" in answer.json()["error"]
-
-
-def children_of(pid: int) -> list[int]:
-    """The processes ``pid``'s threads started (the sandbox's thread starts its child)."""
-    tasks = Path(f"/proc/{pid}/task").glob("*/children")
-    return [int(child) for task in tasks for child in task.read_text().split()]
 
 
 class CountingSandbox(Sandbox):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from helpers_cli import watch_round
+from helpers_cli import Watching
 
 from dodo_transform import samples
 
@@ -105,23 +104,10 @@ def test_check_of_a_missing_directory_is_a_usage_error(tmp_path):
 def test_watch_runs_again_when_the_handler_is_saved(tmp_path):
     handler = tmp_path / "h.js"
     handler.write_text("function handler(w) { console.log('first'); return w; }")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dodo_transform", "test", str(handler), "--watch"]
-        + ["--event", "refund.failed"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert proc.stdout is not None
-    try:
-        assert "console.log  first" in watch_round(proc.stdout)
+    with Watching(handler, "--event", "refund.failed") as w:
+        assert "console.log  first" in w.out.watch_round()
         handler.write_text("function handler(w) { console.log('second'); return w; }")
-        assert "console.log  second" in watch_round(proc.stdout)
-    finally:
-        proc.send_signal(signal.SIGINT)
-    assert proc.wait(timeout=60) == 0  # Ctrl-C is how a user leaves
+        assert "console.log  second" in w.out.watch_round()
 
 
 def test_version_and_shell_completion():

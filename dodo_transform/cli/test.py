@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,12 +171,14 @@ def _cmd_test(args: argparse.Namespace) -> int:
             return _test_once(args, sandbox)
         given = getattr(args, "inputs", None) or []
         paths = [args.handler, *(v for k, v in given if k == "payload")]
-        return watch(lambda: _test_once(args, sandbox), paths)
+        return watch(lambda changed: _test_once(args, sandbox, changed), paths)
     finally:
         sandbox.close(cut_short=True)
 
 
-def _test_once(args: argparse.Namespace, sandbox: BaseSandbox) -> int:
+def _test_once(
+    args: argparse.Namespace, sandbox: BaseSandbox, changed: Callable[[], bool] = lambda: False
+) -> int:
     now = None
     if args.now is not None:
         try:
@@ -215,7 +217,7 @@ def _test_once(args: argparse.Namespace, sandbox: BaseSandbox) -> int:
             lint=_linter(args),
             sandbox=sandbox,
         )
-        return _show(args, inputs, records)
+        return _show(args, inputs, records, changed)
     except SandboxProcessError as e:  # the child died under a run (killed, out of memory)
         # It names the handler; --watch goes on with a new child at the next save.
         raise CliError(str(e)) from None
@@ -228,7 +230,10 @@ def _test_once(args: argparse.Namespace, sandbox: BaseSandbox) -> int:
 
 
 def _show(
-    args: argparse.Namespace, inputs: list[testing.Payload], records: Iterable[dict[str, Any]]
+    args: argparse.Namespace,
+    inputs: list[testing.Payload],
+    records: Iterable[dict[str, Any]],
+    changed: Callable[[], bool],
 ) -> int:
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     counts = {"ok": 0, "cancelled": 0, "error": 0}
@@ -237,11 +242,13 @@ def _show(
         counts[record["status"]] += 1
         if args.quiet and not _noteworthy(record, payload, args.url):
             hidden += 1
-            continue
-        if args.json:
+        elif args.json:
             print(strictjson.dumps(record))
         else:
             print(strictjson.escape_lone_surrogates(render(record, colour=colour)) + "\n")
+        if changed():  # --watch: a save during a long round runs the new code now
+            print("-- a file changed: this round stops here", file=sys.stderr, flush=True)
+            return 1
     if not args.json:
         quiet = f" ({hidden} quiet: pass-through or cancelled)" if args.quiet else ""
         print(

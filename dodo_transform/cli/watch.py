@@ -21,7 +21,11 @@ __all__ = ["watch"]
 _CLEAR = "\x1b[2J\x1b[H"
 
 
-def _stamp(paths: Sequence[Path]) -> tuple[tuple[float, int, int] | None, ...]:
+# Each file's modification time, inode and size (None: missing), in order.
+_Stamp = tuple[tuple[float, int, int] | None, ...]
+
+
+def _stamp(paths: Sequence[Path]) -> _Stamp:
     stamps: list[tuple[float, int, int] | None] = []
     for path in paths:
         try:
@@ -42,7 +46,7 @@ def _files(paths: Sequence[Path]) -> list[Path]:
 
 
 def watch(
-    run: Callable[[], int],
+    run: Callable[[Callable[[], bool]], int],
     paths: Sequence[str | Path],
     *,
     interval: float = 0.25,
@@ -50,6 +54,8 @@ def watch(
 ) -> int:
     """Call ``run`` now and after every change to ``paths``, until Ctrl-C (status 0).
 
+    ``run`` is given a function saying whether a file changed since it began: a long round
+    (every sample, a handler that spins to its limit on each) may stop early to run again.
     A :class:`CliError` from ``run`` (the file is half-written, the JSON is invalid) is
     printed and the watch goes on. ``rounds`` stops after that many runs (for tests)."""
     roots = [Path(p) for p in paths]
@@ -58,10 +64,14 @@ def watch(
     try:
         while True:
             seen = _stamp(_files(roots))
+
+            def changed(seen: _Stamp = seen) -> bool:
+                return _stamp(_files(roots)) != seen
+
             if clear:
                 print(_CLEAR, end="")
             try:
-                status = run()
+                status = run(changed)
             except CliError as e:
                 print(f"dodo-transform: {e}", file=sys.stderr)
                 status = e.code
