@@ -304,6 +304,8 @@ def test_a_built_in_call_that_never_returns_is_ended_by_killing_its_child():
         stuck = sandbox.pid
         run = sandbox.run(job(endless, limits=Limits(time_ms=200)))
         assert run.error is not None and run.error.kind == "time_limit"
+        assert "inside one built-in call" in run.error.message
+        assert "console output with it" in run.error.message  # what is lost, said
         # Killed once it had used its limit and OVERRUN of CPU, not the stall patience later.
         assert run.cpu_ms is not None and run.cpu_ms < (0.2 + OVERRUN + 0.5) * 1000
         wait_for(lambda: not _alive(stuck), what="the killed child's end")

@@ -367,6 +367,14 @@ class ProcessSandbox(BaseSandbox):
             child.pid,
         )
         error = limit_error("time_limit", "", limits, job.source, job.filename)
+        # Not the usual guesses: QuickJS would have stopped a loop at the limit itself.
+        error = replace(
+            error,
+            message=f"time limit exceeded: the handler ran for more than {limits.time_ms:g} ms "
+            "inside one built-in call, which cannot be interrupted (an array method on an "
+            "object whose length is huge?); its sandbox process was killed, and the run's "
+            "console output with it",
+        )
         cpu_ms = (spent if spent is not None else budget) * 1000
         return RawRun(None, error, [], duration_ms=cpu_ms, cpu_ms=cpu_ms)
 
