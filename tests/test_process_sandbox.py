@@ -233,6 +233,41 @@ def test_a_child_that_dies_after_an_answer_fails_the_run_it_began_behind_it():
         assert sandbox.pid not in (None, first)
 
 
+def test_what_a_dead_child_had_answered_is_read_and_only_the_run_it_had_begun_fails(
+    caplog: pytest.LogCaptureFixture,
+):
+    """Three runs written together; the child answers the second and spins in the third
+    while the parent is still busy with the first answer, then dies: the second's answer,
+    waiting in the pipe, is read (not run again), and the third fails as lost."""
+    with started(depth=3) as (sandbox, first):
+
+        def kill(_first: concurrent.futures.Future[RawRun]) -> None:
+            spent = cpu_seconds(first)
+            wait_for(lambda: cpu_seconds(first) > spent + 0.3, what="the third run spinning")
+            os.kill(first, signal.SIGKILL)
+            wait_for(lambda: not _alive(first), what="the killed child's end")
+
+        submitted: list[concurrent.futures.Future[RawRun]] = []
+
+        def then(_slow: concurrent.futures.Future[RawRun]) -> None:
+            one = sandbox.submit(numbered(1))
+            one.add_done_callback(kill)
+            submitted.extend(
+                [one, sandbox.submit(numbered(2)), sandbox.submit(job(HANDLERS["spins"]))]
+            )
+
+        slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
+        slow.add_done_callback(then)
+        assert time_limited(slow.result(timeout=60))
+        wait_for(lambda: len(submitted) == 3, what="the three runs submitted")
+        one, two, spinning = submitted
+        assert payload(one.result(timeout=60))["n"] == 1
+        assert payload(two.result(timeout=60))["n"] == 2
+        with pytest.raises(SandboxProcessError, match=r"was killed by SIGKILL while running"):
+            spinning.result(timeout=60)
+        assert "runs on a new one" not in caplog.text
+
+
 def test_a_job_that_cannot_be_sent_fails_alone():
     with started(depth=2) as (sandbox, pid):
         bad = Job("", "handler.js", "{}", "t", "https://x.test/", env={"K": b"bytes"})  # type: ignore[dict-item]

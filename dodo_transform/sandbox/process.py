@@ -49,7 +49,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import asdict, replace
-from typing import Any
+from typing import Any, Literal
 
 from .base import BaseSandbox
 from .errors import TransformError, cap_text, limit_error, request_too_large
@@ -216,15 +216,13 @@ class ProcessSandbox(BaseSandbox):
         was cancelled before it was taken). A run the child ended without beginning goes to
         the next child: a new child begins its first job at once, so this happens once."""
         child = self._child
-        if child is not None and self._written and child.process.poll() is not None:
-            # It died after its last answer, with the next run already in it: that run's,
-            # unless it had not begun it.
-            if not child.not_begun():
-                raise self._lost(child)
-            self._replace(child)
-        child = self._started()
+        # Dead with runs written to it: what it answered before it died is read first.
+        dead = child is not None and self._written > 0 and child.process.poll() is not None
+        if child is None or not dead:
+            child = self._started()
         try:
-            self._write(child)
+            if not dead:
+                self._write(child)
             if not self._taken:
                 return None
             job = self._taken[0][0]
@@ -253,11 +251,14 @@ class ProcessSandbox(BaseSandbox):
         code, run again for its next context, was stuck in one built-in call)."""
         self._child = None
         how, waiting = child.reap(), self._taken[0][0].filename
+        if self._cut_short:  # closing: the run fails as stopped, on no new child
+            return
         log.warning(
-            "the sandbox process (pid %d) %s, while preparing a new context for %s; %s "
-            "runs on a new one",
+            "the sandbox process (pid %d) %s before it began %s (it was preparing the next "
+            "context for %s, the handler it ran last); %s runs on a new one",
             child.pid,
             how,
+            waiting,
             self._tidying_for,
             waiting,
         )
@@ -326,7 +327,7 @@ class ProcessSandbox(BaseSandbox):
         since = used = child.cpu_seconds()
         moved = time.monotonic()
         spent: float | None = None
-        began: float | None = None
+        began: float | Literal["answered"] | None = None
         # Where the child's CPU clock cannot be read (not Linux), it is waited for with
         # patience alone: a slow run must not be taken for an endless one.
         look = _LOOK_EVERY if since is not None else patience
@@ -340,6 +341,8 @@ class ProcessSandbox(BaseSandbox):
             if now is None or since is None:
                 break
             began = child.run_began()
+            if isinstance(began, str):  # answered, and began the next: the answer is on its way
+                continue
             spent = now - (since if began is None else began)
             if spent >= budget + (self._tidying if began is None else 0.0):
                 break
@@ -469,13 +472,18 @@ class _Child:
 
     def not_begun(self) -> bool:
         """Whether the child is known not to have begun the run waited for: it has
-        answered one before, and has not marked the next."""
-        return self.marks is not None and self.answered > 0 and self.run_began() is None
+        answered one, and its last mark is still that one's."""
+        mark = None if self.marks is None else self.marks.last()
+        return mark is not None and self.answered > 0 and mark[0] == self.answered
 
-    def run_began(self) -> float | None:
+    def run_began(self) -> float | None | Literal["answered"]:
         """The child's CPU time (as :meth:`cpu_seconds` reads it) when it began the run
-        waited for; None if it has not begun it yet, or cannot say."""
-        return None if self.marks is None else self.marks.began(self.answered + 1)
+        waited for; None if it has not begun it yet, or cannot say; "answered" if it has
+        begun a later one (so this one's answer is on its way)."""
+        mark = None if self.marks is None else self.marks.last()
+        if mark is None or mark[0] <= self.answered:
+            return None
+        return mark[1] if mark[0] == self.answered + 1 else "answered"
 
     def _closed(self) -> None:
         self.sock.close()
@@ -559,14 +567,15 @@ class _RunMarks:
         self._TIME.pack_into(self._page, 0, time.process_time())
         self._NUMBER.pack_into(self._page, self._TIME.size, self._begun)
 
-    def began(self, run: int) -> float | None:
-        """In the parent: the child's CPU time when it began ``run``, if it has."""
+    def last(self) -> tuple[int, float] | None:
+        """In the parent: the number of the run the child began last (0: none yet) and its
+        CPU time then; None once closed (close() killed the child meanwhile)."""
         try:
             (number,) = self._NUMBER.unpack_from(self._page, self._TIME.size)
             (began,) = self._TIME.unpack_from(self._page, 0)
-        except ValueError:  # closed: close() killed the child meanwhile
+        except ValueError:
             return None
-        return float(began) if number == run else None
+        return int(number), float(began)
 
     def close(self) -> None:
         self._page.close()
