@@ -7,9 +7,9 @@ file, Save writes it back; without one, the page starts from an example and offe
 from __future__ import annotations
 
 import argparse
+import socket
 import threading
 from pathlib import Path
-from types import FrameType
 
 from .base import UsageError, listen
 
@@ -63,17 +63,16 @@ def _cmd_playground(args: argparse.Namespace) -> int:
     print(f"dodo-transform: playground at http://{shown}:{port}/?token={token}", flush=True)
     print("dodo-transform: Ctrl-C stops it", flush=True)
 
-    class Server(uvicorn.Server):
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            # uvicorn waits for the requests under way, and a "Run all" of a handler that
-            # spins to its limit on every sample held Ctrl-C for a minute: their runs end
-            # now, answered 503. In a thread: close() waits for the child, not this handler.
-            if not closing:
-                closing.append(threading.Thread(target=sandbox.close, kwargs={"cut_short": True}))
-                closing[0].start()
-            super().handle_exit(sig, frame)
-
     closing: list[threading.Thread] = []
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # uvicorn waits here for the requests under way, and a "Run all" of a handler
+            # that spins to its limit on every sample held Ctrl-C for a minute: their runs
+            # end now, answered 503. On a thread: close() waits for the child to go.
+            closing.append(threading.Thread(target=sandbox.close, kwargs={"cut_short": True}))
+            closing[-1].start()
+            await super().shutdown(sockets)
 
     server = Server(uvicorn.Config(app, http=HttpProtocol, log_level="warning", lifespan="off"))
     try:
