@@ -15,7 +15,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,16 +143,23 @@ def time_limited(run: RawRun) -> bool:
 
 
 def behind_a_slow_run(
-    sandbox: ProcessSandbox, jobs: list[Job]
+    sandbox: ProcessSandbox,
+    jobs: list[Job],
+    on_first: Callable[[concurrent.futures.Future[RawRun]], None] | None = None,
 ) -> list[concurrent.futures.Future[RawRun]]:
     """Submit ``jobs`` as the transform stage does, when a run finishes (on the sandbox's
     thread, before its next turn): they are written to the child together, up to its depth.
-    The first run spins into its time limit, so the callback is attached before it ends."""
+    The first run spins into its time limit, so the callback is attached before it ends.
+    ``on_first`` is called on the sandbox's thread once the first of ``jobs`` is answered,
+    before the sandbox reads the next answer."""
     submitted: list[concurrent.futures.Future[RawRun]] = []
     all_submitted = threading.Event()
 
     def submit(_slow: concurrent.futures.Future[RawRun]) -> None:
-        submitted.extend(sandbox.submit(j) for j in jobs)
+        for j in jobs:
+            submitted.append(sandbox.submit(j))
+            if on_first is not None and len(submitted) == 1:
+                submitted[0].add_done_callback(on_first)
         all_submitted.set()
 
     slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
@@ -203,29 +210,25 @@ def test_a_child_killed_mid_run_fails_that_run_only_and_those_behind_it_run_on_t
         assert sandbox.pid not in (None, first)
 
 
+def killed_once_spinning(pid: int) -> Callable[[concurrent.futures.Future[RawRun]], None]:
+    """For ``on_first``: once the child ``pid`` spins in the last run written to it, it is
+    SIGKILLed (and has ended when this returns)."""
+
+    def kill(_answered: concurrent.futures.Future[RawRun]) -> None:
+        spent = cpu_seconds(pid)
+        wait_for(lambda: cpu_seconds(pid) > spent + 0.3, what="the last run spinning")
+        os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: not _alive(pid), what="the killed child's end")
+
+    return kill
+
+
 def test_a_child_that_dies_after_an_answer_fails_the_run_it_began_behind_it():
     """(One it had not begun goes to a new child: see the stuck-preparing test.)"""
     with started(depth=2) as (sandbox, first):
-
-        def kill(_answered: concurrent.futures.Future[RawRun]) -> None:
-            # On the sandbox's thread, once the first has answered and before its next
-            # turn: the spinning run written behind it is the one in the child.
-            spent = cpu_seconds(first)
-            wait_for(lambda: cpu_seconds(first) > spent + 0.3, what="the next run spinning")
-            os.kill(first, signal.SIGKILL)
-            wait_for(lambda: not _alive(first), what="the killed child's end")
-
-        submitted: list[concurrent.futures.Future[RawRun]] = []
-
-        def then(_slow: concurrent.futures.Future[RawRun]) -> None:
-            answered = sandbox.submit(numbered(1))
-            answered.add_done_callback(kill)
-            submitted.extend([answered, sandbox.submit(job(HANDLERS["spins"]))])
-
-        slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
-        slow.add_done_callback(then)
-        assert time_limited(slow.result(timeout=60))
-        answered, spinning = submitted
+        answered, spinning = behind_a_slow_run(
+            sandbox, [numbered(1), job(HANDLERS["spins"])], on_first=killed_once_spinning(first)
+        )
         assert payload(answered.result(timeout=60))["n"] == 1
         with pytest.raises(SandboxProcessError, match=r"was killed by SIGKILL while running"):
             spinning.result(timeout=60)
@@ -240,27 +243,8 @@ def test_what_a_dead_child_had_answered_is_read_and_only_the_run_it_had_begun_fa
     while the parent is still busy with the first answer, then dies: the second's answer,
     waiting in the pipe, is read (not run again), and the third fails as lost."""
     with started(depth=3) as (sandbox, first):
-
-        def kill(_first: concurrent.futures.Future[RawRun]) -> None:
-            spent = cpu_seconds(first)
-            wait_for(lambda: cpu_seconds(first) > spent + 0.3, what="the third run spinning")
-            os.kill(first, signal.SIGKILL)
-            wait_for(lambda: not _alive(first), what="the killed child's end")
-
-        submitted: list[concurrent.futures.Future[RawRun]] = []
-
-        def then(_slow: concurrent.futures.Future[RawRun]) -> None:
-            one = sandbox.submit(numbered(1))
-            one.add_done_callback(kill)
-            submitted.extend(
-                [one, sandbox.submit(numbered(2)), sandbox.submit(job(HANDLERS["spins"]))]
-            )
-
-        slow = sandbox.submit(job(HANDLERS["spins"], limits=Limits(time_ms=300)))
-        slow.add_done_callback(then)
-        assert time_limited(slow.result(timeout=60))
-        wait_for(lambda: len(submitted) == 3, what="the three runs submitted")
-        one, two, spinning = submitted
+        jobs = [numbered(1), numbered(2), job(HANDLERS["spins"])]
+        one, two, spinning = behind_a_slow_run(sandbox, jobs, on_first=killed_once_spinning(first))
         assert payload(one.result(timeout=60))["n"] == 1
         assert payload(two.result(timeout=60))["n"] == 2
         with pytest.raises(SandboxProcessError, match=r"was killed by SIGKILL while running"):
