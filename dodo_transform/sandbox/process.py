@@ -247,8 +247,9 @@ class ProcessSandbox(BaseSandbox):
             ) from None
 
     def _replace(self, child: _Child) -> None:
-        """The child ended before it began the oldest run (the last handler's top-level
-        code, run again for its next context, was stuck in one built-in call)."""
+        """The child ended before it began the oldest run (its guard gave up on the last
+        handler's top-level code, run again for the next context; or it was killed): that
+        run goes to a new child."""
         self._child = None
         how, waiting = child.reap(), self._taken[0][0].filename
         if self._cut_short:  # closing: the run fails as stopped, on no new child
