@@ -4,6 +4,10 @@ Python's ``json.loads`` is lenient where a handler is not: it reads ``NaN`` and 
 and, given bytes, guesses UTF-16 or UTF-32. The sandbox parses the same text with
 ``JSON.parse``, so an envelope Python accepted would later fail as a handler ``SyntaxError``.
 :func:`loads` refuses both up front, with the byte where the problem is.
+
+The other way, a handler's strings may hold half a UTF-16 pair, which ``json.dumps`` with
+``ensure_ascii=False`` leaves raw and UTF-8 cannot encode: :func:`dumps` escapes it, as
+``JSON.stringify`` does.
 """
 
 from __future__ import annotations
