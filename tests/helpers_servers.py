@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -59,6 +60,20 @@ def children(pid: int) -> list[int]:
         with contextlib.suppress(FileNotFoundError):  # a thread that has just ended
             found += [int(c) for c in (task / "children").read_text().split()]
     return found
+
+
+def spinning_child(proc: subprocess.Popen[str], cpu: float = 1.0) -> int:
+    """The sandbox process of command ``proc``, once it is started (~0.2 s of CPU) and has
+    used ``cpu`` seconds in all, spinning in a run; fails at once if ``proc`` ends."""
+    found: list[int] = []
+
+    def spinning() -> bool:
+        assert proc.poll() is None, f"the command ended with status {proc.returncode}"
+        found[:] = children(proc.pid)
+        return bool(found) and cpu_seconds(found[0]) >= cpu
+
+    wait_for(spinning, timeout=60, what="its sandbox process spinning in a run")
+    return found[0]
 
 
 def bound_socket() -> socket.socket:

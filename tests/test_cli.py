@@ -7,12 +7,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from helpers_cli import Watching
-from helpers_servers import children, cpu_seconds
+from helpers_servers import spinning_child
 
 from dodo_transform import samples
 from dodo_transform.report import render
@@ -57,7 +56,7 @@ def test_a_sandbox_process_killed_under_a_run_is_one_line_and_status_1(tmp_path)
         cwd=ROOT,
     )
     try:
-        os.kill(_spinning_child(proc), signal.SIGKILL)
+        os.kill(spinning_child(proc), signal.SIGKILL)
         _out, err = proc.communicate(timeout=60)
     finally:
         proc.kill()
@@ -85,7 +84,7 @@ def test_watch_goes_on_after_its_sandbox_process_is_killed(tmp_path):
     handler = tmp_path / "spins.js"
     handler.write_text("function handler(w) { for (;;) {} }")
     with Watching(handler, "--event", "refund.failed", "--time-limit-ms", "60000") as w:
-        child = _spinning_child(w.proc)
+        child = spinning_child(w.proc)
         os.kill(child, signal.SIGKILL)
         assert "SIGKILL" in w.err.next()
         assert w.out.next().startswith("-- watching")
@@ -107,18 +106,6 @@ def test_watch_stops_a_long_round_when_the_handler_is_saved(tmp_path):
         again = w.out.watch_round()
         assert f"{len(samples.names())} payload(s): {len(samples.names())} send" in again
         assert "console.log  saved" in again
-
-
-def _spinning_child(proc: subprocess.Popen[str]) -> int:
-    """The command's sandbox process, once it is started (~0.2 s) and spinning in a run."""
-    deadline = time.monotonic() + 60
-    while not (child := children(proc.pid)):
-        assert time.monotonic() < deadline and proc.poll() is None, "no sandbox process"
-        time.sleep(0.05)
-    while cpu_seconds(child[0]) < 1.0:
-        assert time.monotonic() < deadline and proc.poll() is None, "no run under way"
-        time.sleep(0.05)
-    return child[0]
 
 
 def test_json_runs_every_builtin_sample_by_default_in_one_process():

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from browser import browser, screenshot  # noqa: F401  (the fixture)
-from helpers_servers import HTTP, children, cpu_seconds, wait_for
+from helpers_servers import HTTP, spinning_child
 
 from dodo_transform import samples
 from dodo_transform.sandbox import Job, RawRun, Sandbox
@@ -149,9 +149,7 @@ def test_ctrl_c_during_a_run_on_all_samples_stops_the_playground_at_once():
                 target=lambda: answers.append(c.post("/api/test", json={"code": SPINS}))
             )
             batch.start()
-            wait_for(lambda: children(proc.pid), what="the sandbox process")
-            (child,) = children(proc.pid)
-            wait_for(lambda: cpu_seconds(child) > 1.5, what="the batch's runs under way")
+            spinning_child(proc, cpu=1.5)  # the batch's runs under way
             proc.send_signal(signal.SIGINT)
             batch.join(timeout=60)
         assert proc.wait(timeout=30) is not None  # a batch's 50 samples would take 50 s
