@@ -80,10 +80,10 @@ def _where_constant(text: str) -> str:
     return "NaN or Infinity"  # not reached: json only calls _refuse for one outside strings
 
 
-def dumps(value: Any) -> str:
+def dumps(value: Any, *, indent: int | None = None) -> str:
     """``value`` as JSON text the way ``JSON.stringify`` writes it: other characters as
     they are, a lone surrogate escaped (``\\ud800``), so the text always encodes as UTF-8."""
-    return escape_lone_surrogates(json.dumps(value, ensure_ascii=False))
+    return escape_lone_surrogates(json.dumps(value, ensure_ascii=False, indent=indent))
 
 
 def escape_lone_surrogates(text: str) -> str:

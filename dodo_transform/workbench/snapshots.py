@@ -75,7 +75,7 @@ def render(record: dict[str, Any], *, now: str, url: str) -> str:
         "warnings": record["warnings"],
         "error": record["error"],
     }
-    return strictjson.escape_lone_surrogates(json.dumps(shown, indent=2, ensure_ascii=False)) + "\n"
+    return strictjson.dumps(shown, indent=2) + "\n"
 
 
 def _exact_json(body: str) -> tuple[Any] | None:

@@ -156,7 +156,7 @@ async def answer(request: Request, sandbox: BaseSandbox | None = None) -> Respon
     # QuickJS runs off the event loop; the sandbox queues from any thread. One record per
     # step: a batch holds a thread only for a run at a time, and ends when its client goes.
     records: list[dict[str, Any]] = []
-    steps = iter(_records(checked, sandbox))
+    steps = _records(checked, sandbox)
     try:
         while (record := await asyncio.to_thread(next, steps, None)) is not None:
             records.append(record)
