@@ -91,6 +91,25 @@ def test_save_is_refused_unless_allowed_and_writes_the_file_whole_when_it_is(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.js"]  # no temporary file left
 
 
+def test_save_keeps_the_files_permissions_and_its_crlf_line_ends(tmp_path):
+    handler = tmp_path / "h.js"
+    handler.write_bytes(b"function handler(w) {\r\n  return w;\r\n}\r\n")
+    handler.chmod(0o600)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    edited = "function handler(w) {\n  w.cancel = true;\n  return w;\n}\n"  # as the editor sends it
+    with serve({"h.js": handler}, allow_save=True) as s:
+        r = HTTP.post(f"{s.url}/api/save", json={"name": "h.js", "code": edited}, headers=auth)
+        assert r.status_code == 200, r.text
+        expected = edited.replace("\n", "\r\n").encode()
+        assert handler.read_bytes() == expected
+        assert r.json()["bytes"] == len(expected)
+        assert handler.stat().st_mode & 0o777 == 0o600
+        # A file with LF line ends, or mixed ones, is written as sent.
+        handler.write_bytes(b"// a\r\n// b\n")
+        r = HTTP.post(f"{s.url}/api/save", json={"name": "h.js", "code": edited}, headers=auth)
+        assert handler.read_bytes() == edited.encode()
+
+
 def test_the_cli_prints_a_tokened_url_and_one_line_errors(tmp_path):
     r = subprocess.run(
         [sys.executable, "-m", "dodo_transform", "playground", str(tmp_path / "nope.js")],

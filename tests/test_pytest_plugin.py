@@ -55,6 +55,15 @@ def test_the_fixture_runs_lints_and_lists_samples(project):
             d = dodo.run("function handler(w) { fetch(w.url); return w; }", event="refund.failed")
             assert d.status == "error" and "no network" in d.error.hint
 
+        def test_a_handler_file_of_any_extension_is_read_not_compiled(dodo, tmp_path):
+            module = tmp_path / "cancelled.mjs"
+            module.write_text(open("handlers/cancelled.js").read())
+            d = dodo.run(str(module), event="subscription.cancelled")
+            assert d.status == "ok" and d.request.method == "PUT"
+            import pytest
+            with pytest.raises(FileNotFoundError):
+                dodo.run("handlers/missing.mjs", event="refund.failed")
+
         def test_samples(dodo):
             assert "subscription.cancelled" in {s.event_type for s in dodo.samples}
 
@@ -69,7 +78,7 @@ def test_the_fixture_runs_lints_and_lists_samples(project):
     )
     r = pytest_in(project)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "5 passed" in r.stdout
+    assert "6 passed" in r.stdout
 
 
 def test_a_wrong_expectation_fails_with_a_readable_assertion(project):

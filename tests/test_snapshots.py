@@ -101,6 +101,41 @@ def test_check_of_a_missing_directory_is_a_usage_error(tmp_path):
     )
 
 
+def test_two_inputs_that_would_share_a_snapshot_file_are_refused(tmp_path):
+    envelopes = tmp_path / "envelopes"
+    (envelopes / "a").mkdir(parents=True)
+    (envelopes / "a" / "b.json").write_text(samples.get("refund.failed").text)
+    (envelopes / "a_b.json").write_text(samples.get("refund.succeeded").text)
+    snaps = tmp_path / "snaps"
+    for mode in ("--snapshot", "--check"):
+        snaps.mkdir(exist_ok=True)
+        r = cli("test", SUBSCRIPTION_CANCELLED, "--payload", envelopes, mode, snaps)
+        assert r.returncode == 2, r.stdout
+        assert r.stderr == (
+            f"dodo-transform: '{envelopes / 'a' / 'b.json'}' and '{envelopes / 'a_b.json'}' "
+            f"would both be snapshot {snaps / (str(envelopes).strip('/').replace('/', '_') + '_a_b.json')}"
+            ": rename one of the files, or snapshot them into separate folders\n"
+        )
+        assert list(snaps.iterdir()) == []  # refused before anything was written
+
+
+def test_a_snapshot_that_cannot_be_written_is_named_not_the_handler(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = cli("test", SUBSCRIPTION_CANCELLED, "--event", "refund.failed", "--snapshot", blocker)
+    assert r.returncode == 2
+    assert r.stderr == f"dodo-transform: {blocker}: cannot make the folder: File exists\n"
+    folder = tmp_path / "snaps"
+    (folder / "refund.failed.json").mkdir(parents=True)  # a folder where the file goes
+    for mode in ("--snapshot", "--check"):
+        r = cli("test", SUBSCRIPTION_CANCELLED, "--event", "refund.failed", mode, folder)
+        assert r.returncode == 2
+        verb = "write" if mode == "--snapshot" else "read"
+        assert r.stderr == (
+            f"dodo-transform: {folder / 'refund.failed.json'}: cannot {verb}: Is a directory\n"
+        )
+
+
 def test_watch_runs_again_when_the_handler_is_saved(tmp_path):
     handler = tmp_path / "h.js"
     handler.write_text("function handler(w) { console.log('first'); return w; }")

@@ -194,6 +194,8 @@ def _test_once(
         )
     except testing.PayloadError as e:
         raise UsageError(str(e)) from None
+    if Path(args.handler).is_dir():
+        raise UsageError(f"{args.handler}: a folder; give the handler's .js file")
     if not Path(args.handler).is_file():
         raise UsageError(f"{args.handler}: no such file")
     try:
@@ -221,6 +223,8 @@ def _test_once(
     except SandboxProcessError as e:  # the child died under a run (killed, out of memory)
         # It names the handler; --watch goes on with a new child at the next save.
         raise CliError(str(e)) from None
+    except snapshots.SnapshotError as e:
+        raise UsageError(str(e)) from None
     except BrokenPipeError:
         raise  # the reader left: main() ends quietly
     except OSError as e:

@@ -57,13 +57,9 @@ class Dodo:
         return _samples.all()
 
     def handler(self, path_or_code: str | Path) -> Handler:
-        """A handler from a ``.js`` path (relative to the current directory or the rootdir)
-        or from source code."""
-        if isinstance(path_or_code, Path) or (
-            isinstance(path_or_code, str)
-            and "\n" not in path_or_code
-            and path_or_code.strip().endswith(".js")
-        ):
+        """A handler from a file (a ``.js``, ``.mjs`` or ``.cjs`` path, or any existing file;
+        relative to the current directory or the rootdir) or from source code."""
+        if isinstance(path_or_code, Path) or _looks_like_path(path_or_code):
             path = Path(path_or_code)
             if not path.is_file() and (self._root / path).is_file():
                 path = self._root / path
@@ -138,10 +134,13 @@ class Dodo:
             folder = self._root / folder
         inputs = testing.payloads(events, payloads)
         options: dict[str, Any] = {"env": dict(env) if env else None, "now": now}
-        if self._update:
-            snapshots.write(handler, inputs, folder, **options)
-            return
-        changes = snapshots.check(handler, inputs, folder, **options)
+        try:
+            if self._update:
+                snapshots.write(handler, inputs, folder, **options)
+                return
+            changes = snapshots.check(handler, inputs, folder, **options)
+        except snapshots.SnapshotError as e:
+            pytest.fail(str(e), pytrace=False)
         if changes:
             diffs = "\n".join(c.diff for c in changes)
             pytest.fail(
@@ -149,6 +148,20 @@ class Dodo:
                 f"(run pytest {_UPDATE} to accept the new output):\n{diffs}",
                 pytrace=False,
             )
+
+
+def _looks_like_path(text: str) -> bool:
+    """A file name rather than source: one line ending in a script extension, or naming an
+    existing file (so ``"h.mjs"`` is read, not compiled as the expression ``h.mjs``)."""
+    text = text.strip()
+    if "\n" in text or not text:
+        return False
+    if text.endswith((".js", ".mjs", ".cjs")):
+        return True
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # too long for a file name, or a NUL: source after all
+        return False
 
 
 @pytest.fixture

@@ -29,11 +29,15 @@ from ..sandbox import BaseSandbox
 from ..testing import Linter, Payload
 from ..transform import Handler, Limits
 
-__all__ = ["DEFAULT_NOW", "Change", "check", "file_name", "render", "write"]
+__all__ = ["DEFAULT_NOW", "Change", "SnapshotError", "check", "file_name", "render", "write"]
 
 DEFAULT_NOW = "2025-01-01T00:00:00Z"
 DEFAULT_URL = "https://example.invalid/webhook"
 _UNSAFE = re.compile(r"[^\w.-]+")
+
+
+class SnapshotError(Exception):
+    """A snapshot that cannot be written or read, or two inputs that would share one file."""
 
 
 @dataclass(frozen=True)
@@ -107,18 +111,22 @@ def write(
     """Run every input and (over)write its snapshot; the paths written, in order
     (``sandbox``: where the runs go, None for the default one)."""
     folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
-    now = now or DEFAULT_NOW
-    written = []
     inputs = list(inputs)
+    paths = _paths(inputs, folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise SnapshotError(f"{folder}: cannot make the folder: {e.strerror or e}") from None
+    now = now or DEFAULT_NOW
     records = testing.run(
         handler, inputs, url=url, env=env, now=now, limits=limits, lint=lint, sandbox=sandbox
     )
-    for payload, record in zip(inputs, records, strict=True):
-        path = folder / file_name(payload)
-        path.write_text(render(record, now=now, url=url), encoding="utf-8")
-        written.append(path)
-    return written
+    for path, record in zip(paths, records, strict=True):
+        try:
+            path.write_text(render(record, now=now, url=url), encoding="utf-8")
+        except OSError as e:
+            raise SnapshotError(f"{path}: cannot write: {e.strerror or e}") from None
+    return paths
 
 
 def check(
@@ -135,14 +143,17 @@ def check(
 ) -> list[Change]:
     """Run every input with its snapshot's ``now`` and ``url`` (or the ones given) and
     return the inputs whose output differs, a missing snapshot counting as a difference."""
-    folder = Path(directory)
+    inputs = list(inputs)
     changes = []
-    for payload in inputs:
-        path = folder / file_name(payload)
+    for payload, path in zip(inputs, _paths(inputs, Path(directory)), strict=True):
         try:
             expected = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             expected = ""
+        except OSError as e:
+            raise SnapshotError(f"{path}: cannot read: {e.strerror or e}") from None
+        except UnicodeDecodeError as e:
+            raise SnapshotError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
         recorded = _recorded(expected)
         run_now = now or recorded.get("now") or DEFAULT_NOW
         run_url = url or recorded.get("url") or DEFAULT_URL
@@ -162,6 +173,21 @@ def check(
                 Change(payload.name or payload.event_type, path, _diff(expected, actual, path))
             )
     return changes
+
+
+def _paths(inputs: list[Payload], folder: Path) -> list[Path]:
+    """Each input's snapshot file; two different inputs may not share one, or the second
+    would overwrite the first and then fail its own check."""
+    seen: dict[str, str] = {}
+    for payload in inputs:
+        name = file_name(payload)
+        given = payload.name or payload.event_type
+        if seen.setdefault(name, given) != given:
+            raise SnapshotError(
+                f"{seen[name]!r} and {given!r} would both be snapshot {folder / name}: "
+                "rename one of the files, or snapshot them into separate folders"
+            )
+    return [folder / file_name(p) for p in inputs]
 
 
 def _recorded(text: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 from collections.abc import Awaitable, Callable, Mapping
 from importlib import resources
 from pathlib import Path
@@ -173,12 +174,12 @@ def create_app(
             )
         path = opened[name]
         try:
-            _write_atomically(path, code)
+            written = _write_atomically(path, code)
         except OSError as e:
             return JSONResponse(
                 {"error": f"cannot write {path}: {e.strerror or e}"}, status_code=500
             )
-        return JSONResponse({"saved": str(path), "bytes": len(code.encode())})
+        return JSONResponse({"saved": str(path), "bytes": written})
 
     return Starlette(
         routes=[
@@ -191,8 +192,26 @@ def create_app(
     )
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Replace ``path``'s content whole, so a watcher (``test --watch``) never sees half."""
+def _write_atomically(path: Path, text: str) -> int:
+    """Replace ``path``'s content whole, so a watcher (``test --watch``) never sees half.
+
+    The file keeps its permissions, and its CRLF line ends when every line had one: the
+    editor hands back LF only, and an unedited Save should not rewrite every line."""
+    try:
+        before = path.read_bytes()
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        before, mode = b"", None
+    if "\r" not in text and b"\r\n" in before and before.count(b"\n") == before.count(b"\r\n"):
+        text = text.replace("\n", "\r\n")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        data = text.encode("utf-8")
+        tmp.write_bytes(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return len(data)
