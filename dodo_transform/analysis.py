@@ -209,7 +209,8 @@ def js_number_text(value: int) -> str:
     if nearest >= 1e21:
         mantissa, exponent = repr(nearest).split("e")
         return f"{mantissa.removesuffix('.0')}e{exponent}"
-    return format(Decimal(repr(nearest)), "f")
+    # repr's shortest digits, as JavaScript picks them; below 1e16 repr ends in ".0"
+    return format(Decimal(repr(nearest)), "f").removesuffix(".0")
 
 
 _ROUNDED = re.compile(r'it becomes (\d+) .*Quote the id: "(\d+)"')

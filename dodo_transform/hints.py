@@ -73,8 +73,8 @@ _GLOBALS = {
     "clearTimeout": _NO_TIMERS,
     "clearInterval": _NO_TIMERS,
     "queueMicrotask": _NO_TIMERS,
-    "Buffer": "There is no Node.js Buffer: use strings, encodeURIComponent and btoa/atob where "
-    "the sandbox has them, or build the text by hand.",
+    "Buffer": "There is no Node.js Buffer (nor atob/btoa): use strings and "
+    "encodeURIComponent, or build the text by hand.",
 }
 _HEADER_HINTS = {
     "content-type": "Content-Type is set for you: every request is sent as application/json "
@@ -119,7 +119,31 @@ def error_hint(error: TransformError, source: str = "") -> str | None:
         return _NO_MODULES
     if error.kind == "invalid_url" and error.message.startswith("webhook.url does not parse"):
         return _UNPARSABLE_URL
+    if error.kind == "time_limit":
+        return _stopped_in_a_function(error, source)
     return None
+
+
+_FUNCTION_HEAD = re.compile(r"\s*(?:(?:async\s+)?function\b|\([^()]*\)\s*=>|[\w$]+\s*=>)")
+_TOP_FRAME = re.compile(r"^\s+at ([\w$.]+) \(", re.M)
+
+
+def _stopped_in_a_function(error: TransformError, source: str) -> str | None:
+    """A loop stopped at its limit is placed at its function's first line when it made no
+    call: QuickJS records a position only at calls. Say so, rather than let the line
+    number send the reader to a function head that is fine."""
+    if error.line is None or error.column is None:
+        return None
+    lines = source.split("\n")
+    if error.line > len(lines) or not _FUNCTION_HEAD.match(lines[error.line - 1], error.column - 1):
+        return None
+    m = _TOP_FRAME.search(error.stack or "")
+    name = f"`{m.group(1)}`" if m else "the function"
+    return (
+        f"The run was inside {name}, which starts at line {error.line}: QuickJS places a loop "
+        "that calls nothing at the start of its function, not at the loop. Look in it for a "
+        "loop whose condition never turns false."
+    )
 
 
 def with_hint(error: TransformError, hint: str | None) -> TransformError:
@@ -247,7 +271,10 @@ def _at(payload: Any, path: Sequence[str]) -> Any:
 
 def _suggest(key: str, choices: set[str] | frozenset[str]) -> str:
     close = difflib.get_close_matches(key, sorted(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    if not close:  # a word of the real name, or the real name plus words: phone, phone_number
+        words = set(key.split("_"))
+        close = [c for c in sorted(choices) if key in c.split("_") or c in words]
+    return f" (did you mean `{close[0]}`?)" if len(close) == 1 else ""
 
 
 def missing_field_warnings(reads: Sequence[Read], payload: Any) -> list[dict[str, str]]:
@@ -305,6 +332,8 @@ ZERO_DECIMAL = frozenset(
 )
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _DECIMAL_COMMA = re.compile(r"-?\d+,\d{2}")  # "45,00": a comma for the decimal point
+_DIGITS = re.compile(r"\d[\d,.]*\d")
+_TWO_DECIMALS = re.compile(r"\d{1,3}(?:,\d{3})+\.\d{2}|\d+[.,]\d{2}")  # 1,234.50 45.00 45,00
 
 
 def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]]:
@@ -334,11 +363,11 @@ def zero_decimal_warnings(payload: Any, body: str | None) -> list[dict[str, str]
     in_event = {n for _, leaf in leaves(data) if (n := _number(leaf)) is not None}
     warnings = []
     for path, leaf in leaves(sent):
-        value = _number(leaf)
-        if value is None or value not in divided or value in in_event:
+        for value in _numbers(leaf):
+            if value in divided and value not in in_event and not (value == int(value) < 10):
+                break  # (a whole number under 10 is as likely a count or a flag as ¥100–999)
+        else:
             continue
-        if value == int(value) and value < 10:
-            continue  # a count or a flag as likely as ¥100–999 divided by 100
         key, amount, currency = divided[value]
         warnings.append(
             {
@@ -379,6 +408,18 @@ def _number(leaf: Any) -> float | None:
     if _DECIMAL_COMMA.fullmatch(text):
         return float(text.replace(",", "."))
     return float(text.replace(",", ""))
+
+
+def _numbers(leaf: Any) -> list[float]:
+    """The amounts a sent value may say: its one number, or in a text with several ("¥45.00
+    paid on 2025-08-04", "Order 3: ¥45.00") those written with two decimals."""
+    one = _number(leaf)
+    if one is not None:
+        return [one]
+    if not isinstance(leaf, str):
+        return []
+    found = [m for m in _DIGITS.findall(leaf) if _TWO_DECIMALS.fullmatch(m)]
+    return [float(m.replace(",", "") if "." in m else m.replace(",", ".")) for m in found]
 
 
 def _currency_key(amount_key: str) -> str:

@@ -90,6 +90,23 @@ def test_the_lexer_tells_division_from_a_regular_expression():
 def test_js_number_text_matches_javascript_printing():
     assert js_number_text(165971156405323601) == "165971156405323620"
     assert js_number_text(2**70 + 1) == "1.1805916207174113e+21"
+    # Below 1e16 Python's repr ends in ".0"; JavaScript's text does not.
+    assert js_number_text(9007199254740993) == "9007199254740992"
+    assert js_number_text(12345678901234567) == "12345678901234568"
+
+
+def test_a_missing_field_suggests_the_name_it_is_a_word_of():
+    from dodo_transform.hints import _suggest
+
+    assert _suggest("phone", {"phone_number", "name", "email"}) == " (did you mean `phone_number`?)"
+    assert _suggest("email_address", {"email", "name"}) == " (did you mean `email`?)"
+    assert _suggest("id", {"customer_id", "payment_id"}) == ""  # two: no guess
+
+
+def test_an_integer_beyond_2_53_that_javascript_holds_exactly_is_not_warned_about():
+    assert unsafe_integers("var x = 9007199254740994, y = 9_007_199_254_740_996;") == []
+    (w,) = unsafe_integers("var x = 9_007_199_254_740_993;")
+    assert "it becomes 9007199254740992 (V8" in w["message"]
 
 
 @pytest.mark.parametrize(
@@ -335,6 +352,11 @@ def test_quiet_shows_only_what_changed_warned_or_failed():
         ({"total_amount": 1100, "tax": 100}, {"quantity": "1", "price": 1100}, []),  # a count
         ({"total_amount": 4500}, {"amount": "45,00"}, ["amount"]),  # a decimal comma
         ({"total_amount": 4500}, {"label": "¥45 paid"}, ["label"]),
+        # In a message among other numbers, an amount is the one written with two decimals.
+        ({"total_amount": 4500}, {"text": "¥45.00 paid on 2025-08-04"}, ["text"]),
+        ({"total_amount": 4500}, {"text": "Order 3: ¥45.00"}, ["text"]),
+        ({"total_amount": 123450}, {"text": "¥1,234.50 for 3 seats"}, ["text"]),
+        ({"total_amount": 4500}, {"text": "Order 45 of 2025-08-04"}, []),
         ({"amount": "4500"}, {"amount": 45}, ["amount"]),  # a dispute's amount is a string
         ({"total_amount": 4500}, {"amount": 4500, "ok": True}, []),
         # Named as the MailerLite lint names a place, as JavaScript would reach it.
@@ -348,3 +370,31 @@ def test_zero_decimal_amount_tells_amounts_from_counts_and_copies(data, sent, fl
     payload = {"type": "payment.succeeded", "data": {**data, "currency": "JPY"}}
     found = zero_decimal_warnings(payload, json.dumps(sent))
     assert [w["path"] for w in found] == flagged
+
+
+@pytest.mark.parametrize(
+    "spin, hinted",
+    [
+        (
+            "function spin() {\n  let n = 0;\n  for (;;) { n += 1; }\n}",
+            "`spin`, which starts at line 1",
+        ),
+        (
+            "const spin = () => {\n  let n = 0;\n  for (;;) { n += 1; }\n};",
+            "`spin`, which starts at line 1",
+        ),
+        # A loop that calls something is placed at that call: no hint needed.
+        ("function spin() {\n  for (;;) { Math.max(1, 2); }\n}", None),
+    ],
+)
+def test_a_loop_placed_at_its_functions_head_says_so(tmp_path, spin, hinted):
+    from dodo_transform.transform import Limits
+
+    source = spin + "\nfunction handler(webhook) {\n  spin();\n  return webhook;\n}\n"
+    record = run_one(tmp_path, source, limits=Limits(time_ms=100))
+    error = record["error"]
+    assert error["kind"] == "time_limit"
+    if hinted is None:
+        assert error["line"] == 2 and error.get("hint") is None
+    else:
+        assert error["line"] == 1 and hinted in error["hint"]
