@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .transform import Decision
@@ -20,9 +21,14 @@ _LABEL = {"ok": "SEND", "cancelled": "CANCELLED", "error": "ERROR"}
 
 
 def render(record: dict[str, Any], *, colour: bool = False) -> str:
-    """The human block for one record of :func:`json_record`."""
+    """The human block for one record of :func:`json_record`.
+
+    Text from the handler or the event (logs, the URL, headers, errors) is shown with its
+    control characters escaped: a customer name holding ``ESC[2J`` must not clear the
+    reader's terminal, nor a carriage return overwrite a line of the report."""
 
     def c(style: str, text: str) -> str:
+        text = _visible(text)
         return f"\x1b[{_COLOURS[style]}m{text}\x1b[0m" if colour else text
 
     status = record["status"]
@@ -32,9 +38,9 @@ def render(record: dict[str, Any], *, colour: bool = False) -> str:
     out = [f"{c('bold', title)}  {c('dim', source)}  {c(status, _LABEL[status])}  {c('dim', took)}"]
     request = record["request"]
     if request:
-        out.append(f"  {request['method']} {request['url']}")
-        out.extend(f"  {k}: {v}" for k, v in request["headers"].items())
-        out.append(_indent(_pretty(request["body"]), "  "))
+        out.append(_visible(f"  {request['method']} {request['url']}"))
+        out.extend(_visible(f"  {k}: {v}") for k, v in request["headers"].items())
+        out.append(_indent(_visible(_pretty(request["body"])), "  "))
     if status == "cancelled":
         out.append("  handler set cancel = true: nothing is sent")
     error = record["error"]
@@ -46,17 +52,57 @@ def render(record: dict[str, Any], *, colour: bool = False) -> str:
         if error.get("hint"):
             out.append(c("warn", f"  hint: {error['hint']}"))
     for line in record["logs"]:
-        out.append(f"  {c('dim', 'console.' + line['level'])}  {line['message']}")
+        out.append(f"  {c('dim', 'console.' + line['level'])}  {_visible(line['message'])}")
     for w in record["warnings"]:
         out.append(c("warn", f"  warning [{w['code']}] {w['path']}: {w['message']}"))
     return "\n".join(out)
 
 
+# C0 controls but newline and tab, DEL, C1 controls, and the bidirectional overrides that
+# would show text in another order than it has.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(text: str) -> str:
+    return _CONTROL.sub(lambda m: _escape(ord(m.group())), text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class _Number(str):
+    """A number's text as the handler's JSON.stringify wrote it (``1e-7``, not ``1e-07``)."""
+
+
 def _pretty(body: str) -> str:
     try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        value = json.loads(body, parse_float=_Number, parse_int=_Number)
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to re-indent
         return body
+    try:
+        return _indented(value, "")
+    except RecursionError:
+        return body
+
+
+def _indented(value: Any, margin: str) -> str:
+    inner = margin + "  "
+    if isinstance(value, dict) and value:
+        items = (f"{inner}{_string(k)}: {_indented(v, inner)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{margin}}}"
+    if isinstance(value, list) and value:
+        items = (inner + _indented(v, inner) for v in value)
+        return "[\n" + ",\n".join(items) + f"\n{margin}]"
+    if isinstance(value, _Number):
+        return str(value)
+    if isinstance(value, str):
+        return _string(value)
+    return json.dumps(value)  # true, false, null, {} and []
+
+
+def _string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _indent(text: str, prefix: str) -> str:

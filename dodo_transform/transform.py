@@ -74,7 +74,7 @@ MIN_CODE_SIZE = 10
 MAX_CODE_SIZE = 51_200
 # Header names whose values are secrets: redacted in anything we print or store.
 SECRET_HEADER = re.compile(r"authorization|api[-_]?key|token|secret|cookie|password", re.I)
-_SPACE = re.compile(r"\s")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 # What an HTTP client can put on the wire as a field value: visible ASCII, space and tab.
 _HEADER_VALUE_BAD = re.compile(r"[^\t\x20-\x7e]")
 _AUTHORITY_END = re.compile(r"[/?#]")
@@ -361,8 +361,8 @@ def url_problem(url: Any) -> str | None:
         return f"webhook.url does not parse as a URL ({e}); got {url!r}"
     if parts.scheme not in ("http", "https") or not host:
         return f"webhook.url must be an absolute http(s) URL; got {url!r}"
-    if _SPACE.search(url):
-        return f"webhook.url must not contain whitespace; got {url!r}"
+    if _SPACE_OR_CONTROL.search(url):
+        return f"webhook.url must not contain whitespace or control characters; got {url!r}"
     return None
 
 

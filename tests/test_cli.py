@@ -219,6 +219,7 @@ def test_exit_status_1_when_any_run_errors(tmp_path):
     "args,message",
     [
         (["test", "missing.js"], "missing.js: no such file"),
+        (["test", "handlers"], "handlers: a folder; give the handler's .js file"),
         (["test", ADD_CUSTOMER, "--event", "payment.nope"], "no built-in sample 'payment.nope'"),
         (
             ["test", ADD_CUSTOMER, "--event", "payment.succeded"],
@@ -278,6 +279,28 @@ def test_human_output_shows_decision_request_logs_and_warnings(tmp_path):
     assert "warning [invalid_email]" in out
     assert "\x1b[" not in out  # no colour when not a TTY
     assert out.rstrip().endswith("2 payload(s): 1 send, 1 cancelled, 0 error(s)")
+
+
+def test_control_characters_from_the_event_or_handler_are_shown_escaped(tmp_path):
+    # A captured event whose customer name would retitle the window, clear the screen and
+    # overwrite the report's own lines.
+    envelope = json.loads(samples.get("payment.succeeded").text)
+    envelope["data"]["customer"]["name"] = "\x1b]0;owned\x07\x1b[2J\rFAKE\u202eevil"
+    payload = tmp_path / "captured.json"
+    payload.write_text(json.dumps(envelope))
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) { const n = w.payload.data.customer.name; console.log(n);"
+        " w.headers = {'X-Note': 'ok'}; w.payload = {name: n, tiny: 1e-7}; return w }"
+    )
+    r = cli("test", str(handler), "--payload", str(payload))
+    assert r.returncode == 0, r.stderr
+    shown = r"\x1b]0;owned\x07\x1b[2J\x0dFAKE\u202eevil"
+    assert f"console.log  {shown}" in r.stdout
+    escaped = '"name": "\\u001b]0;owned\\u0007\\u001b[2J\\rFAKE\\u202eevil"'  # JSON's own
+    assert escaped in r.stdout
+    assert '"tiny": 1e-7' in r.stdout  # the body's numbers as JSON.stringify wrote them
+    assert not any(c in r.stdout for c in "\x1b\x07\r\u202e")
 
 
 def test_colour_on_a_tty():

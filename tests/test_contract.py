@@ -98,7 +98,16 @@ def test_other_methods_are_transform_errors(method):
 
 
 @pytest.mark.parametrize(
-    "url", ["ftp://x.example/", "/relative", "https://", "javascript:alert(1)", 7]
+    "url",
+    [
+        "ftp://x.example/",
+        "/relative",
+        "https://",
+        "javascript:alert(1)",
+        7,
+        "https://x.example/a b",
+        "https://x.example/\x1b[31m",  # sent raw, it would break the request line
+    ],
 )
 def test_non_http_urls_are_transform_errors(url):
     d = run(f"webhook.url = {json.dumps(url)}; return webhook;")
