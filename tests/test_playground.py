@@ -359,6 +359,49 @@ def test_save_is_refused_unless_allowed(browser, tmp_path):  # noqa: F811
             page.close()
 
 
+def test_a_page_of_another_origin_on_the_same_site_cannot_save(browser, tmp_path):  # noqa: F811
+    """SameSite=Strict lets another port of the same host send the cookie; what such a page
+    can send without a CORS preflight (text/plain, a form) is refused."""
+    from starlette.applications import Starlette
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    handler = tmp_path / "h.js"
+    handler.write_text(CANCELLED.read_text())
+    with serve({"h.js": handler}, allow_save=True) as s:
+        attack = f"""<script>
+          const body = JSON.stringify({{name: "h.js", code: "function handler(w) {{ w.url = 'https://evil.example/'; return w; }}"}});
+          Promise.allSettled([
+            fetch("{s.url}/api/save", {{method: "POST", mode: "no-cors", credentials: "include",
+                                        headers: {{"Content-Type": "text/plain"}}, body}}),
+            fetch("{s.url}/api/save", {{method: "POST", mode: "no-cors", credentials: "include",
+                                        body: new URLSearchParams({{json: body}})}}),
+          ]).then(() => {{ document.title = "sent"; }});
+        </script>"""
+
+        async def evil(_request):
+            return HTMLResponse(attack)
+
+        with ServerThread(Starlette(routes=[Route("/", evil)]), lifespan=False) as other:
+            page = open_page(browser, f"{s.url}/?token={TOKEN}")  # signed in: the cookie is set
+            try:
+                page.goto(f"{other.url}/")
+                page.wait_for_function("document.title === 'sent'")
+            finally:
+                page.close()
+        assert handler.read_text() == CANCELLED.read_text()
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        r = HTTP.post(f"{s.url}/api/save", content=b'{"name": "h.js", "code": "x"}', headers=auth)
+        assert r.status_code == 415 and "application/json" in r.json()["error"]
+        r = HTTP.post(
+            f"{s.url}/api/save",
+            json={"name": "h.js", "code": "x" * 20},
+            headers={**auth, "Sec-Fetch-Site": "same-site"},
+        )
+        assert r.status_code == 403 and "another site" in r.json()["error"]
+        assert handler.read_text() == CANCELLED.read_text()
+
+
 def test_a_host_mounts_it_under_a_prefix_behind_its_own_check(browser, tmp_path):  # noqa: F811
     """As the operator console does at /ui/playground: its own auth, the endpoints' handlers,
     Save as `[ui] allow_handler_edit` says."""

@@ -111,6 +111,8 @@ def create_app(
     def guarded(endpoint: Callable[[Request], Awaitable[Response]]) -> Callable[..., object]:
         async def wrapped(request: Request) -> Response:
             denied = await auth(request)
+            if denied is None and request.method == "POST":
+                denied = _cross_site(request)
             if denied is not None:
                 return denied
             response = await endpoint(request)
@@ -190,6 +192,24 @@ def create_app(
             Route("/api/save", guarded(save), methods=["POST"]),
         ]
     )
+
+
+def _cross_site(request: Request) -> Response | None:
+    """Refuse a POST another site's page could send with the operator's cookie.
+
+    The session cookie is ``SameSite=Strict``, but a page on another port of the same host,
+    or on a sibling subdomain, is the same site. A cross-origin page can send JSON only after
+    a CORS preflight, which nothing here answers; what it can send without one is a form or
+    text/plain, refused here, and browsers say where a request came from."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return JSONResponse({"error": "refused: a request from another site"}, status_code=403)
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/json":
+        return JSONResponse(
+            {"error": "send the body as JSON, with Content-Type: application/json"},
+            status_code=415,
+        )
+    return None
 
 
 def _write_atomically(path: Path, text: str) -> int:
