@@ -15,7 +15,15 @@ from pg import truncate
 
 from dodo_transform.relay.postgres_store import PostgresStore
 from dodo_transform.relay.sqlite_store import SqliteStore
-from dodo_transform.relay.store import AsyncStore, Attempt, NewEvent, Outcome, ThreadedStore
+from dodo_transform.relay.store import (
+    AsyncStore,
+    Attempt,
+    DeliveryQuery,
+    NewEvent,
+    Outcome,
+    ThreadedStore,
+    customer_key,
+)
 
 T0 = 1_700_000_000.0
 Body = Callable[[AsyncStore], Awaitable[None]]
@@ -816,5 +824,52 @@ def test_attempts_page_backwards_from_the_latest(check) -> None:
         assert [a.n for a in await store.attempts(d, limit=3, before=5)] == [2, 3, 4]
         assert [a.n for a in await store.attempts(d, limit=3, before=2)] == [1]
         assert [a.n for a in await store.attempts(d, before=3)] == [1, 2]
+
+    check(body)
+
+
+def test_a_nul_or_a_lone_surrogate_in_any_text_is_stored(check) -> None:
+    """PostgreSQL's text holds no NUL and UTF-8 no lone surrogate; a webhook's type or email,
+    a handler's logs and error, a target's answer may carry either."""
+
+    async def body(store: AsyncStore) -> None:
+        key = customer_key("ep", "a\x00\ud800@example.com")
+        got = await store.ingest(
+            "ep", "w\x00", "pay\x00\udfff", b'{"x":"\\u0000"}', {"x-h": "v"}, key, False, T0
+        )
+        d = got.delivery_id
+        assert await store.claim(T0, 1)
+        sent = Attempt(
+            d, 0, T0, {"url": "https://x.example/\ud800"}, 500, "n\x00\ud800", 1.5, "e\x00"
+        )
+        ok = await store.finish(
+            d,
+            "pending",
+            now=T0,
+            attempt=sent,
+            next_attempt_at=T0 + 5,
+            last_error="Error: \ud800\x00",
+            transform={"logs": ["\x00\ud800"]},
+        )
+        assert ok
+        row = await store.get_delivery(d)
+        assert row.status == "pending"
+        # What the store gives back always encodes as UTF-8: a lone surrogate as its escape.
+        assert row.transform == {"logs": ["\x00\\ud800"]}
+        assert row.last_error == "Error: \\ud800\ufffd"  # shown escaped, and U+FFFD for NUL
+        event = await store.get_event(row.event_id)
+        assert event.body == b'{"x":"\\u0000"}'  # the body byte for byte
+        (a,) = await store.attempts(d)
+        assert (a.status_code, a.request) == (500, {"url": "https://x.example/\\ud800"})
+        assert (a.response_body, a.error) == ("n\ufffd\\ud800", "e\ufffd")
+        # Filters given the text as received find the delivery.
+        found = await store.search(DeliveryQuery(event_type="pay\x00\udfff"), 10)
+        assert [r.delivery.id for r in found] == [d]
+        found = await store.search(DeliveryQuery(customer_email="A\x00\ud800@example.com"), 10)
+        assert [r.delivery.id for r in found] == [d]
+        again = await store.ingest(
+            "ep", "w\x00", "pay\x00\udfff", b"{}", {"x-h": "v"}, key, False, T0
+        )
+        assert again.duplicate and again.delivery_id == d
 
     check(body)

@@ -78,6 +78,47 @@ def test_ingest_takes_rfc8259_utf8_json_only(server, tmp_path, body, reason) -> 
     assert post_signed(server, (ENVELOPE % 1).encode()).status_code == 202
 
 
+def test_a_nul_or_a_lone_surrogate_in_a_webhook_or_a_handlers_output_is_stored(
+    tmp_path, target
+) -> None:
+    """JSON may escape either; neither fits a store's text as it is. The webhook is taken,
+    delivered, listed and found by its type and email; a handler's error holding them is
+    recorded as its transform error."""
+    handler = (
+        "function handler(w) { console.log('\\ud800'); if (w.payload.data.fail)"
+        " throw new Error('bad \\udfff\\u0000'); return w; }\n"
+    )
+    config = load_config(write_config(tmp_path, target.url, handler=handler))
+    envelope = '{"type":"pay\\u0000ment\\ud800","data":{"customer":{"email":"a\\ud800@x.example"},"fail":%s}}'
+    app = create_app(config)
+    mount_console(app)
+    with ServerThread(app) as srv:
+        ids = []
+        for fail in ("false", "true"):
+            r = post_signed(srv, (envelope % fail).encode())
+            assert r.status_code == 202, r.text
+            ids.append(r.json()["delivery_id"])
+
+        def detail(d: int) -> dict:
+            return HTTP.get(f"{srv.url}/deliveries/{d}", headers=ADMIN).json()
+
+        wait_for(lambda: detail(ids[1])["status"] == "transform_failed", timeout=60)
+        wait_for(lambda: detail(ids[0])["status"] == "succeeded", timeout=60)
+        assert detail(ids[1])["last_error"] == "exception: Error: bad \\udfff\ufffd"
+        (sent,) = target.received
+        assert sent.body == (envelope % "false").encode()  # byte for byte
+        # A filter finds them as the console shows them: the surrogate as its escape.
+        for query in (
+            {"event_type": "pay\x00ment\\ud800"},
+            {"customer_email": "A\\ud800@x.example"},
+        ):
+            r = HTTP.get(f"{srv.url}/deliveries", params=query, headers=ADMIN)
+            assert r.status_code == 200, r.text
+            assert sorted(d["id"] for d in r.json()["deliveries"]) == sorted(ids)
+        page = HTTP.get(f"{srv.url}/ui/deliveries", headers=ADMIN)
+        assert page.status_code == 200 and "pay\ufffdment\\ud800" in page.text
+
+
 def test_a_string_that_says_nan_is_fine(server) -> None:
     body = b'{"type":"payment.succeeded","data":{"note":"NaN or -Infinity"}}'
     assert post_signed(server, body).status_code == 202

@@ -52,6 +52,8 @@ from .store import (
     dumps,
     kept_bulk_replay,
     pack_request,
+    storable,
+    storable_event,
     unpack_request,
 )
 
@@ -346,6 +348,7 @@ class SqliteStore(Store):
             self._db.execute("PRAGMA synchronous=NORMAL")
 
     def _ingest_one(self, e: NewEvent) -> Ingested:
+        e = storable_event(e)
         cur = self._db.execute(
             "INSERT INTO events (endpoint, webhook_id, event_type, body, headers,"
             " received_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -542,9 +545,9 @@ class SqliteStore(Store):
                     packed.record,
                     packed.key,
                     a.status_code,
-                    a.response_body,
+                    storable(a.response_body),
                     a.duration_ms,
-                    a.error,
+                    storable(a.error),
                 ),
             )
         n = 1 if o.attempt is not None else 0
@@ -557,7 +560,7 @@ class SqliteStore(Store):
             {
                 "status": o.status,
                 "next": o.next_attempt_at,
-                "error": o.last_error,
+                "error": storable(o.last_error),
                 "transform": dumps(dict(o.transform)) if o.transform is not None else None,
                 "now": o.now,
                 "n": n,
@@ -884,11 +887,11 @@ def _params(q: DeliveryQuery) -> dict[str, Any]:
         customer = customer_key("", q.customer_email)
     return {
         "status": q.status,
-        "endpoint": q.endpoint,
-        "event_type": q.event_type,
+        "endpoint": storable(q.endpoint),
+        "event_type": storable(q.event_type),
         "since": q.since,
         "until": q.until,
-        "customer": customer,
+        "customer": storable(customer),
         "before": q.before,
     }
 

@@ -15,15 +15,17 @@ import hashlib
 import itertools
 import json
 import queue
+import re
 import sys
 import threading
 import zlib
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, TypeVar, get_args
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal, TypeVar, get_args, overload
 
+from ..strictjson import escape_lone_surrogates
 from ..transform import redact_headers
 from .batching import GroupCommit
 
@@ -956,4 +958,42 @@ def unpack_request(record: str | None, stored: bytes | None) -> dict[str, Any] |
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    """JSON text any store can hold. A lone surrogate (a handler may log one) comes back as
+    its escape's six characters, ``\\ud800``, as :func:`storable` keeps it: what the store
+    returns then always encodes as UTF-8, in a JSON answer or a page."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return text if text.isascii() else _LONE_SURROGATE.sub(_escaped_escape, text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, a surrogate is always lone
+
+
+def _escaped_escape(m: re.Match[str]) -> str:
+    return f"\\\\u{ord(m.group()):04x}"
+
+
+@overload
+def storable(text: str) -> str: ...
+@overload
+def storable(text: str | None) -> str | None: ...
+def storable(text: str | None) -> str | None:
+    """Text from outside (an event's type, a customer's email, a handler's error, a target's
+    answer) as every store can hold it: no NUL character, which PostgreSQL's text refuses
+    (U+FFFD instead), and a lone surrogate, which UTF-8 cannot encode, escaped (``\\ud800``).
+    The event's body is kept byte for byte; filters go through this too, so they still match."""
+    if text is None or (text.isascii() and "\x00" not in text):
+        return text
+    return escape_lone_surrogates(text.replace("\x00", "\ufffd"))
+
+
+def storable_event(e: NewEvent) -> NewEvent:
+    """``e`` with its texts :func:`storable` (its body is bytes, kept as they are)."""
+    texts = (e.webhook_id, e.event_type, e.ordering_key)
+    if all(t is None or (t.isascii() and "\x00" not in t) for t in texts):
+        return e
+    return replace(
+        e,
+        webhook_id=storable(e.webhook_id),
+        event_type=storable(e.event_type),
+        ordering_key=storable(e.ordering_key),
+    )
