@@ -14,7 +14,6 @@ error record carries a ``hint`` when there is something to teach.
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -262,7 +261,7 @@ def _teach(
             limits=limits,
             sandbox=sandbox,
         )
-    payload = json.loads(p.text) if reads else None
+    payload = strictjson.loads(p.text.encode()) if reads else None
     if error is not None:
         hint = hints.error_hint(error, handler.source) or hints.read_hint(error, reads, payload)
         decision = replace(decision, error=hints.with_hint(error, hint))
@@ -274,5 +273,6 @@ def _teach(
     warnings += analysis.source_warnings(handler.source, handler.filename)
     warnings += hints.missing_field_warnings(reads, payload)
     if decision.request is not None:
-        warnings += hints.zero_decimal_warnings(json.loads(p.text), decision.request.body)
+        event = strictjson.loads(p.text.encode())  # as the door read it: a huge integer too
+        warnings += hints.zero_decimal_warnings(event, decision.request.body)
     return decision.with_warnings(analysis.explain_rounded(warnings))

@@ -89,6 +89,22 @@ def test_bad_signatures_get_401_and_nothing_is_stored(make_server, tmp_path, tar
     assert stored(tmp_path) == {} and target.received == []
 
 
+@pytest.mark.parametrize("header", ["webhook-id", "webhook-timestamp", "webhook-signature"])
+def test_a_webhook_header_sent_twice_is_refused(make_server, tmp_path, target, header) -> None:
+    """A captured webhook sent again with a second webhook-id before the signed one must not
+    pass as a new event: one copy would be verified, another stored and forwarded."""
+    server = make_server()
+    headers = sign(SECRET, SAMPLE)
+    assert post(server, SAMPLE, headers).status_code == 202
+    wait_for(lambda: len(target.received) == 1)
+    forged = {"webhook-id": "msg_forged", "webhook-timestamp": "1", "webhook-signature": "v1,x"}
+    twice = [(header, forged[header]), *headers.items()]
+    r = HTTP.post(f"{server.url}/webhooks/test", content=SAMPLE, headers=twice)
+    assert r.status_code == 400
+    assert r.json()["error"].startswith(f"header {header} appears more than once")
+    assert sum(stored(tmp_path).values()) == 1  # the one delivery of the first post
+
+
 def test_rotated_secret_is_accepted(make_server, target) -> None:
     server = make_server(secrets=(SECRET, SECRET_2))
     r = post(server, SAMPLE, sign(SECRET_2, SAMPLE))

@@ -5,6 +5,7 @@ Real servers on 127.0.0.1, a real SQLite file, the real CLI in a subprocess.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -117,6 +118,24 @@ def test_a_nul_or_a_lone_surrogate_in_a_webhook_or_a_handlers_output_is_stored(
             assert sorted(d["id"] for d in r.json()["deliveries"]) == sorted(ids)
         page = HTTP.get(f"{srv.url}/ui/deliveries", headers=ADMIN)
         assert page.status_code == 200 and "pay\ufffdment\\ud800" in page.text
+
+
+def test_an_integer_of_thousands_of_digits_is_read_as_javascript_reads_it(server, tmp_path):
+    """Python's int() refuses over 4,300 digits (it was a 500 with a traceback); JSON.parse
+    reads the nearest double, Infinity here."""
+    huge = "9" * 5000
+    body = ENVELOPE % huge
+    assert post_signed(server, body.encode()).status_code == 202
+    envelope = tmp_path / "huge.json"
+    envelope.write_text(body)
+    handler = tmp_path / "h.js"
+    handler.write_text(
+        "function handler(w) { console.log(w.payload.data.total_amount); return w; }"
+    )
+    r = cli("test", str(handler), "--payload", str(envelope), "--json")
+    assert r.returncode == 0, r.stderr
+    (record,) = [json.loads(line) for line in r.stdout.splitlines()]
+    assert record["logs"][0]["message"] == "Infinity"
 
 
 def test_a_string_that_says_nan_is_fine(server) -> None:

@@ -57,7 +57,7 @@ from .ratelimit import Limiter, RateLimiter
 from .retention import EVERY as RETENTION_EVERY
 from .retention import Retention
 from .sender import Sender
-from .signing import SignatureError, verify
+from .signing import REQUIRED_HEADERS, SignatureError, verify
 from .sqlite_store import SqliteStore
 from .store import CLOSE_TIMEOUT, LOCAL_OWNER, AsyncStore, Store, ThreadedStore, customer_key, said
 from .transformer import TransformStage
@@ -379,6 +379,15 @@ class App:
             return self._refuse(name, "too_large", message)
         except ClientDisconnect:
             message = "client disconnected before sending the whole body"
+            return self._refuse(name, "invalid", message)
+        repeated = [h for h in REQUIRED_HEADERS if len(request.headers.getlist(h)) > 1]
+        if repeated:
+            # One copy would be verified and another stored: a captured webhook sent again
+            # with a second webhook-id would pass as new, each time.
+            message = (
+                f"header {repeated[0]} appears more than once; a webhook carries each of "
+                f"{', '.join(REQUIRED_HEADERS)} once"
+            )
             return self._refuse(name, "invalid", message)
         try:
             verify(ep.secrets, body, request.headers)
