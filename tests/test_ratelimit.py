@@ -137,6 +137,39 @@ def test_a_changed_rate_applies_at_once_and_a_learned_limit_lapses(shared, reque
     asyncio.run(go())
 
 
+@pytest.mark.parametrize("shared", [False, True], ids=["this process", "postgresql"])
+@pytest.mark.parametrize("retry_after", ["31536000", "1764556800", "9" * 400, "²"])
+def test_a_429s_retry_after_pauses_the_key_an_hour_at_most(shared, retry_after, request) -> None:
+    # A year, an epoch time sent by mistake, or a number past any double held every delivery
+    # to the target (on PostgreSQL across restarts: paused_until is shared); "²" is no number.
+    from dodo_transform.relay.ratelimit import LONGEST_PAUSE
+
+    database = request.getfixturevalue("fresh_pg_database") if shared else None
+
+    async def go() -> None:
+        clock = FakeClock(1000.0)
+        store = None
+        if database is not None:
+            from dodo_transform.relay.postgres_ratelimit import SharedRateLimiter
+            from dodo_transform.relay.postgres_store import PostgresStore
+
+            store = await PostgresStore.open(database)
+            lim = SharedRateLimiter(store, clock)
+        else:
+            lim = RateLimiter(clock)
+        try:
+            p = await lim.acquire(KEY, Rate(100, 60))
+            await lim.finished(p, {"Retry-After": retry_after}, 429)
+            await lim.acquire(KEY, Rate(100, 60))
+            waited = clock.now() - 1000
+            assert waited == pytest.approx(LONGEST_PAUSE if retry_after != "²" else 60)
+        finally:
+            if store is not None:
+                await store.aclose()
+
+    asyncio.run(go())
+
+
 def test_credentials_have_separate_budgets_and_are_not_kept_in_clear() -> None:
     a = limiter_key("connect.mailerlite.com", {"Authorization": "Bearer A"})
     b = limiter_key("Connect.MailerLite.com", {"Authorization": "Bearer B", "X-Other": "1"})

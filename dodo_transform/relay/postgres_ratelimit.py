@@ -21,7 +21,15 @@ from collections.abc import Mapping
 
 from ..clock import Clock
 from .postgres_store import PostgresStore
-from .ratelimit import LEARNED_FOR, Limiter, Permit, Rate, header_int, should_pause
+from .ratelimit import (
+    LEARNED_FOR,
+    Limiter,
+    Permit,
+    Rate,
+    header_int,
+    pause_for,
+    should_pause,
+)
 from .retry import parse_retry_after
 
 __all__ = ["SharedRateLimiter"]
@@ -109,11 +117,12 @@ class SharedRateLimiter(Limiter):
                     now,
                 )
                 if status == 429 or should_pause(state["held"], state["rate_limit"]):
-                    pause = now + (retry_after if retry_after is not None else permit.window)
+                    pause = now + pause_for(retry_after, permit.window)
             if (limit is not None and limit > 0) or pause is not None:
                 await conn.execute(
                     "UPDATE rate_limits SET rate_limit = LEAST(rate_limit, COALESCE($2,"
-                    " rate_limit)), paused_until = GREATEST(paused_until, COALESCE($3, 0)),"
+                    " rate_limit)), paused_until = GREATEST(paused_until,"
+                    " COALESCE($3::double precision, 0)),"
                     " learned_at = CASE WHEN $2::integer <= rate_limit AND $2::integer <"
                     " configured THEN $4 ELSE learned_at END"
                     " WHERE key = $1",

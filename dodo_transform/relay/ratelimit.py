@@ -29,6 +29,7 @@ from .retry import parse_retry_after
 
 # How long a limit learned from X-RateLimit-Limit stands after the target last said it.
 LEARNED_FOR = 600.0
+LONGEST_PAUSE = 3600.0  # an hourly quota's reset; see pause_for
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(?:(second|minute|hour)|(\d+(?:\.\d+)?)\s*s)\s*$")
 # Headers that identify the account a request is billed to.
@@ -174,12 +175,18 @@ class RateLimiter(Limiter):
         exhausted = header_int(lower.get("x-ratelimit-remaining")) == 0
         held = b.in_flight + len(b.releases)
         if status == 429 or (exhausted and should_pause(held, b.rate.limit)):
-            pause = retry_after if retry_after is not None else b.rate.window
-            b.paused_until = max(b.paused_until, now + pause)
+            b.paused_until = max(b.paused_until, now + pause_for(retry_after, b.rate.window))
 
     def paused_until(self, key: tuple[str, str]) -> float:
         b = self._buckets.get(key)
         return b.paused_until if b else 0.0
+
+
+def pause_for(retry_after: float | None, window: float) -> float:
+    """How long a key pauses after a 429 or an exhausted budget: the target's ``Retry-After``,
+    at most :data:`LONGEST_PAUSE` (an absurd one, or an epoch time sent by mistake, would
+    hold every delivery to that target for years), or a window when it gave none."""
+    return min(retry_after, max(LONGEST_PAUSE, window)) if retry_after is not None else window
 
 
 def should_pause(held: int, limit: int) -> bool:
