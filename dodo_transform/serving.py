@@ -8,6 +8,7 @@ a listening socket with TCP_NODELAY on accepted connections, the HTTP protocol
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -21,6 +22,8 @@ __all__ = ["MAX_HEAD_BYTES", "HttpProtocol", "ListenError", "ServerThread", "lis
 
 # A request's line and headers: h11 refuses more than this (its default); so do we.
 MAX_HEAD_BYTES = 16 * 1024
+# How long a connection may take to send a request's line and headers before it is closed.
+HEAD_TIMEOUT = 30.0
 # How long a refused client may go on sending (read and dropped) before its connection closes.
 LINGER = 5.0
 
@@ -38,14 +41,41 @@ class HttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._in_head, self._head_bytes = True, 0
         self._refused = False
+        self._head_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_head_timer()
+        super().connection_lost(exc)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head, self._head_bytes = True, 0
+        self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self._disarm_head_timer()
         super().on_headers_complete()
+
+    # uvicorn times out an idle kept-alive connection, but not one that connects and sends
+    # nothing, or half a head: each would hold a connection and its memory for good.
+    def _arm_head_timer(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
+
+    def _disarm_head_timer(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            self.transport.close()
 
     def data_received(self, data: bytes) -> None:
         if self._refused:

@@ -137,6 +137,61 @@ def test_body_over_the_limit_is_413_declared_or_streamed(make_server, tmp_path) 
     assert stored(tmp_path) == {}
 
 
+def test_a_body_that_stalls_is_408_and_holds_no_delivery_back(
+    make_server, tmp_path, monkeypatch
+) -> None:
+    """Uploads begun and never finished (no secret needed) once counted as webhooks being
+    acknowledged, so the worker yielded to them for as long as they stayed open."""
+    import socket
+
+    from dodo_transform.relay import server as relay_server
+
+    monkeypatch.setattr(relay_server, "BODY_TIMEOUT", 2.0)
+    server = make_server()
+    app = server.server.config.app
+    head = (
+        f"POST /webhooks/test HTTP/1.1\r\nHost: x\r\nContent-Length: {len(SAMPLE)}\r\n"
+        + "".join(f"{k}: {v}\r\n" for k, v in sign(SECRET, SAMPLE).items())
+        + "\r\n"
+    ).encode()
+    stalled = []
+    for _ in range(10):
+        conn = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        conn.sendall(head + SAMPLE[:100])
+        stalled.append(conn)
+    receiving = app.state.dodo.dispatcher.receiving
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline:  # while they hang, none counts as being received
+        assert receiving() == 0
+        time.sleep(0.02)
+    for conn in stalled:
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = conn.recv(4096)
+            assert chunk, answer
+            answer += chunk
+        conn.close()
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert b'"the body did not arrive within 2 s"' in answer
+    assert stored(tmp_path) == {}
+    assert post(server, SAMPLE, sign(SECRET, SAMPLE)).status_code == 202
+
+
+def test_a_connection_that_sends_no_whole_head_is_closed(make_server, monkeypatch) -> None:
+    import socket
+
+    from dodo_transform import serving
+
+    monkeypatch.setattr(serving, "HEAD_TIMEOUT", 0.5)
+    server = make_server()
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    half = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+    half.sendall(b"POST /webhooks/test HTTP/1.1\r\nHost: x\r\n")
+    assert idle.recv(100) == b"" and half.recv(100) == b""  # closed by the server
+    idle.close()
+    half.close()
+
+
 def test_unknown_endpoint_is_404(make_server) -> None:
     r = post(make_server(), SAMPLE, sign(SECRET, SAMPLE), endpoint="nope")
     assert r.status_code == 404 and "no endpoint 'nope'" in r.json()["error"]

@@ -22,8 +22,9 @@ __all__ = ["ANSWER", "Observer", "Observers", "OperatorAction", "ReceiveOutcome"
 log = logging.getLogger("dodo_transform.relay")
 
 # unauthorized: a bad signature; invalid: not JSON (or not readable); too_large: over
-# max_body_bytes; unknown_endpoint: no such endpoint in the config; unavailable: answered 503
-# (the store could not commit it, or this instance has --role worker).
+# max_body_bytes; timeout: the body did not arrive in time; unknown_endpoint: no such
+# endpoint in the config; unavailable: answered 503 (the store could not commit it, or this
+# instance has --role worker).
 ReceiveOutcome = Literal[
     "accepted",
     "duplicate",
@@ -31,6 +32,7 @@ ReceiveOutcome = Literal[
     "unauthorized",
     "invalid",
     "too_large",
+    "timeout",
     "unknown_endpoint",
     "unavailable",
 ]
@@ -42,6 +44,7 @@ ANSWER: dict[ReceiveOutcome, int] = {
     "unauthorized": 401,
     "invalid": 400,
     "too_large": 413,
+    "timeout": 408,
     "unknown_endpoint": 404,
     "unavailable": 503,
 }

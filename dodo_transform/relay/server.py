@@ -113,6 +113,10 @@ class TooLarge(Exception):
     pass
 
 
+# A webhook's body (1 MiB at most) arrives within this, or the request is answered 408.
+BODY_TIMEOUT = 30.0
+
+
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refusing (``TooLarge``) as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
@@ -340,11 +344,7 @@ class App:
     # -- receive ---------------------------------------------------------------------------
 
     async def receive(self, request: Request) -> Response:
-        self._receiving += 1  # the worker yields while many arrive at once (dispatcher.py)
-        try:
-            return await self._receive(request)
-        finally:
-            self._receiving -= 1
+        return await self._receive(request)
 
     def _refuse(
         self, name: str, outcome: ReceiveOutcome, message: str, webhook_id: str | None = None
@@ -373,13 +373,28 @@ class App:
             )
         limit = self.config.server.max_body_bytes
         try:
-            body = await read_body(request, limit)
+            body = await asyncio.wait_for(read_body(request, limit), BODY_TIMEOUT)
         except TooLarge:
             message = f"body larger than {limit:,} bytes (server.max_body_bytes)"
             return self._refuse(name, "too_large", message)
         except ClientDisconnect:
             message = "client disconnected before sending the whole body"
             return self._refuse(name, "invalid", message)
+        except asyncio.TimeoutError:
+            message = f"the body did not arrive within {BODY_TIMEOUT:g} s"
+            return self._refuse(name, "timeout", message)
+        # The worker yields while many webhooks are being acknowledged (dispatcher.py):
+        # counted once the body is here, or clients that stall their uploads would hold
+        # delivery back without knowing a secret.
+        self._receiving += 1
+        try:
+            return await self._acknowledge(name, ep, request, body)
+        finally:
+            self._receiving -= 1
+
+    async def _acknowledge(
+        self, name: str, ep: EndpointConfig, request: Request, body: bytes
+    ) -> Response:
         repeated = [h for h in REQUIRED_HEADERS if len(request.headers.getlist(h)) > 1]
         if repeated:
             # One copy would be verified and another stored: a captured webhook sent again
