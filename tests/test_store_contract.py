@@ -367,6 +367,26 @@ def test_finish_many_hands_each_chain_its_next_delivery(check) -> None:
     check(body)
 
 
+def test_a_hand_off_after_a_long_wait_for_the_store_is_leased_from_then(check) -> None:
+    """An outcome recorded a minute after its attempt ended (the store was away): the lease
+    of what it hands on runs from the record, or the next claim would take it again while it
+    is being sent, and it would go out twice."""
+
+    async def body(store: AsyncStore) -> None:
+        a1 = (await ingest(store, "a1", key="alice")).delivery_id
+        a2 = (await ingest(store, "a2", key="alice")).delivery_id
+        await store.claim(T0, 10, owner="w", lease=10)
+        recorded = await store.finish_many(
+            [Outcome(a1, "succeeded", T0, "w", attempt(a1))], handoff=True, lease=10, at=T0 + 60
+        )
+        (handed,) = recorded.handed_off
+        assert handed is not None and handed.id == a2
+        assert await store.claim(T0 + 61, 10, owner="x") == []  # still w's
+        assert [d.id for d in await store.claim(T0 + 71, 10, owner="x")] == [a2]  # expired
+
+    check(body)
+
+
 def test_a_hand_off_reads_the_delivery_due_after_the_one_handed_on(check) -> None:
     async def body(store: AsyncStore) -> None:
         a = [(await ingest(store, f"a{i}", key="alice")).delivery_id for i in range(3)]

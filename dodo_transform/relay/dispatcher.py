@@ -555,12 +555,13 @@ class Dispatcher:
         outcome = Outcome(
             d.id, status, now, self.owner, attempt, next_attempt_at, last_error, transform
         )
-        applied, handed, following = await self._retrying(lambda: self._recorder.submit(outcome))
+        recorded = await self._retrying(lambda: self._recorder.submit(outcome))
+        applied, handed, following, granted = recorded
         if not applied:
             log.warning("delivery %s: lease lost to another instance; outcome not recorded", d.id)
             return
         if handed is not None:
-            self._handed[d.id] = (handed, now, following)
+            self._handed[d.id] = (handed, granted, following)
         self.events.recorded(
             d,
             status,
@@ -575,21 +576,27 @@ class Dispatcher:
 
     async def _record(
         self, outcomes: Sequence[Outcome]
-    ) -> list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None]]:
-        # No hand-off once stopping: what is handed on would only be requeued.
+    ) -> list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None, float]]:
+        # No hand-off once stopping: what is handed on would only be requeued. Its lease runs
+        # from now, not from the outcome's time: a long wait for the store since would have
+        # it expire as it is granted, and the next claim take it again while it is sent.
+        granted = self.clock.now()
         recorded = await self.store.finish_many(
-            outcomes, handoff=not (self._stopping or self._yielding()), lease=self.lease
+            outcomes,
+            handoff=not (self._stopping or self._yielding()),
+            lease=self.lease,
+            at=granted,
         )
         events = recorded.events
         following = recorded.following or [None] * len(outcomes)
-        out: list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None]] = []
+        out: list[tuple[bool, Delivery | None, tuple[Delivery, Event] | None, float]] = []
         for applied, handed, after in zip(
             recorded.applied, recorded.handed_off, following, strict=True
         ):
             if handed is not None and handed.event_id in events:
                 self._events[handed.event_id] = events[handed.event_id]
             known = None if after is None else events.get(after.event_id)
-            out.append((applied, handed, (after, known) if after and known else None))
+            out.append((applied, handed, (after, known) if after and known else None, granted))
         return out
 
     async def _transform(self, ep: EndpointConfig, loaded: LoadedHandler, event: Event) -> Decision:

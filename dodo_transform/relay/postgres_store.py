@@ -475,7 +475,12 @@ class PostgresStore(AsyncStore):
         return min(times) if times else None
 
     async def finish_many(
-        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+        self,
+        outcomes: Sequence[Outcome],
+        *,
+        handoff: bool = False,
+        lease: float = DEFAULT_LEASE,
+        at: float | None = None,
     ) -> Recorded:
         handed: list[Delivery | None] = []
         following: list[Delivery | None] = []
@@ -542,7 +547,11 @@ class PostgresStore(AsyncStore):
                     handed.append(None)
                     following.append(None)
                     continue
-                nxt, after = await self._handoff(conn, o, lease) if handoff else (None, None)
+                nxt, after = (
+                    await self._handoff(conn, o, lease, o.now if at is None else at)
+                    if handoff
+                    else (None, None)
+                )
                 handed.append(nxt)
                 following.append(after)
                 freed = freed or nxt is None
@@ -553,7 +562,7 @@ class PostgresStore(AsyncStore):
         return Recorded(applied, handed, events, following)
 
     async def _handoff(
-        self, conn: asyncpg.Connection, o: Outcome, lease: float
+        self, conn: asyncpg.Connection, o: Outcome, lease: float, now: float
     ) -> tuple[Delivery | None, Delivery | None]:
         """The chain's next delivery, claimed, and the one after it, if due: not claimed."""
         # The chain's oldest unfinished delivery, if pending, due, and nothing else of the
@@ -575,13 +584,13 @@ class PostgresStore(AsyncStore):
             " f ON true",
             o.delivery_id,
             o.owner,
-            o.now + lease,
-            o.now,
+            now + lease,
+            now,
         )
         if row is None:
             return None, None
         due = row["f_next_attempt_at"]
-        if row["f_status"] != "pending" or due is None or due > o.now:
+        if row["f_status"] != "pending" or due is None or due > now:
             return _delivery(row), None
         after = {k.removeprefix("f_"): v for k, v in row.items() if k.startswith("f_")}
         return _delivery(row), _delivery(after)

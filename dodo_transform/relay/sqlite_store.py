@@ -510,13 +510,20 @@ class SqliteStore(Store):
         return [_delivery(r) for r in rows]
 
     def finish_many(
-        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+        self,
+        outcomes: Sequence[Outcome],
+        *,
+        handoff: bool = False,
+        lease: float = DEFAULT_LEASE,
+        at: float | None = None,
     ) -> Recorded:
         nothing: tuple[Delivery | None, Delivery | None] = (None, None)
         with self._tx():
             applied = [self._finish_one(o) for o in outcomes]
             pairs = [
-                self._handoff(o, lease) if handoff and ok and o.status != "pending" else nothing
+                self._handoff(o, lease, o.now if at is None else at)
+                if handoff and ok and o.status != "pending"
+                else nothing
                 for o, ok in zip(outcomes, applied, strict=True)
             ]
         handed, following = [p[0] for p in pairs], [p[1] for p in pairs]
@@ -579,7 +586,9 @@ class SqliteStore(Store):
             )
         return False
 
-    def _handoff(self, o: Outcome, lease: float) -> tuple[Delivery | None, Delivery | None]:
+    def _handoff(
+        self, o: Outcome, lease: float, now: float
+    ) -> tuple[Delivery | None, Delivery | None]:
         """The chain's next delivery, claimed, and the one after it, if due: not claimed."""
         key = self._db.execute(
             "SELECT ordering_key FROM deliveries WHERE id = ?", (o.delivery_id,)
@@ -591,7 +600,7 @@ class SqliteStore(Store):
             " AND d.status IN ('pending', 'delivering') ORDER BY d.id LIMIT 2",
             {"key": key[0]},
         ).fetchall()
-        if not rows or rows[0][3] != "pending" or rows[0][5] > o.now:
+        if not rows or rows[0][3] != "pending" or rows[0][5] > now:
             return None, None
         row = rows[0]
         if self._db.execute(
@@ -604,10 +613,8 @@ class SqliteStore(Store):
             (row[2],),
         ).fetchone():
             return None, None  # the endpoint was disabled: its deliveries wait
-        self._lease([row[0]], o.now, o.owner, lease)
-        after = (
-            rows[1] if len(rows) > 1 and rows[1][5] is not None and rows[1][5] <= o.now else None
-        )
+        self._lease([row[0]], now, o.owner, lease)
+        after = rows[1] if len(rows) > 1 and rows[1][5] is not None and rows[1][5] <= now else None
         return _delivery(row, status="delivering"), _delivery(after) if after else None
 
     def replay(self, delivery_id: int, now: float) -> Delivery | None:

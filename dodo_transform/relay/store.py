@@ -393,15 +393,22 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def finish_many(
-        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+        self,
+        outcomes: Sequence[Outcome],
+        *,
+        handoff: bool = False,
+        lease: float = DEFAULT_LEASE,
+        at: float | None = None,
     ) -> Recorded:
         """Record outcomes in one commit. Each ``attempt`` is numbered by the store and adds
         one to ``attempt_count`` and ``schedule_attempts`` (the retry schedule's position).
 
         With ``handoff``, a delivery that left its chain for good (any state but a retry)
         hands on: the chain's next delivery, if due, is claimed for the same owner in the
-        same commit, so it starts without waiting for the next claim. The one due after it
-        is read too, not claimed (``Recorded.following``).
+        same commit, so it starts without waiting for the next claim, its lease running from
+        ``at`` (the caller's now; by default the outcome's, which a long wait for the store
+        leaves behind, expiring the lease as it is granted). The one due after it is read
+        too, not claimed (``Recorded.following``).
         """
 
     def finish(
@@ -588,7 +595,12 @@ class AsyncStore(abc.ABC):
 
     @abc.abstractmethod
     async def finish_many(
-        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+        self,
+        outcomes: Sequence[Outcome],
+        *,
+        handoff: bool = False,
+        lease: float = DEFAULT_LEASE,
+        at: float | None = None,
     ) -> Recorded: ...
 
     async def finish(
@@ -783,9 +795,16 @@ class ThreadedStore(AsyncStore):
         return await self._call(self._store.list_deliveries, status, endpoint, limit)
 
     async def finish_many(
-        self, outcomes: Sequence[Outcome], *, handoff: bool = False, lease: float = DEFAULT_LEASE
+        self,
+        outcomes: Sequence[Outcome],
+        *,
+        handoff: bool = False,
+        lease: float = DEFAULT_LEASE,
+        at: float | None = None,
     ) -> Recorded:
-        return await self._call(self._store.finish_many, outcomes, handoff=handoff, lease=lease)
+        return await self._call(
+            self._store.finish_many, outcomes, handoff=handoff, lease=lease, at=at
+        )
 
     async def replay(self, delivery_id: int, now: float) -> Delivery | None:
         return await self._call(self._store.replay, delivery_id, now)
