@@ -89,6 +89,36 @@ def test_lists_filter_by_status_endpoint_event_type_time_and_customer(rig) -> No
         assert r.status_code == 400 and list(bad)[0] in r.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"since": "nan"},
+        {"until": "inf"},
+        {"until": "1e999"},
+        {"since": "1_000"},
+        {"since": "\uff11\uff12\uff13"},  # fullwidth digits
+        {"limit": "9" * 5000},
+        {"limit": "\u00b2"},
+    ],
+)
+def test_a_number_that_is_no_epoch_or_limit_is_400_not_a_silent_filter(rig, params) -> None:
+    server, _ = rig
+    r = get(server, "/deliveries", **params)
+    assert r.status_code == 400, r.text
+    (name,) = params
+    assert r.json()["error"].startswith(name)
+
+
+def test_a_planted_session_cookie_of_thousands_of_digits_is_no_session(rig) -> None:
+    from dodo_transform.console import mount_console
+
+    server, _ = rig
+    mount_console(server.server.config.app)
+    planted = {"Cookie": "dodo_transform_session=" + "9" * 5000 + ".x"}
+    r = HTTP.get(f"{server.url}/ui/deliveries", headers=planted)
+    assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
+
+
 def test_cursor_pages_walk_every_delivery_once_newest_first(rig) -> None:
     server, _ = rig
     made = [post(server, envelope("payment.succeeded", f"c{i}@example.com")) for i in range(7)]

@@ -82,7 +82,7 @@ def admin_routes(app: App) -> list[Route]:
         params = request.query_params
         query = parse_query(params, app.clock.now())
         limit_text = params.get("limit", "100")
-        if not (limit_text.isascii() and limit_text.isdigit()) or not (
+        if not (limit_text.isascii() and limit_text.isdigit() and len(limit_text) <= 9) or not (
             1 <= int(limit_text) <= MAX_LIMIT
         ):
             raise QueryError(f"limit must be an integer 1..{MAX_LIMIT}")

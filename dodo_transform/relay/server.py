@@ -120,7 +120,7 @@ BODY_TIMEOUT = 30.0
 async def read_body(request: Request, limit: int) -> bytes:
     """The body, refusing (``TooLarge``) as soon as it exceeds ``limit`` bytes."""
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared[:18]) > limit:
         raise TooLarge
     chunks = bytearray()
     async for chunk in request.stream():

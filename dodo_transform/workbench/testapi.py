@@ -181,7 +181,12 @@ async def _read(request: Request) -> bytes:
         "be at most 51,200 characters)",
         413,
     )
-    if declared and declared.isdigit() and int(declared) > MAX_REQUEST_BYTES:
+    if (
+        declared
+        and declared.isascii()
+        and declared.isdigit()
+        and int(declared[:18]) > MAX_REQUEST_BYTES
+    ):
         raise too_large
     chunks = bytearray()
     async for chunk in request.stream():
