@@ -137,6 +137,30 @@ def test_a_sample_appears_live_and_its_page_shows_the_attempt_and_response(
         page.close()
 
 
+def test_a_list_left_open_after_signing_out_goes_to_the_sign_in_page(
+    browser,  # noqa: F811
+    rig,
+) -> None:
+    """Its live refresh once followed the redirect and put the sign-in page into the table,
+    with the stream still showing live."""
+    server, _ = rig
+    context = browser.new_context()
+    try:
+        listing = context.new_page()
+        sign_in(listing, server)
+        listing.wait_for_url(server.url + "/ui/deliveries")
+        listing.wait_for_selector("#live:not([hidden])")
+        other = context.new_page()
+        other.goto(server.url + "/ui/deliveries")
+        other.click("header .logout button")  # signed out in another tab
+        other.wait_for_url(re.compile(r".*/ui/login.*"))
+        post(server)
+        listing.wait_for_url(re.compile(r".*/ui/login.*"))
+        assert listing.query_selector("#rows") is None
+    finally:
+        context.close()
+
+
 def test_a_failed_delivery_replayed_from_its_page_ends_succeeded(
     browser,  # noqa: F811
     rig,

@@ -297,12 +297,12 @@ def console_routes(app: App) -> list[Route]:
                 while True:
                     try:
                         message = await asyncio.wait_for(queue.get(), PING_SECONDS)
+                        line = "" if message is None else f"data: {json.dumps(message)}"
                     except asyncio.TimeoutError:
-                        yield ": ping\n\n"  # keeps proxies from closing an idle stream
-                        continue
-                    if message is None:
-                        return
-                    yield f"data: {json.dumps(message)}\n\n"
+                        line = ": ping"  # keeps proxies from closing an idle stream
+                    if not line or not auth.signed_in(request):
+                        return  # stopping, or the session ended (expired, a new token)
+                    yield f"{line}\n\n"
             finally:
                 app.live.unsubscribe(queue)
 

@@ -17,11 +17,25 @@
     if (listLive) soon(refreshRows);
     if (one) soon(reloadIfChanged);
   };
-  source.onerror = function () { if (badge) badge.hidden = true; };
+  source.onerror = function () {
+    if (badge) badge.hidden = true;
+    // Refused for good (the session ended: signed out, expired, a new token): the page
+    // reloads, and the server sends it to the sign-in page.
+    if (source.readyState === EventSource.CLOSED) window.location.reload();
+  };
+
+  // A fetch follows the server's redirect to the sign-in page: that page is no list rows.
+  function signedOut(r) {
+    if (!r.redirected && r.status !== 401) return false;
+    source.close();
+    window.location.reload();
+    return true;
+  }
 
   function refreshRows() {
     timer = null;
     fetch(listLive, { credentials: "same-origin" }).then(function (r) {
+      if (signedOut(r)) return;
       if (r.ok) return r.text().then(function (html) { rows.innerHTML = html; });
     });
   }
@@ -29,7 +43,7 @@
   function reloadIfChanged() {
     timer = null;
     fetch(window.location.pathname, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) return;
+      if (signedOut(r) || !r.ok) return;
       return r.text().then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var now = doc.querySelector("[data-live-delivery]");
