@@ -211,6 +211,33 @@ def test_bulk_replay_of_three_failed_deliveries(browser, rig) -> None:  # noqa: 
     assert [status_of(server, d) for d in failed] == ["succeeded"] * 3
 
 
+def test_bulk_replay_confirms_the_times_it_counted_and_says_what_the_cap_leaves(
+    rig, monkeypatch
+) -> None:
+    from dodo_transform.console import pages
+    from dodo_transform.relay import operations
+
+    server, target = rig
+    target.default = Reply(503)
+    failed = [post(server, f"c{i}@example.com") for i in range(3)]
+    for d in failed:
+        wait_for(lambda d=d: status_of(server, d) == "failed")
+    monkeypatch.setattr(pages, "BULK_MAX", 2)
+    monkeypatch.setattr(operations, "BULK_MAX", 2)
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    asked = time.time()
+    r = HTTP.get(
+        f"{server.url}/ui/replay", params={"status": "failed", "since": "1h"}, headers=bearer
+    )
+    assert r.status_code == 200, r.text
+    # "1h" posted back on confirming would be an hour before the confirming, not the count.
+    (since,) = re.findall(r'name="since" value="([^"]*)"', r.text)
+    assert asked - 3600 - 60 < float(since) <= asked - 3600 + 60
+    assert re.search(r'id="bulk-count">2<', r.text)
+    assert "3 match: a replay takes the newest 2" in r.text
+    assert "replay again for the rest (1)" in r.text
+
+
 def test_pages_work_without_javascript(browser, rig) -> None:  # noqa: F811
     server, target = rig
     target.responder = lambda got: (

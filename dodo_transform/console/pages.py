@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..relay.operations import OperationError, listed_dict, progress, refusal
+from ..relay.operations import BULK_MAX, OperationError, listed_dict, progress, refusal
 from ..relay.query import FILTERS, QueryError, parse_id, parse_query
 from ..relay.store import DELETED, STATUSES
 from .auth import Auth
@@ -237,11 +237,19 @@ def console_routes(app: App) -> list[Route]:
         count = await ops.count(query)
         newest = await app.store.search(query, 1)
         pin = str(newest[0].delivery.id + 1) if newest else ""
+        # The times as counted: "2h" posted back would mean two hours before the confirming.
+        counted = {
+            **shown,
+            "since": "" if query.since is None else repr(query.since),
+            "until": "" if query.until is None else repr(query.until),
+        }
         return render(
             request,
             "bulk.html",
             filters=shown,
+            counted=counted,
             count=count,
+            taken=min(count, BULK_MAX),
             cursor=pin,
             back="/ui/deliveries?" + urlencode({k: v for k, v in shown.items() if v}),
         )
