@@ -192,6 +192,18 @@ def test_a_connection_that_sends_no_whole_head_is_closed(make_server, monkeypatc
     half.close()
 
 
+def test_no_route_and_a_wrong_method_answer_json_too(make_server) -> None:
+    server = make_server()
+    r = HTTP.get(f"{server.url}/nope")
+    assert r.status_code == 404
+    assert r.json() == {"error": "nothing at GET /nope; /openapi.json lists the routes"}
+    r = HTTP.get(f"{server.url}/webhooks/test")
+    assert r.status_code == 405 and r.headers["allow"] == "POST"
+    assert r.json()["error"] == "GET /webhooks/test is not allowed; /webhooks/test takes POST"
+    r = HTTP.delete(f"{server.url}/replays", headers=ADMIN)
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST, HEAD"
+
+
 def test_unknown_endpoint_is_404(make_server) -> None:
     r = post(make_server(), SAMPLE, sign(SECRET, SAMPLE), endpoint="nope")
     assert r.status_code == 404 and "no endpoint 'nope'" in r.json()["error"]

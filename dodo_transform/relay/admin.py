@@ -166,13 +166,16 @@ def admin_routes(app: App) -> list[Route]:
             raise OperationError(409, f"config not reloaded, the running one stays: {problem}")
         return {"reloaded": True, "endpoints": list(app.config.endpoints)}
 
+    async def replays(request: Request) -> Any:
+        return await (bulk_replay if request.method == "POST" else list_bulk)(request)
+
     return [
         Route("/deliveries", guarded(list_deliveries), methods=["GET"]),
         Route("/deliveries/{id}", guarded(get_delivery), methods=["GET"]),
         Route("/deliveries/{id}/replay", guarded(replay, 202), methods=["POST"]),
         Route("/deliveries/{id}/cancel", guarded(cancel), methods=["POST"]),
-        Route("/replays", guarded(bulk_replay), methods=["POST"]),
-        Route("/replays", guarded(list_bulk), methods=["GET"]),
+        # One route for both methods, so a wrong method's 405 names both (Allow: GET, POST).
+        Route("/replays", guarded(replays), methods=["GET", "POST"]),
         Route("/replays/{id}", guarded(get_bulk), methods=["GET"]),
         Route("/endpoints", guarded(endpoints), methods=["GET"]),
         Route("/endpoints/{name}/enable", guarded(enable), methods=["POST"]),

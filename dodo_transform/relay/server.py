@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 
 import httpx
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -643,9 +644,29 @@ def create_app(config: Config, **options: Any) -> Starlette:
             testapi.route(state.admin_check, sandbox=lambda: state.sandbox),
         ],
         lifespan=state.lifespan,
+        # Every answer of ours is JSON, also Starlette's own: no route, a wrong method, a bug.
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
     app.state.dodo = state
     return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    where = f"{request.method} {request.url.path}"
+    if exc.status_code == 404:
+        message = f"nothing at {where}; /openapi.json lists the routes"
+    elif exc.status_code == 405:
+        allowed = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow", "")
+        message = f"{where} is not allowed; {request.url.path} takes {allowed}"
+    else:
+        message = exc.detail
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> Response:
+    # The traceback goes to the log (uvicorn's); the client gets one line.
+    return error(500, "internal error; the server's log has the details")
 
 
 def _filtered_reason(event_type: str | None, endpoint: str, events: frozenset[str]) -> str:
