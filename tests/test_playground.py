@@ -296,6 +296,23 @@ def test_a_syntax_error_marks_its_line_in_the_editor(browser, playground_cli):  
         page.close()
 
 
+def test_a_refused_run_does_not_leave_the_last_result_shown(browser, playground_cli):  # noqa: F811
+    url, _handler = playground_cli
+    page = open_page(browser, url)
+    try:
+        page.click("#run")
+        page.wait_for_selector("#result:not([hidden])")
+        page.locator(".cm-content .cm-line").first.click()
+        page.keyboard.press("Home")
+        page.keyboard.insert_text("//" + "x" * 52_000 + "\n")  # over the 51,200 characters
+        page.click("#run")
+        page.wait_for_selector("#message:not([hidden])")
+        assert "51,200" in page.inner_text("#message")
+        assert page.is_hidden("#result")
+    finally:
+        page.close()
+
+
 def test_run_on_all_samples_then_open_one_row(browser, playground_cli):  # noqa: F811
     url, handler = playground_cli
     page = open_page(browser, url)

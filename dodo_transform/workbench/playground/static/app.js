@@ -249,6 +249,7 @@ async function run() {
     const record = data.results[0];
     showRecord(record, state.sample ? state.session.sample_texts[state.sample] : $("envelope").value);
   } catch (e) {
+    show($("result"), false); // the last run's result is not this code's
     message(e.message);
   } finally {
     $("run").disabled = false;
