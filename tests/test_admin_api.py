@@ -119,6 +119,24 @@ def test_a_planted_session_cookie_of_thousands_of_digits_is_no_session(rig) -> N
     assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
 
 
+def test_wrong_tokens_sent_at_once_are_answered_one_after_another(rig) -> None:
+    import concurrent.futures
+
+    from dodo_transform.relay.server import WRONG_TOKEN_WAIT
+
+    server, _ = rig
+    wrong = {"Authorization": "Bearer guess"}
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        codes = list(
+            pool.map(lambda _: HTTP.get(f"{server.url}/deliveries", headers=wrong), range(10))
+        )
+    assert [r.status_code for r in codes] == [401] * 10
+    # Parallel guesses gain nothing: ten take ten waits, not one.
+    assert time.monotonic() - started >= 10 * WRONG_TOKEN_WAIT
+    assert get(server, "/deliveries").status_code == 200  # the right token does not wait
+
+
 def test_cursor_pages_walk_every_delivery_once_newest_first(rig) -> None:
     server, _ = rig
     made = [post(server, envelope("payment.succeeded", f"c{i}@example.com")) for i in range(7)]

@@ -162,7 +162,7 @@ def console_routes(app: App) -> list[Route]:
             return closed
         form = await _form(request) or {}
         if not auth.check_token(form.get("token", "")):
-            await asyncio.sleep(0.2)  # a guessing loop gains nothing from fast answers
+            await app.wrong_token()  # guessing gains nothing from fast or parallel answers
             return render(request, "login.html", status=401, next=form.get("next", ""), wrong=True)
         response = RedirectResponse(_next(form.get("next")), 303)
         auth.set_cookie(request, response)

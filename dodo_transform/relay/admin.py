@@ -59,7 +59,7 @@ def admin_routes(app: App) -> list[Route]:
 
     def guarded(fn: Callable[[Request], Awaitable[Any]], status: int = 200) -> Handler:
         async def route(request: Request) -> Response:
-            if (denied := app.admin_denied(request)) is not None:
+            if (denied := await app.admin_check(request)) is not None:
                 return denied
             try:
                 out = await fn(request)

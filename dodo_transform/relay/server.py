@@ -114,6 +114,8 @@ class TooLarge(Exception):
     pass
 
 
+# After a wrong admin token, seconds before the answer; wrong tokens wait one after another.
+WRONG_TOKEN_WAIT = 0.2
 # A webhook's body (1 MiB at most) arrives within this, or the request is answered 408.
 BODY_TIMEOUT = 30.0
 
@@ -186,6 +188,7 @@ class App:
         self.dispatcher: Dispatcher
         self.health: EndpointHealth
         self._worker: asyncio.Task[None] | None = None
+        self._wrong_tokens = asyncio.Lock()
         self._retention_every = retention_every
         self.retention: Retention | None = None
         self._stop_watching = asyncio.Event()
@@ -494,7 +497,18 @@ class App:
         return JSONResponse(body, status_code=200 if reason is None else 503)
 
     async def admin_check(self, request: Request) -> Response | None:
-        return self.admin_denied(request)
+        """:meth:`admin_denied`, a wrong token answered only after its turn to wait."""
+        denied = self.admin_denied(request)
+        if denied is not None and denied.status_code == 401:
+            await self.wrong_token()
+        return denied
+
+    async def wrong_token(self) -> None:
+        """Wait after a wrong admin token, one wrong token after another: guessing in
+        parallel then gains nothing, at most 1 / :data:`WRONG_TOKEN_WAIT` guesses a second
+        in all (a right token never waits)."""
+        async with self._wrong_tokens:
+            await asyncio.sleep(WRONG_TOKEN_WAIT)
 
     def admin_denied(self, request: Request) -> Response | None:
         """None when the request carries the admin token; else the response refusing it."""
@@ -522,7 +536,7 @@ class App:
         )
 
     async def metrics(self, request: Request) -> Response:
-        if self.config.server.protect_metrics and (denied := self.admin_denied(request)):
+        if self.config.server.protect_metrics and (denied := await self.admin_check(request)):
             return denied
         body, content_type = await self.prometheus.render()
         return Response(body, media_type=content_type)
@@ -565,7 +579,7 @@ class App:
         return None
 
     async def simulate(self, request: Request) -> Response:
-        if (denied := self.admin_denied(request)) is not None:
+        if (denied := await self.admin_check(request)) is not None:
             return denied
         ep = self.config.endpoints.get(request.path_params["name"])
         if ep is None:
