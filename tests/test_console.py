@@ -289,6 +289,9 @@ def test_forms_need_the_sessions_csrf_token_and_the_console_is_off_without_a_tok
         f"{server.url}/ui/deliveries/{d}/replay", headers={"Authorization": f"Bearer {TOKEN}"}
     )
     assert bearer.status_code in (303, 409)  # a script with the token needs no CSRF token
+    r = client.post("/ui/logout", data={"csrf": "forged"})  # another site's sign-out
+    assert r.status_code == 403
+    assert client.get("/ui/deliveries").status_code == 200  # still signed in
     client.close()
     off = tmp_path / "off"
     off.mkdir()

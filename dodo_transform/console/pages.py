@@ -168,7 +168,8 @@ def console_routes(app: App) -> list[Route]:
         auth.set_cookie(request, response)
         return response
 
-    async def logout(request: Request) -> Response:
+    async def logout(_request: Request, _form: dict[str, str]) -> Response:
+        # An action like the others: another site's page cannot sign the operator out.
         response = RedirectResponse("/ui/login?done=signed-out", 303)
         auth.clear_cookie(response)
         return response
@@ -324,7 +325,7 @@ def console_routes(app: App) -> list[Route]:
         Route("/", home, methods=["GET"]),
         Route("/login", login_form, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
-        Route("/logout", logout, methods=["POST"]),
+        Route("/logout", action(logout), methods=["POST"]),
         Route("/deliveries", page(deliveries), methods=["GET"]),
         Route("/deliveries/rows", page(rows), methods=["GET"]),
         Route("/deliveries/{id}", page(delivery), methods=["GET"]),
