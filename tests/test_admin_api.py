@@ -206,7 +206,8 @@ def test_bulk_replay_counts_then_replays_what_was_counted(rig) -> None:
 
 def test_a_disabled_endpoint_keeps_its_deliveries_pending_until_enabled(tmp_path: Path) -> None:
     with Target() as target:
-        config = load_config(write_config(tmp_path, target.url))
+        env = 'env = { ML_KEY = "eyJ0eXAiOiJKV1QiLCJhbGciOi.secret", GROUP = "12" }'
+        config = load_config(write_config(tmp_path, target.url, extra_endpoint=env))
         SqliteStore(tmp_path / "store.db").set_endpoint_state("test", EndpointState(1.0, 2.0))
         with ServerThread(create_app(config)) as server:
             d = post(server, envelope("payment.succeeded", "a@example.com"))
@@ -214,6 +215,7 @@ def test_a_disabled_endpoint_keeps_its_deliveries_pending_until_enabled(tmp_path
             assert ep["disabled_at"] == 2.0 and ep["queue_depth"] == 1
             assert ep["secrets"] == ["whsec_…LaSw"]  # never the secret itself
             assert ep["headers"] == {"Authorization": "[redacted]"}
+            assert ep["env"] == {"ML_KEY": "…cret", "GROUP": "…"}  # whatever the name says
             time.sleep(0.3)
             assert status_of(server, d) == "pending" and target.received == []
             r = HTTP.post(f"{server.url}/endpoints/test/enable", headers=ADMIN)

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..transform import SECRET_HEADER, redact_headers
+from ..transform import redact_headers
 from .handlers import HandlerLoadError
 from .query import QueryError
 from .store import (
@@ -167,11 +167,11 @@ class Operations:
                     "name": name,
                     "url": ep.url,
                     "events": sorted(ep.events) if ep.events is not None else None,
-                    "secrets": [f"whsec_…{s[-4:]}" if len(s) > 12 else "…" for s in ep.secrets],
+                    "secrets": [f"whsec_{_tail(s)}" for s in ep.secrets],
                     "headers": redact_headers(ep.headers),
-                    "env": {
-                        k: "[redacted]" if SECRET_HEADER.search(k) else v for k, v in ep.env.items()
-                    },
+                    # Its values, whatever their names: a key named STRIPE_SK or ML_KEY is
+                    # no less secret than one named API_TOKEN.
+                    "env": {k: _tail(v) for k, v in ep.env.items()},
                     "rate_limit": str(ep.rate_limit) if ep.rate_limit else None,
                     "retry_schedule": list(ep.retry_schedule),
                     "timeout": ep.timeout,
@@ -359,3 +359,9 @@ def listed_dict(row: Listed) -> dict[str, Any]:
     out["handler_version"] = (row.delivery.transform or {}).get("handler_version")
     out.pop("transform", None)
     return out
+
+
+def _tail(secret: str) -> str:
+    """A secret as pages and answers show it: its last four characters, when it is long
+    enough that they give nothing away."""
+    return f"…{secret[-4:]}" if len(secret) > 12 else "…"
