@@ -1,6 +1,8 @@
 import asyncio
+import contextlib
 import json
 import random
+from collections.abc import AsyncIterator
 
 import pytest
 from helpers_servers import Target, write_config
@@ -8,7 +10,7 @@ from helpers_servers import Target, write_config
 from dodo_transform.clock import FakeClock, SystemClock
 from dodo_transform.relay.config import load_config
 from dodo_transform.relay.dispatcher import Dispatcher, new_client
-from dodo_transform.relay.ratelimit import Rate, RateLimiter, limiter_key, parse_rate
+from dodo_transform.relay.ratelimit import Limiter, Rate, RateLimiter, limiter_key, parse_rate
 from dodo_transform.relay.sqlite_store import SqliteStore
 from dodo_transform.relay.store import ThreadedStore
 
@@ -98,6 +100,22 @@ def test_a_lower_advertised_limit_is_adopted() -> None:
     asyncio.run(go())
 
 
+@contextlib.asynccontextmanager
+async def a_limiter(database: str | None, clock: FakeClock) -> AsyncIterator[Limiter]:
+    """The limiter of one process, or the one shared through PostgreSQL at ``database``."""
+    if database is None:
+        yield RateLimiter(clock)
+        return
+    from dodo_transform.relay.postgres_ratelimit import SharedRateLimiter
+    from dodo_transform.relay.postgres_store import PostgresStore
+
+    store = await PostgresStore.open(database)
+    try:
+        yield SharedRateLimiter(store, clock)
+    finally:
+        await store.aclose()
+
+
 @pytest.mark.parametrize("shared", [False, True], ids=["this process", "postgresql"])
 def test_a_changed_rate_applies_at_once_and_a_learned_limit_lapses(shared, request) -> None:
     # Before, the first limit a key met stayed: a raised rate_limit never took effect on
@@ -108,16 +126,7 @@ def test_a_changed_rate_applies_at_once_and_a_learned_limit_lapses(shared, reque
 
     async def go() -> None:
         clock = FakeClock(1000.0)
-        store = None
-        if database is not None:
-            from dodo_transform.relay.postgres_ratelimit import SharedRateLimiter
-            from dodo_transform.relay.postgres_store import PostgresStore
-
-            store = await PostgresStore.open(database)
-            lim = SharedRateLimiter(store, clock)
-        else:
-            lim = RateLimiter(clock)
-        try:
+        async with a_limiter(database, clock) as lim:
             p = await lim.acquire(KEY, Rate(1, 60))
             await lim.finished(p, None, 200)  # its slot is held until 1060
             p = await lim.acquire(KEY, Rate(5, 60))  # the config was raised: no wait
@@ -130,9 +139,6 @@ def test_a_changed_rate_applies_at_once_and_a_learned_limit_lapses(shared, reque
             for _ in range(5):
                 await lim.acquire(KEY, Rate(5, 60))
             assert clock.now() == pytest.approx(1060 + LEARNED_FOR + 60)
-        finally:
-            if store is not None:
-                await store.aclose()
 
     asyncio.run(go())
 
@@ -148,24 +154,12 @@ def test_a_429s_retry_after_pauses_the_key_an_hour_at_most(shared, retry_after, 
 
     async def go() -> None:
         clock = FakeClock(1000.0)
-        store = None
-        if database is not None:
-            from dodo_transform.relay.postgres_ratelimit import SharedRateLimiter
-            from dodo_transform.relay.postgres_store import PostgresStore
-
-            store = await PostgresStore.open(database)
-            lim = SharedRateLimiter(store, clock)
-        else:
-            lim = RateLimiter(clock)
-        try:
+        async with a_limiter(database, clock) as lim:
             p = await lim.acquire(KEY, Rate(100, 60))
             await lim.finished(p, {"Retry-After": retry_after}, 429)
             await lim.acquire(KEY, Rate(100, 60))
             waited = clock.now() - 1000
             assert waited == pytest.approx(LONGEST_PAUSE if retry_after != "²" else 60)
-        finally:
-            if store is not None:
-                await store.aclose()
 
     asyncio.run(go())
 
