@@ -201,7 +201,8 @@ def test_no_route_and_a_wrong_method_answer_json_too(make_server) -> None:
     assert r.status_code == 405 and r.headers["allow"] == "POST"
     assert r.json()["error"] == "GET /webhooks/test is not allowed; /webhooks/test takes POST"
     r = HTTP.delete(f"{server.url}/replays", headers=ADMIN)
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST, HEAD"
+    assert r.status_code == 405
+    assert set(r.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}  # a set's order
 
 
 def test_unknown_endpoint_is_404(make_server) -> None:

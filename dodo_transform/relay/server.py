@@ -23,9 +23,10 @@ import os
 import secrets
 import signal
 import socket
+import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Any, Literal, get_args
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, Literal, TypeVar, get_args
 
 import httpx
 from starlette.applications import Starlette
@@ -103,6 +104,34 @@ def instance_owner() -> str:
 
 def error(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+T = TypeVar("T")
+
+
+async def _within(seconds: float, work: Awaitable[T]) -> T:
+    """``await work``, or :class:`asyncio.TimeoutError` after ``seconds``. What
+    ``asyncio.wait_for`` does, without the task it makes for every call (10 µs a webhook)."""
+    task = asyncio.current_task()
+    assert task is not None
+    late = False
+
+    def expire() -> None:
+        nonlocal late
+        late = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not late:
+            raise  # cancelled from outside (the server stopping): not ours to turn
+        if sys.version_info >= (3, 11):
+            task.uncancel()  # ours, and handled: the task is no longer being cancelled
+        raise asyncio.TimeoutError from None
+    finally:
+        timer.cancel()
 
 
 class StartupAborted(Exception):
@@ -377,7 +406,7 @@ class App:
             )
         limit = self.config.server.max_body_bytes
         try:
-            body = await asyncio.wait_for(read_body(request, limit), BODY_TIMEOUT)
+            body = await _within(BODY_TIMEOUT, read_body(request, limit))
         except TooLarge:
             message = f"body larger than {limit:,} bytes (server.max_body_bytes)"
             return self._refuse(name, "too_large", message)
