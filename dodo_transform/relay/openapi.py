@@ -317,7 +317,8 @@ def openapi_document(config: Config) -> dict[str, Any]:
                     {
                         "name": "cursor",
                         "in": "query",
-                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                        # Empty: the first page, as an absent cursor.
+                        "schema": {"type": "string", "pattern": "^([0-9]{1,18})?$"},
                         "description": "next_cursor of the previous page",
                     },
                     {
@@ -366,7 +367,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                     {
                         "name": "attempts_cursor",
                         "in": "query",
-                        "schema": {"type": "string"},
+                        "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"},
                         "description": "The attempts_cursor of a previous answer: older ones.",
                     },
                     {
