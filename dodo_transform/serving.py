@@ -61,10 +61,18 @@ class HttpProtocol(HttpToolsProtocol):
         self._disarm_head_timer()
         super().on_headers_complete()
 
-    # uvicorn times out an idle kept-alive connection, but not one that connects and sends
-    # nothing, or half a head: each would hold a connection and its memory for good.
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_head_timer()
+
+    # A connection has HEAD_TIMEOUT to send a whole request head: from connecting, from its
+    # request's first byte, and from the end of its last answer. uvicorn times out a kept-
+    # alive connection only while it sends nothing, so without this one that connects and
+    # sends half a head, or goes on sending the rest of a body answered early (a 413, a
+    # 404) a byte at a time, would hold the connection for good. (A client that pipelines
+    # a request behind one that runs longer than HEAD_TIMEOUT is closed too; none does.)
     def _arm_head_timer(self) -> None:
-        if self._head_timer is None:
+        if self._head_timer is None and not self.transport.is_closing():
             self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
 
     def _disarm_head_timer(self) -> None:
@@ -74,7 +82,8 @@ class HttpProtocol(HttpToolsProtocol):
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._in_head and not self.transport.is_closing():
+        answering = self.cycle is not None and not self.cycle.response_complete
+        if (self._in_head or not answering) and not self.transport.is_closing():
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:

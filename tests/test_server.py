@@ -170,6 +170,7 @@ def test_a_body_that_stalls_is_408_and_holds_no_delivery_back(
             chunk = conn.recv(4096)
             assert chunk, answer
             answer += chunk
+        assert conn.recv(100) == b""  # closed with the answer: the rest of the body is not read
         conn.close()
         assert answer.startswith(b"HTTP/1.1 408 ")
         assert b'"the body did not arrive within 2 s"' in answer
@@ -190,6 +191,38 @@ def test_a_connection_that_sends_no_whole_head_is_closed(make_server, monkeypatc
     assert idle.recv(100) == b"" and half.recv(100) == b""  # closed by the server
     idle.close()
     half.close()
+
+
+def test_a_body_trickled_after_an_early_answer_does_not_hold_the_connection(
+    make_server, monkeypatch
+) -> None:
+    """uvicorn reads and drops the rest of a body answered early, with no time limit: a
+    client sending it a byte at a time held the connection as long as it liked."""
+    import socket
+
+    from dodo_transform import serving
+
+    monkeypatch.setattr(serving, "HEAD_TIMEOUT", 1.0)
+    server = make_server()
+    for path, status in (("/webhooks/nope", b"404"), ("/nothing-here", b"404")):
+        conn = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+        conn.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n".encode())
+        answer = conn.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 " + status), answer
+        closed = False
+        for _ in range(200):  # a byte every 0.1 s: 20 s at most
+            try:
+                conn.sendall(b"x")
+                conn.settimeout(0.1)
+                closed = conn.recv(100) == b""
+            except TimeoutError:
+                continue
+            except OSError:  # reset: closed too
+                closed = True
+            if closed:
+                break
+        conn.close()
+        assert closed, path
 
 
 def test_no_route_and_a_wrong_method_answer_json_too(make_server) -> None:

@@ -32,6 +32,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "Missing or wrong admin token",
         403: "The admin API is disabled (no server.admin_token)",
         404: "No such delivery, endpoint or bulk replay",
+        408: "The body did not arrive within 30 s",
         409: "Not possible in the current state",
         413: "Body too large",
         503: "The store is unavailable (or, running a handler, its sandbox process died): "
@@ -297,7 +298,7 @@ def openapi_document(config: Config) -> dict[str, Any]:
                         "Stored durably: delivered after this answer (accepted), or recorded and "
                         "never delivered (filtered: its type is outside the endpoint's events)",
                     ),
-                    **_errors(400, 404, 413),
+                    **_errors(400, 404, 408, 413),
                     "401": _json(_ERROR, "Missing, wrong or expired signature"),
                     "503": _json(
                         _ERROR,

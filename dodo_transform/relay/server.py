@@ -376,18 +376,28 @@ class App:
 
     # -- receive ---------------------------------------------------------------------------
 
-    async def receive(self, request: Request) -> Response:
-        return await self._receive(request)
-
     def _refuse(
-        self, name: str, outcome: ReceiveOutcome, message: str, webhook_id: str | None = None
+        self,
+        name: str,
+        outcome: ReceiveOutcome,
+        message: str,
+        webhook_id: str | None = None,
+        *,
+        unread: bool = False,
     ) -> Response:
         """The answer to a webhook refused, and the same reason in the log (an operator
-        whose secret is wrong reads it there, not in Dodo's dashboard)."""
-        self.events.received(name, outcome, webhook_id=webhook_id, reason=message)
-        return error(ANSWER[outcome], message)
+        whose secret is wrong reads it there, not in Dodo's dashboard).
 
-    async def _receive(self, request: Request) -> Response:
+        ``unread``: answered before the whole body was read. The connection then closes
+        with the answer: uvicorn would go on reading and dropping what is left of the body,
+        a byte at a time if that is how it comes, with no time limit."""
+        self.events.received(name, outcome, webhook_id=webhook_id, reason=message)
+        answer = error(ANSWER[outcome], message)
+        if unread:
+            answer.headers["connection"] = "close"
+        return answer
+
+    async def receive(self, request: Request) -> Response:
         name = request.path_params["endpoint"]
         if self.role == "worker":
             return self._refuse(
@@ -395,6 +405,7 @@ class App:
                 "unavailable",
                 "this instance runs with --role worker and receives no webhooks; send them "
                 "to an instance with --role all or ingest",
+                unread=True,
             )
         ep = self.config.endpoints.get(name)
         if ep is None:
@@ -403,19 +414,20 @@ class App:
                 name,
                 "unknown_endpoint",
                 f"no endpoint {name!r}; post to /webhooks/<endpoint name from the config>",
+                unread=True,
             )
         limit = self.config.server.max_body_bytes
         try:
             body = await _within(BODY_TIMEOUT, read_body(request, limit))
         except TooLarge:
             message = f"body larger than {limit:,} bytes (server.max_body_bytes)"
-            return self._refuse(name, "too_large", message)
+            return self._refuse(name, "too_large", message, unread=True)
         except ClientDisconnect:
             message = "client disconnected before sending the whole body"
             return self._refuse(name, "invalid", message)
         except asyncio.TimeoutError:
             message = f"the body did not arrive within {BODY_TIMEOUT:g} s"
-            return self._refuse(name, "timeout", message)
+            return self._refuse(name, "timeout", message, unread=True)
         # The worker yields while many webhooks are being acknowledged (dispatcher.py):
         # counted once the body is here, or clients that stall their uploads would hold
         # delivery back without knowing a secret.
