@@ -38,7 +38,7 @@ def mount_console(app: Starlette) -> None:
         """The playground behind the console's own session (or the bearer token)."""
         if not auth.token:
             return JSONResponse({"error": "the console is off: set [server] admin_token"}, 403)
-        if auth.signed_in(request):
+        if await auth.admitted(request):
             return None
         if request.method == "GET":
             return RedirectResponse("/ui/login?next=/ui/playground/", 303)

@@ -73,6 +73,11 @@ class Auth:
     def signed_in(self, request: Request) -> bool:
         return self.bearer(request) or self._session(request) is not None
 
+    async def admitted(self, request: Request) -> bool:
+        """:meth:`signed_in`, where a wrong bearer token waits its turn as on the admin API
+        (the gate of every page, form and stream: any faster one would serve guessing)."""
+        return self._session(request) is not None or await self.app.admitted_bearer(request)
+
     def csrf(self, request: Request) -> str:
         """The CSRF token of the request's session ("" for a bearer request)."""
         session = self._session(request)

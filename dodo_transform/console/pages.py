@@ -110,7 +110,7 @@ def console_routes(app: App) -> list[Route]:
         async def route(request: Request) -> Response:
             if (closed := off(request)) is not None:
                 return closed
-            if not auth.signed_in(request):
+            if not await auth.admitted(request):
                 target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                 return RedirectResponse("/ui/login?" + urlencode({"next": target}), 303)
             try:
@@ -127,7 +127,7 @@ def console_routes(app: App) -> list[Route]:
         async def route(request: Request) -> Response:
             if (closed := off(request)) is not None:
                 return closed
-            if not auth.signed_in(request):
+            if not await auth.admitted(request):
                 return RedirectResponse("/ui/login", 303)
             form = await _form(request)
             if form is None:
@@ -153,7 +153,7 @@ def console_routes(app: App) -> list[Route]:
     async def login_form(request: Request) -> Response:
         if (closed := off(request)) is not None:
             return closed
-        if auth.signed_in(request):
+        if await auth.admitted(request):
             return RedirectResponse(_next(request.query_params.get("next")), 303)
         return render(request, "login.html", next=request.query_params.get("next", ""), wrong=False)
 
@@ -296,7 +296,7 @@ def console_routes(app: App) -> list[Route]:
     # -- live ------------------------------------------------------------------------------
 
     async def events(request: Request) -> Response:
-        if not auth.token or not auth.signed_in(request):
+        if not auth.token or not await auth.admitted(request):
             return Response("sign in first", status_code=401, media_type="text/plain")
         queue = app.live.subscribe()
 

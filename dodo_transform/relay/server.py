@@ -527,7 +527,7 @@ class App:
         body: dict[str, Any] = (
             {"status": "ok"} if reason is None else {"status": "unavailable", "reason": reason}
         )
-        if self.is_admin(request.headers.get("authorization", "")):
+        if await self.admitted_bearer(request):
             body["backend"] = describe_store(self.config)
             body["role"] = self.role
             body["in_flight"] = self.dispatcher.in_flight
@@ -543,6 +543,17 @@ class App:
         if denied is not None and denied.status_code == 401:
             await self.wrong_token()
         return denied
+
+    async def admitted_bearer(self, request: Request) -> bool:
+        """Whether the request's ``Authorization`` carries the admin token; a wrong one
+        presented waits its turn (:meth:`wrong_token`), wherever it is checked."""
+        given = request.headers.get("authorization", "")
+        if not given:
+            return False
+        if self.is_admin(given):
+            return True
+        await self.wrong_token()
+        return False
 
     async def wrong_token(self) -> None:
         """Wait after a wrong admin token, one wrong token after another: guessing in
