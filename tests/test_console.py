@@ -10,6 +10,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -232,10 +233,22 @@ def test_bulk_replay_confirms_the_times_it_counted_and_says_what_the_cap_leaves(
     assert r.status_code == 200, r.text
     # "1h" posted back on confirming would be an hour before the confirming, not the count.
     (since,) = re.findall(r'name="since" value="([^"]*)"', r.text)
-    assert asked - 3600 - 60 < float(since) <= asked - 3600 + 60
+    counted = datetime.fromisoformat(since).timestamp()
+    assert asked - 3600 - 60 < counted <= asked - 3600 + 60
     assert re.search(r'id="bulk-count">2<', r.text)
-    assert "3 match: a replay takes the newest 2" in r.text
-    assert "replay again for the rest (1)" in r.text
+    assert "3 match: a replay takes the newest 2. For the 1 older ones" in r.text
+    # A time before 1970 goes back as it came (a negative epoch was refused on confirming).
+    r = HTTP.get(
+        f"{server.url}/ui/replay",
+        params={"status": "failed", "since": "1960-01-01T00:00:00Z"},
+        headers=bearer,
+    )
+    (since,) = re.findall(r'name="since" value="([^"]*)"', r.text)
+    assert since == "1960-01-01T00:00:00+00:00"
+    confirmed = HTTP.post(
+        f"{server.url}/ui/replay", data={"status": "failed", "since": since}, headers=bearer
+    )
+    assert confirmed.status_code == 303, confirmed.text  # taken back as it was counted
 
 
 def test_pages_work_without_javascript(browser, rig) -> None:  # noqa: F811

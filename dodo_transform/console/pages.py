@@ -239,11 +239,7 @@ def console_routes(app: App) -> list[Route]:
         newest = await app.store.search(query, 1)
         pin = str(newest[0].delivery.id + 1) if newest else ""
         # The times as counted: "2h" posted back would mean two hours before the confirming.
-        counted = {
-            **shown,
-            "since": "" if query.since is None else repr(query.since),
-            "until": "" if query.until is None else repr(query.until),
-        }
+        counted = {**shown, "since": _iso(query.since), "until": _iso(query.until)}
         return render(
             request,
             "bulk.html",
@@ -362,3 +358,8 @@ async def _form(request: Request) -> dict[str, str] | None:
             return None
     fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return {k: v[0] for k, v in fields.items()}
+
+
+def _iso(epoch: float | None) -> str:
+    """A time as the filters take it back unchanged (before 1970 too)."""
+    return "" if epoch is None else datetime.fromtimestamp(epoch, timezone.utc).isoformat()

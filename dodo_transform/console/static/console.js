@@ -19,9 +19,12 @@
   };
   source.onerror = function () {
     if (badge) badge.hidden = true;
-    // Refused for good (the session ended: signed out, expired, a new token): the page
-    // reloads, and the server sends it to the sign-in page.
-    if (source.readyState === EventSource.CLOSED) window.location.reload();
+    // Refused for good: if the session ended (expired, a new token), go to the sign-in
+    // page. Anything else (a proxy that cannot stream) leaves the page as it is, without
+    // live updates: reloading it would only fail the same way again.
+    if (source.readyState === EventSource.CLOSED) {
+      fetch(window.location.pathname, { credentials: "same-origin" }).then(signedOut);
+    }
   };
 
   // A fetch follows the server's redirect to the sign-in page: that page is no list rows.
