@@ -342,6 +342,13 @@ def test_a_disabled_endpoint_is_enabled_again_from_its_page(browser, tmp_path: P
             wait_for(lambda: status_of(server, waiting) == "succeeded")  # kept, then sent
 
 
+def test_a_console_path_that_is_no_page_says_where_the_console_is(rig) -> None:
+    server, _ = rig
+    r = HTTP.get(f"{server.url}/ui/nope")
+    assert r.status_code == 404
+    assert r.json() == {"error": "nothing at GET /ui/nope; /ui/ has the console"}
+
+
 def test_the_playground_is_behind_the_console_sign_in(rig) -> None:
     server, _ = rig
     r = HTTP.get(f"{server.url}/ui/playground/")

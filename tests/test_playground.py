@@ -91,6 +91,14 @@ def test_save_is_refused_unless_allowed_and_writes_the_file_whole_when_it_is(tmp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.js"]  # no temporary file left
 
 
+def test_no_page_and_a_wrong_method_answer_json(tmp_path):
+    with serve() as s:
+        r = HTTP.get(f"{s.url}/nope")
+        assert r.status_code == 404 and r.json() == {"error": "GET /nope: Not Found"}
+        r = HTTP.get(f"{s.url}/api/save")
+        assert r.status_code == 405 and r.json()["error"] == "GET /api/save: Method Not Allowed"
+
+
 def test_save_keeps_the_files_permissions_and_its_crlf_line_ends(tmp_path):
     handler = tmp_path / "h.js"
     handler.write_bytes(b"function handler(w) {\r\n  return w;\r\n}\r\n")

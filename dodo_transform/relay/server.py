@@ -719,9 +719,16 @@ def create_app(config: Config, **options: Any) -> Starlette:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):  # no body allowed (Starlette's own rule)
+        return Response(status_code=exc.status_code, headers=exc.headers)
     where = f"{request.method} {request.url.path}"
     if exc.status_code == 404:
-        message = f"nothing at {where}; /openapi.json lists the routes"
+        routes = (
+            "/ui/ has the console"
+            if request.url.path.startswith("/ui")
+            else ("/openapi.json lists the routes")
+        )
+        message = f"nothing at {where}; {routes}"
     elif exc.status_code == 405:
         allowed = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow", "")
         message = f"{where} is not allowed; {request.url.path} takes {allowed}"

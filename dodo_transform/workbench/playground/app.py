@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -190,8 +191,22 @@ def create_app(
             Route("/api/session", guarded(session), methods=["GET"]),
             Route("/api/test", guarded(run), methods=["POST"]),
             Route("/api/save", guarded(save), methods=["POST"]),
-        ]
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
     )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """No such page, or a wrong method: JSON, as the page's API answers everything else."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _internal_error(_request: Request, _exc: Exception) -> Response:
+    return JSONResponse({"error": "internal error; the server's log has the details"}, 500)
 
 
 def _cross_site(request: Request) -> Response | None:
