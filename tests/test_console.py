@@ -342,6 +342,36 @@ def test_a_disabled_endpoint_is_enabled_again_from_its_page(browser, tmp_path: P
             wait_for(lambda: status_of(server, waiting) == "succeeded")  # kept, then sent
 
 
+def test_the_live_stream_ends_when_a_new_token_ends_its_session(rig, tmp_path: Path) -> None:
+    import threading
+
+    server, _ = rig
+    client = httpx.Client(base_url=server.url, timeout=60)
+    assert client.post("/ui/login", data={"token": TOKEN}).status_code == 303
+    lines: list[str] = []
+    ended = threading.Event()
+    opened = threading.Event()
+
+    def listen() -> None:
+        with client.stream("GET", "/ui/events") as r:
+            for line in r.iter_lines():
+                lines.append(line)
+                opened.set()
+        ended.set()
+
+    threading.Thread(target=listen, daemon=True).start()
+    assert opened.wait(30)
+    post(server)  # the stream is live: a message arrives
+    config = tmp_path / "dodo-transform.toml"
+    config.write_text(config.read_text().replace(f'"{TOKEN}"', '"a-new-admin-token-0123"'))
+    r = HTTP.post(f"{server.url}/reload", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200, r.text
+    post(server)  # the next message finds the session over
+    assert ended.wait(30), lines
+    assert any(line.startswith("data: ") for line in lines)
+    client.close()
+
+
 def test_a_console_path_that_is_no_page_says_where_the_console_is(rig) -> None:
     server, _ = rig
     r = HTTP.get(f"{server.url}/ui/nope")
