@@ -60,6 +60,9 @@ def test_the_fixture_runs_lints_and_lists_samples(project):
             module.write_text(open("handlers/cancelled.js").read())
             d = dodo.run(str(module), event="subscription.cancelled")
             assert d.status == "ok" and d.request.method == "PUT"
+            kept = tmp_path / "cancelled.handler"  # no script extension, but a file
+            kept.write_text(open("handlers/cancelled.js").read())
+            assert dodo.run(str(kept), event="subscription.cancelled").request.method == "PUT"
             import pytest
             with pytest.raises(FileNotFoundError):
                 dodo.run("handlers/missing.mjs", event="refund.failed")

@@ -119,6 +119,21 @@ def test_two_inputs_that_would_share_a_snapshot_file_are_refused(tmp_path):
         assert list(snaps.iterdir()) == []  # refused before anything was written
 
 
+def test_one_file_given_twice_in_two_spellings_is_no_collision(tmp_path):
+    (tmp_path / "a.json").write_text(samples.get("refund.failed").text)
+    snaps = tmp_path / "snaps"
+    r = subprocess.run(
+        [sys.executable, "-m", "dodo_transform", "test", str(SUBSCRIPTION_CANCELLED)]
+        + ["--payload", "a.json", "--payload", "./a.json", "--snapshot", str(snaps)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in snaps.iterdir()] == ["a.json"]
+
+
 def test_a_snapshot_that_cannot_be_written_is_named_not_the_handler(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")

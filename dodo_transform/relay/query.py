@@ -19,9 +19,9 @@ __all__ = ["FILTERS", "QueryError", "parse_count", "parse_id", "parse_query", "p
 # The filter parameters, in the order forms and documents list them.
 FILTERS = ("status", "endpoint", "event_type", "since", "until", "customer_email")
 _AGO = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhd])$", re.ASCII)
-_ID = re.compile(r"^[0-9]{1,18}$")
+_ID = re.compile(r"^[0-9]{1,18}$")  # within SQLite's 64-bit integers
 # Epoch seconds as digits: float() also reads nan, inf, 1e999, 1_000 and other scripts' digits.
-_EPOCH = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,9})?$")  # within SQLite's 64-bit integers
+_EPOCH = re.compile(r"^[0-9]{1,12}(?:\.[0-9]{1,9})?$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -979,7 +979,8 @@ def unpack_request(record: str | None, stored: bytes | None) -> dict[str, Any] |
 def dumps(value: Any) -> str:
     """JSON text any store can hold. A lone surrogate (a handler may log one) comes back as
     its escape's six characters, ``\\ud800``, as :func:`storable` keeps it: what the store
-    returns then always encodes as UTF-8, in a JSON answer or a page."""
+    returns then always encodes as UTF-8, in a JSON answer or a page. (A NUL stays: JSON
+    writes it ``\\u0000``, which every store holds, where :func:`storable` needs U+FFFD.)"""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return text if text.isascii() else _LONE_SURROGATE.sub(_escaped_escape, text)
 

@@ -59,7 +59,7 @@ class Dodo:
     def handler(self, path_or_code: str | Path) -> Handler:
         """A handler from a file (a ``.js``, ``.mjs`` or ``.cjs`` path, or any existing file;
         relative to the current directory or the rootdir) or from source code."""
-        if isinstance(path_or_code, Path) or _looks_like_path(path_or_code):
+        if isinstance(path_or_code, Path) or _looks_like_path(path_or_code, self._root):
             path = Path(path_or_code)
             if not path.is_file() and (self._root / path).is_file():
                 path = self._root / path
@@ -150,16 +150,17 @@ class Dodo:
             )
 
 
-def _looks_like_path(text: str) -> bool:
+def _looks_like_path(text: str, root: Path) -> bool:
     """A file name rather than source: one line ending in a script extension, or naming an
-    existing file (so ``"h.mjs"`` is read, not compiled as the expression ``h.mjs``)."""
+    existing file here or under ``root`` (so ``"h.mjs"`` is read, not compiled as the
+    expression ``h.mjs``)."""
     text = text.strip()
     if "\n" in text or not text:
         return False
     if text.endswith((".js", ".mjs", ".cjs")):
         return True
     try:
-        return Path(text).is_file()
+        return Path(text).is_file() or (root / text).is_file()
     except (OSError, ValueError):  # too long for a file name, or a NUL: source after all
         return False
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ def _paths(inputs: list[Payload], folder: Path) -> list[Path]:
     seen: dict[str, str] = {}
     for payload in inputs:
         name = file_name(payload)
-        given = payload.name or payload.event_type
+        given = os.path.normpath(payload.name or payload.event_type)  # ./a.json is a.json
         if seen.setdefault(name, given) != given:
             raise SnapshotError(
                 f"{seen[name]!r} and {given!r} would both be snapshot {folder / name}: "
