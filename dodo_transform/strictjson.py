@@ -50,7 +50,14 @@ def loads(body: bytes) -> Any:
         where = len(text[: text.index("\x00")].encode())
         raise NotJSON(f"NUL byte at byte {where} (UTF-16 or UTF-32?); send UTF-8")
     try:
-        return _DECODER.decode(text)
+        try:
+            return _DECODER.decode(text)
+        except ValueError as e:
+            if isinstance(e, json.JSONDecodeError):
+                raise
+            # An integer longer than Python reads (int()'s digit limit): read again, with
+            # such integers as JSON.parse reads them. Rare, so not the decoder every body pays.
+            return _BIG_INTEGERS.decode(text)
     except _Constant:
         raise NotJSON(_where_constant(text)) from None
     except json.JSONDecodeError as e:
@@ -80,7 +87,8 @@ def _integer(text: str) -> int | float:
         return float(text)
 
 
-_DECODER = json.JSONDecoder(parse_constant=_refuse, parse_int=_integer)
+_DECODER = json.JSONDecoder(parse_constant=_refuse)
+_BIG_INTEGERS = json.JSONDecoder(parse_constant=_refuse, parse_int=_integer)
 
 
 def _where_constant(text: str) -> str:

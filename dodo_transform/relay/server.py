@@ -143,6 +143,8 @@ class TooLarge(Exception):
     pass
 
 
+# The headers a signature covers, as ASGI gives header names (lower case bytes).
+_SIGNED_HEADERS = tuple(h.encode() for h in REQUIRED_HEADERS)
 # After a wrong admin token, seconds before the answer; wrong tokens wait one after another.
 WRONG_TOKEN_WAIT = 0.2
 # A webhook's body (1 MiB at most) arrives within this, or the request is answered 408.
@@ -440,7 +442,8 @@ class App:
     async def _acknowledge(
         self, name: str, ep: EndpointConfig, request: Request, body: bytes
     ) -> Response:
-        repeated = [h for h in REQUIRED_HEADERS if len(request.headers.getlist(h)) > 1]
+        names = [k for k, _ in request.headers.raw if k in _SIGNED_HEADERS]
+        repeated = [h.decode() for h in _SIGNED_HEADERS if names.count(h) > 1]
         if repeated:
             # One copy would be verified and another stored: a captured webhook sent again
             # with a second webhook-id would pass as new, each time.
