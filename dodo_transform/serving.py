@@ -12,6 +12,7 @@ import asyncio
 import socket
 import threading
 import time
+import weakref
 from types import TracebackType
 from typing import Any
 
@@ -41,24 +42,22 @@ class HttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._in_head, self._head_bytes = True, 0
         self._refused = False
-        self._head_timer: asyncio.TimerHandle | None = None
+        self._head_due: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_head_timer()
-        super().connection_lost(exc)
+        _Sweeper.watch(self)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head, self._head_bytes = True, 0
-        self._arm_head_timer()
+        if self._head_due is None:
+            self._arm_head_timer()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._disarm_head_timer()
+        self._head_due = None
         super().on_headers_complete()
 
     def on_response_complete(self) -> None:
@@ -71,19 +70,17 @@ class HttpProtocol(HttpToolsProtocol):
     # sends half a head, or goes on sending the rest of a body answered early (a 413, a
     # 404) a byte at a time, would hold the connection for good. (A client that pipelines
     # a request behind one that runs longer than HEAD_TIMEOUT is closed too; none does.)
+    # A deadline, not a timer: one sweep a second looks at them all (a timer armed and
+    # cancelled per request cost the event loop a few percent of a webhook's time).
     def _arm_head_timer(self) -> None:
-        if self._head_timer is None and not self.transport.is_closing():
-            self._head_timer = self.loop.call_later(HEAD_TIMEOUT, self._head_timed_out)
+        self._head_due = self.loop.time() + HEAD_TIMEOUT
 
-    def _disarm_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
+    def _check_head(self, now: float) -> None:
+        if self._head_due is None or now < self._head_due or self.transport.is_closing():
+            return
+        self._head_due = None
         answering = self.cycle is not None and not self.cycle.response_complete
-        if (self._in_head or not answering) and not self.transport.is_closing():
+        if self._in_head or not answering:
             self.transport.close()
 
     def data_received(self, data: bytes) -> None:
@@ -110,6 +107,42 @@ class HttpProtocol(HttpToolsProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER, self.transport.close)
+
+
+class _Sweeper:
+    """Once a second (sooner for a shorter HEAD_TIMEOUT), per event loop, closes the
+    connections past their head deadline; it stops when its loop has none left."""
+
+    _watched: weakref.WeakKeyDictionary[
+        asyncio.AbstractEventLoop, weakref.WeakSet[HttpProtocol]
+    ] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def watch(cls, protocol: HttpProtocol) -> None:
+        loop = protocol.loop
+        watched = cls._watched.get(loop)
+        if watched is None:  # no sweep runs on this loop: start one
+            watched = cls._watched[loop] = weakref.WeakSet()
+            cls._schedule(loop)
+        watched.add(protocol)
+
+    @classmethod
+    def _schedule(cls, loop: asyncio.AbstractEventLoop) -> None:
+        loop.call_later(min(1.0, HEAD_TIMEOUT / 4), cls._sweep, loop)
+
+    @classmethod
+    def _sweep(cls, loop: asyncio.AbstractEventLoop) -> None:
+        watched = cls._watched.get(loop, weakref.WeakSet())
+        now = loop.time()
+        for protocol in list(watched):
+            if protocol.transport.is_closing():
+                watched.discard(protocol)
+            else:
+                protocol._check_head(now)
+        if watched:
+            cls._schedule(loop)
+        else:  # the next connection starts a sweep again
+            cls._watched.pop(loop, None)
 
 
 class ListenError(OSError):
