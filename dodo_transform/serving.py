@@ -46,14 +46,14 @@ class HttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._arm_head_timer()
+        self._arm_head_deadline()
         _Sweeper.watch(self)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head, self._head_bytes = True, 0
         if self._head_due is None:
-            self._arm_head_timer()
+            self._arm_head_deadline()
 
     def on_headers_complete(self) -> None:
         self._in_head = False
@@ -62,7 +62,7 @@ class HttpProtocol(HttpToolsProtocol):
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._arm_head_timer()
+        self._arm_head_deadline()
 
     # A connection has HEAD_TIMEOUT to send a whole request head: from connecting, from its
     # request's first byte, and from the end of its last answer. uvicorn times out a kept-
@@ -72,7 +72,7 @@ class HttpProtocol(HttpToolsProtocol):
     # a request behind one that runs longer than HEAD_TIMEOUT is closed too; none does.)
     # A deadline, not a timer: one sweep a second looks at them all (a timer armed and
     # cancelled per request cost the event loop a few percent of a webhook's time).
-    def _arm_head_timer(self) -> None:
+    def _arm_head_deadline(self) -> None:
         self._head_due = self.loop.time() + HEAD_TIMEOUT
 
     def _check_head(self, now: float) -> None:

@@ -16,11 +16,12 @@ import json
 import re
 from typing import Any
 
-__all__ = ["NotJSON", "dumps", "escape_lone_surrogates", "loads"]
+__all__ = ["LONE_SURROGATE", "NotJSON", "dumps", "escape_lone_surrogates", "loads"]
 
 # A UTF-16 half on its own: JavaScript strings may hold one, and so may Python's from JSON
-# (json.loads reads "\\ud800"), but UTF-8 has no bytes for it.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# (json.loads reads "\\ud800"), but UTF-8 has no bytes for it. (In a str, a surrogate is
+# always alone: a pair is one character.)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # Byte order marks, longest first: UTF-32 LE starts like UTF-16 LE.
 _BOMS = (
     (b"\xff\xfe\x00\x00", "UTF-32"),
@@ -107,4 +108,4 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 def escape_lone_surrogates(text: str) -> str:
     """``text`` with each lone surrogate written as its escape, ``\\ud800``, as Node's
     ``util.inspect`` shows one: printable, where the character itself cannot be encoded."""
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

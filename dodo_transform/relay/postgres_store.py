@@ -58,8 +58,9 @@ from .store import (
     dumps,
     kept_bulk_replay,
     pack_request,
-    storable,
     storable_event,
+    storable_outcome,
+    storable_query,
     unpack_request,
 )
 
@@ -482,6 +483,7 @@ class PostgresStore(AsyncStore):
         lease: float = DEFAULT_LEASE,
         at: float | None = None,
     ) -> Recorded:
+        outcomes = [storable_outcome(o) for o in outcomes]
         handed: list[Delivery | None] = []
         following: list[Delivery | None] = []
         freed = False
@@ -509,9 +511,9 @@ class PostgresStore(AsyncStore):
                     [o.attempt.started_at for o in tried if o.attempt],
                     [p.record for p in packed],
                     [o.attempt.status_code for o in tried if o.attempt],
-                    [storable(o.attempt.response_body) for o in tried if o.attempt],
+                    [o.attempt.response_body for o in tried if o.attempt],
                     [o.attempt.duration_ms for o in tried if o.attempt],
-                    [storable(o.attempt.error) for o in tried if o.attempt],
+                    [o.attempt.error for o in tried if o.attempt],
                     [p.key for p in packed],
                 )
             rows = await conn.fetch(
@@ -527,7 +529,7 @@ class PostgresStore(AsyncStore):
                 [o.delivery_id for o in outcomes],
                 [o.status for o in outcomes],
                 [o.next_attempt_at for o in outcomes],
-                [storable(o.last_error) for o in outcomes],
+                [o.last_error for o in outcomes],
                 [_json(dict(o.transform)) if o.transform is not None else None for o in outcomes],
                 [o.now for o in outcomes],
                 [1 if o.attempt is not None else 0 for o in outcomes],
@@ -1009,17 +1011,10 @@ def _json(value: Any) -> str | None:
 
 
 def _query_args(q: DeliveryQuery) -> list[Any]:
+    q = storable_query(q)
     # The customer's key minus its endpoint prefix: the filter then holds on every endpoint.
     customer = customer_key("", q.customer_email) if q.customer_email is not None else None
-    return [
-        q.status,
-        storable(q.endpoint),
-        storable(q.event_type),
-        q.since,
-        q.until,
-        storable(customer),
-        q.before,
-    ]
+    return [q.status, q.endpoint, q.event_type, q.since, q.until, customer, q.before]
 
 
 def _set_on_call(event: asyncio.Event, *_: object) -> None:

@@ -726,11 +726,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return Response(status_code=exc.status_code, headers=exc.headers)
     where = f"{request.method} {request.url.path}"
     if exc.status_code == 404:
-        routes = (
-            "/ui/ has the console"
-            if request.url.path.startswith("/ui")
-            else ("/openapi.json lists the routes")
-        )
+        console = request.url.path.startswith("/ui")
+        routes = "/ui/ has the console" if console else "/openapi.json lists the routes"
         message = f"nothing at {where}; {routes}"
     elif exc.status_code == 405:
         allowed = {k.lower(): v for k, v in (exc.headers or {}).items()}.get("allow", "")

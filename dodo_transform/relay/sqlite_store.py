@@ -52,8 +52,9 @@ from .store import (
     dumps,
     kept_bulk_replay,
     pack_request,
-    storable,
     storable_event,
+    storable_outcome,
+    storable_query,
     unpack_request,
 )
 
@@ -531,6 +532,7 @@ class SqliteStore(Store):
         return Recorded(applied, handed, self.get_events(read) if read else {}, following)
 
     def _finish_one(self, o: Outcome) -> bool:
+        o = storable_outcome(o)
         if o.attempt is not None:
             a = o.attempt
             packed = pack_request(a.request)
@@ -552,9 +554,9 @@ class SqliteStore(Store):
                     packed.record,
                     packed.key,
                     a.status_code,
-                    storable(a.response_body),
+                    a.response_body,
                     a.duration_ms,
-                    storable(a.error),
+                    a.error,
                 ),
             )
         n = 1 if o.attempt is not None else 0
@@ -567,7 +569,7 @@ class SqliteStore(Store):
             {
                 "status": o.status,
                 "next": o.next_attempt_at,
-                "error": storable(o.last_error),
+                "error": o.last_error,
                 "transform": dumps(dict(o.transform)) if o.transform is not None else None,
                 "now": o.now,
                 "n": n,
@@ -888,17 +890,18 @@ class _Tx:
 
 
 def _params(q: DeliveryQuery) -> dict[str, Any]:
+    q = storable_query(q)
     # The customer's key minus its endpoint prefix: the filter then holds on every endpoint.
     customer = None
     if q.customer_email is not None:
         customer = customer_key("", q.customer_email)
     return {
         "status": q.status,
-        "endpoint": storable(q.endpoint),
-        "event_type": storable(q.event_type),
+        "endpoint": q.endpoint,
+        "event_type": q.event_type,
         "since": q.since,
         "until": q.until,
-        "customer": storable(customer),
+        "customer": customer,
         "before": q.before,
     }
 

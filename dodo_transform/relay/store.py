@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, TypeVar, get_args, overload
 
-from ..strictjson import escape_lone_surrogates
+from ..strictjson import LONE_SURROGATE, escape_lone_surrogates
 from ..transform import redact_headers
 from .batching import GroupCommit
 
@@ -982,10 +982,7 @@ def dumps(value: Any) -> str:
     returns then always encodes as UTF-8, in a JSON answer or a page. (A NUL stays: JSON
     writes it ``\\u0000``, which every store holds, where :func:`storable` needs U+FFFD.)"""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return text if text.isascii() else _LONE_SURROGATE.sub(_escaped_escape, text)
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, a surrogate is always lone
+    return text if text.isascii() else LONE_SURROGATE.sub(_escaped_escape, text)
 
 
 def _escaped_escape(m: re.Match[str]) -> str:
@@ -1001,19 +998,49 @@ def storable(text: str | None) -> str | None:
     answer) as every store can hold it: no NUL character, which PostgreSQL's text refuses
     (U+FFFD instead), and a lone surrogate, which UTF-8 cannot encode, escaped (``\\ud800``).
     The event's body is kept byte for byte; filters go through this too, so they still match."""
-    if text is None or (text.isascii() and "\x00" not in text):
+    if text is None or _as_is(text):
         return text
     return escape_lone_surrogates(text.replace("\x00", "\ufffd"))
 
 
+def _as_is(*texts: str | None) -> bool:
+    """Whether :func:`storable` leaves every one of ``texts`` as it is (nearly always)."""
+    return all(t is None or (t.isascii() and "\x00" not in t) for t in texts)
+
+
+# What each store does to what it is given, in one place: the three things with text from
+# outside, each with its texts storable (a copy only when one of them needs it).
+
+
 def storable_event(e: NewEvent) -> NewEvent:
     """``e`` with its texts :func:`storable` (its body is bytes, kept as they are)."""
-    texts = (e.webhook_id, e.event_type, e.ordering_key)
-    if all(t is None or (t.isascii() and "\x00" not in t) for t in texts):
+    if _as_is(e.webhook_id, e.event_type, e.ordering_key):
         return e
     return replace(
         e,
         webhook_id=storable(e.webhook_id),
         event_type=storable(e.event_type),
         ordering_key=storable(e.ordering_key),
+    )
+
+
+def storable_outcome(o: Outcome) -> Outcome:
+    """``o`` with its error and its attempt's answer and error :func:`storable`."""
+    a = o.attempt
+    if _as_is(o.last_error) and (a is None or _as_is(a.response_body, a.error)):
+        return o
+    if a is not None:
+        a = replace(a, response_body=storable(a.response_body), error=storable(a.error))
+    return replace(o, last_error=storable(o.last_error), attempt=a)
+
+
+def storable_query(q: DeliveryQuery) -> DeliveryQuery:
+    """``q`` with its texts mapped as :func:`storable` maps what is stored, so they match."""
+    if _as_is(q.endpoint, q.event_type, q.customer_email):
+        return q
+    return replace(
+        q,
+        endpoint=storable(q.endpoint),
+        event_type=storable(q.event_type),
+        customer_email=storable(q.customer_email),
     )

@@ -471,17 +471,20 @@ class _Child:
         except OSError:  # it has exited, or this is not Linux
             return None
 
+    def _last_mark(self) -> tuple[int, float] | None:
+        return None if self.marks is None else self.marks.last()
+
     def not_begun(self) -> bool:
         """Whether the child is known not to have begun the run waited for: it has
         answered one, and its last mark is still that one's."""
-        mark = None if self.marks is None else self.marks.last()
+        mark = self._last_mark()
         return mark is not None and self.answered > 0 and mark[0] == self.answered
 
     def run_began(self) -> float | None | Literal["answered"]:
         """The child's CPU time (as :meth:`cpu_seconds` reads it) when it began the run
         waited for; None if it has not begun it yet, or cannot say; "answered" if it has
         begun a later one (so this one's answer is on its way)."""
-        mark = None if self.marks is None else self.marks.last()
+        mark = self._last_mark()
         if mark is None or mark[0] <= self.answered:
             return None
         return mark[1] if mark[0] == self.answered + 1 else "answered"
