@@ -1010,37 +1010,30 @@ def _as_is(*texts: str | None) -> bool:
 
 # What each store does to what it is given, in one place: the three things with text from
 # outside, each with its texts storable (a copy only when one of them needs it).
+_Texts = TypeVar("_Texts", "NewEvent", "Attempt", "Outcome", "DeliveryQuery")
+
+
+def _with_storable(record: _Texts, *fields: str) -> _Texts:
+    texts = {f: getattr(record, f) for f in fields}
+    if _as_is(*texts.values()):
+        return record
+    return replace(record, **{f: storable(t) for f, t in texts.items()})
 
 
 def storable_event(e: NewEvent) -> NewEvent:
     """``e`` with its texts :func:`storable` (its body is bytes, kept as they are)."""
-    if _as_is(e.webhook_id, e.event_type, e.ordering_key):
-        return e
-    return replace(
-        e,
-        webhook_id=storable(e.webhook_id),
-        event_type=storable(e.event_type),
-        ordering_key=storable(e.ordering_key),
-    )
+    return _with_storable(e, "webhook_id", "event_type", "ordering_key")
 
 
 def storable_outcome(o: Outcome) -> Outcome:
     """``o`` with its error and its attempt's answer and error :func:`storable`."""
-    a = o.attempt
-    if _as_is(o.last_error) and (a is None or _as_is(a.response_body, a.error)):
-        return o
-    if a is not None:
-        a = replace(a, response_body=storable(a.response_body), error=storable(a.error))
-    return replace(o, last_error=storable(o.last_error), attempt=a)
+    if o.attempt is not None:
+        attempt = _with_storable(o.attempt, "response_body", "error")
+        if attempt is not o.attempt:
+            o = replace(o, attempt=attempt)
+    return _with_storable(o, "last_error")
 
 
 def storable_query(q: DeliveryQuery) -> DeliveryQuery:
     """``q`` with its texts mapped as :func:`storable` maps what is stored, so they match."""
-    if _as_is(q.endpoint, q.event_type, q.customer_email):
-        return q
-    return replace(
-        q,
-        endpoint=storable(q.endpoint),
-        event_type=storable(q.event_type),
-        customer_email=storable(q.customer_email),
-    )
+    return _with_storable(q, "endpoint", "event_type", "customer_email")
